@@ -1,0 +1,1 @@
+"""Open-to-buy: purchase orders, OTB budgets, markdowns and approvals (OTB issue)."""

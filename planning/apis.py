@@ -1,0 +1,60 @@
+"""Read-only REST endpoints for the calendar and master data (other apps and ERP links read them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from rest_framework import generics, serializers
+
+from planning.models import Department, FiscalWeek, Location
+
+
+class FiscalWeekSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FiscalWeek
+        fields = ["id", "year", "week", "month", "quarter", "week_of_month", "start_date", "end_date"]
+
+
+class DepartmentSerializer(serializers.ModelSerializer):
+    division = serializers.CharField(source="division.code")
+
+    class Meta:
+        model = Department
+        fields = ["id", "code", "name", "division"]
+
+
+class LocationSerializer(serializers.ModelSerializer):
+    channel = serializers.CharField(source="channel.code", allow_null=True)
+    region = serializers.CharField(source="region.code", allow_null=True)
+
+    class Meta:
+        model = Location
+        fields = ["id", "code", "name", "kind", "channel", "region", "grade", "cluster", "capacity_units"]
+
+
+class FiscalWeekList(generics.ListAPIView):
+    """Fiscal weeks; `?year=2024` filters one fiscal year."""
+
+    serializer_class = FiscalWeekSerializer
+
+    def get_queryset(self) -> QuerySet[FiscalWeek]:
+        weeks = FiscalWeek.objects.all()
+        year = self.request.query_params.get("year")
+        if year is not None:
+            if not year.isdigit():
+                raise serializers.ValidationError({"year": "Give the fiscal year as a number, e.g. 2024."})
+            weeks = weeks.filter(year=int(year))
+        return weeks
+
+
+class DepartmentList(generics.ListAPIView):
+    serializer_class = DepartmentSerializer
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return Department.objects.visible_to(self.request.user).select_related("division")
+
+
+class LocationList(generics.ListAPIView):
+    serializer_class = LocationSerializer
+    queryset = Location.objects.select_related("channel", "region")

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class PlanningConfig(AppConfig):
+    name = "planning"
+    verbose_name = "Planning"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from planning.roles import sync_roles_after_migrate
+
+        # After every migrate, so permissions of models added later reach the groups too.
+        post_migrate.connect(sync_roles_after_migrate, dispatch_uid="planning.sync_roles")

@@ -1,0 +1,33 @@
+"""Navigation that fits the signed-in user's roles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from planning.roles import ADMIN, user_roles
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": [], "user_roles": []}
+    roles = user_roles(user)
+    items = [
+        ("Home", reverse("home")),
+        ("Calendar", reverse("planning:calendar")),
+        ("Merchandise", reverse("planning:hierarchy")),
+        ("Locations", reverse("planning:locations")),
+    ]
+    if ADMIN in roles or user.is_staff:
+        items.append(("Admin", reverse("admin:index")))
+    current = request.path
+    return {
+        "nav_items": [
+            {"label": label, "url": url, "active": current == url or (url != "/" and current.startswith(url))}
+            for label, url in items
+        ],
+        "user_roles": sorted(roles),
+    }

@@ -1,0 +1,58 @@
+"""Roles are Django groups with fixed permission sets, re-synced after every migrate.
+
+Row-level scope (which departments a planner may change) lives in querysets:
+`Department.objects.editable_by(user)`, never only in templates.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
+from django.db.models import Q
+
+PLANNER = "Planner"
+MANAGER = "Manager"
+EXECUTIVE = "Executive"
+ADMIN = "Admin"
+ROLES = (PLANNER, MANAGER, EXECUTIVE, ADMIN)
+
+_PROJECT_APPS = ("planning", "forecasting", "allocation", "otb")
+
+
+def _permissions_for(role: str) -> Q:
+    if role == ADMIN:
+        # Runs the master data and the users; reaches the admin site (is_staff).
+        return Q(content_type__app_label__in=_PROJECT_APPS) | Q(
+            content_type__app_label="auth", codename__in=["add_user", "change_user", "view_user", "view_group"]
+        )
+    # Everyone else reads master data; changing plans comes with the plan permissions.
+    return Q(content_type__app_label__in=_PROJECT_APPS, codename__startswith="view_")
+
+
+def roles_sync() -> None:
+    """Create the four groups and give each exactly its permissions (idempotent)."""
+    for role in ROLES:
+        group, _ = Group.objects.get_or_create(name=role)
+        group.permissions.set(Permission.objects.filter(_permissions_for(role)))
+
+
+def sync_roles_after_migrate(sender: Any, **kwargs: Any) -> None:
+    if getattr(sender, "name", None) == "planning":
+        roles_sync()
+
+
+def user_roles(user: AbstractBaseUser | AnonymousUser) -> set[str]:
+    if not user.is_authenticated:
+        return set()
+    if getattr(user, "is_superuser", False):
+        return set(ROLES)
+    cached: set[str] | None = getattr(user, "_merchplan_roles", None)
+    if cached is None:
+        cached = set(user.groups.values_list("name", flat=True))  # type: ignore[union-attr]
+        user._merchplan_roles = cached  # type: ignore[union-attr]
+    return cached
+
+
+def has_role(user: AbstractBaseUser | AnonymousUser, role: str) -> bool:
+    return role in user_roles(user)

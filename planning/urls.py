@@ -1,0 +1,11 @@
+from django.urls import path
+
+from planning import views
+
+app_name = "planning"
+
+urlpatterns = [
+    path("calendar/", views.calendar_page, name="calendar"),
+    path("merchandise/", views.hierarchy_page, name="hierarchy"),
+    path("locations/", views.locations_page, name="locations"),
+]

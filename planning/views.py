@@ -1,0 +1,74 @@
+"""Pages for the foundation: the role-aware home, the fiscal calendar, master data browsers."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from planning import calendar, selectors
+from planning.forms import CalendarForm
+from planning.roles import ADMIN, EXECUTIVE, MANAGER, PLANNER, user_roles
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    roles = user_roles(request.user)
+    departments = selectors.department_summaries(request.user)
+    return render(
+        request,
+        "planning/home.html",
+        {
+            "departments": departments,
+            "my_departments": [d for d in departments if d.is_editable],
+            "figures": selectors.company_figures(),
+            "current_week": calendar.fiscal_week_of(date.today(), settings.MERCHPLAN_CALENDAR_PATTERN),
+            "is_planner": PLANNER in roles,
+            "is_manager": MANAGER in roles,
+            "is_executive": EXECUTIVE in roles,
+            "is_admin": ADMIN in roles,
+        },
+    )
+
+
+@login_required
+def calendar_page(request: HttpRequest) -> HttpResponse:
+    today_week = calendar.fiscal_week_of(date.today(), settings.MERCHPLAN_CALENDAR_PATTERN)
+    form = CalendarForm(
+        request.GET or None,
+        initial={"year": today_week.year, "pattern": settings.MERCHPLAN_CALENDAR_PATTERN},
+    )
+    year, pattern = today_week.year, settings.MERCHPLAN_CALENDAR_PATTERN
+    status = 200
+    if form.is_bound:
+        if form.is_valid():
+            year, pattern = form.cleaned_data["year"], form.cleaned_data["pattern"]
+        else:
+            status = 400
+    fiscal_year = calendar.fiscal_year(year, pattern)
+    return render(
+        request,
+        "planning/calendar.html",
+        {
+            "form": form,
+            "fiscal_year": fiscal_year,
+            "quarters": [
+                {"quarter": q, "months": [m for m in fiscal_year.months if m.quarter == q]} for q in (1, 2, 3, 4)
+            ],
+            "today_week": today_week,
+        },
+        status=status,
+    )
+
+
+@login_required
+def hierarchy_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "planning/hierarchy.html", {"divisions": selectors.hierarchy_tree()})
+
+
+@login_required
+def locations_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "planning/locations.html", selectors.location_tree())

@@ -1,0 +1,84 @@
+"""Shared fixtures: users in each role, a tiny retailer, the fiscal calendar."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Group, User
+
+from planning.models import (
+    Channel,
+    Department,
+    Division,
+    Location,
+    MerchClass,
+    Region,
+    Sku,
+    Style,
+    StyleColor,
+    Subclass,
+)
+from planning.roles import ADMIN, EXECUTIVE, MANAGER, PLANNER
+
+PASSWORD = "correct horse battery staple"  # noqa: S105 - test-only
+
+
+def _user(username: str, role: str, **extra: object) -> User:
+    user = User.objects.create_user(username=username, password=PASSWORD, **extra)  # type: ignore[arg-type]
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def planner(db: None) -> User:
+    return _user("pat.planner", PLANNER, first_name="Pat")
+
+
+@pytest.fixture
+def manager(db: None) -> User:
+    return _user("max.manager", MANAGER, first_name="Max")
+
+
+@pytest.fixture
+def executive(db: None) -> User:
+    return _user("eve.exec", EXECUTIVE, first_name="Eve")
+
+
+@pytest.fixture
+def admin_user(db: None) -> User:
+    return _user("ada.admin", ADMIN, first_name="Ada", is_staff=True)
+
+
+@pytest.fixture
+def retailer(db: None) -> dict[str, object]:
+    """Two departments, one style-color with two sizes, a store, e-commerce and a DC."""
+    division = Division.objects.create(code="W", name="Womenswear")
+    tops = Department.objects.create(code="W-TOP", name="Tops", division=division)
+    dresses = Department.objects.create(code="W-DRS", name="Dresses", division=division)
+    tees = MerchClass.objects.create(code="W-TOP-TEE", name="Tees", department=tops)
+    crew = Subclass.objects.create(code="W-TOP-TEE-CRW", name="Crew neck", merch_class=tees)
+    style = Style.objects.create(code="ST-1", name="Classic tee", subclass=crew)
+    color = StyleColor.objects.create(
+        style=style,
+        code="ST-1-BLK",
+        color_code="BLK",
+        color_name="Black",
+        retail_price=Decimal("24.00"),
+        unit_cost=Decimal("9.60"),
+    )
+    small = Sku.objects.create(style_color=color, code="ST-1-BLK-S", size="S", size_order=1)
+    medium = Sku.objects.create(style_color=color, code="ST-1-BLK-M", size="M", size_order=2)
+    stores = Channel.objects.create(code="STORES", name="Stores", kind=Channel.Kind.STORES)
+    online = Channel.objects.create(code="ECOM", name="E-commerce", kind=Channel.Kind.ECOMMERCE)
+    north = Region.objects.create(code="NORTH", name="North", channel=stores)
+    dc = Location.objects.create(code="DC1", name="Central DC", kind=Location.Kind.DC)
+    store = Location.objects.create(
+        code="S001", name="Main Street", kind=Location.Kind.STORE, channel=stores, region=north,
+        grade="A", capacity_units=20000, supplied_by=dc,
+    )
+    web = Location.objects.create(code="WEB", name="Web shop", kind=Location.Kind.ECOMMERCE, channel=online, supplied_by=dc)
+    return {
+        "division": division, "tops": tops, "dresses": dresses, "class": tees, "style_color": color,
+        "sku_s": small, "sku_m": medium, "store": store, "web": web, "dc": dc,
+    }
