@@ -49,7 +49,10 @@ def env_list(name: str, *, default: list[str]) -> list[str]:
     raw = env_str(name)
     if raw is None:
         return list(default)
-    return [item.strip() for item in raw.split(",") if item.strip()]
+    items = [item.strip() for item in raw.split(",") if item.strip()]
+    if not items:
+        raise ImproperlyConfigured(f"{name} must be a comma-separated list, got {raw!r}.")
+    return items
 
 
 def database_from_url(url: str, *, conn_max_age: int = 60) -> dict[str, Any]:
@@ -78,7 +81,5 @@ def database_from_url(url: str, *, conn_max_age: int = 60) -> dict[str, Any]:
 def redis_url_checked(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in {"redis", "rediss"} or not parts.hostname:
-        raise ImproperlyConfigured(
-            f"REDIS_URL is malformed: expected redis://HOST:PORT/DB, got {url!r}."
-        )
+        raise ImproperlyConfigured(f"REDIS_URL is malformed: expected redis://HOST:PORT/DB, got {url!r}.")
     return url

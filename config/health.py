@@ -29,7 +29,7 @@ def _broker_state() -> dict[str, Any]:
         return {"ok": True, "mode": "eager", "detail": "no REDIS_URL: tasks run in the web process"}
     started = time.perf_counter()
     try:
-        client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
+        client = redis.Redis.from_url(str(settings.REDIS_URL), socket_connect_timeout=2, socket_timeout=2)
         client.ping()
     except redis.RedisError as error:
         return {"ok": False, "mode": "redis", "error": error.__class__.__name__}

@@ -115,7 +115,7 @@ class LocationAdmin(admin.ModelAdmin[Location]):
 
 class _HistoryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     raw_id_fields = ["sku", "location", "fiscal_week"]
-    list_select_related = ["sku", "location"]
+    list_select_related = ["sku", "location", "fiscal_week"]
     list_filter = ["location__kind"]
     search_fields = ["sku__code", "location__code"]
     show_full_result_count = False  # millions of rows: skip the COUNT(*)

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import QuerySet
 from rest_framework import generics, serializers
 
 from planning.models import Department, FiscalWeek, Location
 
 
-class FiscalWeekSerializer(serializers.ModelSerializer):
+class FiscalWeekSerializer(serializers.ModelSerializer[FiscalWeek]):
     class Meta:
         model = FiscalWeek
         fields = ["id", "year", "week", "month", "quarter", "week_of_month", "start_date", "end_date"]
 
 
-class DepartmentSerializer(serializers.ModelSerializer):
+class DepartmentSerializer(serializers.ModelSerializer[Department]):
     division = serializers.CharField(source="division.code")
 
     class Meta:
@@ -24,7 +22,7 @@ class DepartmentSerializer(serializers.ModelSerializer):
         fields = ["id", "code", "name", "division"]
 
 
-class LocationSerializer(serializers.ModelSerializer):
+class LocationSerializer(serializers.ModelSerializer[Location]):
     channel = serializers.CharField(source="channel.code", allow_null=True)
     region = serializers.CharField(source="region.code", allow_null=True)
 
@@ -33,7 +31,7 @@ class LocationSerializer(serializers.ModelSerializer):
         fields = ["id", "code", "name", "kind", "channel", "region", "grade", "cluster", "capacity_units"]
 
 
-class FiscalWeekList(generics.ListAPIView):
+class FiscalWeekList(generics.ListAPIView[FiscalWeek]):
     """Fiscal weeks; `?year=2024` filters one fiscal year."""
 
     serializer_class = FiscalWeekSerializer
@@ -48,13 +46,13 @@ class FiscalWeekList(generics.ListAPIView):
         return weeks
 
 
-class DepartmentList(generics.ListAPIView):
+class DepartmentList(generics.ListAPIView[Department]):
     serializer_class = DepartmentSerializer
 
-    def get_queryset(self) -> QuerySet[Any]:
+    def get_queryset(self) -> QuerySet[Department]:
         return Department.objects.visible_to(self.request.user).select_related("division")
 
 
-class LocationList(generics.ListAPIView):
+class LocationList(generics.ListAPIView[Location]):
     serializer_class = LocationSerializer
     queryset = Location.objects.select_related("channel", "region")

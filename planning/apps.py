@@ -8,6 +8,13 @@ class PlanningConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        import django_stubs_ext
+        from rest_framework import generics, serializers
+
+        # DRF generics subscripted for the type checker (`ListAPIView[Model]`) must work at run time.
+        django_stubs_ext.monkeypatch(
+            extra_classes=[serializers.ModelSerializer, generics.ListAPIView, generics.GenericAPIView]
+        )
         from planning.roles import sync_roles_after_migrate
 
         # After every migrate, so permissions of models added later reach the groups too.

@@ -264,16 +264,12 @@ def add_weeks(week: FiscalWeek, n: int, pattern: str = "454") -> FiscalWeek:
     return fiscal_week_of(week.start + _WEEK * n, pattern)
 
 
-def iter_weeks(
-    first_year: int, last_year: int, pattern: str = "454"
-) -> Iterator[FiscalWeek]:
+def iter_weeks(first_year: int, last_year: int, pattern: str = "454") -> Iterator[FiscalWeek]:
     """Yield every week of fiscal years ``first_year..last_year`` in order."""
     for year in range(first_year, last_year + 1):
         yield from fiscal_year(year, pattern).weeks
 
 
-def weeks_between(
-    start: FiscalWeek, end: FiscalWeek, pattern: str = "454"
-) -> list[FiscalWeek]:
+def weeks_between(start: FiscalWeek, end: FiscalWeek, pattern: str = "454") -> list[FiscalWeek]:
     """Weeks from ``start`` to ``end`` inclusive; empty if ``end`` is earlier."""
     return [w for w in iter_weeks(start.year, end.year, pattern) if start <= w <= end]

@@ -24,7 +24,8 @@ def _permissions_for(role: str) -> Q:
     if role == ADMIN:
         # Runs the master data and the users; reaches the admin site (is_staff).
         return Q(content_type__app_label__in=_PROJECT_APPS) | Q(
-            content_type__app_label="auth", codename__in=["add_user", "change_user", "view_user", "view_group"]
+            content_type__app_label="auth",
+            codename__in=["add_user", "change_user", "view_user", "view_group"],
         )
     # Everyone else reads master data; changing plans comes with the plan permissions.
     return Q(content_type__app_label__in=_PROJECT_APPS, codename__startswith="view_")
@@ -47,10 +48,11 @@ def user_roles(user: AbstractBaseUser | AnonymousUser) -> set[str]:
         return set()
     if getattr(user, "is_superuser", False):
         return set(ROLES)
+    # Cached on the user object: navigation, views and querysets all ask within one request.
     cached: set[str] | None = getattr(user, "_merchplan_roles", None)
     if cached is None:
-        cached = set(user.groups.values_list("name", flat=True))  # type: ignore[union-attr]
-        user._merchplan_roles = cached  # type: ignore[union-attr]
+        cached = set(Group.objects.filter(user__pk=user.pk).values_list("name", flat=True))
+        setattr(user, "_merchplan_roles", cached)  # noqa: B010 - not a model field
     return cached
 
 

@@ -38,8 +38,7 @@ def department_summaries(user: AbstractBaseUser | AnonymousUser) -> list[Departm
         .order_by("division__code", "code")
     )
     return [
-        DepartmentSummary(row[0], row[1], row[2], row[3], row[4], row[5], row[0] in editable)
-        for row in rows
+        DepartmentSummary(row[0], row[1], row[2], row[3], row[4], row[5], row[0] in editable) for row in rows
     ]
 
 
@@ -75,16 +74,16 @@ def hierarchy_tree() -> list[dict[str, Any]]:
 
 def location_tree() -> dict[str, Any]:
     """Channels > regions > locations, and the distribution centres, from one query each."""
-    locations = list(
-        Location.objects.select_related("region", "channel", "supplied_by").order_by("code")
-    )
+    locations = list(Location.objects.select_related("region", "channel", "supplied_by").order_by("code"))
     by_region: dict[int | None, list[Location]] = defaultdict(list)
     for location in locations:
         if location.kind != Location.Kind.DC:
             by_region[location.region_id].append(location)
     channels = []
     for channel in Channel.objects.prefetch_related("regions").order_by("code"):
-        regions = [{"region": region, "locations": by_region.get(region.id, [])} for region in channel.regions.all()]
+        regions = [
+            {"region": region, "locations": by_region.get(region.id, [])} for region in channel.regions.all()
+        ]
         direct = [loc for loc in by_region.get(None, []) if loc.channel_id == channel.id]
         channels.append({"channel": channel, "regions": regions, "direct": direct})
     return {"channels": channels, "dcs": [loc for loc in locations if loc.kind == Location.Kind.DC]}
@@ -120,7 +119,10 @@ def stock_as_of(week_id: int, *, location_ids: list[int] | None = None) -> dict[
     if location_ids is not None:
         rows = rows.filter(location_id__in=location_ids)
     rows = rows.filter(fiscal_week_id=Subquery(latest_week))
-    return {(sku, location): on_hand for sku, location, on_hand in rows.values_list("sku_id", "location_id", "on_hand")}
+    return {
+        (sku, location): on_hand
+        for sku, location, on_hand in rows.values_list("sku_id", "location_id", "on_hand")
+    }
 
 
 def fiscal_week_ids(year: int) -> list[int]:

@@ -15,7 +15,7 @@ def fiscal_weeks_sync(first_year: int, last_year: int, *, pattern: str | None = 
 
     Existing weeks are left alone, so re-running is harmless and plans keep their keys.
     """
-    pattern = pattern or settings.MERCHPLAN_CALENDAR_PATTERN
+    chosen: str = pattern or settings.MERCHPLAN_CALENDAR_PATTERN
     existing = set(
         FiscalWeek.objects.filter(year__gte=first_year, year__lte=last_year).values_list("id", flat=True)
     )
@@ -30,7 +30,7 @@ def fiscal_weeks_sync(first_year: int, last_year: int, *, pattern: str | None = 
             start_date=week.start,
             end_date=week.end,
         )
-        for week in calendar.iter_weeks(first_year, last_year, pattern)
+        for week in calendar.iter_weeks(first_year, last_year, chosen)
         if week.key not in existing
     ]
     FiscalWeek.objects.bulk_create(missing, batch_size=1000)

@@ -45,7 +45,8 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
     status = 200
     if form.is_bound:
         if form.is_valid():
-            year, pattern = form.cleaned_data["year"], form.cleaned_data["pattern"]
+            year = form.cleaned_data["year"] or year
+            pattern = form.cleaned_data["pattern"] or pattern
         else:
             status = 400
     fiscal_year = calendar.fiscal_year(year, pattern)
@@ -56,7 +57,8 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
             "form": form,
             "fiscal_year": fiscal_year,
             "quarters": [
-                {"quarter": q, "months": [m for m in fiscal_year.months if m.quarter == q]} for q in (1, 2, 3, 4)
+                {"quarter": q, "months": [m for m in fiscal_year.months if m.quarter == q]}
+                for q in (1, 2, 3, 4)
             ],
             "today_week": today_week,
         },

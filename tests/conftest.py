@@ -82,3 +82,9 @@ def retailer(db: None) -> dict[str, object]:
         "division": division, "tops": tops, "dresses": dresses, "class": tees, "style_color": color,
         "sku_s": small, "sku_m": medium, "store": store, "web": web, "dc": dc,
     }
+
+
+@pytest.fixture
+def nobody(db: None) -> User:
+    """A signed-in user in no role group: sees nothing."""
+    return User.objects.create_user(username="no.body", password=PASSWORD)

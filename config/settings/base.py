@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import django_stubs_ext
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import database_from_url, env_bool, env_int, env_list, env_str, redis_url_checked
 
@@ -159,6 +160,12 @@ LOGGING = {
 }
 
 # --- Retail settings (DESIGN.md): calendar pattern and segmentation thresholds.
-MERCHPLAN_CALENDAR_PATTERN = env_str("MERCHPLAN_CALENDAR_PATTERN", "454")
+MERCHPLAN_CALENDAR_PATTERN: str = env_str("MERCHPLAN_CALENDAR_PATTERN") or "454"
+if MERCHPLAN_CALENDAR_PATTERN not in {"454", "445", "544"}:
+    raise ImproperlyConfigured(
+        f"MERCHPLAN_CALENDAR_PATTERN must be 454, 445 or 544, got {MERCHPLAN_CALENDAR_PATTERN!r}."
+    )
 MERCHPLAN_ABC_THRESHOLDS = (0.80, 0.95)
 MERCHPLAN_XYZ_THRESHOLDS = (0.5, 1.0)
+# `load_demo` creates users with a known password: never in production.
+MERCHPLAN_DEMO_ALLOWED = True

@@ -7,6 +7,7 @@ from config.settings.base import *  # noqa: F403
 from config.settings.base import ALLOWED_HOSTS, DATABASE_URL
 
 DEBUG = False
+MERCHPLAN_DEMO_ALLOWED = False
 
 
 def _require_secret_key() -> str:

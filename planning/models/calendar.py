@@ -21,10 +21,18 @@ class FiscalWeek(models.Model):
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["year", "week"], name="fiscalweek_year_week_unique"),
-            models.CheckConstraint(condition=models.Q(week__gte=1, week__lte=53), name="fiscalweek_week_range"),
-            models.CheckConstraint(condition=models.Q(month__gte=1, month__lte=12), name="fiscalweek_month_range"),
-            models.CheckConstraint(condition=models.Q(quarter__gte=1, quarter__lte=4), name="fiscalweek_quarter_range"),
-            models.CheckConstraint(condition=models.Q(end_date__gt=models.F("start_date")), name="fiscalweek_end_after_start"),
+            models.CheckConstraint(
+                condition=models.Q(week__gte=1, week__lte=53), name="fiscalweek_week_range"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(month__gte=1, month__lte=12), name="fiscalweek_month_range"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(quarter__gte=1, quarter__lte=4), name="fiscalweek_quarter_range"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end_date__gt=models.F("start_date")), name="fiscalweek_end_after_start"
+            ),
         ]
         indexes = [models.Index(fields=["year", "month"], name="fiscalweek_year_month")]
 

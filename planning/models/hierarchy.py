@@ -90,7 +90,9 @@ class StyleColor(models.Model):
         ordering = ["code"]
         constraints = [
             models.UniqueConstraint(fields=["style", "color_code"], name="stylecolor_style_color_unique"),
-            models.CheckConstraint(condition=models.Q(retail_price__gte=0), name="stylecolor_retail_non_negative"),
+            models.CheckConstraint(
+                condition=models.Q(retail_price__gte=0), name="stylecolor_retail_non_negative"
+            ),
             models.CheckConstraint(condition=models.Q(unit_cost__gte=0), name="stylecolor_cost_non_negative"),
             models.CheckConstraint(
                 condition=models.Q(exit_date__isnull=True)

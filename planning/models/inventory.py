@@ -33,10 +33,14 @@ class SalesHistory(models.Model):
     class Meta:
         verbose_name_plural = "sales history"
         constraints = [
-            models.UniqueConstraint(fields=["sku", "location", "fiscal_week"], name="sales_sku_location_week_unique"),
+            models.UniqueConstraint(
+                fields=["sku", "location", "fiscal_week"], name="sales_sku_location_week_unique"
+            ),
             models.CheckConstraint(condition=models.Q(retail_value__gte=0), name="sales_retail_non_negative"),
             models.CheckConstraint(condition=models.Q(cost_value__gte=0), name="sales_cost_non_negative"),
-            models.CheckConstraint(condition=models.Q(markdown_value__gte=0), name="sales_markdown_non_negative"),
+            models.CheckConstraint(
+                condition=models.Q(markdown_value__gte=0), name="sales_markdown_non_negative"
+            ),
         ]
         indexes = [models.Index(fields=["fiscal_week", "location"], name="sales_week_location")]
 
@@ -49,11 +53,15 @@ class StockPosition(models.Model):
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
     fiscal_week = models.ForeignKey(FiscalWeek, on_delete=models.PROTECT, related_name="+")
     on_hand = models.PositiveIntegerField(help_text="Units on hand at the end of the week.")
-    in_transit = models.PositiveIntegerField(default=0, help_text="Units shipped to the location, not yet received.")
+    in_transit = models.PositiveIntegerField(
+        default=0, help_text="Units shipped to the location, not yet received."
+    )
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["sku", "location", "fiscal_week"], name="stock_sku_location_week_unique"),
+            models.UniqueConstraint(
+                fields=["sku", "location", "fiscal_week"], name="stock_sku_location_week_unique"
+            ),
         ]
         indexes = [models.Index(fields=["fiscal_week", "location"], name="stock_week_location")]
 

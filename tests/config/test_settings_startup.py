@@ -1,0 +1,116 @@
+"""Start-up refuses bad configuration with one line naming the variable (manage.py exits 2).
+
+These run `manage.py check` in a subprocess (about a second each), so there are only a few.
+"""
+
+from __future__ import annotations
+
+import os
+import runpy
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+ROOT = Path(__file__).resolve().parents[2]
+_CONTROLLED = {
+    "DATABASE_URL",
+    "REDIS_URL",
+    "SECRET_KEY",
+    "DJANGO_SETTINGS_MODULE",
+    "ALLOWED_HOSTS",
+    "DEBUG",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_HSTS_SECONDS",
+    "MERCHPLAN_VAR_DIR",
+}
+GOOD_KEY = secrets.token_urlsafe(45)  # 60 characters
+
+
+def _manage(*args: str, settings: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {name: value for name, value in os.environ.items() if name not in _CONTROLLED}
+    environment.update(DJANGO_SETTINGS_MODULE=settings, **env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_production_without_secret_key_exits_2_naming_it(tmp_path: Path) -> None:
+    result = _manage(
+        "check",
+        settings="config.settings.production",
+        DATABASE_URL=f"sqlite:///{tmp_path}/x.sqlite3",
+    )
+
+    assert result.returncode == 2
+    assert result.stderr.startswith("Configuration error: SECRET_KEY is not set.")
+    assert "Traceback" not in result.stderr
+
+
+def test_production_with_insecure_secret_key_is_refused(tmp_path: Path) -> None:
+    result = _manage(
+        "check",
+        settings="config.settings.production",
+        SECRET_KEY="django-insecure-" + secrets.token_urlsafe(45),
+        DATABASE_URL=f"sqlite:///{tmp_path}/x.sqlite3",
+    )
+
+    assert result.returncode == 2
+    assert result.stderr.startswith("Configuration error: SECRET_KEY is too weak for production")
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "django-insecure-" + "k3y" * 20,  # long, but a development key
+        secrets.token_urlsafe(30),  # 40 characters: too short
+        "ab" * 30,  # 60 characters from two letters
+    ],
+)
+def test_production_refuses_weak_secret_keys(monkeypatch: pytest.MonkeyPatch, key: str) -> None:
+    # In-process variant of the subprocess test above, for more weak keys at no start-up cost.
+    monkeypatch.setenv("SECRET_KEY", key)
+
+    with pytest.raises(ImproperlyConfigured, match=r"^SECRET_KEY is too weak for production"):
+        runpy.run_module("config.settings.production")
+
+
+def test_production_without_database_url_names_it() -> None:
+    result = _manage("check", settings="config.settings.production", SECRET_KEY=GOOD_KEY)
+
+    assert result.returncode == 2
+    assert result.stderr.startswith("Configuration error: DATABASE_URL is not set.")
+
+
+def test_dev_with_unsupported_database_url_exits_2_naming_it() -> None:
+    result = _manage("check", settings="config.settings.dev", DATABASE_URL="mysql://a/b")
+
+    assert result.returncode == 2
+    assert result.stderr.startswith("Configuration error: DATABASE_URL is malformed: scheme 'mysql'")
+    assert "Traceback" not in result.stderr
+
+
+def test_production_passes_the_deploy_check(tmp_path: Path) -> None:
+    result = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        settings="config.settings.production",
+        SECRET_KEY=GOOD_KEY,
+        DATABASE_URL=f"sqlite:///{tmp_path}/x.sqlite3",
+        ALLOWED_HOSTS="merchplan.example.com",
+        MERCHPLAN_VAR_DIR=str(tmp_path),
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout

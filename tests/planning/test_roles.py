@@ -1,0 +1,167 @@
+"""Roles are groups with fixed permissions; departments are scoped per user by queryset."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import AnonymousUser, Group, User
+from django.db.models import QuerySet
+from pytest_django import DjangoAssertNumQueries
+
+from planning.models import Department
+from tests.conftest import PASSWORD
+from planning.roles import ADMIN, EXECUTIVE, MANAGER, PLANNER, has_role, roles_sync, user_roles
+
+PLANNING_MODELS = [
+    "channel",
+    "department",
+    "division",
+    "fiscalweek",
+    "location",
+    "merchclass",
+    "region",
+    "saleshistory",
+    "sku",
+    "stockposition",
+    "style",
+    "stylecolor",
+    "subclass",
+]
+VIEW_PLANNING = {f"planning.view_{model}" for model in PLANNING_MODELS}
+ALL_PLANNING = {
+    f"planning.{action}_{model}" for action in ("add", "change", "delete", "view") for model in PLANNING_MODELS
+}
+ADMIN_AUTH = {"auth.add_user", "auth.change_user", "auth.view_user", "auth.view_group"}
+
+
+def _group_permissions(name: str) -> set[str]:
+    return {
+        f"{app}.{codename}"
+        for app, codename in Group.objects.get(name=name).permissions.values_list(
+            "content_type__app_label", "codename"
+        )
+    }
+
+
+@pytest.mark.django_db
+def test_four_groups_exist_after_migrate() -> None:
+    assert set(Group.objects.values_list("name", flat=True)) == {"Planner", "Manager", "Executive", "Admin"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [PLANNER, MANAGER, EXECUTIVE])
+def test_reading_roles_only_view_master_data(role: str) -> None:
+    permissions = _group_permissions(role)
+
+    assert permissions == VIEW_PLANNING
+    assert len(permissions) == 13
+    assert not any(".change_" in p or ".add_" in p or ".delete_" in p for p in permissions)
+
+
+@pytest.mark.django_db
+def test_admin_runs_master_data_and_users() -> None:
+    permissions = _group_permissions(ADMIN)
+
+    assert permissions == ALL_PLANNING | ADMIN_AUTH
+    assert len(permissions) == 13 * 4 + 4
+    assert "planning.change_location" in permissions
+    assert "auth.delete_user" not in permissions
+    assert "auth.change_group" not in permissions
+
+
+@pytest.mark.django_db
+def test_roles_sync_is_idempotent_and_restores_permissions() -> None:
+    planner_group = Group.objects.get(name=PLANNER)
+    planner_group.permissions.clear()
+
+    roles_sync()
+    roles_sync()
+
+    assert Group.objects.count() == 4
+    assert _group_permissions(PLANNER) == VIEW_PLANNING
+
+
+def test_user_permissions_come_from_the_group(planner: User, admin_user: User) -> None:
+    assert planner.has_perm("planning.view_location")
+    assert not planner.has_perm("planning.change_location")
+    assert admin_user.has_perm("planning.change_location")
+    assert admin_user.has_perm("auth.add_user")
+
+
+def test_user_roles(planner: User, admin_user: User, nobody: User) -> None:
+    superuser = User.objects.create_superuser("root", password=PASSWORD)
+
+    assert user_roles(planner) == {PLANNER}
+    assert user_roles(admin_user) == {ADMIN}
+    assert user_roles(nobody) == set()
+    assert user_roles(AnonymousUser()) == set()
+    assert user_roles(superuser) == {PLANNER, MANAGER, EXECUTIVE, ADMIN}
+    assert has_role(planner, PLANNER)
+    assert not has_role(planner, ADMIN)
+
+
+def test_user_roles_are_read_once_per_user_object(
+    planner: User, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    fresh = User.objects.get(pk=planner.pk)
+
+    with django_assert_num_queries(1):
+        assert user_roles(fresh) == {PLANNER}
+        assert user_roles(fresh) == {PLANNER}
+
+
+def _codes(queryset: QuerySet[Department]) -> list[str]:
+    return list(queryset.order_by("code").values_list("code", flat=True))
+
+
+def test_editable_by_admin_is_every_department(retailer: dict[str, object], admin_user: User) -> None:
+    assert _codes(Department.objects.editable_by(admin_user)) == ["W-DRS", "W-TOP"]
+
+
+def test_editable_by_planner_is_only_assigned_departments(
+    retailer: dict[str, object], planner: User, manager: User
+) -> None:
+    tops = retailer["tops"]
+    assert isinstance(tops, Department)
+    assert _codes(Department.objects.editable_by(planner)) == []
+
+    tops.planners.add(planner)
+
+    assert _codes(Department.objects.editable_by(planner)) == ["W-TOP"]
+    assert _codes(Department.objects.editable_by(manager)) == []
+
+
+def test_editable_by_manager_is_only_assigned_departments(
+    retailer: dict[str, object], manager: User
+) -> None:
+    dresses = retailer["dresses"]
+    assert isinstance(dresses, Department)
+    dresses.planners.add(manager)
+
+    assert _codes(Department.objects.editable_by(manager)) == ["W-DRS"]
+
+
+def test_editable_by_executive_and_anonymous_is_nothing(
+    retailer: dict[str, object], executive: User, nobody: User
+) -> None:
+    tops = retailer["tops"]
+    assert isinstance(tops, Department)
+    # Even an assignment does not let a read-only role change plans.
+    tops.planners.add(executive, nobody)
+
+    assert _codes(Department.objects.editable_by(executive)) == []
+    assert _codes(Department.objects.editable_by(nobody)) == []
+    assert _codes(Department.objects.editable_by(AnonymousUser())) == []
+
+
+@pytest.mark.parametrize("role", ["planner", "manager", "executive", "admin_user"])
+def test_visible_to_every_role_is_every_department(
+    retailer: dict[str, object], role: str, request: pytest.FixtureRequest
+) -> None:
+    user = request.getfixturevalue(role)
+
+    assert _codes(Department.objects.visible_to(user)) == ["W-DRS", "W-TOP"]
+
+
+def test_visible_to_nobody_and_anonymous_is_nothing(retailer: dict[str, object], nobody: User) -> None:
+    assert _codes(Department.objects.visible_to(nobody)) == []
+    assert _codes(Department.objects.visible_to(AnonymousUser())) == []
