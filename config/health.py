@@ -25,7 +25,7 @@ def _database_state() -> dict[str, Any]:
 
 
 def _broker_state() -> dict[str, Any]:
-    if settings.CELERY_TASK_ALWAYS_EAGER:
+    if not settings.REDIS_URL:
         return {"ok": True, "mode": "eager", "detail": "no REDIS_URL: tasks run in the web process"}
     started = time.perf_counter()
     try:

@@ -31,10 +31,10 @@ def test_database_from_url_postgres_alias_and_conn_max_age() -> None:
 
 
 def test_database_from_url_sqlite() -> None:
-    config = database_from_url("sqlite:////tmp/merchplan/db.sqlite3")
+    config = database_from_url("sqlite:////srv/merchplan/db.sqlite3")
 
     assert config["ENGINE"] == "django.db.backends.sqlite3"
-    assert config["NAME"] == "/tmp/merchplan/db.sqlite3"
+    assert config["NAME"] == "/srv/merchplan/db.sqlite3"
     # Health checks are a PostgreSQL concern; SQLite keeps dj-database-url's default.
     assert config["CONN_HEALTH_CHECKS"] is False
 
@@ -111,7 +111,9 @@ def test_env_list_bad_value_names_the_variable(monkeypatch: pytest.MonkeyPatch) 
     # A list of nothing but separators is not a usable value: it must not pass silently as [].
     monkeypatch.setenv("ALLOWED_HOSTS", " , ,")
 
-    with pytest.raises(ImproperlyConfigured, match=r"^ALLOWED_HOSTS must be a comma-separated list, got ', ,'"):
+    with pytest.raises(
+        ImproperlyConfigured, match=r"^ALLOWED_HOSTS must be a comma-separated list, got ', ,'"
+    ):
         env_list("ALLOWED_HOSTS", default=["localhost"])
 
 

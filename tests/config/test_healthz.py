@@ -43,7 +43,9 @@ def test_healthz_503_when_the_broker_is_unreachable(client: Client) -> None:
     assert body["broker"] == {"ok": False, "mode": "redis", "error": "ConnectionError"}
 
 
-def test_healthz_503_when_the_database_is_unreachable(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_healthz_503_when_the_database_is_unreachable(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
     class _DownConnection:
         vendor = "postgresql"
 

@@ -79,7 +79,9 @@ def test_location_add_valid_dc_is_created(admin_client_: Client) -> None:
 
 
 def test_division_add_with_duplicate_code_is_refused(admin_client_: Client, retailer: Retailer) -> None:
-    response = admin_client_.post(reverse("admin:planning_division_add"), {"code": "W", "name": "Women again"})
+    response = admin_client_.post(
+        reverse("admin:planning_division_add"), {"code": "W", "name": "Women again"}
+    )
 
     assert response.status_code == 200
     assert _form_errors(response) == {"code": ["Division with this Code already exists."]}

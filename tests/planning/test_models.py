@@ -30,7 +30,10 @@ NOT_NEGATIVE = "Ensure this value is greater than or equal to 0."
 
 def _stock(retailer: Retailer, **fields: Any) -> StockPosition:
     return StockPosition(
-        sku=retailer["sku_s"], location=retailer["store"], fiscal_week=FiscalWeek.objects.get(pk=202401), **fields
+        sku=retailer["sku_s"],
+        location=retailer["store"],
+        fiscal_week=FiscalWeek.objects.get(pk=202401),
+        **fields,
     )
 
 
@@ -41,7 +44,10 @@ def _sales(retailer: Retailer, **fields: Any) -> SalesHistory:
         "cost_value": Decimal("19.20"),
     } | fields
     return SalesHistory(
-        sku=retailer["sku_s"], location=retailer["store"], fiscal_week=FiscalWeek.objects.get(pk=202401), **values
+        sku=retailer["sku_s"],
+        location=retailer["store"],
+        fiscal_week=FiscalWeek.objects.get(pk=202401),
+        **values,
     )
 
 
@@ -130,7 +136,9 @@ def test_store_without_region_or_grade_violates_the_check(retailer: Retailer, fi
     stores = Channel.objects.get(code="STORES")
     values: dict[str, Any] = {"region": Region.objects.get(code="NORTH"), "grade": "B"} | fields
     with pytest.raises(IntegrityError), transaction.atomic():
-        Location.objects.create(code="S002", name="High Street", kind=Location.Kind.STORE, channel=stores, **values)
+        Location.objects.create(
+            code="S002", name="High Street", kind=Location.Kind.STORE, channel=stores, **values
+        )
 
     assert not Location.objects.filter(code="S002").exists()
 
@@ -151,7 +159,11 @@ def test_dc_needs_no_channel_region_or_grade(db: None) -> None:
 def test_location_closing_before_opening_violates_the_check(db: None) -> None:
     with pytest.raises(IntegrityError), transaction.atomic():
         Location.objects.create(
-            code="DC9", name="North DC", kind=Location.Kind.DC, opened_on=date(2024, 3, 1), closed_on=date(2024, 2, 29)
+            code="DC9",
+            name="North DC",
+            kind=Location.Kind.DC,
+            opened_on=date(2024, 3, 1),
+            closed_on=date(2024, 2, 29),
         )
 
     assert Location.objects.count() == 0
@@ -226,12 +238,16 @@ def test_full_clean_duplicate_code_is_a_field_error(retailer: Retailer) -> None:
 
 
 def test_full_clean_store_without_region_reports_the_constraint_message(retailer: Retailer) -> None:
-    store = Location(code="S002", name="High Street", kind=Location.Kind.STORE, channel=retailer["store"].channel)
+    store = Location(
+        code="S002", name="High Street", kind=Location.Kind.STORE, channel=retailer["store"].channel
+    )
 
     with pytest.raises(ValidationError) as raised:
         store.full_clean()
 
-    assert raised.value.message_dict == {NON_FIELD_ERRORS: ["A store needs a region and a grade (A, B or C)."]}
+    assert raised.value.message_dict == {
+        NON_FIELD_ERRORS: ["A store needs a region and a grade (A, B or C)."]
+    }
 
 
 def test_full_clean_exit_before_launch_reports_the_constraint_message(retailer: Retailer) -> None:
@@ -240,4 +256,6 @@ def test_full_clean_exit_before_launch_reports_the_constraint_message(retailer: 
     with pytest.raises(ValidationError) as raised:
         color.full_clean()
 
-    assert raised.value.message_dict == {NON_FIELD_ERRORS: ["The exit date cannot be before the launch date."]}
+    assert raised.value.message_dict == {
+        NON_FIELD_ERRORS: ["The exit date cannot be before the launch date."]
+    }

@@ -8,8 +8,8 @@ from django.db.models import QuerySet
 from pytest_django import DjangoAssertNumQueries
 
 from planning.models import Department
-from tests.conftest import PASSWORD
 from planning.roles import ADMIN, EXECUTIVE, MANAGER, PLANNER, has_role, roles_sync, user_roles
+from tests.conftest import PASSWORD
 
 PLANNING_MODELS = [
     "channel",
@@ -28,7 +28,9 @@ PLANNING_MODELS = [
 ]
 VIEW_PLANNING = {f"planning.view_{model}" for model in PLANNING_MODELS}
 ALL_PLANNING = {
-    f"planning.{action}_{model}" for action in ("add", "change", "delete", "view") for model in PLANNING_MODELS
+    f"planning.{action}_{model}"
+    for action in ("add", "change", "delete", "view")
+    for model in PLANNING_MODELS
 }
 ADMIN_AUTH = {"auth.add_user", "auth.change_user", "auth.view_user", "auth.view_group"}
 
@@ -130,9 +132,7 @@ def test_editable_by_planner_is_only_assigned_departments(
     assert _codes(Department.objects.editable_by(manager)) == []
 
 
-def test_editable_by_manager_is_only_assigned_departments(
-    retailer: dict[str, object], manager: User
-) -> None:
+def test_editable_by_manager_is_only_assigned_departments(retailer: dict[str, object], manager: User) -> None:
     dresses = retailer["dresses"]
     assert isinstance(dresses, Department)
     dresses.planners.add(manager)

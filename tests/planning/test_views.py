@@ -230,7 +230,7 @@ def test_calendar_53_week_year(client: Client, planner: User) -> None:
     html = _text(response)
     assert "<h1>Fiscal calendar 2023</h1>" in html
     assert 'name="year" id="id_year" value="2023"' in html
-    assert "Sun 29 Jan 2023 – Sat 3 Feb 2024" in html
+    assert "Sun 29 Jan 2023 \u2013 Sat 3 Feb 2024" in html
     assert "53 weeks (53-week year" in html
     assert "Jan (5 wk)" in html  # 4-5-4 puts the 53rd week in a 4-week January
     assert html.count("<td>W") == 53
@@ -243,7 +243,7 @@ def test_calendar_52_week_year_with_pattern(client: Client, planner: User) -> No
 
     assert response.status_code == 200
     html = _text(response)
-    assert "Sun 4 Feb 2024 – Sat 1 Feb 2025" in html
+    assert "Sun 4 Feb 2024 \u2013 Sat 1 Feb 2025" in html
     assert "52 weeks ·" in html
     assert "53-week year" not in html
     assert re.search(r'<option value="445"\s+selected>4-4-5</option>', html)
@@ -320,6 +320,6 @@ def test_locations_page_lists_stores_web_and_dcs(client: Client, executive: User
         r"<td class=\"num\">20,000</td>\s*<td>DC1</td>",
         html,
     )
-    assert re.search(r"<td>–</td>\s*<td>WEB</td>\s*<td>Web shop</td>", html)
-    assert re.search(r"<td>DC1</td>\s*<td>Central DC</td>\s*<td class=\"num\">–</td>", html)
+    assert re.search(r"<td>\u2013</td>\s*<td>WEB</td>\s*<td>Web shop</td>", html)
+    assert re.search(r"<td>DC1</td>\s*<td>Central DC</td>\s*<td class=\"num\">\u2013</td>", html)
     assert '<h2>E-commerce <span class="muted">(E-commerce)</span></h2>' in html
