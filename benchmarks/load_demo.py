@@ -32,8 +32,8 @@ def bench(size: str) -> None:
             parts = urlsplit(database_url)
             env["DATABASE_URL"] = urlunsplit(parts._replace(path="/merchplan_bench"))
             admin = urlunsplit(parts._replace(path="/postgres"))
-            subprocess.run(["psql", admin, "-qc", "DROP DATABASE IF EXISTS merchplan_bench"], check=True)  # noqa: S607
-            subprocess.run(["psql", admin, "-qc", "CREATE DATABASE merchplan_bench"], check=True)  # noqa: S607
+            subprocess.run(["psql", admin, "-qc", "DROP DATABASE IF EXISTS merchplan_bench"], check=True)  # noqa: S603, S607
+            subprocess.run(["psql", admin, "-qc", "CREATE DATABASE merchplan_bench"], check=True)  # noqa: S603, S607
         _run(["migrate", "--noinput", "-v0"], env)
         started = time.perf_counter()
         _run(["load_demo", "--size", size, "--seed", "42", "--through", "2026-11-21", "-v1"], env)

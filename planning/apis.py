@@ -40,7 +40,7 @@ class FiscalWeekList(generics.ListAPIView[FiscalWeek]):
         weeks = FiscalWeek.objects.all()
         year = self.request.query_params.get("year")
         if year is not None:
-            if not year.isdigit():
+            if not year.isdecimal():  # isdigit() passes "²", which int() rejects
                 raise serializers.ValidationError({"year": "Give the fiscal year as a number, e.g. 2024."})
             weeks = weeks.filter(year=int(year))
         return weeks

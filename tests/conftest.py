@@ -21,7 +21,7 @@ from planning.models import (
 )
 from planning.roles import ADMIN, EXECUTIVE, MANAGER, PLANNER
 
-PASSWORD = "correct horse battery staple"  # noqa: S105 - test-only
+PASSWORD = "correct horse battery staple"
 
 
 def _user(username: str, role: str, **extra: object) -> User:
@@ -74,13 +74,29 @@ def retailer(db: None) -> dict[str, object]:
     north = Region.objects.create(code="NORTH", name="North", channel=stores)
     dc = Location.objects.create(code="DC1", name="Central DC", kind=Location.Kind.DC)
     store = Location.objects.create(
-        code="S001", name="Main Street", kind=Location.Kind.STORE, channel=stores, region=north,
-        grade="A", capacity_units=20000, supplied_by=dc,
+        code="S001",
+        name="Main Street",
+        kind=Location.Kind.STORE,
+        channel=stores,
+        region=north,
+        grade="A",
+        capacity_units=20000,
+        supplied_by=dc,
     )
-    web = Location.objects.create(code="WEB", name="Web shop", kind=Location.Kind.ECOMMERCE, channel=online, supplied_by=dc)
+    web = Location.objects.create(
+        code="WEB", name="Web shop", kind=Location.Kind.ECOMMERCE, channel=online, supplied_by=dc
+    )
     return {
-        "division": division, "tops": tops, "dresses": dresses, "class": tees, "style_color": color,
-        "sku_s": small, "sku_m": medium, "store": store, "web": web, "dc": dc,
+        "division": division,
+        "tops": tops,
+        "dresses": dresses,
+        "class": tees,
+        "style_color": color,
+        "sku_s": small,
+        "sku_m": medium,
+        "store": store,
+        "web": web,
+        "dc": dc,
     }
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import time
 
 import pytest
-from django.db import OperationalError
+from django.db import OperationalError, connection
 from django.test import Client, override_settings
 
 from config import health
 
 
 @pytest.mark.django_db
+@override_settings(REDIS_URL=None)
 def test_healthz_ok_with_eager_tasks(client: Client) -> None:
     response = client.get("/healthz")
 
@@ -21,7 +22,7 @@ def test_healthz_ok_with_eager_tasks(client: Client) -> None:
     body = response.json()
     assert body["status"] == "ok"
     assert body["database"]["ok"] is True
-    assert body["database"]["vendor"] == "sqlite"
+    assert body["database"]["vendor"] == connection.vendor
     assert body["broker"] == {
         "ok": True,
         "mode": "eager",
@@ -43,6 +44,7 @@ def test_healthz_503_when_the_broker_is_unreachable(client: Client) -> None:
     assert body["broker"] == {"ok": False, "mode": "redis", "error": "ConnectionError"}
 
 
+@override_settings(REDIS_URL=None)
 def test_healthz_503_when_the_database_is_unreachable(
     client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -64,9 +66,15 @@ def test_healthz_503_when_the_database_is_unreachable(
     }
 
 
+@pytest.mark.django_db
+@override_settings(REDIS_URL=None)
+def test_healthz_answers_head_for_load_balancers(client: Client) -> None:
+    assert client.head("/healthz").status_code == 200
+
+
 @pytest.mark.parametrize("method", ["post", "put", "delete"])
 def test_healthz_only_answers_get(client: Client, method: str) -> None:
     response = getattr(client, method)("/healthz")
 
     assert response.status_code == 405
-    assert response["Allow"] == "GET"
+    assert response["Allow"] == "GET, HEAD"

@@ -26,6 +26,8 @@ _CONTROLLED = {
     "SECURE_SSL_REDIRECT",
     "SECURE_HSTS_SECONDS",
     "MERCHPLAN_VAR_DIR",
+    # Set by browser tests in this process; the deploy check rightly refuses it.
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
 }
 GOOD_KEY = secrets.token_urlsafe(45)  # 60 characters
 

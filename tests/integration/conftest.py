@@ -28,7 +28,8 @@ def _test_database_url() -> str:
     user = quote(settings.get("USER") or "")
     password = quote(settings.get("PASSWORD") or "")
     credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-    return f"postgresql://{credentials}{settings.get('HOST') or '127.0.0.1'}:{settings.get('PORT') or 5432}/{settings['NAME']}"
+    host = f"{settings.get('HOST') or '127.0.0.1'}:{settings.get('PORT') or 5432}"
+    return f"postgresql://{credentials}{host}/{settings['NAME']}"
 
 
 @pytest.fixture(scope="session")
@@ -37,7 +38,9 @@ def celery_worker_queue(django_db_setup: None, django_db_blocker: pytest.Fixture
     if not os.environ.get("REDIS_URL"):
         pytest.skip("integration: REDIS_URL is not set (CI sets it; see README)")
     if connection.vendor != "postgresql":
-        pytest.skip("integration: needs DATABASE_URL on PostgreSQL so a worker process can share the test database")
+        pytest.skip(
+            "integration: needs DATABASE_URL on PostgreSQL so a worker process can share the test database"
+        )
     queue = f"test-{uuid.uuid4().hex[:12]}"
     node = f"{queue}@localhost"
     env = {
@@ -46,10 +49,10 @@ def celery_worker_queue(django_db_setup: None, django_db_blocker: pytest.Fixture
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "CELERY_WORKER_FOR_TESTS": "1",
     }
-    log = (ROOT / "var" / f"{queue}.log")
+    log = ROOT / "var" / f"{queue}.log"
     log.parent.mkdir(exist_ok=True)
     with log.open("w") as log_file:
-        worker = subprocess.Popen(  # noqa: S603 - fixed arguments
+        worker = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-Q", queue, "-n", node,
              "--without-gossip", "--without-mingle", "--loglevel=INFO"],
             cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT,

@@ -17,7 +17,7 @@ def test_task_runs_on_a_real_worker_through_redis(celery_worker_queue: str) -> N
     assert calendar.fiscal_year(2040).week_count == 53
     assert not FiscalWeek.objects.filter(year=2040).exists()
 
-    result = fiscal_weeks_sync.apply_async(args=[2040, 2040], queue=celery_worker_queue)
+    result = fiscal_weeks_sync.apply_async(args=(2040, 2040), queue=celery_worker_queue)
 
     assert result.get(timeout=60) == 53
     weeks = FiscalWeek.objects.filter(year=2040).order_by("id")
@@ -25,7 +25,7 @@ def test_task_runs_on_a_real_worker_through_redis(celery_worker_queue: str) -> N
     assert str(weeks.first().start_date) == "2040-01-29"  # type: ignore[union-attr]
     assert str(weeks.last().end_date) == "2041-02-02"  # type: ignore[union-attr]
     # Idempotent: running it again adds nothing.
-    assert fiscal_weeks_sync.apply_async(args=[2040, 2040], queue=celery_worker_queue).get(timeout=60) == 0
+    assert fiscal_weeks_sync.apply_async(args=(2040, 2040), queue=celery_worker_queue).get(timeout=60) == 0
     assert FiscalWeek.objects.filter(year=2040).count() == 53
 
 

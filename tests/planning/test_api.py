@@ -62,7 +62,9 @@ def test_fiscal_weeks_unloaded_year_is_empty(planner_client: Client) -> None:
     assert (body["count"], body["results"]) == (0, [])
 
 
-@pytest.mark.parametrize("year", ["x", "-1", "2024.5", ""])
+@pytest.mark.parametrize(
+    "year", ["x", "-1", "2024.5", "", "\u00b2"]
+)  # superscript two is a digit, not decimal
 def test_fiscal_weeks_bad_year_is_400(planner_client: Client, year: str) -> None:
     response = planner_client.get(f"/api/v1/fiscal-weeks/?year={year}")
 

@@ -208,9 +208,7 @@ def test_last_year_shifted() -> None:
     assert last_year_week(fiscal_week(2023, 53), shift_53=True) == fiscal_week(2023, 1)
     # Between two 52-week years the two views agree.
     w = fiscal_week(2025, 20)
-    assert (
-        last_year_week(w, shift_53=True) == last_year_week(w) == fiscal_week(2024, 20)
-    )
+    assert last_year_week(w, shift_53=True) == last_year_week(w) == fiscal_week(2024, 20)
 
 
 def test_last_year_keeps_pattern_labels() -> None:

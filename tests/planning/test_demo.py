@@ -34,8 +34,12 @@ def _generate(seed: int) -> list[np.ndarray]:
     weeks = _weeks()
     master = generate_master(PRESETS["small"], weeks, seed)
     chunks = list(history_chunks(master, weeks, PRESETS["small"], seed))
-    return [np.concatenate([c.sales_sku for c in chunks]), np.concatenate([c.sales_units for c in chunks]),
-            np.concatenate([c.stock_on_hand for c in chunks]), master.style_colors["retail_cents"].to_numpy()]  # fmt: skip
+    return [
+        np.concatenate([c.sales_sku for c in chunks]),
+        np.concatenate([c.sales_units for c in chunks]),
+        np.concatenate([c.stock_on_hand for c in chunks]),
+        master.style_colors["retail_cents"].to_numpy(),
+    ]
 
 
 def test_history_spans_two_full_fiscal_years_and_the_current_one_to_date() -> None:
@@ -130,7 +134,9 @@ def test_stock_positions_are_never_negative_and_carry_forward(small_demo: dict[s
     assert len(stock_as_of(202620)) >= len(stock_as_of(202401))
 
 
-def test_loading_again_keeps_what_exists(small_demo: dict[str, object], capsys: pytest.CaptureFixture[str]) -> None:
+def test_loading_again_keeps_what_exists(
+    small_demo: dict[str, object], capsys: pytest.CaptureFixture[str]
+) -> None:
     before = SalesHistory.objects.count()
     call_command("load_demo", "--size", "small", "--seed", "3")
     assert "already loaded" in capsys.readouterr().out
@@ -140,7 +146,9 @@ def test_loading_again_keeps_what_exists(small_demo: dict[str, object], capsys: 
 
 def test_replace_reloads_a_different_seed(small_demo: dict[str, object]) -> None:
     before = list(StyleColor.objects.order_by("code").values_list("retail_price", flat=True))
-    call_command("load_demo", "--size", "small", "--seed", "4", "--replace", "--through", "2026-11-07", verbosity=0)
+    call_command(
+        "load_demo", "--size", "small", "--seed", "4", "--replace", "--through", "2026-11-07", verbosity=0
+    )
     after = list(StyleColor.objects.order_by("code").values_list("retail_price", flat=True))
     assert len(after) == 50
     assert before != after
@@ -155,10 +163,16 @@ def test_replace_reloads_a_different_seed(small_demo: dict[str, object]) -> None
         (["--through", "yesterday"], "--through must be a date YYYY-MM-DD, not 'yesterday'."),
     ],
 )
-def test_bad_arguments_give_one_line_and_exit_code_2(tmp_path: Path, arguments: list[str], message: str) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}}
+def test_bad_arguments_give_one_line_and_exit_code_2(
+    tmp_path: Path, arguments: list[str], message: str
+) -> None:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}
+    }
     env["MERCHPLAN_VAR_DIR"] = str(tmp_path)
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [sys.executable, "manage.py", "load_demo", *arguments],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip

@@ -17,7 +17,8 @@ Retailer = dict[str, Any]
 
 
 def _text(response: Any) -> str:
-    return response.content.decode()
+    content: bytes = response.content
+    return content.decode()
 
 
 def _badges(html: str) -> list[tuple[str, str]]:
