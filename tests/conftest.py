@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -104,3 +106,18 @@ def retailer(db: None) -> dict[str, object]:
 def nobody(db: None) -> User:
     """A signed-in user in no role group: sees nothing."""
     return User.objects.create_user(username="no.body", password=PASSWORD)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """Before the test database is dropped, end sessions that other threads or processes
+    (the live server, a Celery worker) may still hold, so the drop never fails."""
+    yield
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
