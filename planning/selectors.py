@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Max, Min, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, OuterRef, Q, Subquery
 
 from planning.models import Channel, Department, Division, FiscalWeek, Location, SalesHistory, StockPosition
 
@@ -90,16 +90,27 @@ def location_tree() -> dict[str, Any]:
 
 
 def company_figures() -> dict[str, Any]:
-    """Counts and the span of history loaded, for the home page."""
-    history = SalesHistory.objects.aggregate(
-        first_week=Min("fiscal_week_id"), last_week=Max("fiscal_week_id"), units=Sum("units")
-    )
+    """Counts and the span of history loaded, for the home page.
+
+    No SUM over millions of history rows on a page that loads at every sign-in: two
+    single-ended lookups, each walking the week index from one end (SQLite cannot do
+    that when MIN and MAX share a query).
+    """
+    week_ids = SalesHistory.objects.values_list("fiscal_week_id", flat=True)
+    first = week_ids.order_by("fiscal_week_id").first()
+    last = week_ids.order_by("-fiscal_week_id").first()
+    history = {"first_week": _week_label(first), "last_week": _week_label(last)}
     locations = Location.objects.aggregate(
         stores=Count("id", filter=Q(kind=Location.Kind.STORE)),
         dcs=Count("id", filter=Q(kind=Location.Kind.DC)),
         ecommerce=Count("id", filter=Q(kind=Location.Kind.ECOMMERCE)),
     )
     return {**history, **locations}
+
+
+def _week_label(week_id: int | None) -> str | None:
+    """"FY2024 W01" from the key 202401, as FiscalWeek prints it, without a query."""
+    return None if week_id is None else f"FY{week_id // 100} W{week_id % 100:02d}"
 
 
 def stock_as_of(week_id: int, *, location_ids: list[int] | None = None) -> dict[tuple[int, int], int]:

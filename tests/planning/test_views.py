@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -10,7 +11,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from pytest_django import DjangoAssertNumQueries
 
-from planning.models import Department
+from planning.models import Department, SalesHistory
 from tests.conftest import PASSWORD
 
 Retailer = dict[str, Any]
@@ -174,8 +175,24 @@ def test_home_shows_company_figures(client: Client, executive: User, retailer: R
         ("1", "stores"),
         ("1", "e-commerce sites"),
         ("1", "distribution centres"),
-        ("0", "units of sales history"),
+        ("\N{EN DASH}", "latest week of sales history"),
     ]
+
+
+def test_home_shows_the_span_of_sales_history(client: Client, executive: User, retailer: Retailer) -> None:
+    for week_id, units in ((202401, 3), (202552, 5)):
+        SalesHistory.objects.create(
+            sku=retailer["sku_s"], location=retailer["store"], fiscal_week_id=week_id, units=units,
+            retail_value=Decimal("72.00"), cost_value=Decimal("28.80"),
+        )  # fmt: skip
+    client.force_login(executive)
+
+    html = _text(client.get("/"))
+
+    assert (
+        '<span class="value">FY2025 W52</span><span class="label">latest week of sales history</span>' in html
+    )
+    assert '<span class="label">since FY2024 W01</span>' in html
 
 
 @pytest.mark.parametrize(
@@ -211,8 +228,8 @@ def test_home_query_count_does_not_grow_with_departments(
         department.planners.add(planner)
     client.force_login(planner)
 
-    # session, user, groups, editable ids, department rows, sales figures, location figures
-    with django_assert_max_num_queries(8):
+    # session, user, groups, editable ids, department rows, first and last sales week, locations
+    with django_assert_max_num_queries(9):
         response = client.get("/")
 
     assert response.status_code == 200
