@@ -1,6 +1,9 @@
 """Admin screens for all master data. Large tables use raw ids and skip full counts."""
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from planning.models import (
     Channel,
@@ -21,11 +24,43 @@ from planning.models import (
 
 @admin.register(FiscalWeek)
 class FiscalWeekAdmin(admin.ModelAdmin[FiscalWeek]):
+    """Read-only: weeks come from planning.calendar (`manage.py calendar_sync`), never by hand."""
+
     list_display = ["id", "year", "week", "month", "quarter", "start_date", "end_date"]
     list_filter = ["year", "quarter"]
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False  # derived from planning.calendar; change the calendar setting instead
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: FiscalWeek | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: FiscalWeek | None = None) -> bool:
+        return False
+
+
+class _KeepsHistoryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Rows that sales or stock history points at cannot be deleted (PROTECT). Say so by
+    hiding Delete, rather than a confirmation page listing tens of thousands of history rows."""
+
+    history_field: str
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and _has_history(self.history_field, obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # bulk deletes would list every history row
+        return actions
+
+
+def _has_history(field: str, obj: Any) -> bool:
+    return (
+        SalesHistory.objects.filter(**{field: obj}).exists()
+        or StockPosition.objects.filter(**{field: obj}).exists()
+    )
 
 
 @admin.register(Division)
@@ -85,7 +120,8 @@ class StyleColorAdmin(admin.ModelAdmin[StyleColor]):
 
 
 @admin.register(Sku)
-class SkuAdmin(admin.ModelAdmin[Sku]):
+class SkuAdmin(_KeepsHistoryAdmin):
+    history_field = "sku"
     list_display = ["code", "style_color", "size"]
     search_fields = ["code"]
     list_select_related = ["style_color"]
@@ -106,7 +142,8 @@ class RegionAdmin(admin.ModelAdmin[Region]):
 
 
 @admin.register(Location)
-class LocationAdmin(admin.ModelAdmin[Location]):
+class LocationAdmin(_KeepsHistoryAdmin):
+    history_field = "location"
     list_display = ["code", "name", "kind", "channel", "region", "grade", "cluster", "capacity_units"]
     list_filter = ["kind", "channel", "region", "grade"]
     search_fields = ["code", "name", "cluster"]
@@ -114,19 +151,29 @@ class LocationAdmin(admin.ModelAdmin[Location]):
 
 
 class _HistoryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Millions of rows: exact-code search (an index lookup, not a scan), newest weeks first,
+    sorting only where an index serves it, and no COUNT(*) of the whole table."""
+
     raw_id_fields = ["sku", "location", "fiscal_week"]
     list_select_related = ["sku", "location", "fiscal_week"]
-    list_filter = ["location__kind"]
-    search_fields = ["sku__code", "location__code"]
-    show_full_result_count = False  # millions of rows: skip the COUNT(*)
+    list_filter = ["fiscal_week__year", "location__kind"]
+    search_fields = ["=sku__code", "=location__code"]
+    search_help_text = "Exact SKU or location code, e.g. ST000001-BLK-M or S0001."
+    ordering = ["-fiscal_week", "location", "sku"]
+    sortable_by = ["fiscal_week"]
+    show_full_result_count = False
     list_per_page = 50
 
 
 @admin.register(SalesHistory)
 class SalesHistoryAdmin(_HistoryAdmin):
-    list_display = ["sku", "location", "fiscal_week", "units", "retail_value", "cost_value", "is_promotion"]
+    list_display = [
+        "fiscal_week", "location", "sku", "units", "retail_value", "markdown_value", "cost_value",
+        "is_promotion",
+    ]  # fmt: skip
+    list_filter = ["fiscal_week__year", "is_promotion", "location__kind"]
 
 
 @admin.register(StockPosition)
 class StockPositionAdmin(_HistoryAdmin):
-    list_display = ["sku", "location", "fiscal_week", "on_hand", "in_transit"]
+    list_display = ["fiscal_week", "location", "sku", "on_hand", "in_transit"]

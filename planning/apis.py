@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from rest_framework import generics, serializers
 
+from planning import calendar
 from planning.models import Department, FiscalWeek, Location
 
 
@@ -40,8 +41,10 @@ class FiscalWeekList(generics.ListAPIView[FiscalWeek]):
         weeks = FiscalWeek.objects.all()
         year = self.request.query_params.get("year")
         if year is not None:
-            if not year.isdecimal():  # isdigit() passes "²", which int() rejects
-                raise serializers.ValidationError({"year": "Give the fiscal year as a number, e.g. 2024."})
+            # isdecimal(), not isdigit(): "²" is a digit that int() rejects.
+            if not year.isdecimal() or not calendar.MIN_YEAR <= int(year) <= calendar.MAX_YEAR:
+                message = f"Give a fiscal year from {calendar.MIN_YEAR} to {calendar.MAX_YEAR}, e.g. 2024."
+                raise serializers.ValidationError({"year": message})
             weeks = weeks.filter(year=int(year))
         return weeks
 

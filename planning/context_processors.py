@@ -29,5 +29,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             {"label": label, "url": url, "active": current == url or (url != "/" and current.startswith(url))}
             for label, url in items
         ],
-        "user_roles": sorted(roles),
+        # A superuser holds every role; showing four badges would only confuse.
+        "user_roles": [ADMIN] if user.is_superuser else sorted(roles),
     }

@@ -109,7 +109,7 @@ def company_figures() -> dict[str, Any]:
 
 
 def _week_label(week_id: int | None) -> str | None:
-    """"FY2024 W01" from the key 202401, as FiscalWeek prints it, without a query."""
+    """ "FY2024 W01" from the key 202401, as FiscalWeek prints it, without a query."""
     return None if week_id is None else f"FY{week_id // 100} W{week_id % 100:02d}"
 
 

@@ -118,6 +118,10 @@ CITIES: tuple[str, ...] = (
     "Frome", "Guildford", "Hexham", "Inverness", "Kingston", "Lincoln", "Margate", "Newquay",
 )  # fmt: skip
 
+REGION_NAMES: tuple[str, ...] = (
+    "North", "South", "East", "West", "Midlands", "London", "Scotland", "Wales", "South West", "North East",
+)  # fmt: skip
+
 CLUSTERS: tuple[str, ...] = ("Urban", "Suburban", "Tourist", "Outlet")
 
 # Weekly sales lift around the holidays, by fiscal week of year (Black Friday falls in week 43).

@@ -26,6 +26,7 @@ from planning.demo.catalog import (
     COLORS,
     DIVISIONS,
     HOLIDAY_LIFT,
+    REGION_NAMES,
     SIZE_RUNS,
     STYLE_WORDS,
     DepartmentSpec,
@@ -63,7 +64,7 @@ PRESETS: dict[str, Preset] = {
         "medium", 5, 4, 4, 1000, 32, 4, 2, {"A": 1.0, "B": 0.85, "C": 0.6}, stores_opening_in_history=2
     ),
     "large": Preset(
-        "large", 5, 4, 4, 10_000, 1000, 10, 3, {"A": 0.05, "B": 0.03, "C": 0.02},
+        "large", 5, 4, 4, 10_000, 1000, 10, 3, {"A": 0.02, "B": 0.012, "C": 0.008},
         stores_opening_in_history=20, chunk_style_colors=200,
     ),
 }  # fmt: skip
@@ -146,7 +147,7 @@ def generate_master(preset: Preset, weeks: HistoryWeeks, seed: int) -> MasterDat
     regions = pd.DataFrame(
         {
             "code": [f"R{i + 1:02d}" for i in range(preset.regions)],
-            "name": [f"Region {i + 1}" for i in range(preset.regions)],
+            "name": [REGION_NAMES[i % len(REGION_NAMES)] for i in range(preset.regions)],
             "channel": "STORES",
         }
     )
@@ -266,7 +267,7 @@ def _locations(preset: Preset, weeks: HistoryWeeks, rng: np.random.Generator) ->
         opening[newcomers] = rng.integers(weeks.count // 3, weeks.count - 8, size=len(newcomers))
     for i in range(preset.stores):
         city = CITIES[i % len(CITIES)] + ("" if i < len(CITIES) else f" {i // len(CITIES) + 1}")
-        region = f"R{i % preset.regions + 1:02d}"
+        region = f"R{i * preset.regions // preset.stores + 1:02d}"  # neighbouring stores share a region
         grade = str(grades[i])
         capacity = int(round({"A": 40_000, "B": 25_000, "C": 15_000}[grade] * rng.uniform(0.8, 1.2), -2))
         factor = GRADE_FACTOR[grade] * float(np.exp(rng.normal(0, 0.2)))

@@ -7,21 +7,57 @@ across the company, as ERPs issue them.
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models.functions import Lower
 
 from planning.models.querysets import DepartmentQuerySet
 
 _NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
 
 
-class _Node(models.Model):
+def code_unique_ignoring_case(model: str) -> models.UniqueConstraint:
+    """ERP codes are matched case-insensitively on import: "w01" and "W01" are one code."""
+    return models.UniqueConstraint(
+        Lower("code"),
+        name=f"{model}_code_unique_ignoring_case",
+        violation_error_message="This code already exists (codes are unique regardless of case).",
+    )
+
+
+class CodeUniqueIgnoringCase(models.Model):
+    """Reports a code clash, exact or by case, as one error on the code field.
+
+    The database enforces both (unique column, unique LOWER(code)); this check only gives
+    forms a field error instead of a generic one.
+    """
+
+    code: models.CharField[str, str]
+
+    class Meta:
+        abstract = True
+
+    def clean(self) -> None:
+        super().clean()
+        if not self.code:
+            return
+        same_code = {"code__iexact": self.code}  # a dict: the abstract model has no manager to check
+        clash = type(self)._default_manager.filter(**same_code).exclude(pk=self.pk).first()
+        if clash is not None:
+            label = str(self._meta.verbose_name).capitalize()
+            detail = "" if clash.code == self.code else f" as {clash.code} (codes ignore case)"
+            raise ValidationError({"code": f"{label} with this Code already exists{detail}."})
+
+
+class _Node(CodeUniqueIgnoringCase):
     code = models.CharField(max_length=32, unique=True)
     name = models.CharField(max_length=120)
 
     class Meta:
         abstract = True
         ordering = ["code"]
+        constraints = [code_unique_ignoring_case("%(class)s")]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
@@ -36,7 +72,11 @@ class Department(_Node):
     division = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="departments")
     # Planners may change plans only of the departments they are assigned to.
     planners = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="planned_departments"
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="planned_departments",
+        limit_choices_to={"groups__name__in": ["Planner", "Manager"]},
+        help_text="Planners and managers who may change this department's plans.",
     )
 
     objects = DepartmentQuerySet.as_manager()
@@ -67,7 +107,7 @@ class Style(_Node):
         pass
 
 
-class StyleColor(models.Model):
+class StyleColor(CodeUniqueIgnoringCase):
     """The item planners, forecasters and buyers talk about; sizes share its prices."""
 
     class Lifecycle(models.TextChoices):
@@ -89,6 +129,7 @@ class StyleColor(models.Model):
     class Meta:
         ordering = ["code"]
         constraints = [
+            code_unique_ignoring_case("stylecolor"),
             models.UniqueConstraint(fields=["style", "color_code"], name="stylecolor_style_color_unique"),
             models.CheckConstraint(
                 condition=models.Q(retail_price__gte=0), name="stylecolor_retail_non_negative"
@@ -107,7 +148,7 @@ class StyleColor(models.Model):
         return f"{self.code} {self.color_name}"
 
 
-class Sku(models.Model):
+class Sku(CodeUniqueIgnoringCase):
     style_color = models.ForeignKey(StyleColor, on_delete=models.PROTECT, related_name="skus")
     code = models.CharField(max_length=48, unique=True)
     size = models.CharField(max_length=16)
@@ -118,6 +159,7 @@ class Sku(models.Model):
         ordering = ["code"]
         verbose_name = "SKU"
         constraints = [
+            code_unique_ignoring_case("sku"),
             models.UniqueConstraint(fields=["style_color", "size"], name="sku_style_color_size_unique"),
         ]
 

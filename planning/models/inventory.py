@@ -45,7 +45,7 @@ class SalesHistory(models.Model):
         indexes = [models.Index(fields=["fiscal_week", "location"], name="sales_week_location")]
 
     def __str__(self) -> str:
-        return f"{self.sku_id}@{self.location_id} {self.fiscal_week_id}: {self.units}"
+        return f"{self.sku.code} at {self.location.code}, {self.fiscal_week}: {self.units} units"
 
 
 class StockPosition(models.Model):
@@ -66,4 +66,4 @@ class StockPosition(models.Model):
         indexes = [models.Index(fields=["fiscal_week", "location"], name="stock_week_location")]
 
     def __str__(self) -> str:
-        return f"{self.sku_id}@{self.location_id} {self.fiscal_week_id}: {self.on_hand}"
+        return f"{self.sku.code} at {self.location.code}, {self.fiscal_week}: {self.on_hand} on hand"

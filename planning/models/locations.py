@@ -1,9 +1,12 @@
 """Locations: company > channel > region > store, plus distribution centres and e-commerce."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 
+from planning.models.hierarchy import CodeUniqueIgnoringCase, code_unique_ignoring_case
 
-class Channel(models.Model):
+
+class Channel(CodeUniqueIgnoringCase):
     class Kind(models.TextChoices):
         STORES = "stores", "Stores"
         ECOMMERCE = "ecommerce", "E-commerce"
@@ -15,24 +18,26 @@ class Channel(models.Model):
 
     class Meta:
         ordering = ["code"]
+        constraints = [code_unique_ignoring_case("channel")]
 
     def __str__(self) -> str:
         return self.name
 
 
-class Region(models.Model):
+class Region(CodeUniqueIgnoringCase):
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="regions")
     code = models.CharField(max_length=32, unique=True)
     name = models.CharField(max_length=120)
 
     class Meta:
         ordering = ["code"]
+        constraints = [code_unique_ignoring_case("region")]
 
     def __str__(self) -> str:
         return self.name
 
 
-class Location(models.Model):
+class Location(CodeUniqueIgnoringCase):
     class Kind(models.TextChoices):
         STORE = "store", "Store"
         ECOMMERCE = "ecommerce", "E-commerce fulfilment"
@@ -71,6 +76,13 @@ class Location(models.Model):
     class Meta:
         ordering = ["code"]
         constraints = [
+            code_unique_ignoring_case("location"),
+            models.CheckConstraint(
+                condition=~models.Q(kind="dc")
+                | models.Q(channel__isnull=True, region__isnull=True, grade=""),
+                name="location_dc_outside_channels",
+                violation_error_message="A distribution centre has no channel, region or grade.",
+            ),
             # Selling locations belong to a channel; a DC serves several and belongs to none.
             models.CheckConstraint(
                 condition=models.Q(kind="dc") | models.Q(channel__isnull=False),
@@ -94,3 +106,25 @@ class Location(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    # Which channel kinds a location of each kind may sell in (rules across tables, so not
+    # expressible as CHECK constraints; forms and imports call full_clean()).
+    CHANNEL_KINDS = {"store": {"stores", "wholesale"}, "ecommerce": {"ecommerce"}}
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, str] = {}
+        channel = self.channel if self.channel_id else None
+        region = self.region if self.region_id else None
+        supplier = self.supplied_by if self.supplied_by_id else None
+        allowed = self.CHANNEL_KINDS.get(self.kind)
+        if channel is not None and allowed is not None and channel.kind not in allowed:
+            errors["channel"] = (
+                f"A {self.get_kind_display().lower()} cannot sell in the {channel.name} channel."
+            )
+        if region is not None and channel is not None and region.channel_id != channel.pk:
+            errors["region"] = f"Region {region.name} belongs to another channel."
+        if supplier is not None and supplier.kind != self.Kind.DC:
+            errors["supplied_by"] = "Locations are supplied by a distribution centre."
+        if errors:
+            raise ValidationError(errors)

@@ -147,3 +147,96 @@ def test_every_changelist_renders_in_bounded_queries(
         response = admin_client_.get(url)
 
     assert response.status_code == 200
+
+
+def test_division_code_differing_only_in_case_is_refused(admin_client_: Client, retailer: Retailer) -> None:
+    response = admin_client_.post(reverse("admin:planning_division_add"), {"code": "w", "name": "Lowercase"})
+
+    assert response.status_code == 200
+    assert _form_errors(response) == {
+        "code": ["Division with this Code already exists as W (codes ignore case)."]
+    }
+    assert list(Division.objects.values_list("code", flat=True)) == ["W"]
+
+
+def test_location_in_a_channel_of_another_kind_is_refused(admin_client_: Client, retailer: Retailer) -> None:
+    web_channel = retailer["web"].channel
+    response = admin_client_.post(
+        reverse("admin:planning_location_add"),
+        {"code": "S002", "name": "High Street", "kind": "store", "channel": web_channel.pk,
+         "region": retailer["store"].region_id, "grade": "B"},
+    )  # fmt: skip
+
+    assert response.status_code == 200
+    assert _form_errors(response) == {
+        "channel": ["A store cannot sell in the E-commerce channel."],
+        "region": ["Region North belongs to another channel."],
+    }
+    assert not Location.objects.filter(code="S002").exists()
+
+
+def test_distribution_centre_with_a_grade_is_refused(admin_client_: Client) -> None:
+    response = admin_client_.post(
+        reverse("admin:planning_location_add"),
+        {"code": "DC9", "name": "North DC", "kind": "dc", "grade": "A"},
+    )
+
+    assert response.status_code == 200
+    assert _form_errors(response) == {"__all__": ["A distribution centre has no channel, region or grade."]}
+    assert Location.objects.count() == 0
+
+
+def test_fiscal_weeks_cannot_be_added_or_deleted_in_the_admin(admin_client_: Client) -> None:
+    assert admin_client_.get(reverse("admin:planning_fiscalweek_add")).status_code == 403
+    week = FiscalWeek.objects.get(id=202401)
+    assert (
+        admin_client_.post(
+            reverse("admin:planning_fiscalweek_delete", args=[week.pk]), {"post": "yes"}
+        ).status_code
+        == 403
+    )
+    assert FiscalWeek.objects.filter(id=202401).exists()
+
+
+def test_a_location_with_history_cannot_be_deleted_and_the_page_says_so_quickly(
+    admin_client_: Client,
+    retailer: Retailer,
+    history: None,
+    django_assert_max_num_queries: DjangoAssertNumQueries,
+) -> None:
+    store = retailer["store"]
+    with django_assert_max_num_queries(12):
+        response = admin_client_.get(reverse("admin:planning_location_change", args=[store.pk]))
+    assert response.status_code == 200
+    assert 'class="deletelink"' not in response.content.decode()
+    delete = admin_client_.post(reverse("admin:planning_location_delete", args=[store.pk]), {"post": "yes"})
+    assert delete.status_code == 403
+    assert Location.objects.filter(pk=store.pk).exists()
+    # The bulk delete action is not offered either.
+    changelist = admin_client_.get(reverse("admin:planning_location_changelist"))
+    assert "delete_selected" not in changelist.content.decode()
+
+
+def test_a_location_without_history_can_be_deleted(admin_client_: Client, retailer: Retailer) -> None:
+    spare = Location.objects.create(code="DC2", name="Spare DC", kind=Location.Kind.DC)
+
+    response = admin_client_.post(reverse("admin:planning_location_delete", args=[spare.pk]), {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not Location.objects.filter(pk=spare.pk).exists()
+
+
+def test_planner_picker_offers_only_planners_and_managers(
+    admin_client_: Client, retailer: Retailer, planner: User, manager: User, executive: User
+) -> None:
+    response = admin_client_.get(reverse("admin:planning_department_change", args=[retailer["tops"].pk]))
+
+    choices = {label for _, label in response.context["adminform"].form.fields["planners"].choices}
+    assert choices == {planner.username, manager.username}
+
+
+def test_history_rows_are_named_by_codes(retailer: Retailer, history: None) -> None:
+    row = SalesHistory.objects.get(sku=retailer["sku_s"], fiscal_week_id=202401)
+    assert str(row) == "ST-1-BLK-S at S001, FY2024 W01: 2 units"
+    stock = StockPosition.objects.get(sku=retailer["sku_s"], fiscal_week_id=202401)
+    assert str(stock) == "ST-1-BLK-S at S001, FY2024 W01: 10 on hand"

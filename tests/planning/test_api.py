@@ -63,13 +63,13 @@ def test_fiscal_weeks_unloaded_year_is_empty(planner_client: Client) -> None:
 
 
 @pytest.mark.parametrize(
-    "year", ["x", "-1", "2024.5", "", "\u00b2"]
+    "year", ["x", "-1", "2024.5", "", "\u00b2", "99999", "1899"]
 )  # superscript two is a digit, not decimal
 def test_fiscal_weeks_bad_year_is_400(planner_client: Client, year: str) -> None:
     response = planner_client.get(f"/api/v1/fiscal-weeks/?year={year}")
 
     assert response.status_code == 400
-    assert response.json() == {"year": "Give the fiscal year as a number, e.g. 2024."}
+    assert response.json() == {"year": "Give a fiscal year from 1900 to 2200, e.g. 2024."}
 
 
 @pytest.mark.django_db

@@ -14,6 +14,7 @@ from tqdm import tqdm
 from planning import calendar
 from planning.demo.generator import PRESETS
 from planning.demo.loader import DEMO_PASSWORD, DEMO_USERS, demo_delete, demo_exists, demo_load
+from planning.selectors import company_figures
 
 
 def _fail(message: str) -> CommandError:
@@ -47,7 +48,11 @@ class Command(BaseCommand):
             )
         if demo_exists():
             if not options["replace"]:
-                self.stdout.write("Demo retailer already loaded; keeping it (use --replace to reload).")
+                latest = company_figures()["last_week"] or "no sales history"
+                self.stdout.write(
+                    f"Demo retailer already loaded (sales through {latest}); keeping it. "
+                    f"Use --replace to reload it through {through}."
+                )
                 return
             demo_delete()
         if size == "large" and settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
