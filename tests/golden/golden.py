@@ -14,7 +14,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from planning.engine import PlanInputs, recompute  # noqa: E402
+from planning.engine import PlanInputs, recompute
 
 HERE = Path(__file__).resolve().parent
 CASES = sorted(path.parent.name for path in HERE.glob("*/input.csv"))
@@ -25,7 +25,8 @@ PER_LINE = ["method", "opening", "turn", "cost_complement"]
 def load_inputs(case: str) -> PlanInputs:
     frame = pd.read_csv(HERE / case / "input.csv").sort_values(["line", "period"])
     wide = {
-        name: frame.pivot(index="line", columns="period", values=name).to_numpy(float) for name in PER_PERIOD
+        name: frame.pivot_table(index="line", columns="period", values=name, aggfunc="first").to_numpy(float)
+        for name in PER_PERIOD
     }
     lines = frame.groupby("line").first()
     return PlanInputs(
