@@ -17,6 +17,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     roles = user_roles(user)
     items = [
         ("Home", reverse("home")),
+        ("Plans", reverse("planning:plans")),
         ("Calendar", reverse("planning:calendar")),
         ("Merchandise", reverse("planning:hierarchy")),
         ("Locations", reverse("planning:locations")),

@@ -11,3 +11,20 @@ from planning.services import fiscal_weeks_sync as fiscal_weeks_sync_service
 def fiscal_weeks_sync(first_year: int, last_year: int) -> int:
     """Materialise fiscal weeks (idempotent: existing weeks are kept). Returns rows added."""
     return fiscal_weeks_sync_service(first_year, last_year)
+
+
+@shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=3)
+def version_recompute(version_id: int, values_version: int | None = None) -> bool:
+    """Recompute a plan version's lines and totals from stored inputs. A task queued for an
+    older state of the version does nothing; running it twice is harmless."""
+    from planning.plans.services import version_recompute as version_recompute_service
+
+    return version_recompute_service(version_id, values_version=values_version)
+
+
+@shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=3)
+def version_totals_recompute(version_id: int, values_version: int | None = None) -> bool:
+    """Roll a version's lines up into its total line after an edit (idempotent)."""
+    from planning.plans.services import version_totals_recompute as version_totals_recompute_service
+
+    return version_totals_recompute_service(version_id, values_version=values_version)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from planning import views
+from planning.plans.urls import urlpatterns as plan_urlpatterns
 
 app_name = "planning"
 
@@ -8,4 +9,5 @@ urlpatterns = [
     path("calendar/", views.calendar_page, name="calendar"),
     path("merchandise/", views.hierarchy_page, name="hierarchy"),
     path("locations/", views.locations_page, name="locations"),
+    *plan_urlpatterns,
 ]

@@ -201,9 +201,8 @@ def _entered_receipts(inputs: PlanInputs, method: npt.NDArray[np.str_], shape: t
         return np.zeros(shape)
     if inputs.receipts is None:
         raise ValueError(f"receipts: line {int(np.argmax(uses))} plans by receipts but none were entered")
-    entered = like("receipts", inputs.receipts, shape)
-    check_non_negative("receipts", np.where(uses[:, None], entered, 0.0))
-    return entered
+    # Negative entered receipts are returns to vendors or transfers out: legal, only finite.
+    return like("receipts", inputs.receipts, shape)
 
 
 def _stock(plan: CheckedPlan, exhaustion: str, weeks_per_period: float) -> tuple[Array, Array, Array]:

@@ -4,6 +4,7 @@ from planning.models.calendar import FiscalWeek
 from planning.models.hierarchy import Department, Division, MerchClass, Sku, Style, StyleColor, Subclass
 from planning.models.inventory import SalesHistory, StockPosition
 from planning.models.locations import Channel, Location, Region
+from planning.models.plans import Plan, PlanCellChange, PlanLine, PlanTransition, PlanVersion, PlanWeek
 
 __all__ = [
     "Channel",
@@ -12,6 +13,12 @@ __all__ = [
     "FiscalWeek",
     "Location",
     "MerchClass",
+    "Plan",
+    "PlanCellChange",
+    "PlanLine",
+    "PlanTransition",
+    "PlanVersion",
+    "PlanWeek",
     "Region",
     "SalesHistory",
     "Sku",

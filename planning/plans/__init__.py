@@ -1,0 +1,1 @@
+"""Plans: creation and seeding, versions and approvals, the grid, cell edits and recompute."""

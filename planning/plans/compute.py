@@ -1,0 +1,104 @@
+"""Between the database and the engine: load a version's entered values as arrays, run the
+engine, and turn its float output into the Decimal column values that get stored."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+
+from planning.engine import PlanInputs, PlanOutputs, recompute
+from planning.plans.measures import DERIVED
+
+ENTERED_FIELDS = ("sales", "sales_units", "markdowns", "shrink", "on_order", "target", "receipts_entered")
+CENTS = Decimal("0.01")
+RATIO = Decimal("0.0001")
+MONEY_DERIVED = {"bop", "eop", "receipts", "otb", "gross_margin"}
+
+
+@dataclass
+class LineBlock:
+    """Entered values of some lines of one version: (lines, weeks) arrays plus line settings."""
+
+    line_ids: list[int]
+    methods: list[str]
+    opening: np.ndarray
+    turn: np.ndarray
+    entered: dict[str, np.ndarray]
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        rows, periods = self.entered["sales"].shape
+        return rows, periods
+
+
+def run_engine(block: LineBlock, *, exhaustion: str, cost_complement: float) -> PlanOutputs:
+    entered = block.entered
+    return recompute(
+        PlanInputs(
+            sales=entered["sales"],
+            method=block.methods,
+            targets=np.nan_to_num(entered["target"]),
+            turn=np.where(np.isnan(block.turn), 1.0, block.turn),
+            receipts=entered["receipts_entered"],
+            markdowns=entered["markdowns"],
+            shrink=entered["shrink"],
+            on_order=entered["on_order"],
+            opening=block.opening,
+            # A following plan is not linked yet: `next_plan` falls back to the average.
+            exhaustion=exhaustion,
+            next_sales=np.zeros((block.shape[0], 0)) if exhaustion == "next_plan" else None,
+            cost_complement=cost_complement,
+        )
+    )
+
+
+def to_decimal(value: float, field: str) -> Decimal | None:
+    """Round once on the way out: money to cents, ratios to 4 places; undefined stays empty."""
+    if math.isnan(value) or math.isinf(value):
+        return None
+    return Decimal(repr(value)).quantize(CENTS if field in MONEY_DERIVED else RATIO)
+
+
+def derived_columns(outputs: PlanOutputs, row: int, period: int) -> dict[str, Decimal | None]:
+    measures = outputs.measures()
+    values = {field: to_decimal(float(measures[field][row, period]), field) for field in DERIVED}
+    for field in ("bop", "eop", "receipts", "otb"):
+        values[field] = values[field] if values[field] is not None else Decimal("0.00")
+    return values
+
+
+def total_block(block: LineBlock, outputs: PlanOutputs) -> LineBlock:
+    """The plan-total line: flows and stocks summed over the lines; the engine recomputes its
+    ratios from those components (as a receipts-entered line that reproduces the summed EOP)."""
+    entered = {name: values.sum(axis=0, keepdims=True) for name, values in block.entered.items()}
+    entered["receipts_entered"] = outputs.receipts.sum(axis=0, keepdims=True)
+    entered["target"] = np.full_like(entered["sales"], np.nan)
+    return LineBlock([], ["receipts"], block.opening.sum(keepdims=True), np.array([np.nan]), entered)
+
+
+def block_from_rows(
+    rows: list[tuple[Any, ...]], lines: list[tuple[int, str, Decimal, Decimal | None]]
+) -> LineBlock:
+    """rows: (line_id, period, *ENTERED_FIELDS) ordered by line then period; lines: (id, method,
+    opening, turn) in the same order."""
+    line_ids = [line[0] for line in lines]
+    index = {line_id: i for i, line_id in enumerate(line_ids)}
+    periods = 1 + max((row[1] for row in rows), default=-1)
+    entered = {name: np.zeros((len(lines), periods)) for name in ENTERED_FIELDS}
+    if rows:
+        line_index = np.fromiter((index[row[0]] for row in rows), dtype=np.intp, count=len(rows))
+        period_index = np.fromiter((row[1] for row in rows), dtype=np.intp, count=len(rows))
+        for offset, name in enumerate(ENTERED_FIELDS, start=2):
+            column = np.array([np.nan if row[offset] is None else float(row[offset]) for row in rows])
+            entered[name][line_index, period_index] = column
+    return LineBlock(
+        line_ids=line_ids,
+        methods=[line[1] for line in lines],
+        opening=np.array([float(line[2]) for line in lines]),
+        turn=np.array([np.nan if line[3] is None else float(line[3]) for line in lines]),
+        entered=entered,
+    )

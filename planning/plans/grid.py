@@ -1,0 +1,353 @@
+"""The planning grid as data: columns (weeks with month, quarter and season totals) and rows
+(each line's measures, comparison and variance rows), formatted for the template.
+
+Everything is read in a few queries (`plan_grid`), aggregated with numpy by DESIGN.md's rules
+(flows sum, BOP first, EOP last, ratios recomputed from rolled-up components), and handed to
+the template as plain strings: templates never compute numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from planning import calendar
+from planning.models import PlanLine, PlanVersion, PlanWeek
+from planning.plans.measures import TARGET_LABELS, Measure, grid_measures
+
+VALUE_FIELDS = (
+    "sales", "sales_units", "markdowns", "shrink", "on_order", "target", "receipts_entered",
+    "bop", "eop", "receipts", "otb", "gross_margin", "wos", "fwos", "turn", "sell_through", "gm_percent",
+)  # fmt: skip
+PERCENT = {"sell_through", "gm_percent"}
+
+
+@dataclass
+class Column:
+    kind: str  # week, month, quarter, season
+    label: str
+    key: str  # "2026-W05" for weeks, "M3", "Q1", "season" for totals
+    periods: list[int]
+    week_id: int | None = None
+    is_closed: bool = False
+    css: str = ""
+
+
+@dataclass
+class Cell:
+    text: str
+    css: str = ""
+    is_editable: bool = False
+    row_version: int | None = None
+    raw: str = ""
+    key: str = ""  # the column's key: "2026-W05" for a week, "M3", "Q1", "season"
+    is_week: bool = False
+
+
+@dataclass
+class Row:
+    label: str
+    measure: str
+    cells: list[Cell]
+    css: str = ""
+    is_entered: bool = False
+
+
+@dataclass
+class LineBlock:
+    line_id: int
+    name: str
+    method: str
+    is_total: bool
+    rows: list[Row] = field(default_factory=list)
+
+
+def columns_for(weeks: list[tuple[int, int, int, int, date]], today: date) -> list[Column]:
+    """weeks: (week id, period, month, quarter, end date) in period order."""
+    columns: list[Column] = []
+    months: dict[int, list[int]] = {}
+    quarters: dict[int, list[int]] = {}
+    for index, (week_id, period, month, quarter, end) in enumerate(weeks):
+        year, number = divmod(week_id, 100)
+        columns.append(
+            Column("week", f"W{number:02d}", f"{year}-W{number:02d}", [period], week_id, end < today)
+        )
+        months.setdefault(month, []).append(period)
+        quarters.setdefault(quarter, []).append(period)
+        next_month = weeks[index + 1][2] if index + 1 < len(weeks) else None
+        if next_month != month:
+            columns.append(
+                Column("month", calendar.MONTH_NAMES[month - 1], f"M{month}", months[month], css="agg")
+            )
+            next_quarter = weeks[index + 1][3] if index + 1 < len(weeks) else None
+            if next_quarter != quarter:
+                columns.append(
+                    Column("quarter", f"Q{quarter}", f"Q{quarter}", quarters[quarter], css="agg q")
+                )
+    columns.append(Column("season", "Total", "season", [w[1] for w in weeks], css="agg s"))
+    return columns
+
+
+def _aggregate(measure: str, values: dict[str, np.ndarray], periods: list[int]) -> float:
+    """One line's measure over a group of weeks, by the roll-up rules."""
+    selected = np.asarray(periods)
+
+    def flow(name: str) -> float:
+        return float(np.nansum(values[name][selected]))
+
+    def first(name: str) -> float:
+        return float(values[name][selected[0]])
+
+    def last(name: str) -> float:
+        return float(values[name][selected[-1]])
+
+    weeks = len(selected)
+    if measure in (
+        "sales",
+        "sales_units",
+        "markdowns",
+        "shrink",
+        "on_order",
+        "receipts",
+        "receipts_entered",
+        "otb",
+    ):
+        return flow(measure)
+    if measure == "bop":
+        return first("bop")
+    if measure in ("eop", "fwos", "target"):
+        return last(measure)
+    sales = flow("sales")
+    if measure == "wos":
+        return last("eop") / (sales / weeks) if sales else np.nan
+    if measure == "sell_through":
+        return sales / first("bop") if first("bop") else np.nan
+    if measure == "gm_percent":
+        return flow("gross_margin") / sales if sales else np.nan
+    if measure == "turn":
+        stock = np.concatenate([[values["bop"][selected[0]]], values["eop"][selected]])
+        average = float(stock.mean())
+        return sales / average * 52 / weeks if average else np.nan
+    return np.nan
+
+
+def format_value(measure: str, value: float | None) -> tuple[str, str]:
+    """(text, css) with thousands separators, negatives marked, undefined as an en dash."""
+    if value is None or np.isnan(value):
+        return "\u2013", "undef"
+    css = "neg" if value < 0 else ""
+    if measure in PERCENT:
+        return f"{value * 100:,.1f}%", css
+    if measure in ("wos", "fwos", "turn", "target"):
+        return f"{value:,.2f}".rstrip("0").rstrip(".") if measure == "target" else f"{value:,.1f}", css
+    return f"{value:,.0f}", css
+
+
+def _line_values(rows: list[tuple[Any, ...]], periods: int) -> dict[str, np.ndarray]:
+    values = {name: np.full(periods, np.nan) for name in VALUE_FIELDS}
+    for row in rows:
+        period = row[1]
+        for offset, name in enumerate(VALUE_FIELDS, start=3):
+            values[name][period] = np.nan if row[offset] is None else float(row[offset])
+    return values
+
+
+@dataclass
+class Grid:
+    version: PlanVersion
+    columns: list[Column]
+    lines: list[LineBlock]
+    is_editable: bool
+    compare_names: list[str]
+
+
+def plan_grid(version: PlanVersion, *, is_editable: bool, line_ids: list[int] | None = None) -> Grid:
+    """The grid of a version, with LY/OP/TY comparison and variance rows for sales and EOP."""
+    today = date.today()
+    week_rows = list(
+        PlanWeek.objects.filter(line__version=version, line__merch_class__isnull=True)
+        .order_by("period")
+        .values_list(
+            "fiscal_week_id", "period", "fiscal_week__month", "fiscal_week__quarter", "fiscal_week__end_date"
+        )
+    )
+    columns = columns_for(week_rows, today)
+    periods = len(week_rows)
+    lines = list(
+        PlanLine.objects.filter(version=version)
+        .select_related("merch_class")
+        .order_by("position", "id")
+        .values_list("id", "merch_class_id", "merch_class__code", "merch_class__name", "method")
+    )
+    if line_ids is not None:
+        lines = [line for line in lines if line[0] in line_ids]
+    values = _values_by_line(version, [line[0] for line in lines], periods)
+    comparisons = _comparisons(version, periods, today)
+    blocks = []
+    for line_id, class_id, code, name, method in lines:
+        is_total = class_id is None
+        block = LineBlock(line_id, "Plan total" if is_total else f"{code} {name}", method, is_total)
+        line_values = values[line_id]
+        editable_line = is_editable and not is_total
+        for measure in grid_measures(method if not is_total else "receipts"):
+            if is_total and measure.name == "receipts_entered":
+                measure = Measure("receipts", "Receipts $", "flow", False)
+            block.rows.append(_row(measure, line_values, columns, editable_line, method))
+            if measure.name in ("sales", "eop"):
+                block.rows.extend(
+                    _compare_rows(measure.name, line_values, comparisons.get(class_id, {}), columns)
+                )
+        blocks.append(block)
+    names = [label for label, _ in _COMPARE if any(label in c for c in comparisons.values())]
+    return Grid(version, columns, blocks, is_editable, names)
+
+
+def _values_by_line(
+    version: PlanVersion, line_ids: list[int], periods: int
+) -> dict[int, dict[str, np.ndarray]]:
+    rows = list(
+        PlanWeek.objects.filter(line_id__in=line_ids)
+        .order_by("line_id", "period")
+        .values_list("line_id", "period", "row_version", *VALUE_FIELDS)
+    )
+    grouped: dict[int, list[tuple[Any, ...]]] = {line_id: [] for line_id in line_ids}
+    versions: dict[int, np.ndarray] = {line_id: np.zeros(periods, dtype=np.int64) for line_id in line_ids}
+    for row in rows:
+        grouped[row[0]].append(row)
+        versions[row[0]][row[1]] = row[2]
+    result = {}
+    for line_id in line_ids:
+        line_values = _line_values(grouped[line_id], periods)
+        line_values["row_version"] = versions[line_id].astype(np.float64)
+        result[line_id] = line_values
+    return result
+
+
+_COMPARE = (
+    ("WP", PlanVersion.Kind.WORKING),
+    ("LY", PlanVersion.Kind.LAST_YEAR),
+    ("OP", PlanVersion.Kind.ORIGINAL),
+    ("TY", PlanVersion.Kind.ACTUAL),
+)
+
+
+def _comparisons(
+    version: PlanVersion, periods: int, today: date
+) -> dict[int | None, dict[str, dict[str, np.ndarray]]]:
+    """Sales and EOP of LY, OP and TY per class (None: the total line), aligned by period."""
+    wanted = [
+        (label, kind)
+        for label, kind in _COMPARE
+        if kind != PlanVersion.Kind.WORKING or version.kind == "scenario"
+    ]
+    others = {
+        v.pk: label
+        for label, kind in wanted
+        for v in PlanVersion.objects.filter(plan=version.plan, kind=kind).exclude(pk=version.pk)
+    }
+    result: dict[int | None, dict[str, dict[str, np.ndarray]]] = {}
+    rows = PlanWeek.objects.filter(line__version_id__in=list(others)).values_list(
+        "line__version_id", "line__merch_class_id", "period", "sales", "eop", "fiscal_week__end_date"
+    )
+    for version_id, class_id, period, sales, eop, end in rows:
+        label = others[version_id]
+        series = result.setdefault(class_id, {}).setdefault(
+            label, {"sales": np.full(periods, np.nan), "eop": np.full(periods, np.nan)}
+        )
+        if label == "TY" and end >= today:
+            continue  # actuals exist only for closed weeks
+        series["sales"][period] = float(sales)
+        series["eop"][period] = float(eop)
+    return result
+
+
+def _row(
+    measure: Measure, values: dict[str, np.ndarray], columns: list[Column], editable: bool, method: str
+) -> Row:
+    label = TARGET_LABELS.get(method, "Target") if measure.name == "target" else measure.label
+    cells = []
+    for column in columns:
+        value = (
+            float(values[measure.name][column.periods[0]])
+            if column.kind == "week"
+            else _aggregate(measure.name, values, column.periods)
+        )
+        text, css = format_value(measure.name, value)
+        is_input = editable and measure.is_entered and column.kind == "week"
+        raw = (
+            ""
+            if np.isnan(value)
+            else (f"{value:.0f}" if measure.name == "sales_units" else f"{value:.2f}".rstrip("0").rstrip("."))
+        )
+        cells.append(
+            Cell(
+                text,
+                f"{css} {column.css}".strip(),
+                is_input,
+                int(values["row_version"][column.periods[0]]) if is_input else None,
+                raw,
+            )
+        )
+    _label_cells(cells, columns)
+    return Row(label, measure.name, cells, "entered" if measure.is_entered else "derived", measure.is_entered)
+
+
+def _label_cells(cells: list[Cell], columns: list[Column]) -> None:
+    for cell, column in zip(cells, columns, strict=True):
+        cell.key, cell.is_week = column.key, column.kind == "week"
+
+
+def _compare_rows(
+    measure: str,
+    values: dict[str, np.ndarray],
+    others: dict[str, dict[str, np.ndarray]],
+    columns: list[Column],
+) -> list[Row]:
+    rows = []
+    for label, series in others.items():
+        cells = []
+        for column in columns:
+            known = series[measure][column.periods]
+            if np.isnan(known).all():
+                theirs = np.nan
+            elif column.kind == "week":
+                theirs = float(known[0])
+            else:
+                theirs = _aggregate(measure, {**series, "bop": series["eop"]}, column.periods)
+            text, css = format_value(measure, theirs)
+            cells.append(Cell(text, f"{css} {column.css}".strip()))
+        name = "EOP $" if measure == "eop" else "sales $"
+        _label_cells(cells, columns)
+        rows.append(Row(f"{label} {name}", measure, cells, "compare"))
+    if measure == "sales":
+        # Variances: the version shown vs LY and OP (and a scenario vs WP); TY vs LY and OP.
+        for label, series in others.items():
+            if label != "TY":
+                rows.append(_variance_row("This", label, values["sales"], series["sales"], columns))
+        if "TY" in others:
+            for label in ("LY", "OP"):
+                if label in others:
+                    rows.append(
+                        _variance_row("TY", label, others["TY"]["sales"], others[label]["sales"], columns)
+                    )
+    return rows
+
+
+def _variance_row(
+    own_label: str, label: str, own: np.ndarray, theirs: np.ndarray, columns: list[Column]
+) -> Row:
+    """% change of own over theirs, on the weeks both have (TY has only closed weeks)."""
+    cells = []
+    for column in columns:
+        periods = np.asarray(column.periods)
+        both = ~np.isnan(own[periods]) & ~np.isnan(theirs[periods])
+        mine, other = float(own[periods][both].sum()), float(theirs[periods][both].sum())
+        change = (mine - other) / other if both.any() and other else np.nan
+        text, css = format_value("gm_percent", change)
+        cells.append(Cell(("+" + text) if change > 0 else text, f"{css} {column.css}".strip()))
+    title = f"vs {label} %" if own_label == "This" else f"TY vs {label} %"
+    _label_cells(cells, columns)
+    return Row(title, "variance", cells, "compare variance")

@@ -1,0 +1,107 @@
+"""The grid's measures: how each is entered or derived, shown, rolled up and validated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Measure:
+    name: str  # the PlanWeek column and the engine's output name
+    label: str
+    rollup: str  # "flow" sums, "opening" first week, "closing" last week, "ratio" recomputed
+    is_entered: bool
+    decimals: int = 0
+    minimum: Decimal = Decimal("0")
+    maximum: Decimal = Decimal("100000000000")
+    is_money: bool = True
+
+
+SALES = Measure("sales", "Sales $", "flow", True)
+SALES_UNITS = Measure(
+    "sales_units", "Sales units", "flow", True, maximum=Decimal("1000000000"), is_money=False
+)
+MARKDOWNS = Measure("markdowns", "Markdowns $", "flow", True)
+SHRINK = Measure("shrink", "Shrink $", "flow", True)
+RECEIPTS = Measure("receipts", "Receipts $", "flow", False)
+RECEIPTS_ENTERED = Measure("receipts_entered", "Receipts $", "flow", True)
+BOP = Measure("bop", "BOP $", "opening", False)
+EOP = Measure("eop", "EOP $", "closing", False)
+ON_ORDER = Measure("on_order", "On order $", "flow", True)
+OTB = Measure("otb", "OTB $", "flow", False)
+TARGET = Measure("target", "Target", "closing", True, decimals=2, maximum=Decimal("104"), is_money=False)
+WOS = Measure("wos", "WOS", "ratio", False, decimals=1, is_money=False)
+FWOS = Measure("fwos", "FWOS", "ratio", False, decimals=1, is_money=False)
+TURN = Measure("turn", "Turn (annual)", "ratio", False, decimals=1, is_money=False)
+SELL_THROUGH = Measure("sell_through", "Sell-through % of BOP", "ratio", False, decimals=1, is_money=False)
+GM_PERCENT = Measure("gm_percent", "GM %", "ratio", False, decimals=1, is_money=False)
+
+ENTERED = {m.name: m for m in (SALES, SALES_UNITS, MARKDOWNS, SHRINK, ON_ORDER, TARGET, RECEIPTS_ENTERED)}
+DERIVED = (
+    "bop",
+    "eop",
+    "receipts",
+    "otb",
+    "gross_margin",
+    "wos",
+    "fwos",
+    "turn",
+    "sell_through",
+    "gm_percent",
+    "gmroi",
+)
+
+# What the target row means for each method, and its valid range.
+TARGET_LABELS = {
+    "fwos": "FWOS target",
+    "wos": "WOS target",
+    "ssr": "SSR target",
+    "sell_through": "Sell-through target",
+}
+TARGET_RANGES = {
+    "fwos": (Decimal("0"), Decimal("104")),
+    "wos": (Decimal("0"), Decimal("104")),
+    "ssr": (Decimal("0"), Decimal("52")),
+    "sell_through": (Decimal("0.001"), Decimal("1")),
+}
+
+
+def grid_measures(method: str) -> list[Measure]:
+    """Rows of a line in grid order. The receipts row is entered for receipts-method lines."""
+    rows = [
+        SALES,
+        SALES_UNITS,
+        MARKDOWNS,
+        RECEIPTS_ENTERED if method == "receipts" else RECEIPTS,
+        BOP,
+        EOP,
+        ON_ORDER,
+        OTB,
+    ]
+    if method in TARGET_LABELS:
+        rows.append(TARGET)
+    return [*rows, FWOS, WOS, TURN, SELL_THROUGH, GM_PERCENT]
+
+
+def validate(measure: str, value: Decimal, method: str) -> str | None:
+    """An error message for a value out of range for this measure and method, else None."""
+    if measure not in ENTERED:
+        return f"{measure} is calculated, not entered."
+    spec = ENTERED[measure]
+    low, high = (
+        TARGET_RANGES.get(method, (spec.minimum, spec.maximum))
+        if measure == "target"
+        else (
+            spec.minimum,
+            spec.maximum,
+        )
+    )
+    if measure == "target" and method not in TARGET_LABELS:
+        return f"A {method} line has no weekly target; change the line's turn instead."
+    if value < low or value > high:
+        label = TARGET_LABELS.get(method, spec.label) if measure == "target" else spec.label
+        return f"{label} must be between {low:,} and {high:,}."
+    if measure == "sales_units" and value != value.to_integral_value():
+        return "Sales units must be a whole number."
+    return None

@@ -1,0 +1,699 @@
+"""Write paths for plans: create and seed, edit cells, recompute, versions and approvals.
+
+One transaction each; rows locked in a fixed order (version, then line, then weeks by id);
+Celery tasks queued only after the commit; every entered change and every transition is
+recorded with who and when.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import numpy as np
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import F, Sum
+
+from planning import calendar
+from planning.engine import fwos_from_eop
+from planning.models import (
+    Department,
+    FiscalWeek,
+    MerchClass,
+    Plan,
+    PlanCellChange,
+    PlanLine,
+    PlanTransition,
+    PlanVersion,
+    PlanWeek,
+)
+from planning.plans import history
+from planning.plans.compute import (
+    ENTERED_FIELDS,
+    LineBlock,
+    block_from_rows,
+    derived_columns,
+    run_engine,
+    total_block,
+)
+from planning.plans.measures import DERIVED, ENTERED, validate
+
+Kind = PlanVersion.Kind
+Status = PlanVersion.Status
+
+
+class PlanError(ValueError):
+    """Bad input for a plan write: shown next to the cell or the form field, nothing changed."""
+
+
+@dataclass
+class CellConflictError(Exception):
+    """Someone changed the cell since it was read: their value stands."""
+
+    measure: str
+    current: Decimal | None
+    changed_by: str
+    changed_at: Any
+    row_version: int
+
+    def __str__(self) -> str:
+        return (
+            f"{self.changed_by} changed this cell to {self.current} since you read it; "
+            "their value stands. Check it and enter yours again if needed."
+        )
+
+
+@dataclass
+class CellEdit:
+    line_id: int
+    week_id: int
+    measure: str
+    value: str
+    row_version: int | None = None  # the version the client read; None skips the check (imports)
+
+
+@dataclass
+class EditResult:
+    version: PlanVersion
+    line_ids: list[int]
+    changed_rows: list[int] = field(default_factory=list)
+
+
+# --- creation -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PlanSpec:
+    name: str
+    department_id: int
+    first_week_id: int
+    last_week_id: int
+    channel_id: int | None = None
+    region_id: int | None = None
+    method: str = PlanLine.Method.FWOS
+    exhaustion: str = Plan.Exhaustion.WRAP
+    growth_percent: Decimal = Decimal("0")
+    cost_complement: Decimal = Decimal("0.45")
+
+
+def plan_create(*, user: User, spec: PlanSpec) -> Plan:
+    """A plan with its LY and TY actuals and a working plan seeded from LY x (1 + growth)."""
+    department = Department.objects.editable_by(user).filter(pk=spec.department_id).first()
+    if department is None:
+        raise PermissionDenied("You can create plans only for your own departments.")
+    if Plan.objects.filter(name=spec.name).exists():
+        raise PlanError(f"A plan named {spec.name!r} already exists.")
+    weeks = list(
+        FiscalWeek.objects.filter(id__gte=spec.first_week_id, id__lte=spec.last_week_id).order_by("id")
+    )
+    if not weeks or spec.first_week_id > spec.last_week_id:
+        raise PlanError("Choose a first week on or before the last week.")
+    classes = list(MerchClass.objects.filter(department=department).order_by("code"))
+    if not classes:
+        raise PlanError(f"{department} has no classes to plan.")
+    with transaction.atomic():
+        plan = Plan.objects.create(
+            name=spec.name,
+            department=department,
+            channel_id=spec.channel_id,
+            region_id=spec.region_id,
+            first_week=weeks[0],
+            last_week=weeks[-1],
+            exhaustion=spec.exhaustion,
+            growth_percent=spec.growth_percent,
+            cost_complement=spec.cost_complement,
+            created_by=user,
+        )
+        class_ids = [c.pk for c in classes]
+        week_ids = [w.id for w in weeks]
+        last_year = history.actuals(plan, class_ids, _last_year_week_ids(weeks))
+        this_year = history.actuals(plan, class_ids, _closed_week_ids(weeks))
+        _create_actuals_version(plan, user, Kind.LAST_YEAR, "Last year", last_year, week_ids)
+        _create_actuals_version(plan, user, Kind.ACTUAL, "This year actuals", this_year, week_ids)
+        _create_working_version(plan, user, spec, last_year, this_year, week_ids)
+    return plan
+
+
+def _last_year_week_ids(weeks: list[FiscalWeek]) -> list[int | None]:
+    ids = []
+    for week in weeks:
+        comparable = calendar.last_year_week(calendar.fiscal_week(week.year, week.week))
+        ids.append(comparable.key if comparable else None)
+    return ids
+
+
+def _closed_week_ids(weeks: list[FiscalWeek]) -> list[int | None]:
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    return [week.id if week.end_date < today else None for week in weeks]
+
+
+def _create_actuals_version(
+    plan: Plan, user: User, kind: str, name: str, actuals: history.Actuals, week_ids: list[int]
+) -> PlanVersion:
+    """Actuals as a frozen version: receipts implied by the stock identity, so the engine
+    reproduces the actual EOP exactly and computes every KPI the same way as for plans."""
+    version = PlanVersion.objects.create(
+        plan=plan, kind=kind, name=name, status=Status.APPROVED, is_frozen=True, created_by=user
+    )
+    bop = np.concatenate([actuals.opening[:, None], actuals.eop[:, :-1]], axis=1)
+    implied_receipts = actuals.eop - bop + actuals.sales + actuals.markdowns
+    block = LineBlock(
+        line_ids=[],
+        methods=["receipts"] * len(actuals.class_ids),
+        opening=actuals.opening,
+        turn=np.full(len(actuals.class_ids), np.nan),
+        entered={
+            "sales": actuals.sales,
+            "sales_units": actuals.units,
+            "markdowns": actuals.markdowns,
+            "shrink": np.zeros_like(actuals.sales),
+            "on_order": np.zeros_like(actuals.sales),
+            "target": np.full_like(actuals.sales, np.nan),
+            "receipts_entered": implied_receipts,
+        },
+    )
+    _insert_version_values(version, actuals.class_ids, block, week_ids, user)
+    PlanTransition.objects.create(version=version, action="create", to_status=version.status, user=user)
+    return version
+
+
+def _create_working_version(
+    plan: Plan,
+    user: User,
+    spec: PlanSpec,
+    last_year: history.Actuals,
+    this_year: history.Actuals,
+    week_ids: list[int],
+) -> PlanVersion:
+    version = PlanVersion.objects.create(plan=plan, kind=Kind.WORKING, name="Working plan", created_by=user)
+    growth = 1 + float(spec.growth_percent) / 100
+    sales = np.round(last_year.sales * growth, 2)
+    targets = _seed_targets(spec.method, last_year)
+    opening = this_year.opening if this_year.opening.any() else last_year.opening
+    block = LineBlock(
+        line_ids=[],
+        methods=[spec.method] * len(last_year.class_ids),
+        opening=np.round(opening, 2),
+        turn=np.full(len(last_year.class_ids), 2.0 if spec.method in ("turn", "basic_stock") else np.nan),
+        entered={
+            "sales": sales,
+            "sales_units": np.round(last_year.units * growth),
+            "markdowns": np.round(last_year.markdowns * growth, 2),
+            "shrink": np.zeros_like(sales),
+            "on_order": np.zeros_like(sales),
+            "target": targets,
+            "receipts_entered": np.round(
+                np.maximum(last_year.eop - _bop(last_year) + last_year.sales, 0) * growth, 2
+            ),
+        },
+    )
+    _insert_version_values(version, last_year.class_ids, block, week_ids, user)
+    PlanTransition.objects.create(version=version, action="create", to_status=Status.DRAFT, user=user)
+    return version
+
+
+def _bop(actuals: history.Actuals) -> np.ndarray:
+    return np.concatenate([actuals.opening[:, None], actuals.eop[:, :-1]], axis=1)
+
+
+def _seed_targets(method: str, last_year: history.Actuals) -> np.ndarray:
+    """Last year's KPI, rounded as a planner would enter it; a sensible default where LY has none."""
+    sales, eop = last_year.sales, last_year.eop
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if method == "fwos":
+            value = np.round(fwos_from_eop(sales, eop), 1) if sales.size else sales
+            return np.where(np.isfinite(value), np.clip(value, 0, 104), 4.0)
+        if method == "wos":
+            return np.where(sales > 0, np.clip(np.round(eop / np.where(sales > 0, sales, 1), 1), 0, 104), 4.0)
+        if method == "ssr":
+            bop = _bop(last_year)
+            return np.where(sales > 0, np.clip(np.round(bop / np.where(sales > 0, sales, 1), 2), 0, 52), 4.0)
+        if method == "sell_through":
+            bop = _bop(last_year)
+            return np.where(bop > 0, np.clip(np.round(sales / np.where(bop > 0, bop, 1), 3), 0.001, 1), 0.25)
+    return np.full_like(sales, np.nan)
+
+
+def _insert_version_values(
+    version: PlanVersion, class_ids: list[int], block: LineBlock, week_ids: list[int], user: User
+) -> None:
+    """Lines (and the total line) with their weeks, derived values computed before the insert."""
+    plan = version.plan
+    lines = PlanLine.objects.bulk_create(
+        [
+            PlanLine(
+                version=version,
+                merch_class_id=class_id,
+                position=i + 1,
+                method=block.methods[i],
+                opening_stock=Decimal(repr(float(block.opening[i]))).quantize(Decimal("0.01")),
+                turn=None if np.isnan(block.turn[i]) else Decimal(repr(float(block.turn[i]))),
+            )
+            for i, class_id in enumerate(class_ids)
+        ]
+        + [PlanLine(version=version, merch_class=None, position=0, method=PlanLine.Method.RECEIPTS)]
+    )
+    outputs = run_engine(block, exhaustion=plan.exhaustion, cost_complement=float(plan.cost_complement))
+    total = total_block(block, outputs)
+    total_outputs = run_engine(total, exhaustion=plan.exhaustion, cost_complement=float(plan.cost_complement))
+    lines[-1].opening_stock = Decimal(repr(float(total.opening[0]))).quantize(Decimal("0.01"))
+    lines[-1].save(update_fields=["opening_stock"])
+    rows = []
+    for row, line in enumerate(lines):
+        source, out = (total, total_outputs) if line.merch_class_id is None else (block, outputs)
+        index = 0 if line.merch_class_id is None else row
+        for period, week_id in enumerate(week_ids):
+            rows.append(
+                PlanWeek(
+                    line=line,
+                    fiscal_week_id=week_id,
+                    period=period,
+                    updated_by_id=user.pk,
+                    **_entered_columns(source, index, period),
+                    **derived_columns(out, index, period),
+                )
+            )
+    PlanWeek.objects.bulk_create(rows, batch_size=2000)
+
+
+def _entered_columns(block: LineBlock, row: int, period: int) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name in ENTERED_FIELDS:
+        value = float(block.entered[name][row, period])
+        if name == "target":
+            values[name] = None if np.isnan(value) else Decimal(repr(value)).quantize(Decimal("0.001"))
+        elif name == "sales_units":
+            values[name] = max(round(value), 0)
+        elif name == "receipts_entered":
+            values[name] = Decimal(repr(value)).quantize(Decimal("0.01"))
+        else:
+            values[name] = Decimal(repr(max(value, 0.0))).quantize(Decimal("0.01"))
+    return values
+
+
+# --- recompute ------------------------------------------------------------------------------
+def _load_block(version: PlanVersion, line_ids: list[int] | None = None) -> tuple[LineBlock, list[list[int]]]:
+    """Entered values of the version's class lines (or the given ones), with PlanWeek ids."""
+    lines_query = PlanLine.objects.filter(version=version, merch_class__isnull=False).order_by(
+        "position", "id"
+    )
+    if line_ids is not None:
+        lines_query = lines_query.filter(id__in=line_ids)
+    lines = list(lines_query.values_list("id", "method", "opening_stock", "turn"))
+    rows = list(
+        PlanWeek.objects.filter(line_id__in=[line[0] for line in lines])
+        .order_by("line_id", "period")
+        .values_list("line_id", "period", *ENTERED_FIELDS, "id")
+    )
+    block = block_from_rows([row[:-1] for row in rows], lines)
+    ids: dict[int, list[int]] = {line[0]: [] for line in lines}
+    for row in rows:
+        ids[row[0]].append(row[-1])
+    return block, [ids[line_id] for line_id in block.line_ids]
+
+
+def _write_derived(block: LineBlock, outputs: Any, week_row_ids: list[list[int]]) -> list[int]:
+    """Store derived values; returns the PlanWeek ids whose derived values changed."""
+    updates = [
+        PlanWeek(id=row_id, **derived_columns(outputs, row, period))
+        for row, row_ids in enumerate(week_row_ids)
+        for period, row_id in enumerate(row_ids)
+    ]
+    PlanWeek.objects.bulk_update(updates, fields=list(DERIVED), batch_size=2000)
+    return [update.id for update in updates]
+
+
+@transaction.atomic
+def version_recompute(version_id: int, *, values_version: int | None = None) -> bool:
+    """Recompute every line and the total of a version from its stored inputs (idempotent).
+
+    With `values_version`, a task queued for an older state does nothing (a newer task
+    follows). Returns whether it recomputed.
+    """
+    version = PlanVersion.objects.select_for_update().select_related("plan").get(pk=version_id)
+    if values_version is not None and values_version < version.values_version:
+        return False
+    _recompute_all(version)
+    return True
+
+
+def _recompute_all(version: PlanVersion) -> None:
+    block, row_ids = _load_block(version)
+    plan = version.plan
+    outputs = run_engine(block, exhaustion=plan.exhaustion, cost_complement=float(plan.cost_complement))
+    _write_derived(block, outputs, row_ids)
+    _write_total(version, block, outputs)
+    PlanVersion.objects.filter(pk=version.pk).update(totals_version=version.values_version)
+    version.totals_version = version.values_version
+
+
+@transaction.atomic
+def version_totals_recompute(version_id: int, *, values_version: int | None = None) -> bool:
+    """Roll the version's class lines up into its total line (the lines themselves were
+    recomputed when they were edited). Idempotent; a task for an older state does nothing."""
+    version = PlanVersion.objects.select_for_update().select_related("plan").get(pk=version_id)
+    if values_version is not None and values_version < version.values_version:
+        return False
+    sums = list(
+        PlanWeek.objects.filter(line__version=version, line__merch_class__isnull=False)
+        .values("period")
+        .order_by("period")
+        .annotate(**{name: Sum(name) for name in (*ENTERED_FIELDS, "receipts")})
+    )
+    opening = PlanLine.objects.filter(version=version, merch_class__isnull=False).aggregate(
+        total=Sum("opening_stock")
+    )
+    entered = {name: np.array([float(row[name] or 0) for row in sums])[None, :] for name in ENTERED_FIELDS}
+    entered["receipts_entered"] = np.array([float(row["receipts"] or 0) for row in sums])[None, :]
+    entered["target"] = np.full_like(entered["sales"], np.nan)
+    total = LineBlock([], ["receipts"], np.array([float(opening["total"] or 0)]), np.array([np.nan]), entered)
+    _store_total(version, total)
+    PlanVersion.objects.filter(pk=version.pk).update(totals_version=version.values_version)
+    return True
+
+
+def _write_total(version: PlanVersion, block: LineBlock, outputs: Any) -> None:
+    _store_total(version, total_block(block, outputs))
+
+
+def _store_total(version: PlanVersion, total: LineBlock) -> None:
+    total_line = PlanLine.objects.get(version=version, merch_class__isnull=True)
+    plan = version.plan
+    total_outputs = run_engine(total, exhaustion=plan.exhaustion, cost_complement=float(plan.cost_complement))
+    rows = list(PlanWeek.objects.filter(line=total_line).order_by("period"))
+    for period, row in enumerate(rows):
+        for name, value in _entered_columns(total, 0, period).items():
+            setattr(row, name, value)
+        for name, value in derived_columns(total_outputs, 0, period).items():
+            setattr(row, name, value)
+    PlanWeek.objects.bulk_update(rows, fields=[*ENTERED_FIELDS, *DERIVED], batch_size=2000)
+    PlanLine.objects.filter(pk=total_line.pk).update(
+        opening_stock=Decimal(repr(float(total.opening[0]))).quantize(Decimal("0.01"))
+    )
+
+
+def _queue_totals(version: PlanVersion) -> None:
+    from planning.tasks import version_totals_recompute as version_totals_recompute_task
+
+    version_id, values_version = version.pk, version.values_version
+    transaction.on_commit(lambda: version_totals_recompute_task.delay(version_id, values_version))
+
+
+# --- cell edits -----------------------------------------------------------------------------
+def _parse(raw: str) -> Decimal:
+    text = raw.strip().replace(",", "").replace("$", "").replace("%", "")
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise PlanError(f"{raw!r} is not a number.") from None
+    if not value.is_finite():
+        raise PlanError(f"{raw!r} is not a number.")
+    return value
+
+
+def plan_cells_update(
+    *,
+    user: User,
+    version_id: int,
+    edits: list[CellEdit],
+    source: str = PlanCellChange.Source.EDIT,
+) -> EditResult:
+    """Save entered cells (one edit, a pasted block or an import), recompute the edited lines
+    in this request, and queue the totals. All or nothing: any bad cell fails the lot."""
+    if not edits:
+        raise PlanError("Nothing to save.")
+    with transaction.atomic():
+        version = PlanVersion.objects.select_for_update().select_related("plan").get(pk=version_id)
+        _check_editable(user, version)
+        line_ids = sorted({edit.line_id for edit in edits})
+        lines = {
+            line.pk: line
+            for line in PlanLine.objects.select_for_update()
+            .filter(version=version, pk__in=line_ids, merch_class__isnull=False)
+            .order_by("pk")
+        }
+        missing = [line_id for line_id in line_ids if line_id not in lines]
+        if missing:
+            raise PlanError(f"Line {missing[0]} is not an editable line of this plan version.")
+        rows = {
+            (row.line_id, row.fiscal_week_id): row
+            for row in PlanWeek.objects.select_for_update()
+            .filter(line_id__in=line_ids, fiscal_week_id__in={edit.week_id for edit in edits})
+            .order_by("pk")
+        }
+        changes = [_apply(edit, rows, lines, user) for edit in edits]
+        touched = {id(row): row for row in rows.values() if row.pk in {change.pk for change, _ in changes}}
+        for row in touched.values():
+            row.row_version += 1
+            row.updated_by_id = user.pk
+        PlanWeek.objects.bulk_update(
+            list(touched.values()), fields=[*ENTERED_FIELDS, "row_version", "updated_by"]
+        )
+        PlanCellChange.objects.bulk_create(
+            [
+                PlanCellChange(
+                    line_id=row.line_id,
+                    fiscal_week_id=row.fiscal_week_id,
+                    measure=measure,
+                    old_value=old,
+                    new_value=getattr(row, measure),
+                    source=source,
+                    changed_by_id=user.pk,
+                )
+                for row, (measure, old) in ((change, detail) for change, detail in changes)
+            ]
+        )
+        PlanVersion.objects.filter(pk=version.pk).update(values_version=F("values_version") + 1)
+        version.refresh_from_db(fields=["values_version", "totals_version"])
+        block, row_ids = _load_block(version, line_ids)
+        plan = version.plan
+        outputs = run_engine(block, exhaustion=plan.exhaustion, cost_complement=float(plan.cost_complement))
+        changed = _write_derived(block, outputs, row_ids)
+        _queue_totals(version)
+    return EditResult(version=version, line_ids=line_ids, changed_rows=changed)
+
+
+def _check_editable(user: User, version: PlanVersion) -> None:
+    if not version.is_editable:
+        raise PlanError(f"{version.name} is {version.get_status_display().lower()}: it cannot be changed.")
+    if not Department.objects.editable_by(user).filter(pk=version.plan.department_id).exists():
+        raise PermissionDenied(f"You cannot change plans of {version.plan.department}.")
+
+
+def _apply(
+    edit: CellEdit,
+    rows: dict[tuple[int, int], PlanWeek],
+    lines: dict[int, PlanLine],
+    user: User,
+) -> tuple[PlanWeek, tuple[str, Decimal | None]]:
+    if edit.measure not in ENTERED:
+        raise PlanError(f"{edit.measure} is calculated, not entered.")
+    row = rows.get((edit.line_id, edit.week_id))
+    if row is None:
+        raise PlanError(f"Week {edit.week_id} is not in this plan.")
+    line = lines[edit.line_id]
+    if edit.measure == "receipts_entered" and line.method != PlanLine.Method.RECEIPTS:
+        raise PlanError("Receipts are derived on this line; change its method to enter them.")
+    value = _parse(edit.value)
+    problem = validate(edit.measure, value, line.method)
+    if problem:
+        raise PlanError(problem)
+    old = getattr(row, edit.measure)
+    if edit.row_version is not None and edit.row_version != row.row_version:
+        raise _conflict(row, edit.measure)
+    if edit.measure == "sales_units":
+        setattr(row, edit.measure, int(value))
+    elif edit.measure == "target":
+        setattr(row, edit.measure, value.quantize(Decimal("0.001")))
+    else:
+        setattr(row, edit.measure, value.quantize(Decimal("0.01")))
+    return row, (edit.measure, old)
+
+
+def _conflict(row: PlanWeek, measure: str) -> CellConflictError:
+    last = (
+        PlanCellChange.objects.filter(line_id=row.line_id, fiscal_week_id=row.fiscal_week_id)
+        .select_related("changed_by")
+        .first()
+    )
+    who = last.changed_by.get_username() if last else "another planner"
+    return CellConflictError(
+        measure, getattr(row, measure), who, last.changed_at if last else None, row.row_version
+    )
+
+
+# --- versions and approvals ---------------------------------------------------------------
+def _transition(version: PlanVersion, user: User, action: str, to_status: str, reason: str = "") -> None:
+    PlanTransition.objects.create(
+        version=version,
+        action=action,
+        from_status=version.status,
+        to_status=to_status,
+        reason=reason,
+        user=user,
+    )
+    version.status = to_status
+    version.lock_version += 1
+
+
+@transaction.atomic
+def version_submit(*, user: User, version_id: int) -> PlanVersion:
+    version = PlanVersion.objects.select_for_update().select_related("plan").get(pk=version_id)
+    if version.kind not in (Kind.WORKING, Kind.SCENARIO):
+        raise PlanError("Only a working plan or a scenario goes for approval.")
+    _check_editable(user, version)
+    _transition(version, user, "submit", Status.SUBMITTED)
+    version.submitted_by_id = user.pk
+    version.save(update_fields=["status", "lock_version", "submitted_by"])
+    return version
+
+
+def _check_approver(user: User, version: PlanVersion) -> None:
+    from planning.roles import ADMIN, MANAGER, user_roles
+
+    if not user_roles(user) & {MANAGER, ADMIN}:
+        raise PermissionDenied("Only a manager approves or rejects plans.")
+    if version.status != Status.SUBMITTED:
+        raise PlanError(f"{version.name} is not waiting for approval.")
+    if version.submitted_by_id == user.pk:
+        raise PermissionDenied("You submitted this plan; another manager must approve or reject it.")
+
+
+@transaction.atomic
+def version_approve(*, user: User, version_id: int) -> PlanVersion:
+    """The submitted plan becomes the new original plan (OP, frozen); the working plan goes on."""
+    version = PlanVersion.objects.select_for_update().select_related("plan").get(pk=version_id)
+    _check_approver(user, version)
+    plan = version.plan
+    working = version if version.kind == Kind.WORKING else None
+    if version.kind == Kind.SCENARIO:
+        # Promotion: the scenario's values become the working plan's, audited per cell.
+        working = (
+            PlanVersion.objects.select_for_update().select_related("plan").get(plan=plan, kind=Kind.WORKING)
+        )
+        _copy_values(version, working, user, PlanCellChange.Source.PROMOTE)
+        _recompute_all(working)
+    PlanVersion.objects.filter(plan=plan, kind=Kind.ORIGINAL).delete()
+    original = _clone(working or version, user, Kind.ORIGINAL, "Original plan", frozen=True)
+    PlanTransition.objects.create(version=original, action="approve", to_status=Status.APPROVED, user=user)
+    _transition(version, user, "approve", Status.APPROVED if version.kind == Kind.SCENARIO else Status.DRAFT)
+    version.is_frozen = version.kind == Kind.SCENARIO
+    version.save(update_fields=["status", "lock_version", "is_frozen"])
+    return version
+
+
+@transaction.atomic
+def version_reject(*, user: User, version_id: int, reason: str) -> PlanVersion:
+    version = PlanVersion.objects.select_for_update().select_related("plan").get(pk=version_id)
+    _check_approver(user, version)
+    if not reason.strip():
+        raise PlanError("Say why the plan is rejected.")
+    _transition(version, user, "reject", Status.DRAFT, reason.strip())
+    version.save(update_fields=["status", "lock_version"])
+    return version
+
+
+@transaction.atomic
+def scenario_branch(*, user: User, version_id: int, name: str) -> PlanVersion:
+    """A named what-if copy of a working version (its lines and weeks only)."""
+    source = PlanVersion.objects.select_related("plan").get(pk=version_id)
+    if not Department.objects.editable_by(user).filter(pk=source.plan.department_id).exists():
+        raise PermissionDenied(f"You cannot change plans of {source.plan.department}.")
+    name = name.strip()
+    if not name:
+        raise PlanError("Give the scenario a name.")
+    if PlanVersion.objects.filter(plan=source.plan, name=name).exists():
+        raise PlanError(f"This plan already has a version named {name!r}.")
+    scenario = _clone(source, user, Kind.SCENARIO, name, frozen=False)
+    scenario.branched_from = source
+    scenario.save(update_fields=["branched_from"])
+    PlanTransition.objects.create(version=scenario, action="branch", to_status=Status.DRAFT, user=user)
+    return scenario
+
+
+def _clone(source: PlanVersion, user: User, kind: str, name: str, *, frozen: bool) -> PlanVersion:
+    copy = PlanVersion.objects.create(
+        plan=source.plan,
+        kind=kind,
+        name=name,
+        created_by=user,
+        is_frozen=frozen,
+        status=Status.APPROVED if frozen else Status.DRAFT,
+        values_version=source.values_version,
+        totals_version=source.totals_version,
+    )
+    old_lines = list(PlanLine.objects.filter(version=source).order_by("pk"))
+    new_lines = PlanLine.objects.bulk_create(
+        [
+            PlanLine(
+                version=copy,
+                merch_class_id=line.merch_class_id,
+                position=line.position,
+                method=line.method,
+                turn=line.turn,
+                opening_stock=line.opening_stock,
+            )
+            for line in old_lines
+        ]
+    )
+    mapping = {old.pk: new.pk for old, new in zip(old_lines, new_lines, strict=True)}
+    columns = [*ENTERED_FIELDS, *DERIVED]
+    PlanWeek.objects.bulk_create(
+        [
+            PlanWeek(
+                line_id=mapping[row["line_id"]],
+                fiscal_week_id=row["fiscal_week_id"],
+                period=row["period"],
+                updated_by_id=user.pk,
+                **{name: row[name] for name in columns},
+            )
+            for row in PlanWeek.objects.filter(line__version=source).values(
+                "line_id", "fiscal_week_id", "period", *columns
+            )
+        ],
+        batch_size=2000,
+    )
+    return copy
+
+
+def _copy_values(source: PlanVersion, target: PlanVersion, user: User, source_kind: str) -> None:
+    """Entered values of `source` into `target`, line by class, week by week, with audit rows."""
+    source_rows = {
+        (row["line__merch_class_id"], row["fiscal_week_id"]): row
+        for row in PlanWeek.objects.filter(line__version=source, line__merch_class__isnull=False).values(
+            "line__merch_class_id", "fiscal_week_id", *ENTERED_FIELDS
+        )
+    }
+    targets = list(
+        PlanWeek.objects.select_for_update()
+        .filter(line__version=target, line__merch_class__isnull=False)
+        .select_related("line")
+        .order_by("pk")
+    )
+    changes = []
+    for row in targets:
+        incoming = source_rows.get((row.line.merch_class_id, row.fiscal_week_id))
+        if incoming is None:
+            continue
+        for name in ENTERED_FIELDS:
+            if getattr(row, name) != incoming[name]:
+                changes.append(
+                    PlanCellChange(
+                        line_id=row.line_id,
+                        fiscal_week_id=row.fiscal_week_id,
+                        measure=name,
+                        old_value=getattr(row, name),
+                        new_value=incoming[name],
+                        source=source_kind,
+                        changed_by_id=user.pk,
+                    )
+                )
+                setattr(row, name, incoming[name])
+        row.row_version += 1
+    PlanWeek.objects.bulk_update(targets, fields=[*ENTERED_FIELDS, "row_version"], batch_size=2000)
+    PlanCellChange.objects.bulk_create(changes, batch_size=2000)
+    PlanVersion.objects.filter(pk=target.pk).update(values_version=F("values_version") + 1)
+    target.refresh_from_db(fields=["values_version", "totals_version"])

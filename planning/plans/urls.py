@@ -1,0 +1,17 @@
+from django.urls import path
+
+from planning.plans import views
+
+urlpatterns = [
+    path("plans/", views.plan_list, name="plans"),
+    path("plans/new/", views.plan_create, name="plan-create"),
+    path("plans/versions/<int:version_id>/", views.plan_version, name="plan-version"),
+    path("plans/versions/<int:version_id>/cells/", views.cell_update, name="plan-cells"),
+    path("plans/versions/<int:version_id>/totals/", views.totals, name="plan-totals"),
+    path("plans/versions/<int:version_id>/explain/", views.cell_explain, name="plan-explain"),
+    path("plans/versions/<int:version_id>/history/", views.cell_history, name="plan-history"),
+    path("plans/versions/<int:version_id>/submit/", views.version_submit, name="plan-submit"),
+    path("plans/versions/<int:version_id>/approve/", views.version_approve, name="plan-approve"),
+    path("plans/versions/<int:version_id>/reject/", views.version_reject, name="plan-reject"),
+    path("plans/versions/<int:version_id>/branch/", views.scenario_branch, name="plan-branch"),
+]

@@ -1,0 +1,322 @@
+"""Plan pages: the list, the create form, the grid and its HTMX partials, approvals."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from planning.engine import explain
+from planning.models import Department, Plan, PlanCellChange, PlanLine, PlanTransition, PlanVersion, PlanWeek
+from planning.plans import services
+from planning.plans.forms import PlanCreateForm, RejectForm, ScenarioForm
+from planning.plans.grid import plan_grid
+from planning.roles import ADMIN, MANAGER, user_roles
+
+
+def _visible_versions(request: HttpRequest) -> Any:
+    departments = Department.objects.visible_to(request.user)
+    return PlanVersion.objects.filter(plan__department__in=departments).select_related(
+        "plan", "plan__department"
+    )
+
+
+def _can_edit(request: HttpRequest, version: PlanVersion) -> bool:
+    return (
+        version.is_editable
+        and Department.objects.editable_by(request.user).filter(pk=version.plan.department_id).exists()
+    )
+
+
+@login_required
+@require_GET
+def plan_list(request: HttpRequest) -> HttpResponse:
+    departments = Department.objects.visible_to(request.user)
+    plans = (
+        Plan.objects.filter(department__in=departments)
+        .select_related("department", "first_week", "last_week", "channel", "region")
+        .prefetch_related("versions")
+    )
+    waiting = PlanVersion.objects.filter(plan__in=plans, status=PlanVersion.Status.SUBMITTED).select_related(
+        "plan"
+    )
+    return render(
+        request,
+        "planning/plans/list.html",
+        {
+            "plans": plans,
+            "waiting": waiting if user_roles(request.user) & {MANAGER, ADMIN} else [],
+            "can_create": Department.objects.editable_by(request.user).exists(),
+        },
+    )
+
+
+@login_required
+def plan_create(request: HttpRequest) -> HttpResponse:
+    form = PlanCreateForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            plan = services.plan_create(user=request.user, spec=form.spec())  # type: ignore[arg-type]
+        except services.PlanError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Plan {plan.name} created and seeded from last year.")
+            return redirect(
+                "planning:plan-version", version_id=plan.versions.get(kind=PlanVersion.Kind.WORKING).pk
+            )
+    return render(request, "planning/plans/create.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+@require_GET
+def plan_version(request: HttpRequest, version_id: int) -> HttpResponse:
+    version = get_object_or_404(_visible_versions(request), pk=version_id)
+    grid = plan_grid(version, is_editable=_can_edit(request, version))
+    siblings = PlanVersion.objects.filter(plan=version.plan).order_by("kind", "name")
+    transitions = PlanTransition.objects.filter(version__plan=version.plan).select_related("user", "version")[
+        :20
+    ]
+    roles = user_roles(request.user)
+    return render(
+        request,
+        "planning/plans/grid.html",
+        {
+            "version": version,
+            "plan": version.plan,
+            "grid": grid,
+            "siblings": siblings,
+            "transitions": transitions,
+            "can_submit": grid.is_editable
+            and version.kind in (PlanVersion.Kind.WORKING, PlanVersion.Kind.SCENARIO),
+            "can_decide": version.status == PlanVersion.Status.SUBMITTED
+            and bool(roles & {MANAGER, ADMIN})
+            and version.submitted_by_id != request.user.pk,
+            "can_branch": version.kind == PlanVersion.Kind.WORKING
+            and Department.objects.editable_by(request.user).filter(pk=version.plan.department_id).exists(),
+            "reject_form": RejectForm(),
+            "scenario_form": ScenarioForm(),
+        },
+    )
+
+
+def _line_response(
+    request: HttpRequest,
+    version: PlanVersion,
+    line_ids: list[int],
+    *,
+    status: int = 200,
+    error: dict[str, str] | None = None,
+) -> HttpResponse:
+    """The edited lines re-rendered (their derived cells changed across the weeks), plus the
+    total line out-of-band, marked as recalculating until the worker has rolled it up."""
+    version.refresh_from_db()
+    total_ids = list(
+        PlanLine.objects.filter(version=version, merch_class__isnull=True).values_list("id", flat=True)
+    )
+    grid = plan_grid(version, is_editable=_can_edit(request, version), line_ids=[*line_ids, *total_ids])
+    edited = [block for block in grid.lines if block.line_id in line_ids]
+    total = [block for block in grid.lines if block.is_total]
+    response = render(
+        request,
+        "planning/plans/grid.html#line-response",
+        {"grid": grid, "version": version, "edited": edited, "total": total, "error": error or {}},
+        status=status,
+    )
+    response["HX-Trigger"] = "planChanged"
+    return response
+
+
+def _edit_from(data: Any) -> services.CellEdit:
+    try:
+        return services.CellEdit(
+            line_id=int(data["line"]),
+            week_id=_week_id(str(data["week"])),
+            measure=str(data["measure"]),
+            value=str(data["value"]),
+            row_version=int(data["row_version"]) if data.get("row_version") not in (None, "") else None,
+        )
+    except (KeyError, ValueError, TypeError):
+        raise services.PlanError("The cell is not addressed properly (line, week, measure, value).") from None
+
+
+def _week_id(key: str) -> int:
+    """ "2026-W05" (as in data-period) or 202605 to the FiscalWeek id."""
+    if "-W" in key:
+        year, week = key.split("-W")
+        return int(year) * 100 + int(week)
+    return int(key)
+
+
+@login_required
+@require_POST
+def cell_update(request: HttpRequest, version_id: int) -> HttpResponse:
+    version = get_object_or_404(_visible_versions(request), pk=version_id)
+    try:
+        edits = (
+            [_edit_from(item) for item in json.loads(request.POST["edits"])]
+            if "edits" in request.POST
+            else [_edit_from(request.POST)]
+        )
+    except (services.PlanError, json.JSONDecodeError, TypeError) as error:
+        return HttpResponseBadRequest(str(error))
+    first = edits[0]
+    year, week = divmod(first.week_id, 100)
+    address = {"line": str(first.line_id), "week_key": f"{year}-W{week:02d}", "measure": first.measure}
+    try:
+        result = services.plan_cells_update(
+            user=request.user,  # type: ignore[arg-type]
+            version_id=version.pk,
+            edits=edits,
+            source=PlanCellChange.Source.PASTE if len(edits) > 1 else PlanCellChange.Source.EDIT,
+        )
+    except services.CellConflictError as conflict:
+        return _line_response(
+            request, version, [first.line_id], status=409, error={**address, "message": str(conflict)}
+        )
+    except services.PlanError as error:
+        return _line_response(
+            request, version, [first.line_id], status=400, error={**address, "message": str(error)}
+        )
+    except PermissionDenied as error:
+        return _line_response(
+            request, version, [first.line_id], status=403, error={**address, "message": str(error)}
+        )
+    return _line_response(request, result.version, result.line_ids)
+
+
+@login_required
+@require_GET
+def totals(request: HttpRequest, version_id: int) -> HttpResponse:
+    version = get_object_or_404(_visible_versions(request), pk=version_id)
+    total_line = PlanLine.objects.filter(version=version, merch_class__isnull=True).values_list(
+        "id", flat=True
+    )
+    return _line_response(request, version, list(total_line))
+
+
+@login_required
+@require_GET
+def cell_explain(request: HttpRequest, version_id: int) -> HttpResponse:
+    version = get_object_or_404(_visible_versions(request), pk=version_id)
+    try:
+        line_id, week_id, measure = (
+            int(request.GET["line"]),
+            _week_id(request.GET["week"]),
+            request.GET["measure"],
+        )
+    except (KeyError, ValueError):
+        return HttpResponseBadRequest("Give line, week and measure.")
+    block, _ = services._load_block(version)
+    line_ids = block.line_ids
+    if line_id not in line_ids:
+        return HttpResponseBadRequest("Explanations are for class lines; the total is their sum.")
+    period = (
+        PlanWeek.objects.filter(line_id=line_id, fiscal_week_id=week_id)
+        .values_list("period", flat=True)
+        .first()
+    )
+    if period is None:
+        return HttpResponseBadRequest("That week is not in this plan.")
+    plan = version.plan
+    inputs = _inputs_for(block, plan)
+    try:
+        why = explain(inputs, line_ids.index(line_id), period, measure)
+    except ValueError as error:
+        return HttpResponseBadRequest(str(error))
+    return render(request, "planning/plans/explain.html", {"why": why})
+
+
+def _inputs_for(block: Any, plan: Plan) -> Any:
+    import numpy as np
+
+    from planning.engine import PlanInputs
+
+    entered = block.entered
+    return PlanInputs(
+        sales=entered["sales"],
+        method=block.methods,
+        targets=np.nan_to_num(entered["target"]),
+        turn=np.where(np.isnan(block.turn), 1.0, block.turn),
+        receipts=entered["receipts_entered"],
+        markdowns=entered["markdowns"],
+        shrink=entered["shrink"],
+        on_order=entered["on_order"],
+        opening=block.opening,
+        exhaustion=plan.exhaustion,
+        next_sales=np.zeros((len(block.line_ids), 0)) if plan.exhaustion == "next_plan" else None,
+        cost_complement=float(plan.cost_complement),
+    )
+
+
+@login_required
+@require_GET
+def cell_history(request: HttpRequest, version_id: int) -> HttpResponse:
+    version = get_object_or_404(_visible_versions(request), pk=version_id)
+    try:
+        line_id, week_id, measure = (
+            int(request.GET["line"]),
+            _week_id(request.GET["week"]),
+            request.GET["measure"],
+        )
+    except (KeyError, ValueError):
+        return HttpResponseBadRequest("Give line, week and measure.")
+    changes = PlanCellChange.objects.filter(
+        Q(line__version=version), line_id=line_id, fiscal_week_id=week_id, measure=measure
+    ).select_related("changed_by")[:50]
+    return render(request, "planning/plans/history.html", {"changes": changes, "measure": measure})
+
+
+def _decision(
+    request: HttpRequest, version_id: int, action: Any, success: str, **kwargs: Any
+) -> HttpResponse:
+    version = get_object_or_404(_visible_versions(request), pk=version_id)
+    try:
+        result = action(user=request.user, version_id=version.pk, **kwargs)
+    except (services.PlanError, PermissionDenied) as error:
+        messages.error(request, str(error))
+        return redirect("planning:plan-version", version_id=version.pk)
+    messages.success(request, success)
+    return redirect("planning:plan-version", version_id=result.pk)
+
+
+@login_required
+@require_POST
+def version_submit(request: HttpRequest, version_id: int) -> HttpResponse:
+    return _decision(request, version_id, services.version_submit, "Submitted for approval.")
+
+
+@login_required
+@require_POST
+def version_approve(request: HttpRequest, version_id: int) -> HttpResponse:
+    return _decision(
+        request, version_id, services.version_approve, "Approved: it is now the original plan (OP)."
+    )
+
+
+@login_required
+@require_POST
+def version_reject(request: HttpRequest, version_id: int) -> HttpResponse:
+    reason = RejectForm(request.POST).data.get("reason", "")
+    return _decision(
+        request,
+        version_id,
+        services.version_reject,
+        "Rejected: back to the planner with your reason.",
+        reason=reason,
+    )
+
+
+@login_required
+@require_POST
+def scenario_branch(request: HttpRequest, version_id: int) -> HttpResponse:
+    name = request.POST.get("name", "")
+    return _decision(
+        request, version_id, services.scenario_branch, f"Scenario {name.strip()} created.", name=name
+    )

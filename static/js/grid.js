@@ -1,0 +1,172 @@
+// The planning grid: spreadsheet-like editing over HTMX.
+// Entered cells (td.in) edit in place; Enter/Tab/arrows move, Escape cancels, a pasted
+// tab-separated block fills several cells. Each save posts the cell with the row version it
+// was read at; the server answers with the edited line re-rendered (out-of-band swaps).
+(function () {
+  "use strict";
+  const table = document.getElementById("plan-grid");
+  if (!table) return;
+  const panel = document.getElementById("cell-panel");
+  let active = null; // the id of the selected cell, kept across re-renders
+  let editor = null;
+
+  // 400 (bad input) and 409 (conflict) carry the re-rendered line and the message: swap them.
+  htmx.config.responseHandling = [
+    { code: "204", swap: false },
+    { code: "[23]..", swap: true },
+    { code: "(400|403|409)", swap: true, error: false },
+    { code: "[45]..", swap: false, error: true },
+  ];
+
+  const cellsIn = (row) => Array.from(row.querySelectorAll("td.in, td.out"));
+  const byId = (id) => (id ? document.getElementById(id) : null);
+
+  function select(td, focus = true) {
+    if (!td) return;
+    table.querySelectorAll("td.active").forEach((c) => c.classList.remove("active"));
+    td.classList.add("active");
+    active = td.id;
+    if (focus) td.focus({ preventScroll: false });
+    showPanel(td);
+  }
+
+  function showPanel(td) {
+    const params = new URLSearchParams({ line: td.dataset.line, week: td.dataset.period, measure: td.dataset.measure });
+    const url = (td.classList.contains("in") ? table.dataset.historyUrl : table.dataset.explainUrl) + "?" + params;
+    htmx.ajax("GET", url, { target: panel, swap: "innerHTML" });
+  }
+
+  function neighbour(td, dRow, dCol) {
+    const row = td.parentElement;
+    if (dCol) {
+      const cells = cellsIn(row);
+      return cells[cells.indexOf(td) + dCol] || td;
+    }
+    const column = Array.from(row.children).indexOf(td);
+    let next = dRow > 0 ? row.nextElementSibling : row.previousElementSibling;
+    let section = row.parentElement;
+    while (true) {
+      while (next) {
+        const candidate = next.children[column];
+        if (candidate && (candidate.classList.contains("in") || candidate.classList.contains("out"))) return candidate;
+        next = dRow > 0 ? next.nextElementSibling : next.previousElementSibling;
+      }
+      section = dRow > 0 ? section.nextElementSibling : section.previousElementSibling;
+      if (!section || section.tagName !== "TBODY") return td;
+      next = dRow > 0 ? section.firstElementChild : section.lastElementChild;
+    }
+  }
+
+  function startEdit(td, initial) {
+    if (!td.classList.contains("in") || editor) return;
+    editor = document.createElement("input");
+    editor.type = "text";
+    editor.className = "cell-input";
+    editor.value = initial !== undefined ? initial : td.dataset.raw;
+    td.dataset.shown = td.innerHTML;
+    td.innerHTML = "";
+    td.appendChild(editor);
+    editor.focus();
+    if (initial === undefined) editor.select();
+  }
+
+  function cancelEdit(td) {
+    if (!editor) return;
+    td.innerHTML = td.dataset.shown;
+    editor = null;
+    td.focus();
+  }
+
+  function commit(td, move) {
+    const value = editor.value.trim();
+    const original = td.dataset.raw;
+    editor = null;
+    const next = move ? move() : td;
+    if (value === original || value === "") {
+      td.innerHTML = td.dataset.shown;
+      select(next);
+      return;
+    }
+    td.innerHTML = td.dataset.shown;
+    td.classList.add("saving");
+    active = next.id;
+    post({ line: td.dataset.line, week: td.dataset.period, measure: td.dataset.measure, value: value, row_version: td.dataset.version });
+  }
+
+  function post(values) {
+    htmx.ajax("POST", table.dataset.cellsUrl, { values: values, swap: "none", source: table });
+  }
+
+  function paste(td, text) {
+    const rows = text.replace(/\r/g, "").replace(/\n$/, "").split("\n").map((line) => line.split("\t"));
+    const edits = [];
+    let rowCell = td;
+    for (const values of rows) {
+      let cell = rowCell;
+      for (const value of values) {
+        if (cell.classList.contains("in") && value.trim() !== "") {
+          edits.push({ line: cell.dataset.line, week: cell.dataset.period, measure: cell.dataset.measure, value: value.trim(), row_version: cell.dataset.version });
+        }
+        const right = neighbour(cell, 0, 1);
+        if (right === cell) break;
+        cell = right;
+      }
+      const down = neighbour(rowCell, 1, 0);
+      if (down === rowCell) break;
+      rowCell = down;
+    }
+    if (edits.length) post({ edits: JSON.stringify(edits) });
+  }
+
+  table.addEventListener("click", (event) => {
+    const td = event.target.closest("td.in, td.out");
+    if (td && !td.contains(editor)) select(td);
+  });
+  table.addEventListener("dblclick", (event) => {
+    const td = event.target.closest("td.in");
+    if (td) startEdit(td);
+  });
+
+  table.addEventListener("keydown", (event) => {
+    const td = event.target.closest("td");
+    if (!td) return;
+    if (editor) {
+      if (event.key === "Escape") { event.preventDefault(); cancelEdit(td); }
+      else if (event.key === "Enter") { event.preventDefault(); commit(td, () => neighbour(td, event.shiftKey ? -1 : 1, 0)); }
+      else if (event.key === "Tab") { event.preventDefault(); commit(td, () => neighbour(td, 0, event.shiftKey ? -1 : 1)); }
+      else if (event.key === "ArrowUp" || event.key === "ArrowDown") {
+        event.preventDefault();
+        commit(td, () => neighbour(td, event.key === "ArrowUp" ? -1 : 1, 0));
+      }
+      return;
+    }
+    const moves = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1], Enter: [1, 0] };
+    if (event.key === "Tab") { event.preventDefault(); select(neighbour(td, 0, event.shiftKey ? -1 : 1)); }
+    else if (event.key === "F2") { event.preventDefault(); startEdit(td); }
+    else if (moves[event.key]) { event.preventDefault(); select(neighbour(td, ...moves[event.key])); }
+    else if (event.key.length === 1 && !event.ctrlKey && !event.metaKey && !event.altKey && td.classList.contains("in")) {
+      event.preventDefault();
+      startEdit(td, event.key);
+    }
+  });
+
+  table.addEventListener("paste", (event) => {
+    const td = event.target.closest("td.in");
+    if (!td || editor) return;
+    event.preventDefault();
+    paste(td, (event.clipboardData || window.clipboardData).getData("text"));
+  });
+
+  // After a save the line is new HTML: select the cell the planner moved to.
+  document.body.addEventListener("htmx:afterSettle", () => {
+    const td = byId(active);
+    if (td && !editor && document.activeElement && !document.activeElement.closest(".cell-panel")) {
+      td.classList.add("active");
+      td.focus({ preventScroll: true });
+    }
+  });
+
+  document.getElementById("toggle-compare").addEventListener("change", (event) => {
+    table.classList.toggle("show-compare", event.target.checked);
+  });
+})();
