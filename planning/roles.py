@@ -18,6 +18,15 @@ ADMIN = "Admin"
 ROLES = (PLANNER, MANAGER, EXECUTIVE, ADMIN)
 
 _PROJECT_APPS = ("planning", "forecasting", "allocation", "otb")
+PLANNER_PLAN_PERMISSIONS = [
+    "add_plan",
+    "change_plan",
+    "add_planversion",
+    "change_planversion",
+    "change_planline",
+    "change_planweek",
+]
+MANAGER_PLAN_PERMISSIONS = ["change_planversion"]  # approve or reject
 
 
 def _permissions_for(role: str) -> Q:
@@ -27,8 +36,13 @@ def _permissions_for(role: str) -> Q:
             content_type__app_label="auth",
             codename__in=["add_user", "change_user", "view_user", "view_group"],
         )
-    # Everyone else reads master data; changing plans comes with the plan permissions.
-    return Q(content_type__app_label__in=_PROJECT_APPS, codename__startswith="view_")
+    reads = Q(content_type__app_label__in=_PROJECT_APPS, codename__startswith="view_")
+    if role == PLANNER:
+        # Planners build and edit plans (of their own departments: services check the scope).
+        return reads | Q(content_type__app_label="planning", codename__in=PLANNER_PLAN_PERMISSIONS)
+    if role == MANAGER:
+        return reads | Q(content_type__app_label="planning", codename__in=MANAGER_PLAN_PERMISSIONS)
+    return reads
 
 
 def roles_sync() -> None:

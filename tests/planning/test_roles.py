@@ -25,6 +25,12 @@ PLANNING_MODELS = [
     "style",
     "stylecolor",
     "subclass",
+    "plan",
+    "planversion",
+    "planline",
+    "planweek",
+    "plancellchange",
+    "plantransition",
 ]
 VIEW_PLANNING = {f"planning.view_{model}" for model in PLANNING_MODELS}
 ALL_PLANNING = {
@@ -32,6 +38,10 @@ ALL_PLANNING = {
     for action in ("add", "change", "delete", "view")
     for model in PLANNING_MODELS
 }
+PLANNER_EDITS = {
+    f"planning.{codename}"
+    for codename in ("add_plan", "change_plan", "add_planversion", "change_planversion", "change_planline")
+} | {"planning.change_planweek"}
 ADMIN_AUTH = {"auth.add_user", "auth.change_user", "auth.view_user", "auth.view_group"}
 
 
@@ -50,13 +60,22 @@ def test_four_groups_exist_after_migrate() -> None:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("role", [PLANNER, MANAGER, EXECUTIVE])
-def test_reading_roles_only_view_master_data(role: str) -> None:
-    permissions = _group_permissions(role)
+def test_executives_only_read() -> None:
+    permissions = _group_permissions(EXECUTIVE)
 
     assert permissions == VIEW_PLANNING
-    assert len(permissions) == 13
+    assert len(permissions) == 19
     assert not any(".change_" in p or ".add_" in p or ".delete_" in p for p in permissions)
+
+
+@pytest.mark.django_db
+def test_planners_read_everything_and_edit_plans() -> None:
+    assert _group_permissions(PLANNER) == VIEW_PLANNING | PLANNER_EDITS
+
+
+@pytest.mark.django_db
+def test_managers_read_everything_and_decide_on_versions() -> None:
+    assert _group_permissions(MANAGER) == VIEW_PLANNING | {"planning.change_planversion"}
 
 
 @pytest.mark.django_db
@@ -64,7 +83,7 @@ def test_admin_runs_master_data_and_users() -> None:
     permissions = _group_permissions(ADMIN)
 
     assert permissions == ALL_PLANNING | ADMIN_AUTH
-    assert len(permissions) == 13 * 4 + 4
+    assert len(permissions) == 19 * 4 + 4
     assert "planning.change_location" in permissions
     assert "auth.delete_user" not in permissions
     assert "auth.change_group" not in permissions
@@ -79,7 +98,7 @@ def test_roles_sync_is_idempotent_and_restores_permissions() -> None:
     roles_sync()
 
     assert Group.objects.count() == 4
-    assert _group_permissions(PLANNER) == VIEW_PLANNING
+    assert _group_permissions(PLANNER) == VIEW_PLANNING | PLANNER_EDITS
 
 
 def test_user_permissions_come_from_the_group(planner: User, admin_user: User) -> None:
