@@ -200,6 +200,8 @@ class PlanWeek(models.Model):
     sell_through = _ratio()
     gm_percent = _ratio()
     gmroi = _ratio()
+    # Entered measures the planner locked: spreading a total over this week leaves them alone.
+    locked = models.CharField(max_length=200, blank=True, default="")
     row_version = models.PositiveIntegerField(default=1)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

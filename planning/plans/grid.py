@@ -191,11 +191,10 @@ def plan_grid(version: PlanVersion, *, is_editable: bool, line_ids: list[int] | 
         is_total = class_id is None
         block = LineBlock(line_id, "Plan total" if is_total else f"{code} {name}", method, is_total)
         line_values = values[line_id]
-        editable_line = is_editable and not is_total
         for measure in grid_measures(method if not is_total else "receipts"):
             if is_total and measure.name == "receipts_entered":
                 measure = Measure("receipts", "Receipts $", "flow", False)
-            block.rows.append(_row(measure, line_values, columns, editable_line, method))
+            block.rows.append(_row(measure, line_values, columns, is_editable, method, is_total=is_total))
             if measure.name in ("sales", "eop"):
                 block.rows.extend(
                     _compare_rows(measure.name, line_values, comparisons.get(class_id, {}), columns)
@@ -211,17 +210,21 @@ def _values_by_line(
     rows = list(
         PlanWeek.objects.filter(line_id__in=line_ids)
         .order_by("line_id", "period")
-        .values_list("line_id", "period", "row_version", *VALUE_FIELDS)
+        .values_list("line_id", "period", "row_version", *VALUE_FIELDS, "locked")
     )
     grouped: dict[int, list[tuple[Any, ...]]] = {line_id: [] for line_id in line_ids}
     versions: dict[int, np.ndarray] = {line_id: np.zeros(periods, dtype=np.int64) for line_id in line_ids}
+    locks: dict[int, dict[int, set[str]]] = {line_id: {} for line_id in line_ids}
     for row in rows:
         grouped[row[0]].append(row)
         versions[row[0]][row[1]] = row[2]
-    result = {}
+        if row[-1]:
+            locks[row[0]][row[1]] = set(row[-1].split(","))
+    result: dict[int, dict[str, Any]] = {}
     for line_id in line_ids:
-        line_values = _line_values(grouped[line_id], periods)
+        line_values: dict[str, Any] = _line_values(grouped[line_id], periods)
         line_values["row_version"] = versions[line_id].astype(np.float64)
+        line_values["locks_of"] = locks[line_id]
         result[line_id] = line_values
     return result
 
@@ -264,8 +267,27 @@ def _comparisons(
     return result
 
 
+SPREADABLE = ("sales", "sales_units", "markdowns", "shrink", "on_order", "receipts_entered")
+
+
+def _is_input(measure: Measure, column: Column, *, editable: bool, is_total: bool) -> bool:
+    """Week cells of a line's entered measures; totals of entered amounts (they spread down);
+    a target typed on a line's month or season fills its weeks; the plan total spreads over lines."""
+    if not editable or not measure.is_entered:
+        return False
+    if is_total:
+        return measure.name in SPREADABLE
+    return column.kind == "week" or measure.name in (*SPREADABLE, "target")
+
+
 def _row(
-    measure: Measure, values: dict[str, np.ndarray], columns: list[Column], editable: bool, method: str
+    measure: Measure,
+    values: dict[str, np.ndarray],
+    columns: list[Column],
+    editable: bool,
+    method: str,
+    *,
+    is_total: bool = False,
 ) -> Row:
     label = TARGET_LABELS.get(method, "Target") if measure.name == "target" else measure.label
     cells = []
@@ -276,7 +298,9 @@ def _row(
             else _aggregate(measure.name, values, column.periods)
         )
         text, css = format_value(measure.name, value)
-        is_input = editable and measure.is_entered and column.kind == "week"
+        is_input = _is_input(measure, column, editable=editable, is_total=is_total)
+        if column.kind == "week" and measure.name in values.get("locks_of", {}).get(column.periods[0], ()):
+            css = f"{css} locked"
         raw = (
             ""
             if np.isnan(value)
@@ -287,7 +311,7 @@ def _row(
                 text,
                 f"{css} {column.css}".strip(),
                 is_input,
-                int(values["row_version"][column.periods[0]]) if is_input else None,
+                int(values["row_version"][column.periods[0]]) if is_input and column.kind == "week" else None,
                 raw,
             )
         )

@@ -8,6 +8,7 @@ urlpatterns = [
     path("plans/versions/<int:version_id>/", views.plan_version, name="plan-version"),
     path("plans/versions/<int:version_id>/cells/", views.cell_update, name="plan-cells"),
     path("plans/versions/<int:version_id>/totals/", views.totals, name="plan-totals"),
+    path("plans/versions/<int:version_id>/lock/", views.cell_lock, name="plan-lock"),
     path("plans/versions/<int:version_id>/explain/", views.cell_explain, name="plan-explain"),
     path("plans/versions/<int:version_id>/history/", views.cell_history, name="plan-history"),
     path("plans/versions/<int:version_id>/submit/", views.version_submit, name="plan-submit"),

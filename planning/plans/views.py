@@ -158,6 +158,8 @@ def _week_id(key: str) -> int:
 @require_POST
 def cell_update(request: HttpRequest, version_id: int) -> HttpResponse:
     version = get_object_or_404(_visible_versions(request), pk=version_id)
+    if "edits" not in request.POST and _is_aggregate(version, request.POST):
+        return _aggregate_update(request, version)
     try:
         edits = (
             [_edit_from(item) for item in json.loads(request.POST["edits"])]
@@ -189,6 +191,64 @@ def cell_update(request: HttpRequest, version_id: int) -> HttpResponse:
             request, version, [first.line_id], status=403, error={**address, "message": str(error)}
         )
     return _line_response(request, result.version, result.line_ids)
+
+
+def _is_aggregate(version: PlanVersion, data: Any) -> bool:
+    week = str(data.get("week", ""))
+    if "-W" not in week:
+        return True
+    return PlanLine.objects.filter(
+        version=version, pk=data.get("line") or 0, merch_class__isnull=True
+    ).exists()
+
+
+def _aggregate_update(request: HttpRequest, version: PlanVersion) -> HttpResponse:
+    data = request.POST
+    line_id = int(data.get("line") or 0)
+    address = {
+        "line": str(line_id),
+        "week_key": str(data.get("week", "")),
+        "measure": str(data.get("measure", "")),
+    }
+    try:
+        result = services.plan_aggregate_update(
+            user=request.user,  # type: ignore[arg-type]
+            version_id=version.pk,
+            line_id=line_id,
+            column_key=str(data.get("week", "")),
+            measure=str(data.get("measure", "")),
+            value=str(data.get("value", "")),
+            expected=data.get("expected"),
+        )
+    except services.PlanError as error:
+        return _line_response(
+            request, version, [line_id], status=400, error={**address, "message": str(error)}
+        )
+    except PermissionDenied as error:
+        return _line_response(
+            request, version, [line_id], status=403, error={**address, "message": str(error)}
+        )
+    return _line_response(request, result.version, [*result.line_ids, line_id])
+
+
+@login_required
+@require_POST
+def cell_lock(request: HttpRequest, version_id: int) -> HttpResponse:
+    version = get_object_or_404(_visible_versions(request), pk=version_id)
+    try:
+        row = services.plan_cell_lock(
+            user=request.user,  # type: ignore[arg-type]
+            version_id=version.pk,
+            line_id=int(request.POST["line"]),
+            week_id=_week_id(request.POST["week"]),
+            measure=request.POST["measure"],
+            locked=request.POST.get("locked") == "1",
+        )
+    except (KeyError, ValueError) as error:
+        return HttpResponseBadRequest(str(error))
+    except PermissionDenied as error:
+        return HttpResponse(str(error), status=403)
+    return _line_response(request, version, [row.line_id])
 
 
 @login_required

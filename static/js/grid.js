@@ -90,7 +90,7 @@
     td.innerHTML = td.dataset.shown;
     td.classList.add("saving");
     active = next.id;
-    post({ line: td.dataset.line, week: td.dataset.period, measure: td.dataset.measure, value: value, row_version: td.dataset.version });
+    post({ line: td.dataset.line, week: td.dataset.period, measure: td.dataset.measure, value: value, row_version: td.dataset.version || "", expected: original });
   }
 
   function post(values) {
@@ -141,6 +141,12 @@
       return;
     }
     const moves = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1], Enter: [1, 0] };
+    if (event.altKey && (event.key === "l" || event.key === "L") && td.classList.contains("in") && td.dataset.version) {
+      event.preventDefault();
+      const values = { line: td.dataset.line, week: td.dataset.period, measure: td.dataset.measure, locked: td.classList.contains("locked") ? "0" : "1" };
+      htmx.ajax("POST", table.dataset.lockUrl, { values: values, swap: "none", source: table });
+      return;
+    }
     if (event.key === "Tab") { event.preventDefault(); select(neighbour(td, 0, event.shiftKey ? -1 : 1)); }
     else if (event.key === "F2") { event.preventDefault(); startEdit(td); }
     else if (moves[event.key]) { event.preventDefault(); select(neighbour(td, ...moves[event.key])); }
