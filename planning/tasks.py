@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from celery import shared_task
+from typing import Any
+
+from celery import Task, shared_task
 
 from planning.services import fiscal_weeks_sync as fiscal_weeks_sync_service
 
@@ -13,13 +15,17 @@ def fiscal_weeks_sync(first_year: int, last_year: int) -> int:
     return fiscal_weeks_sync_service(first_year, last_year)
 
 
-@shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=3)
-def version_recompute(version_id: int, values_version: int | None = None) -> bool:
-    """Recompute a plan version's lines and totals from stored inputs. A task queued for an
-    older state of the version does nothing; running it twice is harmless."""
+@shared_task(bind=True, acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=3)
+def version_recompute(self: Task[Any, Any], version_id: int, values_version: int | None = None) -> bool:
+    """Recompute a plan version's lines and totals from stored inputs, reporting progress. A
+    task queued for an older state of the version does nothing; running it twice is harmless."""
     from planning.plans.services import version_recompute as version_recompute_service
 
-    return version_recompute_service(version_id, values_version=values_version)
+    def progress(done: int, total: int) -> None:
+        if not self.request.called_directly and not self.request.is_eager:
+            self.update_state(state="PROGRESS", meta={"done": done, "total": total})
+
+    return version_recompute_service(version_id, values_version=values_version, progress=progress)
 
 
 @shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=3)

@@ -290,6 +290,7 @@ def _row(
     is_total: bool = False,
 ) -> Row:
     label = TARGET_LABELS.get(method, "Target") if measure.name == "target" else measure.label
+    locks: dict[int, set[str]] = values.get("locks_of", {})  # type: ignore[assignment]
     cells = []
     for column in columns:
         value = (
@@ -299,7 +300,7 @@ def _row(
         )
         text, css = format_value(measure.name, value)
         is_input = _is_input(measure, column, editable=editable, is_total=is_total)
-        if column.kind == "week" and measure.name in values.get("locks_of", {}).get(column.periods[0], ()):
+        if column.kind == "week" and measure.name in locks.get(column.periods[0], set()):
             css = f"{css} locked"
         raw = (
             ""

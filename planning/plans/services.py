@@ -7,6 +7,7 @@ recorded with who and when.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -315,19 +316,27 @@ def _load_block(version: PlanVersion, line_ids: list[int] | None = None) -> tupl
     return block, [ids[line_id] for line_id in block.line_ids]
 
 
-def _write_derived(block: LineBlock, outputs: Any, week_row_ids: list[list[int]]) -> list[int]:
-    """Store derived values; returns the PlanWeek ids whose derived values changed."""
+def _write_derived(
+    block: LineBlock, outputs: Any, week_row_ids: list[list[int]], rows: range | None = None
+) -> list[int]:
+    """Store derived values of the block's lines (or of `rows` of them); returns the ids written."""
+    selected = rows if rows is not None else range(len(week_row_ids))
     updates = [
         PlanWeek(id=row_id, **derived_columns(outputs, row, period))
-        for row, row_ids in enumerate(week_row_ids)
-        for period, row_id in enumerate(row_ids)
+        for row in selected
+        for period, row_id in enumerate(week_row_ids[row])
     ]
     PlanWeek.objects.bulk_update(updates, fields=list(DERIVED), batch_size=2000)
     return [update.id for update in updates]
 
 
+Progress = Callable[[int, int], None]  # (steps done, steps in all)
+
+
 @transaction.atomic
-def version_recompute(version_id: int, *, values_version: int | None = None) -> bool:
+def version_recompute(
+    version_id: int, *, values_version: int | None = None, progress: Progress | None = None
+) -> bool:
     """Recompute every line and the total of a version from its stored inputs (idempotent).
 
     With `values_version`, a task queued for an older state does nothing (a newer task
@@ -336,16 +345,24 @@ def version_recompute(version_id: int, *, values_version: int | None = None) -> 
     version = PlanVersion.objects.select_for_update().select_related("plan").get(pk=version_id)
     if values_version is not None and values_version < version.values_version:
         return False
-    _recompute_all(version)
+    _recompute_all(version, progress)
     return True
 
 
-def _recompute_all(version: PlanVersion) -> None:
+def _recompute_all(version: PlanVersion, progress: Progress | None = None) -> None:
+    report = progress or (lambda done, total: None)
     block, row_ids = _load_block(version)
+    lines = len(block.line_ids)
+    steps = lines + 2  # read + engine, each line's write, the total
+    report(1, steps)
     plan = version.plan
     outputs = run_engine(block, exhaustion=plan.exhaustion, cost_complement=float(plan.cost_complement))
-    _write_derived(block, outputs, row_ids)
+    chunk = max(50, lines // 20)
+    for start in range(0, lines, chunk):
+        _write_derived(block, outputs, row_ids, rows=range(start, min(start + chunk, lines)))
+        report(1 + min(start + chunk, lines), steps)
     _write_total(version, block, outputs)
+    report(steps, steps)
     PlanVersion.objects.filter(pk=version.pk).update(totals_version=version.values_version)
     version.totals_version = version.values_version
 
@@ -839,3 +856,74 @@ def plan_cell_lock(
     row.locked = ",".join(sorted(measures))
     row.save(update_fields=["locked"])
     return row
+
+
+@transaction.atomic
+def plan_line_settings_update(
+    *, user: User, version_id: int, line_id: int, method: str, turn: str | None, opening_stock: str | None
+) -> PlanLine:
+    """Change a line's stock-planning method (and its span turn or opening stock), then queue
+    the recompute of the whole version: targets mean something else under another method."""
+    version = PlanVersion.objects.select_for_update().select_related("plan").get(pk=version_id)
+    _check_editable(user, version)
+    line = (
+        PlanLine.objects.select_for_update()
+        .filter(version=version, pk=line_id, merch_class__isnull=False)
+        .first()
+    )
+    if line is None:
+        raise PlanError("That line is not an editable line of this plan version.")
+    if method not in PlanLine.Method.values:
+        raise PlanError(f"{method!r} is not a stock-planning method.")
+    new_turn = _parse(turn) if turn else None
+    if method in (PlanLine.Method.TURN, PlanLine.Method.BASIC_STOCK) and (new_turn is None or new_turn <= 0):
+        raise PlanError("Turn and basic stock lines need a turn greater than zero.")
+    if new_turn is not None and not Decimal("0") < new_turn <= Decimal("52"):
+        raise PlanError("Turn must be between 0 and 52.")
+    opening = _parse(opening_stock) if opening_stock else line.opening_stock
+    if opening < 0:
+        raise PlanError("Opening stock cannot be negative.")
+    line.method, line.turn, line.opening_stock = method, new_turn, opening.quantize(Decimal("0.01"))
+    line.save(update_fields=["method", "turn", "opening_stock"])
+    if method in ("fwos", "wos", "ssr", "sell_through"):
+        # A target that meant FWOS is no SSR: start the new method from a neutral default.
+        defaults = {"fwos": "4", "wos": "4", "ssr": "4", "sell_through": "0.25"}
+        PlanWeek.objects.filter(line=line, target__isnull=True).update(target=Decimal(defaults[method]))
+        if method == "sell_through":
+            PlanWeek.objects.filter(line=line, target__gt=1).update(target=Decimal("0.25"))
+    PlanTransition.objects.create(
+        version=version, action="method", from_status=version.status, to_status=version.status,
+        reason=f"{line.merch_class} now plans by {line.get_method_display()}", user=user,
+    )  # fmt: skip
+    PlanVersion.objects.filter(pk=version.pk).update(values_version=F("values_version") + 1)
+    version.refresh_from_db(fields=["values_version"])
+    queue_version_recompute(version)
+    return line
+
+
+RECOMPUTE_TASK_KEY = "plan-recompute:{version_id}"
+
+
+def queue_version_recompute(version: PlanVersion) -> None:
+    """Queue the whole-version recompute after the commit; remember the task for the page's
+    progress bar."""
+    from django.core.cache import cache
+
+    from planning.tasks import version_recompute as version_recompute_task
+
+    version_id, values_version = version.pk, version.values_version
+
+    def send() -> None:
+        result = version_recompute_task.delay(version_id, values_version)
+        cache.set(RECOMPUTE_TASK_KEY.format(version_id=version_id), result.id, 3600)
+
+    transaction.on_commit(send)
+
+
+@transaction.atomic
+def plan_recompute_request(*, user: User, version_id: int) -> PlanVersion:
+    """A planner asks for the whole version to be recomputed (e.g. after an import)."""
+    version = PlanVersion.objects.select_for_update().select_related("plan").get(pk=version_id)
+    _check_editable(user, version)
+    queue_version_recompute(version)
+    return version

@@ -9,6 +9,11 @@ urlpatterns = [
     path("plans/versions/<int:version_id>/cells/", views.cell_update, name="plan-cells"),
     path("plans/versions/<int:version_id>/totals/", views.totals, name="plan-totals"),
     path("plans/versions/<int:version_id>/lock/", views.cell_lock, name="plan-lock"),
+    path("plans/versions/<int:version_id>/line-settings/", views.line_settings, name="plan-line-settings"),
+    path("plans/versions/<int:version_id>/recompute/", views.recompute, name="plan-recompute"),
+    path(
+        "plans/versions/<int:version_id>/recompute/progress/", views.recompute_progress, name="plan-progress"
+    ),
     path("plans/versions/<int:version_id>/explain/", views.cell_explain, name="plan-explain"),
     path("plans/versions/<int:version_id>/history/", views.cell_history, name="plan-history"),
     path("plans/versions/<int:version_id>/submit/", views.version_submit, name="plan-submit"),

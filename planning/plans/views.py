@@ -101,6 +101,7 @@ def plan_version(request: HttpRequest, version_id: int) -> HttpResponse:
             "can_branch": version.kind == PlanVersion.Kind.WORKING
             and Department.objects.editable_by(request.user).filter(pk=version.plan.department_id).exists(),
             "reject_form": RejectForm(),
+            "methods": PlanLine.Method.choices,
             "scenario_form": ScenarioForm(),
         },
     )
@@ -379,4 +380,64 @@ def scenario_branch(request: HttpRequest, version_id: int) -> HttpResponse:
     name = request.POST.get("name", "")
     return _decision(
         request, version_id, services.scenario_branch, f"Scenario {name.strip()} created.", name=name
+    )
+
+
+@login_required
+@require_POST
+def line_settings(request: HttpRequest, version_id: int) -> HttpResponse:
+    version = get_object_or_404(_visible_versions(request), pk=version_id)
+    try:
+        line = services.plan_line_settings_update(
+            user=request.user,  # type: ignore[arg-type]
+            version_id=version.pk,
+            line_id=int(request.POST.get("line") or 0),
+            method=request.POST.get("method", ""),
+            turn=request.POST.get("turn"),
+            opening_stock=request.POST.get("opening_stock"),
+        )
+    except (services.PlanError, PermissionDenied, ValueError) as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request, f"{line.merch_class} now plans by {line.get_method_display()}; recomputing the plan."
+        )
+    return redirect("planning:plan-version", version_id=version.pk)
+
+
+@login_required
+@require_POST
+def recompute(request: HttpRequest, version_id: int) -> HttpResponse:
+    return _decision(request, version_id, services.plan_recompute_request, "Recomputing the whole plan.")
+
+
+@login_required
+@require_GET
+def recompute_progress(request: HttpRequest, version_id: int) -> HttpResponse:
+    """The bulk recompute's progress bar; the page reloads once when it is done."""
+    from celery.result import AsyncResult
+    from django.core.cache import cache
+
+    version = get_object_or_404(_visible_versions(request), pk=version_id)
+    key = services.RECOMPUTE_TASK_KEY.format(version_id=version.pk)
+    task_id = cache.get(key)
+    if not task_id:
+        return HttpResponse("")
+    result: AsyncResult[Any] = AsyncResult(task_id)
+    if result.state in ("SUCCESS", "FAILURE", "REVOKED"):
+        cache.delete(key)
+        response = HttpResponse("")
+        if result.state == "SUCCESS" and request.GET.get("watching"):
+            response["HX-Refresh"] = "true"
+        return response
+    info = result.info if isinstance(result.info, dict) else {}
+    return render(
+        request,
+        "planning/plans/progress.html",
+        {
+            "version": version,
+            "done": info.get("done", 0),
+            "total": info.get("total", 0),
+            "state": result.state,
+        },
     )
