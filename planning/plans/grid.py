@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 import numpy as np
+from django.db.models import Q
 
 from planning import calendar
 from planning.models import PlanLine, PlanVersion, PlanWeek
@@ -185,7 +186,7 @@ def plan_grid(version: PlanVersion, *, is_editable: bool, line_ids: list[int] | 
     if line_ids is not None:
         lines = [line for line in lines if line[0] in line_ids]
     values = _values_by_line(version, [line[0] for line in lines], periods)
-    comparisons = _comparisons(version, periods, today)
+    comparisons = _comparisons(version, periods, today, class_ids=[line[1] for line in lines])
     blocks = []
     for line_id, class_id, code, name, method in lines:
         is_total = class_id is None
@@ -238,7 +239,7 @@ _COMPARE = (
 
 
 def _comparisons(
-    version: PlanVersion, periods: int, today: date
+    version: PlanVersion, periods: int, today: date, *, class_ids: list[int | None]
 ) -> dict[int | None, dict[str, dict[str, np.ndarray]]]:
     """Sales and EOP of LY, OP and TY per class (None: the total line), aligned by period."""
     wanted = [
@@ -252,7 +253,13 @@ def _comparisons(
         for v in PlanVersion.objects.filter(plan=version.plan, kind=kind).exclude(pk=version.pk)
     }
     result: dict[int | None, dict[str, dict[str, np.ndarray]]] = {}
-    rows = PlanWeek.objects.filter(line__version_id__in=list(others)).values_list(
+    classes = [class_id for class_id in class_ids if class_id is not None]
+    same_lines = (
+        Q(line__merch_class_id__in=classes) | Q(line__merch_class__isnull=True)
+        if None in class_ids
+        else Q(line__merch_class_id__in=classes)
+    )
+    rows = PlanWeek.objects.filter(same_lines, line__version_id__in=list(others)).values_list(
         "line__version_id", "line__merch_class_id", "period", "sales", "eop", "fiscal_week__end_date"
     )
     for version_id, class_id, period, sales, eop, end in rows:

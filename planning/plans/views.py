@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,6 +20,8 @@ from planning.plans import services
 from planning.plans.forms import PlanCreateForm, RejectForm, ScenarioForm
 from planning.plans.grid import plan_grid
 from planning.roles import ADMIN, MANAGER, user_roles
+
+LINES_PER_PAGE = 25  # a 200-class plan renders in pages: the whole grid stays under a second
 
 
 def _visible_versions(request: HttpRequest) -> Any:
@@ -78,7 +81,18 @@ def plan_create(request: HttpRequest) -> HttpResponse:
 @require_GET
 def plan_version(request: HttpRequest, version_id: int) -> HttpResponse:
     version = get_object_or_404(_visible_versions(request), pk=version_id)
-    grid = plan_grid(version, is_editable=_can_edit(request, version))
+    lines = Paginator(
+        PlanLine.objects.filter(version=version, merch_class__isnull=False)
+        .order_by("position", "id")
+        .values_list("id", flat=True),
+        LINES_PER_PAGE,
+    ).get_page(request.GET.get("page"))
+    total_line = PlanLine.objects.filter(version=version, merch_class__isnull=True).values_list(
+        "id", flat=True
+    )
+    grid = plan_grid(
+        version, is_editable=_can_edit(request, version), line_ids=[*total_line, *lines.object_list]
+    )
     siblings = PlanVersion.objects.filter(plan=version.plan).order_by("kind", "name")
     transitions = PlanTransition.objects.filter(version__plan=version.plan).select_related("user", "version")[
         :20
@@ -102,6 +116,7 @@ def plan_version(request: HttpRequest, version_id: int) -> HttpResponse:
             and Department.objects.editable_by(request.user).filter(pk=version.plan.department_id).exists(),
             "reject_form": RejectForm(),
             "methods": PlanLine.Method.choices,
+            "lines_page": lines,
             "scenario_form": ScenarioForm(),
         },
     )
