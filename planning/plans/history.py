@@ -89,7 +89,12 @@ def _stock(plan: Plan, class_ids: list[int], week_ids: list[int | None]) -> tupl
         if week is not None:
             eop[:, j] = by_class[week].to_numpy()
     before = _week_before(first, frame)
-    opening = by_class[before].to_numpy() if before in by_class.columns else np.zeros(len(class_ids))
+    # No position before the first week: nothing on hand yet (not the first week's closing stock).
+    opening = (
+        by_class[before].to_numpy()
+        if before < first and before in by_class.columns
+        else np.zeros(len(class_ids))
+    )
     return eop, opening
 
 

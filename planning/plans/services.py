@@ -593,6 +593,8 @@ def version_approve(*, user: User, version_id: int) -> PlanVersion:
         )
         _copy_values(version, working, user, PlanCellChange.Source.PROMOTE)
         _recompute_all(working)
+    elif version.totals_are_stale:
+        _recompute_all(version)  # the roll-up task has not run yet: never freeze stale totals
     PlanVersion.objects.filter(plan=plan, kind=Kind.ORIGINAL).delete()
     original = _clone(working or version, user, Kind.ORIGINAL, "Original plan", frozen=True)
     PlanTransition.objects.create(version=original, action="approve", to_status=Status.APPROVED, user=user)

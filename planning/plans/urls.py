@@ -1,6 +1,6 @@
 from django.urls import path
 
-from planning.plans import views
+from planning.plans import excel_views, views
 
 urlpatterns = [
     path("plans/", views.plan_list, name="plans"),
@@ -20,4 +20,6 @@ urlpatterns = [
     path("plans/versions/<int:version_id>/approve/", views.version_approve, name="plan-approve"),
     path("plans/versions/<int:version_id>/reject/", views.version_reject, name="plan-reject"),
     path("plans/versions/<int:version_id>/branch/", views.scenario_branch, name="plan-branch"),
+    path("plans/versions/<int:version_id>/export.xlsx", excel_views.plan_export, name="plan-export"),
+    path("plans/versions/<int:version_id>/import/", excel_views.plan_import, name="plan-import"),
 ]
