@@ -148,6 +148,11 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Merchplan API",
     "DESCRIPTION": "Merchandise financial planning, open-to-buy, forecasting and allocation.",
     "VERSION": "0.1.0",
+    # Two models have a `kind`: name their enums apart so the schema stays stable.
+    "ENUM_NAME_OVERRIDES": {
+        "LocationKindEnum": "planning.models.Location.Kind",
+        "PlanVersionKindEnum": "planning.models.PlanVersion.Kind",
+    },
 }
 
 LOGGING = {

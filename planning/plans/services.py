@@ -619,6 +619,8 @@ def version_reject(*, user: User, version_id: int, reason: str) -> PlanVersion:
 def scenario_branch(*, user: User, version_id: int, name: str) -> PlanVersion:
     """A named what-if copy of a working version (its lines and weeks only)."""
     source = PlanVersion.objects.select_related("plan").get(pk=version_id)
+    if source.kind != Kind.WORKING:
+        raise PlanError("What-if scenarios branch from the working plan.")
     if not Department.objects.editable_by(user).filter(pk=source.plan.department_id).exists():
         raise PermissionDenied(f"You cannot change plans of {source.plan.department}.")
     name = name.strip()
