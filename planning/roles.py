@@ -53,8 +53,15 @@ def roles_sync() -> None:
 
 
 def sync_roles_after_migrate(sender: Any, **kwargs: Any) -> None:
+    """After migrate (and after a test database flush, which empties every table): the
+    groups with their permissions, and the fiscal calendar the migration materialised."""
     if getattr(sender, "name", None) == "planning":
         roles_sync()
+        from planning.models import FiscalWeek
+        from planning.services import fiscal_weeks_sync
+
+        if not FiscalWeek.objects.exists():
+            fiscal_weeks_sync(2015, 2035)
 
 
 def user_roles(user: AbstractBaseUser | AnonymousUser) -> set[str]:

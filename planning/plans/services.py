@@ -74,6 +74,9 @@ class CellEdit:
     measure: str
     value: str
     row_version: int | None = None  # the version the client read; None skips the check (imports)
+    # The value the client saw in this cell: when someone changed another measure of the same
+    # week row since, the row version differs but this cell did not, so the edit goes through.
+    expected: str | None = None
 
 
 @dataclass
@@ -519,7 +522,11 @@ def _apply(
     if problem:
         raise PlanError(problem)
     old = getattr(row, edit.measure)
-    if edit.row_version is not None and edit.row_version != row.row_version:
+    if (
+        edit.row_version is not None
+        and edit.row_version != row.row_version
+        and not _unchanged(old, edit.expected)
+    ):
         raise _conflict(row, edit.measure)
     if edit.measure == "sales_units":
         setattr(row, edit.measure, int(value))
@@ -530,9 +537,18 @@ def _apply(
     return row, (edit.measure, old)
 
 
+def _unchanged(current: Decimal | int | None, expected: str | None) -> bool:
+    if expected in (None, "") or current is None:
+        return False
+    try:
+        return Decimal(str(expected).replace(",", "")) == Decimal(current)
+    except InvalidOperation:
+        return False
+
+
 def _conflict(row: PlanWeek, measure: str) -> CellConflictError:
     last = (
-        PlanCellChange.objects.filter(line_id=row.line_id, fiscal_week_id=row.fiscal_week_id)
+        PlanCellChange.objects.filter(line_id=row.line_id, fiscal_week_id=row.fiscal_week_id, measure=measure)
         .select_related("changed_by")
         .first()
     )
@@ -680,6 +696,24 @@ def _clone(source: PlanVersion, user: User, kind: str, name: str, *, frozen: boo
     return copy
 
 
+def _copy_line_settings(source: PlanVersion, target: PlanVersion) -> None:
+    """A promoted scenario brings its lines' methods, turns and opening stocks too."""
+    settings_by_class = {
+        line.merch_class_id: line
+        for line in PlanLine.objects.filter(version=source, merch_class__isnull=False)
+    }
+    lines = list(PlanLine.objects.filter(version=target, merch_class__isnull=False))
+    for line in lines:
+        incoming = settings_by_class.get(line.merch_class_id)
+        if incoming is not None:
+            line.method, line.turn, line.opening_stock = (
+                incoming.method,
+                incoming.turn,
+                incoming.opening_stock,
+            )
+    PlanLine.objects.bulk_update(lines, fields=["method", "turn", "opening_stock"])
+
+
 def _copy_values(source: PlanVersion, target: PlanVersion, user: User, source_kind: str) -> None:
     """Entered values of `source` into `target`, line by class, week by week, with audit rows."""
     source_rows = {
@@ -694,11 +728,13 @@ def _copy_values(source: PlanVersion, target: PlanVersion, user: User, source_ki
         .select_related("line")
         .order_by("pk")
     )
-    changes = []
+    changes: list[PlanCellChange] = []
+    changed_rows: list[PlanWeek] = []
     for row in targets:
         incoming = source_rows.get((row.line.merch_class_id, row.fiscal_week_id))
         if incoming is None:
             continue
+        before = len(changes)
         for name in ENTERED_FIELDS:
             if getattr(row, name) != incoming[name]:
                 changes.append(
@@ -713,8 +749,11 @@ def _copy_values(source: PlanVersion, target: PlanVersion, user: User, source_ki
                     )
                 )
                 setattr(row, name, incoming[name])
-        row.row_version += 1
-    PlanWeek.objects.bulk_update(targets, fields=[*ENTERED_FIELDS, "row_version"], batch_size=2000)
+        if len(changes) > before:  # only rows that changed: open grids elsewhere keep working
+            row.row_version += 1
+            changed_rows.append(row)
+    PlanWeek.objects.bulk_update(changed_rows, fields=[*ENTERED_FIELDS, "row_version"], batch_size=2000)
+    _copy_line_settings(source, target)
     PlanCellChange.objects.bulk_create(changes, batch_size=2000)
     PlanVersion.objects.filter(pk=target.pk).update(values_version=F("values_version") + 1)
     target.refresh_from_db(fields=["values_version", "totals_version"])

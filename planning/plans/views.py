@@ -157,6 +157,7 @@ def _edit_from(data: Any) -> services.CellEdit:
             measure=str(data["measure"]),
             value=str(data["value"]),
             row_version=int(data["row_version"]) if data.get("row_version") not in (None, "") else None,
+            expected=str(data["expected"]) if data.get("expected") not in (None, "") else None,
         )
     except (KeyError, ValueError, TypeError):
         raise services.PlanError("The cell is not addressed properly (line, week, measure, value).") from None

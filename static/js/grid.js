@@ -105,7 +105,7 @@
       let cell = rowCell;
       for (const value of values) {
         if (cell.classList.contains("in") && value.trim() !== "") {
-          edits.push({ line: cell.dataset.line, week: cell.dataset.period, measure: cell.dataset.measure, value: value.trim(), row_version: cell.dataset.version });
+          edits.push({ line: cell.dataset.line, week: cell.dataset.period, measure: cell.dataset.measure, value: value.trim(), row_version: cell.dataset.version, expected: cell.dataset.raw });
         }
         const right = neighbour(cell, 0, 1);
         if (right === cell) break;

@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 from tests.browser.conftest import screenshot
 from tests.conftest import PASSWORD
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_planner_signs_in_and_sees_their_departments(

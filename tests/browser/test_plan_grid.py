@@ -14,7 +14,7 @@ from planning.plans.services import CellEdit, PlanSpec, plan_cells_update, plan_
 from tests.browser.conftest import screenshot
 from tests.conftest import PASSWORD
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 LAST_YEAR_SALES = [100, 80, 120, 90]  # FY2024 W01-W04, the restated comparables of FY2025 W01-W04
 

@@ -9,7 +9,7 @@ from planning import calendar
 from planning.models import FiscalWeek
 from planning.tasks import fiscal_weeks_sync
 
-pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
 def test_task_runs_on_a_real_worker_through_redis(celery_worker_queue: str) -> None:
