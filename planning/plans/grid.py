@@ -135,6 +135,76 @@ def _aggregate(measure: str, values: dict[str, np.ndarray], periods: list[int]) 
     return np.nan
 
 
+FLOWS = (
+    "sales",
+    "sales_units",
+    "markdowns",
+    "shrink",
+    "on_order",
+    "receipts",
+    "receipts_entered",
+    "otb",
+    "gross_margin",
+)
+
+
+@dataclass(frozen=True)
+class Groups:
+    """Which weeks each grid column covers, as arrays, so a line's measure is aggregated for
+    every column at once (a matrix product for flows, index picks for BOP and EOP)."""
+
+    membership: np.ndarray  # columns x periods of 0/1
+    first: np.ndarray
+    last: np.ndarray
+    sizes: np.ndarray
+
+    @classmethod
+    def of(cls, columns: list[Column], periods: int) -> Groups:
+        membership = np.zeros((len(columns), periods))
+        for index, column in enumerate(columns):
+            membership[index, column.periods] = 1.0
+        return cls(
+            membership,
+            np.array([column.periods[0] for column in columns]),
+            np.array([column.periods[-1] for column in columns]),
+            membership.sum(axis=1),
+        )
+
+
+def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(denominator != 0, numerator / np.where(denominator != 0, denominator, 1), np.nan)
+
+
+def aggregate_columns(measure: str, values: dict[str, np.ndarray], groups: Groups) -> np.ndarray:
+    """A line's measure for every column, by the roll-up rules of DESIGN.md section 6."""
+
+    def flow(name: str) -> np.ndarray:
+        result: np.ndarray = groups.membership @ np.nan_to_num(values[name])
+        return result
+
+    if measure in FLOWS:
+        return flow(measure)
+    if measure == "bop":
+        opening: np.ndarray = values["bop"][groups.first]
+        return opening
+    if measure in ("eop", "fwos", "target"):
+        closing: np.ndarray = values[measure][groups.last]
+        return closing
+    sales = flow("sales")
+    if measure == "wos":
+        return _ratio(values["eop"][groups.last], sales / groups.sizes)
+    if measure == "sell_through":
+        return _ratio(sales, values["bop"][groups.first])
+    if measure == "gm_percent":
+        return _ratio(flow("gross_margin"), sales)
+    if measure == "turn":
+        average = (values["bop"][groups.first] + flow("eop")) / (groups.sizes + 1)
+        annual: np.ndarray = _ratio(sales, average) * 52 / groups.sizes
+        return annual
+    return np.full(len(groups.sizes), np.nan)
+
+
 def format_value(measure: str, value: float | None) -> tuple[str, str]:
     """(text, css) with thousands separators, negatives marked, undefined as an en dash."""
     if value is None or np.isnan(value):
@@ -186,6 +256,7 @@ def plan_grid(version: PlanVersion, *, is_editable: bool, line_ids: list[int] | 
     if line_ids is not None:
         lines = [line for line in lines if line[0] in line_ids]
     values = _values_by_line(version, [line[0] for line in lines], periods)
+    groups = Groups.of(columns, periods)
     comparisons = _comparisons(version, periods, today, class_ids=[line[1] for line in lines])
     blocks = []
     for line_id, class_id, code, name, method in lines:
@@ -195,10 +266,12 @@ def plan_grid(version: PlanVersion, *, is_editable: bool, line_ids: list[int] | 
         for measure in grid_measures(method if not is_total else "receipts"):
             if is_total and measure.name == "receipts_entered":
                 measure = Measure("receipts", "Receipts $", "flow", False)
-            block.rows.append(_row(measure, line_values, columns, is_editable, method, is_total=is_total))
+            block.rows.append(
+                _row(measure, line_values, columns, is_editable, method, groups=groups, is_total=is_total)
+            )
             if measure.name in ("sales", "eop"):
                 block.rows.extend(
-                    _compare_rows(measure.name, line_values, comparisons.get(class_id, {}), columns)
+                    _compare_rows(measure.name, line_values, comparisons.get(class_id, {}), columns, groups)
                 )
         blocks.append(block)
     names = [label for label, _ in _COMPARE if any(label in c for c in comparisons.values())]
@@ -294,16 +367,16 @@ def _row(
     editable: bool,
     method: str,
     *,
+    groups: Groups,
     is_total: bool = False,
 ) -> Row:
     label = TARGET_LABELS.get(method, "Target") if measure.name == "target" else measure.label
     locks: dict[int, set[str]] = values.get("locks_of", {})  # type: ignore[assignment]
     cells = []
-    for column in columns:
+    totals = aggregate_columns(measure.name, values, groups)
+    for index, column in enumerate(columns):
         value = (
-            float(values[measure.name][column.periods[0]])
-            if column.kind == "week"
-            else _aggregate(measure.name, values, column.periods)
+            float(values[measure.name][column.periods[0]]) if column.kind == "week" else float(totals[index])
         )
         text, css = format_value(measure.name, value)
         is_input = _is_input(measure, column, editable=editable, is_total=is_total)
@@ -337,20 +410,17 @@ def _compare_rows(
     values: dict[str, np.ndarray],
     others: dict[str, dict[str, np.ndarray]],
     columns: list[Column],
+    groups: Groups,
 ) -> list[Row]:
     rows = []
     for label, series in others.items():
         cells = []
-        for column in columns:
-            known = series[measure][column.periods]
-            if np.isnan(known).all():
-                theirs = np.nan
-            elif column.kind == "week":
-                theirs = float(known[0])
-            else:
-                theirs = _aggregate(measure, {**series, "bop": series["eop"]}, column.periods)
+        totals = aggregate_columns(measure, {**series, "bop": series["eop"]}, groups)
+        known = groups.membership @ (~np.isnan(series[measure])).astype(float)
+        for index in range(len(columns)):
+            theirs = np.nan if known[index] == 0 else float(totals[index])
             text, css = format_value(measure, theirs)
-            cells.append(Cell(text, f"{css} {column.css}".strip()))
+            cells.append(Cell(text, f"{css} {columns[index].css}".strip()))
         name = "EOP $" if measure == "eop" else "sales $"
         _label_cells(cells, columns)
         rows.append(Row(f"{label} {name}", measure, cells, "compare"))
