@@ -195,7 +195,7 @@ def _run(version_id: int) -> None:
         )
         key = (line, week)
         started = time.perf_counter()
-        status, _ = browser.request(
+        status, answer = browser.request(
             "POST",
             f"/planning/plans/versions/{version_id}/cells/",
             {
@@ -208,7 +208,8 @@ def _run(version_id: int) -> None:
         )
         timings.append(time.perf_counter() - started)
         if status != 200:
-            sys.exit(f"edit {index} answered {status}")
+            message = re.search(r"role=\"alert\">([^<]+)<", answer)
+            sys.exit(f"edit {index} answered {status}: {message.group(1) if message else answer[:300]}")
         versions[key] = versions.get(key, 1) + 1
     timings.sort()
     p50, p95 = timings[len(timings) // 2], timings[int(len(timings) * 0.95)]

@@ -3,23 +3,27 @@
 Builds a scratch database with one plan version of N class lines x 52 weeks of synthetic
 entered values and zero derived values, as freshly loaded (setup is not timed): PostgreSQL
 `merchplan_bench_plan` next to DATABASE_URL (created, migrated, dropped here), or with
-`--sqlite` a SQLite file in a temporary directory. Then it measures:
+`--sqlite` a SQLite file in a temporary directory. PlanWeek is compacted (VACUUM FULL) before
+each timed write: no free space in its pages, so every updated row costs a new entry in each
+of its indexes, the worst case. Then it measures:
 
-1. the pieces, in-process, each path in a transaction that is rolled back (VACUUM between):
-   read (entered values -> arrays), engine (`run_engine` for the lines and the total),
-   convert (engine floats -> the values handed to the write) and write, for
-   * orm: `values_list` + `block_from_rows`, `derived_columns` per cell + `bulk_update`
-     (services.py before `bulk_write`);
-   * bulk_write: `read_columns` + `write_columns` (the wiring proposed for services.py);
+1. the pieces, in-process, in a transaction that is rolled back: read (entered values ->
+   arrays), engine (`run_engine` of the lines) and write (engine floats -> stored values,
+   "convert", then the database), for two paths:
+   * orm: `values_list` + `block_from_rows`, `derived_columns` per cell + `bulk_update` (the
+     code before bulk_write). Its CASE expressions make it quadratic in the batch, hours at
+     full size, so it runs on `--orm-lines` lines and is scaled up linearly;
+   * bulk_write: `read_columns` (the proposed `_load_block`, in this file) + `write_columns`;
 2. end to end, `planning.tasks.version_recompute` through a real Celery worker when REDIS_URL
-   is set (else the service called directly, and said so), with services.py as it stands:
-   first with every derived value changing, then again with nothing to change.
+   is set (else the service called directly, and said so), with services.py as it stands
+   (until services reads with `read_columns`, the worker runs with `load_block` below patched
+   in): first with every derived value changing, then again with nothing to change.
 
 `--fillfactor 50` loads PlanWeek with that fillfactor (not what the migrations create) to show
-what HOT updates save. DEBUG is off, as in production.
+what updates in place (HOT) save. DEBUG is off, as in production.
 
 Usage: DATABASE_URL=postgresql://postgres@127.0.0.1:5432/merchplan REDIS_URL=redis://127.0.0.1:6379/0 \
-       python benchmarks/recompute_plan.py [--lines 10000] [--fillfactor N] [--skip-orm] [--sqlite]
+       python benchmarks/recompute_plan.py [--lines 10000] [--orm-lines 200] [--fillfactor N] [--sqlite]
 """
 
 from __future__ import annotations
@@ -196,7 +200,7 @@ def _insert_weeks(line_ids: list[int], week_ids: list[int], entered: dict[str, A
 
 
 # --- the two paths ----------------------------------------------------------------------------------
-def load_orm(version: Any) -> tuple[Any, Any]:
+def load_orm(version: Any, limit: int | None = None) -> tuple[Any, list[list[int]]]:
     """services._load_block before bulk_write: values_list, then a float() per cell."""
     from planning.models import PlanLine, PlanWeek
     from planning.plans.compute import ENTERED_FIELDS, block_from_rows
@@ -204,7 +208,7 @@ def load_orm(version: Any) -> tuple[Any, Any]:
     lines = list(
         PlanLine.objects.filter(version=version, merch_class__isnull=False)
         .order_by("position", "id")
-        .values_list("id", "method", "opening_stock", "turn")
+        .values_list("id", "method", "opening_stock", "turn")[:limit]
     )
     rows = list(
         PlanWeek.objects.filter(line_id__in=[line[0] for line in lines])
@@ -218,86 +222,77 @@ def load_orm(version: Any) -> tuple[Any, Any]:
     return block, [ids[line_id] for line_id in block.line_ids]
 
 
-def load_fast(version: Any) -> tuple[Any, Any]:
-    """The proposed services._load_block: read_columns, numpy placement; ids (lines, periods), 0 = none."""
+def write_orm(outputs: Any, week_row_ids: list[list[int]], times: dict[str, float]) -> int:
+    """services._write_derived before bulk_write: derived_columns per cell, then bulk_update."""
+    from planning.models import PlanWeek
+    from planning.plans.compute import derived_columns
+    from planning.plans.measures import DERIVED
+
+    with _timer(times, "convert"):
+        updates = [
+            PlanWeek(id=row_id, **derived_columns(outputs, row, period))
+            for row, row_ids in enumerate(week_row_ids)
+            for period, row_id in enumerate(row_ids)
+        ]
+    return PlanWeek.objects.bulk_update(updates, fields=list(DERIVED), batch_size=2000)
+
+
+def load_block(version: Any, line_ids: list[int] | None = None) -> tuple[Any, list[list[int]]]:
+    """The proposed services._load_block (same arguments and result): one binary COPY through
+    read_columns, values placed with numpy."""
     from planning.models import PlanLine, PlanWeek
     from planning.plans.bulk_write import read_columns
     from planning.plans.compute import ENTERED_FIELDS, LineBlock
 
-    lines = list(
-        PlanLine.objects.filter(version=version, merch_class__isnull=False)
-        .order_by("position", "id")
-        .values_list("id", "method", "opening_stock", "turn")
+    lines_query = PlanLine.objects.filter(version=version, merch_class__isnull=False).order_by(
+        "position", "id"
     )
     weeks = PlanWeek.objects.filter(line__version=version, line__merch_class__isnull=False).order_by()
+    if line_ids is not None:
+        lines_query = lines_query.filter(id__in=line_ids)
+        weeks = weeks.filter(line_id__in=line_ids)
+    lines = list(lines_query.values_list("id", "method", "opening_stock", "turn"))
     columns = read_columns(weeks, ["line_id", "period", "id", *ENTERED_FIELDS])
-    line_ids = np.array([line[0] for line in lines], dtype=np.int64)
-    order = np.argsort(line_ids)
-    row = order[np.searchsorted(line_ids, columns["line_id"], sorter=order)]
-    period = columns["period"]
+    order = np.array([line[0] for line in lines], dtype=np.int64)
+    by_id = np.argsort(order)
+    row, period = by_id[np.searchsorted(order, columns["line_id"], sorter=by_id)], columns["period"]
     shape = (len(lines), int(period.max()) + 1 if len(period) else 0)
     entered = {name: np.zeros(shape) for name in ENTERED_FIELDS}
     for name in ENTERED_FIELDS:
         entered[name][row, period] = columns[name]
-    row_ids = np.zeros(shape, dtype=np.int64)
-    row_ids[row, period] = columns["id"]
+    week_ids = np.zeros(shape, dtype=np.int64)
+    week_ids[row, period] = columns["id"]
     block = LineBlock(
-        line_ids=line_ids.tolist(),
+        line_ids=order.tolist(),
         methods=[line[1] for line in lines],
         opening=np.array([float(line[2]) for line in lines]),
         turn=np.array([np.nan if line[3] is None else float(line[3]) for line in lines]),
         entered=entered,
     )
-    return block, row_ids
+    return block, [ids[ids > 0].tolist() for ids in week_ids]
 
 
-def convert_orm(outputs: Any, row_ids: Any) -> list[Any]:
-    from planning.models import PlanWeek
-    from planning.plans.compute import derived_columns
-
-    return [
-        PlanWeek(id=row_id, **derived_columns(outputs, row, period))
-        for row, ids in enumerate(row_ids)
-        for period, row_id in enumerate(ids)
-    ]
-
-
-def write_orm(updates: list[Any]) -> int:
-    from planning.models import PlanWeek
-    from planning.plans.measures import DERIVED
-
-    return PlanWeek.objects.bulk_update(updates, fields=list(DERIVED), batch_size=2000)
-
-
-def convert_fast(outputs: Any, row_ids: Any) -> tuple[Any, dict[str, Any]]:
-    from planning.plans.measures import DERIVED
-
-    present = row_ids > 0
-    measures = outputs.measures()
-    columns = {
-        name: (
-            np.where(np.isfinite(measures[name]), measures[name], 0.0)
-            if name in MONEY_KEPT
-            else measures[name]
-        )[present]
-        for name in DERIVED
-    }
-    return row_ids[present], columns
-
-
-def write_fast(converted: tuple[Any, dict[str, Any]]) -> int:
+def write_fast(outputs: Any, week_row_ids: list[list[int]], times: dict[str, float]) -> int:
+    """services._write_derived with write_columns, for all lines in one call."""
     from planning.models import PlanWeek
     from planning.plans.bulk_write import write_columns
+    from planning.plans.measures import DERIVED
 
-    ids, columns = converted
+    with _timer(times, "convert"):
+        ids = np.array([row_id for row_ids in week_row_ids for row_id in row_ids], dtype=np.int64)
+        measures = outputs.measures()
+        columns = {}
+        for name in DERIVED:
+            values = np.concatenate(
+                [measures[name][row, : len(row_ids)] for row, row_ids in enumerate(week_row_ids)]
+            )
+            columns[name] = np.where(np.isfinite(values), values, 0.0) if name in MONEY_KEPT else values
     return write_columns(PlanWeek, ids, columns)
 
 
-Pieces = tuple[Callable[[Any], tuple[Any, Any]], Callable[[Any, Any], Any], Callable[[Any], int]]
-PATHS: dict[str, Pieces] = {
-    "orm": (load_orm, convert_orm, write_orm),
-    "bulk_write": (load_fast, convert_fast, write_fast),
-}
+Load = Callable[..., tuple[Any, list[list[int]]]]
+Write = Callable[[Any, list[list[int]], dict[str, float]], int]
+PATHS: dict[str, tuple[Load, Write]] = {"orm": (load_orm, write_orm), "bulk_write": (load_block, write_fast)}
 
 
 # --- timing -----------------------------------------------------------------------------------------
@@ -308,38 +303,95 @@ def _timer(times: dict[str, float], name: str) -> Iterator[None]:
     times[name] = times.get(name, 0.0) + time.perf_counter() - started
 
 
-def time_pieces(version_id: int, path: str) -> dict[str, float]:
-    """One path's read, engine, convert and write, in a transaction rolled back afterwards."""
-    from django.db import transaction
+def _compact() -> None:
+    """Worst case for an UPDATE: PlanWeek rewritten tight (as freshly loaded), no free space
+    in its pages, so no row can be updated in place (HOT) and every index gets a new entry."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "VACUUM FULL ANALYZE planning_planweek" if connection.vendor == "postgresql" else "VACUUM"
+        )
+
+
+def _hot_share(cursor: Any, view: str) -> tuple[int, int]:
+    cursor.execute(f"SELECT n_tup_upd, n_tup_hot_upd FROM {view} WHERE relname = 'planning_planweek'")  # noqa: S608
+    updated, hot = cursor.fetchone()
+    return int(updated), int(hot)
+
+
+def time_pieces(version_id: int, path: str, limit: int | None = None) -> dict[str, float]:
+    """One path's read, engine and write (convert included), in a transaction rolled back."""
+    from django.db import connection, transaction
 
     from planning.models import PlanVersion
-    from planning.plans.compute import run_engine, total_block
+    from planning.plans.compute import run_engine
 
-    load, convert, write = PATHS[path]
+    load, write = PATHS[path]
     times: dict[str, float] = {}
     with transaction.atomic():
         version = PlanVersion.objects.select_for_update().select_related("plan").get(pk=version_id)
         plan = version.plan
         with _timer(times, "read"):
-            block, row_ids = load(version)
+            block, row_ids = load(version, limit) if limit else load(version)
         with _timer(times, "engine"):
             outputs = run_engine(
                 block, exhaustion=plan.exhaustion, cost_complement=float(plan.cost_complement)
             )
-            total = total_block(block, outputs)
-            run_engine(total, exhaustion=plan.exhaustion, cost_complement=float(plan.cost_complement))
-        with _timer(times, "convert"):
-            converted = convert(outputs, row_ids)
         with _timer(times, "write"):
-            changed = write(converted)
-        times["rows"] = changed
+            times["rows"] = write(outputs, row_ids, times)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                times["updated"], times["hot"] = _hot_share(cursor, "pg_stat_xact_user_tables")
         transaction.set_rollback(True)
-    _vacuum()
     return times
 
 
+def report_pieces(label: str, times: dict[str, float], scale: float = 1.0) -> None:
+    read, engine, write = (times[name] * scale for name in ("read", "engine", "write"))
+    total = read + engine + write
+    hot = f", {times['hot'] / times['updated']:.0%} HOT" if times.get("updated") else ""
+    print(
+        f"  {label:<22} read {read:6.2f}  engine {engine:5.2f}  write {write:7.2f} "
+        f"(convert {times['convert'] * scale:5.2f})  total {total:7.2f} s  "
+        f"[{int(times['rows'] * scale)} rows{hot}; goal < {GOAL_SECONDS:.0f} s {_verdict(total)}]"
+    )
+
+
+def _verdict(seconds: float) -> str:
+    return "met" if seconds < GOAL_SECONDS else "MISSED"
+
+
+# --- end to end through Celery ----------------------------------------------------------------------
+def _services_reads_with_read_columns() -> bool:
+    import inspect
+
+    from planning.plans import services
+
+    return "read_columns" in inspect.getsource(services._load_block)
+
+
+def _worker_command(queue: str, node: str, patch: bool) -> list[str]:
+    if patch:  # this script as the worker: the proposed _load_block patched into services first
+        return [sys.executable, __file__, "--worker", queue, node]
+    return [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-Q", queue, "-n", node,
+            "--without-gossip", "--without-mingle", "--loglevel=WARNING"]  # fmt: skip
+
+
+def run_worker(queue: str, node: str) -> None:
+    import django
+
+    django.setup()
+    from config.celery import app
+    from planning.plans import services
+
+    services._load_block = load_block
+    app.worker_main(["worker", "--pool=solo", "-Q", queue, "-n", node, "--without-gossip", "--without-mingle",
+                     "--loglevel=WARNING"])  # fmt: skip
+
+
 @contextmanager
-def celery_worker(database_url: str) -> Iterator[str | None]:
+def celery_worker(database_url: str, patch: bool) -> Iterator[str | None]:
     """A `celery worker` process on a queue of its own, or None without REDIS_URL."""
     if not os.environ.get("REDIS_URL"):
         yield None
@@ -354,10 +406,10 @@ def celery_worker(database_url: str) -> Iterator[str | None]:
         "DJANGO_SETTINGS_MODULE": "config.settings.dev",
         "DEBUG": "0",
     }
-    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-Q", queue,
-               "-n", node, "--without-gossip", "--without-mingle", "--loglevel=WARNING"]  # fmt: skip
     with tempfile.TemporaryFile() as log:
-        worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+        worker = subprocess.Popen(  # noqa: S603
+            _worker_command(queue, node, patch), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
         try:
             deadline = time.monotonic() + 60
             while not app.control.ping(destination=[node], timeout=1.0):
@@ -370,47 +422,44 @@ def celery_worker(database_url: str) -> Iterator[str | None]:
             worker.wait(timeout=30)
 
 
-def time_task(version_id: int, queue: str | None) -> float:
+def time_task(version_id: int, queue: str | None) -> tuple[float, str]:
+    """Seconds for one whole-version recompute, and the share of HOT updates it made."""
+    from django.db import connection
+
     from planning.plans.services import version_recompute as service
     from planning.tasks import version_recompute
 
+    with connection.cursor() as cursor:
+        before = _hot_share(cursor, "pg_stat_user_tables") if connection.vendor == "postgresql" else (0, 0)
     started = time.perf_counter()
     if queue is None:
         service(version_id)
     else:
-        version_recompute.apply_async(args=(version_id,), queue=queue).get(timeout=1800)
-    return time.perf_counter() - started
-
-
-def _verdict(seconds: float) -> str:
-    return "met" if seconds < GOAL_SECONDS else "MISSED"
-
-
-def report_pieces(path: str, times: dict[str, float]) -> None:
-    total = sum(times[name] for name in ("read", "engine", "convert", "write"))
-    print(
-        f"  {path:<11} read {times['read']:6.2f} s  engine {times['engine']:5.2f} s  "
-        f"convert {times['convert']:6.2f} s  write {times['write']:6.2f} s  total {total:6.2f} s  "
-        f"({int(times['rows'])} rows written; goal < {GOAL_SECONDS:.0f} s {_verdict(total)})"
-    )
-
-
-def _writes_with_bulk_write() -> bool:
-    import inspect
-
-    from planning.plans import services
-
-    return "write_columns" in inspect.getsource(services)
+        version_recompute.apply_async(args=(version_id,), queue=queue).get(timeout=3600)
+    elapsed = time.perf_counter() - started
+    if connection.vendor != "postgresql":
+        return elapsed, ""
+    time.sleep(2)  # the worker's statistics reach the shared counters within a second or so
+    with connection.cursor() as cursor:
+        updated, hot = (
+            after - start
+            for after, start in zip(_hot_share(cursor, "pg_stat_user_tables"), before, strict=True)
+        )
+    return elapsed, f"{updated} rows updated, {hot / updated:.0%} HOT" if updated else "no rows updated"
 
 
 # --- main -------------------------------------------------------------------------------------------
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--lines", type=int, default=10_000)
+    parser.add_argument("--orm-lines", type=int, default=200, help="lines timed on the bulk_update path")
     parser.add_argument("--fillfactor", type=int, default=None, help="PlanWeek fillfactor (PostgreSQL)")
-    parser.add_argument("--skip-orm", action="store_true", help="leave out the (slow) bulk_update path")
     parser.add_argument("--sqlite", action="store_true", help="a scratch SQLite file instead of PostgreSQL")
+    parser.add_argument("--worker", nargs=2, metavar=("QUEUE", "NODE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.worker:
+        run_worker(*args.worker)
+        return
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.dev", "DEBUG": "0"}
     with tempfile.TemporaryDirectory() as scratch:
         env["MERCHPLAN_VAR_DIR"] = scratch
@@ -446,31 +495,30 @@ def run(args: argparse.Namespace, env: dict[str, str]) -> None:
     backend = connection.vendor
     started = time.perf_counter()
     version_id = build_version(args.lines, args.fillfactor)
-    fill = f", PlanWeek fillfactor {args.fillfactor}" if args.fillfactor and backend == "postgresql" else ""
     setup = time.perf_counter() - started
+    fill = f", PlanWeek fillfactor {args.fillfactor}" if args.fillfactor and backend == "postgresql" else ""
     print(f"{args.lines} lines x {WEEKS} weeks on {backend}{fill}: set up in {setup:.0f} s (not timed below)")
-    print("Pieces (in-process, rolled back; every derived value changes):")
-    for path in PATHS:
-        if path == "orm" and args.skip_orm:
-            continue
-        report_pieces(path, time_pieces(version_id, path))
-    with celery_worker(env.get("DATABASE_URL", "")) as queue:
-        how = (
-            f"through a Celery worker (queue {queue})"
-            if queue
-            else "calling the service directly (no REDIS_URL)"
-        )
-        writer = "write_columns" if _writes_with_bulk_write() else "bulk_update"
-        print(f"End to end, planning.tasks.version_recompute {how}; services.py writes with {writer}:")
-        first = time_task(version_id, queue)
-        print(
-            f"  every derived value changes:  {first:6.2f} s  (goal < {GOAL_SECONDS:.0f} s {_verdict(first)})"
-        )
+    print("Pieces in-process, seconds, each in a transaction rolled back; every derived value changes:")
+    _compact()
+    orm = time_pieces(version_id, "orm", args.orm_lines)
+    report_pieces(f"orm, {args.orm_lines} lines", orm)
+    report_pieces(f"orm, x{args.lines / args.orm_lines:.0f} (linear)", orm, args.lines / args.orm_lines)
+    _compact()
+    report_pieces("bulk_write", time_pieces(version_id, "bulk_write"))
+    patch = not _services_reads_with_read_columns()
+    with celery_worker(env.get("DATABASE_URL", ""), patch) as queue:
+        how = f"a Celery worker (queue {queue})" if queue else "the service called directly (no REDIS_URL)"
+        loader = " with the proposed _load_block patched in" if patch and queue else ""
+        print(f"End to end: planning.tasks.version_recompute through {how}{loader}:")
+        _compact()
+        report_task("every value changes", *time_task(version_id, queue))
         _vacuum()
-        again = time_task(version_id, queue)
-        print(
-            f"  again, nothing to change:     {again:6.2f} s  (goal < {GOAL_SECONDS:.0f} s {_verdict(again)})"
-        )
+        report_task("again, nothing changes", *time_task(version_id, queue))
+
+
+def report_task(label: str, seconds: float, detail: str) -> None:
+    detail = f"{detail}; " if detail else ""
+    print(f"  {label:<22} {seconds:7.2f} s  [{detail}goal < {GOAL_SECONDS:.0f} s {_verdict(seconds)}]")
 
 
 if __name__ == "__main__":

@@ -205,6 +205,9 @@ def _write_postgresql(
     update = (
         f"UPDATE {table} AS target SET {', '.join(f'{name} = source.{name}' for name in names)} "  # noqa: S608 - quoted names
         f"FROM (SELECT {pk}, {', '.join(sources)} FROM {staging}) AS source WHERE target.{pk} = source.{pk} "
+        # The id range lets PostgreSQL read a slice of the table through the primary key
+        # rather than all of it when a few lines are written.
+        f"AND target.{pk} BETWEEN %s AND %s "
         f"AND ({', '.join(f'target.{name}' for name in names)}) "
         f"IS DISTINCT FROM ({', '.join(f'source.{name}' for name in names)})"
     )
@@ -213,7 +216,7 @@ def _write_postgresql(
         cursor.execute(f"CREATE TEMPORARY TABLE {staging} ({pk} bigint, {columns}) ON COMMIT DROP")
         with cursor.cursor.copy(f"COPY {staging} FROM STDIN (FORMAT BINARY)") as copy:
             copy.write(_binary_rows([ids, *scaled]))
-        cursor.execute(update)
+        cursor.execute(update, [int(ids.min()), int(ids.max())])
         changed = int(cursor.rowcount)
         cursor.execute(f"DROP TABLE {staging}")
     return changed

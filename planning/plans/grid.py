@@ -392,7 +392,9 @@ def _row(
                 text,
                 f"{css} {column.css}".strip(),
                 is_input,
-                int(values["row_version"][column.periods[0]]) if is_input and column.kind == "week" else None,
+                int(values["row_version"][column.periods[0]])
+                if is_input and column.kind == "week" and not is_total
+                else None,
                 raw,
             )
         )

@@ -338,12 +338,17 @@ def _write_derived(
             if selected
             else np.zeros(0)
         )
-        # Stock and flows always have a number; a ratio without one is stored as NULL.
-        columns[name] = (
-            np.nan_to_num(values, nan=0.0) if name in ("bop", "eop", "receipts", "otb") else values
-        )
+        columns[name] = _storable(name, values)
     write_columns(PlanWeek, ids, columns)
     return [int(row_id) for row_id in ids]
+
+
+def _storable(name: str, values: np.ndarray) -> np.ndarray:
+    """Stock and flows always have a number; a ratio without one is stored as NULL (NaN)."""
+    stored: np.ndarray = (
+        np.nan_to_num(values, nan=0.0) if name in ("bop", "eop", "receipts", "otb") else values
+    )
+    return stored
 
 
 Progress = Callable[[int, int], None]  # (steps done, steps in all)
@@ -386,10 +391,16 @@ def _recompute_all(version: PlanVersion, progress: Progress | None = None) -> No
 @transaction.atomic
 def version_totals_recompute(version_id: int, *, values_version: int | None = None) -> bool:
     """Roll the version's class lines up into its total line (the lines themselves were
-    recomputed when they were edited). Idempotent; a task for an older state does nothing."""
-    version = PlanVersion.objects.select_for_update().select_related("plan").get(pk=version_id)
+    recomputed when they were edited). Idempotent; a task for an older state does nothing.
+
+    It locks the total line, not the version: planners' edits (which lock the version) never
+    wait for a roll-up, and two roll-ups of one version take turns.
+    """
+    version = PlanVersion.objects.select_related("plan").get(pk=version_id)
     if values_version is not None and values_version < version.values_version:
         return False
+    list(PlanLine.objects.select_for_update().filter(version=version, merch_class__isnull=True))
+    seen = PlanVersion.objects.values_list("values_version", flat=True).get(pk=version.pk)
     sums = list(
         PlanWeek.objects.filter(line__version=version, line__merch_class__isnull=False)
         .values("period")
@@ -404,7 +415,8 @@ def version_totals_recompute(version_id: int, *, values_version: int | None = No
     entered["target"] = np.full_like(entered["sales"], np.nan)
     total = LineBlock([], ["receipts"], np.array([float(opening["total"] or 0)]), np.array([np.nan]), entered)
     _store_total(version, total)
-    PlanVersion.objects.filter(pk=version.pk).update(totals_version=version.values_version)
+    # Stamped only if no edit came in meanwhile; otherwise that edit's own task follows.
+    PlanVersion.objects.filter(pk=version.pk, values_version=seen).update(totals_version=seen)
     return True
 
 
@@ -416,13 +428,13 @@ def _store_total(version: PlanVersion, total: LineBlock) -> None:
     total_line = PlanLine.objects.get(version=version, merch_class__isnull=True)
     plan = version.plan
     total_outputs = run_engine(total, exhaustion=plan.exhaustion, cost_complement=float(plan.cost_complement))
-    rows = list(PlanWeek.objects.filter(line=total_line).order_by("period"))
-    for period, row in enumerate(rows):
-        for name, value in _entered_columns(total, 0, period).items():
-            setattr(row, name, value)
-        for name, value in derived_columns(total_outputs, 0, period).items():
-            setattr(row, name, value)
-    PlanWeek.objects.bulk_update(rows, fields=[*ENTERED_FIELDS, *DERIVED], batch_size=2000)
+    ids = list(PlanWeek.objects.filter(line=total_line).order_by("period").values_list("id", flat=True))
+    measures = total_outputs.measures()
+    columns = {name: total.entered[name][0, : len(ids)] for name in ENTERED_FIELDS if name != "target"}
+    for name in DERIVED:
+        columns[name] = _storable(name, measures[name][0, : len(ids)])
+    columns["sales_units"] = np.rint(columns["sales_units"])
+    write_columns(PlanWeek, ids, columns)
     PlanLine.objects.filter(pk=total_line.pk).update(
         opening_stock=Decimal(repr(float(total.opening[0]))).quantize(Decimal("0.01"))
     )

@@ -18,7 +18,7 @@ from planning.engine import explain
 from planning.models import Department, Plan, PlanCellChange, PlanLine, PlanTransition, PlanVersion, PlanWeek
 from planning.plans import services
 from planning.plans.forms import PlanCreateForm, RejectForm, ScenarioForm
-from planning.plans.grid import plan_grid
+from planning.plans.grid import LineBlock, plan_grid
 from planning.roles import ADMIN, MANAGER, user_roles
 
 LINES_PER_PAGE = 25  # a 200-class plan renders in pages: the whole grid stays under a second
@@ -129,20 +129,33 @@ def _line_response(
     *,
     status: int = 200,
     error: dict[str, str] | None = None,
+    full_total: bool = False,
 ) -> HttpResponse:
-    """The edited lines re-rendered (their derived cells changed across the weeks), plus the
-    total line out-of-band, marked as recalculating until the worker has rolled it up."""
+    """The edited lines re-rendered (their derived cells changed across the weeks) and, out of
+    band, the total line: only its header with the recalculating mark while the worker rolls
+    the lines up (the mark then polls `totals`), the whole line once it is done."""
     version.refresh_from_db()
     total_ids = list(
         PlanLine.objects.filter(version=version, merch_class__isnull=True).values_list("id", flat=True)
     )
-    grid = plan_grid(version, is_editable=_can_edit(request, version), line_ids=[*line_ids, *total_ids])
+    full_total = full_total or not version.totals_are_stale
+    shown = [*line_ids, *total_ids] if full_total else [i for i in line_ids if i not in total_ids]
+    grid = plan_grid(version, is_editable=_can_edit(request, version), line_ids=shown)
     edited = [block for block in grid.lines if block.line_id in line_ids]
-    total = [block for block in grid.lines if block.is_total]
+    total = [block for block in grid.lines if block.is_total] or [
+        LineBlock(total_id, "Plan total", PlanLine.Method.RECEIPTS, True) for total_id in total_ids
+    ]
     response = render(
         request,
         "planning/plans/grid.html#line-response",
-        {"grid": grid, "version": version, "edited": edited, "total": total, "error": error or {}},
+        {
+            "grid": grid,
+            "version": version,
+            "edited": edited,
+            "total": total,
+            "full_total": full_total,
+            "error": error or {},
+        },
         status=status,
     )
     response["HX-Trigger"] = "planChanged"
@@ -272,10 +285,7 @@ def cell_lock(request: HttpRequest, version_id: int) -> HttpResponse:
 @require_GET
 def totals(request: HttpRequest, version_id: int) -> HttpResponse:
     version = get_object_or_404(_visible_versions(request), pk=version_id)
-    total_line = PlanLine.objects.filter(version=version, merch_class__isnull=True).values_list(
-        "id", flat=True
-    )
-    return _line_response(request, version, list(total_line))
+    return _line_response(request, version, [])
 
 
 @login_required
