@@ -439,7 +439,7 @@ def time_task(version_id: int, queue: str | None) -> tuple[float, str]:
     elapsed = time.perf_counter() - started
     if connection.vendor != "postgresql":
         return elapsed, ""
-    time.sleep(2)  # the worker's statistics reach the shared counters within a second or so
+    time.sleep(11)  # an idle backend flushes its statistics within 10 s
     with connection.cursor() as cursor:
         updated, hot = (
             after - start

@@ -247,14 +247,14 @@ def plan_grid(version: PlanVersion, *, is_editable: bool, line_ids: list[int] | 
     )
     columns = columns_for(week_rows, today)
     periods = len(week_rows)
-    lines = list(
-        PlanLine.objects.filter(version=version)
-        .select_related("merch_class")
-        .order_by("position", "id")
-        .values_list("id", "merch_class_id", "merch_class__code", "merch_class__name", "method")
-    )
+    line_rows = PlanLine.objects.filter(version=version)
     if line_ids is not None:
-        lines = [line for line in lines if line[0] in line_ids]
+        line_rows = line_rows.filter(id__in=line_ids)
+    lines = list(
+        line_rows.order_by("position", "id").values_list(
+            "id", "merch_class_id", "merch_class__code", "merch_class__name", "method"
+        )
+    )
     values = _values_by_line(version, [line[0] for line in lines], periods)
     groups = Groups.of(columns, periods)
     comparisons = _comparisons(version, periods, today, class_ids=[line[1] for line in lines])

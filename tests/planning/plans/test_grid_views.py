@@ -213,7 +213,9 @@ def test_a_valid_edit_answers_with_the_line_and_the_total_out_of_band(
     html = _html(response)
     assert re.search(rf'<template>\s*<tbody id="line-{tees.pk}"\s+hx-swap-oob="outerHTML"', html)
     # The total is still rolling up: only its header goes out, with the recalculating mark.
-    assert re.search(rf'<template>\s*<tr class="line-head" id="head-{total.pk}" hx-swap-oob="outerHTML"', html)
+    assert re.search(
+        rf'<template>\s*<tr class="line-head" id="head-{total.pk}" hx-swap-oob="outerHTML"', html
+    )
     assert html.count("<tbody") == 1
     edited = _line(html, tees.pk)
     assert _cell(edited, tees.pk, "2025-W02", "eop") == "990"  # FWOS 2: 792 + 198
