@@ -35,25 +35,28 @@ class LineBlock:
         return rows, periods
 
 
-def run_engine(block: LineBlock, *, exhaustion: str, cost_complement: float) -> PlanOutputs:
+def plan_inputs(block: LineBlock, *, exhaustion: str, cost_complement: float) -> PlanInputs:
+    """The engine's inputs for a block of lines (empty targets and turns made neutral)."""
     entered = block.entered
-    return recompute(
-        PlanInputs(
-            sales=entered["sales"],
-            method=block.methods,
-            targets=np.nan_to_num(entered["target"]),
-            turn=np.where(np.isnan(block.turn), 1.0, block.turn),
-            receipts=entered["receipts_entered"],
-            markdowns=entered["markdowns"],
-            shrink=entered["shrink"],
-            on_order=entered["on_order"],
-            opening=block.opening,
-            # A following plan is not linked yet: `next_plan` falls back to the average.
-            exhaustion=exhaustion,
-            next_sales=np.zeros((block.shape[0], 0)) if exhaustion == "next_plan" else None,
-            cost_complement=cost_complement,
-        )
+    return PlanInputs(
+        sales=entered["sales"],
+        method=block.methods,
+        targets=np.nan_to_num(entered["target"]),
+        turn=np.where(np.isnan(block.turn), 1.0, block.turn),
+        receipts=entered["receipts_entered"],
+        markdowns=entered["markdowns"],
+        shrink=entered["shrink"],
+        on_order=entered["on_order"],
+        opening=block.opening,
+        # A following plan is not linked yet: `next_plan` falls back to the average.
+        exhaustion=exhaustion,
+        next_sales=np.zeros((block.shape[0], 0)) if exhaustion == "next_plan" else None,
+        cost_complement=cost_complement,
     )
+
+
+def run_engine(block: LineBlock, *, exhaustion: str, cost_complement: float) -> PlanOutputs:
+    return recompute(plan_inputs(block, exhaustion=exhaustion, cost_complement=cost_complement))
 
 
 def to_decimal(value: float, field: str) -> Decimal | None:

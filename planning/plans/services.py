@@ -300,7 +300,7 @@ def _entered_columns(block: LineBlock, row: int, period: int) -> dict[str, Any]:
 
 
 # --- recompute ------------------------------------------------------------------------------
-def _load_block(version: PlanVersion, line_ids: list[int] | None = None) -> tuple[LineBlock, list[list[int]]]:
+def load_block(version: PlanVersion, line_ids: list[int] | None = None) -> tuple[LineBlock, list[list[int]]]:
     """Entered values of the version's class lines (or the given ones), with PlanWeek ids."""
     lines_query = PlanLine.objects.filter(version=version, merch_class__isnull=False).order_by(
         "position", "id"
@@ -372,7 +372,7 @@ def version_recompute(
 
 def _recompute_all(version: PlanVersion, progress: Progress | None = None) -> None:
     report = progress or (lambda done, total: None)
-    block, row_ids = _load_block(version)
+    block, row_ids = load_block(version)
     lines = len(block.line_ids)
     steps = lines + 2  # read + engine, each line's write, the total
     report(1, steps)
@@ -513,7 +513,7 @@ def plan_cells_update(
         )
         PlanVersion.objects.filter(pk=version.pk).update(values_version=F("values_version") + 1)
         version.refresh_from_db(fields=["values_version", "totals_version"])
-        block, row_ids = _load_block(version, line_ids)
+        block, row_ids = load_block(version, line_ids)
         plan = version.plan
         outputs = run_engine(block, exhaustion=plan.exhaustion, cost_complement=float(plan.cost_complement))
         changed = _write_derived(block, outputs, row_ids)

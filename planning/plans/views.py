@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from planning.engine import explain
 from planning.models import Department, Plan, PlanCellChange, PlanLine, PlanTransition, PlanVersion, PlanWeek
 from planning.plans import services
+from planning.plans.compute import plan_inputs
 from planning.plans.forms import PlanCreateForm, RejectForm, ScenarioForm
 from planning.plans.grid import LineBlock, plan_grid
 from planning.roles import ADMIN, MANAGER, user_roles
@@ -288,19 +289,23 @@ def totals(request: HttpRequest, version_id: int) -> HttpResponse:
     return _line_response(request, version, [])
 
 
+def _cell_address(request: HttpRequest) -> tuple[int, int, str] | None:
+    """(line id, fiscal week id, measure) from the query string, or None when malformed."""
+    try:
+        return int(request.GET["line"]), _week_id(request.GET["week"]), request.GET["measure"]
+    except (KeyError, ValueError):
+        return None
+
+
 @login_required
 @require_GET
 def cell_explain(request: HttpRequest, version_id: int) -> HttpResponse:
     version = get_object_or_404(_visible_versions(request), pk=version_id)
-    try:
-        line_id, week_id, measure = (
-            int(request.GET["line"]),
-            _week_id(request.GET["week"]),
-            request.GET["measure"],
-        )
-    except (KeyError, ValueError):
+    address = _cell_address(request)
+    if address is None:
         return HttpResponseBadRequest("Give line, week and measure.")
-    block, _ = services._load_block(version)
+    line_id, week_id, measure = address
+    block, _ = services.load_block(version)
     line_ids = block.line_ids
     if line_id not in line_ids:
         return HttpResponseBadRequest("Explanations are for class lines; the total is their sum.")
@@ -312,7 +317,7 @@ def cell_explain(request: HttpRequest, version_id: int) -> HttpResponse:
     if period is None:
         return HttpResponseBadRequest("That week is not in this plan.")
     plan = version.plan
-    inputs = _inputs_for(block, plan)
+    inputs = plan_inputs(block, exhaustion=plan.exhaustion, cost_complement=float(plan.cost_complement))
     try:
         why = explain(inputs, line_ids.index(line_id), period, measure)
     except ValueError as error:
@@ -320,40 +325,14 @@ def cell_explain(request: HttpRequest, version_id: int) -> HttpResponse:
     return render(request, "planning/plans/explain.html", {"why": why})
 
 
-def _inputs_for(block: Any, plan: Plan) -> Any:
-    import numpy as np
-
-    from planning.engine import PlanInputs
-
-    entered = block.entered
-    return PlanInputs(
-        sales=entered["sales"],
-        method=block.methods,
-        targets=np.nan_to_num(entered["target"]),
-        turn=np.where(np.isnan(block.turn), 1.0, block.turn),
-        receipts=entered["receipts_entered"],
-        markdowns=entered["markdowns"],
-        shrink=entered["shrink"],
-        on_order=entered["on_order"],
-        opening=block.opening,
-        exhaustion=plan.exhaustion,
-        next_sales=np.zeros((len(block.line_ids), 0)) if plan.exhaustion == "next_plan" else None,
-        cost_complement=float(plan.cost_complement),
-    )
-
-
 @login_required
 @require_GET
 def cell_history(request: HttpRequest, version_id: int) -> HttpResponse:
     version = get_object_or_404(_visible_versions(request), pk=version_id)
-    try:
-        line_id, week_id, measure = (
-            int(request.GET["line"]),
-            _week_id(request.GET["week"]),
-            request.GET["measure"],
-        )
-    except (KeyError, ValueError):
+    address = _cell_address(request)
+    if address is None:
         return HttpResponseBadRequest("Give line, week and measure.")
+    line_id, week_id, measure = address
     changes = PlanCellChange.objects.filter(
         Q(line__version=version), line_id=line_id, fiscal_week_id=week_id, measure=measure
     ).select_related("changed_by")[:50]
