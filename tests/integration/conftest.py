@@ -32,8 +32,19 @@ def _test_database_url() -> str:
     return f"postgresql://{credentials}{host}/{settings['NAME']}"
 
 
+@pytest.fixture
+def celery_worker_queue(celery_worker_session: str) -> Iterator[str]:
+    """The worker's queue, with the app sending tasks to the broker for this test only (other
+    tests keep running tasks eagerly)."""
+    celery_app.conf.task_always_eager = False
+    try:
+        yield celery_worker_session
+    finally:
+        celery_app.conf.task_always_eager = True
+
+
 @pytest.fixture(scope="session")
-def celery_worker_queue(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> Iterator[str]:
+def celery_worker_session(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> Iterator[str]:
     """Start `celery worker` on a queue of this session's own; yield the queue name."""
     if not os.environ.get("REDIS_URL"):
         pytest.skip("integration: REDIS_URL is not set (CI sets it; see README)")
@@ -59,10 +70,8 @@ def celery_worker_queue(django_db_setup: None, django_db_blocker: pytest.Fixture
         )  # fmt: skip
         try:
             _wait_until_ready(node, worker, log)
-            celery_app.conf.task_always_eager = False
             yield queue
         finally:
-            celery_app.conf.task_always_eager = True
             worker.terminate()
             try:
                 worker.wait(timeout=20)
