@@ -270,9 +270,8 @@ def plan_grid(version: PlanVersion, *, is_editable: bool, line_ids: list[int] | 
                 _row(measure, line_values, columns, is_editable, method, groups=groups, is_total=is_total)
             )
             if measure.name in ("sales", "eop"):
-                block.rows.extend(
-                    _compare_rows(measure.name, line_values, comparisons.get(class_id, {}), columns, groups)
-                )
+                others = _with_reforecast(version, line_values, comparisons.get(class_id, {}))
+                block.rows.extend(_compare_rows(measure.name, line_values, others, columns, groups))
         blocks.append(block)
     names = [label for label, _ in _COMPARE if any(label in c for c in comparisons.values())]
     return Grid(version, columns, blocks, is_editable, names)
@@ -318,7 +317,7 @@ def _comparisons(
     wanted = [
         (label, kind)
         for label, kind in _COMPARE
-        if kind != PlanVersion.Kind.WORKING or version.kind == "scenario"
+        if kind != PlanVersion.Kind.WORKING or version.kind != PlanVersion.Kind.WORKING
     ]
     others = {
         v.pk: label
@@ -405,6 +404,20 @@ def _row(
 def _label_cells(cells: list[Cell], columns: list[Column]) -> None:
     for cell, column in zip(cells, columns, strict=True):
         cell.key, cell.is_week = column.key, column.kind == "week"
+
+
+def _with_reforecast(
+    version: PlanVersion, values: dict[str, np.ndarray], others: dict[str, dict[str, np.ndarray]]
+) -> dict[str, dict[str, np.ndarray]]:
+    """Add the in-season reforecast (RF): actuals for the closed weeks, the working plan ahead."""
+    working = values if version.kind == PlanVersion.Kind.WORKING else others.get("WP")
+    actual = others.get("TY")
+    if working is None or actual is None or np.isnan(actual["sales"]).all():
+        return others
+    reforecast = {
+        name: np.where(np.isnan(actual[name]), working[name], actual[name]) for name in ("sales", "eop")
+    }
+    return {**others, "RF": reforecast}
 
 
 def _compare_rows(

@@ -23,6 +23,7 @@ from pytest_django import DjangoAssertNumQueries
 from planning.models import MerchClass, Plan, PlanLine, PlanVersion, PlanWeek
 from planning.plans.bulk_write import NULL, read_columns, round_scaled, write_columns
 from planning.plans.compute import to_decimal
+from planning.plans.measures import DERIVED
 
 Retailer = dict[str, Any]
 D = Decimal
@@ -138,6 +139,16 @@ def test_round_scaled_agrees_with_to_decimal(value: float) -> None:
         expected = to_decimal(value, field)
         assert expected is not None
         assert round_scaled(np.array([value]), places)[0] == int(expected.scaleb(places))
+
+
+def test_every_derived_column_has_the_places_to_decimal_rounds_to() -> None:
+    # write_columns rounds a float column to its field's places: the same as to_decimal only if
+    # money columns have 2 places and ratio columns 4.
+    for name in DERIVED:
+        places = PlanWeek._meta.get_field(name).decimal_places  # type: ignore[union-attr]
+        expected = to_decimal(1234.56789, name)
+        assert expected is not None
+        assert round_scaled(np.array([1234.56789]), places)[0] == int(expected.scaleb(places)), name
 
 
 def test_round_scaled_gives_null_for_nan_and_infinities() -> None:

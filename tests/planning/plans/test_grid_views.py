@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import numpy as np
 import pytest
 from django.contrib.auth.models import User
 from django.contrib.messages import get_messages
@@ -491,3 +492,17 @@ def test_branch_view_refuses_an_executive(working: PlanVersion, executive: User)
     assert response["Location"] == _url("plan-version", working)
     assert _messages(response) == [f"You cannot change plans of {working.plan.department}."]
     assert not PlanVersion.objects.filter(kind=Kind.SCENARIO).exists()
+
+
+def test_the_reforecast_is_actuals_to_date_then_the_working_plan() -> None:
+    from planning.plans.grid import _with_reforecast
+
+    working = PlanVersion(kind=PlanVersion.Kind.WORKING)
+    nan = float("nan")
+    values = {"sales": np.array([10.0, 20.0, 30.0]), "eop": np.array([100.0, 90.0, 80.0])}
+    others = {"TY": {"sales": np.array([1.0, 2.0, nan]), "eop": np.array([50.0, 40.0, nan])}}
+
+    reforecast = _with_reforecast(working, values, others)["RF"]
+
+    np.testing.assert_array_equal(reforecast["sales"], [1.0, 2.0, 30.0])
+    np.testing.assert_array_equal(reforecast["eop"], [50.0, 40.0, 80.0])
