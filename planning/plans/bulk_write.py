@@ -205,8 +205,7 @@ def _write_postgresql(
     update = (
         f"UPDATE {table} AS target SET {', '.join(f'{name} = source.{name}' for name in names)} "  # noqa: S608 - quoted names
         f"FROM (SELECT {pk}, {', '.join(sources)} FROM {staging}) AS source WHERE target.{pk} = source.{pk} "
-        # The id range lets PostgreSQL read a slice of the table through the primary key
-        # rather than all of it when a few lines are written.
+        # The id range bounds the part of the table read, and tells the planner how small it is.
         f"AND target.{pk} BETWEEN %s AND %s "
         f"AND ({', '.join(f'target.{name}' for name in names)}) "
         f"IS DISTINCT FROM ({', '.join(f'source.{name}' for name in names)})"

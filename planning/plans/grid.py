@@ -319,10 +319,12 @@ def _comparisons(
         for label, kind in _COMPARE
         if kind != PlanVersion.Kind.WORKING or version.kind != PlanVersion.Kind.WORKING
     ]
+    label_of: dict[str, str] = {str(kind): label for label, kind in wanted}
     others = {
-        v.pk: label
-        for label, kind in wanted
-        for v in PlanVersion.objects.filter(plan=version.plan, kind=kind).exclude(pk=version.pk)
+        version_id: label_of[kind]
+        for version_id, kind in PlanVersion.objects.filter(plan_id=version.plan_id, kind__in=list(label_of))
+        .exclude(pk=version.pk)
+        .values_list("pk", "kind")
     }
     result: dict[int | None, dict[str, dict[str, np.ndarray]]] = {}
     classes = [class_id for class_id in class_ids if class_id is not None]
