@@ -364,7 +364,7 @@ def _verdict(seconds: float) -> str:
 
 # --- end to end through Celery ----------------------------------------------------------------------
 def _services_loader() -> tuple[Any, str]:
-    """services.py's loader of entered values (named `load_block`, formerly `load_block`)."""
+    """services.py's loader of entered values: `load_block` (`_load_block` before it went public)."""
     from planning.plans import services
 
     name = "load_block" if hasattr(services, "load_block") else "_load_block"

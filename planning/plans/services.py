@@ -32,11 +32,10 @@ from planning.models import (
     PlanWeek,
 )
 from planning.plans import history
-from planning.plans.bulk_write import write_columns
+from planning.plans.bulk_write import read_columns, write_columns
 from planning.plans.compute import (
     ENTERED_FIELDS,
     LineBlock,
-    block_from_rows,
     derived_columns,
     run_engine,
     total_block,
@@ -301,23 +300,36 @@ def _entered_columns(block: LineBlock, row: int, period: int) -> dict[str, Any]:
 
 # --- recompute ------------------------------------------------------------------------------
 def load_block(version: PlanVersion, line_ids: list[int] | None = None) -> tuple[LineBlock, list[list[int]]]:
-    """Entered values of the version's class lines (or the given ones), with PlanWeek ids."""
+    """Entered values of the version's class lines (or the given ones), with PlanWeek ids.
+
+    One binary COPY into numpy columns (`read_columns`): `values_list` built a Decimal per cell
+    only to turn it into a float, ~4 s for 10,000 lines x 52 weeks."""
     lines_query = PlanLine.objects.filter(version=version, merch_class__isnull=False).order_by(
         "position", "id"
     )
+    weeks = PlanWeek.objects.filter(line__version=version, line__merch_class__isnull=False).order_by()
     if line_ids is not None:
         lines_query = lines_query.filter(id__in=line_ids)
+        weeks = weeks.filter(line_id__in=line_ids)
     lines = list(lines_query.values_list("id", "method", "opening_stock", "turn"))
-    rows = list(
-        PlanWeek.objects.filter(line_id__in=[line[0] for line in lines])
-        .order_by("line_id", "period")
-        .values_list("line_id", "period", *ENTERED_FIELDS, "id")
+    columns = read_columns(weeks, ["line_id", "period", "id", *ENTERED_FIELDS])
+    order = np.array([line[0] for line in lines], dtype=np.int64)
+    by_id = np.argsort(order)
+    row, period = by_id[np.searchsorted(order, columns["line_id"], sorter=by_id)], columns["period"]
+    shape = (len(lines), int(period.max()) + 1 if len(period) else 0)
+    entered = {name: np.zeros(shape) for name in ENTERED_FIELDS}
+    for name in ENTERED_FIELDS:
+        entered[name][row, period] = columns[name]
+    week_ids = np.zeros(shape, dtype=np.int64)
+    week_ids[row, period] = columns["id"]
+    block = LineBlock(
+        line_ids=order.tolist(),
+        methods=[line[1] for line in lines],
+        opening=np.array([float(line[2]) for line in lines]),
+        turn=np.array([np.nan if line[3] is None else float(line[3]) for line in lines]),
+        entered=entered,
     )
-    block = block_from_rows([row[:-1] for row in rows], lines)
-    ids: dict[int, list[int]] = {line[0]: [] for line in lines}
-    for row in rows:
-        ids[row[0]].append(row[-1])
-    return block, [ids[line_id] for line_id in block.line_ids]
+    return block, [ids[ids > 0].tolist() for ids in week_ids]
 
 
 def _write_derived(
