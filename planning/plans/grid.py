@@ -445,11 +445,11 @@ def _compare_rows(
         # Variances: the version shown vs LY and OP (and a scenario vs WP); TY vs LY and OP.
         for label, series in others.items():
             if label != "TY":
-                rows.append(_variance_row("This", label, values["sales"], series["sales"], columns))
+                rows.extend(_variance_row("This", label, values["sales"], series["sales"], columns))
         if "TY" in others:
             for label in ("LY", "OP"):
                 if label in others:
-                    rows.append(
+                    rows.extend(
                         _variance_row("TY", label, others["TY"]["sales"], others[label]["sales"], columns)
                     )
     return rows
@@ -457,16 +457,23 @@ def _compare_rows(
 
 def _variance_row(
     own_label: str, label: str, own: np.ndarray, theirs: np.ndarray, columns: list[Column]
-) -> Row:
-    """% change of own over theirs, on the weeks both have (TY has only closed weeks)."""
-    cells = []
+) -> list[Row]:
+    """Variance of own over theirs in $ and %, on the weeks both have (TY has only closed weeks)."""
+    amounts, percents = [], []
     for column in columns:
         periods = np.asarray(column.periods)
         both = ~np.isnan(own[periods]) & ~np.isnan(theirs[periods])
         mine, other = float(own[periods][both].sum()), float(theirs[periods][both].sum())
-        change = (mine - other) / other if both.any() and other else np.nan
+        difference = mine - other if both.any() else np.nan
+        change = difference / other if both.any() and other else np.nan
+        text, css = format_value("sales", difference)
+        amounts.append(Cell(("+" + text) if difference > 0 else text, f"{css} {column.css}".strip()))
         text, css = format_value("gm_percent", change)
-        cells.append(Cell(("+" + text) if change > 0 else text, f"{css} {column.css}".strip()))
-    title = f"vs {label} %" if own_label == "This" else f"TY vs {label} %"
-    _label_cells(cells, columns)
-    return Row(title, "variance", cells, "compare variance")
+        percents.append(Cell(("+" + text) if change > 0 else text, f"{css} {column.css}".strip()))
+    title = f"vs {label}" if own_label == "This" else f"TY vs {label}"
+    _label_cells(amounts, columns)
+    _label_cells(percents, columns)
+    return [
+        Row(f"{title} $", "variance", amounts, "compare variance"),
+        Row(f"{title} %", "variance", percents, "compare variance"),
+    ]

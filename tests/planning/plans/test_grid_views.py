@@ -506,3 +506,16 @@ def test_the_reforecast_is_actuals_to_date_then_the_working_plan() -> None:
 
     np.testing.assert_array_equal(reforecast["sales"], [1.0, 2.0, 30.0])
     np.testing.assert_array_equal(reforecast["eop"], [50.0, 40.0, 80.0])
+
+
+def test_variances_come_in_dollars_and_percent_on_the_weeks_both_have() -> None:
+    from planning.plans.grid import Column, _variance_row
+
+    columns = [Column("week", "W01", "2025-W01", [0]), Column("season", "Total", "season", [0, 1])]
+    nan = float("nan")
+    amounts, percents = _variance_row("TY", "LY", np.array([110.0, nan]), np.array([100.0, 50.0]), columns)
+
+    assert (amounts.label, percents.label) == ("TY vs LY $", "TY vs LY %")
+    # The season compares only week 1, the one TY has: +10 on 100
+    assert [cell.text for cell in amounts.cells] == ["+10", "+10"]
+    assert [cell.text for cell in percents.cells] == ["+10.0%", "+10.0%"]
