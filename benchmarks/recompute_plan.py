@@ -238,38 +238,10 @@ def write_orm(outputs: Any, week_row_ids: list[list[int]], times: dict[str, floa
 
 
 def load_block(version: Any, line_ids: list[int] | None = None) -> tuple[Any, list[list[int]]]:
-    """The proposed services.load_block (same arguments and result): one binary COPY through
-    read_columns, values placed with numpy."""
-    from planning.models import PlanLine, PlanWeek
-    from planning.plans.bulk_write import read_columns
-    from planning.plans.compute import ENTERED_FIELDS, LineBlock
+    """services.load_block: one binary COPY through read_columns, values placed with numpy."""
+    from planning.plans import services
 
-    lines_query = PlanLine.objects.filter(version=version, merch_class__isnull=False).order_by(
-        "position", "id"
-    )
-    weeks = PlanWeek.objects.filter(line__version=version, line__merch_class__isnull=False).order_by()
-    if line_ids is not None:
-        lines_query = lines_query.filter(id__in=line_ids)
-        weeks = weeks.filter(line_id__in=line_ids)
-    lines = list(lines_query.values_list("id", "method", "opening_stock", "turn"))
-    columns = read_columns(weeks, ["line_id", "period", "id", *ENTERED_FIELDS])
-    order = np.array([line[0] for line in lines], dtype=np.int64)
-    by_id = np.argsort(order)
-    row, period = by_id[np.searchsorted(order, columns["line_id"], sorter=by_id)], columns["period"]
-    shape = (len(lines), int(period.max()) + 1 if len(period) else 0)
-    entered = {name: np.zeros(shape) for name in ENTERED_FIELDS}
-    for name in ENTERED_FIELDS:
-        entered[name][row, period] = columns[name]
-    week_ids = np.zeros(shape, dtype=np.int64)
-    week_ids[row, period] = columns["id"]
-    block = LineBlock(
-        line_ids=order.tolist(),
-        methods=[line[1] for line in lines],
-        opening=np.array([float(line[2]) for line in lines]),
-        turn=np.array([np.nan if line[3] is None else float(line[3]) for line in lines]),
-        entered=entered,
-    )
-    return block, [ids[ids > 0].tolist() for ids in week_ids]
+    return services.load_block(version, line_ids)
 
 
 def write_fast(outputs: Any, week_row_ids: list[list[int]], times: dict[str, float]) -> int:
