@@ -37,6 +37,7 @@ from planning.models import (
     Division,
     Location,
     MerchClass,
+    Plan,
     Region,
     SalesHistory,
     Sku,
@@ -111,6 +112,7 @@ def demo_load(
             dc_rows = dc_stock(master, generator_weeks, DC_HISTORY_WEEKS, seed)
             stock_rows += writer.dc_stock(dc_rows, ids, week_ids)
         _demo_users(master)
+        _demo_plan(through, pattern)
     return DemoSummary(
         size=size,
         seed=seed,
@@ -127,6 +129,7 @@ def demo_load(
 @transaction.atomic
 def demo_delete() -> None:
     """Remove master data and history (for `load_demo --replace`). Children first."""
+    Plan.objects.all().delete()  # plans of the demo hold its classes and weeks
     SalesHistory.objects.all().delete()
     StockPosition.objects.all().delete()
     Sku.objects.all().delete()
@@ -430,3 +433,23 @@ def _demo_users(master: MasterData) -> None:
             user.planned_departments.set(womenswear)
         elif role == MANAGER:
             user.planned_departments.set(womenswear + menswear)
+
+
+def _demo_plan(through: calendar.FiscalWeek, pattern: str) -> None:
+    """A working plan for the demo planner's first department over this fiscal year, so the
+    grid has something to show on the first visit."""
+    from planning.plans.services import PlanSpec, plan_create
+
+    planner = User.objects.get(username="planner")
+    department = Department.objects.editable_by(planner).order_by("code").first()
+    if department is None:
+        return
+    year = calendar.fiscal_year(through.year, pattern)
+    spec = PlanSpec(
+        name=f"{department.code} FY{through.year}",
+        department_id=department.pk,
+        first_week_id=year.weeks[0].key,
+        last_week_id=year.weeks[-1].key,
+        growth_percent=Decimal("5"),
+    )
+    plan_create(user=planner, spec=spec)

@@ -18,7 +18,7 @@ from django.db.models import Sum
 from planning import calendar
 from planning.demo.generator import PRESETS, HistoryWeeks, generate_master, history_chunks
 from planning.demo.loader import demo_exists, demo_load, history_weeks
-from planning.models import Department, FiscalWeek, Location, SalesHistory, StockPosition, StyleColor
+from planning.models import Department, FiscalWeek, Location, Plan, SalesHistory, StockPosition, StyleColor
 from planning.roles import ADMIN, MANAGER, PLANNER, user_roles
 from planning.selectors import stock_as_of
 
@@ -81,6 +81,9 @@ def test_small_demo_loads_master_data_history_and_users(small_demo: dict[str, ob
     planner = User.objects.get(username="planner")
     assert planner.check_password("demo")
     assert sorted(Department.objects.editable_by(planner).values_list("code", flat=True)) == ["W01", "W02"]
+    plan = Plan.objects.get()
+    assert plan.name == "W01 FY2026"
+    assert sorted(plan.versions.values_list("kind", flat=True)) == ["ly", "ty", "wp"]
     manager = User.objects.get(username="manager")
     assert sorted(Department.objects.editable_by(manager).values_list("code", flat=True)) == [
         "M01", "M02", "W01", "W02",
