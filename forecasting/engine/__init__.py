@@ -1,0 +1,1 @@
+"""Pure demand forecasting: pandas/numpy and statsforecast, no Django."""
