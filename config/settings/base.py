@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import django_stubs_ext
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import database_from_url, env_bool, env_int, env_list, env_str, redis_url_checked
@@ -117,6 +118,15 @@ CELERY_TASK_SOFT_TIME_LIMIT = 55 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_RESULT_EXPIRES = 24 * 60 * 60
 CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE = {
+    # Fiscal weeks end on Saturday: Sunday night every department is forecast as of that week.
+    "forecast-weekly": {
+        "task": "forecasting.tasks.forecast_run_scheduled",
+        "schedule": crontab(minute=0, hour=3, day_of_week="sun"),
+    },
+}
+# Forecast partitions and their chord run on their own queue (the tests point it elsewhere).
+MERCHPLAN_FORECAST_QUEUE = env_str("MERCHPLAN_FORECAST_QUEUE") or "forecast"
 
 # --- Auth, i18n, static files.
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,0 +1,408 @@
+"""Writes for forecasting: start and compute runs, planner overrides.
+
+A run fans out one partition per department; each partition loads its history, calls the
+pure engine and stores its snapshot in one transaction, so running a partition twice
+leaves the same rows. The chord's last step marks the run finished.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+import numpy as np
+import pandas as pd
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from forecasting import engine, selectors
+from forecasting.models import (
+    ForecastOverride,
+    ForecastOverrideChange,
+    ForecastRun,
+    ForecastRunLog,
+    ForecastRunPartition,
+    SeriesFit,
+    SizeShare,
+    StyleColorForecast,
+)
+from planning.models import Department, FiscalWeek, StyleColor
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_HORIZON = 13
+MAX_OVERRIDE_UNITS = Decimal("10000000")
+_CENT = Decimal("0.01")
+
+
+class ForecastError(Exception):
+    """A request the forecasting rules refuse; the message is for the user."""
+
+
+class OverrideConflictError(ForecastError):
+    def __init__(self, message: str, current: ForecastOverride | None) -> None:
+        super().__init__(message)
+        self.current = current
+
+
+@dataclass(frozen=True)
+class PartitionResult:
+    series: int
+    seconds: float
+
+
+# -- runs ---------------------------------------------------------------------------------
+
+
+def forecast_run_start(
+    *,
+    user: AbstractBaseUser | AnonymousUser | None,
+    department_ids: Iterable[int] | None = None,
+    horizon: int = DEFAULT_HORIZON,
+    as_of_week_id: int | None = None,
+    interval_level: int = 80,
+    trigger: str = ForecastRun.Trigger.MANUAL,
+) -> ForecastRun:
+    """Create a run with one partition per department and queue it after commit."""
+    if not 1 <= horizon <= 52:
+        raise ForecastError("The horizon must be between 1 and 52 weeks.")
+    if not 50 <= interval_level <= 99:
+        raise ForecastError("The interval level must be between 50 and 99 percent.")
+    closed = selectors.latest_closed_week()
+    if as_of_week_id is None:
+        as_of = closed
+    else:
+        as_of = FiscalWeek.objects.filter(pk=as_of_week_id).first()  # type: ignore[assignment]
+        if as_of is None:
+            raise ForecastError(f"Fiscal week {as_of_week_id} does not exist.")
+        if as_of.id > closed.id:
+            raise ForecastError(f"Week {as_of} has not closed yet: forecasts start after the last closed week.")
+    departments = _departments_for(user, department_ids)
+    with transaction.atomic():
+        run = ForecastRun.objects.create(
+            as_of_week=as_of,
+            horizon=horizon,
+            interval_level=interval_level,
+            trigger=trigger,
+            created_by=user if user is not None and user.is_authenticated else None,
+            partitions_total=len(departments),
+        )
+        run.departments.set(departments)
+        ForecastRunPartition.objects.bulk_create(
+            ForecastRunPartition(run=run, department=department) for department in departments
+        )
+        _log(run.pk, f"Queued: {len(departments)} departments, {horizon} weeks after {as_of}.")
+        from forecasting.tasks import forecast_run_dispatch
+
+        run_id = run.pk
+        transaction.on_commit(lambda: forecast_run_dispatch(run_id))
+    return run
+
+
+def _departments_for(
+    user: AbstractBaseUser | AnonymousUser | None, department_ids: Iterable[int] | None
+) -> list[Department]:
+    allowed = Department.objects.all() if user is None else Department.objects.editable_by(user)
+    if department_ids is None:
+        departments = list(allowed.order_by("code"))
+        if not departments:
+            raise ForecastError("You have no departments to forecast.")
+        return departments
+    wanted = sorted(set(department_ids))
+    departments = list(allowed.filter(pk__in=wanted).order_by("code"))
+    missing = sorted(set(wanted) - {department.pk for department in departments})
+    if missing:
+        raise ForecastError(f"You cannot forecast department(s) {', '.join(map(str, missing))}.")
+    if not departments:
+        raise ForecastError("Choose at least one department.")
+    return departments
+
+
+def forecast_partition_compute(partition_id: int) -> PartitionResult:
+    """Forecast one department of a run and store its snapshot (replacing any earlier try)."""
+    started = time.perf_counter()
+    partition = ForecastRunPartition.objects.select_related("run", "run__as_of_week", "department").get(
+        pk=partition_id
+    )
+    run = partition.run
+    ForecastRun.objects.filter(pk=run.pk, started_at__isnull=True).update(
+        started_at=timezone.now(), status=ForecastRun.Status.RUNNING
+    )
+    ForecastRunPartition.objects.filter(pk=partition_id).update(status=ForecastRunPartition.Status.RUNNING)
+    items = selectors.forecast_items(partition.department_id, run.as_of_week, run.horizon)
+    ids = items["style_color_id"].tolist()
+    # Like items from other departments join the history so their shape can be borrowed.
+    like_ids = [int(like) for like in items["like_id"].dropna().unique() if int(like) not in set(ids)]
+    history = selectors.history_frame(ids + like_ids, run.as_of_week)
+    parents = dict(zip(items["style_color_id"], items["class_id"], strict=True))
+    history["parent"] = history["unique_id"].map(parents).fillna(-1).astype(int)
+    likes = {int(item): int(like) for item, like in zip(items["style_color_id"], items["like_id"], strict=True) if like == like}
+    weeks = selectors.weeks_after(run.as_of_week, run.horizon)
+    if len(weeks) < run.horizon:
+        raise ForecastError(f"The calendar ends before {run.horizon} weeks after {run.as_of_week}.")
+    if ids:
+        result = engine.run_forecast(
+            history, run.horizon, level=[run.interval_level], like_items=likes or None
+        )
+        shares = engine.size_curves(selectors.size_sales_frame(ids, run.as_of_week))
+    else:
+        result, shares = None, pd.DataFrame({"unique_id": [], "size_id": [], "share": []})
+    with transaction.atomic():
+        _snapshot_replace(run, ids, weeks, result, shares)
+        seconds = time.perf_counter() - started
+        ForecastRunPartition.objects.filter(pk=partition_id).update(
+            status=ForecastRunPartition.Status.SUCCEEDED, series_count=len(ids), seconds=seconds, error=""
+        )
+        ForecastRun.objects.filter(pk=run.pk).update(
+            partitions_done=F("partitions_done") + 1, series_count=F("series_count") + len(ids)
+        )
+        _log(run.pk, f"{partition.department}: {len(ids)} style-colors in {seconds:.1f} s.")
+    return PartitionResult(series=len(ids), seconds=seconds)
+
+
+def forecast_partition_fail(partition_id: int, error: str) -> None:
+    """Record a partition that could not run; the rest of the run goes on."""
+    partition = ForecastRunPartition.objects.select_related("department").get(pk=partition_id)
+    with transaction.atomic():
+        ForecastRunPartition.objects.filter(pk=partition_id).update(
+            status=ForecastRunPartition.Status.FAILED, error=error[:2000]
+        )
+        ForecastRun.objects.filter(pk=partition.run_id).update(partitions_done=F("partitions_done") + 1)
+        _log(partition.run_id, f"{partition.department} failed: {error[:500]}", ForecastRunLog.Level.ERROR)
+
+
+def forecast_run_finish(run_id: int) -> ForecastRun:
+    """Close a run once its partitions are done: succeeded, partly failed or failed."""
+    with transaction.atomic():
+        run = ForecastRun.objects.select_for_update().get(pk=run_id)
+        statuses = list(run.partitions.values_list("status", flat=True))
+        failed = statuses.count(ForecastRunPartition.Status.FAILED)
+        if failed == 0:
+            run.status = ForecastRun.Status.SUCCEEDED
+        elif failed == len(statuses):
+            run.status = ForecastRun.Status.FAILED
+        else:
+            run.status = ForecastRun.Status.PARTIAL
+        run.finished_at = timezone.now()
+        run.partitions_done = len(statuses)
+        run.save(update_fields=["status", "finished_at", "partitions_done"])
+        level = ForecastRunLog.Level.INFO if failed == 0 else ForecastRunLog.Level.WARNING
+        _log(run.pk, f"Finished: {run.get_status_display().lower()}, {run.series_count} style-colors.", level)
+    return run
+
+
+def forecast_run_scheduled() -> ForecastRun | None:
+    """The weekly run: every department as of the last closed week, once per week."""
+    closed = selectors.latest_closed_week()
+    already = ForecastRun.objects.filter(
+        as_of_week=closed, trigger=ForecastRun.Trigger.SCHEDULED
+    ).exclude(status=ForecastRun.Status.FAILED)
+    if already.exists():
+        return None
+    return forecast_run_start(user=None, trigger=ForecastRun.Trigger.SCHEDULED)
+
+
+def _snapshot_replace(
+    run: ForecastRun,
+    ids: list[int],
+    weeks: list[FiscalWeek],
+    result: engine.ForecastResult | None,
+    shares: pd.DataFrame,
+) -> None:
+    StyleColorForecast.objects.filter(run=run, style_color_id__in=ids).delete()
+    SeriesFit.objects.filter(run=run, style_color_id__in=ids).delete()
+    SizeShare.objects.filter(run=run, sku__style_color_id__in=ids).delete()
+    if result is None:
+        return
+    wanted = set(ids)
+    week_of = {pd.Timestamp(week.start_date): week.id for week in weeks}
+    level = run.interval_level
+    forecasts = result.forecasts[result.forecasts["unique_id"].isin(wanted)]
+    week_ids = forecasts["ds"].map(week_of)
+    if week_ids.isna().any():
+        raise ForecastError("The engine returned weeks outside the fiscal calendar.")
+    units = _cents(forecasts["yhat"].to_numpy())
+    lower = np.minimum(_cents(forecasts[f"lo-{level}"].to_numpy()), units)
+    upper = np.maximum(_cents(forecasts[f"hi-{level}"].to_numpy()), units)
+    StyleColorForecast.objects.bulk_create(
+        (
+            StyleColorForecast(
+                run=run,
+                style_color_id=int(item),
+                fiscal_week_id=int(week),
+                units=_decimal(value),
+                lower=_decimal(low),
+                upper=_decimal(high),
+            )
+            for item, week, value, low, high in zip(
+                forecasts["unique_id"], week_ids, units, lower, upper, strict=True
+            )
+        ),
+        batch_size=5000,
+    )
+    series = result.series[result.series["unique_id"].isin(wanted)]
+    SeriesFit.objects.bulk_create(
+        (
+            SeriesFit(
+                run=run,
+                style_color_id=int(row.unique_id),
+                model=row.model,
+                pattern=row.pattern,
+                adi=_float(row.adi),
+                cv2=_float(row.cv2),
+                weeks_on_sale=int(row.weeks_on_sale),
+                stockout_weeks=int(row.stockout_weeks),
+                is_fallback=bool(row.is_fallback),
+                backtest_wmape=_float(row.backtest_wmape),
+                backtest_bias=_float(row.backtest_bias),
+                naive_wmape=_float(row.naive_wmape),
+                error_sd=_float(row.error_sd),
+                candidate_wmape={name: _float(value) for name, value in dict(row.candidate_wmape).items()},
+                reason=row.reason,
+            )
+            for row in series.itertuples(index=False)
+        ),
+        batch_size=2000,
+    )
+    SizeShare.objects.bulk_create(
+        (
+            SizeShare(run=run, sku_id=int(sku), share=Decimal(f"{share:.6f}"))
+            for item, sku, share in zip(shares["unique_id"], shares["size_id"], shares["share"], strict=True)
+            if item in wanted
+        ),
+        batch_size=5000,
+    )
+
+
+def _cents(values: np.ndarray) -> np.ndarray:
+    return np.round(np.maximum(values.astype(float), 0.0), 2)
+
+
+def _decimal(value: float) -> Decimal:
+    return Decimal(f"{value:.2f}")
+
+
+def _float(value: object) -> float | None:
+    if value is None:
+        return None
+    number = float(value)  # type: ignore[arg-type]
+    return None if np.isnan(number) else number
+
+
+def _log(run_id: int, message: str, level: str = ForecastRunLog.Level.INFO) -> None:
+    ForecastRunLog.objects.create(run_id=run_id, message=message, level=level)
+    logger.info("forecast run %s: %s", run_id, message)
+
+
+# -- overrides ----------------------------------------------------------------------------
+
+
+def forecast_override_set(
+    *,
+    user: AbstractBaseUser,
+    style_color_id: int,
+    fiscal_week_id: int,
+    units: str | Decimal | None,
+    reason: str = "",
+    note: str = "",
+    expected_version: int | None = None,
+) -> ForecastOverride | None:
+    """Set, change or (with units None/empty) remove a planner's override for one week.
+
+    `expected_version` is the override's row version the planner saw (0: none existed);
+    a mismatch means someone else changed it since, and nothing is written.
+    """
+    value = _override_units(units)
+    if value is not None and reason not in ForecastOverride.Reason.values:
+        raise ForecastError("Choose a reason for the override.")
+    note = note.strip()
+    if len(note) > 300:
+        raise ForecastError("Keep the note under 300 characters.")
+    with transaction.atomic():
+        item = (
+            StyleColor.objects.select_related("style__subclass__merch_class")
+            .filter(pk=style_color_id)
+            .first()
+        )
+        if item is None:
+            raise ForecastError(f"Style-color {style_color_id} does not exist.")
+        department_id = item.style.subclass.merch_class.department_id
+        if not Department.objects.editable_by(user).filter(pk=department_id).exists():
+            raise ForecastError(f"You cannot change forecasts of {item.code}'s department.")
+        week = FiscalWeek.objects.filter(pk=fiscal_week_id).first()
+        if week is None:
+            raise ForecastError(f"Fiscal week {fiscal_week_id} does not exist.")
+        if week.end_date < timezone.localdate():
+            raise ForecastError(f"Week {week} has closed: its forecast is history and stays as it was.")
+        current = (
+            ForecastOverride.objects.select_for_update()
+            .filter(style_color_id=style_color_id, fiscal_week_id=fiscal_week_id)
+            .first()
+        )
+        current_version = current.row_version if current else 0
+        if expected_version is not None and expected_version != current_version:
+            raise OverrideConflictError(
+                f"Someone changed the override for {item.code} in week {week} since you loaded it: "
+                "review their number and try again.",
+                current,
+            )
+        old_units = current.units if current else None
+        if value is None:
+            if current is None:
+                return None
+            current.delete()
+            _override_audit(user, item.pk, week.pk, old_units, None, current.reason, note)
+            return None
+        if current is None:
+            current = ForecastOverride.objects.create(
+                style_color=item, fiscal_week=week, units=value, reason=reason, note=note, updated_by=user
+            )
+        else:
+            current.units, current.reason, current.note, current.updated_by = value, reason, note, user
+            current.row_version = current_version + 1
+            current.save(update_fields=["units", "reason", "note", "updated_by", "row_version", "updated_at"])
+        _override_audit(user, item.pk, week.pk, old_units, value, reason, note)
+    return current
+
+
+def _override_units(units: str | Decimal | None) -> Decimal | None:
+    if units is None or (isinstance(units, str) and not units.strip()):
+        return None
+    try:
+        value = Decimal(str(units).strip().replace(",", ""))
+    except InvalidOperation:
+        raise ForecastError(f"{units!r} is not a number of units.") from None
+    if not value.is_finite():
+        raise ForecastError(f"{units!r} is not a number of units.")
+    if value < 0:
+        raise ForecastError("An override cannot be negative.")
+    if value >= MAX_OVERRIDE_UNITS:
+        raise ForecastError("That override is larger than any week's demand could be.")
+    if value != value.quantize(_CENT):
+        raise ForecastError("Use at most two decimals.")
+    return value.quantize(_CENT)
+
+
+def _override_audit(
+    user: AbstractBaseUser,
+    style_color_id: int,
+    week_id: int,
+    old: Decimal | None,
+    new: Decimal | None,
+    reason: str,
+    note: str,
+) -> None:
+    ForecastOverrideChange.objects.create(
+        style_color_id=style_color_id,
+        fiscal_week_id=week_id,
+        old_units=old,
+        new_units=new,
+        reason=reason,
+        note=note,
+        changed_by=user,
+    )
