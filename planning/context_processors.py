@@ -18,6 +18,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items = [
         ("Home", reverse("home")),
         ("Plans", reverse("planning:plans")),
+        ("Forecasts", reverse("forecasting:runs")),
         ("Calendar", reverse("planning:calendar")),
         ("Merchandise", reverse("planning:hierarchy")),
         ("Locations", reverse("planning:locations")),

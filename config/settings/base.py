@@ -185,4 +185,7 @@ if MERCHPLAN_CALENDAR_PATTERN not in {"454", "445", "544"}:
 MERCHPLAN_ABC_THRESHOLDS = (0.80, 0.95)
 MERCHPLAN_XYZ_THRESHOLDS = (0.5, 1.0)
 # `load_demo` creates users with a known password: never in production.
+# A style-color's look-back goes on the exception list when its final forecast crosses one
+# of these over the weeks reviewed (and it sold at least min_actual_units in them).
+MERCHPLAN_FORECAST_EXCEPTIONS = {"wmape": 0.5, "bias": 0.25, "tracking_signal": 4.0, "min_actual_units": 20.0}
 MERCHPLAN_DEMO_ALLOWED = True
