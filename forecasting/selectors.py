@@ -55,7 +55,10 @@ def forecast_items(department_id: int, as_of: FiscalWeek, horizon: int) -> pd.Da
     )
     items = (
         StyleColor.objects.filter(style__subclass__merch_class__department_id=department_id)
-        .filter(Q(id__in=sold_recently) | Q(launch_date__gte=start - timedelta(weeks=26), launch_date__lt=horizon_end))
+        .filter(
+            Q(id__in=sold_recently)
+            | Q(launch_date__gte=start - timedelta(weeks=26), launch_date__lt=horizon_end)
+        )
         .exclude(exit_date__lt=start)
         .exclude(lifecycle=StyleColor.Lifecycle.DISCONTINUED)
         .values_list("id", "style__subclass__merch_class_id")
@@ -116,7 +119,9 @@ def _stock_by_item_week(style_color_ids: list[int], week_ids: list[int]) -> np.n
     running sum does that for every pair at once, without a dense SKU x location grid.
     """
     rows = list(
-        StockPosition.objects.filter(sku__style_color_id__in=style_color_ids, fiscal_week_id__lte=week_ids[-1])
+        StockPosition.objects.filter(
+            sku__style_color_id__in=style_color_ids, fiscal_week_id__lte=week_ids[-1]
+        )
         .order_by("sku_id", "location_id", "fiscal_week_id")
         .values_list("sku_id", "location_id", "fiscal_week_id", "on_hand", "sku__style_color_id")
     )
@@ -128,7 +133,7 @@ def _stock_by_item_week(style_color_ids: list[int], week_ids: list[int]) -> np.n
     frame["change"] = frame["on_hand"] - previous
     # Changes before the window fold into its first week.
     frame["week"] = frame["week"].clip(lower=week_ids[0])
-    changes = frame.groupby(["item", "week"])["change"].sum().unstack(fill_value=0.0)
+    changes = frame.pivot_table(index="item", columns="week", values="change", aggfunc="sum", fill_value=0.0)
     changes = changes.reindex(index=style_color_ids, columns=week_ids, fill_value=0.0)
     positions = changes.to_numpy().cumsum(axis=1)
     first_known = frame.groupby("item")["week"].min().reindex(style_color_ids)
@@ -159,7 +164,9 @@ def size_sales_frame(style_color_ids: list[int], as_of: FiscalWeek, weeks: int =
     sold = pd.DataFrame(sales, columns=["size_id", "week", "y"])
     # One zero row per SKU in the first week keeps unsold sizes in the curve.
     unsold = pd.DataFrame({"size_id": [sku for sku, _ in skus], "week": calendar[0].id, "y": 0})
-    frame = pd.concat([sold, unsold], ignore_index=True).groupby(["size_id", "week"], as_index=False)["y"].sum()
+    frame = (
+        pd.concat([sold, unsold], ignore_index=True).groupby(["size_id", "week"], as_index=False)["y"].sum()
+    )
     frame["unique_id"] = frame["size_id"].map(sku_item)
     frame["ds"] = frame["week"].map(starts)
     return frame[["unique_id", "size_id", "ds", "y"]]
@@ -189,5 +196,7 @@ def forecast_rows(run: ForecastRun, style_color_id: int) -> list[StyleColorForec
 def overrides_for(style_color_id: int, week_ids: list[int]) -> dict[int, ForecastOverride]:
     return {
         override.fiscal_week_id: override
-        for override in ForecastOverride.objects.filter(style_color_id=style_color_id, fiscal_week_id__in=week_ids)
+        for override in ForecastOverride.objects.filter(
+            style_color_id=style_color_id, fiscal_week_id__in=week_ids
+        )
     }

@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 
 import numpy as np
 import pandas as pd
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -67,8 +67,10 @@ def forecast_run_start(
     as_of_week_id: int | None = None,
     interval_level: int = 80,
     trigger: str = ForecastRun.Trigger.MANUAL,
+    dispatch: bool = True,
 ) -> ForecastRun:
-    """Create a run with one partition per department and queue it after commit."""
+    """Create a run with one partition per department and queue it after commit (or, with
+    `dispatch=False`, leave it for the caller to compute, as the backfill command does)."""
     if not 1 <= horizon <= 52:
         raise ForecastError("The horizon must be between 1 and 52 weeks.")
     if not 50 <= interval_level <= 99:
@@ -81,7 +83,9 @@ def forecast_run_start(
         if as_of is None:
             raise ForecastError(f"Fiscal week {as_of_week_id} does not exist.")
         if as_of.id > closed.id:
-            raise ForecastError(f"Week {as_of} has not closed yet: forecasts start after the last closed week.")
+            raise ForecastError(
+                f"Week {as_of} has not closed yet: forecasts start after the last closed week."
+            )
     departments = _departments_for(user, department_ids)
     with transaction.atomic():
         run = ForecastRun.objects.create(
@@ -89,7 +93,7 @@ def forecast_run_start(
             horizon=horizon,
             interval_level=interval_level,
             trigger=trigger,
-            created_by=user if user is not None and user.is_authenticated else None,
+            created_by=user if isinstance(user, User) else None,
             partitions_total=len(departments),
         )
         run.departments.set(departments)
@@ -97,10 +101,11 @@ def forecast_run_start(
             ForecastRunPartition(run=run, department=department) for department in departments
         )
         _log(run.pk, f"Queued: {len(departments)} departments, {horizon} weeks after {as_of}.")
-        from forecasting.tasks import forecast_run_dispatch
+        if dispatch:
+            from forecasting.tasks import forecast_run_dispatch
 
-        run_id = run.pk
-        transaction.on_commit(lambda: forecast_run_dispatch(run_id))
+            run_id = run.pk
+            transaction.on_commit(lambda: forecast_run_dispatch(run_id))
     return run
 
 
@@ -141,7 +146,11 @@ def forecast_partition_compute(partition_id: int) -> PartitionResult:
     history = selectors.history_frame(ids + like_ids, run.as_of_week)
     parents = dict(zip(items["style_color_id"], items["class_id"], strict=True))
     history["parent"] = history["unique_id"].map(parents).fillna(-1).astype(int)
-    likes = {int(item): int(like) for item, like in zip(items["style_color_id"], items["like_id"], strict=True) if like == like}
+    likes = {
+        int(item): int(like)
+        for item, like in zip(items["style_color_id"], items["like_id"], strict=True)
+        if like == like
+    }
     weeks = selectors.weeks_after(run.as_of_week, run.horizon)
     if len(weeks) < run.horizon:
         raise ForecastError(f"The calendar ends before {run.horizon} weeks after {run.as_of_week}.")
@@ -196,12 +205,25 @@ def forecast_run_finish(run_id: int) -> ForecastRun:
     return run
 
 
+def forecast_run_compute(run_id: int) -> ForecastRun:
+    """Compute every partition of a run in this process, then finish it (no workers needed)."""
+    for partition_id in (
+        ForecastRunPartition.objects.filter(run_id=run_id).order_by("id").values_list("id", flat=True)
+    ):
+        try:
+            forecast_partition_compute(partition_id)
+        except Exception as error:  # a department's failure must not stop the others
+            logger.exception("forecast partition %s failed", partition_id)
+            forecast_partition_fail(partition_id, f"{type(error).__name__}: {error}")
+    return forecast_run_finish(run_id)
+
+
 def forecast_run_scheduled() -> ForecastRun | None:
     """The weekly run: every department as of the last closed week, once per week."""
     closed = selectors.latest_closed_week()
-    already = ForecastRun.objects.filter(
-        as_of_week=closed, trigger=ForecastRun.Trigger.SCHEDULED
-    ).exclude(status=ForecastRun.Status.FAILED)
+    already = ForecastRun.objects.filter(as_of_week=closed, trigger=ForecastRun.Trigger.SCHEDULED).exclude(
+        status=ForecastRun.Status.FAILED
+    )
     if already.exists():
         return None
     return forecast_run_start(user=None, trigger=ForecastRun.Trigger.SCHEDULED)
@@ -280,7 +302,8 @@ def _snapshot_replace(
 
 
 def _cents(values: np.ndarray) -> np.ndarray:
-    return np.round(np.maximum(values.astype(float), 0.0), 2)
+    rounded: np.ndarray = np.round(np.maximum(values.astype(float), 0.0), 2)
+    return rounded
 
 
 def _decimal(value: float) -> Decimal:
@@ -304,7 +327,7 @@ def _log(run_id: int, message: str, level: str = ForecastRunLog.Level.INFO) -> N
 
 def forecast_override_set(
     *,
-    user: AbstractBaseUser,
+    user: User,
     style_color_id: int,
     fiscal_week_id: int,
     units: str | Decimal | None,
@@ -389,7 +412,7 @@ def _override_units(units: str | Decimal | None) -> Decimal | None:
 
 
 def _override_audit(
-    user: AbstractBaseUser,
+    user: User,
     style_color_id: int,
     week_id: int,
     old: Decimal | None,

@@ -37,7 +37,7 @@ HISTORY_WEEKS_SHOWN = 104
 
 
 def _model_label(name: str) -> str:
-    return MODEL_LABELS.get(name, name.replace("_", " "))
+    return str(MODEL_LABELS.get(name, name.replace("_", " ")))
 
 
 # -- runs ---------------------------------------------------------------------------------
@@ -82,7 +82,9 @@ def run_list(request: HttpRequest) -> HttpResponse:
 def _run_for(request: HttpRequest, run_id: int) -> ForecastRun:
     visible = Department.objects.visible_to(request.user)
     return get_object_or_404(
-        ForecastRun.objects.filter(departments__in=visible).distinct().select_related("as_of_week", "created_by"),
+        ForecastRun.objects.filter(departments__in=visible)
+        .distinct()
+        .select_related("as_of_week", "created_by"),
         pk=run_id,
     )
 
@@ -126,7 +128,8 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     )
     page = Paginator(fits.order_by("style_color__code"), FITS_PER_PAGE).get_page(request.GET.get("page"))
     rows = [
-        {"fit": fit, "label": _model_label(fit.model), "total": totals.get(fit.style_color_id)} for fit in page
+        {"fit": fit, "label": _model_label(fit.model), "total": totals.get(fit.style_color_id)}
+        for fit in page
     ]
     context.update(
         {
@@ -204,8 +207,9 @@ def item_forecast(request: HttpRequest, style_color_id: int) -> HttpResponse:
             "chart": _item_chart(item, run, rows, overrides),
             "sizes": _size_table(run, item, rows, overrides),
             "reasons": ForecastOverride.Reason.choices,
-            "changes": ForecastOverrideChange.objects.filter(style_color=item)
-            .select_related("fiscal_week", "changed_by")[:20],
+            "changes": ForecastOverrideChange.objects.filter(style_color=item).select_related(
+                "fiscal_week", "changed_by"
+            )[:20],
             "runs": ForecastRun.objects.filter(fits__style_color=item)
             .select_related("as_of_week")
             .order_by("-as_of_week_id", "-created_at")[:12],
@@ -236,7 +240,9 @@ def _item_chart(
         upper=[float(row.upper) for row in rows],
         interval_level=run.interval_level,
         override_dates=[row.fiscal_week.start_date for row in rows if row.fiscal_week_id in overrides],
-        override_units=[float(overrides[row.fiscal_week_id].units) for row in rows if row.fiscal_week_id in overrides],
+        override_units=[
+            float(overrides[row.fiscal_week_id].units) for row in rows if row.fiscal_week_id in overrides
+        ],
         title=f"{item.code} · {item.style.name} {item.color_name}",
     )
 
@@ -285,17 +291,23 @@ def override_save(request: HttpRequest, style_color_id: int, week_id: int) -> Ht
         except services.ForecastError as problem:
             error, status = str(problem), 422
     else:
-        error, status = "; ".join(message for messages_ in form.errors.values() for message in messages_), 422
+        problems = [str(message) for field_messages in form.errors.values() for message in field_messages]
+        error, status = "; ".join(problems), 422
     if not request.htmx:  # type: ignore[attr-defined]
         if error:
             messages.error(request, error)
         else:
             messages.success(request, "Override saved.")
-        return redirect(reverse("forecasting:item", args=[item.pk]) + (f"?run={request.POST.get('run')}" if request.POST.get("run", "").isdigit() else ""))
+        return redirect(
+            reverse("forecasting:item", args=[item.pk])
+            + (f"?run={request.POST.get('run')}" if request.POST.get("run", "").isdigit() else "")
+        )
     run_id = request.POST.get("run", "")
-    row = StyleColorForecast.objects.select_related("fiscal_week").filter(
-        run_id=int(run_id) if run_id.isdigit() else 0, style_color=item, fiscal_week_id=week_id
-    ).first()
+    row = (
+        StyleColorForecast.objects.select_related("fiscal_week")
+        .filter(run_id=int(run_id) if run_id.isdigit() else 0, style_color=item, fiscal_week_id=week_id)
+        .first()
+    )
     if row is None:
         raise Http404("That week is not in the forecast shown.")
     override = ForecastOverride.objects.filter(style_color=item, fiscal_week_id=week_id).first()
@@ -445,7 +457,9 @@ def plan_seed(request: HttpRequest, version_id: int) -> HttpResponse:
             preview = seeding.plan_seed_preview(version, run)
         except services.ForecastError as error:
             problem = str(error)
-    classes = dict(version.lines.filter(merch_class__isnull=False).values_list("merch_class_id", "merch_class__name"))
+    classes = dict(
+        version.lines.filter(merch_class__isnull=False).values_list("merch_class_id", "merch_class__name")
+    )
     table = []
     if preview:
         for merch_class, units in preview.class_units.items():
