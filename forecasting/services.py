@@ -167,8 +167,14 @@ def forecast_partition_compute(partition_id: int) -> PartitionResult:
         ForecastRunPartition.objects.filter(pk=partition_id).update(
             status=ForecastRunPartition.Status.SUCCEEDED, series_count=len(ids), seconds=seconds, error=""
         )
+        # A partition computed again (a redelivered task) is counted once.
+        was_done = partition.status in (
+            ForecastRunPartition.Status.SUCCEEDED,
+            ForecastRunPartition.Status.FAILED,
+        )
         ForecastRun.objects.filter(pk=run.pk).update(
-            partitions_done=F("partitions_done") + 1, series_count=F("series_count") + len(ids)
+            partitions_done=F("partitions_done") + (0 if was_done else 1),
+            series_count=F("series_count") + len(ids) - partition.series_count,
         )
         _log(run.pk, f"{partition.department}: {len(ids)} style-colors in {seconds:.1f} s.")
     return PartitionResult(series=len(ids), seconds=seconds)
@@ -176,12 +182,21 @@ def forecast_partition_compute(partition_id: int) -> PartitionResult:
 
 def forecast_partition_fail(partition_id: int, error: str) -> None:
     """Record a partition that could not run; the rest of the run goes on."""
-    partition = ForecastRunPartition.objects.select_related("department").get(pk=partition_id)
     with transaction.atomic():
-        ForecastRunPartition.objects.filter(pk=partition_id).update(
-            status=ForecastRunPartition.Status.FAILED, error=error[:2000]
+        partition = (
+            ForecastRunPartition.objects.select_for_update().select_related("department").get(pk=partition_id)
         )
-        ForecastRun.objects.filter(pk=partition.run_id).update(partitions_done=F("partitions_done") + 1)
+        was_done = partition.status in (
+            ForecastRunPartition.Status.SUCCEEDED,
+            ForecastRunPartition.Status.FAILED,
+        )
+        ForecastRunPartition.objects.filter(pk=partition_id).update(
+            status=ForecastRunPartition.Status.FAILED, error=error[:2000], series_count=0
+        )
+        ForecastRun.objects.filter(pk=partition.run_id).update(
+            partitions_done=F("partitions_done") + (0 if was_done else 1),
+            series_count=F("series_count") - partition.series_count,
+        )
         _log(partition.run_id, f"{partition.department} failed: {error[:500]}", ForecastRunLog.Level.ERROR)
 
 

@@ -86,8 +86,14 @@ def check_positive(name: str, array: Array, why: str = "it divides") -> None:
         raise ValueError(f"{name}: {_where(bad)} must be greater than zero ({why}), got {array[bad][0]:g}")
 
 
-def divide(numerator: Any, denominator: Any, *, scale: float = 1.0) -> Array:
-    """scale x numerator / denominator, NaN where the denominator is zero: undefined, not invented."""
+# Stock that float arithmetic left at 1e-14 instead of 0 is zero: dividing by it would invent
+# a turn of 1e17, which no column (and no planner) can hold. KPIs of stock pass this tolerance.
+STOCK_NOISE = 1e-6
+
+
+def divide(numerator: Any, denominator: Any, *, scale: float = 1.0, tolerance: float = 0.0) -> Array:
+    """scale x numerator / denominator, NaN where |denominator| <= tolerance (zero by default):
+    undefined, not invented."""
     numerator = np.asarray(numerator, dtype=np.float64)
     denominator = np.asarray(denominator, dtype=np.float64)
     out: Array = np.empty(np.broadcast_shapes(numerator.shape, denominator.shape))
@@ -95,7 +101,7 @@ def divide(numerator: Any, denominator: Any, *, scale: float = 1.0) -> Array:
         np.divide(numerator, denominator, out=out)
     if scale != 1.0:
         out *= scale
-    zero = denominator == 0
+    zero = np.abs(denominator) <= tolerance
     if zero.any():
         out[np.broadcast_to(zero, out.shape)] = np.nan
     return out

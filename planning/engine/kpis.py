@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from planning.engine._arrays import (
+    STOCK_NOISE,
     Array,
     ArrayLike,
     check_non_negative,
@@ -91,13 +92,15 @@ def turn(sales: ArrayLike, bop: ArrayLike, eop: ArrayLike, *, weeks: ArrayLike |
     """
     flows, was_1d = lift("sales", sales)
     inventory = average_inventory(like("bop", bop, flows.shape), like("eop", eop, flows.shape))
-    return _span(_annualise("turn", divide(flows.sum(axis=1), inventory), weeks), was_1d)
+    return _span(
+        _annualise("turn", divide(flows.sum(axis=1), inventory, tolerance=STOCK_NOISE), weeks), was_1d
+    )
 
 
 def sell_through(sales: ArrayLike, bop: ArrayLike) -> Array:
     """Sales / BOP: the share of the opening stock sold in the period."""
     flows, shape = _lift("sales", sales)
-    return divide(flows, _stock("bop", bop, flows.shape)).reshape(shape)
+    return divide(flows, _stock("bop", bop, flows.shape), tolerance=STOCK_NOISE).reshape(shape)
 
 
 def sell_through_available(sales: ArrayLike, bop: ArrayLike, receipts: ArrayLike) -> Array:
@@ -105,7 +108,7 @@ def sell_through_available(sales: ArrayLike, bop: ArrayLike, receipts: ArrayLike
     flows, shape = _lift("sales", sales)
     available = _stock("bop", bop, flows.shape) + like("receipts", receipts, flows.shape)
     check_non_negative("bop + receipts", available)
-    return divide(flows, available).reshape(shape)
+    return divide(flows, available, tolerance=STOCK_NOISE).reshape(shape)
 
 
 def gross_margin(sales: ArrayLike, cogs: ArrayLike) -> Array:
@@ -153,7 +156,7 @@ def gmroi(
     """
     margin, shape = _lift("gross_margin", gross_margin)
     inventory = _stock("average_inventory_cost", average_inventory_cost, margin.shape)
-    return _annualise("gmroi", divide(margin, inventory), weeks).reshape(shape)
+    return _annualise("gmroi", divide(margin, inventory, tolerance=STOCK_NOISE), weeks).reshape(shape)
 
 
 def stock_to_sales(bop: ArrayLike, sales: ArrayLike) -> Array:

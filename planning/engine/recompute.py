@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from planning.engine._arrays import (
+    STOCK_NOISE,
     Array,
     ArrayLike,
     check_non_negative,
@@ -288,10 +289,10 @@ def derive(plan: CheckedPlan, exhaustion: str, weeks_per_period: float) -> PlanO
         otb=planned_receipts - plan.on_order,
         wos=divide(eop, sales, scale=weeks_per_period),
         fwos=fwos,
-        turn=divide(sales, average_stock, scale=annualise),
-        sell_through=divide(sales, bop),
+        turn=divide(sales, average_stock, scale=annualise, tolerance=STOCK_NOISE),
+        sell_through=divide(sales, bop, tolerance=STOCK_NOISE),
         cogs=cogs,
         gross_margin=gross_margin,
         gm_percent=divide(gross_margin, sales),
-        gmroi=divide(gross_margin, average_cost, scale=annualise),
+        gmroi=divide(gross_margin, average_cost, scale=annualise, tolerance=STOCK_NOISE),
     )

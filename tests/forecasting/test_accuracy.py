@@ -1,0 +1,148 @@
+"""Look-back accuracy: which forecast counts for a closed week, and the statistical vs final figures."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import User
+
+from forecasting import accuracy, selectors
+from forecasting.models import ForecastOverride, ForecastRun, SeriesFit, StyleColorForecast
+from planning.models import FiscalWeek, SalesHistory, StyleColor
+
+pytestmark = pytest.mark.django_db
+
+
+def _weeks() -> dict[int, FiscalWeek]:
+    """Offsets 0 (the last closed week) back to -4."""
+    latest = selectors.latest_closed_week()
+    rows = list(FiscalWeek.objects.filter(id__lte=latest.id).order_by("-id")[:5])
+    return {-offset: week for offset, week in enumerate(rows)}
+
+
+def _run(as_of: FiscalWeek, forecasts: dict[tuple[StyleColor, FiscalWeek], str], model: str) -> ForecastRun:
+    run = ForecastRun.objects.create(as_of_week=as_of, horizon=13, status=ForecastRun.Status.SUCCEEDED)
+    for (item, week), units in forecasts.items():
+        StyleColorForecast.objects.create(
+            run=run,
+            style_color=item,
+            fiscal_week=week,
+            units=Decimal(units),
+            lower=0,
+            upper=Decimal(units) * 2,
+        )
+    for item in {item for item, _ in forecasts}:
+        SeriesFit.objects.get_or_create(
+            run=run, style_color=item, defaults={"model": model, "pattern": "smooth"}
+        )
+    return run
+
+
+def _sold(item: StyleColor, week: FiscalWeek, units: int, retailer: dict[str, object]) -> None:
+    sku = item.skus.first() if item.skus.exists() else retailer["sku_s"]  # type: ignore[attr-defined]
+    SalesHistory.objects.create(
+        sku=sku, location=retailer["store"], fiscal_week=week, units=units, retail_value=units, cost_value=0
+    )
+
+
+@pytest.fixture
+def lookback(retailer: dict[str, object], planner: User) -> dict[str, object]:
+    w = _weeks()
+    item = retailer["style_color"]
+    assert isinstance(item, StyleColor)
+    # Run 1 as of w-3 forecasts w-2..w0; run 2 as of w-1 forecasts w0 again.
+    first = _run(w[-3], {(item, w[-2]): "10", (item, w[-1]): "20", (item, w[0]): "30"}, "ses_seasonal")
+    second = _run(w[-1], {(item, w[0]): "25"}, "arima_seasonal")
+    for offset, units in ((-2, 12), (-1, 16), (0, 25)):
+        _sold(item, w[offset], units, retailer)
+    ForecastOverride.objects.create(
+        style_color=item, fiscal_week=w[-1], units=Decimal("17"), reason="market", updated_by=planner
+    )
+    return {"weeks": w, "item": item, "first": first, "second": second, "tops": retailer["tops"]}
+
+
+def test_each_closed_week_takes_the_newest_run_made_at_least_lag_weeks_before(
+    lookback: dict[str, object],
+) -> None:
+    w = lookback["weeks"]
+    frame = accuracy.lookback_frame([lookback["tops"].pk], [w[-2], w[-1], w[0]], lag=1)  # type: ignore[attr-defined,index]
+
+    by_week = frame.set_index("week_id")
+    assert by_week["stat"].to_dict() == {w[-2].id: 10.0, w[-1].id: 20.0, w[0].id: 25.0}  # type: ignore[index]
+    assert by_week["run_id"].to_dict() == {
+        w[-2].id: lookback["first"].pk,  # type: ignore[index,attr-defined]
+        w[-1].id: lookback["first"].pk,  # type: ignore[index,attr-defined]
+        w[0].id: lookback["second"].pk,  # type: ignore[index,attr-defined]
+    }
+    assert by_week["final"].to_dict() == {w[-2].id: 10.0, w[-1].id: 17.0, w[0].id: 25.0}  # type: ignore[index]
+    assert by_week["actual"].to_dict() == {w[-2].id: 12.0, w[-1].id: 16.0, w[0].id: 25.0}  # type: ignore[index]
+
+    # Lag 2: w-2 has no run made two weeks before it; w0 falls back to run 1.
+    lag2 = accuracy.lookback_frame([lookback["tops"].pk], [w[-2], w[-1], w[0]], lag=2)  # type: ignore[attr-defined,index]
+    assert lag2.set_index("week_id")["stat"].to_dict() == {w[-1].id: 20.0, w[0].id: 30.0}  # type: ignore[index]
+
+
+def test_summary_measures_the_statistical_and_the_final_forecast(lookback: dict[str, object]) -> None:
+    w = lookback["weeks"]
+    frame = accuracy.lookback_frame([lookback["tops"].pk], [w[-2], w[-1], w[0]])  # type: ignore[attr-defined,index]
+
+    row = accuracy.records(accuracy.summary(frame.assign(all=1), ["all"]))[0]
+
+    # Statistical 10, 20, 25 vs actual 12, 16, 25: |errors| 2 + 4 + 0 = 6 over 53 sold.
+    assert row["wmape"] == pytest.approx(6 / 53)
+    assert row["bias"] == pytest.approx((55 - 53) / 53)
+    # Final 10, 17 (override), 25: |errors| 2 + 1 + 0 = 3.
+    assert row["final_wmape"] == pytest.approx(3 / 53)
+    assert row["final_bias"] == pytest.approx((52 - 53) / 53)
+    # The override removed 3/53 of WMAPE: value added.
+    assert row["fva"] == pytest.approx(3 / 53)
+    assert row["overridden"] == 1
+    assert row["series"] == 1
+
+    by_model = {r["model"]: r for r in accuracy.records(accuracy.summary(frame, ["model"]))}
+    assert by_model["ses_seasonal"]["wmape"] == pytest.approx(6 / 28)  # weeks -2 and -1: |2| + |4| over 28
+    assert by_model["arima_seasonal"]["wmape"] == 0.0
+
+
+def test_exceptions_list_series_beyond_the_thresholds_with_the_reasons(
+    lookback: dict[str, object], retailer: dict[str, object]
+) -> None:
+    w = lookback["weeks"]
+    item = lookback["item"]
+    other = StyleColor.objects.create(
+        style=item.style,  # type: ignore[attr-defined]
+        code="ST-1-RED",
+        color_code="RED",
+        color_name="Red",
+        retail_price=Decimal("24"),
+        unit_cost=Decimal("9"),
+    )
+    other.skus.create(code="ST-1-RED-M", size="M", size_order=2)
+    _run(w[-3], {(other, w[-2]): "40", (other, w[-1]): "40", (other, w[0]): "40"}, "ses")  # type: ignore[index]
+    for offset in (-2, -1, 0):
+        _sold(other, w[offset], 100, retailer)  # type: ignore[index]
+
+    frame = accuracy.lookback_frame([lookback["tops"].pk], [w[-2], w[-1], w[0]])  # type: ignore[attr-defined,index]
+    flagged = accuracy.records(accuracy.exceptions(frame, accuracy.ExceptionRules.from_settings()))
+
+    assert [row["style_color_id"] for row in flagged] == [other.pk]
+    row = flagged[0]
+    assert row["final_wmape"] == pytest.approx(0.6)
+    assert row["final_bias"] == pytest.approx(-0.6)
+    # Tracking signal: sum(F - A) / MAD = -180 / 60.
+    assert row["tracking_signal"] == pytest.approx(-3.0)
+    assert row["abs_error"] == pytest.approx(180.0)
+    assert row["reasons"] == "WMAPE 60% > 50%; under-forecast by 60% (limit 25%)"
+
+    stricter = accuracy.ExceptionRules.from_settings(wmape=0.05, bias=0.9)
+    assert [r["style_color_id"] for r in accuracy.records(accuracy.exceptions(frame, stricter))] == [
+        other.pk,
+        item.pk,  # type: ignore[attr-defined]
+    ]
+
+
+def test_no_runs_means_an_empty_lookback(retailer: dict[str, object]) -> None:
+    frame = accuracy.lookback_frame([retailer["tops"].pk], list(_weeks().values()))  # type: ignore[attr-defined]
+    assert frame.empty
+    assert accuracy.summary(frame, ["model"]).empty

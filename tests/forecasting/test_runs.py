@@ -1,0 +1,153 @@
+"""Forecast runs on the small demo retailer: fan-out, snapshot, failure of one department,
+idempotent partitions, the weekly schedule, and who may run what."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import User
+
+from forecasting import engine, selectors, services
+from forecasting.models import (
+    ForecastRun,
+    ForecastRunLog,
+    ForecastRunPartition,
+    SeriesFit,
+    SizeShare,
+    StyleColorForecast,
+)
+from planning.models import Department
+
+pytestmark = pytest.mark.django_db
+
+
+def _admin() -> User:
+    return User.objects.get(username="admin")
+
+
+def test_a_run_forecasts_every_department_and_keeps_a_snapshot(
+    demo: None, start_run: Callable[..., ForecastRun]
+) -> None:
+    run = start_run(user=_admin(), horizon=13)
+
+    departments = Department.objects.count()
+    assert run.status == ForecastRun.Status.SUCCEEDED
+    assert run.partitions_total == run.partitions_done == departments == 4
+    assert run.as_of_week_id == selectors.latest_closed_week().id
+    fits = SeriesFit.objects.filter(run=run)
+    assert fits.count() == run.series_count > 0
+    assert set(fits.values_list("model", flat=True)) <= set(engine.MODEL_NAMES) | {
+        "like_item",
+        "parent_profile",
+        "no_history",
+    }
+    assert all(fit.reason for fit in fits)
+    # Exactly the 13 weeks after the as-of week, for every style-color.
+    weeks = [week.id for week in selectors.weeks_after(run.as_of_week, 13)]
+    rows = list(StyleColorForecast.objects.filter(run=run).values_list("style_color_id", "fiscal_week_id"))
+    per_item: dict[int, list[int]] = defaultdict(list)
+    for item, week in rows:
+        per_item[item].append(week)
+    assert len(per_item) == run.series_count
+    assert all(sorted(item_weeks) == weeks for item_weeks in per_item.values())
+    assert not StyleColorForecast.objects.filter(run=run, lower__gt=0, units__lt=0).exists()
+    # Size shares of each style-color add up to 1 (six decimals each).
+    totals: dict[int, Decimal] = defaultdict(Decimal)
+    for item, share in SizeShare.objects.filter(run=run).values_list("sku__style_color_id", "share"):
+        totals[item] += share
+    assert totals
+    assert all(abs(total - 1) <= Decimal("0.00001") * 12 for total in totals.values())
+    log = list(ForecastRunLog.objects.filter(run=run).values_list("message", flat=True))
+    assert log[0].startswith("Queued: 4 departments")
+    assert log[-1].startswith("Finished: succeeded")
+
+
+def test_running_a_partition_again_leaves_the_same_snapshot(
+    demo: None, start_run: Callable[..., ForecastRun]
+) -> None:
+    run = start_run(user=_admin(), horizon=6)
+    partition = ForecastRunPartition.objects.filter(run=run).first()
+    assert partition is not None
+    before = list(
+        StyleColorForecast.objects.filter(run=run)
+        .order_by("style_color_id", "fiscal_week_id")
+        .values_list("style_color_id", "fiscal_week_id", "units")
+    )
+
+    services.forecast_partition_compute(partition.pk)
+
+    after = list(
+        StyleColorForecast.objects.filter(run=run)
+        .order_by("style_color_id", "fiscal_week_id")
+        .values_list("style_color_id", "fiscal_week_id", "units")
+    )
+    assert after == before
+
+
+def test_a_failing_department_leaves_the_others_and_marks_the_run_partly_failed(
+    demo: None, monkeypatch: pytest.MonkeyPatch, start_run: Callable[..., ForecastRun]
+) -> None:
+    first = Department.objects.order_by("code").first()
+    assert first is not None
+    real = selectors.forecast_items
+
+    def broken(department_id: int, *args: object) -> object:
+        if department_id == first.pk:
+            raise RuntimeError("history table unreadable")
+        return real(department_id, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(selectors, "forecast_items", broken)
+    run = start_run(user=_admin(), horizon=4)
+
+    assert run.status == ForecastRun.Status.PARTIAL
+    failed = ForecastRunPartition.objects.get(run=run, department=first)
+    assert failed.status == ForecastRunPartition.Status.FAILED
+    assert "history table unreadable" in failed.error
+    assert ForecastRunPartition.objects.filter(run=run, status="succeeded").count() == 3
+    assert not StyleColorForecast.objects.filter(
+        run=run, style_color__style__subclass__merch_class__department=first
+    ).exists()
+    assert ForecastRunLog.objects.filter(run=run, level="error", message__contains="unreadable").exists()
+
+
+def test_planners_forecast_only_their_departments(demo: None, start_run: Callable[..., ForecastRun]) -> None:
+    planner = User.objects.get(username="planner")
+    theirs = list(Department.objects.editable_by(planner).values_list("id", flat=True))
+    other = Department.objects.exclude(pk__in=theirs).first()
+    assert theirs
+    assert other is not None
+
+    with pytest.raises(services.ForecastError, match="cannot forecast"):
+        start_run(user=planner, department_ids=[other.pk])
+    run = services.forecast_run_start(user=planner, horizon=4)
+
+    assert sorted(run.departments.values_list("id", flat=True)) == sorted(theirs)
+    assert ForecastRun.objects.count() == 1
+
+
+@pytest.mark.parametrize(("horizon", "message"), [(0, "between 1 and 52"), (53, "between 1 and 52")])
+def test_bad_run_requests_are_refused(demo: None, horizon: int, message: str) -> None:
+    with pytest.raises(services.ForecastError, match=message):
+        services.forecast_run_start(user=_admin(), horizon=horizon)
+    assert not ForecastRun.objects.exists()
+
+
+def test_a_run_cannot_start_from_a_week_that_has_not_closed(
+    demo: None, start_run: Callable[..., ForecastRun]
+) -> None:
+    upcoming = selectors.weeks_after(selectors.latest_closed_week(), 1)[0]
+    with pytest.raises(services.ForecastError, match="has not closed"):
+        start_run(user=_admin(), as_of_week_id=upcoming.id)
+    assert not ForecastRun.objects.exists()
+
+
+def test_the_weekly_schedule_runs_once_per_closed_week(demo: None) -> None:
+    run = services.forecast_run_scheduled()
+    assert run is not None
+    assert run.trigger == ForecastRun.Trigger.SCHEDULED
+    assert run.created_by is None
+    assert services.forecast_run_scheduled() is None
+    assert ForecastRun.objects.count() == 1
