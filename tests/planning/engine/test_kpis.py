@@ -229,3 +229,10 @@ def test_retail_method_margin_is_at_most_imu(sales, markdowns, shrink, imu) -> N
     defined = sales > 0
     assert np.all(result[defined] <= imu + 1e-12)
     assert np.all(np.isnan(result[~defined]))
+
+
+def test_stock_left_at_float_noise_counts_as_zero_not_as_a_huge_turn() -> None:
+    # 100 sold against stock that subtraction left at 1e-14 instead of 0: undefined, not 1e16.
+    assert np.isnan(turn([100.0], [1e-14], [1e-14]))
+    assert np.isnan(sell_through([100.0], [1e-14]))
+    assert sell_through([50.0], [0.01]).tolist() == [pytest.approx(5000.0)]  # a real cent of stock counts
