@@ -1,0 +1,317 @@
+"""The forecasting pipeline, stage by stage, on one dense panel of all series.
+
+validation -> profile (parent seasonal indices, deseasonalised and stock-out-imputed series) ->
+patterns -> back-test (every candidate per series, one statsforecast call per model group) ->
+final fit (only the chosen model per series, grouped by model; fallbacks for short series) ->
+intervals -> output frames. No step loops over series in Python except the reason sentences.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from forecasting.engine._statsforecast import predict
+from forecasting.engine.backtest import Backtest, backtest
+from forecasting.engine.candidates import DESEASONALISED, FALLBACK_MODELS, candidates_by_series
+from forecasting.engine.fallbacks import Fallbacks, fallbacks
+from forecasting.engine.intervals import (
+    conformal_half_widths,
+    level_name,
+    poisson_half_widths,
+    root_mean_square,
+)
+from forecasting.engine.panel import Array, Mask, Objects, Panel, any_per_row, build_panel, future_dates
+from forecasting.engine.patterns import Patterns, pattern_stats
+from forecasting.engine.profile import profile_matrix, series_index
+from forecasting.engine.reasons import ReasonInputs, ReasonSettings, reasons
+from forecasting.engine.stockouts import interpolate
+from forecasting.engine.validation import (
+    check_history,
+    check_horizon,
+    check_jobs,
+    check_levels,
+    check_models,
+    check_season_length,
+    check_windows,
+)
+
+# Weeks of training a model needs before the first held-out week; shorter series fall back.
+MIN_TRAINING_WEEKS = 26
+
+
+@dataclass(frozen=True)
+class ForecastResult:
+    forecasts: pd.DataFrame  # unique_id, ds, yhat, model, lo-<L>, hi-<L> for each level L
+    series: pd.DataFrame  # one row per unique_id: the chosen model, its scores and the reason
+    timings: Mapping[str, float] = field(default_factory=dict, compare=False)  # seconds per stage
+
+
+class _Stopwatch:
+    """Wall seconds per stage, for the benchmark and run logs; no part of the forecast."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.laps[stage] = now - self._last
+        self._last = now
+
+
+def forecast(
+    history: pd.DataFrame,
+    horizon: int,
+    *,
+    season_length: int = 52,
+    models: Iterable[str] | None = None,
+    level: Iterable[float] | None = None,
+    n_windows: int = 2,
+    n_jobs: int = 1,
+    like_items: Mapping[Hashable, Hashable] | None = None,
+) -> pd.DataFrame:
+    """Weekly forecasts: `horizon` rows per series (see `run_forecast`)."""
+    return run_forecast(
+        history,
+        horizon,
+        season_length=season_length,
+        models=models,
+        level=level,
+        n_windows=n_windows,
+        n_jobs=n_jobs,
+        like_items=like_items,
+    ).forecasts
+
+
+def run_forecast(
+    history: pd.DataFrame,
+    horizon: int,
+    *,
+    season_length: int = 52,
+    models: Iterable[str] | None = None,
+    level: Iterable[float] | None = None,
+    n_windows: int = 2,
+    n_jobs: int = 1,
+    like_items: Mapping[Hashable, Hashable] | None = None,
+) -> ForecastResult:
+    """Back-test the candidate models per series, forecast each series with its best one.
+
+    `history`: unique_id, ds (weekly datetime64), y (units >= 0); optional is_stockout (bool)
+    and parent (the group whose pooled sales give the seasonal profile; default: one group).
+    Forecasts start the week after the latest ds of the whole history. `models` restricts the
+    candidates (CANDIDATE_MODELS); `level` adds lo-/hi- interval columns; `like_items` maps a
+    new item to an item whose forecast it borrows. `n_jobs` processes fit the costly models.
+    """
+    watch = _Stopwatch()
+    horizon = check_horizon(horizon)
+    season_length = check_season_length(season_length)
+    levels = check_levels(level)
+    names = check_models(models)
+    n_windows = check_windows(n_windows)
+    n_jobs = check_jobs(n_jobs)
+    panel = build_panel(check_history(history))
+    watch.lap("validation")
+
+    profile = profile_matrix(panel, season_length)
+    index = series_index(panel, profile, panel.dates, season_length)
+    dates = future_dates(panel, horizon)
+    future_index = series_index(panel, profile, dates, season_length)
+    on_sale, stockout = panel.on_sale, panel.stockout
+    deseasonalised = panel.sales / index
+    fit_deseasonalised = interpolate(deseasonalised, on_sale, stockout)
+    fit_raw = np.where(on_sale & stockout, fit_deseasonalised * index, panel.sales)
+    watch.lap("profile")
+
+    patterns = pattern_stats(panel)
+    watch.lap("patterns")
+
+    test_weeks = n_windows * horizon
+    min_weeks = test_weeks + MIN_TRAINING_WEEKS
+    tries = candidates_by_series(
+        names,
+        intermittent=patterns.intermittent,
+        eligible=panel.weeks_on_sale >= min_weeks,
+        weeks_on_sale=panel.weeks_on_sale,
+        season_length=season_length,
+        test_weeks=test_weeks,
+    )
+    tested = backtest(
+        panel,
+        fit_raw,
+        fit_deseasonalised,
+        index[:, -test_weeks:],
+        tries,
+        season_length=season_length,
+        horizon=horizon,
+        n_windows=n_windows,
+        n_jobs=n_jobs,
+    )
+    watch.lap("back-test")
+
+    model_yhat = _final_fit(
+        panel, tested, fit_raw, fit_deseasonalised, future_index, season_length, horizon, n_jobs
+    )
+    needed = any_per_row(np.isnan(model_yhat))
+    fallback = fallbacks(panel, needed, model_yhat, fit_raw, deseasonalised, future_index, like_items)
+    yhat = np.where(needed[:, None], fallback.yhat, model_yhat)
+    chosen_names = np.asarray((*tested.names, ""), dtype=object)[tested.chosen]
+    model = np.where(needed, fallback.model, chosen_names).astype(object)
+    watch.lap("final fit")
+
+    conformal = conformal_half_widths(tested.errors, levels)
+    error_sd = root_mean_square(tested.errors)
+    use_conformal = ~needed & ~np.isnan(error_sd)
+    half = np.where(use_conformal[:, None, None], conformal[:, None, :], poisson_half_widths(yhat, levels))
+    error_sd = np.where(use_conformal, error_sd, np.sqrt(yhat.mean(axis=1)))
+    watch.lap("intervals")
+
+    forecasts = _forecast_frame(panel, dates, yhat, model, half, levels)
+    series = _series_frame(
+        panel,
+        tested,
+        patterns,
+        model,
+        error_sd,
+        fallback,
+        ReasonSettings(season_length, horizon, n_windows, min_weeks, "seasonal_naive" in names),
+    )
+    watch.lap("output")
+    return ForecastResult(forecasts=forecasts, series=series, timings=dict(watch.laps))
+
+
+def _final_fit(
+    panel: Panel,
+    tested: Backtest,
+    fit_raw: Array,
+    fit_deseasonalised: Array,
+    future_index: Array,
+    season_length: int,
+    horizon: int,
+    n_jobs: int,
+) -> Array:
+    """(series, horizon) forecasts of each series' chosen model, refitted on all its weeks;
+    NaN rows for series without one (or whose model failed on the full series)."""
+    yhat = np.full((len(panel.ids), horizon), np.nan)
+    for column, name in enumerate(tested.names):
+        rows = np.flatnonzero(tested.chosen == column).astype(np.intp)
+        if not rows.size:
+            continue
+        deseasonalised = name in DESEASONALISED
+        predicted = predict(
+            fit_deseasonalised if deseasonalised else fit_raw,
+            panel.start,
+            rows,
+            name,
+            season_length=season_length,
+            horizon=horizon,
+            n_jobs=n_jobs,
+        )
+        yhat[rows] = np.maximum(predicted * future_index[rows] if deseasonalised else predicted, 0.0)
+    return yhat
+
+
+def _forecast_frame(
+    panel: Panel,
+    dates: pd.DatetimeIndex,
+    yhat: Array,
+    model: Objects,
+    half: Array,
+    levels: tuple[float, ...],
+) -> pd.DataFrame:
+    series, horizon = yhat.shape
+    frame = pd.DataFrame(
+        {
+            "unique_id": np.repeat(panel.ids.to_numpy(), horizon),
+            "ds": np.tile(dates.to_numpy(), series),
+            "yhat": yhat.ravel(),
+            "model": np.repeat(model, horizon),
+        }
+    )
+    for column, level in enumerate(levels):
+        width = half[:, :, column].ravel()
+        frame[f"lo-{level_name(level)}"] = np.maximum(frame["yhat"].to_numpy() - width, 0.0)
+        frame[f"hi-{level_name(level)}"] = frame["yhat"].to_numpy() + width
+    return frame
+
+
+def _pick(tested: Backtest, values: Array, model_based: Mask) -> Array:
+    """The chosen model's value per series from a (series, candidates) array; NaN elsewhere."""
+    out = np.full(len(tested.chosen), np.nan)
+    rows = np.flatnonzero(model_based & (tested.chosen >= 0))
+    out[rows] = values[rows, tested.chosen[rows]]
+    return out
+
+
+def _candidate_scores(tested: Backtest, model_based: Mask) -> list[dict[str, float | None]]:
+    """Per series: candidate -> back-test WMAPE (None where undefined), JSON-ready."""
+    scores = tested.wmape.tolist()
+    tried = tested.tried.tolist()
+    return [
+        {
+            name: (None if math.isnan(score) else score)
+            for name, was, score in zip(tested.names, row_tried, row, strict=True)
+            if was
+        }
+        if keep
+        else {}
+        for keep, row_tried, row in zip(model_based.tolist(), tried, scores, strict=True)
+    ]
+
+
+def _series_frame(
+    panel: Panel,
+    tested: Backtest,
+    patterns: Patterns,
+    model: Objects,
+    error_sd: Array,
+    fallback: Fallbacks,
+    settings: ReasonSettings,
+) -> pd.DataFrame:
+    model_based = ~np.isin(model, FALLBACK_MODELS)
+    wmape = _pick(tested, tested.wmape, model_based)
+    naive = np.where(model_based, tested.column("seasonal_naive"), np.nan)
+    absolute = np.abs(tested.errors)
+    counts = (~np.isnan(absolute)).sum(axis=1)
+    mae = np.full(len(counts), np.nan)
+    np.divide(np.nansum(absolute, axis=1), counts, out=mae, where=counts > 0)
+    like_ids = np.full(len(panel.ids), None, dtype=object)
+    like_ids[fallback.like >= 0] = panel.ids.to_numpy()[fallback.like[fallback.like >= 0]]
+    sentences = reasons(
+        ReasonInputs(
+            model=model,
+            pattern=patterns.pattern,
+            wmape=wmape,
+            mae=mae,
+            naive_wmape=naive,
+            tried=tested.tried.sum(axis=1),
+            weeks_on_sale=panel.weeks_on_sale,
+            like=like_ids,
+            ratio=fallback.ratio,
+            rate=fallback.rate,
+            settings=settings,
+        )
+    )
+    return pd.DataFrame(
+        {
+            "unique_id": panel.ids.to_numpy(),
+            "model": model,
+            "pattern": patterns.pattern,
+            "adi": patterns.adi,
+            "cv2": patterns.cv2,
+            "weeks_on_sale": panel.weeks_on_sale.astype(np.int64),
+            "stockout_weeks": (panel.on_sale & panel.stockout).sum(axis=1).astype(np.int64),
+            "is_fallback": ~model_based,
+            "backtest_wmape": wmape,
+            "backtest_bias": _pick(tested, tested.bias, model_based),
+            "naive_wmape": naive,
+            "error_sd": error_sd,
+            "candidate_wmape": _candidate_scores(tested, model_based),
+            "reason": sentences,
+        }
+    )
