@@ -21,7 +21,17 @@ from forecasting import engine, selectors
 from forecasting.models import ForecastOverride, ForecastRun, SeriesFit, StyleColorForecast
 from planning.models import FiscalWeek, SalesHistory, StyleColor
 
-COLUMNS = ["style_color_id", "department_id", "week_id", "actual", "stat", "override", "final", "model", "run_id"]
+COLUMNS = [
+    "style_color_id",
+    "department_id",
+    "week_id",
+    "actual",
+    "stat",
+    "override",
+    "final",
+    "model",
+    "run_id",
+]
 
 
 @dataclass(frozen=True)
@@ -49,16 +59,18 @@ def lookback_frame(department_ids: list[int], weeks: list[FiscalWeek], *, lag: i
     week_ids = [week.id for week in weeks]
     # The as-of week must be at least `lag` weeks before the target week.
     ordered = list(
-        FiscalWeek.objects.filter(id__lte=week_ids[-1]).order_by("-id").values_list("id", flat=True)[
-            : len(week_ids) + lag + 60
-        ]
+        FiscalWeek.objects.filter(id__lte=week_ids[-1])
+        .order_by("-id")
+        .values_list("id", flat=True)[: len(week_ids) + lag + 60]
     )[::-1]
     position = {week_id: index for index, week_id in enumerate(ordered)}
     in_scope = {"style_color__style__subclass__merch_class__department_id__in": department_ids}
     rows = list(
         StyleColorForecast.objects.filter(
             fiscal_week_id__in=week_ids, run__status__in=ForecastRun.FINISHED, **in_scope
-        ).values_list("style_color_id", "fiscal_week_id", "units", "run_id", "run__as_of_week_id", "run__created_at")
+        ).values_list(
+            "style_color_id", "fiscal_week_id", "units", "run_id", "run__as_of_week_id", "run__created_at"
+        )
     )
     if not rows:
         return pd.DataFrame(columns=COLUMNS)
@@ -82,21 +94,26 @@ def lookback_frame(department_ids: list[int], weeks: list[FiscalWeek], *, lag: i
     )
     overrides = pd.DataFrame(
         list(
-            ForecastOverride.objects.filter(style_color_id__in=items, fiscal_week_id__in=week_ids).values_list(
-                "style_color_id", "fiscal_week_id", "units"
-            )
+            ForecastOverride.objects.filter(
+                style_color_id__in=items, fiscal_week_id__in=week_ids
+            ).values_list("style_color_id", "fiscal_week_id", "units")
         ),
         columns=["style_color_id", "week_id", "override"],
     )
     models = pd.DataFrame(
         list(
-            SeriesFit.objects.filter(run_id__in=frame["run_id"].unique().tolist(), style_color_id__in=items)
-            .values_list("run_id", "style_color_id", "model")
+            SeriesFit.objects.filter(
+                run_id__in=frame["run_id"].unique().tolist(), style_color_id__in=items
+            ).values_list("run_id", "style_color_id", "model")
         ),
         columns=["run_id", "style_color_id", "model"],
     )
     departments = pd.DataFrame(
-        list(StyleColor.objects.filter(pk__in=items).values_list("id", "style__subclass__merch_class__department_id")),
+        list(
+            StyleColor.objects.filter(pk__in=items).values_list(
+                "id", "style__subclass__merch_class__department_id"
+            )
+        ),
         columns=["style_color_id", "department_id"],
     )
     frame = (
@@ -123,7 +140,8 @@ def summary(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     stat = engine.accuracy(frame, by, actual="actual", forecast="stat")
     final = engine.accuracy(frame, by, actual="actual", forecast="final")
     counts = frame.groupby(by).agg(
-        series=("style_color_id", "nunique"), overridden=("override", lambda column: int(column.notna().sum()))
+        series=("style_color_id", "nunique"),
+        overridden=("override", lambda column: int(column.notna().sum())),
     )
     result = (
         stat.set_index(by)[["actual", "forecast", "wmape", "bias", "tracking_signal"]]

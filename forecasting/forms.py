@@ -39,7 +39,9 @@ class OverrideForm(forms.Form):
 
 class _LookbackForm(forms.Form):
     department = forms.ModelChoiceField(queryset=Department.objects.none(), required=False, empty_label="All")
-    weeks = forms.IntegerField(min_value=1, max_value=52, initial=13, required=False, help_text="Closed weeks")
+    weeks = forms.IntegerField(
+        min_value=1, max_value=52, initial=13, required=False, help_text="Closed weeks"
+    )
     lag = forms.IntegerField(
         min_value=1, max_value=13, initial=1, required=False, help_text="Weeks between forecast and week"
     )

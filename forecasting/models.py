@@ -59,7 +59,9 @@ class ForecastRun(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(horizon__gte=1, horizon__lte=52), name="run_horizon_range"),
+            models.CheckConstraint(
+                condition=models.Q(horizon__gte=1, horizon__lte=52), name="run_horizon_range"
+            ),
             models.CheckConstraint(
                 condition=models.Q(partitions_done__lte=models.F("partitions_total")),
                 name="run_progress_bounded",
@@ -145,7 +147,9 @@ class SeriesFit(models.Model):
     reason = models.TextField(blank=True, default="")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["run", "style_color"], name="fit_run_style_color_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "style_color"], name="fit_run_style_color_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.style_color_id} in run {self.run_id}: {self.model}"
@@ -255,7 +259,9 @@ class LikeItem(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=~models.Q(like=models.F("style_color")), name="like_item_not_self")
+            models.CheckConstraint(
+                condition=~models.Q(like=models.F("style_color")), name="like_item_not_self"
+            )
         ]
 
     def __str__(self) -> str:

@@ -161,14 +161,14 @@ def plan_seed_from_forecast(
         else seed_run_for(version)
     )
     if run is None:
-        raise ForecastError(
-            f"No finished forecast covers {version.plan.department}: run a forecast first."
-        )
+        raise ForecastError(f"No finished forecast covers {version.plan.department}: run a forecast first.")
     if not run.is_finished:
         raise ForecastError(f"Forecast run {run.pk} has not finished yet.")
     preview = plan_seed_preview(version, run, use_overrides=use_overrides)
     lines = dict(
-        PlanLine.objects.filter(version=version, merch_class__isnull=False).values_list("merch_class_id", "id")
+        PlanLine.objects.filter(version=version, merch_class__isnull=False).values_list(
+            "merch_class_id", "id"
+        )
     )
     locked = {
         (line_id, week_id): set(filter(None, flags.split(",")))
