@@ -1,7 +1,92 @@
-"""Sales history upload page (being written)."""
+"""Sales history upload: the form, the file format, one import's result and the recent imports.
 
+A POST runs `forecasting.imports.sales_import_apply` and redirects to `?show=<id>`, which shows
+that import's counts or its problems, so reloading the page never uploads the file twice.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from forecasting import imports
+from forecasting.models import SalesImport
+from planning.roles import ADMIN, MANAGER, PLANNER, user_roles
+
+IMPORT_ROLES = frozenset({PLANNER, MANAGER, ADMIN})
+RECENT_IMPORTS = 20
+EXAMPLE = """\
+sku,location,week,units,retail,cost,markdown
+ST-1-BLK-S,S001,2025-W14,12,288.00,115.20,0
+ST-1-BLK-M,WEB,202514,3,67.50,,4.50
+ST-1-BLK-M,S001,2025-05-08,5,120.00,,"""
 
 
+class SalesImportForm(forms.Form):
+    file = forms.FileField(
+        label="Sales file (.csv or .xlsx)",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
+    )
+
+    def clean_file(self) -> UploadedFile:
+        upload: UploadedFile = self.cleaned_data["file"]
+        try:
+            imports.sales_import_check_size(upload.size or 0)
+        except imports.SalesFileTooLargeError as error:
+            raise forms.ValidationError(str(error)) from None
+        return upload
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
 def sales_import_page(request: HttpRequest) -> HttpResponse:
-    return HttpResponse(status=404)
+    if not user_roles(request.user) & IMPORT_ROLES:
+        raise PermissionDenied("Only planners, managers and administrators import sales history.")
+    is_post = request.method == "POST"
+    form = SalesImportForm(request.POST if is_post else None, request.FILES if is_post else None)
+    if form.is_valid():
+        upload: UploadedFile = form.cleaned_data["file"]
+        record = imports.sales_import_apply(
+            user=request.user,  # type: ignore[arg-type]
+            file_name=upload.name or "upload",
+            content=upload.read(),
+        )
+        _report(request, record)
+        return redirect(f"{reverse('forecasting:imports')}?show={record.pk}")
+    show = request.GET.get("show", "")
+    shown = (
+        SalesImport.objects.select_related("uploaded_by").filter(pk=show).first() if show.isdigit() else None
+    )
+    return render(
+        request,
+        "forecasting/imports.html",
+        {
+            "form": form,
+            "shown": shown,
+            "recent": SalesImport.objects.select_related("uploaded_by")[:RECENT_IMPORTS],
+            "example": EXAMPLE,
+            "max_megabytes": imports.MAX_FILE_MEGABYTES,
+            "max_errors": imports.MAX_STORED_ERRORS,
+        },
+        status=400 if form.is_bound else 200,
+    )
+
+
+def _report(request: HttpRequest, record: SalesImport) -> None:
+    if record.status == SalesImport.Status.APPLIED:
+        messages.success(
+            request,
+            f"Imported {record.file_name}: {record.rows_inserted:,} new, {record.rows_updated:,} updated "
+            f"and {record.rows_unchanged:,} unchanged row{'s' if record.rows_unchanged != 1 else ''}.",
+        )
+    else:
+        messages.error(
+            request, f"{record.file_name} was rejected: nothing was imported. See the problems below."
+        )
