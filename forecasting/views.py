@@ -36,8 +36,13 @@ FITS_PER_PAGE = 50
 HISTORY_WEEKS_SHOWN = 104
 
 
+def planner_wording(text: str) -> str:
+    """The engine pools seasonality per "parent"; here the parent is always the merchandise class."""
+    return text.replace("Parent's", "Class").replace("parent's", "class").replace("parent", "class")
+
+
 def _model_label(name: str) -> str:
-    return str(MODEL_LABELS.get(name, name.replace("_", " ")))
+    return planner_wording(str(MODEL_LABELS.get(name, name.replace("_", " "))))
 
 
 # -- runs ---------------------------------------------------------------------------------
@@ -196,6 +201,7 @@ def item_forecast(request: HttpRequest, style_color_id: int) -> HttpResponse:
         {
             "fit": fit,
             "model_label": _model_label(fit.model),
+            "reason": planner_wording(fit.reason),
             "candidates": sorted(
                 (
                     {"model": name, "label": _model_label(name), "wmape": value, "chosen": name == fit.model}

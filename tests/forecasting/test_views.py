@@ -12,6 +12,7 @@ from django.test import Client
 from django.utils.html import escape
 
 from forecasting.models import ForecastOverride, ForecastRun, SeriesFit, StyleColorForecast
+from forecasting.views import planner_wording
 from planning.models import PlanCellChange, PlanVersion
 
 pytestmark = pytest.mark.django_db
@@ -100,7 +101,7 @@ def test_item_page_shows_the_chart_the_choice_and_the_weeks(forecast: ForecastRu
     assert page.status_code == 200
     html = page.content.decode()
     assert "<svg" in html
-    assert escape(fit.reason) in html
+    assert escape(planner_wording(fit.reason)) in html
     assert f'id="week-{row.fiscal_week_id}"' in html
     assert html.count('class="override-form"') == 13
     assert "By size" in html
