@@ -114,3 +114,16 @@ def test_only_planners_of_the_department_may_override(
         with pytest.raises(ForecastError, match="cannot change forecasts"):
             _set(user, retailer["style_color"], _open_week(), "10")
     assert not ForecastOverride.objects.exists()
+
+
+def test_like_items_are_kept_in_the_admin_and_cannot_point_at_themselves(
+    retailer: dict[str, object], admin_user: User
+) -> None:
+    from django.db import IntegrityError, transaction
+
+    from forecasting.models import LikeItem
+
+    item = retailer["style_color"]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        LikeItem.objects.create(style_color=item, like=item)
+    assert not LikeItem.objects.exists()
