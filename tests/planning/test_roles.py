@@ -32,11 +32,24 @@ PLANNING_MODELS = [
     "plancellchange",
     "plantransition",
 ]
-VIEW_PLANNING = {f"planning.view_{model}" for model in PLANNING_MODELS}
+FORECASTING_MODELS = [
+    "forecastrun",
+    "forecastrunpartition",
+    "forecastrunlog",
+    "seriesfit",
+    "stylecolorforecast",
+    "sizeshare",
+    "forecastoverride",
+    "forecastoverridechange",
+    "likeitem",
+    "salesimport",
+]
+MODELS = [("planning", model) for model in PLANNING_MODELS] + [
+    ("forecasting", model) for model in FORECASTING_MODELS
+]
+VIEW_PLANNING = {f"{app}.view_{model}" for app, model in MODELS}
 ALL_PLANNING = {
-    f"planning.{action}_{model}"
-    for action in ("add", "change", "delete", "view")
-    for model in PLANNING_MODELS
+    f"{app}.{action}_{model}" for action in ("add", "change", "delete", "view") for app, model in MODELS
 }
 PLANNER_EDITS = {
     f"planning.{codename}"
@@ -64,7 +77,7 @@ def test_executives_only_read() -> None:
     permissions = _group_permissions(EXECUTIVE)
 
     assert permissions == VIEW_PLANNING
-    assert len(permissions) == 19
+    assert len(permissions) == 19 + 10
     assert not any(".change_" in p or ".add_" in p or ".delete_" in p for p in permissions)
 
 
@@ -83,7 +96,7 @@ def test_admin_runs_master_data_and_users() -> None:
     permissions = _group_permissions(ADMIN)
 
     assert permissions == ALL_PLANNING | ADMIN_AUTH
-    assert len(permissions) == 19 * 4 + 4
+    assert len(permissions) == (19 + 10) * 4 + 4
     assert "planning.change_location" in permissions
     assert "auth.delete_user" not in permissions
     assert "auth.change_group" not in permissions
