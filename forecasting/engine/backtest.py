@@ -16,7 +16,7 @@ import numpy as np
 
 from forecasting.engine._statsforecast import cross_validate
 from forecasting.engine.candidates import DESEASONALISED
-from forecasting.engine.panel import Array, Ints, Mask, Panel
+from forecasting.engine.panel import Array, Ints, Mask, Panel, any_per_row
 
 # Scores within this relative distance are a tie: floating noise must not beat simplicity.
 TIE_TOLERANCE = 1e-9
@@ -43,7 +43,7 @@ def backtest(
     panel: Panel,
     fit_raw: Array,
     fit_deseasonalised: Array,
-    held_out_index: Array,
+    index: Array,
     candidates: dict[str, Mask],
     *,
     season_length: int,
@@ -54,11 +54,22 @@ def backtest(
     """Back-test every candidate on the series that try it (`candidates`: model -> series mask).
 
     `fit_raw` and `fit_deseasonalised` are the sales with stock-outs imputed, as they are and
-    divided by the seasonal index; `held_out_index` is that index over the held-out weeks.
+    divided by the seasonal index `index` (series, weeks).
     """
     series = panel.sales.shape[0]
     test_weeks = n_windows * horizon
     names = tuple(name for name, mask in candidates.items() if mask.any())
+    if panel.weeks < test_weeks:  # nothing to hold out: every series falls back
+        return Backtest(
+            names=(),
+            tried=np.zeros((series, 0), dtype=bool),
+            wmape=np.zeros((series, 0)),
+            bias=np.zeros((series, 0)),
+            chosen=np.full(series, -1, dtype=np.intp),
+            errors=np.full((series, test_weeks), np.nan),
+            held_out_sales=np.zeros(series),
+        )
+    held_out_index = index[:, -test_weeks:]
 
     # One statsforecast call per (input, set of series): the intermittent models share one.
     groups: dict[tuple[bool, bytes], list[str]] = {}
@@ -102,14 +113,15 @@ def backtest(
     mae = np.full(absolute.shape, np.nan)
     np.divide(absolute, scored_weeks[:, None], out=mae, where=tried & (scored_weeks[:, None] > 0))
 
-    score = np.where(held_out_sales[:, None] > 0, wmape, mae)
-    # Tried but unscorable (every held-out week a stock-out): behind any scored candidate.
-    score = np.where(tried, np.where(np.isnan(score), np.finfo(np.float64).max, score), np.inf)
+    score = np.where(held_out_sales[:, None] > 0, wmape, mae)  # >= 0; NaN: not tried or unscorable
+    scored_model = tried & ~np.isnan(score)
     chosen = np.full(series, -1, dtype=np.intp)
     if names:
-        best = score.min(axis=1, keepdims=True)
-        tie = tried & (score <= best + TIE_TOLERANCE * np.abs(np.where(np.isfinite(best), best, 0.0)))
-        chosen = np.where(tried.any(axis=1), tie.argmax(axis=1), -1).astype(np.intp)
+        best = np.where(scored_model, score, np.inf).min(axis=1, keepdims=True)
+        tie = scored_model & (score <= best * (1 + TIE_TOLERANCE))
+        # Tried but unscorable (every held-out week a stock-out): the first candidate tried.
+        first_tried = np.where(any_per_row(tried), tried.argmax(axis=1), -1)
+        chosen = np.where(any_per_row(scored_model), tie.argmax(axis=1), first_tried).astype(np.intp)
     errors = np.full((series, test_weeks), np.nan)
     picked = chosen >= 0
     errors[picked] = stacked[picked, chosen[picked]] - actual[picked]

@@ -10,8 +10,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -27,7 +28,7 @@ class Fallbacks:
     rate: Array  # (series,) deseasonalised weekly rate of a parent_profile series, NaN otherwise
 
 
-def _like_rows(panel: Panel, like_items: Mapping[Hashable, Hashable] | None) -> Ints:
+def _like_rows(panel: Panel, like_items: Mapping[Any, Any] | None) -> Ints:
     """Row of each series' like item (-1 if none, or if the like item is not in the history)."""
     like = np.full(len(panel.ids), -1, dtype=np.intp)
     if not like_items:
@@ -46,7 +47,7 @@ def fallbacks(
     fit_raw: Array,
     deseasonalised: Array,
     future_index: Array,
-    like_items: Mapping[Hashable, Hashable] | None,
+    like_items: Mapping[Any, Any] | None,
 ) -> Fallbacks:
     """Fallback forecasts for the `needed` series.
 

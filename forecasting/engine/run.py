@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -74,7 +75,7 @@ def forecast(
     level: Iterable[float] | None = None,
     n_windows: int = 2,
     n_jobs: int = 1,
-    like_items: Mapping[Hashable, Hashable] | None = None,
+    like_items: Mapping[Any, Any] | None = None,
 ) -> pd.DataFrame:
     """Weekly forecasts: `horizon` rows per series (see `run_forecast`)."""
     return run_forecast(
@@ -98,7 +99,7 @@ def run_forecast(
     level: Iterable[float] | None = None,
     n_windows: int = 2,
     n_jobs: int = 1,
-    like_items: Mapping[Hashable, Hashable] | None = None,
+    like_items: Mapping[Any, Any] | None = None,
 ) -> ForecastResult:
     """Back-test the candidate models per series, forecast each series with its best one.
 
@@ -145,7 +146,7 @@ def run_forecast(
         panel,
         fit_raw,
         fit_deseasonalised,
-        index[:, -test_weeks:],
+        index,
         tries,
         season_length=season_length,
         horizon=horizon,

@@ -33,6 +33,8 @@ def size_curves(
     `sales`: unique_id (the style-color), size_id, ds (weekly datetime64), y (units >= 0).
     """
     _check_settings(weeks, half_life_weeks, prior_units)
+    if isinstance(sales, pd.DataFrame) and sales.empty:
+        return pd.DataFrame({"unique_id": [], "size_id": [], "share": []})  # nothing sold, nothing to split
     frame = check_history(sales, name="sales", keys=("unique_id", "size_id"))
     age = ((frame["ds"].max() - frame["ds"]) / pd.Timedelta(days=7)).to_numpy(dtype=np.float64)
     y = frame["y"].to_numpy()
