@@ -164,6 +164,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "LocationKindEnum": "planning.models.Location.Kind",
         "PlanVersionKindEnum": "planning.models.PlanVersion.Kind",
+        "StatusEnum": "planning.models.PlanVersion.Status",
     },
 }
 
