@@ -2,6 +2,8 @@
 
 Each call builds one long frame for all its series from the panel arrays (integer weeks as ds,
 so no calendar work) and scatters the result back by (unique_id, ds): no per-series pandas.
+statsforecast is imported on first use: with statsmodels behind it, it takes about a second,
+and the web process imports this package for the model names and labels alone.
 statsforecast's warnings (convergence notes, short-series notices) are silenced here; the
 back-test judges the models by their errors instead. A model that raises on a series gives NaN
 forecasts for it (statsforecast's fallback model), so one odd series cannot stop a run: the
@@ -12,14 +14,59 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from statsforecast import StatsForecast
-from statsforecast.models import NaNModel
 
-from forecasting.engine.candidates import COSTLY, FITTED_ONCE, statsforecast_model
+from forecasting.engine.candidates import COSTLY, FITTED_ONCE
 from forecasting.engine.panel import Array, Ints
+
+
+def statsforecast_model(name: str, season_length: int) -> Any:
+    """A fresh statsforecast model for a candidate, its alias set to the candidate's name."""
+    from statsforecast.models import (  # imported on first use: see the module docstring
+        ADIDA,
+        IMAPA,
+        TSB,
+        AutoETS,
+        CrostonOptimized,
+        SeasonalNaive,
+        SimpleExponentialSmoothingOptimized,
+    )
+
+    from forecasting.engine._arima import CssArima
+
+    if name == "seasonal_naive":
+        return SeasonalNaive(season_length=season_length, alias=name)
+    if name in ("ses", "ses_seasonal"):
+        return SimpleExponentialSmoothingOptimized(alias=name)
+    if name == "holt_damped_seasonal":
+        return AutoETS(season_length=1, model="AAN", damped=True, alias=name)
+    if name == "arima_seasonal":
+        # AutoARIMA searches dozens of orders per series; one fixed order is ~50x faster.
+        return CssArima(order=(1, 1, 1), method="CSS", alias=name)
+    if name == "croston":
+        return CrostonOptimized(alias=name)
+    if name == "tsb":
+        return TSB(alpha_d=0.1, alpha_p=0.1, alias=name)
+    if name == "adida":
+        return ADIDA(alias=name)
+    if name == "imapa":
+        return IMAPA(alias=name)
+    raise ValueError(f"unknown candidate model {name!r}")
+
+
+def _engine(names: Sequence[str], season_length: int, n_jobs: int) -> Any:
+    from statsforecast import StatsForecast  # imported on first use: see the module docstring
+    from statsforecast.models import NaNModel
+
+    return StatsForecast(
+        models=[statsforecast_model(name, season_length) for name in names],
+        freq=1,
+        n_jobs=n_jobs if COSTLY.intersection(names) else 1,
+        fallback_model=NaNModel(),
+    )
 
 
 def _long_frame(values: Array, start: Ints, rows: Ints) -> pd.DataFrame:
@@ -65,12 +112,7 @@ def cross_validate(
         group = [name for name in names if (name not in FITTED_ONCE) == refit]
         if not group:
             continue
-        engine = StatsForecast(
-            models=[statsforecast_model(name, season_length) for name in group],
-            freq=1,
-            n_jobs=n_jobs if COSTLY.intersection(group) else 1,
-            fallback_model=NaNModel(),
-        )
+        engine = _engine(group, season_length, n_jobs)
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             result = engine.cross_validation(
@@ -86,12 +128,7 @@ def predict(
 ) -> Array:
     """Fit `name` on each row's on-sale weeks and forecast the next `horizon`: (len(rows), horizon)."""
     weeks = values.shape[1]
-    engine = StatsForecast(
-        models=[statsforecast_model(name, season_length)],
-        freq=1,
-        n_jobs=n_jobs if name in COSTLY else 1,
-        fallback_model=NaNModel(),
-    )
+    engine = _engine([name], season_length, n_jobs)
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         result = engine.forecast(df=_long_frame(values, start, rows), h=horizon)

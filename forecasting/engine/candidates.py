@@ -6,24 +6,9 @@ The order of CANDIDATE_MODELS is the tie-break order of the back-test (simpler f
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
-import numpy.typing as npt
-from statsforecast.models import (
-    ADIDA,
-    IMAPA,
-    TSB,
-    AutoETS,
-    CrostonOptimized,
-    SeasonalNaive,
-    SimpleExponentialSmoothingOptimized,
-)
 
-from forecasting.engine._arima import CssArima
-
-Mask = npt.NDArray[np.bool_]
-Ints = npt.NDArray[np.intp]
+from forecasting.engine.panel import Ints, Mask
 
 CANDIDATE_MODELS: tuple[str, ...] = (
     "seasonal_naive",
@@ -63,28 +48,6 @@ COSTLY = frozenset({"holt_damped_seasonal", "arima_seasonal"})
 # Models with statsforecast's `forward` are fitted once per back-test (refit=False); the others
 # are cheap enough to refit per window.
 FITTED_ONCE = frozenset({"seasonal_naive", "holt_damped_seasonal", "arima_seasonal"})
-
-
-def statsforecast_model(name: str, season_length: int) -> Any:
-    """A fresh statsforecast model for a candidate, its alias set to the candidate's name."""
-    if name == "seasonal_naive":
-        return SeasonalNaive(season_length=season_length, alias=name)
-    if name in ("ses", "ses_seasonal"):
-        return SimpleExponentialSmoothingOptimized(alias=name)
-    if name == "holt_damped_seasonal":
-        return AutoETS(season_length=1, model="AAN", damped=True, alias=name)
-    if name == "arima_seasonal":
-        # AutoARIMA searches dozens of orders per series; one fixed order is ~50x faster.
-        return CssArima(order=(1, 1, 1), method="CSS", alias=name)
-    if name == "croston":
-        return CrostonOptimized(alias=name)
-    if name == "tsb":
-        return TSB(alpha_d=0.1, alpha_p=0.1, alias=name)
-    if name == "adida":
-        return ADIDA(alias=name)
-    if name == "imapa":
-        return IMAPA(alias=name)
-    raise ValueError(f"unknown candidate model {name!r}")
 
 
 def candidates_by_series(

@@ -13,8 +13,9 @@ does, and it is zero only where the forecast is.
 
 from __future__ import annotations
 
+from statistics import NormalDist
+
 import numpy as np
-from scipy.stats import norm
 
 from forecasting.engine.panel import Array
 
@@ -50,6 +51,6 @@ def root_mean_square(errors: Array) -> Array:
 
 def poisson_half_widths(yhat: Array, levels: tuple[float, ...]) -> Array:
     """(series, weeks, levels): z * sqrt(yhat)."""
-    z = norm.ppf(0.5 + np.asarray(levels, dtype=np.float64) / 200)
+    z = np.array([NormalDist().inv_cdf(0.5 + level / 200) for level in levels])
     widths: Array = np.sqrt(np.maximum(yhat, 0.0))[:, :, None] * z[None, None, :]
     return widths
