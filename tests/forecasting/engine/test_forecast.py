@@ -273,3 +273,11 @@ def test_forecasts_are_non_negative_and_ignore_the_row_order(history: pd.DataFra
     assert len(first.forecasts) == 3 * history["unique_id"].nunique()
     pd.testing.assert_frame_equal(first.forecasts, second.forecasts)
     pd.testing.assert_frame_equal(first.series, second.series)
+
+
+def test_two_processes_give_the_same_forecasts_as_one() -> None:
+    history = flat_items(6)
+    one = run_forecast(history, 4, level=[80], n_jobs=1)
+    two = run_forecast(history, 4, level=[80], n_jobs=2)
+    pd.testing.assert_frame_equal(one.forecasts, two.forecasts)
+    pd.testing.assert_frame_equal(one.series, two.series)
