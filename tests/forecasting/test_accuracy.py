@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -39,15 +40,15 @@ def _run(as_of: FiscalWeek, forecasts: dict[tuple[StyleColor, FiscalWeek], str],
     return run
 
 
-def _sold(item: StyleColor, week: FiscalWeek, units: int, retailer: dict[str, object]) -> None:
-    sku = item.skus.first() if item.skus.exists() else retailer["sku_s"]  # type: ignore[attr-defined]
+def _sold(item: StyleColor, week: FiscalWeek, units: int, retailer: dict[str, Any]) -> None:
+    sku: Any = item.skus.first() or retailer["sku_s"]
     SalesHistory.objects.create(
         sku=sku, location=retailer["store"], fiscal_week=week, units=units, retail_value=units, cost_value=0
     )
 
 
 @pytest.fixture
-def lookback(retailer: dict[str, object], planner: User) -> dict[str, object]:
+def lookback(retailer: dict[str, Any], planner: User) -> dict[str, Any]:
     w = _weeks()
     item = retailer["style_color"]
     assert isinstance(item, StyleColor)
@@ -63,29 +64,29 @@ def lookback(retailer: dict[str, object], planner: User) -> dict[str, object]:
 
 
 def test_each_closed_week_takes_the_newest_run_made_at_least_lag_weeks_before(
-    lookback: dict[str, object],
+    lookback: dict[str, Any],
 ) -> None:
     w = lookback["weeks"]
-    frame = accuracy.lookback_frame([lookback["tops"].pk], [w[-2], w[-1], w[0]], lag=1)  # type: ignore[attr-defined,index]
+    frame = accuracy.lookback_frame([lookback["tops"].pk], [w[-2], w[-1], w[0]], lag=1)
 
     by_week = frame.set_index("week_id")
-    assert by_week["stat"].to_dict() == {w[-2].id: 10.0, w[-1].id: 20.0, w[0].id: 25.0}  # type: ignore[index]
+    assert by_week["stat"].to_dict() == {w[-2].id: 10.0, w[-1].id: 20.0, w[0].id: 25.0}
     assert by_week["run_id"].to_dict() == {
-        w[-2].id: lookback["first"].pk,  # type: ignore[index,attr-defined]
-        w[-1].id: lookback["first"].pk,  # type: ignore[index,attr-defined]
-        w[0].id: lookback["second"].pk,  # type: ignore[index,attr-defined]
+        w[-2].id: lookback["first"].pk,
+        w[-1].id: lookback["first"].pk,
+        w[0].id: lookback["second"].pk,
     }
-    assert by_week["final"].to_dict() == {w[-2].id: 10.0, w[-1].id: 17.0, w[0].id: 25.0}  # type: ignore[index]
-    assert by_week["actual"].to_dict() == {w[-2].id: 12.0, w[-1].id: 16.0, w[0].id: 25.0}  # type: ignore[index]
+    assert by_week["final"].to_dict() == {w[-2].id: 10.0, w[-1].id: 17.0, w[0].id: 25.0}
+    assert by_week["actual"].to_dict() == {w[-2].id: 12.0, w[-1].id: 16.0, w[0].id: 25.0}
 
     # Lag 2: w-2 has no run made two weeks before it; w0 falls back to run 1.
-    lag2 = accuracy.lookback_frame([lookback["tops"].pk], [w[-2], w[-1], w[0]], lag=2)  # type: ignore[attr-defined,index]
-    assert lag2.set_index("week_id")["stat"].to_dict() == {w[-1].id: 20.0, w[0].id: 30.0}  # type: ignore[index]
+    lag2 = accuracy.lookback_frame([lookback["tops"].pk], [w[-2], w[-1], w[0]], lag=2)
+    assert lag2.set_index("week_id")["stat"].to_dict() == {w[-1].id: 20.0, w[0].id: 30.0}
 
 
-def test_summary_measures_the_statistical_and_the_final_forecast(lookback: dict[str, object]) -> None:
+def test_summary_measures_the_statistical_and_the_final_forecast(lookback: dict[str, Any]) -> None:
     w = lookback["weeks"]
-    frame = accuracy.lookback_frame([lookback["tops"].pk], [w[-2], w[-1], w[0]])  # type: ignore[attr-defined,index]
+    frame = accuracy.lookback_frame([lookback["tops"].pk], [w[-2], w[-1], w[0]])
 
     row = accuracy.records(accuracy.summary(frame.assign(all=1), ["all"]))[0]
 
@@ -106,12 +107,12 @@ def test_summary_measures_the_statistical_and_the_final_forecast(lookback: dict[
 
 
 def test_exceptions_list_series_beyond_the_thresholds_with_the_reasons(
-    lookback: dict[str, object], retailer: dict[str, object]
+    lookback: dict[str, Any], retailer: dict[str, Any]
 ) -> None:
     w = lookback["weeks"]
     item = lookback["item"]
     other = StyleColor.objects.create(
-        style=item.style,  # type: ignore[attr-defined]
+        style=item.style,
         code="ST-1-RED",
         color_code="RED",
         color_name="Red",
@@ -119,11 +120,11 @@ def test_exceptions_list_series_beyond_the_thresholds_with_the_reasons(
         unit_cost=Decimal("9"),
     )
     other.skus.create(code="ST-1-RED-M", size="M", size_order=2)
-    _run(w[-3], {(other, w[-2]): "40", (other, w[-1]): "40", (other, w[0]): "40"}, "ses")  # type: ignore[index]
+    _run(w[-3], {(other, w[-2]): "40", (other, w[-1]): "40", (other, w[0]): "40"}, "ses")
     for offset in (-2, -1, 0):
-        _sold(other, w[offset], 100, retailer)  # type: ignore[index]
+        _sold(other, w[offset], 100, retailer)
 
-    frame = accuracy.lookback_frame([lookback["tops"].pk], [w[-2], w[-1], w[0]])  # type: ignore[attr-defined,index]
+    frame = accuracy.lookback_frame([lookback["tops"].pk], [w[-2], w[-1], w[0]])
     flagged = accuracy.records(accuracy.exceptions(frame, accuracy.ExceptionRules.from_settings()))
 
     assert [row["style_color_id"] for row in flagged] == [other.pk]
@@ -138,11 +139,11 @@ def test_exceptions_list_series_beyond_the_thresholds_with_the_reasons(
     stricter = accuracy.ExceptionRules.from_settings(wmape=0.05, bias=0.9)
     assert [r["style_color_id"] for r in accuracy.records(accuracy.exceptions(frame, stricter))] == [
         other.pk,
-        item.pk,  # type: ignore[attr-defined]
+        item.pk,
     ]
 
 
-def test_no_runs_means_an_empty_lookback(retailer: dict[str, object]) -> None:
-    frame = accuracy.lookback_frame([retailer["tops"].pk], list(_weeks().values()))  # type: ignore[attr-defined]
+def test_no_runs_means_an_empty_lookback(retailer: dict[str, Any]) -> None:
+    frame = accuracy.lookback_frame([retailer["tops"].pk], list(_weeks().values()))
     assert frame.empty
     assert accuracy.summary(frame, ["model"]).empty

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -16,8 +17,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def tops_planner(planner: User, retailer: dict[str, object]) -> User:
-    retailer["tops"].planners.add(planner)  # type: ignore[attr-defined]
+def tops_planner(planner: User, retailer: dict[str, Any]) -> User:
+    retailer["tops"].planners.add(planner)
     return planner
 
 
@@ -37,7 +38,7 @@ def _set(user: User, item: object, week: FiscalWeek, units: str | None, **extra:
 
 
 def test_set_change_and_remove_an_override_with_its_audit_trail(
-    tops_planner: User, retailer: dict[str, object]
+    tops_planner: User, retailer: dict[str, Any]
 ) -> None:
     item, week = retailer["style_color"], _open_week()
 
@@ -65,10 +66,10 @@ def test_set_change_and_remove_an_override_with_its_audit_trail(
 
 
 def test_a_stale_version_is_a_conflict_and_writes_nothing(
-    tops_planner: User, manager: User, retailer: dict[str, object]
+    tops_planner: User, manager: User, retailer: dict[str, Any]
 ) -> None:
     item, week = retailer["style_color"], _open_week()
-    retailer["tops"].planners.add(manager)  # type: ignore[attr-defined]
+    retailer["tops"].planners.add(manager)
     _set(tops_planner, item, week, "50", expected_version=0)
 
     _set(manager, item, week, "65", expected_version=1)
@@ -92,7 +93,7 @@ def test_a_stale_version_is_a_conflict_and_writes_nothing(
     ],
 )
 def test_bad_input_is_refused_with_a_message(
-    tops_planner: User, retailer: dict[str, object], units: str, reason: str, message: str
+    tops_planner: User, retailer: dict[str, Any], units: str, reason: str, message: str
 ) -> None:
     with pytest.raises(ForecastError, match=message):
         _set(tops_planner, retailer["style_color"], _open_week(), units, reason=reason)
@@ -100,7 +101,7 @@ def test_bad_input_is_refused_with_a_message(
     assert not ForecastOverrideChange.objects.exists()
 
 
-def test_a_closed_week_keeps_its_forecast(tops_planner: User, retailer: dict[str, object]) -> None:
+def test_a_closed_week_keeps_its_forecast(tops_planner: User, retailer: dict[str, Any]) -> None:
     closed = selectors.latest_closed_week()
     with pytest.raises(ForecastError, match="has closed"):
         _set(tops_planner, retailer["style_color"], closed, "10")
@@ -108,7 +109,7 @@ def test_a_closed_week_keeps_its_forecast(tops_planner: User, retailer: dict[str
 
 
 def test_only_planners_of_the_department_may_override(
-    planner: User, executive: User, retailer: dict[str, object]
+    planner: User, executive: User, retailer: dict[str, Any]
 ) -> None:
     for user in (planner, executive):  # planner not assigned to Tops; executives read only
         with pytest.raises(ForecastError, match="cannot change forecasts"):
@@ -117,7 +118,7 @@ def test_only_planners_of_the_department_may_override(
 
 
 def test_like_items_are_kept_in_the_admin_and_cannot_point_at_themselves(
-    retailer: dict[str, object], admin_user: User
+    retailer: dict[str, Any], admin_user: User
 ) -> None:
     from django.db import IntegrityError, transaction
 

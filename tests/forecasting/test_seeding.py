@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -19,14 +20,16 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def seeded_setup(demo: None, start_run: Callable[..., ForecastRun]) -> dict[str, object]:
+def seeded_setup(demo: None, start_run: Callable[..., ForecastRun]) -> dict[str, Any]:
     planner = User.objects.get(username="planner")
     version = PlanVersion.objects.get(kind=PlanVersion.Kind.WORKING)
     run = start_run(user=planner, department_ids=[version.plan.department_id], horizon=13)
     return {"planner": planner, "version": version, "run": run}
 
 
-def _expected(run_id: int, week_ids: set[int], overrides: dict[tuple[int, int], Decimal]) -> dict[int, list]:
+def _expected(
+    run_id: int, week_ids: set[int], overrides: dict[tuple[int, int], Decimal]
+) -> dict[int, list[Decimal]]:
     """Per class: exact units and retail $ over the open plan weeks, computed with Decimals."""
     units: dict[int, Decimal] = defaultdict(Decimal)
     sales: dict[int, Decimal] = defaultdict(Decimal)
@@ -54,21 +57,21 @@ def _open_week_ids(version: PlanVersion) -> set[int]:
 
 
 def test_seeding_writes_class_totals_of_the_forecast_into_the_open_weeks(
-    seeded_setup: dict[str, object],
+    seeded_setup: dict[str, Any],
 ) -> None:
     version, run, planner = seeded_setup["version"], seeded_setup["run"], seeded_setup["planner"]
-    open_weeks = _open_week_ids(version)  # type: ignore[arg-type]
+    open_weeks = _open_week_ids(version)
     covered = open_weeks & set(
-        StyleColorForecast.objects.filter(run=run).values_list("fiscal_week_id", flat=True)  # type: ignore[misc]
+        StyleColorForecast.objects.filter(run=run).values_list("fiscal_week_id", flat=True)
     )
     assert covered
-    expected = _expected(run.pk, covered, {})  # type: ignore[attr-defined]
+    expected = _expected(run.pk, covered, {})
     closed_before = {
         (row.line_id, row.fiscal_week_id): (row.sales_units, row.sales)
         for row in PlanWeek.objects.filter(line__version=version).exclude(fiscal_week_id__in=covered)
     }
 
-    result = seeding.plan_seed_from_forecast(user=planner, version_id=version.pk)  # type: ignore[arg-type,attr-defined]
+    result = seeding.plan_seed_from_forecast(user=planner, version_id=version.pk)
 
     assert result.run == run
     assert result.weeks == len(covered)
@@ -89,11 +92,11 @@ def test_seeding_writes_class_totals_of_the_forecast_into_the_open_weeks(
     assert set(seeded.values_list("changed_by__username", flat=True)) == {"planner"}
 
 
-def test_overrides_count_and_locked_cells_keep_their_values(seeded_setup: dict[str, object]) -> None:
+def test_overrides_count_and_locked_cells_keep_their_values(seeded_setup: dict[str, Any]) -> None:
     version, run, planner = seeded_setup["version"], seeded_setup["run"], seeded_setup["planner"]
     covered = sorted(
-        _open_week_ids(version)  # type: ignore[arg-type]
-        & set(StyleColorForecast.objects.filter(run=run).values_list("fiscal_week_id", flat=True))  # type: ignore[misc]
+        _open_week_ids(version)
+        & set(StyleColorForecast.objects.filter(run=run).values_list("fiscal_week_id", flat=True))
     )
     row = (
         StyleColorForecast.objects.filter(run=run, fiscal_week_id=covered[0])
@@ -102,7 +105,7 @@ def test_overrides_count_and_locked_cells_keep_their_values(seeded_setup: dict[s
     )
     assert row is not None
     services.forecast_override_set(
-        user=planner,  # type: ignore[arg-type]
+        user=planner,
         style_color_id=row.style_color_id,
         fiscal_week_id=row.fiscal_week_id,
         units=str(row.units + 500),
@@ -114,16 +117,16 @@ def test_overrides_count_and_locked_cells_keep_their_values(seeded_setup: dict[s
     locked_week = covered[1]
     locked_before = PlanWeek.objects.get(line=line, fiscal_week_id=locked_week).sales
     plan_cell_lock(
-        user=planner,  # type: ignore[arg-type]
-        version_id=version.pk,  # type: ignore[attr-defined]
+        user=planner,
+        version_id=version.pk,
         line_id=line.pk,
         week_id=locked_week,
         measure="sales",
         locked=True,
     )
-    expected = _expected(run.pk, {covered[0]}, {(row.style_color_id, row.fiscal_week_id): row.units + 500})  # type: ignore[attr-defined]
+    expected = _expected(run.pk, {covered[0]}, {(row.style_color_id, row.fiscal_week_id): row.units + 500})
 
-    result = seeding.plan_seed_from_forecast(user=planner, version_id=version.pk)  # type: ignore[arg-type,attr-defined]
+    result = seeding.plan_seed_from_forecast(user=planner, version_id=version.pk)
 
     first_week = PlanWeek.objects.get(line=line, fiscal_week_id=covered[0])
     assert first_week.sales_units == int(expected[merch_class][0].quantize(Decimal(1)))
@@ -131,8 +134,8 @@ def test_overrides_count_and_locked_cells_keep_their_values(seeded_setup: dict[s
     assert result.skipped_locked == 1
 
     without = seeding.plan_seed_from_forecast(
-        user=planner,  # type: ignore[arg-type]
-        version_id=version.pk,  # type: ignore[attr-defined]
+        user=planner,
+        version_id=version.pk,
         use_overrides=False,
     )
     # The override added exactly 500 units to one class's week.
