@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 import matplotlib as mpl
 import numpy as np
@@ -78,10 +79,15 @@ def forecast_chart(
                      label="Planner override")  # fmt: skip
     axes.set_ylabel("Units per week", fontsize=8, color=_MUTED)
     axes.set_ylim(bottom=0)
-    axes.set_title(title, fontsize=10, color=_INK, loc="left")
-    axes.legend(fontsize=7, frameon=False, loc="upper left", ncols=4)
+    _title_and_legend(axes, title)
     figure.autofmt_xdate()
     return _svg(figure)
+
+
+def _title_and_legend(axes: Any, title: str) -> None:
+    # The legend sits between the title and the plot, so it never hides a line.
+    axes.set_title(title, fontsize=10, color=_INK, loc="left", pad=20)
+    axes.legend(fontsize=7, frameon=False, loc="lower left", bbox_to_anchor=(0, 1), ncols=4, borderaxespad=0)
 
 
 def trend_chart(
@@ -99,7 +105,6 @@ def trend_chart(
                 *zip(*points, strict=True), marker="o", markersize=3, linewidth=1.4, color=color, label=label
             )
     axes.set_ylabel(ylabel, fontsize=8, color=_MUTED)
-    axes.set_title(title, fontsize=10, color=_INK, loc="left")
-    axes.legend(fontsize=7, frameon=False, loc="upper left", ncols=4)
+    _title_and_legend(axes, title)
     figure.autofmt_xdate()
     return _svg(figure)

@@ -33,6 +33,7 @@ from planning.plans.services import PlanError
 
 RUNS_PER_PAGE = 20
 FITS_PER_PAGE = 50
+EXCEPTIONS_PER_PAGE = 50
 HISTORY_WEEKS_SHOWN = 104
 
 
@@ -408,7 +409,10 @@ def exception_list(request: HttpRequest) -> HttpResponse:
         wmape=float(data["max_wmape"]) / 100 if data.get("max_wmape") is not None else None,
         bias=float(data["max_bias"]) / 100 if data.get("max_bias") is not None else None,
     )
-    flagged = accuracy.records(accuracy.exceptions(frame, rules))
+    page = Paginator(accuracy.records(accuracy.exceptions(frame, rules)), EXCEPTIONS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    flagged = list(page)
     items = StyleColor.objects.in_bulk([row["style_color_id"] for row in flagged])
     names = dict(visible.values_list("id", "name"))
     for row in flagged:
@@ -417,8 +421,21 @@ def exception_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "forecasting/exceptions.html",
-        {"form": form, "weeks": weeks, "rows": flagged, "rules": rules},
+        {
+            "form": form,
+            "weeks": weeks,
+            "rows": flagged,
+            "page": page,
+            "rules": rules,
+            "query": _without_page(request),
+        },
     )
+
+
+def _without_page(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
 
 
 # -- plan seeding -------------------------------------------------------------------------
