@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 import numpy as np
 import pandas as pd
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -397,9 +397,24 @@ def forecast_override_set(
             _override_audit(user, item.pk, week.pk, old_units, None, current.reason, note)
             return None
         if current is None:
-            current = ForecastOverride.objects.create(
-                style_color=item, fiscal_week=week, units=value, reason=reason, note=note, updated_by=user
-            )
+            try:
+                # Two planners setting the first override of a week at once: one insert wins,
+                # the other is told, as for any stale version.
+                with transaction.atomic():
+                    current = ForecastOverride.objects.create(
+                        style_color=item,
+                        fiscal_week=week,
+                        units=value,
+                        reason=reason,
+                        note=note,
+                        updated_by=user,
+                    )
+            except IntegrityError:
+                raise OverrideConflictError(
+                    f"Someone set an override for {item.code} in week {week} at the same time: "
+                    "review their number and try again.",
+                    ForecastOverride.objects.filter(style_color=item, fiscal_week=week).first(),
+                ) from None
         else:
             current.units, current.reason, current.note, current.updated_by = value, reason, note, user
             current.row_version = current_version + 1
