@@ -1,6 +1,30 @@
+from typing import Any
+
 from django.apps import AppConfig
 
 
 class ForecastingConfig(AppConfig):
     name = "forecasting"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from planning.demo.signals import demo_data_deleting
+
+        demo_data_deleting.connect(_demo_forecasts_delete, dispatch_uid="forecasting.demo_delete")
+
+
+def _demo_forecasts_delete(sender: Any, **kwargs: Any) -> None:
+    """Replacing the demo retailer removes its forecasts, overrides, like items and imports."""
+    from forecasting.models import (
+        ForecastOverride,
+        ForecastOverrideChange,
+        ForecastRun,
+        LikeItem,
+        SalesImport,
+    )
+
+    ForecastRun.objects.all().delete()
+    ForecastOverride.objects.all().delete()
+    ForecastOverrideChange.objects.all().delete()
+    LikeItem.objects.all().delete()
+    SalesImport.objects.all().delete()

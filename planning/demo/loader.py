@@ -31,6 +31,7 @@ from planning.demo.generator import (
     generate_master,
     history_chunks,
 )
+from planning.demo.signals import demo_data_deleting
 from planning.models import (
     Channel,
     Department,
@@ -129,6 +130,7 @@ def demo_load(
 @transaction.atomic
 def demo_delete() -> None:
     """Remove master data and history (for `load_demo --replace`). Children first."""
+    demo_data_deleting.send(sender=demo_delete)
     Plan.objects.all().delete()  # plans of the demo hold its classes and weeks
     SalesHistory.objects.all().delete()
     StockPosition.objects.all().delete()

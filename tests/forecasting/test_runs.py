@@ -151,3 +151,19 @@ def test_the_weekly_schedule_runs_once_per_closed_week(demo: None) -> None:
     assert run.created_by is None
     assert services.forecast_run_scheduled() is None
     assert ForecastRun.objects.count() == 1
+
+
+def test_replacing_the_demo_retailer_removes_its_forecasts(
+    demo: None, start_run: Callable[..., ForecastRun]
+) -> None:
+    from planning.demo.loader import demo_delete
+    from planning.models import StyleColor
+
+    run = start_run(user=_admin(), horizon=4)
+    assert StyleColorForecast.objects.filter(run=run).exists()
+
+    demo_delete()  # the foreign keys protect style-colors: forecasting clears its rows first
+
+    assert not ForecastRun.objects.exists()
+    assert not StyleColorForecast.objects.exists()
+    assert not StyleColor.objects.exists()
