@@ -2,12 +2,14 @@
 
 `run_forecast` back-tests candidate models per series, keeps the best, and explains the choice;
 `forecast` returns its forecasts only. Seasonality comes from profiles pooled per parent
-(`seasonal_profile`), slow sellers get intermittent-demand models (`demand_patterns`), sizes get
-shares of their style-color (`size_curves`, `split_to_sizes`). Names here are the stable API.
+(`seasonal_profile`), young items follow their parent's launch-and-life curve (`age_curves`),
+slow sellers get intermittent-demand models (`demand_patterns`), sizes get shares of their
+style-color (`size_curves`, `split_to_sizes`). Names here are the stable API.
 """
 
 from forecasting.engine import metrics
 from forecasting.engine.candidates import CANDIDATE_MODELS, FALLBACK_MODELS, MODEL_LABELS, MODEL_NAMES
+from forecasting.engine.lifecycle import age_curves
 from forecasting.engine.metrics import accuracy, bias, mape, mase, tracking_signal, wmape
 from forecasting.engine.patterns import PATTERNS, demand_patterns
 from forecasting.engine.profile import seasonal_profile
@@ -22,6 +24,7 @@ __all__ = [
     "PATTERNS",
     "ForecastResult",
     "accuracy",
+    "age_curves",
     "bias",
     "demand_patterns",
     "forecast",

@@ -34,7 +34,9 @@ MODEL_LABELS: dict[str, str] = {
     "adida": "ADIDA (aggregate-disaggregate) for intermittent demand",
     "imapa": "IMAPA (multiple temporal aggregation) for intermittent demand",
     "like_item": "Like item's forecast, scaled to this item",
-    "parent_profile": "Parent's seasonal profile times the item's rate of sale",
+    "parent_profile": (
+        "Class launch-and-life curve \u00d7 seasonal profile, scaled to the item's sales so far"
+    ),
     "no_history": "No history: zero",
 }
 

@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 
 from forecasting.engine.candidates import MODEL_LABELS
+from forecasting.engine.fallbacks import PRIOR_WEEKS
 from forecasting.engine.panel import Array, Ints, Objects
 
 PATTERN_PHRASES = {
@@ -37,7 +38,13 @@ class ReasonInputs:
     weeks_on_sale: Ints
     like: Objects  # like item id per series (None where not like_item)
     ratio: Array
-    rate: Array
+    scale: Array  # parent_profile: the item's scale on its class's curve
+    observed: Array  # ... deseasonalised units in its counted weeks (NaN without sales)
+    expected: Array  # ... a typical item's at the same ages
+    counted: Ints  # ... weeks counted
+    age: Ints  # age at the first forecast week
+    launch: Objects  # parent_profile: start of the week of age 0, "YYYY-MM-DD"
+    parent: Objects  # each series' parent (class)
     settings: ReasonSettings
 
 
@@ -59,9 +66,20 @@ def _one(inputs: ReasonInputs, i: int) -> str:
             f" over its {weeks} weeks on sale vs the like item's); {too_short}"
         )
     if model == "parent_profile":
+        interval = "interval: Poisson (no back-test)"
+        if weeks == 0:
+            typical = f"a typical item of its class ({inputs.parent[i]})"
+            typical = f"{typical} from its launch week {inputs.launch[i]}"
+            return f"{label}: no sales yet: {typical}; {interval}"
         why = too_short if weeks < settings.min_weeks else "no candidate model could be fitted"
-        rate = f"{inputs.rate[i]:.2f} units a week, seasonally adjusted, over {weeks} weeks on sale"
-        return f"{label} ({rate}): {why}"
+        counted = int(inputs.counted[i])
+        scale = (
+            f"\u00d7{inputs.scale[i]:.2f}: {inputs.observed[i]:.1f} units seasonally adjusted in"
+            f" {counted} week{'s' if counted != 1 else ''} vs {inputs.expected[i]:.1f} for a typical"
+            f" item of its class ({inputs.parent[i]}) at the same ages, with a {PRIOR_WEEKS:g}-week"
+            f" prior of a typical item; age {int(inputs.age[i])} weeks at the forecast start"
+        )
+        return f"{label} ({scale}): {why}; {interval}"
     windows = f"{settings.n_windows}\u00d7{settings.horizon} weeks"
     pattern = PATTERN_PHRASES.get(str(inputs.pattern[i]), str(inputs.pattern[i]))
     if math.isnan(inputs.wmape[i]):

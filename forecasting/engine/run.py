@@ -12,6 +12,7 @@ import math
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -27,6 +28,7 @@ from forecasting.engine.intervals import (
     poisson_half_widths,
     root_mean_square,
 )
+from forecasting.engine.lifecycle import MAX_AGE, curve_matrix, item_ages
 from forecasting.engine.panel import Array, Mask, Objects, Panel, any_per_row, build_panel, future_dates
 from forecasting.engine.patterns import Patterns, pattern_stats
 from forecasting.engine.profile import profile_matrix, series_index
@@ -36,6 +38,7 @@ from forecasting.engine.validation import (
     check_history,
     check_horizon,
     check_jobs,
+    check_launches,
     check_levels,
     check_models,
     check_season_length,
@@ -76,6 +79,7 @@ def forecast(
     n_windows: int = 2,
     n_jobs: int = 1,
     like_items: Mapping[Any, Any] | None = None,
+    launches: Mapping[Any, date | pd.Timestamp] | None = None,
 ) -> pd.DataFrame:
     """Weekly forecasts: `horizon` rows per series (see `run_forecast`)."""
     return run_forecast(
@@ -87,6 +91,7 @@ def forecast(
         n_windows=n_windows,
         n_jobs=n_jobs,
         like_items=like_items,
+        launches=launches,
     ).forecasts
 
 
@@ -100,6 +105,7 @@ def run_forecast(
     n_windows: int = 2,
     n_jobs: int = 1,
     like_items: Mapping[Any, Any] | None = None,
+    launches: Mapping[Any, date | pd.Timestamp] | None = None,
 ) -> ForecastResult:
     """Back-test the candidate models per series, forecast each series with its best one.
 
@@ -107,7 +113,10 @@ def run_forecast(
     and parent (the group whose pooled sales give the seasonal profile; default: one group).
     Forecasts start the week after the latest ds of the whole history. `models` restricts the
     candidates (CANDIDATE_MODELS); `level` adds lo-/hi- interval columns; `like_items` maps a
-    new item to an item whose forecast it borrows. `n_jobs` processes fit the costly models.
+    new item to an item whose forecast it borrows; `launches` maps an item to its launch date
+    (any day of the launch week): its age counts from there (launch-and-life curves of young
+    items, lifecycle.py), and an item launching later is forecast 0 before its launch week.
+    `n_jobs` processes fit the costly models.
     """
     watch = _Stopwatch()
     horizon = check_horizon(horizon)
@@ -116,6 +125,7 @@ def run_forecast(
     names = check_models(models)
     n_windows = check_windows(n_windows)
     n_jobs = check_jobs(n_jobs)
+    known_launches = check_launches(launches)
     panel = build_panel(check_history(history))
     watch.lap("validation")
 
@@ -127,6 +137,8 @@ def run_forecast(
     deseasonalised = panel.sales / index
     fit_deseasonalised = interpolate(deseasonalised, on_sale, stockout)
     fit_raw = np.where(on_sale & stockout, fit_deseasonalised * index, panel.sales)
+    ages = item_ages(panel, known_launches)
+    curve = curve_matrix(panel, deseasonalised, ages, MAX_AGE)
     watch.lap("profile")
 
     patterns = pattern_stats(panel)
@@ -159,7 +171,9 @@ def run_forecast(
         panel, tested, fit_raw, fit_deseasonalised, future_index, season_length, horizon, n_jobs
     )
     needed = any_per_row(np.isnan(model_yhat))
-    fallback = fallbacks(panel, needed, model_yhat, fit_raw, deseasonalised, future_index, like_items)
+    fallback = fallbacks(
+        panel, needed, model_yhat, fit_raw, deseasonalised, future_index, like_items, ages, curve
+    )
     yhat = np.where(needed[:, None], fallback.yhat, model_yhat)
     chosen_names = np.asarray((*tested.names, ""), dtype=object)[tested.chosen]
     model = np.where(needed, fallback.model, chosen_names).astype(object)
@@ -283,6 +297,10 @@ def _series_frame(
     np.divide(np.nansum(absolute, axis=1), counts, out=mae, where=counts > 0)
     like_ids = np.full(len(panel.ids), None, dtype=object)
     like_ids[fallback.like >= 0] = panel.ids.to_numpy()[fallback.like[fallback.like >= 0]]
+    launch_weeks = panel.dates[0] + pd.to_timedelta(7 * fallback.start, unit="D")
+    launch = np.full(len(panel.ids), None, dtype=object)
+    profiled = fallback.model == "parent_profile"
+    launch[profiled] = np.asarray(launch_weeks.strftime("%Y-%m-%d"), dtype=object)[profiled]
     sentences = reasons(
         ReasonInputs(
             model=model,
@@ -294,7 +312,13 @@ def _series_frame(
             weeks_on_sale=panel.weeks_on_sale,
             like=like_ids,
             ratio=fallback.ratio,
-            rate=fallback.rate,
+            scale=fallback.scale,
+            observed=fallback.observed,
+            expected=fallback.expected,
+            counted=fallback.counted,
+            age=fallback.age,
+            launch=launch,
+            parent=panel.parents.to_numpy()[panel.parent_of],
             settings=settings,
         )
     )

@@ -7,7 +7,8 @@ datetime64[ns], y as float64, is_stockout as bool), so later stages need no defe
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
 from numbers import Integral, Real
 from typing import Any
 
@@ -181,3 +182,32 @@ def check_jobs(n_jobs: Any) -> int:
     if not isinstance(n_jobs, Integral) or isinstance(n_jobs, bool) or (n_jobs < 1 and n_jobs != -1):
         raise ValueError(f"n_jobs: expected a number of processes >= 1, or -1 for every core, got {n_jobs!r}")
     return int(n_jobs)
+
+
+def check_max_age(max_age: Any) -> int:
+    if not isinstance(max_age, Integral) or isinstance(max_age, bool) or max_age < 1:
+        raise ValueError(f"max_age: expected a whole number of weeks >= 1, got {max_age!r}")
+    return int(max_age)
+
+
+def check_launches(launches: Mapping[Any, Any] | None) -> dict[Any, pd.Timestamp]:
+    """unique_id -> launch day (a naive midnight Timestamp); ids absent from the history are
+    ignored later. Raises ValueError for a non-mapping or a value that is not a date."""
+    if launches is None:
+        return {}
+    if not isinstance(launches, Mapping):
+        raise ValueError(
+            f"launches: expected a mapping of unique_id to launch date, got {type(launches).__name__}"
+        )
+    out: dict[Any, pd.Timestamp] = {}
+    for key, value in launches.items():
+        if not isinstance(value, (date, np.datetime64)) or pd.isna(value):
+            raise ValueError(
+                f"launches: {key!r} has {value!r}, not a date; pass datetime.date or pd.Timestamp values"
+                " (leave an item out when its launch is unknown)"
+            )
+        day = pd.Timestamp(value)
+        if day.tzinfo is not None:
+            day = day.tz_localize(None)
+        out[key] = day.normalize()
+    return out

@@ -131,7 +131,7 @@ def test_stockout_weeks_do_not_drag_the_forecast_down() -> None:
     assert series["adi"] == 1.0
 
 
-def test_a_new_item_gets_its_rate_times_the_parent_profile() -> None:
+def test_a_new_item_gets_its_class_curve_times_the_parent_profile() -> None:
     # The established item: 10,000 a week, 30,000 in week-of-year 10 (Monday 2021-01-04
     # onwards), so the index is 26/27 except 130/81 at positions 9-11 (see the profile tests);
     # the new item's few units in the parent's total move it by less than 1e-3.
@@ -139,8 +139,8 @@ def test_a_new_item_gets_its_rate_times_the_parent_profile() -> None:
     established = pd.DataFrame(
         {"unique_id": "old", "ds": dates, "y": np.where((dates.dayofyear - 1) // 7 == 10, 30e3, 10e3)}
     )
-    # The new item sold 2.6 a week in its 4 weeks (positions 48-51, index 26/27): 2.7 seasonally
-    # adjusted; one more week was a stock-out and does not count.
+    # The new item sold 2.6 a week in its 4 weeks with stock (positions 48-51, index 26/27):
+    # 2.7 seasonally adjusted; one more week was a stock-out and does not count.
     new = weekly(
         "new",
         [2.6, 2.6, 0.0, 2.6, 2.6],
@@ -153,7 +153,13 @@ def test_a_new_item_gets_its_rate_times_the_parent_profile() -> None:
     assert series.loc["new", "model"] == "parent_profile"
     assert series.loc["new", "is_fallback"]
     assert series.loc["new", "weeks_on_sale"] == 5
-    assert "2.70 units a week" in series.loc["new", "reason"]
+    # "old" sells from the first week: its age is unknown, so it only sets the curve's last age
+    # (52 weeks and older). The curve's young ages are the new item's own 2.7 (carried over the
+    # stock-out week and beyond its age 4), so its scale is 1 and its forecast 2.7 x the index.
+    assert (
+        "(\u00d71.00: 10.8 units seasonally adjusted in 4 weeks vs 10.8 for a typical item"
+        in (series.loc["new", "reason"])
+    )
     yhat = result.forecasts.set_index("unique_id").loc["new", "yhat"].to_numpy()
     # 2023-01-02 onwards: positions 0..12
     expected = np.where(np.isin(np.arange(13), [9, 10, 11]), 2.7 * 130 / 81, 2.7 * 26 / 27)
@@ -173,6 +179,18 @@ def test_a_new_item_with_a_like_item_borrows_its_forecast_scaled() -> None:
     series = result.series.set_index("unique_id")
     assert series.loc["new", "model"] == "like_item"
     assert series.loc["new", "reason"].startswith("Like item 'flat0': its forecast \u00d7 0.50")
+
+
+def test_a_like_item_forecast_starts_at_the_launch_week() -> None:
+    # 104 weeks to 2023-12-25; "soon" launches on Wednesday 2024-01-17, in the third forecast week.
+    history = pd.concat(
+        [flat_items(2), weekly("soon", [0.0], start=START + pd.Timedelta(weeks=103), parent="flat")]
+    )
+    out = forecast(history, 5, like_items={"soon": "flat0"}, launches={"soon": pd.Timestamp("2024-01-17")})
+    forecasts = out.set_index("unique_id")
+    like = forecasts.loc["flat0", "yhat"].to_numpy()
+    np.testing.assert_allclose(forecasts.loc["soon", "yhat"], [0.0, 0.0, *like[2:]])
+    assert (forecasts.loc["soon", "model"] == "like_item").all()
 
 
 def test_an_item_without_sales_or_like_item_forecasts_zero() -> None:
@@ -281,3 +299,28 @@ def test_two_processes_give_the_same_forecasts_as_one() -> None:
     two = run_forecast(history, 4, level=[80], n_jobs=2)
     pd.testing.assert_frame_equal(one.forecasts, two.forecasts)
     pd.testing.assert_frame_equal(one.series, two.series)
+
+
+@settings(max_examples=10, deadline=None)
+@given(history=small_histories(), offsets=st.lists(st.integers(-20, 80), min_size=3, max_size=3))
+def test_launch_dates_anywhere_give_non_negative_forecasts_zero_before_the_launch(
+    history: pd.DataFrame, offsets: list[int]
+) -> None:
+    # Launch dates before, inside and after the history (which ends in week 69), any weekday.
+    ids = sorted(history["unique_id"].unique())
+    launches = {
+        item: START + pd.Timedelta(weeks=offset, days=offset % 7)
+        for item, offset in zip(ids, offsets, strict=False)
+    }
+    result = run_forecast(history, 4, level=[80], launches=launches)
+    forecasts = result.forecasts
+    assert (forecasts["yhat"] >= 0).all()
+    assert (forecasts["lo-80"] <= forecasts["yhat"]).all()
+    assert np.isfinite(forecasts[["yhat", "lo-80", "hi-80"]].to_numpy()).all()
+    unsold = set(result.series.loc[result.series["weeks_on_sale"] == 0, "unique_id"])
+    for item, launch in launches.items():
+        before = forecasts[
+            (forecasts["unique_id"] == item) & (forecasts["ds"] + pd.Timedelta(days=6) < launch)
+        ]
+        if item in unsold:
+            assert (before["yhat"] == 0).all()
