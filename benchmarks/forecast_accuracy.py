@@ -73,16 +73,22 @@ def main() -> None:
     seconds = 0.0
     for department in Department.objects.order_by("code"):
         items = selectors.forecast_items(department.pk, as_of, horizon)
-        ids = items["style_color_id"].tolist()
+        ids = items.loc[items["is_forecast"], "style_color_id"].tolist()
         if not ids:
             continue
-        history = selectors.history_frame(ids, as_of)
-        history["parent"] = history["unique_id"].map(
-            dict(zip(items["style_color_id"], items["class_id"], strict=True))
-        )
+        # As a run does: last seasons' items join the history (for the class life curves).
+        history = selectors.history_frame(items["style_color_id"].tolist(), as_of)
+        classes = dict(zip(items["style_color_id"], items["class_id"], strict=True))
+        history["parent"] = history["unique_id"].map(classes)
         started = time.perf_counter()
-        result = engine.run_forecast(history, horizon)
+        result = engine.run_forecast(
+            history,
+            horizon,
+            launches=selectors.launch_dates(items) or None,
+            history_only=items.loc[~items["is_forecast"], "style_color_id"].tolist(),
+        )
         seconds += time.perf_counter() - started
+        history = history[history["unique_id"].isin(ids)]
         held_out = selectors.history_frame(ids, latest, weeks=horizon).rename(columns={"y": "actual"})
         # Seasonal naive: the same week a year earlier (52 weeks back), from the stored history.
         year_ago = selectors.history_frame(ids, latest, weeks=horizon + 52)

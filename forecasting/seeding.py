@@ -11,7 +11,7 @@ keep their values. The write goes through the plan's own cell service, so it is 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pandas as pd
@@ -33,8 +33,8 @@ SHARE_WEEKS = 13
 class SeedPreview:
     run: ForecastRun
     weeks: list[int]
-    class_units: dict[int, list[float]]  # merch class id -> units per week (unrounded)
-    class_sales: dict[int, list[float]]  # merch class id -> retail $ per week (unrounded)
+    class_units: dict[int, list[int]]  # merch class id -> hundredths of a unit per week
+    class_sales: dict[int, list[int]]  # merch class id -> hundredths of a cent per week
     scope_share: dict[int, float]  # merch class id -> share of the class's sales in the plan's scope
     overrides_used: int
 
@@ -83,7 +83,6 @@ def plan_seed_preview(version: PlanVersion, run: ForecastRun, *, use_overrides: 
             f"Run {run.pk} (as of {run.as_of_week}) has no forecast for the open weeks of {plan.name}."
         )
     frame = pd.DataFrame(rows, columns=["item", "week", "units"])
-    frame["units"] = frame["units"].astype(float)
     overrides_used = 0
     if use_overrides:
         overrides = pd.DataFrame(
@@ -97,7 +96,7 @@ def plan_seed_preview(version: PlanVersion, run: ForecastRun, *, use_overrides: 
         if not overrides.empty:
             frame = frame.merge(overrides, on=["item", "week"], how="left")
             overrides_used = int(frame["override"].notna().sum())
-            frame["units"] = frame["override"].astype(float).fillna(frame["units"])
+            frame["units"] = frame["override"].where(frame["override"].notna(), frame["units"])
     items = pd.DataFrame(
         list(
             StyleColor.objects.filter(pk__in=frame["item"].unique().tolist()).values_list(
@@ -107,19 +106,25 @@ def plan_seed_preview(version: PlanVersion, run: ForecastRun, *, use_overrides: 
         columns=["item", "merch_class", "price"],
     )
     frame = frame.merge(items, on="item")
-    frame["sales"] = frame["units"] * frame["price"].astype(float)
+    # Exact arithmetic: units in cents of a unit, sales in hundredths of a cent (both stored
+    # with two decimals), so totals do not depend on float rounding.
+    frame["units"] = [int(value * 100) for value in frame["units"]]
+    frame["sales"] = frame["units"] * np.asarray(
+        [int(price * 100) for price in frame["price"]], dtype=np.int64
+    )
     share = _scope_share(version, run)
-    frame["share"] = frame["merch_class"].map(share).fillna(1.0 if not is_scoped(version) else 0.0)
-    frame["units"] *= frame["share"]
-    frame["sales"] *= frame["share"]
+    if is_scoped(version):
+        scale = frame["merch_class"].map(share).fillna(0.0).to_numpy()
+        frame["units"] = np.rint(frame["units"].to_numpy() * scale).astype(np.int64)
+        frame["sales"] = np.rint(frame["sales"].to_numpy() * scale).astype(np.int64)
     weeks = sorted(frame["week"].unique().tolist())
     totals = frame.groupby(["merch_class", "week"])[["units", "sales"]].sum()
-    class_units: dict[int, list[float]] = {}
-    class_sales: dict[int, list[float]] = {}
+    class_units: dict[int, list[int]] = {}
+    class_sales: dict[int, list[int]] = {}
     for merch_class in sorted(frame["merch_class"].unique().tolist()):
-        block = totals.loc[merch_class].reindex(weeks, fill_value=0.0)
-        class_units[int(merch_class)] = block["units"].tolist()
-        class_sales[int(merch_class)] = block["sales"].tolist()
+        block = totals.loc[merch_class].reindex(weeks, fill_value=0)
+        class_units[int(merch_class)] = [int(value) for value in block["units"]]
+        class_sales[int(merch_class)] = [int(value) for value in block["sales"]]
     return SeedPreview(run, weeks, class_units, class_sales, share, overrides_used)
 
 
@@ -181,11 +186,14 @@ def plan_seed_from_forecast(
     total_units = 0
     total_sales = Decimal("0")
     for merch_class, line_id in sorted(lines.items()):
-        units_by_week = np.asarray(preview.class_units.get(merch_class, [0.0] * len(preview.weeks)))
-        sales_by_week = np.asarray(preview.class_sales.get(merch_class, [0.0] * len(preview.weeks)))
-        # Whole units and cents that add up to the rounded line totals (largest remainder).
-        units = spread(float(units_by_week.sum()), units_by_week, decimals=0)
-        sales = spread(float(sales_by_week.sum()), sales_by_week, decimals=2)
+        units_by_week = preview.class_units.get(merch_class, [0] * len(preview.weeks))
+        sales_by_week = preview.class_sales.get(merch_class, [0] * len(preview.weeks))
+        # Whole units and cents that add up to the exact line totals rounded half up, spread in
+        # proportion to the weeks (largest remainder).
+        units_total = (Decimal(sum(units_by_week)) / 100).quantize(Decimal(1), ROUND_HALF_UP)
+        sales_total = (Decimal(sum(sales_by_week)) / 10000).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        units = spread(float(units_total), np.asarray(units_by_week, dtype=float), decimals=0)
+        sales = spread(float(sales_total), np.asarray(sales_by_week, dtype=float), decimals=2)
         for week_id, unit_value, sales_value in zip(preview.weeks, units, sales, strict=True):
             flags = locked.get((line_id, week_id))
             if flags is None:

@@ -39,38 +39,56 @@ def weeks_up_to(week: FiscalWeek, count: int) -> list[FiscalWeek]:
 
 
 def forecast_items(department_id: int, as_of: FiscalWeek, horizon: int) -> pd.DataFrame:
-    """Style-colors to forecast: on sale in the last year or launching within the horizon,
-    not exited before the forecast starts. Columns: style_color_id, class_id, like_id."""
+    """Style-colors of a department for a run. `is_forecast`: on sale in the last year or
+    launching within the horizon, and not exited before the forecast starts. The others sold
+    within the history window (last seasons' items): they are history only, so the class's
+    launch-and-life curve learns whole lives, not just the young items of this season.
+    Columns: style_color_id, class_id, like_id, launch_date, is_forecast."""
     start = as_of.end_date + timedelta(days=1)
     horizon_end = start + timedelta(weeks=horizon)
-    year_ago = FiscalWeek.objects.filter(id__lte=as_of.id).order_by("-id").values_list("id", flat=True)[51:52]
-    sold_recently = (
-        SalesHistory.objects.filter(
-            sku__style_color__style__subclass__merch_class__department_id=department_id,
-            fiscal_week_id__lte=as_of.id,
-            fiscal_week_id__gte=year_ago[0] if year_ago else 0,
+    past = FiscalWeek.objects.filter(id__lte=as_of.id).order_by("-id").values_list("id", flat=True)
+    year_ago, window_start = past[51:52], past[HISTORY_WEEKS - 1 : HISTORY_WEEKS]
+    in_department = {"sku__style_color__style__subclass__merch_class__department_id": department_id}
+
+    def sold_since(first_week: list[int]) -> QuerySet[SalesHistory, int]:
+        return (
+            SalesHistory.objects.filter(
+                fiscal_week_id__lte=as_of.id,
+                fiscal_week_id__gte=first_week[0] if first_week else 0,
+                **in_department,
+            )
+            .values_list("sku__style_color_id", flat=True)
+            .distinct()
         )
-        .values_list("sku__style_color_id", flat=True)
-        .distinct()
-    )
-    items = (
-        StyleColor.objects.filter(style__subclass__merch_class__department_id=department_id)
-        .filter(
-            Q(id__in=sold_recently)
+
+    department_items = StyleColor.objects.filter(style__subclass__merch_class__department_id=department_id)
+    forecast = set(
+        department_items.filter(
+            Q(id__in=sold_since(list(year_ago)))
             | Q(launch_date__gte=start - timedelta(weeks=26), launch_date__lt=horizon_end)
         )
         .exclude(exit_date__lt=start)
         .exclude(lifecycle=StyleColor.Lifecycle.DISCONTINUED)
-        .values_list("id", "style__subclass__merch_class_id")
+        .values_list("id", flat=True)
     )
-    frame = pd.DataFrame(list(items), columns=["style_color_id", "class_id"])
+    items = department_items.filter(
+        Q(id__in=forecast) | Q(id__in=sold_since(list(window_start)))
+    ).values_list("id", "style__subclass__merch_class_id", "launch_date")
+    frame = pd.DataFrame(list(items), columns=["style_color_id", "class_id", "launch_date"])
+    frame["is_forecast"] = frame["style_color_id"].isin(forecast)
     likes = dict(
-        LikeItem.objects.filter(style_color_id__in=frame["style_color_id"].tolist()).values_list(
-            "style_color_id", "like_id"
-        )
+        LikeItem.objects.filter(style_color_id__in=list(forecast)).values_list("style_color_id", "like_id")
     )
     frame["like_id"] = frame["style_color_id"].map(likes)
     return frame.sort_values("style_color_id", ignore_index=True)
+
+
+def launch_dates(items: pd.DataFrame) -> dict[int, date]:
+    return {
+        int(item): launch
+        for item, launch in zip(items["style_color_id"], items["launch_date"], strict=True)
+        if launch is not None and launch == launch
+    }
 
 
 def history_frame(style_color_ids: list[int], as_of: FiscalWeek, weeks: int = HISTORY_WEEKS) -> pd.DataFrame:

@@ -140,23 +140,29 @@ def forecast_partition_compute(partition_id: int) -> PartitionResult:
     )
     ForecastRunPartition.objects.filter(pk=partition_id).update(status=ForecastRunPartition.Status.RUNNING)
     items = selectors.forecast_items(partition.department_id, run.as_of_week, run.horizon)
-    ids = items["style_color_id"].tolist()
+    ids = items.loc[items["is_forecast"], "style_color_id"].tolist()
+    known = set(items["style_color_id"].tolist())
     # Like items from other departments join the history so their shape can be borrowed.
-    like_ids = [int(like) for like in items["like_id"].dropna().unique() if int(like) not in set(ids)]
-    history = selectors.history_frame(ids + like_ids, run.as_of_week)
+    like_ids = sorted({int(like) for like in items["like_id"].dropna()} - known)
+    history = selectors.history_frame(items["style_color_id"].tolist() + like_ids, run.as_of_week)
     parents = dict(zip(items["style_color_id"], items["class_id"], strict=True))
     history["parent"] = history["unique_id"].map(parents).fillna(-1).astype(int)
     likes = {
         int(item): int(like)
         for item, like in zip(items["style_color_id"], items["like_id"], strict=True)
-        if like == like
+        if like == like  # not NaN
     }
     weeks = selectors.weeks_after(run.as_of_week, run.horizon)
     if len(weeks) < run.horizon:
         raise ForecastError(f"The calendar ends before {run.horizon} weeks after {run.as_of_week}.")
     if ids:
         result = engine.run_forecast(
-            history, run.horizon, level=[run.interval_level], like_items=likes or None
+            history,
+            run.horizon,
+            level=[run.interval_level],
+            like_items=likes or None,
+            launches=selectors.launch_dates(items) or None,
+            history_only=items.loc[~items["is_forecast"], "style_color_id"].tolist() + like_ids,
         )
         shares = engine.size_curves(selectors.size_sales_frame(ids, run.as_of_week))
     else:

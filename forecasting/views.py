@@ -489,8 +489,8 @@ def plan_seed(request: HttpRequest, version_id: int) -> HttpResponse:
             table.append(
                 {
                     "name": classes.get(merch_class, merch_class),
-                    "units": sum(units),
-                    "sales": sum(preview.class_sales[merch_class]),
+                    "units": sum(units) / 100,
+                    "sales": sum(preview.class_sales[merch_class]) / 10000,
                     "share": preview.scope_share.get(merch_class, 0.0 if seeding.is_scoped(version) else 1.0),
                 }
             )

@@ -87,6 +87,21 @@ def build_panel(history: pd.DataFrame) -> Panel:
     )
 
 
+def rows_of(panel: Panel, keep: Mask) -> Panel:
+    """The panel of the kept series, on the same weekly grid and with the same parents."""
+    if keep.all():
+        return panel
+    return Panel(
+        ids=panel.ids[keep],
+        dates=panel.dates,
+        sales=panel.sales[keep],
+        stockout=panel.stockout[keep],
+        start=panel.start[keep],
+        parents=panel.parents,
+        parent_of=panel.parent_of[keep],
+    )
+
+
 def week_positions(dates: pd.DatetimeIndex, season_length: int) -> Ints:
     """Position of each date in the seasonal cycle: week of the calendar year from day 1 of
     January, capped at season_length - 1 (day 365/366 joins the last week)."""

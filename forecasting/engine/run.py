@@ -29,7 +29,16 @@ from forecasting.engine.intervals import (
     root_mean_square,
 )
 from forecasting.engine.lifecycle import MAX_AGE, curve_matrix, item_ages
-from forecasting.engine.panel import Array, Mask, Objects, Panel, any_per_row, build_panel, future_dates
+from forecasting.engine.panel import (
+    Array,
+    Mask,
+    Objects,
+    Panel,
+    any_per_row,
+    build_panel,
+    future_dates,
+    rows_of,
+)
 from forecasting.engine.patterns import Patterns, pattern_stats
 from forecasting.engine.profile import profile_matrix, series_index
 from forecasting.engine.reasons import ReasonInputs, ReasonSettings, reasons
@@ -80,6 +89,7 @@ def forecast(
     n_jobs: int = 1,
     like_items: Mapping[Any, Any] | None = None,
     launches: Mapping[Any, date | pd.Timestamp] | None = None,
+    history_only: Iterable[Any] | None = None,
 ) -> pd.DataFrame:
     """Weekly forecasts: `horizon` rows per series (see `run_forecast`)."""
     return run_forecast(
@@ -92,6 +102,7 @@ def forecast(
         n_jobs=n_jobs,
         like_items=like_items,
         launches=launches,
+        history_only=history_only,
     ).forecasts
 
 
@@ -106,6 +117,7 @@ def run_forecast(
     n_jobs: int = 1,
     like_items: Mapping[Any, Any] | None = None,
     launches: Mapping[Any, date | pd.Timestamp] | None = None,
+    history_only: Iterable[Any] | None = None,
 ) -> ForecastResult:
     """Back-test the candidate models per series, forecast each series with its best one.
 
@@ -116,7 +128,9 @@ def run_forecast(
     new item to an item whose forecast it borrows; `launches` maps an item to its launch date
     (any day of the launch week): its age counts from there (launch-and-life curves of young
     items, lifecycle.py), and an item launching later is forecast 0 before its launch week.
-    `n_jobs` processes fit the costly models.
+    `history_only` names series that only teach the launch-and-life curves (last seasons'
+    items): they are not forecast and stay out of the seasonal profiles, whose shape their
+    lives would otherwise bend. `n_jobs` processes fit the costly models.
     """
     watch = _Stopwatch()
     horizon = check_horizon(horizon)
@@ -126,10 +140,17 @@ def run_forecast(
     n_windows = check_windows(n_windows)
     n_jobs = check_jobs(n_jobs)
     known_launches = check_launches(launches)
-    panel = build_panel(check_history(history))
+    everything = build_panel(check_history(history))
+    learning = everything.ids.isin(list(history_only or ()))
+    if learning.all():
+        raise ValueError("history_only: every series is history only, so there is nothing to forecast")
+    panel = rows_of(everything, ~learning)
     watch.lap("validation")
 
     profile = profile_matrix(panel, season_length)
+    # Life curves learn from every series, last seasons' items included.
+    all_deseasonalised = everything.sales / series_index(everything, profile, everything.dates, season_length)
+    curve = curve_matrix(everything, all_deseasonalised, item_ages(everything, known_launches), MAX_AGE)
     index = series_index(panel, profile, panel.dates, season_length)
     dates = future_dates(panel, horizon)
     future_index = series_index(panel, profile, dates, season_length)
@@ -138,7 +159,6 @@ def run_forecast(
     fit_deseasonalised = interpolate(deseasonalised, on_sale, stockout)
     fit_raw = np.where(on_sale & stockout, fit_deseasonalised * index, panel.sales)
     ages = item_ages(panel, known_launches)
-    curve = curve_matrix(panel, deseasonalised, ages, MAX_AGE)
     watch.lap("profile")
 
     patterns = pattern_stats(panel)

@@ -129,7 +129,8 @@ def test_overrides_count_and_locked_cells_keep_their_values(seeded_setup: dict[s
     result = seeding.plan_seed_from_forecast(user=planner, version_id=version.pk)
 
     first_week = PlanWeek.objects.get(line=line, fiscal_week_id=covered[0])
-    assert first_week.sales_units == int(expected[merch_class][0].quantize(Decimal(1)))
+    # Largest remainder may give this week the line's leftover unit: within one of exact.
+    assert abs(first_week.sales_units - expected[merch_class][0]) < 1
     assert PlanWeek.objects.get(line=line, fiscal_week_id=locked_week).sales == locked_before
     assert result.skipped_locked == 1
 

@@ -175,3 +175,46 @@ def test_launches_must_be_dates() -> None:
     # Dates, datetimes, Timestamps and numpy datetimes all work, tz-aware ones too.
     for value in (date(2024, 1, 1), pd.Timestamp("2024-01-03 12:00", tz="UTC"), np.datetime64("2024-01-01")):
         assert len(forecast(history, 2, launches={"a": value})) == 2
+
+
+def _steady(unique_id: str, weeks: int = 120, level: float = 30.0, parent: str = "c") -> pd.DataFrame:
+    # A basic with a yearly swing: 30 +- 10 units.
+    values = level + 10 * np.sin(2 * np.pi * np.arange(weeks) / 52)
+    return weekly(unique_id, np.round(values), is_stockout=False, parent=parent)
+
+
+def test_history_only_items_teach_the_life_curve_but_are_neither_forecast_nor_in_the_season() -> None:
+    life = np.round(40 * np.sin(np.pi * (np.arange(20) + 0.5) / 20))
+    # Last season's items: lived 20 weeks and were delisted long before the end of the history.
+    past = [
+        weekly(
+            f"past{i}", [*life, *[0] * 80], start_week=i, is_stockout=[False] * 20 + [True] * 80, parent="c"
+        )
+        for i in range(6)
+    ]
+    young = weekly("young", life[:4].tolist(), start_week=116, is_stockout=False, parent="c")
+    basics = [_steady("basic1"), _steady("basic2", level=50.0)]
+    launches = {**{f"past{i}": week(i) for i in range(6)}, "young": week(116)}
+    without = run_forecast(pd.concat([*basics, young]), 13, launches=launches)
+    learned = run_forecast(
+        pd.concat([*basics, young, *past]), 13, launches=launches, history_only=[f"past{i}" for i in range(6)]
+    )
+
+    # Not forecast, not in the output.
+    assert sorted(learned.series["unique_id"]) == ["basic1", "basic2", "young"]
+    # The basics' seasonal profile ignores last season's lives: their forecasts are unchanged.
+    basic_rows = lambda result: result.forecasts[result.forecasts["unique_id"] != "young"]  # noqa: E731
+    pd.testing.assert_frame_equal(basic_rows(learned), basic_rows(without))
+    # The young item now rises with the life curve (the peak of a life at ages 9-10, scaled by
+    # the class season at those weeks) and falls after it, instead of holding its early rate.
+    young_yhat = learned.forecasts.set_index("unique_id").loc["young", "yhat"].to_numpy()
+    alone = without.forecasts.set_index("unique_id").loc["young", "yhat"].to_numpy()
+    peak = int(np.argmax(young_yhat))
+    assert 3 <= peak <= 8  # ages 7-12
+    assert young_yhat[peak] > 1.3 * alone.max()
+    assert young_yhat[-1] < young_yhat[peak] / 2  # age 16: the life is ending
+
+
+def test_history_only_cannot_be_everything() -> None:
+    with pytest.raises(ValueError, match="nothing to forecast"):
+        run_forecast(_steady("basic1"), 4, history_only=["basic1"])
