@@ -53,7 +53,8 @@ def lookback_weeks(count: int, *, last: FiscalWeek | None = None) -> list[Fiscal
 
 
 def lookback_frame(department_ids: list[int], weeks: list[FiscalWeek], *, lag: int = 1) -> pd.DataFrame:
-    """One row per (style-color, closed week) that a run forecast, with actual units."""
+    """One row per (style-color, closed week) that a run forecast, with actual units; stock-out
+    weeks are left out."""
     if not weeks or not department_ids:
         return pd.DataFrame(columns=COLUMNS)
     week_ids = [week.id for week in weeks]
@@ -123,6 +124,15 @@ def lookback_frame(department_ids: list[int], weeks: list[FiscalWeek], *, lag: i
         .merge(departments, on="style_color_id", how="left")
     )
     frame["actual"] = frame["actual"].fillna(0).astype(float)
+    # A week with no sales and no stock anywhere is not zero demand: it is left out, as the
+    # engine leaves it out of its back-tests.
+    stock = selectors.history_frame(items, weeks[-1], weeks=len(weeks))
+    stockouts = stock.loc[stock["is_stockout"], ["unique_id", "ds"]]
+    if not stockouts.empty:
+        week_of = {pd.Timestamp(week.start_date): week.id for week in weeks}
+        out = set(zip(stockouts["unique_id"], stockouts["ds"].map(week_of), strict=True))
+        keep = [pair not in out for pair in zip(frame["style_color_id"], frame["week_id"], strict=True)]
+        frame = frame[keep]
     frame["override"] = frame["override"].astype(float)
     frame["final"] = frame["override"].fillna(frame["stat"])
     frame["model"] = frame["model"].fillna("unknown")
@@ -134,8 +144,8 @@ def summary(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     with FVA (points of WMAPE the overrides removed; negative: they made it worse)."""
     if frame.empty:
         return pd.DataFrame(
-            columns=[*by, "actual", "stat", "final", "wmape", "bias", "final_wmape", "final_bias", "fva",
-                     "tracking_signal", "series", "overridden"]
+            columns=[*by, "actual", "stat", "final", "wmape", "bias", "mape", "final_wmape", "final_bias",
+                     "final_mape", "fva", "tracking_signal", "final_tracking_signal", "series", "overridden"]
         )  # fmt: skip
     stat = engine.accuracy(frame, by, actual="actual", forecast="stat")
     final = engine.accuracy(frame, by, actual="actual", forecast="final")
@@ -144,11 +154,17 @@ def summary(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
         overridden=("override", lambda column: int(column.notna().sum())),
     )
     result = (
-        stat.set_index(by)[["actual", "forecast", "wmape", "bias", "tracking_signal"]]
+        stat.set_index(by)[["actual", "forecast", "wmape", "bias", "mape", "tracking_signal"]]
         .rename(columns={"forecast": "stat"})
         .join(
-            final.set_index(by)[["forecast", "wmape", "bias"]].rename(
-                columns={"forecast": "final", "wmape": "final_wmape", "bias": "final_bias"}
+            final.set_index(by)[["forecast", "wmape", "bias", "mape", "tracking_signal"]].rename(
+                columns={
+                    "forecast": "final",
+                    "wmape": "final_wmape",
+                    "bias": "final_bias",
+                    "mape": "final_mape",
+                    "tracking_signal": "final_tracking_signal",
+                }
             )
         )
         .join(counts)
@@ -171,7 +187,7 @@ def exceptions(frame: pd.DataFrame, rules: ExceptionRules) -> pd.DataFrame:
     table = table[table["actual"] >= rules.min_actual_units].copy()
     reasons: list[list[str]] = [[] for _ in range(len(table))]
     for index, (wmape, bias, signal) in enumerate(
-        zip(table["final_wmape"], table["final_bias"], table["tracking_signal"], strict=True)
+        zip(table["final_wmape"], table["final_bias"], table["final_tracking_signal"], strict=True)
     ):
         if np.isfinite(wmape) and wmape > rules.wmape:
             reasons[index].append(f"WMAPE {wmape:.0%} > {rules.wmape:.0%}")

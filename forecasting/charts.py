@@ -86,7 +86,7 @@ def forecast_chart(
 
 def _title_and_legend(axes: Any, title: str) -> None:
     # The legend sits between the title and the plot, so it never hides a line.
-    axes.set_title(title, fontsize=10, color=_INK, loc="left", pad=20)
+    axes.set_title(title, fontsize=10, color=_INK, loc="left", pad=20, parse_math=False)
     axes.legend(fontsize=7, frameon=False, loc="lower left", bbox_to_anchor=(0, 1), ncols=4, borderaxespad=0)
 
 

@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 import pandas as pd
 from django.contrib.auth.models import User
+from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
@@ -170,6 +171,14 @@ def plan_seed_from_forecast(
     if not run.is_finished:
         raise ForecastError(f"Forecast run {run.pk} has not finished yet.")
     preview = plan_seed_preview(version, run, use_overrides=use_overrides)
+    with transaction.atomic():
+        # The version row first, as every plan write locks it: no lock can change between
+        # reading the locked cells here and writing the others.
+        PlanVersion.objects.select_for_update().filter(pk=version.pk).first()
+        return _seed(user, version, run, preview)
+
+
+def _seed(user: User, version: PlanVersion, run: ForecastRun, preview: SeedPreview) -> SeedResult:
     lines = dict(
         PlanLine.objects.filter(version=version, merch_class__isnull=False).values_list(
             "merch_class_id", "id"
@@ -186,8 +195,10 @@ def plan_seed_from_forecast(
     total_units = 0
     total_sales = Decimal("0")
     for merch_class, line_id in sorted(lines.items()):
-        units_by_week = preview.class_units.get(merch_class, [0] * len(preview.weeks))
-        sales_by_week = preview.class_sales.get(merch_class, [0] * len(preview.weeks))
+        if merch_class not in preview.class_units:
+            continue  # no forecast for this class (no item on sale): its plan stays as it is
+        units_by_week = preview.class_units[merch_class]
+        sales_by_week = preview.class_sales[merch_class]
         # Whole units and cents that add up to the exact line totals rounded half up, spread in
         # proportion to the weeks (largest remainder).
         units_total = (Decimal(sum(units_by_week)) / 100).quantize(Decimal(1), ROUND_HALF_UP)

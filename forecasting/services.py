@@ -269,9 +269,21 @@ def _snapshot_replace(
     week_ids = forecasts["ds"].map(week_of)
     if week_ids.isna().any():
         raise ForecastError("The engine returned weeks outside the fiscal calendar.")
-    units = _cents(forecasts["yhat"].to_numpy())
-    lower = np.minimum(_cents(forecasts[f"lo-{level}"].to_numpy()), units)
-    upper = np.maximum(_cents(forecasts[f"hi-{level}"].to_numpy()), units)
+    # An item that leaves the range sells nothing after its exit date.
+    exits = dict(
+        StyleColor.objects.filter(pk__in=ids, exit_date__isnull=False).values_list("id", "exit_date")
+    )
+    starts = forecasts["ds"].dt.date.to_numpy()
+    gone = np.array(
+        [
+            item in exits and start > exits[item]
+            for item, start in zip(forecasts["unique_id"], starts, strict=True)
+        ],
+        dtype=bool,
+    )
+    units = np.where(gone, 0.0, _cents(forecasts["yhat"].to_numpy()))
+    lower = np.where(gone, 0.0, np.minimum(_cents(forecasts[f"lo-{level}"].to_numpy()), units))
+    upper = np.where(gone, 0.0, np.maximum(_cents(forecasts[f"hi-{level}"].to_numpy()), units))
     StyleColorForecast.objects.bulk_create(
         (
             StyleColorForecast(
@@ -406,6 +418,11 @@ def forecast_override_set(
             try:
                 # Two planners setting the first override of a week at once: one insert wins,
                 # the other is told, as for any stale version.
+                # Versions continue across a removal (they count the cell's audited changes), so a
+                # planner who read version 1 before a remove-and-set cannot overwrite it unseen.
+                changes = ForecastOverrideChange.objects.filter(
+                    style_color_id=item.pk, fiscal_week_id=week.pk
+                ).count()
                 with transaction.atomic():
                     current = ForecastOverride.objects.create(
                         style_color=item,
@@ -414,6 +431,7 @@ def forecast_override_set(
                         reason=reason,
                         note=note,
                         updated_by=user,
+                        row_version=changes + 1,
                     )
             except IntegrityError:
                 raise OverrideConflictError(

@@ -147,3 +147,53 @@ def test_no_runs_means_an_empty_lookback(retailer: dict[str, Any]) -> None:
     frame = accuracy.lookback_frame([retailer["tops"].pk], list(_weeks().values()))
     assert frame.empty
     assert accuracy.summary(frame, ["model"]).empty
+
+
+def test_an_override_that_fixed_the_forecast_keeps_the_item_off_the_list(
+    lookback: dict[str, Any], retailer: dict[str, Any], planner: User
+) -> None:
+    w = lookback["weeks"]
+    other = StyleColor.objects.create(
+        style=lookback["item"].style, code="ST-1-BLU", color_code="BLU", color_name="Blue",
+        retail_price=Decimal("24"), unit_cost=Decimal("9"),
+    )  # fmt: skip
+    other.skus.create(code="ST-1-BLU-M", size="M", size_order=2)
+    _run(w[-3], {(other, w[-2]): "40", (other, w[-1]): "40", (other, w[0]): "40"}, "ses")
+    for offset in (-2, -1, 0):
+        _sold(other, w[offset], 100, retailer)
+        ForecastOverride.objects.create(
+            style_color=other, fiscal_week=w[offset], units=Decimal("99"), reason="market", updated_by=planner
+        )
+
+    frame = accuracy.lookback_frame([lookback["tops"].pk], [w[-2], w[-1], w[0]])
+    row = accuracy.records(accuracy.summary(frame[frame["style_color_id"] == other.pk], ["style_color_id"]))[
+        0
+    ]
+
+    # Statistical: 40 vs 100 three times, sum(F - A) = -180, MAD 60: tracking signal -3.
+    assert row["tracking_signal"] == pytest.approx(-3.0)
+    # Final: 99 vs 100, sum(F - A) = -3, MAD 1: -3 too, but WMAPE 1% and bias -1%.
+    assert row["final_wmape"] == pytest.approx(0.01)
+    assert row["final_tracking_signal"] == pytest.approx(-3.0)
+    flagged = accuracy.exceptions(frame, accuracy.ExceptionRules.from_settings(tracking_signal=2.5))
+    # Only the final forecast counts: a tracking signal of -3 crosses 2.5 for both, so the
+    # item is listed for that alone, not for the statistical WMAPE of 60%.
+    reasons = dict(zip(flagged["style_color_id"], flagged["reasons"], strict=True))
+    assert reasons[other.pk] == "tracking signal -3.0 beyond ±2.5"
+
+
+def test_stockout_weeks_are_not_scored(lookback: dict[str, Any], retailer: dict[str, Any]) -> None:
+    from planning.models import StockPosition
+
+    w = lookback["weeks"]
+    item = lookback["item"]
+    # Week 0 had sales of 25 in the fixture; take them away and leave no stock anywhere.
+    SalesHistory.objects.filter(fiscal_week=w[0]).delete()
+    StockPosition.objects.create(
+        sku=retailer["sku_s"], location=retailer["store"], fiscal_week=w[-4], on_hand=0
+    )
+
+    frame = accuracy.lookback_frame([lookback["tops"].pk], [w[-2], w[-1], w[0]])
+
+    assert sorted(frame["week_id"]) == sorted([w[-2].id, w[-1].id])
+    assert set(frame["style_color_id"]) == {item.pk}

@@ -128,3 +128,18 @@ def test_like_items_are_kept_in_the_admin_and_cannot_point_at_themselves(
     with pytest.raises(IntegrityError), transaction.atomic():
         LikeItem.objects.create(style_color=item, like=item)
     assert not LikeItem.objects.exists()
+
+
+def test_a_stale_version_from_before_a_removal_is_still_a_conflict(
+    tops_planner: User, manager: User, retailer: dict[str, Any]
+) -> None:
+    item, week = retailer["style_color"], _open_week()
+    retailer["tops"].planners.add(manager)
+    _set(tops_planner, item, week, "50", expected_version=0)  # planner A reads version 1
+    _set(manager, item, week, "", expected_version=1)  # B removes it
+    again = _set(manager, item, week, "80", expected_version=0)  # C sets a new one
+    assert again.row_version == 3  # type: ignore[union-attr]
+
+    with pytest.raises(OverrideConflictError):
+        _set(tops_planner, item, week, "60", expected_version=1)  # A, still on version 1
+    assert ForecastOverride.objects.get().units == Decimal("80.00")

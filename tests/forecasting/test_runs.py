@@ -167,3 +167,27 @@ def test_replacing_the_demo_retailer_removes_its_forecasts(
     assert not ForecastRun.objects.exists()
     assert not StyleColorForecast.objects.exists()
     assert not StyleColor.objects.exists()
+
+
+def test_an_item_is_forecast_at_zero_after_its_exit_date(
+    demo: None, start_run: Callable[..., ForecastRun]
+) -> None:
+    from planning.models import StyleColor
+
+    latest = selectors.latest_closed_week()
+    weeks = selectors.weeks_after(latest, 6)
+    first = start_run(user=_admin(), horizon=6)
+    sold = StyleColorForecast.objects.filter(run=first, units__gt=0).values_list("style_color_id", flat=True)
+    item = StyleColor.objects.get(pk=sold[0])
+    item.exit_date = weeks[2].end_date  # leaves after the third forecast week
+    item.save()
+
+    run = start_run(user=_admin(), horizon=6)
+
+    units = list(
+        StyleColorForecast.objects.filter(run=run, style_color=item)
+        .order_by("fiscal_week_id")
+        .values_list("units", "upper")
+    )
+    assert all(value > 0 for value, _ in units[:3])
+    assert units[3:] == [(Decimal("0.00"), Decimal("0.00"))] * 3

@@ -207,3 +207,47 @@ def test_users_without_a_role_see_no_forecasts(forecast: ForecastRun) -> None:
     assert client.get(f"/forecasting/items/{row.style_color_id}/").status_code == 404
     assert client.get(f"/forecasting/runs/{forecast.pk}/").status_code == 404
     assert f"Run {forecast.pk}".encode() not in client.get("/forecasting/").content
+
+
+def test_an_override_of_thousands_is_shown_unformatted_so_it_can_be_saved_again(
+    forecast: ForecastRun,
+) -> None:
+    row = _planner_item(forecast)
+    url = f"/forecasting/items/{row.style_color_id}/overrides/{row.fiscal_week_id}/"
+    client = _client("planner")
+    client.post(url, {"run": forecast.pk, "row_version": 0, "units": "1200", "reason": "promotion"})
+
+    page = client.get(f"/forecasting/items/{row.style_color_id}/").content.decode()
+
+    assert 'value="1200.00"' in page
+    again = client.post(
+        url,
+        {"run": forecast.pk, "row_version": 1, "units": "1200.00", "reason": "promotion", "note": "kept"},
+        headers={"HX-Request": "true"},
+    )
+    assert again.status_code == 200
+    assert ForecastOverride.objects.get().note == "kept"
+
+
+def test_override_posts_need_the_csrf_token(forecast: ForecastRun) -> None:
+    row = _planner_item(forecast)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(User.objects.get(username="planner"))
+    url = f"/forecasting/items/{row.style_color_id}/overrides/{row.fiscal_week_id}/"
+    response = client.post(url, {"run": forecast.pk, "row_version": 0, "units": "5", "reason": "promotion"})
+    assert response.status_code == 403
+    assert not ForecastOverride.objects.exists()
+
+
+def test_item_names_with_dollars_and_markup_chart_safely(forecast: ForecastRun) -> None:
+    row = _planner_item(forecast)
+    style = row.style_color.style
+    style.name = 'Polo $19.99 #1 $ <script>alert("x")</script>'
+    style.save()
+
+    page = _client("planner").get(f"/forecasting/items/{row.style_color_id}/")
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;" in html  # the heading, escaped
