@@ -138,7 +138,7 @@ def test_a_stale_version_from_before_a_removal_is_still_a_conflict(
     _set(tops_planner, item, week, "50", expected_version=0)  # planner A reads version 1
     _set(manager, item, week, "", expected_version=1)  # B removes it
     again = _set(manager, item, week, "80", expected_version=0)  # C sets a new one
-    assert again.row_version == 3  # type: ignore[union-attr]
+    assert again.row_version == 3  # type: ignore[attr-defined]
 
     with pytest.raises(OverrideConflictError):
         _set(tops_planner, item, week, "60", expected_version=1)  # A, still on version 1

@@ -87,7 +87,7 @@ def test_seeding_writes_class_totals_of_the_forecast_into_the_open_weeks(
                 before[(row.line_id, row.fiscal_week_id)] for row in weeks
             ]
             continue
-        units, sales = expected[line.merch_class_id]  # type: ignore[index]
+        units, sales = expected[line.merch_class_id]
         # Whole units and cents, adding up to the class totals rounded half up.
         assert sum(row.sales_units for row in weeks) == int(units.quantize(Decimal(1), ROUND_HALF_UP))
         assert sum(row.sales for row in weeks) == sales.quantize(Decimal("0.01"), ROUND_HALF_UP)
