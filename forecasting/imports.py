@@ -49,7 +49,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from forecasting.models import SalesImport
 from planning import calendar
-from planning.models import FiscalWeek, Location, SalesHistory, Sku
+from planning.models import Department, FiscalWeek, Location, SalesHistory, Sku
 from planning.plans.bulk_write import write_columns
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -151,7 +151,8 @@ def sales_import_apply(
     except _FileError as error:
         return _reject(record, [_error(error.row, "", str(error))], 1)
     record.rows_total = len(table.rows)
-    rows, errors, error_count = _validate(table, columns, today or timezone.localdate())
+    editable = set(Department.objects.editable_by(user).values_list("id", flat=True))
+    rows, errors, error_count = _validate(table, columns, today or timezone.localdate(), editable)
     if rows is None:
         return _reject(record, errors, error_count)
     try:
@@ -314,21 +315,24 @@ class _Rows:
 
 
 def _validate(
-    table: _Table, columns: dict[str, int], today: date
+    table: _Table, columns: dict[str, int], today: date, editable: set[int]
 ) -> tuple[_Rows | None, list[dict[str, Any]], int]:
     """Every row checked; returns the rows, the first errors in file order and the error count."""
     raw = {name: [_at(values, index) for values in table.rows] for name, index in columns.items()}
-    skus = {
-        code.lower(): (pk, unit_cost)
-        for pk, code, unit_cost in Sku.objects.values_list("id", "code", "style_color__unit_cost")
-    }
+    skus = {}
+    department_of: dict[int, int] = {}
+    for pk, code, unit_cost, department in Sku.objects.values_list(
+        "id", "code", "style_color__unit_cost", "style_color__style__subclass__merch_class__department_id"
+    ):
+        skus[code.lower()] = (pk, unit_cost)
+        department_of[pk] = department
     locations = {code.lower(): pk for pk, code in Location.objects.values_list("id", "code")}
     weeks = dict(FiscalWeek.objects.values_list("id", "end_date"))
     pattern = settings.MERCHPLAN_CALENDAR_PATTERN
     comma = table.decimal_comma
     sku_ids = {code: pk for code, (pk, _) in skus.items()}
     parsed = {
-        "sku": _parse(raw["sku"], lambda value: _lookup(value, "SKU", sku_ids)),
+        "sku": _parse(raw["sku"], lambda value: _editable_sku(value, sku_ids, department_of, editable)),
         "location": _parse(raw["location"], lambda value: _lookup(value, "location", locations)),
         "week": _parse(raw["week"], lambda value: _week(value, weeks, today, pattern)),
         "units": _parse(raw["units"], lambda value: _units(value, comma)),
@@ -424,6 +428,13 @@ def _text(value: Any) -> str:
 def _shown(value: Any) -> str:
     text = _text(value)
     return "“" + (text if len(text) <= 40 else text[:40] + "…") + "”"
+
+
+def _editable_sku(value: Any, ids: dict[str, int], department_of: dict[int, int], editable: set[int]) -> int:
+    sku = _lookup(value, "SKU", ids)
+    if department_of[sku] not in editable:
+        raise ValueError(f"SKU {_shown(_text(value))} belongs to a department you do not plan.")
+    return sku
 
 
 def _lookup(value: Any, label: str, ids: dict[str, int]) -> int:

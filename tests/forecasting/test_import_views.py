@@ -31,6 +31,12 @@ ST-1-BLK-S,WEB,2024-W02,-1,<b>10</b>
 Retailer = dict[str, Any]
 
 
+@pytest.fixture(autouse=True)
+def _planners_plan_tops(retailer: Retailer, planner: User, manager: User) -> None:
+    """Imports write only departments the importer plans: these users plan the SKUs' one."""
+    retailer["tops"].planners.add(planner, manager)
+
+
 def _client(user: User) -> Client:
     client = Client()
     client.force_login(user)

@@ -43,6 +43,12 @@ VALID_ROWS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _planners_plan_tops(retailer: Retailer, planner: User, manager: User) -> None:
+    """Imports write only departments the importer plans: these users plan the SKUs' one."""
+    retailer["tops"].planners.add(planner, manager)
+
+
 def _rows() -> list[tuple[Any, ...]]:
     """Every stored sales row, readable and in a fixed order."""
     return list(
@@ -406,8 +412,9 @@ def test_queries_do_not_grow_with_the_rows(retailer: Retailer, planner: User) ->
         record = sales_import_apply(user=planner, file_name="big.csv", content=big)
 
     assert _counts(record) == ("applied", 630, 0, 0, 630)
-    # SKUs, locations, weeks, savepoint, (PostgreSQL: the import lock), stored rows, the record, release
-    expected = 7 + (connection.vendor == "postgresql")
+    # Departments the user plans, SKUs, locations, weeks, savepoint, (PostgreSQL: the import
+    # lock), stored rows, the record, release
+    expected = 8 + (connection.vendor == "postgresql")
     assert len(small_run.captured_queries) == len(big_run.captured_queries) == expected
 
 
@@ -432,3 +439,18 @@ def test_two_imports_of_the_same_new_file_at_once_do_not_collide(retailer: Retai
 
     assert sorted(_counts(record) for record in results) == [("applied", 3, 0, 0, 3), ("applied", 3, 3, 0, 0)]
     assert _rows() == VALID_ROWS
+
+
+def test_rows_of_departments_the_importer_does_not_plan_are_refused(
+    retailer: Retailer, planner: User
+) -> None:
+    retailer["tops"].planners.remove(planner)
+
+    record = sales_import_apply(user=planner, file_name="sales.csv", content=VALID)
+
+    assert record.status == SalesImport.Status.REJECTED
+    assert {error["message"] for error in record.errors} == {
+        "SKU “ST-1-BLK-S” belongs to a department you do not plan.",
+        "SKU “ST-1-BLK-M” belongs to a department you do not plan.",
+    }
+    assert SalesHistory.objects.count() == 0
