@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from forecasting.models import ForecastOverride, ForecastRun, LikeItem, StyleColorForecast
@@ -48,32 +48,37 @@ def forecast_items(department_id: int, as_of: FiscalWeek, horizon: int) -> pd.Da
     horizon_end = start + timedelta(weeks=horizon)
     past = FiscalWeek.objects.filter(id__lte=as_of.id).order_by("-id").values_list("id", flat=True)
     year_ago, window_start = past[51:52], past[HISTORY_WEEKS - 1 : HISTORY_WEEKS]
-    in_department = {"sku__style_color__style__subclass__merch_class__department_id": department_id}
-
-    def sold_since(first_week: list[int]) -> QuerySet[SalesHistory, int]:
-        return (
-            SalesHistory.objects.filter(
-                fiscal_week_id__lte=as_of.id,
-                fiscal_week_id__gte=first_week[0] if first_week else 0,
-                **in_department,
-            )
-            .values_list("sku__style_color_id", flat=True)
-            .distinct()
+    # One grouped read: the last week each item sold within the history window.
+    # SKU ids first: the sales table is then read through its (sku, location, week) index.
+    skus = list(
+        Sku.objects.filter(
+            style_color__style__subclass__merch_class__department_id=department_id
+        ).values_list("id", flat=True)
+    )
+    last_sold = dict(
+        SalesHistory.objects.filter(
+            sku_id__in=skus,
+            fiscal_week_id__lte=as_of.id,
+            fiscal_week_id__gte=window_start[0] if window_start else 0,
         )
-
+        .values_list("sku__style_color_id")
+        .annotate(last=Max("fiscal_week_id"))
+        .order_by()
+    )
+    recent = year_ago[0] if year_ago else 0
     department_items = StyleColor.objects.filter(style__subclass__merch_class__department_id=department_id)
     forecast = set(
         department_items.filter(
-            Q(id__in=sold_since(list(year_ago)))
+            Q(id__in=[item for item, last in last_sold.items() if last >= recent])
             | Q(launch_date__gte=start - timedelta(weeks=26), launch_date__lt=horizon_end)
         )
         .exclude(exit_date__lt=start)
         .exclude(lifecycle=StyleColor.Lifecycle.DISCONTINUED)
         .values_list("id", flat=True)
     )
-    items = department_items.filter(
-        Q(id__in=forecast) | Q(id__in=sold_since(list(window_start)))
-    ).values_list("id", "style__subclass__merch_class_id", "launch_date")
+    items = department_items.filter(id__in=forecast | set(last_sold)).values_list(
+        "id", "style__subclass__merch_class_id", "launch_date"
+    )
     frame = pd.DataFrame(list(items), columns=["style_color_id", "class_id", "launch_date"])
     frame["is_forecast"] = frame["style_color_id"].isin(forecast)
     likes = dict(
@@ -99,22 +104,22 @@ def history_frame(style_color_ids: list[int], as_of: FiscalWeek, weeks: int = HI
     starts = pd.to_datetime([week.start_date for week in calendar])
     if not style_color_ids or not week_ids:
         return pd.DataFrame({"unique_id": [], "ds": [], "y": [], "is_stockout": []})
+    item_of = sku_items(style_color_ids)
+    # By SKU id (the sales table's index), summed over locations in SQL, over sizes here.
     sales = (
         SalesHistory.objects.filter(
-            sku__style_color_id__in=style_color_ids,
-            fiscal_week_id__gte=week_ids[0],
-            fiscal_week_id__lte=week_ids[-1],
+            sku_id__in=list(item_of), fiscal_week_id__gte=week_ids[0], fiscal_week_id__lte=week_ids[-1]
         )
-        .values_list("sku__style_color_id", "fiscal_week_id")
+        .values_list("sku_id", "fiscal_week_id")
         .annotate(units=Sum("units"))
         .order_by()
     )
     index = {item: row for row, item in enumerate(style_color_ids)}
     column = {week_id: col for col, week_id in enumerate(week_ids)}
     units = np.zeros((len(style_color_ids), len(week_ids)))
-    for item, week_id, total in sales:
-        units[index[item], column[week_id]] = total
-    stock = _stock_by_item_week(style_color_ids, week_ids)
+    for sku, week_id, total in sales:
+        units[index[item_of[sku]], column[week_id]] += total
+    stock = _stock_by_item_week(style_color_ids, week_ids, item_of)
     # No sales and no stock at the start or the end of the week: demand unseen, not zero.
     opening = np.concatenate([stock[:, :1], stock[:, :-1]], axis=1)
     # Unknown stock (NaN: before the item's first stock record) never counts as a stock-out.
@@ -129,7 +134,14 @@ def history_frame(style_color_ids: list[int], as_of: FiscalWeek, weeks: int = HI
     )
 
 
-def _stock_by_item_week(style_color_ids: list[int], week_ids: list[int]) -> np.ndarray:
+def sku_items(style_color_ids: list[int]) -> dict[int, int]:
+    """SKU id -> style-color id: reads by SKU id use the history tables' indexes."""
+    return dict(Sku.objects.filter(style_color_id__in=style_color_ids).values_list("id", "style_color_id"))
+
+
+def _stock_by_item_week(
+    style_color_ids: list[int], week_ids: list[int], item_of: dict[int, int]
+) -> np.ndarray:
     """End-of-week units on hand per style-color (all locations) for each week.
 
     Stock rows are sparse (a row when the position changed), so each (SKU, location)
@@ -137,16 +149,15 @@ def _stock_by_item_week(style_color_ids: list[int], week_ids: list[int]) -> np.n
     running sum does that for every pair at once, without a dense SKU x location grid.
     """
     rows = list(
-        StockPosition.objects.filter(
-            sku__style_color_id__in=style_color_ids, fiscal_week_id__lte=week_ids[-1]
-        )
+        StockPosition.objects.filter(sku_id__in=list(item_of), fiscal_week_id__lte=week_ids[-1])
         .order_by("sku_id", "location_id", "fiscal_week_id")
-        .values_list("sku_id", "location_id", "fiscal_week_id", "on_hand", "sku__style_color_id")
+        .values_list("sku_id", "location_id", "fiscal_week_id", "on_hand")
     )
     result = np.full((len(style_color_ids), len(week_ids)), np.nan)
     if not rows:
         return result
-    frame = pd.DataFrame(rows, columns=["sku", "location", "week", "on_hand", "item"])
+    frame = pd.DataFrame(rows, columns=["sku", "location", "week", "on_hand"])
+    frame["item"] = frame["sku"].map(item_of)
     previous = frame.groupby(["sku", "location"], sort=False)["on_hand"].shift(1).fillna(0)
     frame["change"] = frame["on_hand"] - previous
     # Changes before the window fold into its first week.

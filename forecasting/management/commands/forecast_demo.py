@@ -15,7 +15,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("--weeks", type=int, default=4)
+        parser.add_argument("--weeks", type=int, default=3)
         parser.add_argument("--seed", type=int, default=42)
 
     def handle(self, *args: Any, weeks: int, seed: int, **options: Any) -> None:
