@@ -102,6 +102,19 @@ def rows_of(panel: Panel, keep: Mask) -> Panel:
     )
 
 
+def weeks_before(panel: Panel, cut: int) -> Panel:
+    """The panel's first `cut` weeks: what was known at a back-test origin."""
+    return Panel(
+        ids=panel.ids,
+        dates=panel.dates[:cut],
+        sales=panel.sales[:, :cut],
+        stockout=panel.stockout[:, :cut],
+        start=np.minimum(panel.start, cut).astype(np.intp),
+        parents=panel.parents,
+        parent_of=panel.parent_of,
+    )
+
+
 def week_positions(dates: pd.DatetimeIndex, season_length: int) -> Ints:
     """Position of each date in the seasonal cycle: week of the calendar year from day 1 of
     January, capped at season_length - 1 (day 365/366 joins the last week)."""

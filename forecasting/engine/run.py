@@ -38,6 +38,7 @@ from forecasting.engine.panel import (
     build_panel,
     future_dates,
     rows_of,
+    weeks_before,
 )
 from forecasting.engine.patterns import Patterns, pattern_stats
 from forecasting.engine.profile import profile_matrix, series_index
@@ -174,11 +175,18 @@ def run_forecast(
         season_length=season_length,
         test_weeks=test_weeks,
     )
+    # The back-test deseasonalises with the profile known before its first held-out week:
+    # the full history's profile would let the held-out weeks flatter the seasonal models.
+    cut = max(panel.weeks - test_weeks, 0)
+    known_profile = profile_matrix(weeks_before(panel, cut), season_length) if cut else profile
+    test_index = series_index(panel, known_profile, panel.dates, season_length)
+    test_deseasonalised = interpolate(panel.sales / test_index, on_sale, stockout)
+    test_raw = np.where(on_sale & stockout, test_deseasonalised * test_index, panel.sales)
     tested = backtest(
         panel,
-        fit_raw,
-        fit_deseasonalised,
-        index,
+        test_raw,
+        test_deseasonalised,
+        test_index,
         tries,
         season_length=season_length,
         horizon=horizon,
