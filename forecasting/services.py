@@ -162,7 +162,10 @@ def forecast_partition_compute(partition_id: int) -> PartitionResult:
             level=[run.interval_level],
             like_items=likes or None,
             launches=selectors.launch_dates(items) or None,
-            history_only=items.loc[~items["is_forecast"], "style_color_id"].tolist() + like_ids,
+            # Like items are forecast too (never history only), so a new item can borrow.
+            history_only=sorted(
+                set(items.loc[~items["is_forecast"], "style_color_id"].tolist()) - set(likes.values())
+            ),
         )
         shares = engine.size_curves(selectors.size_sales_frame(ids, run.as_of_week))
     else:

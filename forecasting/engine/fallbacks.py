@@ -1,6 +1,6 @@
 """Forecasts for series too short to back-test: like item, parent profile, or zero.
 
-- like_item: a like item with a back-tested forecast lends its forecast path, scaled by this
+- like_item: a like item with a back-tested forecast that sells lends its forecast path, scaled by this
   item's sales over its weeks on sale divided by the like item's sales over the same weeks
   (stock-outs imputed in both); by 1 when the item has not sold yet. Zero before a launch date.
 - parent_profile: the class's launch-and-life curve (lifecycle.py) at the item's age in each
@@ -85,7 +85,12 @@ def fallbacks(
 
     like = _like_rows(panel, like_items)
     like_forecast = np.zeros(series, dtype=bool)
-    like_forecast[like >= 0] = ~any_per_row(np.isnan(model_yhat[like[like >= 0]]))
+    # A like item lends its forecast only when it has one that sells: a delisted like item's
+    # zeros say nothing about a new item, whose class curve then does better.
+    like_paths = model_yhat[like[like >= 0]]
+    like_forecast[like >= 0] = ~any_per_row(np.isnan(like_paths)) & (
+        np.nan_to_num(like_paths).sum(axis=1) > 0
+    )
     own_sales = (fit_raw * on_sale).sum(axis=1)
     like_sales = np.zeros(series)
     with_like = np.flatnonzero(like >= 0)

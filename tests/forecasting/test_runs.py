@@ -191,3 +191,51 @@ def test_an_item_is_forecast_at_zero_after_its_exit_date(
     )
     assert all(value > 0 for value, _ in units[:3])
     assert units[3:] == [(Decimal("0.00"), Decimal("0.00"))] * 3
+
+
+def test_a_new_item_borrows_the_forecast_of_its_like_item_from_another_department(
+    demo: None, start_run: Callable[..., ForecastRun]
+) -> None:
+    from forecasting.models import LikeItem
+    from planning.models import StyleColor
+
+    departments = list(Department.objects.order_by("code"))
+    first = start_run(user=_admin(), department_ids=[departments[0].pk], horizon=6)
+    seller = (
+        SeriesFit.objects.filter(run=first, is_fallback=False)
+        .order_by("style_color_id")
+        .values_list("style_color_id", flat=True)
+        .first()
+    )
+    assert seller is not None
+    like = StyleColor.objects.get(pk=seller)
+    other_style = StyleColor.objects.filter(style__subclass__merch_class__department=departments[1]).first()
+    assert other_style is not None
+    launch = selectors.weeks_after(selectors.latest_closed_week(), 2)[1]  # launches in week 2
+    new = StyleColor.objects.create(
+        style=other_style.style, code="NEW-LIKE", color_code="NEW", color_name="New",
+        retail_price=like.retail_price, unit_cost=like.unit_cost, launch_date=launch.start_date,
+    )  # fmt: skip
+    new.skus.create(code="NEW-LIKE-M", size="M", size_order=1)
+    LikeItem.objects.create(style_color=new, like=like)
+
+    run = start_run(user=_admin(), department_ids=[departments[1].pk], horizon=6)
+
+    fit = SeriesFit.objects.get(run=run, style_color=new)
+    assert fit.model == "like_item"
+    units = list(
+        StyleColorForecast.objects.filter(run=run, style_color=new)
+        .order_by("fiscal_week_id")
+        .values_list("units", flat=True)
+    )
+    liked = list(
+        StyleColorForecast.objects.filter(run=first, style_color=like)
+        .order_by("fiscal_week_id")
+        .values_list("units", flat=True)
+    )
+    assert units[0] == 0  # before its launch week
+    # From its launch, the like item's path (ratio 1: the new item has not sold yet), within a cent.
+    assert all(
+        abs(mine - theirs) <= Decimal("0.01") for mine, theirs in zip(units[1:], liked[1:], strict=True)
+    )
+    assert sum(units) > 0
