@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 import numpy as np
@@ -240,6 +241,38 @@ def forecast_run_compute(run_id: int) -> ForecastRun:
             logger.exception("forecast partition %s failed", partition_id)
             forecast_partition_fail(partition_id, f"{type(error).__name__}: {error}")
     return forecast_run_finish(run_id)
+
+
+STALE_AFTER_HOURS = 3
+
+
+def forecast_runs_expire(*, now: datetime | None = None) -> list[int]:
+    """Close runs stuck queued or running (a worker killed mid-partition never fires the
+    chord): their unfinished departments are marked failed and the run finished as such."""
+    now = now or timezone.now()
+    stale = list(
+        ForecastRun.objects.filter(
+            status__in=(ForecastRun.Status.QUEUED, ForecastRun.Status.RUNNING),
+            created_at__lt=now - timedelta(hours=STALE_AFTER_HOURS),
+        ).values_list("id", flat=True)
+    )
+    for run_id in stale:
+        with transaction.atomic():
+            unfinished = ForecastRunPartition.objects.filter(
+                run_id=run_id,
+                status__in=(ForecastRunPartition.Status.QUEUED, ForecastRunPartition.Status.RUNNING),
+            )
+            count = unfinished.update(
+                status=ForecastRunPartition.Status.FAILED,
+                error=f"No result after {STALE_AFTER_HOURS} hours: the worker stopped.",
+            )
+            _log(
+                run_id,
+                f"{count} department(s) gave no result in {STALE_AFTER_HOURS} hours.",
+                ForecastRunLog.Level.ERROR,
+            )
+        forecast_run_finish(run_id)
+    return stale
 
 
 def forecast_run_scheduled() -> ForecastRun | None:

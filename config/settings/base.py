@@ -124,6 +124,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "forecasting.tasks.forecast_run_scheduled",
         "schedule": crontab(minute=0, hour=3, day_of_week="sun"),
     },
+    "forecast-runs-expire": {
+        "task": "forecasting.tasks.forecast_runs_expire",
+        "schedule": crontab(minute=15),
+    },
 }
 # Forecast partitions and their chord run on their own queue (the tests point it elsewhere).
 MERCHPLAN_FORECAST_QUEUE = env_str("MERCHPLAN_FORECAST_QUEUE") or "forecast"

@@ -239,3 +239,24 @@ def test_a_new_item_borrows_the_forecast_of_its_like_item_from_another_departmen
         abs(mine - theirs) <= Decimal("0.01") for mine, theirs in zip(units[1:], liked[1:], strict=True)
     )
     assert sum(units) > 0
+
+
+def test_runs_a_lost_worker_left_running_are_closed_after_three_hours(demo: None) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    run = services.forecast_run_start(user=_admin(), horizon=4, dispatch=False)
+    ForecastRun.objects.filter(pk=run.pk).update(status=ForecastRun.Status.RUNNING)
+    first = ForecastRunPartition.objects.filter(run=run).order_by("id").first()
+    assert first is not None
+    services.forecast_partition_compute(first.pk)
+
+    assert services.forecast_runs_expire(now=timezone.now() + timedelta(hours=2)) == []
+    assert services.forecast_runs_expire(now=timezone.now() + timedelta(hours=4)) == [run.pk]
+
+    run.refresh_from_db()
+    assert run.status == ForecastRun.Status.PARTIAL  # one department finished, three were lost
+    assert run.partitions_done == run.partitions_total == 4
+    assert ForecastRunPartition.objects.filter(run=run, status="failed").count() == 3
+    assert run.log.filter(level="error", message__startswith="3 department(s) gave no result").exists()
