@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -28,6 +29,7 @@ from forecasting.models import (
     SizeShare,
     StyleColorForecast,
 )
+from planning.engine import spread
 from planning.models import Department, PlanVersion, Sku, StyleColor
 from planning.plans.services import PlanError
 
@@ -259,16 +261,28 @@ def _size_table(
 ) -> dict[str, Any]:
     """Final forecast split to sizes by the run's size curve (the next 13 weeks shown)."""
     shares = dict(SizeShare.objects.filter(run=run, sku__style_color=item).values_list("sku_id", "share"))
-    skus = list(Sku.objects.filter(style_color=item).order_by("id"))
+    skus = list(Sku.objects.filter(style_color=item).order_by("size_order", "id"))
     shown = rows[:13]
-    table = []
-    for sku in skus:
-        share = shares.get(sku.pk, Decimal("0"))
-        cells = [
-            (overrides[row.fiscal_week_id].units if row.fiscal_week_id in overrides else row.units) * share
-            for row in shown
-        ]
-        table.append({"sku": sku, "share": share, "cells": cells, "total": sum(cells, Decimal("0"))})
+    weights = np.array([float(shares.get(sku.pk, 0)) for sku in skus])
+    finals = [
+        float(overrides[row.fiscal_week_id].units if row.fiscal_week_id in overrides else row.units)
+        for row in shown
+    ]
+    # Each week's final forecast split in cents that add up to it exactly (largest remainder).
+    cells = (
+        np.column_stack([spread(total, weights, decimals=2) for total in finals])
+        if len(skus) and weights.sum() > 0 and shown
+        else np.zeros((len(skus), len(shown)))
+    )
+    table = [
+        {
+            "sku": sku,
+            "share": shares.get(sku.pk, Decimal("0")),
+            "cells": [Decimal(f"{value:.2f}") for value in cells[position]],
+            "total": Decimal(f"{cells[position].sum():.2f}"),
+        }
+        for position, sku in enumerate(skus)
+    ]
     return {"weeks": [row.fiscal_week for row in shown], "rows": table}
 
 

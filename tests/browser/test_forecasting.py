@@ -58,7 +58,12 @@ def test_planner_reads_a_forecast_and_overrides_a_week(
     week_row.locator('input[name="units"]').fill("250")
     week_row.locator('select[name="reason"]').select_option("promotion")
     week_row.locator('input[name="note"]').fill("Window display")
-    with page.expect_response(lambda response: "/overrides/" in response.url):
+    item_page = page.url
+    # Saving answers with the row, then the chart and the size table fetch themselves again.
+    with (
+        page.expect_response(lambda response: response.url == item_page and response.request.method == "GET"),
+        page.expect_response(lambda response: "/overrides/" in response.url),
+    ):
         week_row.locator("button[type=submit]").click()
     final = page.locator(f'[data-testid="final-{row.fiscal_week_id}"]')
     final.wait_for()

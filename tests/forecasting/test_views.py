@@ -251,3 +251,18 @@ def test_item_names_with_dollars_and_markup_chart_safely(forecast: ForecastRun) 
     html = page.content.decode()
     assert "<script>alert" not in html
     assert "&lt;script&gt;" in html  # the heading, escaped
+
+
+def test_sizes_split_each_week_in_cents_that_add_up(forecast: ForecastRun) -> None:
+    from forecasting.views import _size_table
+
+    row = _planner_item(forecast)
+    rows = list(
+        StyleColorForecast.objects.filter(run=forecast, style_color=row.style_color).order_by(
+            "fiscal_week_id"
+        )
+    )
+    table = _size_table(forecast, row.style_color, rows, {})
+    assert table["rows"]
+    for column, forecast_row in enumerate(rows[:13]):
+        assert sum(size["cells"][column] for size in table["rows"]) == forecast_row.units
