@@ -14,6 +14,7 @@ from forecasting.models import (
     ForecastRunPartition,
     LikeItem,
     SalesImport,
+    SalesImportChange,
 )
 
 
@@ -100,3 +101,22 @@ class SalesImportAdmin(_ReadOnly):
         "uploaded_by",
     ]
     list_filter = ["status"]
+
+
+@admin.register(SalesImportChange)
+class SalesImportChangeAdmin(_ReadOnly):
+    list_display = [
+        "sales_import",
+        "sku",
+        "location_id",
+        "fiscal_week",
+        "old_units",
+        "new_units",
+        "old_retail",
+        "new_retail",
+    ]
+    list_select_related = ["sales_import", "sku", "fiscal_week"]
+    raw_id_fields = ["sales_import", "sku", "fiscal_week"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -47,7 +47,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
-from forecasting.models import SalesImport
+from forecasting.models import SalesImport, SalesImportChange
 from planning import calendar
 from planning.models import Department, FiscalWeek, Location, SalesHistory, Sku
 from planning.plans.bulk_write import write_columns
@@ -160,9 +160,10 @@ def sales_import_apply(
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
                     cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
-            record.rows_inserted, record.rows_updated, record.rows_unchanged = _upsert(rows)
             record.status = SalesImport.Status.APPLIED
             record.save()
+            record.rows_inserted, record.rows_updated, record.rows_unchanged = _upsert(rows, record)
+            record.save(update_fields=["rows_inserted", "rows_updated", "rows_unchanged"])
     except IntegrityError:
         record.pk = None
         record.rows_inserted = record.rows_updated = record.rows_unchanged = 0
@@ -545,11 +546,13 @@ def _money(value: Any, decimal_comma: bool, *, required: bool) -> Decimal | None
 
 
 # --- writing ------------------------------------------------------------------------------
-def _upsert(rows: _Rows) -> tuple[int, int, int]:
-    """Insert new rows, update changed ones, leave equal ones alone; returns the three counts."""
+def _upsert(rows: _Rows, record: SalesImport) -> tuple[int, int, int]:
+    """Insert new rows, update changed ones (keeping their old values in the audit), leave
+    equal ones alone; returns the three counts."""
     stored = _stored(rows)
     inserts: list[SalesHistory] = []
     updates: list[tuple[int, int, Decimal, Decimal, Decimal]] = []
+    changes: list[SalesImportChange] = []
     unchanged = 0
     for sku_id, location_id, week_id, units, retail, cost, markdown in zip(
         rows.sku_ids, rows.location_ids, rows.week_ids, rows.units, rows.retail, rows.cost, rows.markdown,
@@ -568,12 +571,20 @@ def _upsert(rows: _Rows) -> tuple[int, int, int]:
             unchanged += 1
         else:
             updates.append((current[0], *values))
+            changes.append(
+                SalesImportChange(
+                    sales_import=record, sku_id=sku_id, location_id=location_id, fiscal_week_id=week_id,
+                    old_units=current[1], new_units=units, old_retail=current[2], new_retail=retail,
+                    old_cost=current[3], new_cost=cost, old_markdown=current[4], new_markdown=markdown,
+                )
+            )  # fmt: skip
     SalesHistory.objects.bulk_create(inserts, batch_size=BATCH_SIZE)
     if updates:
         # Not bulk_update: its CASE WHEN per column costs minutes at 100,000 rows (see bulk_write).
         ids, units, retail, cost, markdown = zip(*updates, strict=True)
         columns = {"units": units, "retail_value": retail, "cost_value": cost, "markdown_value": markdown}
         write_columns(SalesHistory, ids, columns)
+        SalesImportChange.objects.bulk_create(changes, batch_size=BATCH_SIZE)
     return len(inserts), len(updates), unchanged
 
 

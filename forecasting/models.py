@@ -291,3 +291,24 @@ class SalesImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.status})"
+
+
+class SalesImportChange(models.Model):
+    """A stored sales row an import changed, with its values before and after (audit). New rows
+    are the file's own, kept with the import's SHA-256; unchanged rows are not written."""
+
+    sales_import = models.ForeignKey(SalesImport, on_delete=models.CASCADE, related_name="changes")
+    sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="+")
+    location_id = models.BigIntegerField()
+    fiscal_week = models.ForeignKey(FiscalWeek, on_delete=models.PROTECT, related_name="+")
+    old_units = models.PositiveIntegerField()
+    new_units = models.PositiveIntegerField()
+    old_retail = models.DecimalField(max_digits=14, decimal_places=2)
+    new_retail = models.DecimalField(max_digits=14, decimal_places=2)
+    old_cost = models.DecimalField(max_digits=14, decimal_places=2)
+    new_cost = models.DecimalField(max_digits=14, decimal_places=2)
+    old_markdown = models.DecimalField(max_digits=14, decimal_places=2)
+    new_markdown = models.DecimalField(max_digits=14, decimal_places=2)
+
+    def __str__(self) -> str:
+        return f"{self.sku_id}@{self.location_id} {self.fiscal_week_id}: {self.old_units} -> {self.new_units}"

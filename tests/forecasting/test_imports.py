@@ -413,8 +413,8 @@ def test_queries_do_not_grow_with_the_rows(retailer: Retailer, planner: User) ->
 
     assert _counts(record) == ("applied", 630, 0, 0, 630)
     # Departments the user plans, SKUs, locations, weeks, savepoint, (PostgreSQL: the import
-    # lock), stored rows, the record, release
-    expected = 8 + (connection.vendor == "postgresql")
+    # lock), the record, stored rows, the record's counts, release
+    expected = 9 + (connection.vendor == "postgresql")
     assert len(small_run.captured_queries) == len(big_run.captured_queries) == expected
 
 
@@ -454,3 +454,18 @@ def test_rows_of_departments_the_importer_does_not_plan_are_refused(
         "SKU “ST-1-BLK-M” belongs to a department you do not plan.",
     }
     assert SalesHistory.objects.count() == 0
+
+
+def test_changed_rows_keep_their_old_values_in_the_audit(retailer: Retailer, planner: User) -> None:
+    from forecasting.models import SalesImportChange
+
+    first = sales_import_apply(user=planner, file_name="sales.csv", content=VALID)
+    lines = VALID.decode().splitlines()
+    changed = "\n".join([lines[0], lines[1].replace(",3,", ",5,").replace(",72.00", ",120.00"), *lines[2:]])
+    second = sales_import_apply(user=planner, file_name="fixed.csv", content=changed.encode())
+
+    assert (second.rows_updated, second.rows_inserted) == (1, 0)
+    assert not SalesImportChange.objects.filter(sales_import=first).exists()
+    change = SalesImportChange.objects.get(sales_import=second)
+    assert (change.old_units, change.new_units) == (3, 5)
+    assert (change.old_retail, change.new_retail) == (Decimal("72.00"), Decimal("120.00"))

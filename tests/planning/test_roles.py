@@ -43,6 +43,7 @@ FORECASTING_MODELS = [
     "forecastoverridechange",
     "likeitem",
     "salesimport",
+    "salesimportchange",
 ]
 MODELS = [("planning", model) for model in PLANNING_MODELS] + [
     ("forecasting", model) for model in FORECASTING_MODELS
@@ -77,7 +78,7 @@ def test_executives_only_read() -> None:
     permissions = _group_permissions(EXECUTIVE)
 
     assert permissions == VIEW_PLANNING
-    assert len(permissions) == 19 + 10
+    assert len(permissions) == 19 + 11
     assert not any(".change_" in p or ".add_" in p or ".delete_" in p for p in permissions)
 
 
@@ -96,7 +97,7 @@ def test_admin_runs_master_data_and_users() -> None:
     permissions = _group_permissions(ADMIN)
 
     assert permissions == ALL_PLANNING | ADMIN_AUTH
-    assert len(permissions) == (19 + 10) * 4 + 4
+    assert len(permissions) == (19 + 11) * 4 + 4
     assert "planning.change_location" in permissions
     assert "auth.delete_user" not in permissions
     assert "auth.change_group" not in permissions
