@@ -45,9 +45,23 @@ FORECASTING_MODELS = [
     "salesimport",
     "salesimportchange",
 ]
-MODELS = [("planning", model) for model in PLANNING_MODELS] + [
-    ("forecasting", model) for model in FORECASTING_MODELS
+OTB_MODELS = [
+    "vendor",
+    "otbbudget",
+    "otbbudgetmonth",
+    "purchaseorder",
+    "purchaseorderline",
+    "otbexception",
+    "markdownproposal",
+    "markdownitem",
+    "pricechange",
+    "approvaldecision",
 ]
+MODELS = (
+    [("planning", model) for model in PLANNING_MODELS]
+    + [("forecasting", model) for model in FORECASTING_MODELS]
+    + [("otb", model) for model in OTB_MODELS]
+)
 VIEW_PLANNING = {f"{app}.view_{model}" for app, model in MODELS}
 ALL_PLANNING = {
     f"{app}.{action}_{model}" for action in ("add", "change", "delete", "view") for app, model in MODELS
@@ -78,7 +92,7 @@ def test_executives_only_read() -> None:
     permissions = _group_permissions(EXECUTIVE)
 
     assert permissions == VIEW_PLANNING
-    assert len(permissions) == 19 + 11
+    assert len(permissions) == 19 + 11 + 10
     assert not any(".change_" in p or ".add_" in p or ".delete_" in p for p in permissions)
 
 
@@ -97,7 +111,7 @@ def test_admin_runs_master_data_and_users() -> None:
     permissions = _group_permissions(ADMIN)
 
     assert permissions == ALL_PLANNING | ADMIN_AUTH
-    assert len(permissions) == (19 + 11) * 4 + 4
+    assert len(permissions) == (19 + 11 + 10) * 4 + 4
     assert "planning.change_location" in permissions
     assert "auth.delete_user" not in permissions
     assert "auth.change_group" not in permissions

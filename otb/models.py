@@ -1,0 +1,302 @@
+"""Purchase orders (on order), OTB budgets by department x fiscal month, and OTB exceptions.
+
+A fiscal month is keyed `year * 100 + month` (202603: month 3 of FY2026), like weeks.
+Money is at retail unless a field says cost; units are whole.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+
+from planning.models import Department, FiscalWeek, Location, PlanVersion, Sku
+
+_NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
+
+
+def _money(**options: object) -> models.DecimalField:  # type: ignore[type-arg]
+    return models.DecimalField(max_digits=14, decimal_places=2, **options)  # type: ignore[arg-type]
+
+
+class Vendor(models.Model):
+    code = models.CharField(max_length=20, unique=True)
+    name = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class OTBBudget(models.Model):
+    """The receipts a department may buy, by fiscal month: one version per approval. The
+    approved version in force is the newest approved one; a revision is a new version."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted for approval"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="otb_budgets")
+    fiscal_year = models.PositiveSmallIntegerField()
+    number = models.PositiveSmallIntegerField(default=1)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    source_version = models.ForeignKey(
+        PlanVersion, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    comment = models.CharField(max_length=500, blank=True, default="")
+
+    class Meta:
+        ordering = ["department", "fiscal_year", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department", "fiscal_year", "number"],
+                name="otb_budget_dept_year_number_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"OTB {self.department} FY{self.fiscal_year} v{self.number} ({self.status})"
+
+
+class OTBBudgetMonth(models.Model):
+    """Approved receipts of one fiscal month. Its row is the lock that serialises the OTB
+    checks of purchase order lines landing in the month."""
+
+    budget = models.ForeignKey(OTBBudget, on_delete=models.CASCADE, related_name="months")
+    month_key = models.PositiveIntegerField()
+    receipts_retail = _money(validators=_NON_NEGATIVE)
+    receipts_cost = _money(validators=_NON_NEGATIVE)
+    receipts_units = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["budget", "month_key"]
+        constraints = [
+            models.UniqueConstraint(fields=["budget", "month_key"], name="otb_budget_month_unique"),
+            models.CheckConstraint(
+                condition=models.Q(receipts_retail__gte=0, receipts_cost__gte=0),
+                name="otb_budget_month_non_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.budget_id} {self.month_key}: {self.receipts_retail}"
+
+
+class PurchaseOrder(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        AWAITING_APPROVAL = "awaiting", "Over OTB: awaiting approval"
+        RELEASED = "released", "Released"
+        CANCELLED = "cancelled", "Cancelled"
+
+    number = models.CharField(max_length=30, unique=True)
+    vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="orders")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="purchase_orders")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    row_version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"PO {self.number} ({self.status})"
+
+
+class PurchaseOrderLine(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        PARTLY_RECEIVED = "partly", "Partly received"
+        RECEIVED = "received", "Received"
+        CANCELLED = "cancelled", "Cancelled"
+
+    OPEN_STATUSES = (Status.OPEN, Status.PARTLY_RECEIVED)
+
+    order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="lines")
+    sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="+")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
+    units = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    unit_cost = models.DecimalField(max_digits=12, decimal_places=2, validators=_NON_NEGATIVE)
+    unit_retail = models.DecimalField(max_digits=12, decimal_places=2, validators=_NON_NEGATIVE)
+    receipt_week = models.ForeignKey(FiscalWeek, on_delete=models.PROTECT, related_name="+")
+    month_key = models.PositiveIntegerField(help_text="Fiscal month of the receipt week: year * 100 + month.")
+    received_units = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    row_version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["order", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(units__gte=1), name="po_line_units_positive"),
+            models.CheckConstraint(
+                condition=models.Q(unit_cost__gte=0, unit_retail__gte=0), name="po_line_prices_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(received_units__lte=models.F("units")),
+                name="po_line_received_within_units",
+            ),
+        ]
+        indexes = [models.Index(fields=["month_key", "status"], name="po_line_month_status")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}/{self.pk}: {self.units} x {self.sku_id}"
+
+    @property
+    def open_units(self) -> int:
+        return 0 if self.status == self.Status.CANCELLED else self.units - self.received_units
+
+
+class OTBException(models.Model):
+    """A purchase order that does not fit the OTB left: a manager decides, with a reason."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    class Reason(models.TextChoices):
+        OPPORTUNITY = "opportunity", "Buying opportunity"
+        DEMAND = "demand", "Demand above plan"
+        REPLENISHMENT = "replenishment", "Stock-out risk"
+        TIMING = "timing", "Receipt timing shift"
+        OTHER = "other", "Other"
+
+    order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="exceptions")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
+    month_key = models.PositiveIntegerField()
+    requested_retail = _money()
+    available_retail = _money()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    reason = models.CharField(max_length=16, choices=Reason.choices, blank=True, default="")
+    comment = models.CharField(max_length=500, blank=True, default="")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"OTB exception {self.pk}: {self.order_id} {self.month_key} ({self.status})"
+
+    @property
+    def over_retail(self) -> Decimal:
+        return Decimal(self.requested_retail) - Decimal(self.available_retail)
+
+
+class MarkdownProposal(models.Model):
+    """Price reductions a planner proposes and a manager (not the planner) approves."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted for approval"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="markdown_proposals")
+    name = models.CharField(max_length=120)
+    effective_week = models.ForeignKey(FiscalWeek, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    row_version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    comment = models.CharField(max_length=500, blank=True, default="")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Markdown {self.name} ({self.status})"
+
+
+class MarkdownItem(models.Model):
+    """One style-color of a proposal: current and new price, the units the new price is
+    expected to sell, and the markdown cost (price reduction x units affected)."""
+
+    proposal = models.ForeignKey(MarkdownProposal, on_delete=models.CASCADE, related_name="items")
+    style_color = models.ForeignKey("planning.StyleColor", on_delete=models.PROTECT, related_name="+")
+    current_price = models.DecimalField(max_digits=12, decimal_places=2, validators=_NON_NEGATIVE)
+    new_price = models.DecimalField(max_digits=12, decimal_places=2, validators=_NON_NEGATIVE)
+    units_affected = models.PositiveIntegerField(
+        help_text="Units on hand and on order the new price applies to."
+    )
+    projected_units = models.PositiveIntegerField(
+        default=0, help_text="Units expected to sell at the new price."
+    )
+    markdown_cost = _money(validators=_NON_NEGATIVE)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "style_color"], name="markdown_item_unique"),
+            models.CheckConstraint(
+                condition=models.Q(new_price__lt=models.F("current_price"), new_price__gte=0),
+                name="markdown_item_price_reduced",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.style_color_id}: {self.current_price} -> {self.new_price}"
+
+
+class PriceChange(models.Model):
+    """Price history: every approved markdown writes the style-color's new price here."""
+
+    style_color = models.ForeignKey("planning.StyleColor", on_delete=models.PROTECT, related_name="+")
+    effective_week = models.ForeignKey(FiscalWeek, on_delete=models.PROTECT, related_name="+")
+    old_price = models.DecimalField(max_digits=12, decimal_places=2)
+    new_price = models.DecimalField(max_digits=12, decimal_places=2)
+    proposal = models.ForeignKey(MarkdownProposal, on_delete=models.PROTECT, related_name="price_changes")
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        indexes = [models.Index(fields=["style_color", "effective_week"], name="price_change_item_week")]
+
+    def __str__(self) -> str:
+        return f"{self.style_color_id} {self.effective_week_id}: {self.old_price} -> {self.new_price}"
+
+
+class ApprovalDecision(models.Model):
+    """Audit trail of every approval decision in one place (plans keep their own transitions
+    too): what was decided, by whom, when, with which comment."""
+
+    kind = models.CharField(max_length=24)  # otb_budget, otb_exception, markdown
+    object_id = models.PositiveBigIntegerField()
+    action = models.CharField(max_length=16)  # submit, approve, reject
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    comment = models.CharField(max_length=500, blank=True, default="")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["kind", "object_id"], name="approval_decision_object")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_id}: {self.action} by {self.user_id}"

@@ -1,0 +1,374 @@
+"""Writes for open-to-buy: budgets from the approved plan and their approval, purchase orders
+checked against the OTB left, OTB exceptions, receipts.
+
+OTB of a department and fiscal month = approved planned receipts - on order (open units of
+released purchase order lines landing in the month, at retail). A new purchase order locks the
+budget rows of its months (in month order, so two orders never wait on each other in a
+cycle), reads what is on order, and is released only if every month still fits: concurrent
+orders are serialised per month and cannot overspend together.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.db.models import F, Max, Sum
+from django.utils import timezone
+
+from otb.models import (
+    ApprovalDecision,
+    OTBBudget,
+    OTBBudgetMonth,
+    OTBException,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Vendor,
+)
+from planning.models import Department, FiscalWeek, Location, PlanVersion, PlanWeek, Sku
+
+_CENT = Decimal("0.01")
+
+
+class OTBError(Exception):
+    """A request the OTB rules refuse; the message is for the user."""
+
+
+class InsufficientOTBError(OTBError):
+    def __init__(self, message: str, short: dict[int, tuple[Decimal, Decimal]]) -> None:
+        super().__init__(message)
+        self.short = short  # month key -> (requested retail, available retail)
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    sku_code: str
+    location_code: str
+    units: int
+    unit_cost: Decimal
+    unit_retail: Decimal
+    receipt_week_id: int
+
+
+def month_key(week: FiscalWeek) -> int:
+    return week.year * 100 + week.month
+
+
+def month_label(key: int) -> str:
+    return f"FY{key // 100} M{key % 100:02d}"
+
+
+# -- budgets ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def otb_budget_from_plan(*, user: User, version_id: int) -> OTBBudget:
+    """A draft budget of the approved plan's (OP) receipts by fiscal month: retail, and cost
+    through the plan's cost complement (1 - IMU%)."""
+    version = PlanVersion.objects.select_related("plan", "plan__department").get(pk=version_id)
+    if version.kind != PlanVersion.Kind.ORIGINAL:
+        raise OTBError("An OTB budget comes from an approved (original) plan.")
+    plan = version.plan
+    if not Department.objects.editable_by(user).filter(pk=plan.department_id).exists():
+        raise OTBError(f"You cannot budget {plan.department}.")
+    receipts = (
+        PlanWeek.objects.filter(line__version=version, line__merch_class__isnull=False)
+        .values("fiscal_week__year", "fiscal_week__month")
+        .annotate(retail=Sum("receipts"))
+        .order_by("fiscal_week__year", "fiscal_week__month")
+    )
+    if not receipts:
+        raise OTBError(f"{plan.name} has no weeks.")
+    year = receipts[0]["fiscal_week__year"]
+    number = (
+        OTBBudget.objects.filter(department=plan.department, fiscal_year=year).aggregate(top=Max("number"))[
+            "top"
+        ]
+        or 0
+    ) + 1
+    budget = OTBBudget.objects.create(
+        department=plan.department, fiscal_year=year, number=number, source_version=version, created_by=user
+    )
+    complement = Decimal(plan.cost_complement)
+    OTBBudgetMonth.objects.bulk_create(
+        OTBBudgetMonth(
+            budget=budget,
+            month_key=row["fiscal_week__year"] * 100 + row["fiscal_week__month"],
+            receipts_retail=Decimal(row["retail"]).quantize(_CENT),
+            receipts_cost=(Decimal(row["retail"]) * complement).quantize(_CENT),
+        )
+        for row in receipts
+    )
+    return budget
+
+
+@transaction.atomic
+def otb_budget_submit(*, user: User, budget_id: int) -> OTBBudget:
+    budget = OTBBudget.objects.select_for_update().get(pk=budget_id)
+    if budget.status != OTBBudget.Status.DRAFT:
+        raise OTBError(
+            f"Budget v{budget.number} is {budget.get_status_display().lower()}: it cannot be submitted."
+        )
+    if not Department.objects.editable_by(user).filter(pk=budget.department_id).exists():
+        raise OTBError(f"You cannot submit budgets of {budget.department}.")
+    budget.status, budget.submitted_by = OTBBudget.Status.SUBMITTED, user
+    budget.save(update_fields=["status", "submitted_by"])
+    decision_record(user, "otb_budget", budget.pk, "submit")
+    return budget
+
+
+@transaction.atomic
+def otb_budget_decide(*, user: User, budget_id: int, approve: bool, comment: str = "") -> OTBBudget:
+    """A manager (not the submitter) approves or rejects a submitted budget. Approved is frozen:
+    an in-season revision is a new version with its own approval."""
+    budget = OTBBudget.objects.select_for_update().get(pk=budget_id)
+    _check_manager(user, budget.department_id)
+    if budget.status != OTBBudget.Status.SUBMITTED:
+        raise OTBError(f"Budget v{budget.number} is not waiting for a decision.")
+    if budget.submitted_by_id == user.pk:
+        raise OTBError("You submitted this budget: another manager must decide on it.")
+    if not approve and not comment.strip():
+        raise OTBError("Say why the budget is rejected.")
+    budget.status = OTBBudget.Status.APPROVED if approve else OTBBudget.Status.REJECTED
+    budget.decided_by, budget.decided_at, budget.comment = user, timezone.now(), comment.strip()[:500]
+    budget.save(update_fields=["status", "decided_by", "decided_at", "comment"])
+    decision_record(user, "otb_budget", budget.pk, "approve" if approve else "reject", budget.comment)
+    return budget
+
+
+def decision_record(user: User, kind: str, object_id: int, action: str, comment: str = "") -> None:
+    ApprovalDecision.objects.create(user=user, kind=kind, object_id=object_id, action=action, comment=comment)
+
+
+def _check_manager(user: User, department_id: int) -> None:
+    from planning.roles import ADMIN, MANAGER, user_roles
+
+    if not user_roles(user) & {MANAGER, ADMIN}:
+        raise OTBError("Only managers decide on OTB.")
+    if not Department.objects.editable_by(user).filter(pk=department_id).exists():
+        raise OTBError("You do not manage this department.")
+
+
+def approved_budget_months(department_id: int, month_keys: list[int]) -> dict[int, OTBBudgetMonth]:
+    """Each month's row of the newest approved budget covering it (not locked)."""
+    rows = (
+        OTBBudgetMonth.objects.filter(
+            budget__department_id=department_id,
+            budget__status=OTBBudget.Status.APPROVED,
+            month_key__in=month_keys,
+        )
+        .select_related("budget")
+        .order_by("month_key", "-budget__number")
+    )
+    found: dict[int, OTBBudgetMonth] = {}
+    for row in rows:
+        found.setdefault(row.month_key, row)
+    return found
+
+
+def on_order_retail(department_id: int, month_keys: list[int]) -> dict[int, Decimal]:
+    """Open units x unit retail of released lines, per receipt month."""
+    rows = (
+        PurchaseOrderLine.objects.filter(
+            order__department_id=department_id,
+            order__status=PurchaseOrder.Status.RELEASED,
+            status__in=PurchaseOrderLine.OPEN_STATUSES,
+            month_key__in=month_keys,
+        )
+        .values("month_key")
+        .annotate(retail=Sum((F("units") - F("received_units")) * F("unit_retail")))
+    )
+    return {row["month_key"]: Decimal(row["retail"]).quantize(_CENT) for row in rows}
+
+
+# -- purchase orders ----------------------------------------------------------------------
+
+
+def purchase_order_create(
+    *,
+    user: User,
+    number: str,
+    vendor_code: str,
+    department_id: int,
+    lines: list[LineRequest],
+    request_exception: bool = False,
+) -> PurchaseOrder:
+    """Validate every line, then check the order against OTB under the budget month locks.
+
+    Within OTB: released at once. Over OTB: refused with InsufficientOTBError (what is left per
+    month, so the buyer can scale down), or with `request_exception` kept awaiting a manager's
+    approval (not counted as on order until released).
+    """
+    vendor, department, resolved = _validated(user, number, vendor_code, department_id, lines)
+    months = sorted({key for *_, key in resolved})
+    with transaction.atomic():
+        # Lock in month order: concurrent orders for the same months queue here.
+        locked = list(
+            OTBBudgetMonth.objects.select_for_update()
+            .filter(pk__in=[row.pk for row in approved_budget_months(department.pk, months).values()])
+            .order_by("month_key", "pk")
+        )
+        budget = {row.month_key: row for row in locked}
+        missing = [key for key in months if key not in budget]
+        if missing:
+            labels = ", ".join(month_label(key) for key in missing)
+            raise OTBError(f"{department} has no approved OTB budget for {labels}.")
+        committed = on_order_retail(department.pk, months)
+        requested: dict[int, Decimal] = defaultdict(Decimal)
+        for _sku, _location, units, _cost, retail, _week, key in resolved:
+            requested[key] += retail * units
+        short = {
+            key: (requested[key], budget[key].receipts_retail - committed.get(key, Decimal("0")))
+            for key in months
+            if requested[key] > budget[key].receipts_retail - committed.get(key, Decimal("0"))
+        }
+        if short and not request_exception:
+            raise InsufficientOTBError(
+                "Insufficient OTB: "
+                + "; ".join(
+                    f"{month_label(key)} needs ${need:,.2f} at retail, ${max(left, Decimal(0)):,.2f} is left"
+                    for key, (need, left) in sorted(short.items())
+                )
+                + ". Scale the order down or request an OTB exception.",
+                short,
+            )
+        order = PurchaseOrder.objects.create(
+            number=number,
+            vendor=vendor,
+            department=department,
+            created_by=user,
+            status=PurchaseOrder.Status.AWAITING_APPROVAL if short else PurchaseOrder.Status.RELEASED,
+        )
+        PurchaseOrderLine.objects.bulk_create(
+            PurchaseOrderLine(
+                order=order, sku=sku, location=location, units=units, unit_cost=cost, unit_retail=retail,
+                receipt_week=week, month_key=key,
+            )
+            for sku, location, units, cost, retail, week, key in resolved
+        )  # fmt: skip
+        OTBException.objects.bulk_create(
+            OTBException(
+                order=order, department=department, month_key=key, requested_retail=need,
+                available_retail=max(left, Decimal("0")), requested_by=user,
+            )
+            for key, (need, left) in sorted(short.items())
+        )  # fmt: skip
+    return order
+
+
+def _validated(
+    user: User, number: str, vendor_code: str, department_id: int, lines: list[LineRequest]
+) -> tuple[Vendor, Department, list[tuple[Sku, Location, int, Decimal, Decimal, FiscalWeek, int]]]:
+    """Every problem at once, one per line and field, before anything is locked or written."""
+    problems: list[str] = []
+    number = number.strip()
+    if not number:
+        problems.append("Give the order a number.")
+    elif PurchaseOrder.objects.filter(number=number).exists():
+        problems.append(f"Order number {number} exists already.")
+    vendor = Vendor.objects.filter(code=vendor_code.strip()).first()
+    if vendor is None:
+        problems.append(f"Unknown vendor {vendor_code!r}.")
+    department = Department.objects.editable_by(user).filter(pk=department_id).first()
+    if department is None:
+        problems.append("You cannot buy for that department.")
+    if not lines:
+        problems.append("An order needs at least one line.")
+    skus = {sku.code.lower(): sku for sku in Sku.objects.filter(code__in=[line.sku_code for line in lines])
+            .select_related("style_color__style__subclass__merch_class")}  # fmt: skip
+    locations = {location.code.lower(): location for location in Location.objects.all()}
+    weeks = FiscalWeek.objects.in_bulk([line.receipt_week_id for line in lines])
+    today = timezone.localdate()
+    resolved = []
+    for number_in_order, line in enumerate(lines, start=1):
+        where = f"Line {number_in_order}"
+        sku = skus.get(line.sku_code.strip().lower())
+        location = locations.get(line.location_code.strip().lower())
+        week = weeks.get(line.receipt_week_id)
+        if sku is None:
+            problems.append(f"{where}: unknown SKU {line.sku_code!r}.")
+        elif (
+            department is not None
+            and sku.style_color.style.subclass.merch_class.department_id != department.pk
+        ):
+            problems.append(f"{where}: SKU {sku.code} is not in {department}.")
+        if location is None:
+            problems.append(f"{where}: unknown location {line.location_code!r}.")
+        if line.units < 1:
+            problems.append(f"{where}: units must be at least 1.")
+        if line.unit_cost < 0 or line.unit_retail < 0:
+            problems.append(f"{where}: cost and retail cannot be negative.")
+        if line.unit_cost != line.unit_cost.quantize(_CENT) or line.unit_retail != line.unit_retail.quantize(
+            _CENT
+        ):
+            problems.append(f"{where}: use at most two decimals for cost and retail.")
+        if week is None:
+            problems.append(f"{where}: unknown receipt week {line.receipt_week_id}.")
+        elif week.end_date < today:
+            problems.append(f"{where}: receipt week {week} is in a closed period.")
+        if sku and location and week and week.end_date >= today and line.units >= 1:
+            resolved.append(
+                (sku, location, line.units, line.unit_cost, line.unit_retail, week, month_key(week))
+            )
+    if problems or vendor is None or department is None:
+        raise OTBError(" ".join(problems))
+    return vendor, department, resolved
+
+
+@transaction.atomic
+def otb_exception_decide(
+    *, user: User, exception_id: int, approve: bool, reason: str, comment: str = ""
+) -> OTBException:
+    """A manager approves (with a reason code) or rejects an over-OTB order; the requester may
+    not decide. When the order's last pending exception is approved, it is released."""
+    exception = OTBException.objects.select_for_update().select_related("order").get(pk=exception_id)
+    _check_manager(user, exception.department_id)
+    if exception.status != OTBException.Status.PENDING:
+        raise OTBError("This exception was decided already.")
+    if exception.requested_by_id == user.pk:
+        raise OTBError("You requested this exception: another manager must decide on it.")
+    if approve and reason not in OTBException.Reason.values:
+        raise OTBError("Choose a reason code to approve an OTB exception.")
+    if not approve and not comment.strip():
+        raise OTBError("Say why the exception is rejected.")
+    exception.status = OTBException.Status.APPROVED if approve else OTBException.Status.REJECTED
+    exception.reason, exception.comment = (reason if approve else ""), comment.strip()[:500]
+    exception.decided_by, exception.decided_at = user, timezone.now()
+    exception.save(update_fields=["status", "reason", "comment", "decided_by", "decided_at"])
+    note = f"{exception.reason}: {exception.comment}" if approve else exception.comment
+    decision_record(user, "otb_exception", exception.pk, "approve" if approve else "reject", note[:500])
+    order = PurchaseOrder.objects.select_for_update().get(pk=exception.order_id)
+    others = order.exceptions.exclude(pk=exception.pk)
+    if not approve:
+        order.status = PurchaseOrder.Status.CANCELLED
+    elif not others.filter(status__in=[OTBException.Status.PENDING, OTBException.Status.REJECTED]).exists():
+        order.status = PurchaseOrder.Status.RELEASED
+    order.row_version += 1
+    order.save(update_fields=["status", "row_version"])
+    return exception
+
+
+@transaction.atomic
+def purchase_order_line_receive(*, user: User, line_id: int, units: int) -> PurchaseOrderLine:
+    line = PurchaseOrderLine.objects.select_for_update().select_related("order").get(pk=line_id)
+    if not Department.objects.editable_by(user).filter(pk=line.order.department_id).exists():
+        raise OTBError("You cannot receive for that department.")
+    if (
+        line.order.status != PurchaseOrder.Status.RELEASED
+        or line.status not in PurchaseOrderLine.OPEN_STATUSES
+    ):
+        raise OTBError("Only open lines of released orders can be received.")
+    if units < 1 or units > line.units - line.received_units:
+        raise OTBError(f"Receive between 1 and {line.units - line.received_units} units.")
+    line.received_units += units
+    line.status = (
+        PurchaseOrderLine.Status.RECEIVED
+        if line.received_units == line.units
+        else PurchaseOrderLine.Status.PARTLY_RECEIVED
+    )
+    line.row_version += 1
+    line.save(update_fields=["received_units", "status", "row_version"])
+    return line

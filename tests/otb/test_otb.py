@@ -1,0 +1,249 @@
+"""OTB = approved planned receipts - on order; purchase orders checked against it, over-OTB
+orders wait for a manager, and concurrent orders cannot overspend together."""
+
+from __future__ import annotations
+
+import threading
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+
+from forecasting import selectors as forecast_selectors
+from otb import selectors, services
+from otb.models import OTBBudget, OTBBudgetMonth, OTBException, PurchaseOrder, PurchaseOrderLine, Vendor
+from planning.models import FiscalWeek
+
+pytestmark = pytest.mark.django_db
+
+
+def _open_week() -> FiscalWeek:
+    return forecast_selectors.weeks_after(forecast_selectors.latest_closed_week(), 3)[2]
+
+
+@pytest.fixture
+def budget(retailer: dict[str, Any], planner: User, manager: User) -> dict[str, Any]:
+    """Tops has an approved budget of 117,000 retail (52,650 cost at IMU 55%) in the month of
+    a week three weeks out."""
+    retailer["tops"].planners.add(planner, manager)
+    week = _open_week()
+    key = services.month_key(week)
+    approved = OTBBudget.objects.create(
+        department=retailer["tops"],
+        fiscal_year=week.year,
+        status=OTBBudget.Status.APPROVED,
+        created_by=manager,
+    )
+    OTBBudgetMonth.objects.create(
+        budget=approved,
+        month_key=key,
+        receipts_retail=Decimal("117000.00"),
+        receipts_cost=Decimal("52650.00"),
+    )
+    Vendor.objects.create(code="V1", name="Mill & Co")
+    return {"week": week, "key": key, "department": retailer["tops"], "budget": approved}
+
+
+def _order(
+    user: User, budget: dict[str, Any], number: str, units: int, retail: str = "100.00", **extra: Any
+) -> Any:
+    return services.purchase_order_create(
+        user=user,
+        number=number,
+        vendor_code="V1",
+        department_id=budget["department"].pk,
+        lines=[
+            services.LineRequest(
+                "ST-1-BLK-S", "DC1", units, Decimal("45.00"), Decimal(retail), budget["week"].pk
+            )
+        ],
+        **extra,
+    )
+
+
+def test_otb_is_planned_receipts_minus_on_order_at_retail_and_cost(
+    planner: User, budget: dict[str, Any]
+) -> None:
+    # DESIGN.md: planned receipts 117,000, on order 45,000 -> OTB 72,000 retail; at IMU 55%
+    # the budget is 52,650 at cost. On order at cost: 450 units x 45.00 = 20,250.
+    _order(planner, budget, "PO-1", 450)
+
+    row = selectors.otb_rows(budget["department"].pk, [budget["key"]])[0]
+
+    assert row.on_order_retail == Decimal("45000.00")
+    assert row.otb_retail == Decimal("72000.00")
+    assert row.otb_cost == Decimal("52650.00") - Decimal("20250.00")
+    assert row.on_order_units == 450
+    assert row.used_percent == Decimal("38.5")  # 45,000 / 117,000
+
+
+def test_received_units_leave_on_order(planner: User, budget: dict[str, Any]) -> None:
+    order = _order(planner, budget, "PO-1", 450)
+    line = order.lines.get()
+    services.purchase_order_line_receive(user=planner, line_id=line.pk, units=150)
+
+    row = selectors.otb_rows(budget["department"].pk, [budget["key"]])[0]
+
+    assert row.on_order_retail == Decimal("30000.00")
+    assert row.received_retail == Decimal("15000.00")
+    assert row.used_percent == Decimal("38.5")  # on order + received: the same budget spent
+    assert PurchaseOrderLine.objects.get().status == PurchaseOrderLine.Status.PARTLY_RECEIVED
+
+
+def test_an_order_over_otb_is_refused_with_what_is_left(planner: User, budget: dict[str, Any]) -> None:
+    _order(planner, budget, "PO-1", 1000)  # 100,000 of 117,000
+
+    with pytest.raises(services.InsufficientOTBError) as refused:
+        _order(planner, budget, "PO-2", 200)  # 20,000 > 17,000 left
+
+    assert "Insufficient OTB" in str(refused.value)
+    assert "$17,000.00 is left" in str(refused.value)
+    assert PurchaseOrder.objects.count() == 1
+    # Scaled down to fit: accepted.
+    assert _order(planner, budget, "PO-2", 170).status == PurchaseOrder.Status.RELEASED
+
+
+def test_an_over_otb_exception_waits_for_another_manager(
+    planner: User, manager: User, admin_user: User, budget: dict[str, Any]
+) -> None:
+    order = _order(planner, budget, "PO-BIG", 1500, request_exception=True)  # 150,000 > 117,000
+    assert order.status == PurchaseOrder.Status.AWAITING_APPROVAL
+    exception = OTBException.objects.get()
+    assert (exception.requested_retail, exception.available_retail, exception.over_retail) == (
+        Decimal("150000.00"), Decimal("117000.00"), Decimal("33000.00"),
+    )  # fmt: skip
+    # Waiting orders are not on order yet.
+    assert selectors.otb_rows(budget["department"].pk, [budget["key"]])[0].otb_retail == Decimal("117000.00")
+
+    with pytest.raises(services.OTBError, match="Only managers"):
+        services.otb_exception_decide(user=planner, exception_id=exception.pk, approve=True, reason="demand")
+    with pytest.raises(services.OTBError, match="reason code"):
+        services.otb_exception_decide(user=manager, exception_id=exception.pk, approve=True, reason="")
+    services.otb_exception_decide(user=manager, exception_id=exception.pk, approve=True, reason="demand")
+
+    order.refresh_from_db()
+    assert order.status == PurchaseOrder.Status.RELEASED
+    assert selectors.otb_rows(budget["department"].pk, [budget["key"]])[0].otb_retail == Decimal("-33000.00")
+
+
+def test_the_requester_cannot_decide_their_own_exception(manager: User, budget: dict[str, Any]) -> None:
+    _order(manager, budget, "PO-BIG", 1500, request_exception=True)
+    with pytest.raises(services.OTBError, match="another manager"):
+        services.otb_exception_decide(
+            user=manager, exception_id=OTBException.objects.get().pk, approve=True, reason="demand"
+        )
+    assert OTBException.objects.get().status == OTBException.Status.PENDING
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"sku": "NOPE"}, "unknown SKU 'NOPE'"),
+        ({"location": "XX"}, "unknown location 'XX'"),
+        ({"units": -5}, "units must be at least 1"),
+        ({"cost": "-1.00"}, "cannot be negative"),
+        ({"closed": True}, "closed period"),
+    ],
+)
+def test_bad_lines_are_refused_and_nothing_is_written(
+    planner: User, budget: dict[str, Any], change: dict[str, Any], message: str
+) -> None:
+    week = forecast_selectors.latest_closed_week() if change.get("closed") else budget["week"]
+    line = services.LineRequest(
+        change.get("sku", "ST-1-BLK-S"), change.get("location", "DC1"), change.get("units", 5),
+        Decimal(change.get("cost", "45.00")), Decimal("100.00"), week.pk,
+    )  # fmt: skip
+    with pytest.raises(services.OTBError, match=message):
+        services.purchase_order_create(
+            user=planner, number="PO-X", vendor_code="V1", department_id=budget["department"].pk, lines=[line]
+        )
+    assert not PurchaseOrder.objects.exists()
+    assert not PurchaseOrderLine.objects.exists()
+
+
+def test_a_department_without_an_approved_budget_cannot_buy(
+    planner: User, retailer: dict[str, Any], budget: dict[str, Any]
+) -> None:
+    budget["budget"].status = OTBBudget.Status.SUBMITTED
+    budget["budget"].save()
+    with pytest.raises(services.OTBError, match="no approved OTB budget"):
+        _order(planner, budget, "PO-1", 1)
+    assert not PurchaseOrder.objects.exists()
+
+
+def test_budget_approval_needs_another_manager_and_a_reason_to_reject(
+    planner: User, manager: User, admin_user: User, budget: dict[str, Any]
+) -> None:
+    draft = OTBBudget.objects.create(
+        department=budget["department"], fiscal_year=budget["week"].year, number=2, created_by=manager
+    )
+    services.otb_budget_submit(user=manager, budget_id=draft.pk)
+    with pytest.raises(services.OTBError, match="another manager"):
+        services.otb_budget_decide(user=manager, budget_id=draft.pk, approve=True)
+    with pytest.raises(services.OTBError, match="Only managers"):
+        services.otb_budget_decide(user=planner, budget_id=draft.pk, approve=True)
+    with pytest.raises(services.OTBError, match="Say why"):
+        services.otb_budget_decide(user=admin_user, budget_id=draft.pk, approve=False)
+    decided = services.otb_budget_decide(user=admin_user, budget_id=draft.pk, approve=True, comment="ok")
+    assert decided.status == OTBBudget.Status.APPROVED
+    assert decided.decided_by == admin_user
+    from otb.models import ApprovalDecision
+
+    trail = list(
+        ApprovalDecision.objects.order_by("id").values_list("kind", "action", "user__username", "comment")
+    )
+    assert trail == [
+        ("otb_budget", "submit", "max.manager", ""),
+        ("otb_budget", "approve", "ada.admin", "ok"),
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_simultaneous_orders_that_each_fit_cannot_overspend_together(
+    retailer: dict[str, Any], planner: User, manager: User
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL row locks: SQLite serialises writers before they can race")
+    retailer["tops"].planners.add(planner, manager)
+    week = _open_week()
+    approved = OTBBudget.objects.create(
+        department=retailer["tops"],
+        fiscal_year=week.year,
+        status=OTBBudget.Status.APPROVED,
+        created_by=manager,
+    )
+    OTBBudgetMonth.objects.create(
+        budget=approved, month_key=services.month_key(week), receipts_retail=Decimal("10000.00"),
+        receipts_cost=Decimal("4500.00"),
+    )  # fmt: skip
+    Vendor.objects.create(code="V1", name="Mill & Co")
+    line = services.LineRequest("ST-1-BLK-S", "DC1", 30, Decimal("45.00"), Decimal("100.00"), week.pk)
+    barrier = threading.Barrier(20)
+    outcomes: list[str] = []
+
+    def order(index: int) -> None:
+        barrier.wait()
+        try:
+            services.purchase_order_create(
+                user=planner, number=f"PO-{index}", vendor_code="V1", department_id=retailer["tops"].pk,
+                lines=[line],
+            )  # fmt: skip
+            outcomes.append("released")
+        except services.InsufficientOTBError as refused:
+            outcomes.append("insufficient" if "Insufficient OTB" in str(refused) else "other")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=order, args=(index,)) for index in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # Each order is 3,000 of a 10,000 budget: three fit, seventeen are told.
+    assert sorted(outcomes) == ["insufficient"] * 17 + ["released"] * 3
+    row = selectors.otb_rows(retailer["tops"].pk, [services.month_key(week)])[0]
+    assert row.on_order_retail == Decimal("9000.00")
+    assert row.otb_retail == Decimal("1000.00")
