@@ -16,6 +16,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("planning/", include("planning.urls")),
     path("forecasting/", include("forecasting.urls")),
+    path("otb/", include("otb.urls")),
     path("api/v1/forecasting/", include("forecasting.api_urls")),
     path("api/v1/", include("planning.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
