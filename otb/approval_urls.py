@@ -1,3 +1,8 @@
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from otb import approval_views
+
+urlpatterns = [
+    path("", approval_views.inbox, name="approvals"),
+    path("<str:kind>/<int:object_id>/", approval_views.decide, name="approval-decide"),
+]

@@ -1,6 +1,30 @@
+from typing import Any
+
 from django.apps import AppConfig
 
 
 class OtbConfig(AppConfig):
     name = "otb"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_save
+
+        from planning.models import PlanTransition
+
+        post_save.connect(_plan_submitted, sender=PlanTransition, dispatch_uid="otb.plan_submitted_mail")
+
+
+def _plan_submitted(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
+    """A plan sent for approval mails its approvers too (planning does not know about mail)."""
+    if not created or instance.action != "submit":
+        return
+    from otb.notifications import approval_requested
+
+    version = instance.version
+    approval_requested(
+        department_id=version.plan.department_id,
+        subject=f"Plan {version.plan.name} ({version.name}) waits for you",
+        body=f"{version.plan.name}, {version.name}, of {version.plan.department} was submitted for approval.",
+        requested_by=instance.user,
+    )

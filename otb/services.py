@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import F, Max, Sum
 from django.utils import timezone
 
+from otb import notifications
 from otb.models import (
     ApprovalDecision,
     OTBBudget,
@@ -117,6 +118,12 @@ def otb_budget_submit(*, user: User, budget_id: int) -> OTBBudget:
     budget.status, budget.submitted_by = OTBBudget.Status.SUBMITTED, user
     budget.save(update_fields=["status", "submitted_by"])
     decision_record(user, "otb_budget", budget.pk, "submit")
+    notifications.approval_requested(
+        department_id=budget.department_id,
+        subject=f"OTB budget FY{budget.fiscal_year} v{budget.number} of {budget.department} waits for you",
+        body=f"The OTB budget FY{budget.fiscal_year} v{budget.number} of {budget.department} was submitted.",
+        requested_by=user,
+    )
     return budget
 
 
@@ -256,6 +263,18 @@ def purchase_order_create(
             )
             for key, (need, left) in sorted(short.items())
         )  # fmt: skip
+        if short:
+            over = sum((need - max(left, Decimal(0)) for need, left in short.values()), Decimal(0))
+            notifications.approval_requested(
+                department_id=department.pk,
+                subject=f"PO {number} is ${over:,.2f} over OTB in {department}",
+                body="\n".join(
+                    f"{month_label(key)}: order ${need:,.2f} at retail, "
+                    f"OTB left ${max(left, Decimal(0)):,.2f}"
+                    for key, (need, left) in sorted(short.items())
+                ),
+                requested_by=user,
+            )
     return order
 
 

@@ -190,6 +190,17 @@ if MERCHPLAN_CALENDAR_PATTERN not in {"454", "445", "544"}:
 MERCHPLAN_ABC_THRESHOLDS = (0.80, 0.95)
 MERCHPLAN_XYZ_THRESHOLDS = (0.5, 1.0)
 # `load_demo` creates users with a known password: never in production.
+# --- Mail: approval notifications. Console in development; set a real backend in production.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND") or "django.core.mail.backends.console.EmailBackend"
+EMAIL_HOST = env_str("EMAIL_HOST") or "localhost"
+EMAIL_PORT = env_int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER") or ""
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "merchplan@localhost"
+# Links in e-mails point here.
+MERCHPLAN_BASE_URL = (env_str("MERCHPLAN_BASE_URL") or "http://127.0.0.1:8000").rstrip("/")
+
 # A style-color's look-back goes on the exception list when its final forecast crosses one
 # of these over the weeks reviewed (and it sold at least min_actual_units in them).
 MERCHPLAN_FORECAST_EXCEPTIONS = {"wmape": 0.5, "bias": 0.25, "tracking_signal": 4.0, "min_actual_units": 20.0}

@@ -1,0 +1,83 @@
+"""The manager's approvals inbox: one page, one click per decision (HTMX), a comment each."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from otb import approvals
+from otb.models import OTBException
+from planning.roles import ADMIN, MANAGER, user_roles
+
+
+def _manager(request: HttpRequest) -> User:
+    if not user_roles(request.user) & {MANAGER, ADMIN}:
+        raise PermissionDenied("The approvals inbox is for managers.")
+    return request.user  # type: ignore[return-value]
+
+
+@login_required
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    user = _manager(request)
+    return render(
+        request,
+        "otb/approvals.html",
+        {"items": approvals.inbox(user), "reasons": OTBException.Reason.choices},
+    )
+
+
+@login_required
+@require_POST
+def decide(request: HttpRequest, kind: str, object_id: int) -> HttpResponse:
+    user = _manager(request)
+    if kind not in approvals.KINDS:
+        raise Http404("Nothing of that kind waits for approval.")
+    action = request.POST.get("action", "")
+    if action not in ("approve", "reject"):
+        return _answer(request, kind, object_id, "Choose approve or reject.", 422)
+    comment = request.POST.get("comment", "").strip()
+    try:
+        approvals.decide(
+            user=user,
+            kind=kind,
+            object_id=object_id,
+            approve=action == "approve",
+            comment=comment,
+            reason=request.POST.get("reason", ""),
+        )
+    except approvals.DecisionError as refused:
+        return _answer(request, kind, object_id, str(refused), 422)
+    return _answer(
+        request, kind, object_id, "", 200, decided="Approved" if action == "approve" else "Rejected"
+    )
+
+
+def _answer(
+    request: HttpRequest, kind: str, object_id: int, error: str, status: int, decided: str = ""
+) -> HttpResponse:
+    if not request.htmx:  # type: ignore[attr-defined]
+        if error:
+            messages.error(request, error)
+        else:
+            messages.success(request, f"{decided}.")
+        return redirect("otb:approvals")
+    waiting = approvals.inbox(_manager(request))
+    item = next((each for each in waiting if (each.kind, each.object_id) == (kind, object_id)), None)
+    context = {
+        "item": item,
+        "kind": kind,
+        "object_id": object_id,
+        "error": error,
+        "decided": decided,
+        "reasons": OTBException.Reason.choices,
+    }
+    response = render(request, "otb/approvals.html#item", context, status=status)
+    if decided:
+        response["HX-Trigger"] = "approvalDecided"
+    return response

@@ -1,0 +1,152 @@
+"""The manager's inbox: everything waiting for their decision, with the numbers to decide by,
+and one decide() that routes to the right service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Count, Q, Sum
+
+from otb import services
+from otb.models import OTBBudget, OTBException
+from planning.models import Department, PlanVersion, PlanWeek
+from planning.plans import services as plan_services
+
+KINDS = ("plan", "otb_budget", "otb_exception")
+
+
+class DecisionError(Exception):
+    """The decision was refused; the message is for the manager."""
+
+
+@dataclass(frozen=True)
+class Waiting:
+    kind: str
+    object_id: int
+    title: str
+    department: str
+    requested_by: str
+    figures: list[tuple[str, str]]  # label, formatted number
+    needs_reason_code: bool = False
+    url: str = ""
+
+
+def _money(value: Any) -> str:
+    return f"${Decimal(value or 0):,.0f}"
+
+
+def inbox(user: User) -> list[Waiting]:
+    """What waits for this user's decision (never their own requests), oldest kind first."""
+    departments = Department.objects.editable_by(user)
+    items: list[Waiting] = []
+    versions = (
+        PlanVersion.objects.filter(status=PlanVersion.Status.SUBMITTED, plan__department__in=departments)
+        .exclude(submitted_by=user)
+        .select_related("plan", "plan__department", "submitted_by")
+        .order_by("id")
+    )
+    totals = {
+        row["line__version_id"]: row
+        for row in PlanWeek.objects.filter(line__version__in=versions, line__merch_class__isnull=True)
+        .values("line__version_id")
+        .annotate(sales=Sum("sales"), receipts=Sum("receipts"), markdowns=Sum("markdowns"))
+    }
+    for version in versions:
+        total = totals.get(version.pk, {})
+        items.append(
+            Waiting(
+                kind="plan", object_id=version.pk, title=f"{version.plan.name} · {version.name}",
+                department=str(version.plan.department),
+                requested_by=str(version.submitted_by or ""),
+                figures=[("Sales", _money(total.get("sales"))), ("Receipts", _money(total.get("receipts"))),
+                         ("Markdowns", _money(total.get("markdowns")))],
+                url=f"/planning/plans/versions/{version.pk}/",
+            )
+        )  # fmt: skip
+    budgets = (
+        OTBBudget.objects.filter(status=OTBBudget.Status.SUBMITTED, department__in=departments)
+        .exclude(submitted_by=user)
+        .select_related("department", "submitted_by")
+        .annotate(
+            retail=Sum("months__receipts_retail"), cost=Sum("months__receipts_cost"), count=Count("months")
+        )
+        .order_by("id")
+    )
+    for budget in budgets:
+        items.append(
+            Waiting(
+                kind="otb_budget", object_id=budget.pk,
+                title=f"OTB budget FY{budget.fiscal_year} v{budget.number}",
+                department=str(budget.department),
+                requested_by=str(budget.submitted_by or ""),
+                figures=[("Receipts at retail", _money(budget.retail)), ("At cost", _money(budget.cost)),
+                         ("Months", str(budget.count))],
+            )
+        )  # fmt: skip
+    exceptions = (
+        OTBException.objects.filter(status=OTBException.Status.PENDING, department__in=departments)
+        .exclude(requested_by=user)
+        .select_related("order", "department", "requested_by")
+        .order_by("id")
+    )
+    for exception in exceptions:
+        items.append(
+            Waiting(
+                kind="otb_exception", object_id=exception.pk,
+                title=f"PO {exception.order.number}, {services.month_label(exception.month_key)}",
+                department=str(exception.department), requested_by=str(exception.requested_by),
+                figures=[("Order", _money(exception.requested_retail)),
+                         ("OTB left", _money(exception.available_retail)),
+                         ("Over", _money(exception.over_retail))],
+                needs_reason_code=True,
+            )
+        )  # fmt: skip
+    return items
+
+
+def waiting_count(user: User) -> int:
+    departments = Department.objects.editable_by(user)
+    return (
+        PlanVersion.objects.filter(status=PlanVersion.Status.SUBMITTED, plan__department__in=departments)
+        .exclude(submitted_by=user)
+        .count()
+        + OTBBudget.objects.filter(Q(status=OTBBudget.Status.SUBMITTED), department__in=departments)
+        .exclude(submitted_by=user)
+        .count()
+        + OTBException.objects.filter(status=OTBException.Status.PENDING, department__in=departments)
+        .exclude(requested_by=user)
+        .count()
+    )
+
+
+def decide(*, user: User, kind: str, object_id: int, approve: bool, comment: str, reason: str = "") -> None:
+    """Approve or reject one waiting item through its own service (which audits it)."""
+    try:
+        with transaction.atomic():
+            _decide(
+                user=user, kind=kind, object_id=object_id, approve=approve, comment=comment, reason=reason
+            )
+    except (services.OTBError, plan_services.PlanError, PermissionDenied) as refused:
+        raise DecisionError(str(refused)) from refused
+
+
+def _decide(*, user: User, kind: str, object_id: int, approve: bool, comment: str, reason: str) -> None:
+    if kind == "plan":
+        if approve:
+            plan_services.version_approve(user=user, version_id=object_id)
+        else:
+            plan_services.version_reject(user=user, version_id=object_id, reason=comment)
+        services.decision_record(user, "plan", object_id, "approve" if approve else "reject", comment[:500])
+    elif kind == "otb_budget":
+        services.otb_budget_decide(user=user, budget_id=object_id, approve=approve, comment=comment)
+    elif kind == "otb_exception":
+        services.otb_exception_decide(
+            user=user, exception_id=object_id, approve=approve, reason=reason, comment=comment
+        )
+    else:
+        raise DecisionError(f"Nothing of kind {kind!r} waits for approval.")
