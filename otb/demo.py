@@ -1,0 +1,90 @@
+"""Demo open-to-buy: the demo plan approved, its OTB budget approved, vendors and open
+purchase orders that use part of the budget, and one order over OTB waiting for a manager."""
+
+from __future__ import annotations
+
+import random
+from decimal import ROUND_DOWN, Decimal
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.db.models import Sum
+
+from forecasting import selectors as forecast_selectors
+from otb import services
+from otb.models import OTBBudget, PurchaseOrder, Vendor
+from planning.models import Location, PlanVersion, PlanWeek, Sku
+from planning.plans.services import version_approve, version_submit
+
+VENDORS = [("V-ATL", "Atlas Apparel"), ("V-BRK", "Brookline Knits"), ("V-CDR", "Cedar Textiles")]
+
+
+def otb_demo_create(*, seed: int = 42) -> str:
+    if PurchaseOrder.objects.exists() or OTBBudget.objects.exists():
+        return "OTB demo data exists already."
+    planner = User.objects.filter(username="planner").first()
+    manager = User.objects.filter(username="manager").first()
+    admin = User.objects.filter(username="admin").first()
+    working = PlanVersion.objects.filter(kind=PlanVersion.Kind.WORKING).select_related("plan").first()
+    if not (planner and manager and admin and working):
+        return "No demo plan: load the demo retailer first."
+    rng = random.Random(seed)  # noqa: S311 (demo data, not security)
+    with transaction.atomic():
+        version_submit(user=planner, version_id=working.pk)
+        version_approve(user=manager, version_id=working.pk)
+    original = PlanVersion.objects.get(plan=working.plan, kind=PlanVersion.Kind.ORIGINAL)
+    budget = services.otb_budget_from_plan(user=manager, version_id=original.pk)
+    services.otb_budget_submit(user=manager, budget_id=budget.pk)
+    services.otb_budget_decide(user=admin, budget_id=budget.pk, approve=True, comment="Demo budget")
+    for code, name in VENDORS:
+        Vendor.objects.get_or_create(code=code, defaults={"name": name})
+    department = working.plan.department
+    skus = list(
+        Sku.objects.filter(style_color__style__subclass__merch_class__department=department)
+        .select_related("style_color")
+        .order_by("id")
+    )
+    dc = Location.objects.filter(kind=Location.Kind.DC).order_by("code").first()
+    if dc is None or not skus:
+        return "The demo retailer has no DC or no SKUs in the plan's department."
+    weeks = forecast_selectors.weeks_after(forecast_selectors.latest_closed_week(), 12)
+    planned = dict(
+        PlanWeek.objects.filter(line__version=original, line__merch_class__isnull=False)
+        .values_list("fiscal_week_id")
+        .annotate(total=Sum("receipts"))
+    )
+    created = 0
+    for index, week in enumerate(weeks[1:10:2], start=1):
+        # Each order takes about 40-70% of its week's planned receipts.
+        target = Decimal(planned.get(week.id, 0)) * Decimal(rng.uniform(0.4, 0.7))
+        chosen = rng.sample(skus, min(6, len(skus)))
+        lines = []
+        for sku in chosen:
+            retail = sku.style_color.retail_price
+            units = int((target / len(chosen) / retail).to_integral_value(ROUND_DOWN)) if retail else 0
+            if units >= 1:
+                lines.append(
+                    services.LineRequest(sku.code, dc.code, units, sku.style_color.unit_cost, retail, week.id)
+                )
+        if not lines:
+            continue
+        try:
+            services.purchase_order_create(
+                user=planner, number=f"PO-DEMO-{index:03d}", vendor_code=VENDORS[index % 3][0],
+                department_id=department.pk, lines=lines,
+            )  # fmt: skip
+            created += 1
+        except services.OTBError:
+            continue
+    # One order well over what is left, waiting for a manager in the approvals inbox.
+    sku = skus[0]
+    big = services.LineRequest(
+        sku.code, dc.code, 5000, sku.style_color.unit_cost, sku.style_color.retail_price, weeks[3].id
+    )
+    services.purchase_order_create(
+        user=planner, number="PO-DEMO-OVER", vendor_code=VENDORS[0][0], department_id=department.pk,
+        lines=[big], request_exception=True,
+    )  # fmt: skip
+    return (
+        f"OTB demo: budget of {department} approved, {created} open orders, 1 over OTB waiting for approval."
+    )
