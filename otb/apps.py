@@ -12,7 +12,21 @@ class OtbConfig(AppConfig):
 
         from planning.models import PlanTransition
 
+        from planning.demo.signals import demo_data_deleting
+
         post_save.connect(_plan_submitted, sender=PlanTransition, dispatch_uid="otb.plan_submitted_mail")
+        demo_data_deleting.connect(_demo_otb_delete, dispatch_uid="otb.demo_delete")
+
+
+def _demo_otb_delete(sender: Any, **kwargs: Any) -> None:
+    """Replacing the demo retailer removes its orders, budgets, markdowns and decisions."""
+    from otb import models
+
+    for model in (
+        models.ApprovalDecision, models.PriceChange, models.MarkdownItem, models.MarkdownProposal,
+        models.OTBException, models.PurchaseOrderLine, models.PurchaseOrder, models.OTBBudget, models.Vendor,
+    ):  # fmt: skip
+        model.objects.all().delete()
 
 
 def _plan_submitted(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:

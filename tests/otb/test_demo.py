@@ -35,3 +35,17 @@ def test_the_demo_has_a_budget_orders_within_it_and_one_exception(
     assert all(row.otb_retail >= 0 for row in rows)  # released orders stayed within the budget
     assert message.startswith("OTB demo: budget of")
     assert otb_demo_create(seed=1) == "OTB demo data exists already."
+
+
+def test_replacing_the_demo_retailer_removes_its_open_to_buy() -> None:
+    from planning.demo.loader import demo_delete
+    from planning.models import Sku
+
+    demo_load(size="small", seed=5, through=calendar.fiscal_week_of(timezone.localdate() - timedelta(days=7)))
+    otb_demo_create(seed=1)
+
+    demo_delete()
+
+    assert not PurchaseOrder.objects.exists()
+    assert not OTBBudget.objects.exists()
+    assert not Sku.objects.exists()
