@@ -10,9 +10,8 @@ class OtbConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_save
 
-        from planning.models import PlanTransition
-
         from planning.demo.signals import demo_data_deleting
+        from planning.models import PlanTransition
 
         post_save.connect(_plan_submitted, sender=PlanTransition, dispatch_uid="otb.plan_submitted_mail")
         demo_data_deleting.connect(_demo_otb_delete, dispatch_uid="otb.demo_delete")
