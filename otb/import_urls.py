@@ -1,3 +1,7 @@
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from otb import import_views
+
+urlpatterns = [
+    path("", import_views.po_import_page, name="po-import"),
+]
