@@ -1,0 +1,1 @@
+"""Markdowns: candidates (selectors), proposals and their approval (services)."""

@@ -1,0 +1,263 @@
+"""Reads for markdowns: candidates, a proposal's numbers, markdown budget vs actual.
+
+Candidates are the style-colors of a department with stock on hand that meet at least one rule
+over a look-back window ending with the last closed week (defaults in brackets):
+
+- low sell-through: units sold in the window / (units sold + units on hand now) below
+  `sell_through_below` [0.40 over `weeks` = 8];
+- high weeks of supply: on hand / average weekly units sold in the window above `wos_above`
+  [16 weeks]; stock with no sales in the window has unbounded weeks of supply and qualifies;
+- aged stock: whole weeks from the launch date to the end of the as-of week above
+  `age_weeks_above` [26].
+
+Ranked by the stock value at risk: on hand x current retail (and x unit cost beside it).
+Five queries whatever the number of items: items, SKUs, sales, stock, and the as-of week.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import OuterRef, Subquery, Sum
+
+from forecasting.selectors import latest_closed_week, weeks_up_to
+from otb.models import ApprovalDecision, MarkdownProposal
+from planning.models import FiscalWeek, PlanVersion, PlanWeek, SalesHistory, Sku, StockPosition, StyleColor
+
+LOOK_BACK_WEEKS = 8
+SELL_THROUGH_BELOW = Decimal("0.40")
+WOS_ABOVE = Decimal("16")
+AGE_WEEKS_ABOVE = 26
+
+
+@dataclass
+class Candidate:
+    style_color_id: int
+    code: str
+    name: str
+    class_id: int
+    retail_price: Decimal
+    unit_cost: Decimal
+    units_sold: int
+    on_hand: int
+    sell_through: Decimal | None  # 0..1, None when nothing sold nor held
+    weeks_of_supply: Decimal | None  # None: no sales in the window (unbounded)
+    age_weeks: int | None
+    value_retail: Decimal
+    value_cost: Decimal
+    reasons: list[str] = field(default_factory=list)
+
+
+def department_items(department_id: int) -> list[tuple[int, str, str, int, Decimal, Decimal, object]]:
+    return list(
+        StyleColor.objects.filter(style__subclass__merch_class__department_id=department_id)
+        .order_by("code")
+        .values_list(
+            "id",
+            "code",
+            "color_name",
+            "style__subclass__merch_class_id",
+            "retail_price",
+            "unit_cost",
+            "launch_date",
+        )
+    )
+
+
+def on_hand_by_item(item_of: dict[int, int], week_id: int) -> dict[int, int]:
+    """Units on hand per style-color at the end of a week, all locations: each (SKU, location)
+    carries its latest stock row at or before the week forward (stock rows are sparse)."""
+    latest_week = (
+        StockPosition.objects.filter(
+            sku_id=OuterRef("sku_id"), location_id=OuterRef("location_id"), fiscal_week_id__lte=week_id
+        )
+        .order_by("-fiscal_week_id")
+        .values("fiscal_week_id")[:1]
+    )
+    rows = StockPosition.objects.filter(
+        sku_id__in=list(item_of), fiscal_week_id__lte=week_id, fiscal_week_id=Subquery(latest_week)
+    ).values_list("sku_id", "on_hand")
+    totals: dict[int, int] = defaultdict(int)
+    for sku_id, on_hand in rows:
+        totals[item_of[sku_id]] += on_hand
+    return dict(totals)
+
+
+def units_sold_by_item(item_of: dict[int, int], week_ids: list[int]) -> dict[int, int]:
+    rows = (
+        SalesHistory.objects.filter(sku_id__in=list(item_of), fiscal_week_id__in=week_ids)
+        .values("sku_id")
+        .annotate(units=Sum("units"))
+        .values_list("sku_id", "units")
+    )
+    totals: dict[int, int] = defaultdict(int)
+    for sku_id, units in rows:
+        totals[item_of[sku_id]] += units
+    return dict(totals)
+
+
+def _percent(ratio: Decimal) -> str:
+    return f"{(ratio * 100).quantize(Decimal('1'))}%"
+
+
+def markdown_candidates(
+    department_id: int,
+    *,
+    as_of: FiscalWeek | None = None,
+    weeks: int = LOOK_BACK_WEEKS,
+    sell_through_below: Decimal = SELL_THROUGH_BELOW,
+    wos_above: Decimal = WOS_ABOVE,
+    age_weeks_above: int = AGE_WEEKS_ABOVE,
+) -> list[Candidate]:
+    """Style-colors worth a markdown, highest stock value at risk (retail) first; each row says
+    which rules put it there, with the numbers."""
+    as_of = as_of or latest_closed_week()
+    window = [week.id for week in weeks_up_to(as_of, weeks)]
+    items = department_items(department_id)
+    item_of = dict(
+        Sku.objects.filter(style_color_id__in=[item[0] for item in items]).values_list("id", "style_color_id")
+    )
+    sold = units_sold_by_item(item_of, window)
+    stock = on_hand_by_item(item_of, as_of.id)
+    found: list[Candidate] = []
+    for item_id, code, name, class_id, retail, cost, launch in items:
+        on_hand = stock.get(item_id, 0)
+        if on_hand <= 0:
+            continue  # nothing left to mark down
+        units = sold.get(item_id, 0)
+        sell_through = Decimal(units) / Decimal(units + on_hand)
+        wos = (Decimal(on_hand) * len(window) / units).quantize(Decimal("0.1")) if units else None
+        age = (as_of.end_date - launch).days // 7 if launch else None  # type: ignore[operator]
+        reasons = []
+        if sell_through < sell_through_below:
+            reasons.append(
+                f"Sell-through {_percent(sell_through)} over {len(window)} weeks "
+                f"(below {_percent(sell_through_below)}): {units} sold, {on_hand} on hand."
+            )
+        if wos is None:
+            reasons.append(f"No sales in {len(window)} weeks with {on_hand} on hand.")
+        elif wos > wos_above:
+            reasons.append(
+                f"{wos} weeks of supply (above {wos_above}) at {units / len(window):.1f} units a week."
+            )
+        if age is not None and age > age_weeks_above:
+            reasons.append(f"Launched {age} weeks ago (more than {age_weeks_above}).")
+        if not reasons:
+            continue
+        found.append(
+            Candidate(
+                style_color_id=item_id,
+                code=code,
+                name=name,
+                class_id=class_id,
+                retail_price=retail,
+                unit_cost=cost,
+                units_sold=units,
+                on_hand=on_hand,
+                sell_through=sell_through.quantize(Decimal("0.0001")),
+                weeks_of_supply=wos,
+                age_weeks=age,
+                value_retail=(retail * on_hand).quantize(Decimal("0.01")),
+                value_cost=(cost * on_hand).quantize(Decimal("0.01")),
+                reasons=reasons,
+            )
+        )
+    found.sort(key=lambda row: (-row.value_retail, row.code))
+    return found
+
+
+def proposal_history(proposal_id: int) -> list[ApprovalDecision]:
+    return list(
+        ApprovalDecision.objects.filter(kind="markdown", object_id=proposal_id)
+        .select_related("user")
+        .order_by("at", "id")
+    )
+
+
+def proposals_visible_to(user: object) -> list[MarkdownProposal]:
+    from planning.models import Department
+
+    return list(
+        MarkdownProposal.objects.filter(department__in=Department.objects.visible_to(user))  # type: ignore[arg-type]
+        .select_related("department", "effective_week", "created_by")
+        .order_by("-created_at", "-id")[:200]
+    )
+
+
+@dataclass
+class BudgetMonth:
+    month_key: int
+    label: str
+    budget: Decimal
+    actual_sales: Decimal
+    approved_markdowns: Decimal
+
+    @property
+    def actual(self) -> Decimal:
+        return self.actual_sales
+
+    @property
+    def variance(self) -> Decimal:
+        return self.actual - self.budget
+
+    @property
+    def used_percent(self) -> Decimal | None:
+        return (self.actual * 100 / self.budget).quantize(Decimal("0.1")) if self.budget else None
+
+
+def markdown_budget_vs_actual(department_id: int, fiscal_year: int) -> list[BudgetMonth]:
+    """By fiscal month of one year: budget = the approved plan's (OP) planned markdowns (class
+    lines, all plans of the department); actual = markdown_value of the sales history (price
+    reductions given on sales, permanent and promotional). Approved markdown cost is shown beside
+    it as committed (by effective week), not added to the actual: it turns into actual markdown
+    value only as the marked-down units sell."""
+    budget = dict(
+        PlanWeek.objects.filter(
+            line__version__plan__department_id=department_id,
+            line__version__kind=PlanVersion.Kind.ORIGINAL,
+            line__merch_class__isnull=False,
+            fiscal_week__year=fiscal_year,
+        )
+        .values("fiscal_week__month")
+        .annotate(total=Sum("markdowns"))
+        .values_list("fiscal_week__month", "total")
+    )
+    skus = list(
+        Sku.objects.filter(
+            style_color__style__subclass__merch_class__department_id=department_id
+        ).values_list("id", flat=True)
+    )
+    actual = dict(
+        SalesHistory.objects.filter(sku_id__in=skus, fiscal_week__year=fiscal_year)
+        .values("fiscal_week__month")
+        .annotate(total=Sum("markdown_value"))
+        .values_list("fiscal_week__month", "total")
+    )
+    from otb.models import MarkdownItem
+
+    committed = dict(
+        MarkdownItem.objects.filter(
+            proposal__department_id=department_id,
+            proposal__status=MarkdownProposal.Status.APPROVED,
+            proposal__effective_week__year=fiscal_year,
+        )
+        .values("proposal__effective_week__month")
+        .annotate(total=Sum("markdown_cost"))
+        .values_list("proposal__effective_week__month", "total")
+    )
+    months = sorted(
+        set(FiscalWeek.objects.filter(year=fiscal_year).values_list("month", flat=True).distinct())
+    )
+    zero = Decimal("0.00")
+    return [
+        BudgetMonth(
+            month_key=fiscal_year * 100 + month,
+            label=f"FY{fiscal_year} M{month:02d}",
+            budget=Decimal(budget.get(month) or zero).quantize(Decimal("0.01")),
+            actual_sales=Decimal(actual.get(month) or zero).quantize(Decimal("0.01")),
+            approved_markdowns=Decimal(committed.get(month) or zero).quantize(Decimal("0.01")),
+        )
+        for month in months
+    ]

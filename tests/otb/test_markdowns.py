@@ -1,0 +1,383 @@
+"""Markdowns: candidates and why, a proposal's numbers, separation of duties, approval writing
+price history and the working plan's markdowns, budget vs actual. Numbers computed by hand."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
+
+from forecasting import selectors as forecast_selectors
+from otb.markdowns import selectors, services
+from otb.markdowns.services import ItemRequest, MarkdownError
+from otb.models import (
+    ApprovalDecision,
+    MarkdownItem,
+    MarkdownProposal,
+    PriceChange,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Vendor,
+)
+from planning.models import (
+    FiscalWeek,
+    MerchClass,
+    PlanCellChange,
+    PlanVersion,
+    PlanWeek,
+    SalesHistory,
+    Sku,
+    StockPosition,
+    Style,
+    StyleColor,
+    Subclass,
+)
+from planning.plans.services import CellEdit, PlanSpec, plan_cells_update, plan_create
+
+pytestmark = pytest.mark.django_db
+
+
+def _sale(sku: Sku, location: Any, week_id: int, units: int, markdown: str = "0") -> None:
+    SalesHistory.objects.create(
+        sku=sku,
+        location=location,
+        fiscal_week_id=week_id,
+        units=units,
+        retail_value=Decimal(units * 10),
+        cost_value=Decimal(units * 4),
+        markdown_value=Decimal(markdown),
+    )
+
+
+def _stock(sku: Sku, location: Any, week_id: int, on_hand: int) -> None:
+    StockPosition.objects.create(sku=sku, location=location, fiscal_week_id=week_id, on_hand=on_hand)
+
+
+def _item(
+    retailer: dict[str, Any], code: str, retail: str, cost: str, **extra: Any
+) -> tuple[StyleColor, Sku]:
+    style = retailer["style_color"].style
+    color = StyleColor.objects.create(
+        style=style,
+        code=code,
+        color_code=code[-3:],
+        color_name=code,
+        retail_price=Decimal(retail),
+        unit_cost=Decimal(cost),
+        **extra,
+    )
+    return color, Sku.objects.create(style_color=color, code=f"{code}-M", size="M")
+
+
+@pytest.fixture
+def shop(retailer: dict[str, Any], planner: User, manager: User) -> dict[str, Any]:
+    """As of the last closed week W, over the 8 weeks W-7..W:
+    A ST-1-BLK (24.00 / 9.60): 10 sold; on hand 60 (S at the store, since W-10; 100 before
+    that) + 30 (M on the web, since W-2) = 90. Sell-through 10/100 = 10 %, WOS 90/(10/8) = 72.
+    B (50.00 / 20.00), launched 30 weeks before W ended: 40 sold, 20 on hand: 66.7 %, WOS 4.
+    C (30.00 / 12.00): 40 sold, 10 on hand: 80 %, WOS 2, not aged: no candidate.
+    D: nothing on hand: no candidate."""
+    retailer["tops"].planners.add(planner, manager)
+    closed = forecast_selectors.latest_closed_week()
+    window = [week.id for week in forecast_selectors.weeks_up_to(closed, 21)]
+    w = {offset: window[-1 - offset] for offset in range(21)}
+    store, web = retailer["store"], retailer["web"]
+    _sale(retailer["sku_s"], store, w[1], 5)
+    _sale(retailer["sku_s"], store, w[3], 5)
+    _sale(retailer["sku_s"], store, w[9], 50)  # before the window
+    _stock(retailer["sku_s"], store, w[20], 100)
+    _stock(retailer["sku_s"], store, w[10], 60)
+    _stock(retailer["sku_m"], web, w[2], 30)
+    b, b_sku = _item(
+        retailer, "ST-1-BLU", "50.00", "20.00", launch_date=closed.end_date - timedelta(weeks=30)
+    )
+    _sale(b_sku, store, w[0], 40)
+    _stock(b_sku, store, w[0], 20)
+    c, c_sku = _item(retailer, "ST-1-RED", "30.00", "12.00", launch_date=closed.end_date - timedelta(weeks=4))
+    _sale(c_sku, store, w[4], 40)
+    _stock(c_sku, store, w[4], 10)
+    _, d_sku = _item(retailer, "ST-1-WHT", "30.00", "12.00")
+    _stock(d_sku, store, w[5], 0)
+    open_weeks = forecast_selectors.weeks_after(closed, 6)
+    return {"closed": closed, "open": open_weeks, "a": retailer["style_color"], "b": b, "c": c, **retailer}
+
+
+@pytest.fixture
+def working(shop: dict[str, Any], planner: User) -> PlanVersion:
+    first, last = shop["open"][0], shop["open"][4]
+    plan = plan_create(
+        user=planner,
+        spec=PlanSpec(
+            name="Tops ahead", department_id=shop["tops"].pk, first_week_id=first.id, last_week_id=last.id
+        ),
+    )
+    return plan.versions.get(kind=PlanVersion.Kind.WORKING)
+
+
+def test_candidates_explain_why_and_rank_by_value_at_risk(
+    shop: dict[str, Any], django_assert_num_queries: Any
+) -> None:
+    with django_assert_num_queries(5):
+        rows = selectors.markdown_candidates(shop["tops"].pk, as_of=shop["closed"])
+
+    assert [row.code for row in rows] == ["ST-1-BLK", "ST-1-BLU"]
+    a, b = rows
+    assert (a.units_sold, a.on_hand) == (10, 90)
+    assert a.sell_through == Decimal("0.1000")
+    assert a.weeks_of_supply == Decimal("72.0")
+    assert (a.value_retail, a.value_cost) == (Decimal("2160.00"), Decimal("864.00"))
+    assert a.reasons == [
+        "Sell-through 10% over 8 weeks (below 40%): 10 sold, 90 on hand.",
+        "72.0 weeks of supply (above 16) at 1.2 units a week.",
+    ]
+    assert (b.units_sold, b.on_hand, b.weeks_of_supply, b.age_weeks) == (40, 20, Decimal("4.0"), 30)
+    assert b.reasons == ["Launched 30 weeks ago (more than 26)."]
+    assert (b.value_retail, b.value_cost) == (Decimal("1000.00"), Decimal("400.00"))
+
+
+def test_candidate_thresholds_are_arguments(shop: dict[str, Any]) -> None:
+    rows = selectors.markdown_candidates(
+        shop["tops"].pk, as_of=shop["closed"], sell_through_below=Decimal("0.05"), wos_above=Decimal("100")
+    )
+    assert [row.code for row in rows] == ["ST-1-BLU"]
+
+
+@pytest.fixture
+def on_order(shop: dict[str, Any], planner: User) -> None:
+    """Released: 40 units of A's S arriving in the effective week, 10 received -> 30 open; 25
+    arriving after it. A draft order's 99 units do not count."""
+    vendor = Vendor.objects.create(code="V1", name="Mill & Co")
+    effective, later = shop["open"][0], shop["open"][3]
+    for number, status, lines in (
+        ("PO-1", PurchaseOrder.Status.RELEASED, [(effective, 40, 10), (later, 25, 0)]),
+        ("PO-2", PurchaseOrder.Status.DRAFT, [(effective, 99, 0)]),
+    ):
+        order = PurchaseOrder.objects.create(
+            number=number, vendor=vendor, department=shop["tops"], status=status, created_by=planner
+        )
+        for week, units, received in lines:
+            PurchaseOrderLine.objects.create(
+                order=order,
+                sku=shop["sku_s"],
+                location=shop["dc"],
+                units=units,
+                received_units=received,
+                status=PurchaseOrderLine.Status.PARTLY_RECEIVED
+                if received
+                else PurchaseOrderLine.Status.OPEN,
+                unit_cost=Decimal("9.60"),
+                unit_retail=Decimal("24.00"),
+                receipt_week=week,
+                month_key=week.year * 100 + week.month,
+            )
+
+
+def _propose(user: User, shop: dict[str, Any], price: str = "18.00", **extra: Any) -> MarkdownProposal:
+    return services.markdown_proposal_create(
+        user=user,
+        department_id=shop["tops"].pk,
+        name="Black tee clearance",
+        effective_week_id=extra.pop("week_id", shop["open"][0].id),
+        items=extra.pop("items", [ItemRequest(shop["a"].pk, Decimal(price))]),
+    )
+
+
+def test_proposal_numbers(shop: dict[str, Any], on_order: None, planner: User) -> None:
+    proposal = _propose(planner, shop)
+
+    item = proposal.items.get()
+    assert (item.current_price, item.new_price) == (Decimal("24.00"), Decimal("18.00"))
+    assert item.units_affected == 120  # 90 on hand + 30 open on order by the effective week
+    assert item.markdown_cost == Decimal("720.00")  # 6.00 x 120
+    # No forecast: 10 units in 8 weeks = 1.25 a week x 13 weeks = 16.25; 25 % off x
+    # elasticity 2 = +50 % -> 24.375 -> 24.
+    assert item.projected_units == 24
+    assert proposal.status == MarkdownProposal.Status.DRAFT
+
+
+@pytest.mark.parametrize(
+    ("price", "message"),
+    [
+        ("24.00", "must be below the current 24.00"),
+        ("25.00", "must be below the current 24.00"),
+        ("-1.00", "cannot be negative"),
+        ("17.999", "at most two decimals"),
+    ],
+)
+def test_bad_prices_write_nothing(shop: dict[str, Any], planner: User, price: str, message: str) -> None:
+    with pytest.raises(MarkdownError, match=message):
+        _propose(planner, shop, price)
+    assert not MarkdownProposal.objects.exists()
+    assert not MarkdownItem.objects.exists()
+
+
+def test_closed_week_other_department_and_scope_are_refused(
+    shop: dict[str, Any], planner: User, executive: User
+) -> None:
+    with pytest.raises(MarkdownError, match="closed period"):
+        _propose(planner, shop, week_id=shop["closed"].id)
+    gowns = MerchClass.objects.create(code="W-DRS-GWN", name="Gowns", department=shop["dresses"])
+    evening = Subclass.objects.create(code="W-DRS-GWN-EVE", name="Evening", merch_class=gowns)
+    style = Style.objects.create(code="ST-9", name="Gown", subclass=evening)
+    gown = StyleColor.objects.create(
+        style=style, code="ST-9-RED", color_code="RED", color_name="Red", retail_price=10, unit_cost=4
+    )
+    with pytest.raises(MarkdownError, match="Style-color 999999 is not in W-TOP Tops"):
+        _propose(planner, shop, items=[ItemRequest(999999, Decimal("1.00"))])
+    with pytest.raises(MarkdownError, match="ST-9-RED is not in W-TOP Tops"):
+        _propose(planner, shop, items=[ItemRequest(gown.pk, Decimal("1.00"))])
+    with pytest.raises(PermissionDenied):
+        _propose(executive, shop)
+    assert not MarkdownProposal.objects.exists()
+
+
+def test_stale_row_version_is_a_conflict(shop: dict[str, Any], planner: User) -> None:
+    proposal = _propose(planner, shop)
+    services.markdown_proposal_update(
+        user=planner,
+        proposal_id=proposal.pk,
+        row_version=1,
+        name="Deeper",
+        effective_week_id=shop["open"][0].id,
+        items=[ItemRequest(shop["a"].pk, Decimal("12.00"))],
+    )
+    with pytest.raises(MarkdownError, match="changed this proposal"):
+        services.markdown_proposal_submit(user=planner, proposal_id=proposal.pk, row_version=1)
+    proposal.refresh_from_db()
+    assert (proposal.name, proposal.row_version, proposal.status) == ("Deeper", 2, "draft")
+    assert proposal.items.get().markdown_cost == Decimal("1080.00")  # 12.00 x 90
+
+
+def test_separation_of_duties(shop: dict[str, Any], planner: User, manager: User) -> None:
+    proposal = _propose(manager, shop)
+    services.markdown_proposal_submit(user=manager, proposal_id=proposal.pk)
+    with pytest.raises(MarkdownError, match="another manager"):
+        services.markdown_proposal_decide(user=manager, proposal_id=proposal.pk, approve=True)
+    with pytest.raises(PermissionDenied, match="Only managers"):
+        services.markdown_proposal_decide(user=planner, proposal_id=proposal.pk, approve=True)
+    proposal.refresh_from_db()
+    assert proposal.status == MarkdownProposal.Status.SUBMITTED
+    assert list(ApprovalDecision.objects.values_list("action", flat=True)) == ["submit"]
+
+
+def test_reject_needs_a_comment_then_goes_back_to_draft_on_edit(
+    shop: dict[str, Any], planner: User, manager: User
+) -> None:
+    proposal = _propose(planner, shop)
+    services.markdown_proposal_submit(user=planner, proposal_id=proposal.pk)
+    with pytest.raises(MarkdownError, match="Say why"):
+        services.markdown_proposal_decide(user=manager, proposal_id=proposal.pk, approve=False, comment="  ")
+    services.markdown_proposal_decide(
+        user=manager, proposal_id=proposal.pk, approve=False, comment="Too deep"
+    )
+    proposal.refresh_from_db()
+    assert (proposal.status, proposal.comment, proposal.decided_by) == ("rejected", "Too deep", manager)
+    assert not PriceChange.objects.exists()
+    assert StyleColor.objects.get(pk=shop["a"].pk).retail_price == Decimal("24.00")
+    services.markdown_proposal_update(
+        user=planner,
+        proposal_id=proposal.pk,
+        row_version=proposal.row_version,
+        name=proposal.name,
+        effective_week_id=shop["open"][0].id,
+        items=[ItemRequest(shop["a"].pk, Decimal("20.00"))],
+    )
+    proposal.refresh_from_db()
+    assert proposal.status == "draft"
+
+
+def test_plan_effect_through_the_engine(shop: dict[str, Any], planner: User, working: PlanVersion) -> None:
+    proposal = _propose(planner, shop)  # no open orders here: 6.00 x 90 on hand = 540.00
+    effect = services.markdown_plan_effect(proposal)
+    assert effect.markdowns_added == Decimal("540.00")
+    assert effect.markdowns_by_class == {shop["class"].pk: Decimal("540.00")}
+    # Retail method: cost of goods = (sales + markdowns + shrink) x 0.45 -> GM falls 243.00;
+    # the forward-weeks-of-supply line keeps its EOP target and buys the 540 back in receipts.
+    assert effect.gross_margin_change == Decimal("-243.00")
+    assert effect.eop_change == Decimal("0.00")
+    assert effect.receipts_change == Decimal("540.00")
+    assert effect.version_id == working.pk
+
+
+def _cell(working: PlanVersion, week: FiscalWeek) -> PlanWeek:
+    return PlanWeek.objects.get(line__version=working, line__merch_class__isnull=False, fiscal_week=week)
+
+
+def test_approval_writes_prices_and_adds_to_the_plans_markdowns(
+    shop: dict[str, Any], on_order: None, planner: User, manager: User, working: PlanVersion
+) -> None:
+    week = shop["open"][0]
+    cell = _cell(working, week)
+    plan_cells_update(
+        user=planner, version_id=working.pk, edits=[CellEdit(cell.line_id, week.id, "markdowns", "100.00")]
+    )
+    proposal = _propose(planner, shop)
+    services.markdown_proposal_submit(user=planner, proposal_id=proposal.pk, row_version=1)
+    services.markdown_proposal_decide(user=manager, proposal_id=proposal.pk, approve=True, row_version=2)
+
+    proposal.refresh_from_db()
+    assert (proposal.status, proposal.decided_by, proposal.row_version) == ("approved", manager, 3)
+    change = PriceChange.objects.get()
+    assert (change.style_color_id, change.old_price, change.new_price, change.effective_week_id) == (
+        shop["a"].pk,
+        Decimal("24.00"),
+        Decimal("18.00"),
+        week.id,
+    )
+    assert StyleColor.objects.get(pk=shop["a"].pk).retail_price == Decimal("18.00")
+    assert _cell(working, week).markdowns == Decimal("820.00")  # 100 there + 720 approved
+    audit = PlanCellChange.objects.filter(measure="markdowns", source=services.PLAN_SOURCE).get()
+    assert (audit.old_value, audit.new_value, audit.changed_by) == (Decimal("100"), Decimal("820"), manager)
+    assert list(ApprovalDecision.objects.order_by("id").values_list("action", "user__username")) == [
+        ("submit", "pat.planner"),
+        ("approve", "max.manager"),
+    ]
+
+
+def test_approval_that_cannot_reach_the_plan_writes_nothing(
+    shop: dict[str, Any], planner: User, manager: User, working: PlanVersion
+) -> None:
+    proposal = _propose(planner, shop)
+    services.markdown_proposal_submit(user=planner, proposal_id=proposal.pk)
+    PlanVersion.objects.filter(pk=working.pk).update(status=PlanVersion.Status.SUBMITTED)
+
+    with pytest.raises(MarkdownError, match="cannot take the markdowns"):
+        services.markdown_proposal_decide(user=manager, proposal_id=proposal.pk, approve=True)
+
+    proposal.refresh_from_db()
+    assert proposal.status == MarkdownProposal.Status.SUBMITTED
+    assert not PriceChange.objects.exists()
+    assert StyleColor.objects.get(pk=shop["a"].pk).retail_price == Decimal("24.00")
+    assert _cell(working, shop["open"][0]).markdowns == Decimal("0.00")
+    assert list(ApprovalDecision.objects.values_list("action", flat=True)) == ["submit"]
+
+
+def test_budget_vs_actual_by_month(
+    shop: dict[str, Any], planner: User, manager: User, working: PlanVersion
+) -> None:
+    first = shop["open"][0]
+    # The working plan's copy stands in for the approved plan here.
+    original = PlanVersion.objects.filter(pk=working.pk)
+    original.update(kind=PlanVersion.Kind.ORIGINAL)
+    PlanWeek.objects.filter(line__version=working, line__merch_class__isnull=False).update(
+        markdowns=Decimal("50")
+    )
+    weeks_in_month = PlanWeek.objects.filter(
+        line__version=working,
+        line__merch_class__isnull=False,
+        fiscal_week__year=first.year,
+        fiscal_week__month=first.month,
+    ).count()
+    _sale(shop["sku_s"], shop["store"], first.id, 1, markdown="12.50")
+    _sale(shop["sku_m"], shop["store"], first.id, 1, markdown="7.50")
+
+    rows = {row.month_key: row for row in selectors.markdown_budget_vs_actual(shop["tops"].pk, first.year)}
+
+    row = rows[first.year * 100 + first.month]
+    assert row.budget == Decimal("50.00") * weeks_in_month
+    assert row.actual == Decimal("20.00")
+    assert row.variance == Decimal("20.00") - Decimal("50.00") * weeks_in_month
