@@ -18,6 +18,7 @@ urlpatterns = [
     path("forecasting/", include("forecasting.urls")),
     path("otb/", include("otb.urls")),
     path("api/v1/forecasting/", include("forecasting.api_urls")),
+    path("api/v1/otb/", include("otb.api_urls")),
     path("api/v1/", include("planning.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("admin/", admin.site.urls),

@@ -1,0 +1,118 @@
+"""The OTB table of a department and fiscal year, and the OTB budgets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from otb import selectors
+from otb.apis.common import (
+    BAD_INPUT,
+    MonthLabelField,
+    money,
+    refused,
+    status_field,
+    validated,
+    visible_departments,
+)
+from otb.models import OTBBudget, OTBBudgetMonth
+
+
+class OTBQuerySerializer(serializers.Serializer[Any]):
+    department = serializers.IntegerField(help_text="A department id.")
+    year = serializers.IntegerField(min_value=2000, max_value=2100, help_text="Fiscal year.")
+
+
+class OTBRowSerializer(serializers.Serializer[Any]):
+    month = serializers.IntegerField(source="month_key", help_text="Fiscal month: year * 100 + month.")
+    month_label = MonthLabelField()
+    budget_retail = money(help_text="Approved planned receipts at retail.")
+    budget_cost = money(help_text="Approved planned receipts at cost.")
+    on_order_retail = money(help_text="Open units of released orders x unit retail.")
+    on_order_cost = money()
+    on_order_units = serializers.IntegerField()
+    received_retail = money(help_text="Received units of released orders x unit retail.")
+    otb_retail = money(help_text="Budget - on order (negative: over-bought).")
+    otb_cost = money()
+    used_percent = serializers.DecimalField(
+        max_digits=7, decimal_places=1, allow_null=True,
+        help_text="(On order + received) / budget x 100; null without a budget.",
+    )  # fmt: skip
+
+
+class OTBTable(APIView):
+    @extend_schema(parameters=[OTBQuerySerializer], responses={200: OTBRowSerializer(many=True), **BAD_INPUT})
+    def get(self, request: Request) -> Response:
+        """OTB by fiscal month of one department and fiscal year: the newest approved budget,
+        on order, received and the OTB left, at retail and cost (12 rows)."""
+        query = validated(OTBQuerySerializer(data=request.query_params))
+        department = visible_departments(request).filter(pk=query["department"]).first()
+        if department is None:
+            return refused(f"department: no department {query['department']}.")
+        keys = [query["year"] * 100 + month for month in range(1, 13)]
+        return Response(OTBRowSerializer(selectors.otb_rows(department.pk, keys), many=True).data)
+
+
+class OTBBudgetMonthSerializer(serializers.ModelSerializer[OTBBudgetMonth]):
+    month = serializers.IntegerField(source="month_key", help_text="Fiscal month: year * 100 + month.")
+    month_label = MonthLabelField()
+
+    class Meta:
+        model = OTBBudgetMonth
+        fields = ["month", "month_label", "receipts_retail", "receipts_cost", "receipts_units"]
+
+
+class OTBBudgetSerializer(serializers.ModelSerializer[OTBBudget]):
+    department = serializers.CharField(source="department.code", help_text="Department code.")
+    department_id = serializers.IntegerField()
+    status = status_field(OTBBudget.Status)
+    created_by = serializers.CharField(source="created_by.username")
+    submitted_by = serializers.CharField(source="submitted_by.username", allow_null=True, default=None)
+    decided_by = serializers.CharField(source="decided_by.username", allow_null=True, default=None)
+    months = OTBBudgetMonthSerializer(many=True)
+
+    class Meta:
+        model = OTBBudget
+        fields = [
+            "id", "department", "department_id", "fiscal_year", "number", "status", "created_by",
+            "created_at", "submitted_by", "decided_by", "decided_at", "comment", "months",
+        ]  # fmt: skip
+
+
+class BudgetQuerySerializer(serializers.Serializer[Any]):
+    department = serializers.IntegerField(required=False, help_text="A department id.")
+    year = serializers.IntegerField(required=False, help_text="Fiscal year.")
+    status = serializers.ChoiceField(choices=OTBBudget.Status.values, required=False)
+
+
+class OTBBudgetList(generics.ListAPIView[OTBBudget]):
+    serializer_class = OTBBudgetSerializer
+
+    def get_queryset(self) -> QuerySet[OTBBudget]:
+        filters = validated(BudgetQuerySerializer(data=self.request.query_params))
+        budgets = OTBBudget.objects.filter(department__in=visible_departments(self.request))
+        if "department" in filters:
+            budgets = budgets.filter(department_id=filters["department"])
+        if "year" in filters:
+            budgets = budgets.filter(fiscal_year=filters["year"])
+        if "status" in filters:
+            budgets = budgets.filter(status=filters["status"])
+        return (
+            budgets.select_related("department", "created_by", "submitted_by", "decided_by")
+            .prefetch_related(Prefetch("months", OTBBudgetMonth.objects.order_by("month_key")))
+            .order_by("department__code", "fiscal_year", "-number")
+        )
+
+    @extend_schema(
+        parameters=[BudgetQuerySerializer], responses={200: OTBBudgetSerializer(many=True), **BAD_INPUT}
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """OTB budgets of the departments you may see (every version and status), with their
+        approved receipts by fiscal month; the newest approved version is the one in force."""
+        return super().get(request, *args, **kwargs)
