@@ -1,3 +1,12 @@
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from otb import markdown_views as views
+
+urlpatterns = [
+    path("", views.proposal_list, name="markdown-list"),
+    path("candidates/<int:department_id>/", views.candidates, name="markdown-candidates"),
+    path("budget/<int:department_id>/", views.budget, name="markdown-budget"),
+    path("<int:proposal_id>/", views.proposal_detail, name="markdown-detail"),
+    path("<int:proposal_id>/submit/", views.proposal_submit, name="markdown-submit"),
+    path("<int:proposal_id>/decide/", views.proposal_decide, name="markdown-decide"),
+]

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import OuterRef, Subquery, Sum
 
@@ -48,6 +49,10 @@ class Candidate:
     value_retail: Decimal
     value_cost: Decimal
     reasons: list[str] = field(default_factory=list)
+
+    @property
+    def sell_through_percent(self) -> Decimal | None:
+        return None if self.sell_through is None else (self.sell_through * 100).quantize(Decimal("0.1"))
 
 
 def department_items(department_id: int) -> list[tuple[int, str, str, int, Decimal, Decimal, object]]:
@@ -261,3 +266,32 @@ def markdown_budget_vs_actual(department_id: int, fiscal_year: int) -> list[Budg
         )
         for month in months
     ]
+
+
+@dataclass(frozen=True)
+class ProposalTotals:
+    units_affected: int
+    projected_units: int
+    markdown_cost: Decimal
+    value_before: Decimal  # units affected x current price
+    value_after: Decimal  # units affected x new price
+
+
+def proposal_items(proposal_id: int) -> list[Any]:
+    from otb.models import MarkdownItem
+
+    return list(
+        MarkdownItem.objects.filter(proposal_id=proposal_id)
+        .select_related("style_color")
+        .order_by("style_color__code")
+    )
+
+
+def proposal_totals(items: list[Any]) -> ProposalTotals:
+    return ProposalTotals(
+        units_affected=sum(item.units_affected for item in items),
+        projected_units=sum(item.projected_units for item in items),
+        markdown_cost=sum((item.markdown_cost for item in items), Decimal("0.00")),
+        value_before=sum((item.current_price * item.units_affected for item in items), Decimal("0.00")),
+        value_after=sum((item.new_price * item.units_affected for item in items), Decimal("0.00")),
+    )

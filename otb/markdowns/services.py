@@ -469,3 +469,14 @@ def markdown_plan_effect(proposal: MarkdownProposal) -> PlanEffect:
     eop = Decimal(repr(float((after.eop[:, period] - before.eop[:, period]).sum()))).quantize(_CENT)
     receipts = Decimal(repr(float((after.receipts - before.receipts).sum()))).quantize(_CENT)
     return PlanEffect(version.pk, week_id, costs, added, gm, eop, receipts)
+
+
+def items_at_percent_off(style_color_ids: list[int], percent_off: Decimal) -> list[ItemRequest]:
+    """New prices of the chosen items at a percentage off their current retail, to the cent."""
+    factor = 1 - percent_off / 100
+    prices = dict(StyleColor.objects.filter(pk__in=style_color_ids).values_list("pk", "retail_price"))
+    return [
+        ItemRequest(item_id, (prices[item_id] * factor).quantize(_CENT, rounding=ROUND_HALF_UP))
+        for item_id in style_color_ids
+        if item_id in prices
+    ]
