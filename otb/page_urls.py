@@ -1,3 +1,16 @@
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from otb import views
+
+urlpatterns = [
+    path("", views.otb_page, name="otb"),
+    path("drill/", views.otb_drill, name="drill"),
+    path("budgets/", views.budget_list, name="budgets"),
+    path("budgets/<int:budget_id>/submit/", views.budget_submit, name="budget-submit"),
+    path("budgets/<int:budget_id>/decide/", views.budget_decide, name="budget-decide"),
+    path("orders/", views.order_list, name="orders"),
+    path("orders/new/", views.order_new, name="order-new"),
+    path("orders/<int:order_id>/", views.order_detail, name="order"),
+    path("orders/<int:order_id>/lines/<int:line_id>/receive/", views.line_receive, name="line-receive"),
+    path("exceptions/<int:exception_id>/decide/", views.exception_decide, name="exception-decide"),
+]

@@ -19,6 +19,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         ("Home", reverse("home")),
         ("Plans", reverse("planning:plans")),
         ("Forecasts", reverse("forecasting:runs")),
+        ("Open to buy", reverse("otb:otb")),
         ("Calendar", reverse("planning:calendar")),
         ("Merchandise", reverse("planning:hierarchy")),
         ("Locations", reverse("planning:locations")),

@@ -1,0 +1,151 @@
+"""Reads for the OTB pages: the OTB table of many departments at once (two grouped queries,
+whatever the number of departments and months), and the "scale to fit" suggestion for an
+order refused for insufficient OTB."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import F, Sum
+
+from otb.models import OTBBudget, OTBBudgetMonth, PurchaseOrder, PurchaseOrderLine
+from otb.selectors import OTBRow
+from planning.models import FiscalWeek
+
+_CENT = Decimal("0.01")
+_ZERO = Decimal("0.00")
+
+
+def fiscal_month_keys(year: int) -> list[int]:
+    """The fiscal months of a year that has weeks in the calendar, as year * 100 + month."""
+    months = FiscalWeek.objects.filter(year=year).values_list("month", flat=True).distinct().order_by("month")
+    return [year * 100 + month for month in months]
+
+
+@dataclass(frozen=True)
+class OTBCell(OTBRow):
+    """An OTB row with the in-season view."""
+
+    @property
+    def in_season_retail(self) -> Decimal:
+        """Received to date + on order: what the season has bought, against the budget."""
+        return self.received_retail + self.on_order_retail
+
+
+def otb_table(department_ids: list[int], month_keys: list[int]) -> dict[tuple[int, int], OTBCell]:
+    """One OTBRow per (department, month): the newest approved budget month, and what released
+    orders have open (on order) and received. Same figures as `selectors.otb_rows`."""
+    budget: dict[tuple[int, int], tuple[Decimal, Decimal, int]] = {}
+    months = (
+        OTBBudgetMonth.objects.filter(
+            budget__department_id__in=department_ids,
+            budget__status=OTBBudget.Status.APPROVED,
+            month_key__in=month_keys,
+        )
+        .order_by("budget__department_id", "month_key", "-budget__number")
+        .values_list(
+            "budget__department_id", "month_key", "receipts_retail", "receipts_cost", "receipts_units"
+        )
+    )
+    for department_id, key, retail, cost, units in months:
+        budget.setdefault((department_id, key), (retail, cost, units))
+    lines = (
+        PurchaseOrderLine.objects.filter(
+            order__department_id__in=department_ids,
+            order__status=PurchaseOrder.Status.RELEASED,
+            month_key__in=month_keys,
+        )
+        .exclude(status=PurchaseOrderLine.Status.CANCELLED)
+        .values("order__department_id", "month_key")
+        .annotate(
+            open_retail=Sum((F("units") - F("received_units")) * F("unit_retail")),
+            open_cost=Sum((F("units") - F("received_units")) * F("unit_cost")),
+            units_open=Sum(F("units") - F("received_units")),
+            received_retail=Sum(F("received_units") * F("unit_retail")),
+        )
+        .order_by()
+    )
+    orders = {(row["order__department_id"], row["month_key"]): row for row in lines}
+    table = {}
+    for department_id in department_ids:
+        for key in month_keys:
+            retail, cost, _units = budget.get((department_id, key), (_ZERO, _ZERO, 0))
+            order = orders.get((department_id, key), {})
+            table[department_id, key] = OTBCell(
+                department_id=department_id,
+                month_key=key,
+                budget_retail=retail,
+                budget_cost=cost,
+                on_order_retail=Decimal(order.get("open_retail") or 0).quantize(_CENT),
+                on_order_cost=Decimal(order.get("open_cost") or 0).quantize(_CENT),
+                on_order_units=int(order.get("units_open") or 0),
+                received_retail=Decimal(order.get("received_retail") or 0).quantize(_CENT),
+            )
+    return table
+
+
+@dataclass(frozen=True)
+class OTBTotal:
+    """Sums of OTB rows (a department's year, a month across departments, the company)."""
+
+    budget_retail: Decimal
+    budget_cost: Decimal
+    on_order_retail: Decimal
+    on_order_cost: Decimal
+    on_order_units: int
+    received_retail: Decimal
+
+    @property
+    def otb_retail(self) -> Decimal:
+        return self.budget_retail - self.on_order_retail
+
+    @property
+    def otb_cost(self) -> Decimal:
+        return self.budget_cost - self.on_order_cost
+
+    @property
+    def used_percent(self) -> Decimal | None:
+        if not self.budget_retail:
+            return None
+        spent = self.on_order_retail + self.received_retail
+        return (100 * spent / self.budget_retail).quantize(Decimal("0.1"))
+
+    @property
+    def in_season_retail(self) -> Decimal:
+        """Received to date + on order: what the season has bought, against the budget."""
+        return self.received_retail + self.on_order_retail
+
+
+def otb_total(rows: Iterable[OTBRow | OTBTotal]) -> OTBTotal:
+    rows = list(rows)
+    return OTBTotal(
+        budget_retail=sum((row.budget_retail for row in rows), _ZERO),
+        budget_cost=sum((row.budget_cost for row in rows), _ZERO),
+        on_order_retail=sum((row.on_order_retail for row in rows), _ZERO),
+        on_order_cost=sum((row.on_order_cost for row in rows), _ZERO),
+        on_order_units=sum(row.on_order_units for row in rows),
+        received_retail=sum((row.received_retail for row in rows), _ZERO),
+    )
+
+
+def scaled_to_fit(
+    lines: list[tuple[int, int, Decimal]], short: dict[int, tuple[Decimal, Decimal]]
+) -> list[int]:
+    """Units per line that fit the OTB left: the lines of a short month scaled down by the same
+    factor (left / requested), rounded down; lines of months that fit keep their units.
+
+    `lines` are (units, month key, unit retail); `short` maps month -> (requested, left)."""
+    fitted = []
+    for units, key, _retail in lines:
+        if key not in short:
+            fitted.append(units)
+            continue
+        requested, left = short[key]
+        if requested <= 0 or left <= 0:
+            fitted.append(0)
+            continue
+        fitted.append(math.floor(units * left / requested))
+    return fitted
