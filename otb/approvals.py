@@ -13,11 +13,12 @@ from django.db import transaction
 from django.db.models import Count, Q, Sum
 
 from otb import services
-from otb.models import OTBBudget, OTBException
+from otb.markdowns import services as markdown_services
+from otb.models import MarkdownProposal, OTBBudget, OTBException
 from planning.models import Department, PlanVersion, PlanWeek
 from planning.plans import services as plan_services
 
-KINDS = ("plan", "otb_budget", "otb_exception")
+KINDS = ("plan", "otb_budget", "otb_exception", "markdown")
 
 
 class DecisionError(Exception):
@@ -106,6 +107,24 @@ def inbox(user: User) -> list[Waiting]:
                 needs_reason_code=True,
             )
         )  # fmt: skip
+    proposals = (
+        MarkdownProposal.objects.filter(status=MarkdownProposal.Status.SUBMITTED, department__in=departments)
+        .exclude(submitted_by=user)
+        .select_related("department", "submitted_by", "effective_week")
+        .annotate(cost=Sum("items__markdown_cost"), count=Count("items"), units=Sum("items__units_affected"))
+        .order_by("id")
+    )
+    for proposal in proposals:
+        items.append(
+            Waiting(
+                kind="markdown", object_id=proposal.pk,
+                title=f"Markdown {proposal.name} from {proposal.effective_week}",
+                department=str(proposal.department), requested_by=str(proposal.submitted_by or ""),
+                figures=[("Markdown cost", _money(proposal.cost)), ("Style-colors", str(proposal.count)),
+                         ("Units affected", f"{proposal.units or 0:,}")],
+                url=f"/otb/markdowns/{proposal.pk}/",
+            )
+        )  # fmt: skip
     return items
 
 
@@ -121,6 +140,11 @@ def waiting_count(user: User) -> int:
         + OTBException.objects.filter(status=OTBException.Status.PENDING, department__in=departments)
         .exclude(requested_by=user)
         .count()
+        + MarkdownProposal.objects.filter(
+            status=MarkdownProposal.Status.SUBMITTED, department__in=departments
+        )
+        .exclude(submitted_by=user)
+        .count()
     )
 
 
@@ -131,6 +155,7 @@ def decide(*, user: User, kind: str, object_id: int, approve: bool, comment: str
             _decide(
                 user=user, kind=kind, object_id=object_id, approve=approve, comment=comment, reason=reason
             )
+    # (Markdown refusals are OTBErrors too.)
     except (services.OTBError, plan_services.PlanError, PermissionDenied) as refused:
         raise DecisionError(str(refused)) from refused
 
@@ -147,6 +172,10 @@ def _decide(*, user: User, kind: str, object_id: int, approve: bool, comment: st
     elif kind == "otb_exception":
         services.otb_exception_decide(
             user=user, exception_id=object_id, approve=approve, reason=reason, comment=comment
+        )
+    elif kind == "markdown":
+        markdown_services.markdown_proposal_decide(
+            user=user, proposal_id=object_id, approve=approve, comment=comment
         )
     else:
         raise DecisionError(f"Nothing of kind {kind!r} waits for approval.")

@@ -34,10 +34,19 @@ from django.utils import timezone
 
 from forecasting.models import ForecastRun, ForecastRunPartition, StyleColorForecast
 from forecasting.selectors import latest_closed_week, weeks_up_to
+from otb import notifications
 from otb.markdowns import selectors
 from otb.models import MarkdownItem, MarkdownProposal, PriceChange, PurchaseOrder, PurchaseOrderLine
 from otb.services import OTBError, decision_record
-from planning.models import Department, FiscalWeek, PlanLine, PlanVersion, PlanWeek, StyleColor
+from planning.models import (
+    Department,
+    FiscalWeek,
+    PlanCellChange,
+    PlanLine,
+    PlanVersion,
+    PlanWeek,
+    StyleColor,
+)
 from planning.plans.compute import run_engine
 from planning.plans.services import CellEdit, PlanError, load_block, plan_cells_update
 
@@ -47,7 +56,7 @@ RATE_WEEKS = 8
 _CENT = Decimal("0.01")
 KIND = "markdown"
 # The plan cell audit's source for markdown flows (PlanCellChange.Source has no choice for it yet).
-PLAN_SOURCE = "markdown"
+PLAN_SOURCE = PlanCellChange.Source.MARKDOWN
 Status = MarkdownProposal.Status
 
 
@@ -297,6 +306,13 @@ def markdown_proposal_submit(
     proposal.row_version += 1
     proposal.save(update_fields=["status", "submitted_by", "row_version"])
     decision_record(user, KIND, proposal.pk, "submit")
+    cost = proposal.items.aggregate(total=Sum("markdown_cost"))["total"] or Decimal("0")
+    notifications.approval_requested(
+        department_id=proposal.department_id,
+        subject=f"Markdown {proposal.name} of {proposal.department} waits for you",
+        body=f"Markdown {proposal.name} from {proposal.effective_week}: ${cost:,.2f} of markdown cost.",
+        requested_by=user,
+    )
     return proposal
 
 

@@ -238,6 +238,7 @@ class PlanCellChange(models.Model):
         IMPORT = "import", "Excel import"
         SEED = "seed", "Seeded"
         PROMOTE = "promote", "Scenario promoted"
+        MARKDOWN = "markdown", "Approved markdown"
 
     line = models.ForeignKey(PlanLine, on_delete=models.CASCADE, related_name="+")
     fiscal_week = models.ForeignKey(FiscalWeek, on_delete=models.PROTECT, related_name="+")

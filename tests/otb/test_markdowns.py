@@ -381,3 +381,39 @@ def test_budget_vs_actual_by_month(
     assert row.budget == Decimal("50.00") * weeks_in_month
     assert row.actual == Decimal("20.00")
     assert row.variance == Decimal("20.00") - Decimal("50.00") * weeks_in_month
+
+
+def test_a_submitted_markdown_waits_in_the_inbox_and_the_plan_audit_says_markdown(
+    shop: dict[str, Any],
+    planner: User,
+    manager: User,
+    working: PlanVersion,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from django.core import mail
+    from django.test import Client
+
+    from otb.models import ApprovalDecision
+    from planning.models import PlanCellChange
+
+    manager.email = "max@example.com"
+    manager.save()
+    proposal = _propose(planner, shop)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.markdown_proposal_submit(user=planner, proposal_id=proposal.pk)
+    assert [message.to for message in mail.outbox] == [["max@example.com"]]
+    assert "Markdown Black tee clearance" in mail.outbox[0].subject
+
+    client = Client()
+    client.force_login(manager)
+    page = client.get("/otb/approvals/").content.decode()
+    assert "Markdown Black tee clearance" in page
+    response = client.post(
+        f"/otb/approvals/markdown/{proposal.pk}/", {"action": "approve"}, headers={"HX-Request": "true"}
+    )
+
+    assert response.status_code == 200
+    proposal.refresh_from_db()
+    assert proposal.status == MarkdownProposal.Status.APPROVED
+    assert ApprovalDecision.objects.filter(kind="markdown", action="approve", user=manager).exists()
+    assert PlanCellChange.objects.filter(source=PlanCellChange.Source.MARKDOWN, measure="markdowns").exists()
