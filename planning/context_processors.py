@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
-from planning.roles import ADMIN, user_roles
+from planning.roles import ADMIN, MANAGER, user_roles
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -20,6 +20,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         ("Plans", reverse("planning:plans")),
         ("Forecasts", reverse("forecasting:runs")),
         ("Open to buy", reverse("otb:otb")),
+        *([("Approvals", reverse("otb:approvals"))] if roles & {MANAGER, ADMIN} or user.is_superuser else []),
         ("Calendar", reverse("planning:calendar")),
         ("Merchandise", reverse("planning:hierarchy")),
         ("Locations", reverse("planning:locations")),
@@ -27,11 +28,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if ADMIN in roles or user.is_staff:
         items.append(("Admin", reverse("admin:index")))
     current = request.path
+    # The most specific item containing the page is the active one (/otb/approvals/, not /otb/).
+    matching = [url for _, url in items if current == url or (url != "/" and current.startswith(url))]
+    active = max(matching, key=len, default=None)
     return {
-        "nav_items": [
-            {"label": label, "url": url, "active": current == url or (url != "/" and current.startswith(url))}
-            for label, url in items
-        ],
+        "nav_items": [{"label": label, "url": url, "active": url == active} for label, url in items],
         # A superuser holds every role; showing four badges would only confuse.
         "user_roles": [ADMIN] if user.is_superuser else sorted(roles),
     }

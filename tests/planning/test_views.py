@@ -211,9 +211,17 @@ def test_nav_has_admin_only_for_admins(
     nav = re.search(r'<nav aria-label="Main">(.*?)</nav>', html, flags=re.DOTALL)
     assert nav is not None
     labels = re.findall(r">([\w ]+)</a>", nav.group(1))
-    expected = ["Home", "Plans", "Forecasts", "Open to buy", "Calendar", "Merchandise", "Locations"] + (
-        ["Admin"] if has_admin_link else []
-    )
+    approvals = ["Approvals"] if role in ("manager", "admin_user") else []
+    expected = [
+        "Home",
+        "Plans",
+        "Forecasts",
+        "Open to buy",
+        *approvals,
+        "Calendar",
+        "Merchandise",
+        "Locations",
+    ] + (["Admin"] if has_admin_link else [])
     assert labels == expected
     assert ('href="/admin/"' in html) is has_admin_link
 
