@@ -76,11 +76,17 @@ class OrderForm(forms.Form):
 
 
 class LineForm(forms.Form):
-    sku_code = forms.CharField(max_length=40, label="SKU")
-    location_code = forms.CharField(max_length=20, label="Location")
-    units = forms.IntegerField(min_value=1)
-    unit_cost = forms.DecimalField(min_value=0, max_digits=12, decimal_places=2)
-    unit_retail = forms.DecimalField(min_value=0, max_digits=12, decimal_places=2)
+    sku_code = forms.CharField(max_length=40, label="SKU", widget=forms.TextInput(attrs={"size": 14}))
+    location_code = forms.CharField(
+        max_length=20, label="Location", widget=forms.TextInput(attrs={"size": 6})
+    )
+    units = forms.IntegerField(min_value=1, widget=forms.NumberInput(attrs={"size": 7}))
+    unit_cost = forms.DecimalField(
+        min_value=0, max_digits=12, decimal_places=2, widget=forms.NumberInput(attrs={"step": "0.01"})
+    )
+    unit_retail = forms.DecimalField(
+        min_value=0, max_digits=12, decimal_places=2, widget=forms.NumberInput(attrs={"step": "0.01"})
+    )
     receipt_week = forms.TypedChoiceField(coerce=int, choices=(), empty_value=None)
 
     def __init__(self, *args: Any, week_choices: list[tuple[int, str]], **kwargs: Any) -> None:
