@@ -4,15 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('planning', '0006_planweek_fillfactor'),
+        ("planning", "0006_planweek_fillfactor"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='plancellchange',
-            name='source',
-            field=models.CharField(choices=[('edit', 'Cell edit'), ('paste', 'Paste'), ('spread', 'Spread from a total'), ('import', 'Excel import'), ('seed', 'Seeded'), ('promote', 'Scenario promoted'), ('markdown', 'Approved markdown')], default='edit', max_length=12),
+            model_name="plancellchange",
+            name="source",
+            field=models.CharField(
+                choices=[
+                    ("edit", "Cell edit"),
+                    ("paste", "Paste"),
+                    ("spread", "Spread from a total"),
+                    ("import", "Excel import"),
+                    ("seed", "Seeded"),
+                    ("promote", "Scenario promoted"),
+                    ("markdown", "Approved markdown"),
+                ],
+                default="edit",
+                max_length=12,
+            ),
         ),
     ]
