@@ -296,6 +296,20 @@ def _validated(
         problems.append("You cannot buy for that department.")
     if not lines:
         problems.append("An order needs at least one line.")
+    resolved = _validated_lines(department, lines, problems)
+    if problems or vendor is None or department is None:
+        raise OTBError(" ".join(problems))
+    return vendor, department, resolved
+
+
+Resolved = tuple[Sku, Location, int, Decimal, Decimal, FiscalWeek, int]
+
+
+def _validated_lines(
+    department: Department | None, lines: list[LineRequest], problems: list[str]
+) -> list[Resolved]:
+    """Each line's SKU (of the department), location, units, prices and open receipt week;
+    problems are appended, one per line and field."""
     skus = {sku.code.lower(): sku for sku in Sku.objects.filter(code__in=[line.sku_code for line in lines])
             .select_related("style_color__style__subclass__merch_class")}  # fmt: skip
     locations = {location.code.lower(): location for location in Location.objects.all()}
@@ -332,9 +346,7 @@ def _validated(
             resolved.append(
                 (sku, location, line.units, line.unit_cost, line.unit_retail, week, month_key(week))
             )
-    if problems or vendor is None or department is None:
-        raise OTBError(" ".join(problems))
-    return vendor, department, resolved
+    return resolved
 
 
 @transaction.atomic
@@ -390,4 +402,105 @@ def purchase_order_line_receive(*, user: User, line_id: int, units: int) -> Purc
     )
     line.row_version += 1
     line.save(update_fields=["received_units", "status", "row_version"])
+    return line
+
+
+class LineConflictError(OTBError):
+    """The line changed since the buyer read it."""
+
+
+def purchase_order_line_update(
+    *,
+    user: User,
+    line_id: int,
+    units: int,
+    unit_cost: Decimal,
+    unit_retail: Decimal,
+    receipt_week_id: int,
+    expected_version: int,
+) -> PurchaseOrderLine:
+    """Change an open line of a released order: checked against OTB like a new line. The line's
+    own open value is not counted against itself; the months it leaves and enters are locked."""
+    line = PurchaseOrderLine.objects.select_related("order", "order__department", "sku", "location").get(
+        pk=line_id
+    )
+    order = line.order
+    if not Department.objects.editable_by(user).filter(pk=order.department_id).exists():
+        raise OTBError("You cannot change orders of that department.")
+    problems: list[str] = []
+    request = LineRequest(line.sku.code, line.location.code, units, unit_cost, unit_retail, receipt_week_id)
+    resolved = _validated_lines(order.department, [request], problems)
+    if problems:
+        raise OTBError(" ".join(problems))
+    _sku, _location, units, unit_cost, unit_retail, week, key = resolved[0]
+    if units < line.received_units:
+        raise OTBError(f"{line.received_units} units are received already: the line cannot go below that.")
+    with transaction.atomic():
+        months = sorted({key, line.month_key})
+        budget = {
+            row.month_key: row
+            for row in OTBBudgetMonth.objects.select_for_update()
+            .filter(pk__in=[row.pk for row in approved_budget_months(order.department_id, months).values()])
+            .order_by("month_key", "pk")
+        }
+        current = PurchaseOrderLine.objects.select_for_update().get(pk=line_id)
+        if current.row_version != expected_version:
+            raise LineConflictError("Someone changed this line since you loaded it: review it and try again.")
+        if (
+            order.status != PurchaseOrder.Status.RELEASED
+            or current.status not in PurchaseOrderLine.OPEN_STATUSES
+        ):
+            raise OTBError("Only open lines of released orders can change.")
+        if key not in budget:
+            raise OTBError(f"{order.department} has no approved OTB budget for {month_label(key)}.")
+        committed = on_order_retail(order.department_id, [key])
+        own = (
+            (current.units - current.received_units) * current.unit_retail if current.month_key == key else 0
+        )
+        left = budget[key].receipts_retail - committed.get(key, Decimal("0")) + own
+        needed = (units - current.received_units) * unit_retail
+        if needed > left:
+            raise InsufficientOTBError(
+                f"Insufficient OTB: {month_label(key)} needs ${needed:,.2f} at retail, "
+                f"${max(left, Decimal(0)):,.2f} is left. Keep the line as it is or scale it down.",
+                {key: (needed, left)},
+            )
+        current.units, current.unit_cost, current.unit_retail = units, unit_cost, unit_retail
+        current.receipt_week, current.month_key = week, key
+        current.status = (
+            PurchaseOrderLine.Status.RECEIVED
+            if current.received_units == units
+            else (
+                PurchaseOrderLine.Status.PARTLY_RECEIVED
+                if current.received_units
+                else PurchaseOrderLine.Status.OPEN
+            )
+        )
+        current.row_version += 1
+        current.save()
+        decision_record(
+            user, "po_line", current.pk, "change", f"{units} x {unit_retail} in {month_label(key)}"
+        )
+    return current
+
+
+@transaction.atomic
+def purchase_order_line_cancel(*, user: User, line_id: int, expected_version: int) -> PurchaseOrderLine:
+    """Cancel what is still open of a line: it leaves on order, so its OTB comes back."""
+    line = PurchaseOrderLine.objects.select_for_update().select_related("order").get(pk=line_id)
+    if not Department.objects.editable_by(user).filter(pk=line.order.department_id).exists():
+        raise OTBError("You cannot change orders of that department.")
+    if line.row_version != expected_version:
+        raise LineConflictError("Someone changed this line since you loaded it: review it and try again.")
+    if line.status not in PurchaseOrderLine.OPEN_STATUSES:
+        raise OTBError("Only open lines can be cancelled.")
+    if line.received_units:
+        # The received part stays; only the rest is cancelled.
+        line.units = line.received_units
+        line.status = PurchaseOrderLine.Status.RECEIVED
+    else:
+        line.status = PurchaseOrderLine.Status.CANCELLED
+    line.row_version += 1
+    line.save(update_fields=["units", "status", "row_version"])
+    decision_record(user, "po_line", line.pk, "cancel")
     return line

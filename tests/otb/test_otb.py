@@ -247,3 +247,44 @@ def test_twenty_simultaneous_orders_that_each_fit_cannot_overspend_together(
     row = selectors.otb_rows(retailer["tops"].pk, [services.month_key(week)])[0]
     assert row.on_order_retail == Decimal("9000.00")
     assert row.otb_retail == Decimal("1000.00")
+
+
+def test_a_changed_line_is_checked_against_otb_without_counting_itself(
+    planner: User, budget: dict[str, Any]
+) -> None:
+    order = _order(planner, budget, "PO-1", 1000)  # 100,000 of 117,000
+    line = order.lines.get()
+    week = budget["week"].pk
+
+    # Growing to 1,170 units: its own 100,000 is not counted against itself, so 117,000 fits.
+    changed = services.purchase_order_line_update(
+        user=planner, line_id=line.pk, units=1170, unit_cost=Decimal("45.00"), unit_retail=Decimal("100.00"),
+        receipt_week_id=week, expected_version=1,
+    )  # fmt: skip
+    assert (changed.units, changed.row_version) == (1170, 2)
+    assert selectors.otb_rows(budget["department"].pk, [budget["key"]])[0].otb_retail == Decimal("0.00")
+
+    with pytest.raises(services.InsufficientOTBError, match=r"\$117,100.00 at retail, \$117,000.00 is left"):
+        services.purchase_order_line_update(
+            user=planner, line_id=line.pk, units=1171, unit_cost=Decimal("45.00"),
+            unit_retail=Decimal("100.00"), receipt_week_id=week, expected_version=2,
+        )  # fmt: skip
+    with pytest.raises(services.LineConflictError):
+        services.purchase_order_line_update(
+            user=planner, line_id=line.pk, units=10, unit_cost=Decimal("45.00"),
+            unit_retail=Decimal("100.00"), receipt_week_id=week, expected_version=1,
+        )  # fmt: skip
+    assert PurchaseOrderLine.objects.get().units == 1170
+
+
+def test_cancelling_what_is_open_gives_the_otb_back(planner: User, budget: dict[str, Any]) -> None:
+    line = _order(planner, budget, "PO-1", 450).lines.get()
+    services.purchase_order_line_receive(user=planner, line_id=line.pk, units=100)
+
+    cancelled = services.purchase_order_line_cancel(user=planner, line_id=line.pk, expected_version=2)
+
+    assert (cancelled.units, cancelled.status) == (100, PurchaseOrderLine.Status.RECEIVED)
+    row = selectors.otb_rows(budget["department"].pk, [budget["key"]])[0]
+    assert row.on_order_retail == Decimal("0.00")
+    assert row.otb_retail == Decimal("117000.00")
+    assert row.received_retail == Decimal("10000.00")
