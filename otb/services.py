@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import F, Max, Sum
+from django.db.models import F, Max, Q, Sum
 from django.utils import timezone
 
 from otb import notifications
@@ -312,7 +312,13 @@ def _validated_lines(
     problems are appended, one per line and field."""
     skus = {sku.code.lower(): sku for sku in Sku.objects.filter(code__in=[line.sku_code for line in lines])
             .select_related("style_color__style__subclass__merch_class")}  # fmt: skip
-    locations = {location.code.lower(): location for location in Location.objects.all()}
+    # Only the locations the lines name (codes are unique regardless of case).
+    named = Q()
+    for code in {line.location_code.strip() for line in lines}:
+        named |= Q(code__iexact=code)
+    locations = (
+        {location.code.lower(): location for location in Location.objects.filter(named)} if named else {}
+    )
     weeks = FiscalWeek.objects.in_bulk([line.receipt_week_id for line in lines])
     today = timezone.localdate()
     resolved = []
