@@ -18,4 +18,19 @@ urlpatterns = [
         name="api-otb-exception-decide",
     ),
     path("budgets/", apis.OTBBudgetList.as_view(), name="api-otb-budgets"),
+    path("markdowns/", apis.MarkdownProposalList.as_view(), name="api-otb-markdowns"),
+    path("markdowns/candidates/", apis.MarkdownCandidates.as_view(), name="api-otb-markdown-candidates"),
+    path("markdowns/budget/", apis.MarkdownBudget.as_view(), name="api-otb-markdown-budget"),
+    path("markdowns/<int:proposal_id>/", apis.MarkdownProposalDetail.as_view(), name="api-otb-markdown"),
+    path(
+        "markdowns/<int:proposal_id>/submit/",
+        apis.MarkdownProposalSubmit.as_view(),
+        name="api-otb-markdown-submit",
+    ),
+    path(
+        "markdowns/<int:proposal_id>/decide/",
+        apis.MarkdownProposalDecide.as_view(),
+        name="api-otb-markdown-decide",
+    ),
+    path("price-changes/", apis.PriceChangeList.as_view(), name="api-otb-price-changes"),
 ]

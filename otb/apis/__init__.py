@@ -10,13 +10,29 @@ field says cost; a fiscal month is `year * 100 + month` (202603: month 3 of FY20
 
 from otb.apis.budgets import OTBBudgetList, OTBTable
 from otb.apis.exceptions import OTBExceptionDecide, OTBExceptionList
+from otb.apis.markdowns import (
+    MarkdownBudget,
+    MarkdownCandidates,
+    MarkdownProposalDecide,
+    MarkdownProposalDetail,
+    MarkdownProposalList,
+    MarkdownProposalSubmit,
+    PriceChangeList,
+)
 from otb.apis.orders import PurchaseOrderDetail, PurchaseOrderLineReceive, PurchaseOrderList
 
 __all__ = [
+    "MarkdownBudget",
+    "MarkdownCandidates",
+    "MarkdownProposalDecide",
+    "MarkdownProposalDetail",
+    "MarkdownProposalList",
+    "MarkdownProposalSubmit",
     "OTBBudgetList",
     "OTBExceptionDecide",
     "OTBExceptionList",
     "OTBTable",
+    "PriceChangeList",
     "PurchaseOrderDetail",
     "PurchaseOrderLineReceive",
     "PurchaseOrderList",
