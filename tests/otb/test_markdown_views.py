@@ -15,12 +15,8 @@ from otb.markdowns import services
 from otb.markdowns.services import ItemRequest
 from otb.models import MarkdownProposal, PriceChange
 from planning.models import PlanVersion
-from tests.otb import test_markdowns
 
 pytestmark = pytest.mark.django_db
-
-shop = test_markdowns.shop  # the same fixtures
-working = test_markdowns.working
 
 
 def _client(user: User) -> Client:
