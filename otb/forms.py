@@ -100,3 +100,25 @@ LineFormSet = forms.formset_factory(LineForm, extra=3, min_num=1, validate_min=T
 
 class ReceiveForm(forms.Form):
     units = forms.IntegerField(min_value=1)
+
+
+class LineChangeForm(forms.Form):
+    """A released order's open line, changed in place: the version it was read at comes along."""
+
+    units = forms.IntegerField(min_value=1, widget=forms.NumberInput(attrs={"size": 6}))
+    unit_cost = forms.DecimalField(
+        min_value=0, max_digits=12, decimal_places=2, widget=forms.NumberInput(attrs={"step": "0.01"})
+    )
+    unit_retail = forms.DecimalField(
+        min_value=0, max_digits=12, decimal_places=2, widget=forms.NumberInput(attrs={"step": "0.01"})
+    )
+    receipt_week = forms.TypedChoiceField(coerce=int, choices=())
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, week_choices: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["receipt_week"].choices = week_choices  # type: ignore[attr-defined]
+
+
+class LineCancelForm(forms.Form):
+    version = forms.IntegerField(min_value=1)

@@ -8,15 +8,31 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import F, Sum
 
 from otb.models import OTBBudget, OTBBudgetMonth, PurchaseOrder, PurchaseOrderLine
 from otb.selectors import OTBRow
-from planning.models import FiscalWeek
+from planning.models import Department, FiscalWeek
 
 _CENT = Decimal("0.01")
 _ZERO = Decimal("0.00")
+
+
+# The OTB table's measures, in display order: (label, attribute of an OTB row, kind).
+MEASURES = [
+    ("Budget (planned receipts)", "budget_retail", "money"),
+    ("On order", "on_order_retail", "money"),
+    ("OTB", "otb_retail", "otb"),
+    ("Budget at cost", "budget_cost", "money"),
+    ("On order at cost", "on_order_cost", "money"),
+    ("OTB at cost", "otb_cost", "otb"),
+    ("On order units", "on_order_units", "units"),
+    ("% of budget used", "used_percent", "percent"),
+    ("Received to date", "received_retail", "money"),
+    ("Received + on order", "in_season_retail", "money"),
+]
 
 
 def fiscal_month_keys(year: int) -> list[int]:
@@ -149,3 +165,26 @@ def scaled_to_fit(
             continue
         fitted.append(math.floor(units * left / requested))
     return fitted
+
+
+def otb_block(department: Department | None, cells: list[Any], total: Any) -> dict[str, Any]:
+    """A department's (or the company's) measure rows: each cell the number and its state."""
+    rows = []
+    for label, attribute, kind in MEASURES:
+        values = [
+            {"value": getattr(cell, attribute), "month_key": getattr(cell, "month_key", None)}
+            for cell in cells
+        ]
+        for value in values:
+            value["is_negative"] = kind == "otb" and value["value"] < 0
+        total_value = getattr(total, attribute)
+        rows.append(
+            {
+                "label": label,
+                "kind": kind,
+                "attribute": attribute,
+                "cells": values,
+                "total": {"value": total_value, "is_negative": kind == "otb" and total_value < 0},
+            }
+        )
+    return {"department": department, "rows": rows}

@@ -12,5 +12,7 @@ urlpatterns = [
     path("orders/new/", views.order_new, name="order-new"),
     path("orders/<int:order_id>/", views.order_detail, name="order"),
     path("orders/<int:order_id>/lines/<int:line_id>/receive/", views.line_receive, name="line-receive"),
+    path("orders/<int:order_id>/lines/<int:line_id>/change/", views.line_change, name="line-change"),
+    path("orders/<int:order_id>/lines/<int:line_id>/cancel/", views.line_cancel, name="line-cancel"),
     path("exceptions/<int:exception_id>/decide/", views.exception_decide, name="exception-decide"),
 ]

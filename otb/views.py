@@ -23,6 +23,8 @@ from otb.forms import (
     DecisionForm,
     DepartmentFilterForm,
     ExceptionDecisionForm,
+    LineCancelForm,
+    LineChangeForm,
     LineFormSet,
     OrderFilterForm,
     OrderForm,
@@ -34,20 +36,6 @@ from planning.models import Department, FiscalWeek
 from planning.roles import ADMIN, MANAGER, user_roles
 
 ORDERS_PER_PAGE = 50
-
-# The OTB table's measures, in display order: (label, attribute of an OTB row, kind).
-MEASURES = [
-    ("Budget (planned receipts)", "budget_retail", "money"),
-    ("On order", "on_order_retail", "money"),
-    ("OTB", "otb_retail", "otb"),
-    ("Budget at cost", "budget_cost", "money"),
-    ("On order at cost", "on_order_cost", "money"),
-    ("OTB at cost", "otb_cost", "otb"),
-    ("On order units", "on_order_units", "units"),
-    ("% of budget used", "used_percent", "percent"),
-    ("Received to date", "received_retail", "money"),
-    ("Received + on order", "in_season_retail", "money"),
-]
 
 
 def _is_manager(request: HttpRequest) -> bool:
@@ -86,9 +74,9 @@ def otb_page(request: HttpRequest) -> HttpResponse:
     blocks = []
     for department in departments:
         cells = [table[department.pk, key] for key in month_keys]
-        blocks.append(_block(department, cells, page_support.otb_total(cells)))
+        blocks.append(page_support.otb_block(department, cells, page_support.otb_total(cells)))
     month_totals = [page_support.otb_total(table[d.pk, key] for d in departments) for key in month_keys]
-    company = _block(None, month_totals, page_support.otb_total(month_totals))
+    company = page_support.otb_block(None, month_totals, page_support.otb_total(month_totals))
     context = {
         "form": form,
         "year": year,
@@ -97,29 +85,6 @@ def otb_page(request: HttpRequest) -> HttpResponse:
         "company": company,
     }
     return render(request, "otb/otb.html", context)
-
-
-def _block(department: Department | None, cells: list[Any], total: Any) -> dict[str, Any]:
-    """A department's (or the company's) measure rows: each cell the number and its state."""
-    rows = []
-    for label, attribute, kind in MEASURES:
-        values = [
-            {"value": getattr(cell, attribute), "month_key": getattr(cell, "month_key", None)}
-            for cell in cells
-        ]
-        for value in values:
-            value["is_negative"] = kind == "otb" and value["value"] < 0
-        total_value = getattr(total, attribute)
-        rows.append(
-            {
-                "label": label,
-                "kind": kind,
-                "attribute": attribute,
-                "cells": values,
-                "total": {"value": total_value, "is_negative": kind == "otb" and total_value < 0},
-            }
-        )
-    return {"department": department, "rows": rows}
 
 
 @login_required
@@ -387,18 +352,11 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
     can_decide = can_buy and _is_manager(request)
     lines = order.lines.select_related("sku", "location", "receipt_week").order_by("id")
     exceptions = order.exceptions.select_related("requested_by", "decided_by").order_by("month_key", "id")
-    can_receive = can_buy and order.status == PurchaseOrder.Status.RELEASED
+    can_change = can_buy and order.status == PurchaseOrder.Status.RELEASED
+    weeks = open_week_choices() if can_change else []
     context = {
         "order": order,
-        "lines": [
-            {
-                "line": line,
-                "open_units": line.open_units,
-                "month_label": services.month_label(line.month_key),
-                "can_receive": can_receive and line.status in PurchaseOrderLine.OPEN_STATUSES,
-            }
-            for line in lines
-        ],
+        "lines": [_line_row(line, can_change=can_change, weeks=weeks) for line in lines],
         "exceptions": [
             {
                 "exception": exception,
@@ -412,6 +370,139 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
         "reasons": OTBException.Reason.choices,
     }
     return render(request, "otb/order.html", context)
+
+
+def _line_row(
+    line: PurchaseOrderLine,
+    *,
+    can_change: bool,
+    weeks: list[tuple[int, str]],
+    error: str = "",
+    notice: str = "",
+    values: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A line of the order page: its numbers, and the inline change form's values (the line's own,
+    or what the buyer typed when the change was refused)."""
+    is_changeable = can_change and line.status in PurchaseOrderLine.OPEN_STATUSES
+    return {
+        "line": line,
+        "open_units": line.open_units,
+        "month_label": services.month_label(line.month_key),
+        "can_receive": is_changeable,
+        "can_change": is_changeable,
+        "week_choices": _weeks_with(weeks, line) if is_changeable else [],
+        "values": {
+            "units": line.units,
+            "unit_cost": line.unit_cost,
+            "unit_retail": line.unit_retail,
+            "receipt_week": line.receipt_week_id,
+            **(values or {}),
+        },
+        "error": error,
+        "notice": notice,
+    }
+
+
+def _weeks_with(weeks: list[tuple[int, str]], line: PurchaseOrderLine) -> list[tuple[int, str]]:
+    """The open receipt weeks, and the line's own week even if it has closed (kept as it is)."""
+    if any(week_id == line.receipt_week_id for week_id, _label in weeks):
+        return weeks
+    return [(line.receipt_week_id, str(line.receipt_week)), *weeks]
+
+
+def _line_for_change(
+    request: HttpRequest, order_id: int, line_id: int
+) -> tuple[PurchaseOrder, PurchaseOrderLine]:
+    order = _order_for(request, order_id)
+    line = get_object_or_404(order.lines.select_related("sku", "location", "receipt_week"), pk=line_id)
+    if not _editable(request).filter(pk=order.department_id).exists():
+        raise PermissionDenied("You cannot change orders of this department.")
+    return order, line
+
+
+def _line_answer(
+    request: HttpRequest,
+    order: PurchaseOrder,
+    line_id: int,
+    *,
+    error: str = "",
+    notice: str = "",
+    values: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """HTMX: the line's row again, with the error or notice beside it. Otherwise a message and
+    back to the order."""
+    if not request.htmx:  # type: ignore[attr-defined]
+        if error:
+            messages.error(request, error)
+        else:
+            messages.success(request, notice)
+        return redirect("otb:order", order_id=order.pk)
+    line = order.lines.select_related("sku", "location", "receipt_week").get(pk=line_id)
+    row = _line_row(
+        line,
+        can_change=order.status == PurchaseOrder.Status.RELEASED,
+        weeks=open_week_choices(),
+        error=error,
+        notice=notice,
+        values=values,
+    )
+    return render(request, "otb/order.html#line", {"order": order, "row": row})
+
+
+@login_required
+@require_POST
+def line_change(request: HttpRequest, order_id: int, line_id: int) -> HttpResponse:
+    order, line = _line_for_change(request, order_id, line_id)
+    form = LineChangeForm(request.POST, week_choices=_weeks_with(open_week_choices(), line))
+    typed: dict[str, Any] = {
+        name: request.POST.get(name, "") for name in ("units", "unit_cost", "unit_retail")
+    }
+    typed["receipt_week"] = _int(request.POST.get("receipt_week"))
+    if not form.is_valid():
+        problems = [
+            f"{form[name].label}: {' '.join(str(error) for error in errors)}"
+            for name, errors in form.errors.items()
+        ]
+        return _line_answer(request, order, line.pk, error=" ".join(problems), values=typed)
+    data = form.cleaned_data
+    try:
+        changed = services.purchase_order_line_update(
+            user=request.user,  # type: ignore[arg-type]
+            line_id=line.pk,
+            units=data["units"],
+            unit_cost=data["unit_cost"],
+            unit_retail=data["unit_retail"],
+            receipt_week_id=data["receipt_week"],
+            expected_version=data["version"],
+        )
+    except services.LineConflictError as error:
+        # Show the line as it is now: the buyer reviews it and tries again.
+        return _line_answer(request, order, line.pk, error=str(error))
+    except services.OTBError as error:
+        return _line_answer(request, order, line.pk, error=str(error), values=typed)
+    notice = (
+        f"Line {line.sku.code} changed: {changed.units} units in {services.month_label(changed.month_key)}."
+    )
+    return _line_answer(request, order, line.pk, notice=notice)
+
+
+@login_required
+@require_POST
+def line_cancel(request: HttpRequest, order_id: int, line_id: int) -> HttpResponse:
+    order, line = _line_for_change(request, order_id, line_id)
+    form = LineCancelForm(request.POST)
+    if not form.is_valid():
+        return _line_answer(request, order, line.pk, error="The line's version is missing: reload the order.")
+    try:
+        cancelled = services.purchase_order_line_cancel(
+            user=request.user,  # type: ignore[arg-type]
+            line_id=line.pk,
+            expected_version=form.cleaned_data["version"],
+        )
+    except services.OTBError as error:
+        return _line_answer(request, order, line.pk, error=str(error))
+    kept = f" ({cancelled.units} received units stay)" if cancelled.received_units else ""
+    return _line_answer(request, order, line.pk, notice=f"Line {line.sku.code} cancelled{kept}.")
 
 
 @login_required

@@ -318,6 +318,148 @@ def test_receive_a_line(client: Client, otb: dict[str, Any], planner: User) -> N
     assert "Receive between 1 and 300 units" in client.get(f"/otb/orders/{order.pk}/").content.decode()
 
 
+def _change_post(
+    line: PurchaseOrderLine, units: int, version: int | None = None, **extra: str
+) -> dict[str, str]:
+    data = {
+        "units": str(units),
+        "unit_cost": str(line.unit_cost),
+        "unit_retail": str(line.unit_retail),
+        "receipt_week": str(line.receipt_week_id),
+        "version": str(line.row_version if version is None else version),
+    }
+    data.update(extra)
+    return data
+
+
+def test_a_line_change_that_fits_is_saved_and_shown_on_the_otb_page(
+    client: Client, otb: dict[str, Any], planner: User
+) -> None:
+    # 450 -> 1,000 units at 100.00: 100,000 of 117,000, fits (its own 45,000 is not counted twice).
+    order = _order(planner, otb, "PO-1", 450)
+    line = order.lines.get()
+    client.force_login(planner)
+    page = client.get(f"/otb/orders/{order.pk}/").content.decode()
+    assert f'action="/otb/orders/{order.pk}/lines/{line.pk}/change/"' in page
+    assert "Cancel line</button>" in page
+
+    response = client.post(f"/otb/orders/{order.pk}/lines/{line.pk}/change/", _change_post(line, 1000))
+
+    assert response.status_code == 302
+    line.refresh_from_db()
+    assert (line.units, line.row_version) == (1000, 2)
+    assert "Line ST-1-BLK-S changed: 1000 units" in client.get(f"/otb/orders/{order.pk}/").content.decode()
+    html = client.get(f"/otb/?year={otb['week'].year}").content.decode()
+    assert _cell(html, otb["department"], otb["key"], "on_order_retail") == "100,000"
+    assert _cell(html, otb["department"], otb["key"], "otb_retail") == "17,000"
+
+
+def test_a_line_change_over_otb_says_what_is_left_and_writes_nothing(
+    client: Client, otb: dict[str, Any], planner: User
+) -> None:
+    # On order 450 + 600 = 105,000 of 117,000. Line 1 to 700 units needs 70,000; left for it
+    # 117,000 - 105,000 + its own 45,000 = 57,000.
+    order = _order(planner, otb, "PO-1", 450)
+    _order(planner, otb, "PO-2", 600)
+    line = order.lines.get()
+    client.force_login(planner)
+
+    partial = client.post(
+        f"/otb/orders/{order.pk}/lines/{line.pk}/change/",
+        _change_post(line, 700),
+        headers={"HX-Request": "true"},
+    )
+
+    assert partial.status_code == 200
+    html = partial.content.decode()
+    assert html.lstrip().startswith(f'<tr id="line-{line.pk}">')
+    assert "Insufficient OTB" in html
+    assert "$70,000.00" in html
+    assert "$57,000.00 is left" in html
+    assert 'value="700"' in html  # what the buyer typed stays in the form
+    line.refresh_from_db()
+    assert (line.units, line.row_version) == (450, 1)
+    assert services.on_order_retail(otb["department"].pk, [otb["key"]]) == {otb["key"]: Decimal("105000.00")}
+
+    redirected = client.post(f"/otb/orders/{order.pk}/lines/{line.pk}/change/", _change_post(line, 700))
+    assert redirected.status_code == 302
+    assert "$57,000.00 is left" in client.get(f"/otb/orders/{order.pk}/").content.decode()
+
+
+def test_a_stale_line_version_is_a_conflict_and_writes_nothing(
+    client: Client, otb: dict[str, Any], planner: User
+) -> None:
+    order = _order(planner, otb, "PO-1", 450)
+    line = order.lines.get()
+    services.purchase_order_line_update(
+        user=planner,
+        line_id=line.pk,
+        units=500,
+        unit_cost=line.unit_cost,
+        unit_retail=line.unit_retail,
+        receipt_week_id=line.receipt_week_id,
+        expected_version=1,
+    )  # someone else: now version 2
+    client.force_login(planner)
+
+    changed = client.post(
+        f"/otb/orders/{order.pk}/lines/{line.pk}/change/",
+        _change_post(line, 300, version=1),
+        headers={"HX-Request": "true"},
+    )
+    cancelled = client.post(
+        f"/otb/orders/{order.pk}/lines/{line.pk}/cancel/", {"version": "1"}, headers={"HX-Request": "true"}
+    )
+
+    for response in (changed, cancelled):
+        html = response.content.decode()
+        assert "Someone changed this line" in html
+        assert re.search(r'name="version"\s+value="2"', html)  # the row is shown as it is now
+        assert 'value="500"' in html
+    line.refresh_from_db()
+    assert (line.units, line.status, line.row_version) == (500, PurchaseOrderLine.Status.OPEN, 2)
+
+
+def test_cancelling_a_line_gives_its_otb_back(client: Client, otb: dict[str, Any], planner: User) -> None:
+    order = _order(planner, otb, "PO-1", 450)
+    line = order.lines.get()
+    client.force_login(planner)
+    before = client.get(f"/otb/?year={otb['week'].year}").content.decode()
+    assert _cell(before, otb["department"], otb["key"], "otb_retail") == "72,000"
+
+    response = client.post(f"/otb/orders/{order.pk}/lines/{line.pk}/cancel/", {"version": "1"})
+
+    assert response.status_code == 302
+    line.refresh_from_db()
+    assert (line.status, line.row_version) == (PurchaseOrderLine.Status.CANCELLED, 2)
+    page = client.get(f"/otb/orders/{order.pk}/").content.decode()
+    assert "Line ST-1-BLK-S cancelled." in page
+    assert "Cancel line</button>" not in page
+    after = client.get(f"/otb/?year={otb['week'].year}").content.decode()
+    assert _cell(after, otb["department"], otb["key"], "on_order_retail") == "0"
+    assert _cell(after, otb["department"], otb["key"], "otb_retail") == "117,000"
+
+
+def test_a_bad_line_change_is_refused_with_a_message(
+    client: Client, otb: dict[str, Any], planner: User
+) -> None:
+    order = _order(planner, otb, "PO-1", 450)
+    line = order.lines.get()
+    client.force_login(planner)
+
+    response = client.post(
+        f"/otb/orders/{order.pk}/lines/{line.pk}/change/",
+        _change_post(line, 0, unit_retail="-1"),
+        headers={"HX-Request": "true"},
+    )
+
+    html = response.content.decode()
+    assert "Units: Ensure this value is greater than or equal to 1." in html
+    assert "Unit retail: Ensure this value is greater than or equal to 0." in html
+    line.refresh_from_db()
+    assert (line.units, line.unit_retail, line.row_version) == (450, Decimal("100.00"), 1)
+
+
 def test_order_list_filters_by_status(client: Client, otb: dict[str, Any], planner: User) -> None:
     _order(planner, otb, "PO-1", 10)
     _order(planner, otb, "PO-BIG", 1500, request_exception=True)
@@ -415,14 +557,20 @@ def test_executives_read_but_do_not_change(
         response = client.get(url)
         assert response.status_code == 200, url
         assert "Receive</button>" not in response.content.decode()
+        assert "Cancel line</button>" not in response.content.decode()
         assert "New purchase order" not in response.content.decode()
     assert client.get("/otb/orders/new/").status_code == 403
     assert client.post("/otb/orders/new/", _order_post(otb, "PO-2", 1)).status_code == 403
     assert client.post(f"/otb/orders/{order.pk}/lines/{line.pk}/receive/", {"units": "1"}).status_code == 403
     assert client.post(f"/otb/budgets/{otb['budget'].pk}/submit/").status_code == 403
+    assert client.post(f"/otb/orders/{order.pk}/lines/{line.pk}/cancel/", {"version": "1"}).status_code == 403
+    assert (
+        client.post(f"/otb/orders/{order.pk}/lines/{line.pk}/change/", _change_post(line, 1)).status_code
+        == 403
+    )
     assert PurchaseOrder.objects.count() == 1
     line.refresh_from_db()
-    assert line.received_units == 0
+    assert (line.received_units, line.units, line.status) == (0, 450, PurchaseOrderLine.Status.OPEN)
 
 
 def test_scope_other_departments_403_unknown_404(
