@@ -14,7 +14,7 @@ from django.db.models import F, Sum
 
 from otb.models import OTBBudget, OTBBudgetMonth, PurchaseOrder, PurchaseOrderLine
 from otb.selectors import OTBRow
-from planning.models import Department, FiscalWeek
+from planning.models import Department, FiscalWeek, PlanVersion, PlanWeek
 
 _CENT = Decimal("0.01")
 _ZERO = Decimal("0.00")
@@ -25,6 +25,8 @@ MEASURES = [
     ("Budget (planned receipts)", "budget_retail", "money"),
     ("On order", "on_order_retail", "money"),
     ("OTB", "otb_retail", "otb"),
+    ("Planned receipts (working plan)", "working_receipts_retail", "money"),
+    ("OTB against the working plan", "working_otb_retail", "otb"),
     ("Budget at cost", "budget_cost", "money"),
     ("On order at cost", "on_order_cost", "money"),
     ("OTB at cost", "otb_cost", "otb"),
@@ -43,7 +45,14 @@ def fiscal_month_keys(year: int) -> list[int]:
 
 @dataclass(frozen=True)
 class OTBCell(OTBRow):
-    """An OTB row with the in-season view."""
+    """An OTB row with the in-season view and the working plan's receipts beside the budget."""
+
+    working_receipts_retail: Decimal = _ZERO
+
+    @property
+    def working_otb_retail(self) -> Decimal:
+        """The working plan's receipts - on order: what the plan as it stands now leaves to buy."""
+        return self.working_receipts_retail - self.on_order_retail
 
     @property
     def in_season_retail(self) -> Decimal:
@@ -85,6 +94,7 @@ def otb_table(department_ids: list[int], month_keys: list[int]) -> dict[tuple[in
         .order_by()
     )
     orders = {(row["order__department_id"], row["month_key"]): row for row in lines}
+    working = working_plan_receipts(department_ids, month_keys)
     table = {}
     for department_id in department_ids:
         for key in month_keys:
@@ -99,8 +109,34 @@ def otb_table(department_ids: list[int], month_keys: list[int]) -> dict[tuple[in
                 on_order_cost=Decimal(order.get("open_cost") or 0).quantize(_CENT),
                 on_order_units=int(order.get("units_open") or 0),
                 received_retail=Decimal(order.get("received_retail") or 0).quantize(_CENT),
+                working_receipts_retail=working.get((department_id, key), _ZERO),
             )
     return table
+
+
+def working_plan_receipts(department_ids: list[int], month_keys: list[int]) -> dict[tuple[int, int], Decimal]:
+    """Planned receipts of the departments' working plans (their class lines) by fiscal month, in
+    one grouped query: (department, month key) -> retail."""
+    keys = set(month_keys)
+    weeks = (
+        PlanWeek.objects.filter(
+            line__version__kind=PlanVersion.Kind.WORKING,
+            line__version__plan__department_id__in=department_ids,
+            line__merch_class__isnull=False,
+            fiscal_week__year__in={key // 100 for key in keys},
+        )
+        .values("line__version__plan__department_id", "fiscal_week__year", "fiscal_week__month")
+        .annotate(receipts=Sum("receipts"))
+        .order_by()
+    )
+    receipts = {}
+    for row in weeks:
+        key = row["fiscal_week__year"] * 100 + row["fiscal_week__month"]
+        if key in keys:
+            receipts[row["line__version__plan__department_id"], key] = Decimal(row["receipts"] or 0).quantize(
+                _CENT
+            )
+    return receipts
 
 
 @dataclass(frozen=True)
@@ -113,10 +149,15 @@ class OTBTotal:
     on_order_cost: Decimal
     on_order_units: int
     received_retail: Decimal
+    working_receipts_retail: Decimal = _ZERO
 
     @property
     def otb_retail(self) -> Decimal:
         return self.budget_retail - self.on_order_retail
+
+    @property
+    def working_otb_retail(self) -> Decimal:
+        return self.working_receipts_retail - self.on_order_retail
 
     @property
     def otb_cost(self) -> Decimal:
@@ -144,6 +185,7 @@ def otb_total(rows: Iterable[OTBRow | OTBTotal]) -> OTBTotal:
         on_order_cost=sum((row.on_order_cost for row in rows), _ZERO),
         on_order_units=sum(row.on_order_units for row in rows),
         received_retail=sum((row.received_retail for row in rows), _ZERO),
+        working_receipts_retail=sum((getattr(row, "working_receipts_retail", _ZERO) for row in rows), _ZERO),
     )
 
 

@@ -164,6 +164,41 @@ def test_negative_otb_is_highlighted_and_totals_add_up(
     assert "-23,000" in total.group(1)
 
 
+def test_otb_page_shows_the_working_plans_receipts_beside_the_budget(
+    client: Client, otb: dict[str, Any], planner: User, retailer: dict[str, Any]
+) -> None:
+    # Working plan of Tops: class receipts 50,000 + 30,000 in the month = 80,000 (its total line,
+    # 99,999, is not counted). On order 450 x 100 = 45,000 -> OTB against the working plan 35,000,
+    # against the budget 117,000 - 45,000 = 72,000.
+    week = otb["week"]
+    plan = Plan.objects.create(
+        name="Tops WP", department=otb["department"], first_week=week, last_week=week, created_by=planner
+    )
+    version = PlanVersion.objects.create(
+        plan=plan, kind=PlanVersion.Kind.WORKING, name="WP", created_by=planner
+    )
+    line = PlanLine.objects.create(version=version, merch_class=retailer["class"])
+    total = PlanLine.objects.create(version=version, merch_class=None)
+    other = FiscalWeek.objects.filter(year=week.year, month=week.month).exclude(pk=week.pk).first()
+    assert other is not None
+    PlanWeek.objects.create(line=line, fiscal_week=week, period=1, receipts=Decimal("50000.00"))
+    PlanWeek.objects.create(line=line, fiscal_week=other, period=2, receipts=Decimal("30000.00"))
+    PlanWeek.objects.create(line=total, fiscal_week=week, period=1, receipts=Decimal("99999.00"))
+    _order(planner, otb, "PO-1", 450)
+    client.force_login(planner)
+
+    html = client.get(f"/otb/?year={week.year}").content.decode()
+
+    tops, key = otb["department"], otb["key"]
+    assert "Planned receipts (working plan)" in html
+    assert _cell(html, tops, key, "working_receipts_retail") == "80,000"
+    assert _cell(html, tops, key, "working_otb_retail") == "35,000"
+    assert _cell(html, tops, key, "otb_retail") == "72,000"
+    year_total = re.search(r'data-testid="total-year-working_otb_retail">(.*?)</td>', html, flags=re.DOTALL)
+    assert year_total is not None
+    assert "35,000" in year_total.group(1)
+
+
 def test_otb_page_queries_do_not_grow_with_departments(
     client: Client, otb: dict[str, Any], planner: User, manager: User, retailer: dict[str, Any]
 ) -> None:
