@@ -14,7 +14,7 @@ from django.db.models import F, Sum
 
 from otb.models import OTBBudget, OTBBudgetMonth, PurchaseOrder, PurchaseOrderLine
 from otb.selectors import OTBRow
-from planning.models import Department, FiscalWeek, PlanVersion, PlanWeek
+from planning.models import Department, FiscalWeek, MerchClass, PlanVersion, PlanWeek
 
 _CENT = Decimal("0.01")
 _ZERO = Decimal("0.00")
@@ -230,3 +230,95 @@ def otb_block(department: Department | None, cells: list[Any], total: Any) -> di
             }
         )
     return {"department": department, "rows": rows}
+
+
+def drill_breakdown(department_id: int, month_key: int) -> dict[str, list[dict[str, Any]]]:
+    """A month of a department by receipt week and by merch class: on order (retail, units) of
+    released orders' open lines, and the planned receipts of its newest approved plan (OP), if any.
+    A fixed number of grouped queries."""
+    weeks = list(
+        FiscalWeek.objects.filter(year=month_key // 100, month=month_key % 100)
+        .order_by("id")
+        .only("pk", "year", "week")
+    )
+    classes = list(
+        MerchClass.objects.filter(department_id=department_id).order_by("code").only("pk", "code", "name")
+    )
+    lines = (
+        PurchaseOrderLine.objects.filter(
+            order__department_id=department_id,
+            order__status=PurchaseOrder.Status.RELEASED,
+            month_key=month_key,
+        )
+        .exclude(status=PurchaseOrderLine.Status.CANCELLED)
+        .order_by()
+    )
+    open_retail = Sum((F("units") - F("received_units")) * F("unit_retail"))
+    open_units = Sum(F("units") - F("received_units"))
+    by_week = {
+        row["receipt_week_id"]: row
+        for row in lines.values("receipt_week_id").annotate(retail=open_retail, units_open=open_units)
+    }
+    class_path = "sku__style_color__style__subclass__merch_class_id"
+    by_class = {
+        row[class_path]: row
+        for row in lines.values(class_path).annotate(retail=open_retail, units_open=open_units)
+    }
+    version_id = (
+        PlanVersion.objects.filter(
+            plan__department_id=department_id,
+            kind=PlanVersion.Kind.ORIGINAL,
+            status=PlanVersion.Status.APPROVED,
+        )
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    planned_week: dict[int, Decimal] = {}
+    planned_class: dict[int, Decimal] = {}
+    if version_id is not None:
+        plan_weeks = PlanWeek.objects.filter(
+            line__version_id=version_id, line__merch_class__isnull=False, fiscal_week__in=weeks
+        ).order_by()
+        for week_id, receipts in (
+            plan_weeks.values("fiscal_week_id")
+            .annotate(total=Sum("receipts"))
+            .values_list("fiscal_week_id", "total")
+        ):
+            planned_week[week_id] = Decimal(receipts or 0).quantize(_CENT)
+        for class_id, receipts in (
+            plan_weeks.values("line__merch_class_id")
+            .annotate(total=Sum("receipts"))
+            .values_list("line__merch_class_id", "total")
+        ):
+            planned_class[class_id] = Decimal(receipts or 0).quantize(_CENT)
+
+    def _row(label: str, order: dict[str, Any], planned: Decimal | None) -> dict[str, Any]:
+        on_order = Decimal(order.get("retail") or 0).quantize(_CENT)
+        return {
+            "label": label,
+            "on_order_retail": on_order,
+            "on_order_units": int(order.get("units_open") or 0),
+            "planned_retail": planned,
+            "otb_retail": None if planned is None else planned - on_order,
+        }
+
+    has_plan = version_id is not None
+    return {
+        "weeks": [
+            _row(
+                f"FY{week.year} W{week.week:02d}",
+                by_week.get(week.pk, {}),
+                planned_week.get(week.pk, _ZERO) if has_plan else None,
+            )
+            for week in weeks
+        ],
+        "classes": [
+            _row(
+                str(merch_class),
+                by_class.get(merch_class.pk, {}),
+                planned_class.get(merch_class.pk, _ZERO) if has_plan else None,
+            )
+            for merch_class in classes
+        ],
+    }

@@ -112,8 +112,9 @@ def otb_drill(request: HttpRequest) -> HttpResponse:
         "month_label": services.month_label(key),
         "rows": rows,
         "total": total,
+        **page_support.drill_breakdown(department.pk, key),
     }
-    template = "otb/drill.html#lines" if request.htmx else "otb/drill.html"  # type: ignore[attr-defined]
+    template = "otb/otb_drill.html#drill" if request.htmx else "otb/otb_drill.html"  # type: ignore[attr-defined]
     return render(request, template, context)
 
 

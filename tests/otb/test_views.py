@@ -237,6 +237,73 @@ def test_drill_lists_the_lines_behind_on_order(client: Client, otb: dict[str, An
     assert "<html" in full.content.decode()
 
 
+def _drill_row(html: str, testid: str) -> list[str]:
+    match = re.search(rf'data-testid="{testid}">(.*?)</tr>', html, flags=re.DOTALL)
+    assert match is not None, testid
+    return [
+        re.sub(r"<[^>]+>|\s+", " ", cell).strip()
+        for cell in re.findall(r"<td[^>]*>(.*?)</td>", match.group(1), re.DOTALL)
+    ]
+
+
+def test_drill_breaks_the_month_down_by_week_and_class(
+    client: Client, otb: dict[str, Any], planner: User, retailer: dict[str, Any]
+) -> None:
+    # OP: 60,000 in the order's week, 57,000 in another week of the month, one class. On order
+    # 450 x 100 = 45,000 in the order's week: week OTB 15,000, the other week 57,000; the class
+    # 117,000 - 45,000 = 72,000.
+    week = otb["week"]
+    _approved_plan(otb["department"], planner, week, retailer["class"])
+    _order(planner, otb, "PO-1", 450)
+    weeks = list(FiscalWeek.objects.filter(year=week.year, month=week.month).order_by("id"))
+    client.force_login(planner)
+    url = f"/otb/drill/?department={otb['department'].pk}&month={otb['key']}"
+
+    full = client.get(url).content.decode()
+    partial = client.get(url, headers={"HX-Request": "true"}).content.decode()
+
+    assert "<html" in full
+    assert "<html" not in partial
+    number = weeks.index(week) + 1
+    assert _drill_row(partial, f"drill-week-{number}") == [
+        f"FY{week.year} W{week.week:02d}",
+        "45,000.00",
+        "450",
+        "60,000.00",
+        "15,000.00",
+    ]
+    other = next(index for index, each in enumerate(weeks, start=1) if each.pk != week.pk and index != number)
+    rows = [_drill_row(partial, f"drill-week-{index}") for index in range(1, len(weeks) + 1)]
+    assert sum(Decimal(row[3].replace(",", "")) for row in rows) == Decimal("117000.00")
+    assert _drill_row(partial, f"drill-week-{other}")[1] == "0.00"
+    assert _drill_row(partial, "drill-class-1") == [
+        str(retailer["class"]),
+        "45,000.00",
+        "450",
+        "117,000.00",
+        "72,000.00",
+    ]
+
+
+def test_drill_without_an_approved_plan_shows_on_order_only(
+    client: Client, otb: dict[str, Any], planner: User, retailer: dict[str, Any]
+) -> None:
+    _order(planner, otb, "PO-1", 450)
+    client.force_login(planner)
+
+    html = client.get(
+        f"/otb/drill/?department={otb['department'].pk}&month={otb['key']}", headers={"HX-Request": "true"}
+    ).content.decode()
+
+    assert _drill_row(html, "drill-class-1") == [
+        str(retailer["class"]),
+        "45,000.00",
+        "450",
+        "no approved plan",
+        "",
+    ]
+
+
 # -- purchase orders ----------------------------------------------------------------------
 
 
