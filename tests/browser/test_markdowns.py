@@ -13,12 +13,12 @@ from otb.models import MarkdownProposal, PriceChange
 from planning.models import PlanVersion, StyleColor
 from tests.browser.conftest import screenshot
 from tests.conftest import PASSWORD
-from tests.otb import test_markdowns
+from tests.otb import conftest as otb_fixtures
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-shop = test_markdowns.shop  # the same small retailer as the service tests
-working = test_markdowns.working
+shop = otb_fixtures.shop  # the same small retailer as the service tests
+working = otb_fixtures.working
 
 
 def _login(page: Any, base: str, username: str) -> None:
