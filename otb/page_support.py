@@ -30,7 +30,9 @@ MEASURES = [
     ("Budget at cost", "budget_cost", "money"),
     ("On order at cost", "on_order_cost", "money"),
     ("OTB at cost", "otb_cost", "otb"),
+    ("Budget units", "budget_units", "units"),
     ("On order units", "on_order_units", "units"),
+    ("OTB units", "otb_units", "otb"),
     ("% of budget used", "used_percent", "percent"),
     ("Received to date", "received_retail", "money"),
     ("Received + on order", "in_season_retail", "money"),
@@ -98,7 +100,7 @@ def otb_table(department_ids: list[int], month_keys: list[int]) -> dict[tuple[in
     table = {}
     for department_id in department_ids:
         for key in month_keys:
-            retail, cost, _units = budget.get((department_id, key), (_ZERO, _ZERO, 0))
+            retail, cost, units = budget.get((department_id, key), (_ZERO, _ZERO, 0))
             order = orders.get((department_id, key), {})
             table[department_id, key] = OTBCell(
                 department_id=department_id,
@@ -109,6 +111,7 @@ def otb_table(department_ids: list[int], month_keys: list[int]) -> dict[tuple[in
                 on_order_cost=Decimal(order.get("open_cost") or 0).quantize(_CENT),
                 on_order_units=int(order.get("units_open") or 0),
                 received_retail=Decimal(order.get("received_retail") or 0).quantize(_CENT),
+                budget_units=units,
                 working_receipts_retail=working.get((department_id, key), _ZERO),
             )
     return table
@@ -150,6 +153,11 @@ class OTBTotal:
     on_order_units: int
     received_retail: Decimal
     working_receipts_retail: Decimal = _ZERO
+    budget_units: int = 0
+
+    @property
+    def otb_units(self) -> int:
+        return self.budget_units - self.on_order_units
 
     @property
     def otb_retail(self) -> Decimal:
@@ -186,6 +194,7 @@ def otb_total(rows: Iterable[OTBRow | OTBTotal]) -> OTBTotal:
         on_order_units=sum(row.on_order_units for row in rows),
         received_retail=sum((row.received_retail for row in rows), _ZERO),
         working_receipts_retail=sum((getattr(row, "working_receipts_retail", _ZERO) for row in rows), _ZERO),
+        budget_units=sum(row.budget_units for row in rows),
     )
 
 

@@ -23,6 +23,11 @@ class OTBRow:
     on_order_cost: Decimal
     on_order_units: int
     received_retail: Decimal
+    budget_units: int = 0
+
+    @property
+    def otb_units(self) -> int:
+        return self.budget_units - self.on_order_units
 
     @property
     def label(self) -> str:
@@ -74,6 +79,7 @@ def otb_rows(department_id: int, month_keys: list[int]) -> list[OTBRow]:
                 month_key=key,
                 budget_retail=month.receipts_retail if month else Decimal("0.00"),
                 budget_cost=month.receipts_cost if month else Decimal("0.00"),
+                budget_units=month.receipts_units if month else 0,
                 on_order_retail=Decimal(order.get("open_retail") or 0).quantize(_CENT),
                 on_order_cost=Decimal(order.get("open_cost") or 0).quantize(_CENT),
                 on_order_units=int(order.get("units_open") or 0),

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -78,7 +79,7 @@ def otb_budget_from_plan(*, user: User, version_id: int) -> OTBBudget:
     receipts = (
         PlanWeek.objects.filter(line__version=version, line__merch_class__isnull=False)
         .values("fiscal_week__year", "fiscal_week__month")
-        .annotate(retail=Sum("receipts"))
+        .annotate(retail=Sum("receipts"), sales=Sum("sales"), sales_units=Sum("sales_units"))
         .order_by("fiscal_week__year", "fiscal_week__month")
     )
     if not receipts:
@@ -100,10 +101,20 @@ def otb_budget_from_plan(*, user: User, version_id: int) -> OTBBudget:
             month_key=row["fiscal_week__year"] * 100 + row["fiscal_week__month"],
             receipts_retail=Decimal(row["retail"]).quantize(_CENT),
             receipts_cost=(Decimal(row["retail"]) * complement).quantize(_CENT),
+            receipts_units=_receipt_units(row),
         )
         for row in receipts
     )
     return budget
+
+
+def _receipt_units(month: dict[str, Any]) -> int:
+    """Plans hold receipts in $ only: units at the month's planned average selling price
+    (planned sales $ / sales units), rounded half up; 0 where the month plans no unit sales."""
+    if not month["sales_units"] or not month["sales"]:
+        return 0
+    price = Decimal(month["sales"]) / Decimal(month["sales_units"])
+    return int((Decimal(month["retail"]) / price).quantize(Decimal(1), ROUND_HALF_UP))
 
 
 @transaction.atomic

@@ -288,3 +288,18 @@ def test_cancelling_what_is_open_gives_the_otb_back(planner: User, budget: dict[
     assert row.on_order_retail == Decimal("0.00")
     assert row.otb_retail == Decimal("117000.00")
     assert row.received_retail == Decimal("10000.00")
+
+
+def test_budget_units_come_from_the_plans_average_selling_price(
+    planner: User, budget: dict[str, Any]
+) -> None:
+    # Planned sales 12,000 over 500 units: 24.00 a unit; receipts 117,000 -> 4,875 units.
+    month = {"retail": Decimal("117000"), "sales": Decimal("12000"), "sales_units": 500}
+    assert services._receipt_units(month) == 4875
+    assert services._receipt_units({**month, "sales_units": 0}) == 0
+    OTBBudgetMonth.objects.filter(budget=budget["budget"]).update(receipts_units=4875)
+    _order(planner, budget, "PO-1", 450)
+
+    row = selectors.otb_rows(budget["department"].pk, [budget["key"]])[0]
+
+    assert (row.budget_units, row.on_order_units, row.otb_units) == (4875, 450, 4425)
