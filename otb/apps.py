@@ -23,7 +23,8 @@ def _demo_otb_delete(sender: Any, **kwargs: Any) -> None:
 
     for model in (
         models.ApprovalDecision, models.PriceChange, models.MarkdownItem, models.MarkdownProposal,
-        models.OTBException, models.PurchaseOrderLine, models.PurchaseOrder, models.OTBBudget, models.Vendor,
+        models.OTBException, models.PurchaseOrderLine, models.PurchaseOrder, models.OTBCommitment,
+        models.OTBBudget, models.Vendor,
     ):  # fmt: skip
         model.objects.all().delete()
 

@@ -49,8 +49,8 @@ from forecasting.imports import (
     _Table,
     _text,
 )
-from otb import services
-from otb.models import OTBBudgetMonth, PurchaseOrder, Vendor
+from otb import ledger, services
+from otb.models import PurchaseOrder, Vendor
 from planning import calendar
 from planning.models import Department, FiscalWeek, Location, Sku
 
@@ -456,19 +456,16 @@ class _OrderRefusedError(Exception):
 
 
 def _create(user: User, orders: dict[str, list[_Line]], request_exceptions: bool) -> list[ImportedOrder]:
-    """Every order through `purchase_order_create` in one transaction. The budget months of the
-    whole file are locked first, in month order, so two imports never wait on each other in a cycle."""
+    """Every order through `purchase_order_create` in one transaction. The OTB months of the whole
+    file are locked first, in one order, so two imports never wait on each other in a cycle."""
     created: list[ImportedOrder] = []
     with transaction.atomic():
         wanted: dict[int, set[int]] = defaultdict(set)
         for lines in orders.values():
             wanted[lines[0].department_id].update(line.month_key for line in lines)
-        ids = [
-            row.pk
-            for department, keys in wanted.items()
-            for row in services.approved_budget_months(department, sorted(keys)).values()
-        ]
-        list(OTBBudgetMonth.objects.select_for_update().filter(pk__in=ids).order_by("month_key", "pk"))
+        # Adding nothing locks each month's commitment row: department by department, month by month.
+        for department in sorted(wanted):
+            ledger.commit(department, dict.fromkeys(wanted[department], Decimal(0)))
         for number, lines in orders.items():
             try:
                 order = services.purchase_order_create(

@@ -74,8 +74,7 @@ class OTBBudget(models.Model):
 
 
 class OTBBudgetMonth(models.Model):
-    """Approved receipts of one fiscal month. Its row is the lock that serialises the OTB
-    checks of purchase order lines landing in the month."""
+    """Approved receipts of one fiscal month."""
 
     budget = models.ForeignKey(OTBBudget, on_delete=models.CASCADE, related_name="months")
     month_key = models.PositiveIntegerField()
@@ -95,6 +94,27 @@ class OTBBudgetMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.budget_id} {self.month_key}: {self.receipts_retail}"
+
+
+class OTBCommitment(models.Model):
+    """What released purchase orders commit against a department's fiscal month: their lines'
+    units x unit retail, received or still open (a cancelled part leaves), in cents so that
+    adding up is exact on every database.
+
+    The purchase order services keep it in the transaction that writes the lines; its row is
+    the lock that serialises the OTB checks of the month (see `otb.ledger`)."""
+
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="+")
+    month_key = models.PositiveIntegerField()
+    committed_cents = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["department", "month_key"], name="otb_commitment_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department_id} {self.month_key}: {self.committed_cents / 100:.2f}"
 
 
 class PurchaseOrder(models.Model):

@@ -53,8 +53,9 @@ class OTBCell(OTBRow):
 
     @property
     def working_otb_retail(self) -> Decimal:
-        """The working plan's receipts - on order: what the plan as it stands now leaves to buy."""
-        return self.working_receipts_retail - self.on_order_retail
+        """The working plan's receipts - received - on order: what the plan as it stands now
+        leaves to buy."""
+        return self.working_receipts_retail - self.received_retail - self.on_order_retail
 
     @property
     def in_season_retail(self) -> Decimal:
@@ -92,6 +93,8 @@ def otb_table(department_ids: list[int], month_keys: list[int]) -> dict[tuple[in
             open_cost=Sum((F("units") - F("received_units")) * F("unit_cost")),
             units_open=Sum(F("units") - F("received_units")),
             received_retail=Sum(F("received_units") * F("unit_retail")),
+            received_cost=Sum(F("received_units") * F("unit_cost")),
+            units_received=Sum("received_units"),
         )
         .order_by()
     )
@@ -111,6 +114,8 @@ def otb_table(department_ids: list[int], month_keys: list[int]) -> dict[tuple[in
                 on_order_cost=Decimal(order.get("open_cost") or 0).quantize(_CENT),
                 on_order_units=int(order.get("units_open") or 0),
                 received_retail=Decimal(order.get("received_retail") or 0).quantize(_CENT),
+                received_cost=Decimal(order.get("received_cost") or 0).quantize(_CENT),
+                received_units=int(order.get("units_received") or 0),
                 budget_units=units,
                 working_receipts_retail=working.get((department_id, key), _ZERO),
             )
@@ -154,22 +159,24 @@ class OTBTotal:
     received_retail: Decimal
     working_receipts_retail: Decimal = _ZERO
     budget_units: int = 0
+    received_cost: Decimal = _ZERO
+    received_units: int = 0
 
     @property
     def otb_units(self) -> int:
-        return self.budget_units - self.on_order_units
+        return self.budget_units - self.received_units - self.on_order_units
 
     @property
     def otb_retail(self) -> Decimal:
-        return self.budget_retail - self.on_order_retail
+        return self.budget_retail - self.received_retail - self.on_order_retail
 
     @property
     def working_otb_retail(self) -> Decimal:
-        return self.working_receipts_retail - self.on_order_retail
+        return self.working_receipts_retail - self.received_retail - self.on_order_retail
 
     @property
     def otb_cost(self) -> Decimal:
-        return self.budget_cost - self.on_order_cost
+        return self.budget_cost - self.received_cost - self.on_order_cost
 
     @property
     def used_percent(self) -> Decimal | None:
@@ -193,6 +200,8 @@ def otb_total(rows: Iterable[OTBRow | OTBTotal]) -> OTBTotal:
         on_order_cost=sum((row.on_order_cost for row in rows), _ZERO),
         on_order_units=sum(row.on_order_units for row in rows),
         received_retail=sum((row.received_retail for row in rows), _ZERO),
+        received_cost=sum((row.received_cost for row in rows), _ZERO),
+        received_units=sum(row.received_units for row in rows),
         working_receipts_retail=sum((getattr(row, "working_receipts_retail", _ZERO) for row in rows), _ZERO),
         budget_units=sum(row.budget_units for row in rows),
     )
@@ -242,8 +251,8 @@ def otb_block(department: Department | None, cells: list[Any], total: Any) -> di
 
 
 def drill_breakdown(department_id: int, month_key: int) -> dict[str, list[dict[str, Any]]]:
-    """A month of a department by receipt week and by merch class: on order (retail, units) of
-    released orders' open lines, and the planned receipts of its newest approved plan (OP), if any.
+    """A month of a department by receipt week and by merch class: received and on order (retail,
+    units) of released orders' lines, and the planned receipts of its newest approved plan (OP), if any.
     A fixed number of grouped queries."""
     weeks = list(
         FiscalWeek.objects.filter(year=month_key // 100, month=month_key % 100)
@@ -264,14 +273,19 @@ def drill_breakdown(department_id: int, month_key: int) -> dict[str, list[dict[s
     )
     open_retail = Sum((F("units") - F("received_units")) * F("unit_retail"))
     open_units = Sum(F("units") - F("received_units"))
+    received = Sum(F("received_units") * F("unit_retail"))
     by_week = {
         row["receipt_week_id"]: row
-        for row in lines.values("receipt_week_id").annotate(retail=open_retail, units_open=open_units)
+        for row in lines.values("receipt_week_id").annotate(
+            retail=open_retail, units_open=open_units, received=received
+        )
     }
     class_path = "sku__style_color__style__subclass__merch_class_id"
     by_class = {
         row[class_path]: row
-        for row in lines.values(class_path).annotate(retail=open_retail, units_open=open_units)
+        for row in lines.values(class_path).annotate(
+            retail=open_retail, units_open=open_units, received=received
+        )
     }
     version_id = (
         PlanVersion.objects.filter(
@@ -304,12 +318,14 @@ def drill_breakdown(department_id: int, month_key: int) -> dict[str, list[dict[s
 
     def _row(label: str, order: dict[str, Any], planned: Decimal | None) -> dict[str, Any]:
         on_order = Decimal(order.get("retail") or 0).quantize(_CENT)
+        received = Decimal(order.get("received") or 0).quantize(_CENT)
         return {
             "label": label,
+            "received_retail": received,
             "on_order_retail": on_order,
             "on_order_units": int(order.get("units_open") or 0),
             "planned_retail": planned,
-            "otb_retail": None if planned is None else planned - on_order,
+            "otb_retail": None if planned is None else planned - received - on_order,
         }
 
     has_plan = version_id is not None

@@ -24,10 +24,12 @@ class OTBRow:
     on_order_units: int
     received_retail: Decimal
     budget_units: int = 0
+    received_cost: Decimal = Decimal("0.00")
+    received_units: int = 0
 
     @property
     def otb_units(self) -> int:
-        return self.budget_units - self.on_order_units
+        return self.budget_units - self.received_units - self.on_order_units
 
     @property
     def label(self) -> str:
@@ -35,12 +37,13 @@ class OTBRow:
 
     @property
     def otb_retail(self) -> Decimal:
-        """Planned receipts - on order (negative: over-bought)."""
-        return self.budget_retail - self.on_order_retail
+        """Planned receipts - received to date - on order (negative: over-bought). What was
+        received was bought against the month too: receiving does not give OTB back."""
+        return self.budget_retail - self.received_retail - self.on_order_retail
 
     @property
     def otb_cost(self) -> Decimal:
-        return self.budget_cost - self.on_order_cost
+        return self.budget_cost - self.received_cost - self.on_order_cost
 
     @property
     def used_percent(self) -> Decimal | None:
@@ -66,6 +69,8 @@ def otb_rows(department_id: int, month_keys: list[int]) -> list[OTBRow]:
             open_cost=Sum((F("units") - F("received_units")) * F("unit_cost")),
             units_open=Sum(F("units") - F("received_units")),
             received_retail=Sum(F("received_units") * F("unit_retail")),
+            received_cost=Sum(F("received_units") * F("unit_cost")),
+            units_received=Sum("received_units"),
         )
     )
     orders = {row["month_key"]: row for row in lines}
@@ -84,6 +89,8 @@ def otb_rows(department_id: int, month_keys: list[int]) -> list[OTBRow]:
                 on_order_cost=Decimal(order.get("open_cost") or 0).quantize(_CENT),
                 on_order_units=int(order.get("units_open") or 0),
                 received_retail=Decimal(order.get("received_retail") or 0).quantize(_CENT),
+                received_cost=Decimal(order.get("received_cost") or 0).quantize(_CENT),
+                received_units=int(order.get("units_received") or 0),
             )
         )
     return rows

@@ -13,14 +13,14 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.contrib.auth.models import User
-from django.db import transaction
-from django.db.models import F, Max, Q, Sum
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q, Sum
 from django.utils import timezone
 
-from otb import notifications
+from otb import ledger, notifications
 from otb.models import (
     ApprovalDecision,
     OTBBudget,
@@ -187,21 +187,6 @@ def approved_budget_months(department_id: int, month_keys: list[int]) -> dict[in
     return found
 
 
-def on_order_retail(department_id: int, month_keys: list[int]) -> dict[int, Decimal]:
-    """Open units x unit retail of released lines, per receipt month."""
-    rows = (
-        PurchaseOrderLine.objects.filter(
-            order__department_id=department_id,
-            order__status=PurchaseOrder.Status.RELEASED,
-            status__in=PurchaseOrderLine.OPEN_STATUSES,
-            month_key__in=month_keys,
-        )
-        .values("month_key")
-        .annotate(retail=Sum((F("units") - F("received_units")) * F("unit_retail")))
-    )
-    return {row["month_key"]: Decimal(row["retail"]).quantize(_CENT) for row in rows}
-
-
 # -- purchase orders ----------------------------------------------------------------------
 
 
@@ -220,87 +205,103 @@ def purchase_order_create(
     month, so the buyer can scale down), or with `request_exception` kept awaiting a manager's
     approval (not counted as on order until released).
     """
-    vendor, department, resolved = _validated(user, number, vendor_code, department_id, lines)
-    months = sorted({key for *_, key in resolved})
-    with transaction.atomic():
-        # Lock in month order: concurrent orders for the same months queue here.
-        locked = list(
-            OTBBudgetMonth.objects.select_for_update()
-            .filter(pk__in=[row.pk for row in approved_budget_months(department.pk, months).values()])
-            .order_by("month_key", "pk")
+    number = number.strip()
+    vendor_id, department, resolved = _validated(user, number, vendor_code, department_id, lines)
+    months = sorted({line.month_key for line in resolved})
+    try:
+        with transaction.atomic():
+            return _create_checked(user, number, vendor_id, department, resolved, months, request_exception)
+    except IntegrityError:
+        # The number is unique: two buyers saving the same number at once, one loses here.
+        if PurchaseOrder.objects.filter(number=number).exists():
+            raise OTBError(f"Order number {number} exists already.") from None
+        raise
+
+
+def _create_checked(
+    user: User,
+    number: str,
+    vendor_id: int,
+    department: Department,
+    resolved: list[ResolvedLine],
+    months: list[int],
+    request_exception: bool,
+) -> PurchaseOrder:
+    budget = ledger.approved_receipts(department.pk, months)
+    missing = [key for key in months if key not in budget]
+    if missing:
+        labels = ", ".join(month_label(key) for key in missing)
+        raise OTBError(f"{department} has no approved OTB budget for {labels}.")
+    # Write first, then check: the month's commitment row is locked only for the check and
+    # the commit, not for the writes, so concurrent buyers queue for a short while.
+    order = PurchaseOrder.objects.create(
+        number=number,
+        vendor_id=vendor_id,
+        department=department,
+        created_by=user,
+        status=PurchaseOrder.Status.RELEASED,
+    )
+    PurchaseOrderLine.objects.bulk_create(
+        PurchaseOrderLine(
+            order=order, sku_id=line.sku_id, location_id=line.location_id, units=line.units,
+            unit_cost=line.unit_cost, unit_retail=line.unit_retail, receipt_week_id=line.week.pk,
+            month_key=line.month_key,
         )
-        budget = {row.month_key: row for row in locked}
-        missing = [key for key in months if key not in budget]
-        if missing:
-            labels = ", ".join(month_label(key) for key in missing)
-            raise OTBError(f"{department} has no approved OTB budget for {labels}.")
-        committed = on_order_retail(department.pk, months)
-        requested: dict[int, Decimal] = defaultdict(Decimal)
-        for _sku, _location, units, _cost, retail, _week, key in resolved:
-            requested[key] += retail * units
-        short = {
-            key: (requested[key], budget[key].receipts_retail - committed.get(key, Decimal("0")))
-            for key in months
-            if requested[key] > budget[key].receipts_retail - committed.get(key, Decimal("0"))
-        }
-        if short and not request_exception:
-            raise InsufficientOTBError(
-                "Insufficient OTB: "
-                + "; ".join(
-                    f"{month_label(key)} needs ${need:,.2f} at retail, ${max(left, Decimal(0)):,.2f} is left"
-                    for key, (need, left) in sorted(short.items())
-                )
-                + ". Scale the order down or request an OTB exception.",
-                short,
+        for line in resolved
+    )  # fmt: skip
+    requested: dict[int, Decimal] = defaultdict(Decimal)
+    for line in resolved:
+        requested[line.month_key] += line.unit_retail * line.units
+    # The check: concurrent orders for these months queue here until this one commits.
+    after = ledger.commit(department.pk, requested)
+    left = {key: budget[key] - (after[key] - requested[key]) for key in months}
+    short = {key: (requested[key], left[key]) for key in months if after[key] > budget[key]}
+    if not short:
+        return order
+    if not request_exception:
+        raise InsufficientOTBError(
+            "Insufficient OTB: "
+            + "; ".join(
+                f"{month_label(key)} needs ${need:,.2f} at retail, ${max(rest, Decimal(0)):,.2f} is left"
+                for key, (need, rest) in sorted(short.items())
             )
-        order = PurchaseOrder.objects.create(
-            number=number,
-            vendor=vendor,
-            department=department,
-            created_by=user,
-            status=PurchaseOrder.Status.AWAITING_APPROVAL if short else PurchaseOrder.Status.RELEASED,
+            + ". Scale the order down or request an OTB exception.",
+            short,
         )
-        PurchaseOrderLine.objects.bulk_create(
-            PurchaseOrderLine(
-                order=order, sku=sku, location=location, units=units, unit_cost=cost, unit_retail=retail,
-                receipt_week=week, month_key=key,
-            )
-            for sku, location, units, cost, retail, week, key in resolved
-        )  # fmt: skip
-        OTBException.objects.bulk_create(
-            OTBException(
-                order=order, department=department, month_key=key, requested_retail=need,
-                available_retail=max(left, Decimal("0")), requested_by=user,
-            )
-            for key, (need, left) in sorted(short.items())
-        )  # fmt: skip
-        if short:
-            over = sum((need - max(left, Decimal(0)) for need, left in short.values()), Decimal(0))
-            notifications.approval_requested(
-                department_id=department.pk,
-                subject=f"PO {number} is ${over:,.2f} over OTB in {department}",
-                body="\n".join(
-                    f"{month_label(key)}: order ${need:,.2f} at retail, "
-                    f"OTB left ${max(left, Decimal(0)):,.2f}"
-                    for key, (need, left) in sorted(short.items())
-                ),
-                requested_by=user,
-            )
+    # Kept for a manager's decision: not committed until released.
+    ledger.commit(department.pk, {key: -amount for key, amount in requested.items()})
+    order.status = PurchaseOrder.Status.AWAITING_APPROVAL
+    order.save(update_fields=["status"])
+    OTBException.objects.bulk_create(
+        OTBException(
+            order=order, department=department, month_key=key, requested_retail=need,
+            available_retail=max(rest, Decimal("0")), requested_by=user,
+        )
+        for key, (need, rest) in sorted(short.items())
+    )  # fmt: skip
+    over = sum((need - max(rest, Decimal(0)) for need, rest in short.values()), Decimal(0))
+    notifications.approval_requested(
+        department_id=department.pk,
+        subject=f"PO {number} is ${over:,.2f} over OTB in {department}",
+        body="\n".join(
+            f"{month_label(key)}: order ${need:,.2f} at retail, OTB left ${max(rest, Decimal(0)):,.2f}"
+            for key, (need, rest) in sorted(short.items())
+        ),
+        requested_by=user,
+    )
     return order
 
 
 def _validated(
     user: User, number: str, vendor_code: str, department_id: int, lines: list[LineRequest]
-) -> tuple[Vendor, Department, list[tuple[Sku, Location, int, Decimal, Decimal, FiscalWeek, int]]]:
-    """Every problem at once, one per line and field, before anything is locked or written."""
+) -> tuple[int, Department, list[ResolvedLine]]:
+    """Every problem at once, one per line and field, before anything is locked or written.
+    (A taken order number is found by the unique constraint when the order is written.)"""
     problems: list[str] = []
-    number = number.strip()
     if not number:
         problems.append("Give the order a number.")
-    elif PurchaseOrder.objects.filter(number=number).exists():
-        problems.append(f"Order number {number} exists already.")
-    vendor = Vendor.objects.filter(code=vendor_code.strip()).first()
-    if vendor is None:
+    vendor_id = Vendor.objects.filter(code=vendor_code.strip()).values_list("pk", flat=True).first()
+    if vendor_id is None:
         problems.append(f"Unknown vendor {vendor_code!r}.")
     department = Department.objects.editable_by(user).filter(pk=department_id).first()
     if department is None:
@@ -308,27 +309,40 @@ def _validated(
     if not lines:
         problems.append("An order needs at least one line.")
     resolved = _validated_lines(department, lines, problems)
-    if problems or vendor is None or department is None:
+    if problems or vendor_id is None or department is None:
         raise OTBError(" ".join(problems))
-    return vendor, department, resolved
+    return vendor_id, department, resolved
 
 
-Resolved = tuple[Sku, Location, int, Decimal, Decimal, FiscalWeek, int]
+class ResolvedLine(NamedTuple):
+    sku_id: int
+    location_id: int
+    units: int
+    unit_cost: Decimal
+    unit_retail: Decimal
+    week: FiscalWeek
+    month_key: int
 
 
 def _validated_lines(
     department: Department | None, lines: list[LineRequest], problems: list[str]
-) -> list[Resolved]:
+) -> list[ResolvedLine]:
     """Each line's SKU (of the department), location, units, prices and open receipt week;
     problems are appended, one per line and field."""
-    skus = {sku.code.lower(): sku for sku in Sku.objects.filter(code__in=[line.sku_code for line in lines])
-            .select_related("style_color__style__subclass__merch_class")}  # fmt: skip
+    skus = {
+        code.lower(): (pk, code, sku_department)
+        for pk, code, sku_department in Sku.objects.filter(
+            code__in=[line.sku_code.strip() for line in lines]
+        ).values_list("pk", "code", "style_color__style__subclass__merch_class__department_id")
+    }
     # Only the locations the lines name (codes are unique regardless of case).
     named = Q()
     for code in {line.location_code.strip() for line in lines}:
         named |= Q(code__iexact=code)
     locations = (
-        {location.code.lower(): location for location in Location.objects.filter(named)} if named else {}
+        {code.lower(): pk for pk, code in Location.objects.filter(named).values_list("pk", "code")}
+        if named
+        else {}
     )
     weeks = FiscalWeek.objects.in_bulk([line.receipt_week_id for line in lines])
     today = timezone.localdate()
@@ -336,16 +350,13 @@ def _validated_lines(
     for number_in_order, line in enumerate(lines, start=1):
         where = f"Line {number_in_order}"
         sku = skus.get(line.sku_code.strip().lower())
-        location = locations.get(line.location_code.strip().lower())
+        location_id = locations.get(line.location_code.strip().lower())
         week = weeks.get(line.receipt_week_id)
         if sku is None:
             problems.append(f"{where}: unknown SKU {line.sku_code!r}.")
-        elif (
-            department is not None
-            and sku.style_color.style.subclass.merch_class.department_id != department.pk
-        ):
-            problems.append(f"{where}: SKU {sku.code} is not in {department}.")
-        if location is None:
+        elif department is not None and sku[2] != department.pk:
+            problems.append(f"{where}: SKU {sku[1]} is not in {department}.")
+        if location_id is None:
             problems.append(f"{where}: unknown location {line.location_code!r}.")
         if line.units < 1:
             problems.append(f"{where}: units must be at least 1.")
@@ -359,9 +370,11 @@ def _validated_lines(
             problems.append(f"{where}: unknown receipt week {line.receipt_week_id}.")
         elif week.end_date < today:
             problems.append(f"{where}: receipt week {week} is in a closed period.")
-        if sku and location and week and week.end_date >= today and line.units >= 1:
+        if sku and location_id and week and week.end_date >= today and line.units >= 1:
             resolved.append(
-                (sku, location, line.units, line.unit_cost, line.unit_retail, week, month_key(week))
+                ResolvedLine(
+                    sku[0], location_id, line.units, line.unit_cost, line.unit_retail, week, month_key(week)
+                )
             )
     return resolved
 
@@ -394,6 +407,8 @@ def otb_exception_decide(
         order.status = PurchaseOrder.Status.CANCELLED
     elif not others.filter(status__in=[OTBException.Status.PENDING, OTBException.Status.REJECTED]).exists():
         order.status = PurchaseOrder.Status.RELEASED
+        # Approved over OTB: it commits its months whatever is left.
+        ledger.commit(order.department_id, ledger.order_amounts(order.pk))
     order.row_version += 1
     order.save(update_fields=["status", "row_version"])
     return exception
@@ -449,17 +464,11 @@ def purchase_order_line_update(
     resolved = _validated_lines(order.department, [request], problems)
     if problems:
         raise OTBError(" ".join(problems))
-    _sku, _location, units, unit_cost, unit_retail, week, key = resolved[0]
+    units, unit_cost, unit_retail = resolved[0].units, resolved[0].unit_cost, resolved[0].unit_retail
+    week, key = resolved[0].week, resolved[0].month_key
     if units < line.received_units:
         raise OTBError(f"{line.received_units} units are received already: the line cannot go below that.")
     with transaction.atomic():
-        months = sorted({key, line.month_key})
-        budget = {
-            row.month_key: row
-            for row in OTBBudgetMonth.objects.select_for_update()
-            .filter(pk__in=[row.pk for row in approved_budget_months(order.department_id, months).values()])
-            .order_by("month_key", "pk")
-        }
         current = PurchaseOrderLine.objects.select_for_update().get(pk=line_id)
         if current.row_version != expected_version:
             raise LineConflictError("Someone changed this line since you loaded it: review it and try again.")
@@ -468,19 +477,21 @@ def purchase_order_line_update(
             or current.status not in PurchaseOrderLine.OPEN_STATUSES
         ):
             raise OTBError("Only open lines of released orders can change.")
+        budget = ledger.approved_receipts(order.department_id, [key])
         if key not in budget:
             raise OTBError(f"{order.department} has no approved OTB budget for {month_label(key)}.")
-        committed = on_order_retail(order.department_id, [key])
-        own = (
-            (current.units - current.received_units) * current.unit_retail if current.month_key == key else 0
-        )
-        left = budget[key].receipts_retail - committed.get(key, Decimal("0")) + own
-        needed = (units - current.received_units) * unit_retail
-        if needed > left:
+        # The line leaves its month and enters the new one (often the same) at its new value.
+        value = units * unit_retail
+        change: dict[int, Decimal] = defaultdict(Decimal)
+        change[current.month_key] -= current.units * current.unit_retail
+        change[key] += value
+        after = ledger.commit(order.department_id, change)
+        if change[key] > 0 and after[key] > budget[key]:
+            left = budget[key] - (after[key] - value)  # OTB left for the line: others' commitments out
             raise InsufficientOTBError(
-                f"Insufficient OTB: {month_label(key)} needs ${needed:,.2f} at retail, "
+                f"Insufficient OTB: {month_label(key)} needs ${value:,.2f} at retail, "
                 f"${max(left, Decimal(0)):,.2f} is left. Keep the line as it is or scale it down.",
-                {key: (needed, left)},
+                {key: (value, left)},
             )
         current.units, current.unit_cost, current.unit_retail = units, unit_cost, unit_retail
         current.receipt_week, current.month_key = week, key
@@ -511,6 +522,10 @@ def purchase_order_line_cancel(*, user: User, line_id: int, expected_version: in
         raise LineConflictError("Someone changed this line since you loaded it: review it and try again.")
     if line.status not in PurchaseOrderLine.OPEN_STATUSES:
         raise OTBError("Only open lines can be cancelled.")
+    if line.order.status == PurchaseOrder.Status.RELEASED:
+        # What is still open leaves the month's commitment: its OTB comes back.
+        open_retail = (line.units - line.received_units) * line.unit_retail
+        ledger.commit(line.order.department_id, {line.month_key: -open_retail})
     if line.received_units:
         # The received part stays; only the rest is cancelled.
         line.units = line.received_units

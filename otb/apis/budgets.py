@@ -38,7 +38,7 @@ class OTBRowSerializer(serializers.Serializer[Any]):
     on_order_cost = money()
     on_order_units = serializers.IntegerField()
     received_retail = money(help_text="Received units of released orders x unit retail.")
-    otb_retail = money(help_text="Budget - on order (negative: over-bought).")
+    otb_retail = money(help_text="Budget - received - on order (negative: over-bought).")
     otb_cost = money()
     used_percent = serializers.DecimalField(
         max_digits=7, decimal_places=1, allow_null=True,

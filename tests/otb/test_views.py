@@ -15,9 +15,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from forecasting import selectors as forecast_selectors
-from otb import services
+from otb import ledger, services
 from otb.models import OTBBudget, OTBBudgetMonth, OTBException, PurchaseOrder, PurchaseOrderLine, Vendor
-from planning.models import Department, FiscalWeek, Plan, PlanLine, PlanVersion, PlanWeek
+from planning.models import Department, FiscalWeek, MerchClass, Plan, PlanLine, PlanVersion, PlanWeek
 
 pytestmark = pytest.mark.django_db
 
@@ -267,6 +267,7 @@ def test_drill_breaks_the_month_down_by_week_and_class(
     number = weeks.index(week) + 1
     assert _drill_row(partial, f"drill-week-{number}") == [
         f"FY{week.year} W{week.week:02d}",
+        "0.00",
         "45,000.00",
         "450",
         "60,000.00",
@@ -274,10 +275,11 @@ def test_drill_breaks_the_month_down_by_week_and_class(
     ]
     other = next(index for index, each in enumerate(weeks, start=1) if each.pk != week.pk and index != number)
     rows = [_drill_row(partial, f"drill-week-{index}") for index in range(1, len(weeks) + 1)]
-    assert sum(Decimal(row[3].replace(",", "")) for row in rows) == Decimal("117000.00")
-    assert _drill_row(partial, f"drill-week-{other}")[1] == "0.00"
+    assert sum(Decimal(row[4].replace(",", "")) for row in rows) == Decimal("117000.00")
+    assert _drill_row(partial, f"drill-week-{other}")[2] == "0.00"
     assert _drill_row(partial, "drill-class-1") == [
         str(retailer["class"]),
+        "0.00",
         "45,000.00",
         "450",
         "117,000.00",
@@ -297,6 +299,7 @@ def test_drill_without_an_approved_plan_shows_on_order_only(
 
     assert _drill_row(html, "drill-class-1") == [
         str(retailer["class"]),
+        "0.00",
         "45,000.00",
         "450",
         "no approved plan",
@@ -481,7 +484,7 @@ def test_a_line_change_over_otb_says_what_is_left_and_writes_nothing(
     assert 'value="700"' in html  # what the buyer typed stays in the form
     line.refresh_from_db()
     assert (line.units, line.row_version) == (450, 1)
-    assert services.on_order_retail(otb["department"].pk, [otb["key"]]) == {otb["key"]: Decimal("105000.00")}
+    assert ledger.committed(otb["department"].pk, [otb["key"]]) == {otb["key"]: Decimal("105000.00")}
 
     redirected = client.post(f"/otb/orders/{order.pk}/lines/{line.pk}/change/", _change_post(line, 700))
     assert redirected.status_code == 302
@@ -540,6 +543,57 @@ def test_cancelling_a_line_gives_its_otb_back(client: Client, otb: dict[str, Any
     after = client.get(f"/otb/?year={otb['week'].year}").content.decode()
     assert _cell(after, otb["department"], otb["key"], "on_order_retail") == "0"
     assert _cell(after, otb["department"], otb["key"], "otb_retail") == "117,000"
+
+
+def test_cancelling_a_partly_received_line_keeps_what_was_received(
+    client: Client, otb: dict[str, Any], planner: User
+) -> None:
+    # 450 ordered at 100.00, 150 received: cancelling gives back the 300 open (30,000); the
+    # 15,000 received stays bought, so OTB is 117,000 - 15,000 = 102,000.
+    order = _order(planner, otb, "PO-1", 450)
+    line = order.lines.get()
+    client.force_login(planner)
+    client.post(f"/otb/orders/{order.pk}/lines/{line.pk}/receive/", {"units": "150"})
+
+    response = client.post(
+        f"/otb/orders/{order.pk}/lines/{line.pk}/cancel/", {"version": "2"}, headers={"HX-Request": "true"}
+    )
+
+    assert response.status_code == 200
+    assert "150 received units stay" in response.content.decode()
+    line.refresh_from_db()
+    assert (line.units, line.received_units, line.status, line.row_version) == (
+        150, 150, PurchaseOrderLine.Status.RECEIVED, 3,
+    )  # fmt: skip
+    page = client.get(f"/otb/?year={otb['week'].year}").content.decode()
+    assert _cell(page, otb["department"], otb["key"], "on_order_retail") == "0"
+    assert _cell(page, otb["department"], otb["key"], "received_retail") == "15,000"
+    assert _cell(page, otb["department"], otb["key"], "otb_retail") == "102,000"
+    assert ledger.committed(otb["department"].pk, [otb["key"]]) == {otb["key"]: Decimal("15000.00")}
+
+
+def test_drill_queries_do_not_grow_with_lines_weeks_or_classes(
+    client: Client, otb: dict[str, Any], planner: User, retailer: dict[str, Any]
+) -> None:
+    _approved_plan(otb["department"], planner, otb["week"], retailer["class"])
+    _order(planner, otb, "PO-1", 10)
+    client.force_login(planner)
+    url = f"/otb/drill/?department={otb['department'].pk}&month={otb['key']}"
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url, headers={"HX-Request": "true"}).status_code == 200
+    for number in range(2, 8):
+        _order(planner, otb, f"PO-{number}", 10)
+    for number in range(4):
+        MerchClass.objects.create(
+            code=f"W-TOP-X{number}", name=f"Extra {number}", department=otb["department"]
+        )
+
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(url, headers={"HX-Request": "true"})
+
+    assert response.status_code == 200
+    assert response.content.decode().count('data-testid="drill-class-') == 5  # one row per class
+    assert len(many) == len(few)
 
 
 def test_a_bad_line_change_is_refused_with_a_message(
