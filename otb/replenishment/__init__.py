@@ -1,0 +1,1 @@
+"""Replenishment and inventory health: policies, purchase suggestions within OTB, excess stock."""

@@ -1,0 +1,1 @@
+"""Pure replenishment math, vectorised over SKU x location (numpy/scipy only, no Django)."""
