@@ -215,6 +215,7 @@ def _time_check() -> bool:
     from forecasting import selectors as forecast_selectors
     from otb import services
     from otb.models import OTBBudget, OTBBudgetMonth, Vendor
+    from otb.orders import LineRequest, purchase_order_create
     from planning.models import (
         Department,
         Division,
@@ -305,12 +306,12 @@ def _time_check() -> bool:
             for number in range(ORDERS_PER_THREAD):
                 week = weeks[(index + number) % len(weeks)]
                 department = departments[index % spread]
-                line = services.LineRequest(
+                line = LineRequest(
                     f"{department.code}-SKU", "DC1", 100, Decimal("12.00"), Decimal("30.00"), week.pk
                 )
                 started = time.perf_counter()
                 try:
-                    services.purchase_order_create(
+                    purchase_order_create(
                         user=user, number=f"B-{index}-{number}", vendor_code="V1",
                         department_id=department.pk, lines=[line],
                     )  # fmt: skip

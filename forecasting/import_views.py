@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from forecasting import imports
+from forecasting import import_files, imports
 from forecasting.models import SalesImport
 from planning.roles import ADMIN, MANAGER, PLANNER, user_roles
 
@@ -72,7 +72,7 @@ def sales_import_page(request: HttpRequest) -> HttpResponse:
             "shown": shown,
             "recent": SalesImport.objects.select_related("uploaded_by")[:RECENT_IMPORTS],
             "example": EXAMPLE,
-            "max_megabytes": imports.MAX_FILE_MEGABYTES,
+            "max_megabytes": import_files.MAX_FILE_MEGABYTES,
             "max_errors": imports.MAX_STORED_ERRORS,
         },
         status=400 if form.is_bound else 200,

@@ -21,22 +21,19 @@ mention are kept. Imports are serialised (an advisory lock on PostgreSQL; SQLite
 IMMEDIATE), so two uploads of overlapping files never race.
 
 Parsing works per distinct value (codes, weeks and amounts repeat a lot) with pandas and
-numpy doing the per-row gathering; lookups are one query per table.
+numpy doing the per-row gathering; lookups are one query per table. Reading the file and
+parsing numbers and amounts is `forecasting.import_files` (shared with the purchase order
+import).
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
-from xml.etree.ElementTree import ParseError
-from zipfile import BadZipFile
 
 import numpy as np
 import pandas as pd
@@ -44,17 +41,29 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 
+from forecasting.import_files import (
+    _ISO_DATE,
+    _WEEK_KEY,
+    _YEAR_WEEK,
+    CENT,
+    MAX_FILE_BYTES,
+    MAX_FILE_MEGABYTES,
+    _at,
+    _FileError,
+    _money,
+    _normalise,
+    _number,
+    _read_table,
+    _shown,
+    _Table,
+    _text,
+)
 from forecasting.models import SalesImport, SalesImportChange
 from planning import calendar
 from planning.models import Department, FiscalWeek, Location, SalesHistory, Sku
 from planning.plans.bulk_write import write_columns
 
-MAX_FILE_BYTES = 20 * 1024 * 1024
-MAX_FILE_MEGABYTES = MAX_FILE_BYTES // (1024 * 1024)
-MAX_ROWS = 1_000_000
 MAX_STORED_ERRORS = 200
 REQUIRED = ("sku", "location", "week", "units", "retail")
 OPTIONAL = ("cost", "markdown")
@@ -78,19 +87,9 @@ ALIASES: dict[str, str] = {
 }  # fmt: skip
 BATCH_SIZE = 2000
 LOOKUP_FILTER_LIMIT = 5000  # narrow the read of stored rows by ids only while the list is short
-CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
-MAX_AMOUNT = Decimal("1000000000000")  # DecimalField(max_digits=14, decimal_places=2)
 MAX_UNITS = 2**31 - 1
-FLOAT_NOISE = Decimal("0.000001")
 _LOCK_KEY = 7_340_215  # pg_advisory_xact_lock key shared by every sales import
-_WEEK_KEY = re.compile(r"(\d{4})-?W(\d{1,2})", re.IGNORECASE)
-_YEAR_WEEK = re.compile(r"(\d{4})(\d{2})")
-_ISO_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
-_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
-_GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
-_XLSX_MAGIC = b"PK\x03\x04"
-_XLS_MAGIC = b"\xd0\xcf\x11\xe0"
 
 
 class SalesFileTooLargeError(ValueError):
@@ -101,23 +100,6 @@ class SalesFileTooLargeError(ValueError):
             f"The file is larger than {MAX_FILE_MEGABYTES} MB: split it (by weeks, for example) "
             "and import the parts one by one."
         )
-
-
-class _FileError(Exception):
-    """A problem with the file as a whole (not a sales file, no header, missing columns)."""
-
-    def __init__(self, message: str, row: int | None = None) -> None:
-        super().__init__(message)
-        self.row = row
-
-
-@dataclass
-class _Table:
-    header: list[str]  # as written
-    header_row: int
-    row_numbers: list[int]  # of the data rows, as the file shows them
-    rows: list[list[Any]]
-    decimal_comma: bool
 
 
 @dataclass
@@ -187,92 +169,6 @@ def _reject(record: SalesImport, errors: list[dict[str, Any]], count: int) -> Sa
 
 def _error(row: int | None, column: str, message: str) -> dict[str, Any]:
     return {"row": row, "column": column, "message": message}
-
-
-# --- reading ------------------------------------------------------------------------------
-def _read_table(file_name: str, content: bytes) -> _Table:
-    if not content.strip():
-        raise _FileError("The file is empty.")
-    if content.startswith(_XLS_MAGIC):
-        raise _FileError("This is an old Excel file (.xls): save it as .xlsx or as CSV UTF-8.")
-    if content.startswith(_XLSX_MAGIC):
-        return _read_xlsx(content)
-    if file_name.lower().endswith((".xlsx", ".xlsm")):
-        raise _FileError("The file is not an Excel workbook (.xlsx).")
-    return _read_csv(content)
-
-
-def _read_csv(content: bytes) -> _Table:
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise _FileError(
-            f"The file is not UTF-8 text (byte {error.start + 1}): save it as “CSV UTF-8” or as .xlsx."
-        ) from None
-    first_line = next((line for line in io.StringIO(text) if line.strip()), "")
-    delimiter = max((",", ";", "\t"), key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    cells: list[list[Any]] = []
-    numbers: list[int] = []
-    try:
-        line = 0
-        for values in reader:
-            numbers.append(line + 1)
-            line = reader.line_num
-            cells.append(values)
-            if len(cells) > MAX_ROWS + 1:
-                break
-    except csv.Error as error:
-        raise _FileError(f"The file cannot be read as CSV: {error}.", line + 1) from None
-    return _table(numbers, cells, decimal_comma=delimiter == ";")
-
-
-def _read_xlsx(content: bytes) -> _Table:
-    not_excel = _FileError("The file is not a readable Excel workbook (.xlsx).")
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError, ParseError):
-        raise not_excel from None
-    try:
-        if not workbook.worksheets:
-            raise not_excel
-        sheet: Any = workbook.worksheets[0]
-        sheet.reset_dimensions()  # a file's stated dimensions may be wrong: read it all
-        cells: list[list[Any]] = []
-        for values in sheet.iter_rows(min_row=1, values_only=True):
-            cells.append([value.strip() if isinstance(value, str) else value for value in values])
-            if len(cells) > MAX_ROWS + 1:
-                break
-    except (KeyError, OSError, ValueError, TypeError, ParseError):
-        raise not_excel from None
-    finally:
-        workbook.close()
-    return _table(list(range(1, len(cells) + 1)), cells, decimal_comma=False)
-
-
-def _table(numbers: list[int], cells: list[list[Any]], *, decimal_comma: bool) -> _Table:
-    """Drop blank rows; the first row left is the header."""
-    kept = [(number, values) for number, values in zip(numbers, cells, strict=True) if not _is_blank(values)]
-    if not kept:
-        raise _FileError("The file is empty.")
-    if len(kept) > MAX_ROWS + 1:
-        raise _FileError(f"The file has more than {MAX_ROWS:,} rows: split it and import the parts.")
-    header_row, header = kept[0]
-    return _Table(
-        header=["" if value is None else str(value).strip() for value in header],
-        header_row=header_row,
-        row_numbers=[number for number, _ in kept[1:]],
-        rows=[values for _, values in kept[1:]],
-        decimal_comma=decimal_comma,
-    )
-
-
-def _is_blank(values: list[Any]) -> bool:
-    return all(value is None or (isinstance(value, str) and not value.strip()) for value in values)
-
-
-def _normalise(name: str) -> str:
-    return " ".join(re.sub(r"[^a-z0-9$]+", " ", name.lower().replace("$", " $ ")).split())
 
 
 def _match_columns(table: _Table) -> dict[str, int]:
@@ -378,10 +274,6 @@ def _validate(
     return rows, [], 0
 
 
-def _at(values: list[Any], index: int) -> Any:
-    return values[index] if index < len(values) else None
-
-
 def _parse(values: list[Any], parse: Callable[[Any], Any]) -> _Parsed:
     """Parse each distinct value once, then gather by row. Distinct by type too: in a workbook
     the number 1 and the text "1" or TRUE are different cells."""
@@ -416,19 +308,6 @@ def _duplicates(parsed: dict[str, _Parsed], row_numbers: list[int]) -> _Parsed:
         for position, row in zip(positions, first[repeated].tolist(), strict=True):
             messages[position] = f"Same SKU, location and week as row {row}."
     return _Parsed(messages, messages)  # no values: only the messages count
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _shown(value: Any) -> str:
-    text = _text(value)
-    return "“" + (text if len(text) <= 40 else text[:40] + "…") + "”"
 
 
 def _editable_sku(value: Any, ids: dict[str, int], department_of: dict[int, int], editable: set[int]) -> int:
@@ -489,31 +368,6 @@ def _week(value: Any, end_dates: dict[int, date], today: date, pattern: str) -> 
     return key
 
 
-def _number(value: Any, decimal_comma: bool) -> Decimal:
-    """A number from a cell: Excel numbers as they are; text such as 1200, 1,200.50, $12 or, in a
-    semicolon file, 12,50."""
-    if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
-        raise ValueError(f"{_shown(value)} is not a number.")
-    if isinstance(value, float):
-        if not np.isfinite(value):
-            raise ValueError(f"{_shown(value)} is not a number.")
-        return Decimal(repr(value))
-    if isinstance(value, int | Decimal):
-        return Decimal(value)
-    text = value.strip().replace(" ", "").replace("\u00a0", "").replace("$", "")
-    if "," in text and "." in text:
-        thousands = "." if text.rfind(",") > text.rfind(".") else ","
-        text = text.replace(thousands, "").replace(",", ".")
-    elif "," in text:
-        if decimal_comma and text.count(",") == 1:
-            text = text.replace(",", ".")
-        elif _GROUPED.fullmatch(text):
-            text = text.replace(",", "")
-    if not _NUMBER.fullmatch(text):
-        raise ValueError(f"{_shown(value)} is not a number.")
-    return Decimal(text)
-
-
 def _units(value: Any, decimal_comma: bool) -> int:
     if value is None or value == "":
         raise ValueError("Empty: enter the units sold (0 for none).")
@@ -525,24 +379,6 @@ def _units(value: Any, decimal_comma: bool) -> int:
     if number > MAX_UNITS:
         raise ValueError(f"{_shown(value)} is too large.")
     return int(number)
-
-
-def _money(value: Any, decimal_comma: bool, *, required: bool) -> Decimal | None:
-    if value is None or value == "":
-        if required:
-            raise ValueError("Empty: enter the amount (0 for none).")
-        return None
-    amount = _number(value, decimal_comma)
-    if amount < 0:
-        raise ValueError(f"{_shown(value)} is negative: amounts cannot be below 0.")
-    if amount >= MAX_AMOUNT:
-        raise ValueError(f"{_shown(value)} is too large.")
-    rounded = amount.quantize(CENT)
-    if isinstance(value, float) and abs(rounded - amount) < FLOAT_NOISE:
-        return rounded  # 12.300000000000001: binary floating point noise from a spreadsheet
-    if rounded != amount:
-        raise ValueError(f"{_shown(value)} has more than 2 decimals.")
-    return rounded
 
 
 # --- writing ------------------------------------------------------------------------------

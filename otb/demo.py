@@ -13,6 +13,7 @@ from django.db.models import Sum
 from forecasting import selectors as forecast_selectors
 from otb import services
 from otb.models import OTBBudget, PurchaseOrder, Vendor
+from otb.orders import LineRequest, purchase_order_create
 from planning.models import Location, PlanVersion, PlanWeek, Sku
 from planning.plans.services import version_approve, version_submit
 
@@ -64,12 +65,12 @@ def otb_demo_create(*, seed: int = 42) -> str:
             units = int((target / len(chosen) / retail).to_integral_value(ROUND_DOWN)) if retail else 0
             if units >= 1:
                 lines.append(
-                    services.LineRequest(sku.code, dc.code, units, sku.style_color.unit_cost, retail, week.id)
+                    LineRequest(sku.code, dc.code, units, sku.style_color.unit_cost, retail, week.id)
                 )
         if not lines:
             continue
         try:
-            services.purchase_order_create(
+            purchase_order_create(
                 user=planner, number=f"PO-DEMO-{index:03d}", vendor_code=VENDORS[index % 3][0],
                 department_id=department.pk, lines=lines,
             )  # fmt: skip
@@ -78,10 +79,10 @@ def otb_demo_create(*, seed: int = 42) -> str:
             continue
     # One order well over what is left, waiting for a manager in the approvals inbox.
     sku = skus[0]
-    big = services.LineRequest(
+    big = LineRequest(
         sku.code, dc.code, 5000, sku.style_color.unit_cost, sku.style_color.retail_price, weeks[3].id
     )
-    services.purchase_order_create(
+    purchase_order_create(
         user=planner, number="PO-DEMO-OVER", vendor_code=VENDORS[0][0], department_id=department.pk,
         lines=[big], request_exception=True,
     )  # fmt: skip

@@ -9,8 +9,8 @@ one order. Column names are matched ignoring case, spaces and underscores (see `
 (2026-W14 or 202614) or a date, meaning the fiscal week that holds it; the week must not be
 over yet, and the department needs an approved OTB budget for the week's fiscal month. Units are
 whole and at least 1, cost and retail at most 2 decimals, none negative. The file is read like
-the sales history import (`forecasting.imports`): UTF-8 CSV with or without a byte order mark,
-comma, semicolon or tab separated, or the first sheet of a workbook; at most 20 MB.
+the sales history import (`forecasting.import_files`): UTF-8 CSV with or without a byte order
+mark, comma, semicolon or tab separated, or the first sheet of a workbook; at most 20 MB.
 
 All or nothing: every row is checked first and every problem listed with the row number as the
 file shows it and the column. A clean file is applied in one transaction through
@@ -33,7 +33,7 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from forecasting.imports import (
+from forecasting.import_files import (
     _ISO_DATE,
     _WEEK_KEY,
     _YEAR_WEEK,
@@ -51,6 +51,7 @@ from forecasting.imports import (
 )
 from otb import ledger, services
 from otb.models import PurchaseOrder, Vendor
+from otb.orders import LineRequest, purchase_order_create
 from planning import calendar
 from planning.models import Department, FiscalWeek, Location, Sku
 
@@ -136,7 +137,7 @@ class _Line:
     row: int
     vendor: str
     department_id: int
-    request: services.LineRequest
+    request: LineRequest
     month_key: int
 
 
@@ -301,7 +302,7 @@ def _validate(
             rows_of[number].append(row_number)
         errors.extend(_error(row_number, titles[name], message) for name, message in problems.items())
         if not problems:
-            request = services.LineRequest(sku, location, units, unit_cost, unit_retail, week.id)
+            request = LineRequest(sku, location, units, unit_cost, unit_retail, week.id)
             orders[number].append(_Line(row_number, vendor, department, request, week.month_key))
     errors.extend(_missing_budgets(budget_needed, lookups, titles["receipt_week"]))
     for number in PurchaseOrder.objects.filter(number__in=list(rows_of)).values_list("number", flat=True):
@@ -468,7 +469,7 @@ def _create(user: User, orders: dict[str, list[_Line]], request_exceptions: bool
             ledger.commit(department, dict.fromkeys(wanted[department], Decimal(0)))
         for number, lines in orders.items():
             try:
-                order = services.purchase_order_create(
+                order = purchase_order_create(
                     user=user,
                     number=number,
                     vendor_code=lines[0].vendor,

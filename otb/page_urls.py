@@ -1,6 +1,6 @@
 from django.urls import path
 
-from otb import views
+from otb import order_views, views
 
 urlpatterns = [
     path("", views.otb_page, name="otb"),
@@ -8,11 +8,11 @@ urlpatterns = [
     path("budgets/", views.budget_list, name="budgets"),
     path("budgets/<int:budget_id>/submit/", views.budget_submit, name="budget-submit"),
     path("budgets/<int:budget_id>/decide/", views.budget_decide, name="budget-decide"),
-    path("orders/", views.order_list, name="orders"),
-    path("orders/new/", views.order_new, name="order-new"),
-    path("orders/<int:order_id>/", views.order_detail, name="order"),
-    path("orders/<int:order_id>/lines/<int:line_id>/receive/", views.line_receive, name="line-receive"),
-    path("orders/<int:order_id>/lines/<int:line_id>/change/", views.line_change, name="line-change"),
-    path("orders/<int:order_id>/lines/<int:line_id>/cancel/", views.line_cancel, name="line-cancel"),
-    path("exceptions/<int:exception_id>/decide/", views.exception_decide, name="exception-decide"),
+    path("orders/", order_views.order_list, name="orders"),
+    path("orders/new/", order_views.order_new, name="order-new"),
+    path("orders/<int:order_id>/", order_views.order_detail, name="order"),
+    path("orders/<int:order_id>/lines/<int:line_id>/receive/", order_views.line_receive, name="line-receive"),
+    path("orders/<int:order_id>/lines/<int:line_id>/change/", order_views.line_change, name="line-change"),
+    path("orders/<int:order_id>/lines/<int:line_id>/cancel/", order_views.line_cancel, name="line-cancel"),
+    path("exceptions/<int:exception_id>/decide/", order_views.exception_decide, name="exception-decide"),
 ]

@@ -26,6 +26,7 @@ from otb.apis.common import (
     visible_departments,
 )
 from otb.models import PurchaseOrder, PurchaseOrderLine
+from otb.orders import LineRequest, purchase_order_create, purchase_order_line_receive
 from planning.models import Department
 from planning.plans.apis import WeekField
 
@@ -148,14 +149,14 @@ class PurchaseOrderList(generics.ListAPIView[PurchaseOrder]):
         if not is_editable(request, department.pk):
             return refused(f"You cannot buy for {department}.", status.HTTP_403_FORBIDDEN)
         lines = [
-            services.LineRequest(
+            LineRequest(
                 line["sku"], line["location"], line["units"], line["unit_cost"], line["unit_retail"],
                 line["receipt_week"],
             )
             for line in data["lines"]
         ]  # fmt: skip
         try:
-            order = services.purchase_order_create(
+            order = purchase_order_create(
                 user=request_user(request),
                 number=data["number"],
                 vendor_code=data["vendor"],
@@ -205,7 +206,7 @@ class PurchaseOrderLineReceive(APIView):
             return refused(f"You cannot receive for {Department.objects.get(pk=order.department_id)}.", 403)
         data = validated(ReceiveSerializer(data=request.data))
         try:
-            line = services.purchase_order_line_receive(
+            line = purchase_order_line_receive(
                 user=request_user(request), line_id=line.pk, units=data["units"]
             )
         except services.OTBError as error:

@@ -18,6 +18,7 @@ from rest_framework.test import APIClient
 from forecasting import selectors as forecast_selectors
 from otb import services
 from otb.models import OTBBudget, OTBBudgetMonth, OTBException, PurchaseOrder, PurchaseOrderLine, Vendor
+from otb.orders import LineRequest, purchase_order_create
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1/otb"
@@ -71,15 +72,13 @@ def _post_order(user: User, body: dict[str, Any]) -> Any:
 
 
 def _order(user: User, budget: dict[str, Any], number: str, units: int, **extra: Any) -> PurchaseOrder:
-    return services.purchase_order_create(
+    return purchase_order_create(
         user=user,
         number=number,
         vendor_code="V1",
         department_id=budget["tops"].pk,
         lines=[
-            services.LineRequest(
-                "ST-1-BLK-S", "DC1", units, Decimal("45.00"), Decimal("100.00"), budget["week"].pk
-            )
+            LineRequest("ST-1-BLK-S", "DC1", units, Decimal("45.00"), Decimal("100.00"), budget["week"].pk)
         ],
         **extra,
     )

@@ -13,6 +13,7 @@ from django.test import Client
 from forecasting import selectors as forecast_selectors
 from otb import services
 from otb.models import ApprovalDecision, OTBBudget, OTBBudgetMonth, OTBException, PurchaseOrder, Vendor
+from otb.orders import LineRequest, purchase_order_create
 
 pytestmark = pytest.mark.django_db
 
@@ -39,9 +40,9 @@ def waiting(
     )
     Vendor.objects.create(code="V1", name="Mill & Co")
     with django_capture_on_commit_callbacks(execute=True):
-        order = services.purchase_order_create(
+        order = purchase_order_create(
             user=planner, number="PO-BIG", vendor_code="V1", department_id=retailer["tops"].pk,
-            lines=[services.LineRequest("ST-1-BLK-S", "DC1", 1500, Decimal("45"), Decimal("100"), week.pk)],
+            lines=[LineRequest("ST-1-BLK-S", "DC1", 1500, Decimal("45"), Decimal("100"), week.pk)],
             request_exception=True,
         )  # fmt: skip
     return {"order": order, "manager": manager, "second": second}

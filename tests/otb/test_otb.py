@@ -14,6 +14,14 @@ from django.db import connection
 from forecasting import selectors as forecast_selectors
 from otb import ledger, selectors, services
 from otb.models import OTBBudget, OTBBudgetMonth, OTBException, PurchaseOrder, PurchaseOrderLine, Vendor
+from otb.orders import (
+    LineConflictError,
+    LineRequest,
+    purchase_order_create,
+    purchase_order_line_cancel,
+    purchase_order_line_receive,
+    purchase_order_line_update,
+)
 from planning.models import FiscalWeek
 
 pytestmark = pytest.mark.django_db
@@ -49,16 +57,12 @@ def budget(retailer: dict[str, Any], planner: User, manager: User) -> dict[str, 
 def _order(
     user: User, budget: dict[str, Any], number: str, units: int, retail: str = "100.00", **extra: Any
 ) -> Any:
-    return services.purchase_order_create(
+    return purchase_order_create(
         user=user,
         number=number,
         vendor_code="V1",
         department_id=budget["department"].pk,
-        lines=[
-            services.LineRequest(
-                "ST-1-BLK-S", "DC1", units, Decimal("45.00"), Decimal(retail), budget["week"].pk
-            )
-        ],
+        lines=[LineRequest("ST-1-BLK-S", "DC1", units, Decimal("45.00"), Decimal(retail), budget["week"].pk)],
         **extra,
     )
 
@@ -82,7 +86,7 @@ def test_otb_is_planned_receipts_minus_on_order_at_retail_and_cost(
 def test_received_units_leave_on_order(planner: User, budget: dict[str, Any]) -> None:
     order = _order(planner, budget, "PO-1", 450)
     line = order.lines.get()
-    services.purchase_order_line_receive(user=planner, line_id=line.pk, units=150)
+    purchase_order_line_receive(user=planner, line_id=line.pk, units=150)
 
     row = selectors.otb_rows(budget["department"].pk, [budget["key"]])[0]
 
@@ -165,12 +169,12 @@ def test_bad_lines_are_refused_and_nothing_is_written(
     planner: User, budget: dict[str, Any], change: dict[str, Any], message: str
 ) -> None:
     week = forecast_selectors.latest_closed_week() if change.get("closed") else budget["week"]
-    line = services.LineRequest(
+    line = LineRequest(
         change.get("sku", "ST-1-BLK-S"), change.get("location", "DC1"), change.get("units", 5),
         Decimal(change.get("cost", "45.00")), Decimal("100.00"), week.pk,
     )  # fmt: skip
     with pytest.raises(services.OTBError, match=message):
-        services.purchase_order_create(
+        purchase_order_create(
             user=planner, number="PO-X", vendor_code="V1", department_id=budget["department"].pk, lines=[line]
         )
     assert not PurchaseOrder.objects.exists()
@@ -233,14 +237,14 @@ def test_twenty_simultaneous_orders_that_each_fit_cannot_overspend_together(
         receipts_cost=Decimal("4500.00"),
     )  # fmt: skip
     Vendor.objects.create(code="V1", name="Mill & Co")
-    line = services.LineRequest("ST-1-BLK-S", "DC1", 30, Decimal("45.00"), Decimal("100.00"), week.pk)
+    line = LineRequest("ST-1-BLK-S", "DC1", 30, Decimal("45.00"), Decimal("100.00"), week.pk)
     barrier = threading.Barrier(20)
     outcomes: list[str] = []
 
     def order(index: int) -> None:
         barrier.wait()
         try:
-            services.purchase_order_create(
+            purchase_order_create(
                 user=planner, number=f"PO-{index}", vendor_code="V1", department_id=retailer["tops"].pk,
                 lines=[line],
             )  # fmt: skip
@@ -273,7 +277,7 @@ def test_a_changed_line_is_checked_against_otb_without_counting_itself(
     week = budget["week"].pk
 
     # Growing to 1,170 units: its own 100,000 is not counted against itself, so 117,000 fits.
-    changed = services.purchase_order_line_update(
+    changed = purchase_order_line_update(
         user=planner, line_id=line.pk, units=1170, unit_cost=Decimal("45.00"), unit_retail=Decimal("100.00"),
         receipt_week_id=week, expected_version=1,
     )  # fmt: skip
@@ -281,12 +285,12 @@ def test_a_changed_line_is_checked_against_otb_without_counting_itself(
     assert selectors.otb_rows(budget["department"].pk, [budget["key"]])[0].otb_retail == Decimal("0.00")
 
     with pytest.raises(services.InsufficientOTBError, match=r"\$117,100.00 at retail, \$117,000.00 is left"):
-        services.purchase_order_line_update(
+        purchase_order_line_update(
             user=planner, line_id=line.pk, units=1171, unit_cost=Decimal("45.00"),
             unit_retail=Decimal("100.00"), receipt_week_id=week, expected_version=2,
         )  # fmt: skip
-    with pytest.raises(services.LineConflictError):
-        services.purchase_order_line_update(
+    with pytest.raises(LineConflictError):
+        purchase_order_line_update(
             user=planner, line_id=line.pk, units=10, unit_cost=Decimal("45.00"),
             unit_retail=Decimal("100.00"), receipt_week_id=week, expected_version=1,
         )  # fmt: skip
@@ -295,9 +299,9 @@ def test_a_changed_line_is_checked_against_otb_without_counting_itself(
 
 def test_cancelling_what_is_open_gives_the_otb_back(planner: User, budget: dict[str, Any]) -> None:
     line = _order(planner, budget, "PO-1", 450).lines.get()
-    services.purchase_order_line_receive(user=planner, line_id=line.pk, units=100)
+    purchase_order_line_receive(user=planner, line_id=line.pk, units=100)
 
-    cancelled = services.purchase_order_line_cancel(user=planner, line_id=line.pk, expected_version=2)
+    cancelled = purchase_order_line_cancel(user=planner, line_id=line.pk, expected_version=2)
 
     assert (cancelled.units, cancelled.status) == (100, PurchaseOrderLine.Status.RECEIVED)
     row = selectors.otb_rows(budget["department"].pk, [budget["key"]])[0]
@@ -343,11 +347,11 @@ def test_the_commitment_follows_every_write_across_months(
     later, later_key = _second_month(budget)
     department, keys = budget["department"].pk, [budget["key"], later_key]
     line = _order(planner, budget, "PO-1", 300).lines.get()  # 30,000 in the first month
-    services.purchase_order_line_receive(user=planner, line_id=line.pk, units=100)
+    purchase_order_line_receive(user=planner, line_id=line.pk, units=100)
     assert ledger.committed(department, keys) == {budget["key"]: Decimal("30000.00")}  # receiving keeps it
 
     # Moved to the next month and grown to 400: the first month gets 30,000 back.
-    services.purchase_order_line_update(
+    purchase_order_line_update(
         user=planner, line_id=line.pk, units=400, unit_cost=Decimal("45.00"), unit_retail=Decimal("100.00"),
         receipt_week_id=later.pk, expected_version=2,
     )  # fmt: skip
@@ -363,7 +367,7 @@ def test_the_commitment_follows_every_write_across_months(
         user=manager, exception_id=waiting.exceptions.get().pk, approve=True, reason="demand"
     )
     # Cancelled with 100 received: 10,000 stays in the next month.
-    services.purchase_order_line_cancel(user=planner, line_id=line.pk, expected_version=3)
+    purchase_order_line_cancel(user=planner, line_id=line.pk, expected_version=3)
 
     assert ledger.committed(department, keys) == {
         budget["key"]: Decimal("120000.00"),
@@ -400,11 +404,11 @@ def test_two_lines_of_an_order_swapping_months_at_once_neither_deadlock_nor_drif
     }
     later, later_key = _second_month(budget, "100000.00")
     weeks = [week, later]
-    order = services.purchase_order_create(
+    order = purchase_order_create(
         user=planner, number="PO-1", vendor_code="V1", department_id=retailer["tops"].pk,
         lines=[
-            services.LineRequest("ST-1-BLK-S", "DC1", 100, Decimal("45.00"), Decimal("100.00"), week.pk),
-            services.LineRequest("ST-1-BLK-S", "DC1", 200, Decimal("45.00"), Decimal("100.00"), later.pk),
+            LineRequest("ST-1-BLK-S", "DC1", 100, Decimal("45.00"), Decimal("100.00"), week.pk),
+            LineRequest("ST-1-BLK-S", "DC1", 200, Decimal("45.00"), Decimal("100.00"), later.pk),
         ],
     )  # fmt: skip
     first, second = order.lines.order_by("pk")  # 10,000 in the first month, 20,000 in the next
@@ -417,7 +421,7 @@ def test_two_lines_of_an_order_swapping_months_at_once_neither_deadlock_nor_drif
             for round_number in range(10):
                 barrier.wait()
                 line = PurchaseOrderLine.objects.get(pk=line_id)
-                services.purchase_order_line_update(
+                purchase_order_line_update(
                     user=planner, line_id=line_id, units=line.units, unit_cost=line.unit_cost,
                     unit_retail=line.unit_retail, receipt_week_id=weeks[(start + round_number + 1) % 2].pk,
                     expected_version=line.row_version,

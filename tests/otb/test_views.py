@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from forecasting import selectors as forecast_selectors
 from otb import ledger, services
 from otb.models import OTBBudget, OTBBudgetMonth, OTBException, PurchaseOrder, PurchaseOrderLine, Vendor
+from otb.orders import LineRequest, purchase_order_create, purchase_order_line_update
 from planning.models import Department, FiscalWeek, MerchClass, Plan, PlanLine, PlanVersion, PlanWeek
 
 pytestmark = pytest.mark.django_db
@@ -53,16 +54,12 @@ def otb(retailer: dict[str, Any], planner: User, manager: User) -> dict[str, Any
 
 
 def _order(user: User, otb: dict[str, Any], number: str, units: int, **extra: Any) -> PurchaseOrder:
-    return services.purchase_order_create(
+    return purchase_order_create(
         user=user,
         number=number,
         vendor_code="V1",
         department_id=otb["department"].pk,
-        lines=[
-            services.LineRequest(
-                "ST-1-BLK-S", "DC1", units, Decimal("45.00"), Decimal("100.00"), otb["week"].pk
-            )
-        ],
+        lines=[LineRequest("ST-1-BLK-S", "DC1", units, Decimal("45.00"), Decimal("100.00"), otb["week"].pk)],
         **extra,
     )
 
@@ -496,7 +493,7 @@ def test_a_stale_line_version_is_a_conflict_and_writes_nothing(
 ) -> None:
     order = _order(planner, otb, "PO-1", 450)
     line = order.lines.get()
-    services.purchase_order_line_update(
+    purchase_order_line_update(
         user=planner,
         line_id=line.pk,
         units=500,
