@@ -295,7 +295,7 @@ def _time_check() -> bool:
         finally:
             clock.check_ended = time.perf_counter()
 
-    ledger.commit = timed_commit
+    ledger.commit = timed_commit  # type: ignore[assignment]
 
     def buyer(index: int) -> None:
         from django.db import connection as own_connection

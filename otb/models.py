@@ -157,6 +157,9 @@ class PurchaseOrderLine(models.Model):
     receipt_week = models.ForeignKey(FiscalWeek, on_delete=models.PROTECT, related_name="+")
     month_key = models.PositiveIntegerField(help_text="Fiscal month of the receipt week: year * 100 + month.")
     received_units = models.PositiveIntegerField(default=0)
+    ordered_units = models.PositiveIntegerField(
+        default=0, help_text="Units as last ordered (before a cancellation): the vendor's fill rate."
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     row_version = models.PositiveIntegerField(default=1)
 
@@ -320,3 +323,27 @@ class ApprovalDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.object_id}: {self.action} by {self.user_id}"
+
+
+# Replenishment's tables belong to this app: Django finds them through this module.
+from otb.replenishment.models import (  # noqa: E402
+    ItemPolicy,
+    PurchaseOrderReceipt,
+    ReceivingCapacity,
+    ReplenishmentRun,
+    SegmentPolicy,
+    SegmentPolicyChange,
+    Suggestion,
+    VendorItem,
+)
+
+__all__ = [
+    "ItemPolicy",
+    "PurchaseOrderReceipt",
+    "ReceivingCapacity",
+    "ReplenishmentRun",
+    "SegmentPolicy",
+    "SegmentPolicyChange",
+    "Suggestion",
+    "VendorItem",
+]

@@ -22,7 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from otb import ledger, notifications
-from otb.models import OTBException, PurchaseOrder, PurchaseOrderLine, Vendor
+from otb.models import OTBException, PurchaseOrder, PurchaseOrderLine, PurchaseOrderReceipt, Vendor
 from otb.services import InsufficientOTBError, OTBError, decision_record, month_key, month_label
 from planning.models import Department, FiscalWeek, Location, Sku
 
@@ -93,8 +93,8 @@ def _create_checked(
     PurchaseOrderLine.objects.bulk_create(
         PurchaseOrderLine(
             order=order, sku_id=line.sku_id, location_id=line.location_id, units=line.units,
-            unit_cost=line.unit_cost, unit_retail=line.unit_retail, receipt_week_id=line.week.pk,
-            month_key=line.month_key,
+            ordered_units=line.units, unit_cost=line.unit_cost, unit_retail=line.unit_retail,
+            receipt_week_id=line.week.pk, month_key=line.month_key,
         )
         for line in resolved
     )  # fmt: skip
@@ -248,6 +248,8 @@ def purchase_order_line_receive(*, user: User, line_id: int, units: int) -> Purc
     )
     line.row_version += 1
     line.save(update_fields=["received_units", "status", "row_version"])
+    # The receipt's date is the vendor's history: lead time, on-time share.
+    PurchaseOrderReceipt.objects.create(line=line, units=units, received_on=timezone.localdate(), user=user)
     return line
 
 
@@ -308,6 +310,7 @@ def purchase_order_line_update(
                 {key: (value, left)},
             )
         current.units, current.unit_cost, current.unit_retail = units, unit_cost, unit_retail
+        current.ordered_units = units
         current.receipt_week, current.month_key = week, key
         current.status = (
             PurchaseOrderLine.Status.RECEIVED

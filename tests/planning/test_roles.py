@@ -56,6 +56,15 @@ OTB_MODELS = [
     "markdownitem",
     "pricechange",
     "approvaldecision",
+    "otbcommitment",
+    "vendoritem",
+    "receivingcapacity",
+    "segmentpolicy",
+    "segmentpolicychange",
+    "purchaseorderreceipt",
+    "replenishmentrun",
+    "itempolicy",
+    "suggestion",
 ]
 MODELS = (
     [("planning", model) for model in PLANNING_MODELS]
@@ -92,7 +101,7 @@ def test_executives_only_read() -> None:
     permissions = _group_permissions(EXECUTIVE)
 
     assert permissions == VIEW_PLANNING
-    assert len(permissions) == 19 + 11 + 10
+    assert len(permissions) == 19 + 11 + 19
     assert not any(".change_" in p or ".add_" in p or ".delete_" in p for p in permissions)
 
 
@@ -111,7 +120,7 @@ def test_admin_runs_master_data_and_users() -> None:
     permissions = _group_permissions(ADMIN)
 
     assert permissions == ALL_PLANNING | ADMIN_AUTH
-    assert len(permissions) == (19 + 11 + 10) * 4 + 4
+    assert len(permissions) == (19 + 11 + 19) * 4 + 4
     assert "planning.change_location" in permissions
     assert "auth.delete_user" not in permissions
     assert "auth.change_group" not in permissions
