@@ -120,6 +120,10 @@ CELERY_RESULT_EXPIRES = 24 * 60 * 60
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     # Fiscal weeks end on Saturday: Sunday night every department is forecast as of that week.
+    "replenishment-nightly": {
+        "task": "otb.replenishment.tasks.replenishment_nightly",
+        "schedule": crontab(minute=30, hour=4),
+    },
     "forecast-weekly": {
         "task": "forecasting.tasks.forecast_run_scheduled",
         "schedule": crontab(minute=0, hour=3, day_of_week="sun"),

@@ -5,6 +5,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from otb.demo import otb_demo_create
+from otb.replenishment.demo import replenishment_demo_create
+from planning.models import PlanVersion
 
 
 class Command(BaseCommand):
@@ -17,3 +19,6 @@ class Command(BaseCommand):
         if not getattr(settings, "MERCHPLAN_DEMO_ALLOWED", False):
             raise CommandError("Demo data is not allowed with these settings.")
         self.stdout.write(otb_demo_create(seed=seed))
+        plan = PlanVersion.objects.select_related("plan").order_by("pk").first()
+        if plan is not None:
+            self.stdout.write(replenishment_demo_create(department_id=plan.plan.department_id, seed=seed))

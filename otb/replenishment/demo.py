@@ -1,0 +1,99 @@
+"""Demo replenishment: every style-color of the demo plan's department gets a vendor with terms,
+the DC a weekly receiving capacity, and the vendors a year of received purchase orders (the
+history behind their reliability)."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+
+from otb import ledger
+from otb.models import (
+    PurchaseOrder,
+    PurchaseOrderLine,
+    PurchaseOrderReceipt,
+    ReceivingCapacity,
+    Vendor,
+    VendorItem,
+)
+from planning.models import FiscalWeek, Location, Sku, StyleColor
+
+# Quoted lead time (weeks) and how late each vendor tends to be: (mean delay, spread) in days.
+TERMS = {"V-ATL": (Decimal("4"), (2, 4)), "V-BRK": (Decimal("6"), (6, 8)), "V-CDR": (Decimal("3"), (0, 2))}
+HISTORY_ORDERS = 12
+
+
+@transaction.atomic
+def replenishment_demo_create(*, department_id: int, seed: int = 42) -> str:
+    vendors = {vendor.code: vendor for vendor in Vendor.objects.filter(code__in=TERMS)}
+    if not vendors or VendorItem.objects.exists():
+        return "Replenishment demo: nothing to do."
+    rng = random.Random(seed)  # noqa: S311 (demo data, not security)
+    colors = list(
+        StyleColor.objects.filter(style__subclass__merch_class__department_id=department_id).order_by("pk")
+    )
+    codes = sorted(vendors)
+    VendorItem.objects.bulk_create(
+        VendorItem(
+            vendor=vendors[codes[index % len(codes)]], style_color=color,
+            lead_time_weeks=TERMS[codes[index % len(codes)]][0], moq=rng.choice([12, 24, 48]),
+            order_multiple=rng.choice([6, 12]), order_cost=Decimal("75.00"), holding_rate=Decimal("0.250"),
+        )
+        for index, color in enumerate(colors)
+    )  # fmt: skip
+    dc = Location.objects.filter(kind=Location.Kind.DC).order_by("code").first()
+    if dc is None:
+        return "Replenishment demo: no DC."
+    ReceivingCapacity.objects.get_or_create(location=dc, defaults={"units_per_week": 6000})
+    created = _history(vendors, colors, dc, rng)
+    return f"Replenishment demo: {len(colors)} items with vendor terms, {created} received orders of history."
+
+
+def _history(vendors: dict[str, Vendor], colors: list[StyleColor], dc: Location, rng: random.Random) -> int:
+    """Past orders, received late or on time as each vendor tends to: created a lead time (plus
+    its delay) before their receipt, all received."""
+    user = User.objects.filter(username="planner").first() or User.objects.order_by("pk").first()
+    if user is None or not colors:
+        return 0
+    today = timezone.localdate()
+    weeks = list(FiscalWeek.objects.filter(end_date__lt=today).order_by("-start_date")[4:52])
+    created = 0
+    for code, vendor in vendors.items():
+        quoted, (low, high) = TERMS[code]
+        for number in range(HISTORY_ORDERS):
+            week = rng.choice(weeks)
+            color = rng.choice(colors)
+            sku = Sku.objects.filter(style_color=color).order_by("pk").first()
+            if sku is None:
+                continue
+            received_on = (
+                week.end_date - timedelta(days=rng.randint(0, 6)) + timedelta(days=rng.randint(low, high))
+            )
+            department = color.style.subclass.merch_class.department_id
+            order = PurchaseOrder.objects.create(
+                number=f"PO-HIST-{code}-{number:02d}", vendor=vendor, department_id=department,
+                status=PurchaseOrder.Status.RELEASED, created_by=user,
+            )  # fmt: skip
+            # auto_now_add: set the order date after the insert.
+            ordered_on = received_on - timedelta(days=int(quoted * 7) + rng.randint(low, high))
+            PurchaseOrder.objects.filter(pk=order.pk).update(
+                created_at=timezone.make_aware(datetime.combine(ordered_on, time.min))
+            )
+            units = rng.choice([48, 96, 144])
+            received = units if rng.random() > 0.15 else units - 12
+            line = PurchaseOrderLine.objects.create(
+                order=order, sku=sku, location=dc, units=received, ordered_units=units,
+                received_units=received, unit_cost=color.unit_cost, unit_retail=color.retail_price,
+                receipt_week=week, month_key=week.year * 100 + week.month,
+                status=PurchaseOrderLine.Status.RECEIVED,
+            )  # fmt: skip
+            # Received orders stay committed against their month, as if placed through the check.
+            ledger.commit(department, {line.month_key: received * color.retail_price})
+            PurchaseOrderReceipt.objects.create(line=line, units=received, received_on=received_on, user=user)
+            created += 1
+    return created

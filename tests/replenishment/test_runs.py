@@ -1,0 +1,142 @@
+"""A replenishment run end to end: inputs from the database, policies, suggestions cut to the OTB
+left, rows written; and a failing run writes nothing."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+
+from forecasting import selectors as forecast_selectors
+from forecasting.models import ForecastRun, SeriesFit, StyleColorForecast
+from otb import services
+from otb.models import (
+    ItemPolicy,
+    OTBBudget,
+    OTBBudgetMonth,
+    ReplenishmentRun,
+    SegmentPolicy,
+    Suggestion,
+    Vendor,
+    VendorItem,
+)
+from otb.replenishment import runs
+from otb.replenishment.engine.policy import PolicyInputs, policies
+from planning.models import StockPosition
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def supplied(retailer: dict[str, Any], manager: User) -> dict[str, Any]:
+    """Tees (two sizes, no size curve: half each) sell 200 a week, forecast error sd 40; the
+    vendor quotes 2 weeks, MOQ 24, multiples of 12; the DC holds 50 of each size."""
+    color = retailer["sku_s"].style_color
+    as_of = forecast_selectors.latest_closed_week()
+    weeks = forecast_selectors.weeks_after(as_of, 26)
+    vendor = Vendor.objects.create(code="V1", name="Mill & Co")
+    VendorItem.objects.create(
+        vendor=vendor, style_color=color, lead_time_weeks=Decimal("2"), moq=24, order_multiple=12
+    )
+    run = ForecastRun.objects.create(horizon=26, as_of_week=as_of, status=ForecastRun.Status.SUCCEEDED)
+    run.departments.add(retailer["tops"])
+    StyleColorForecast.objects.bulk_create(
+        StyleColorForecast(run=run, style_color=color, fiscal_week=week, units=200, lower=150, upper=250)
+        for week in weeks
+    )
+    SeriesFit.objects.create(run=run, style_color=color, model="ets", pattern="smooth", error_sd=40.0)
+    for sku in (retailer["sku_s"], retailer["sku_m"]):
+        StockPosition.objects.create(sku=sku, location=retailer["dc"], fiscal_week=as_of, on_hand=50)
+    # Unsold items are CZ: give that cell a 99% fill-rate target for a visible safety stock.
+    SegmentPolicy.objects.filter(cell="CZ").update(service_level=Decimal("0.990"))
+    budget = OTBBudget.objects.create(
+        department=retailer["tops"],
+        fiscal_year=weeks[0].year,
+        status=OTBBudget.Status.APPROVED,
+        created_by=manager,
+    )
+    first_month = services.month_key(weeks[2])
+    OTBBudgetMonth.objects.create(
+        budget=budget,
+        month_key=first_month,
+        receipts_retail=Decimal("10000.00"),
+        receipts_cost=Decimal("4000.00"),
+    )
+    return {"weeks": weeks, "month": first_month, "department": retailer["tops"]}
+
+
+def test_a_run_writes_policies_and_suggestions_within_otb(
+    supplied: dict[str, Any], manager: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):  # the task runs eagerly in tests
+        run = runs.start_run(user=manager, department_ids=[supplied["department"].pk])
+    run.refresh_from_db()
+
+    assert run.status == ReplenishmentRun.Status.DONE, run.message
+    assert run.sku_locations == 2
+    policy = ItemPolicy.objects.get(run=run, sku__code="ST-1-BLK-S")
+    # 100 a week each, error sd 20; over the protection interval (2 weeks lead time + 1 week
+    # review) sigma = sqrt(3 x 20^2) = 34.64. A DC backorders: a 99% fill over a one-week cycle
+    # of 100 needs G(z) = 0.01 x 100 / 34.64 = 0.0289, z = 1.507, SS = 52.2.
+    assert policy.demand == pytest.approx(100.0)
+    assert policy.demand_sd == pytest.approx(20.0)
+    assert (policy.lead_time, policy.lead_time_sd, policy.service_level) == (2.0, 0.0, 0.99)
+    assert policy.segment == "CZ"
+    expected = policies(
+        PolicyInputs(
+            demand=100.0, demand_sd=20.0, lead_time=2.0, lead_time_sd=0.0, service_level=0.99,
+            unmet_demand="backordered",
+        )
+    )  # fmt: skip
+    assert policy.safety_stock == pytest.approx(float(expected.safety_stock))
+    assert policy.safety_stock == pytest.approx(52.2, abs=0.1)
+    assert policy.reorder_point == pytest.approx(200 + policy.safety_stock)
+    assert policy.order_up_to == pytest.approx(300 + policy.safety_stock)
+    assert policy.on_hand == 50
+
+    first = Suggestion.objects.filter(run=run, policy=policy).order_by("order_week__start_date").first()
+    assert first is not None
+    # Position 50 < ROP 252.2: order up to 352.2 -> 302.2, rounded up to 12s -> 312, landing in 2 weeks.
+    assert (first.order_week_id, first.arrival_week_id) == (supplied["weeks"][0].pk, supplied["weeks"][2].pk)
+    assert first.suggested_units == 312
+    for suggestion in Suggestion.objects.filter(run=run):
+        assert suggestion.units % 12 == 0
+        assert suggestion.units == 0 or suggestion.units >= 24
+        assert suggestion.units <= suggestion.suggested_units
+    # The budgeted month spends at most its 10,000; months without a budget buy nothing.
+    in_month = Suggestion.objects.filter(run=run, month_key=supplied["month"])
+    assert sum(s.units * s.unit_retail for s in in_month) <= Decimal("10000.00")
+    assert sum(s.units * s.unit_retail for s in in_month) > Decimal("9000.00")
+    assert in_month.exclude(cut_reason="").exists()
+    assert (
+        not Suggestion.objects.filter(run=run).exclude(month_key=supplied["month"]).exclude(units=0).exists()
+    )
+
+
+def test_a_failing_run_is_marked_failed_and_writes_nothing(
+    supplied: dict[str, Any],
+    manager: User,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise ValueError("lead_time must not be negative (row 0)")
+
+    monkeypatch.setattr(runs, "suggest_orders", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        run = runs.start_run(user=manager, department_ids=[supplied["department"].pk])
+    run.refresh_from_db()
+
+    assert run.status == ReplenishmentRun.Status.FAILED
+    assert "lead_time must not be negative" in run.message
+    assert not ItemPolicy.objects.filter(run=run).exists()
+    assert not Suggestion.objects.filter(run=run).exists()
+
+
+def test_a_run_needs_departments_and_a_sane_horizon(manager: User) -> None:
+    with pytest.raises(ValueError, match="at least one department"):
+        runs.start_run(user=manager, department_ids=[])
+    with pytest.raises(ValueError, match="4 to 52"):
+        runs.start_run(user=manager, department_ids=[1], horizon=80)
