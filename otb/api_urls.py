@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from otb import apis
 
@@ -33,4 +33,5 @@ urlpatterns = [
         name="api-otb-markdown-decide",
     ),
     path("price-changes/", apis.PriceChangeList.as_view(), name="api-otb-price-changes"),
+    path("replenishment/", include("otb.replenishment.api_urls")),
 ]

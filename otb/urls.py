@@ -7,4 +7,5 @@ urlpatterns = [
     path("imports/", include("otb.import_urls")),
     path("markdowns/", include("otb.markdown_urls")),
     path("approvals/", include("otb.approval_urls")),
+    path("replenishment/", include("otb.replenishment.urls")),
 ]

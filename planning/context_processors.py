@@ -20,6 +20,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         ("Plans", reverse("planning:plans")),
         ("Forecasts", reverse("forecasting:runs")),
         ("Open to buy", reverse("otb:otb")),
+        ("Replenishment", reverse("otb:replenishment")),
         *([("Approvals", reverse("otb:approvals"))] if roles & {MANAGER, ADMIN} or user.is_superuser else []),
         ("Calendar", reverse("planning:calendar")),
         ("Merchandise", reverse("planning:hierarchy")),

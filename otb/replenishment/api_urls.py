@@ -1,0 +1,15 @@
+from django.urls import path
+
+from otb.replenishment import apis
+
+urlpatterns = [
+    path("runs/", apis.ReplenishmentRunList.as_view(), name="api-replenishment-runs"),
+    path("runs/<int:run_id>/", apis.ReplenishmentRunDetail.as_view(), name="api-replenishment-run"),
+    path("suggestions/", apis.SuggestionList.as_view(), name="api-replenishment-suggestions"),
+    path(
+        "suggestions/<int:suggestion_id>/",
+        apis.SuggestionDetail.as_view(),
+        name="api-replenishment-suggestion",
+    ),
+    path("suggestions/order/", apis.SuggestionOrder.as_view(), name="api-replenishment-order"),
+]

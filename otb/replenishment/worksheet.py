@@ -1,0 +1,304 @@
+"""The replenishment worksheet: reads of a run's open suggestions for the buyer, the buyer's
+edits to a suggestion's units, and turning chosen suggestions into purchase orders.
+
+Orders go through `otb.orders.purchase_order_create` (the OTB check), one per vendor and
+department and all-or-nothing each: a refused order leaves its suggestions open with the
+reason, the others are still created.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, QuerySet, Sum
+
+from otb.models import PurchaseOrder, ReplenishmentRun, Suggestion, VendorItem
+from otb.orders import LineRequest, purchase_order_create
+from otb.services import OTBError, decision_record
+from planning.models import Department
+
+MAX_UNITS = 1_000_000
+NUMBER_LENGTH = 30  # PurchaseOrder.number
+
+
+class ReplenishmentError(Exception):
+    """A worksheet request the rules refuse; the message is for the user."""
+
+
+class SuggestionConflictError(ReplenishmentError):
+    """The suggestion changed since the user read it."""
+
+
+class SuggestionPermissionError(ReplenishmentError):
+    """The user may not change suggestions of that department."""
+
+
+# -- reads ----------------------------------------------------------------------------------
+
+
+def latest_done_run() -> ReplenishmentRun | None:
+    return (
+        ReplenishmentRun.objects.filter(status=ReplenishmentRun.Status.DONE)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def suggestion_rows(
+    user: User,
+    *,
+    run_id: int | None = None,
+    department_id: int | None = None,
+    vendor_id: int | None = None,
+    status: str | None = Suggestion.Status.OPEN,
+) -> QuerySet[Suggestion]:
+    """Suggestions of the departments the user may see, with what a worksheet row shows."""
+    rows = Suggestion.objects.filter(department__in=Department.objects.visible_to(user)).select_related(
+        "vendor",
+        "department",
+        "order_week",
+        "arrival_week",
+        "policy__sku",
+        "policy__location",
+        "policy__first_stockout_week",
+        "purchase_order",
+    )
+    if run_id is not None:
+        rows = rows.filter(run_id=run_id)
+    if department_id is not None:
+        rows = rows.filter(department_id=department_id)
+    if vendor_id is not None:
+        rows = rows.filter(vendor_id=vendor_id)
+    if status:
+        rows = rows.filter(status=status)
+    return rows.order_by(
+        "vendor__code", "department__code", "order_week__start_date", "policy__sku__code", "id"
+    )
+
+
+def suggestion_totals(rows: QuerySet[Suggestion]) -> dict[str, Any]:
+    """Count, units and retail value (units x unit retail) of the rows, in one query."""
+    retail = ExpressionWrapper(
+        F("units") * F("unit_retail"), output_field=DecimalField(max_digits=16, decimal_places=2)
+    )
+    totals = rows.order_by().aggregate(
+        total_count=Count("id"),
+        total_units=Sum("units"),
+        total_suggested=Sum("suggested_units"),
+        total_retail=Sum(retail),
+    )
+    return {
+        "count": totals["total_count"] or 0,
+        "units": totals["total_units"] or 0,
+        "suggested": totals["total_suggested"] or 0,
+        "retail": Decimal(totals["total_retail"] or 0).quantize(Decimal("0.01")),
+    }
+
+
+def order_terms(style_color_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """(MOQ, order multiple) per style-color; (1, 1) when no vendor item is on file."""
+    return {
+        style_color_id: (moq, multiple)
+        for style_color_id, moq, multiple in VendorItem.objects.filter(
+            style_color_id__in=style_color_ids
+        ).values_list("style_color_id", "moq", "order_multiple")
+    }
+
+
+def smallest_order(moq: int, multiple: int) -> int:
+    """The smallest quantity that meets the MOQ and is a multiple of the order multiple."""
+    return math.ceil(moq / multiple) * multiple
+
+
+def units_problem(units: int, moq: int, multiple: int) -> str:
+    """Why `units` cannot be ordered under these terms, or "" if it can (0 drops the line)."""
+    if units < 0 or units > MAX_UNITS:
+        return f"Enter 0 to drop the line, or up to {MAX_UNITS:,} units."
+    if units == 0:
+        return ""
+    least = smallest_order(moq, multiple)
+    if units >= least and units % multiple == 0:
+        return ""
+    if multiple > 1:
+        return f"Order in multiples of {multiple} units, at least {least}."
+    return f"Order at least {least} units."
+
+
+# -- writes ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def suggestion_update(*, user: User, suggestion_id: int, units: int, expected_version: int) -> Suggestion:
+    """Set an open suggestion's units (0 drops it), checked against the vendor's MOQ and order
+    multiple; refused if someone changed it since `expected_version` was read."""
+    suggestion = (
+        Suggestion.objects.select_for_update(of=("self",))
+        .select_related("policy__sku")
+        .filter(pk=suggestion_id)
+        .first()
+    )
+    if (
+        suggestion is None
+        or not Department.objects.visible_to(user).filter(pk=suggestion.department_id).exists()
+    ):
+        raise ReplenishmentError(f"No suggestion {suggestion_id}.")
+    if not Department.objects.editable_by(user).filter(pk=suggestion.department_id).exists():
+        raise SuggestionPermissionError("You cannot change suggestions of that department.")
+    if suggestion.status != Suggestion.Status.OPEN:
+        raise ReplenishmentError(
+            f"Only open suggestions can change; this one is {suggestion.get_status_display().lower()}."
+        )
+    if suggestion.row_version != expected_version:
+        raise SuggestionConflictError(
+            f"Someone changed this suggestion since you loaded it: it is now {suggestion.units} units. "
+            "Review it and try again."
+        )
+    moq, multiple = order_terms([suggestion.policy.sku.style_color_id]).get(
+        suggestion.policy.sku.style_color_id, (1, 1)
+    )
+    problem = units_problem(units, moq, multiple)
+    if problem:
+        raise ReplenishmentError(problem)
+    old = suggestion.units
+    suggestion.units = units
+    suggestion.row_version += 1
+    suggestion.save(update_fields=["units", "row_version"])
+    decision_record(user, "suggestion", suggestion.pk, "change", f"{old} -> {units}")
+    return suggestion
+
+
+@dataclass(frozen=True)
+class CreatedOrder:
+    order_id: int
+    number: str
+    vendor: str
+    department: str
+    suggestion_ids: list[int]
+    units: int
+    retail: Decimal
+
+
+@dataclass(frozen=True)
+class Refusal:
+    vendor: str
+    department: str
+    message: str
+    suggestion_ids: list[int]
+
+
+@dataclass
+class ConversionResult:
+    created: list[CreatedOrder] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def suggestions_to_orders(*, user: User, suggestion_ids: list[int]) -> ConversionResult:
+    """One purchase order per (vendor, department) of the chosen open suggestions, each checked
+    against OTB on its own: created ones mark their suggestions ordered, refused ones leave them
+    open and say why."""
+    result = ConversionResult()
+    wanted = sorted(set(suggestion_ids))
+    if not wanted:
+        raise ReplenishmentError("Choose at least one suggestion.")
+    chosen = list(
+        Suggestion.objects.filter(pk__in=wanted, department__in=Department.objects.editable_by(user))
+        .select_related("vendor", "department")
+        .order_by("vendor__code", "department__code", "id")
+    )
+    if len(chosen) < len(wanted):
+        missing = len(wanted) - len(chosen)
+        result.skipped.append(
+            f"{missing} of the chosen suggestions are not yours to order or no longer exist."
+        )
+    groups: dict[tuple[int, int], list[Suggestion]] = defaultdict(list)
+    for suggestion in chosen:
+        if suggestion.status != Suggestion.Status.OPEN:
+            result.skipped.append(
+                f"Suggestion {suggestion.pk} is {suggestion.get_status_display().lower()} already."
+            )
+        elif suggestion.units == 0:
+            result.skipped.append(f"Suggestion {suggestion.pk} has 0 units (dropped): no line.")
+        else:
+            groups[suggestion.vendor_id, suggestion.department_id].append(suggestion)
+    for group in groups.values():
+        vendor, department = group[0].vendor, group[0].department
+        ids = [suggestion.pk for suggestion in group]
+        try:
+            created = _order_group(user, ids, vendor.code, department)
+        except (OTBError, ReplenishmentError) as error:
+            result.refused.append(Refusal(vendor.code, department.code, str(error), ids))
+        else:
+            result.created.append(created)
+    return result
+
+
+def _order_group(user: User, ids: list[int], vendor_code: str, department: Department) -> CreatedOrder:
+    """One all-or-nothing order: lock the suggestions (id order), recheck them, order, mark."""
+    with transaction.atomic():
+        locked = list(
+            Suggestion.objects.select_for_update(of=("self",))
+            .filter(pk__in=ids)
+            .select_related("policy__sku", "policy__location")
+            .order_by("pk")
+        )
+        if len(locked) != len(ids) or any(
+            row.status != Suggestion.Status.OPEN or row.units == 0 for row in locked
+        ):
+            raise ReplenishmentError("These suggestions changed since you loaded them: reload and try again.")
+        number = _order_number(max(row.run_id for row in locked), vendor_code, department.code)
+        order = purchase_order_create(
+            user=user,
+            number=number,
+            vendor_code=vendor_code,
+            department_id=department.pk,
+            lines=[
+                LineRequest(
+                    sku_code=row.policy.sku.code,
+                    location_code=row.policy.location.code,
+                    units=row.units,
+                    unit_cost=row.unit_cost,
+                    unit_retail=row.unit_retail,
+                    receipt_week_id=row.arrival_week_id,
+                )
+                for row in locked
+            ],
+            request_exception=False,
+        )
+        Suggestion.objects.filter(pk__in=ids).update(
+            status=Suggestion.Status.ORDERED, purchase_order=order, row_version=F("row_version") + 1
+        )
+        for row in locked:
+            decision_record(user, "suggestion", row.pk, "order", f"{row.units} units on PO {order.number}")
+    return CreatedOrder(
+        order_id=order.pk,
+        number=order.number,
+        vendor=vendor_code,
+        department=department.code,
+        suggestion_ids=ids,
+        units=sum(row.units for row in locked),
+        retail=sum((row.units * row.unit_retail for row in locked), Decimal("0.00")),
+    )
+
+
+def _order_number(run_id: int, vendor_code: str, department_code: str) -> str:
+    """RP-<run>-<vendor>-<department>, with -2, -3... if taken (cut to the field's length)."""
+    base = f"RP-{run_id}-{vendor_code}-{department_code}"[:NUMBER_LENGTH]
+    taken = set(
+        PurchaseOrder.objects.filter(number__startswith=base[: NUMBER_LENGTH - 4]).values_list(
+            "number", flat=True
+        )
+    )
+    if base not in taken:
+        return base
+    for suffix in range(2, 1000):
+        candidate = f"{base[: NUMBER_LENGTH - len(str(suffix)) - 1]}-{suffix}"
+        if candidate not in taken:
+            return candidate
+    raise ReplenishmentError(f"Too many orders numbered {base}.")

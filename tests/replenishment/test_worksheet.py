@@ -1,0 +1,312 @@
+"""The replenishment worksheet: editing a suggestion's units (vendor MOQ and multiple, version
+conflicts, permissions) and turning suggestions into purchase orders checked against OTB."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import reverse
+
+from forecasting import selectors as forecast_selectors
+from otb import services
+from otb.models import (
+    ApprovalDecision,
+    ItemPolicy,
+    OTBBudget,
+    OTBBudgetMonth,
+    PurchaseOrder,
+    ReplenishmentRun,
+    Suggestion,
+    Vendor,
+    VendorItem,
+)
+from otb.replenishment import worksheet
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def build_sheet(
+    retailer: dict[str, Any], planner: User, manager: User, *, budget: str = "117000.00"
+) -> dict[str, Any]:
+    """A done run for Tops with two open suggestions from V1 (MOQ 24, multiple 12) to DC1,
+    arriving in a week three weeks out, whose month has `budget` of approved OTB at retail:
+    S: 48 units (60 suggested, cut for OTB) x 24.00 = 1,152.00; M: 36 x 24.00 = 864.00."""
+    retailer["tops"].planners.add(planner, manager)
+    closed = forecast_selectors.latest_closed_week()
+    order_week, _, arrival = forecast_selectors.weeks_after(closed, 3)
+    approved = OTBBudget.objects.create(
+        department=retailer["tops"],
+        fiscal_year=arrival.year,
+        status=OTBBudget.Status.APPROVED,
+        created_by=manager,
+    )
+    OTBBudgetMonth.objects.create(
+        budget=approved,
+        month_key=services.month_key(arrival),
+        receipts_retail=Decimal(budget),
+        receipts_cost=Decimal(budget) / 2,
+    )
+    vendor = Vendor.objects.create(code="V1", name="Mill & Co")
+    VendorItem.objects.create(
+        vendor=vendor,
+        style_color=retailer["style_color"],
+        lead_time_weeks=Decimal("2"),
+        moq=24,
+        order_multiple=12,
+    )
+    run = ReplenishmentRun.objects.create(
+        status=ReplenishmentRun.Status.DONE, as_of=closed, horizon=26, progress_done=5, progress_total=5
+    )
+    run.departments.set([retailer["tops"]])
+    suggestions = {}
+    for size, units, suggested, on_hand in (("s", 48, 60, 10), ("m", 36, 36, 4)):
+        policy = ItemPolicy.objects.create(
+            run=run, sku=retailer[f"sku_{size}"], location=retailer["dc"], segment="AX", demand=20.0,
+            demand_sd=5.0, lead_time=2.0, lead_time_sd=0.5, service_level=0.95, safety_stock=14.2,
+            reorder_point=54.2, order_up_to=74.6, on_hand=on_hand, first_stockout_week=arrival,
+        )  # fmt: skip
+        suggestions[size] = Suggestion.objects.create(
+            run=run, policy=policy, vendor=vendor, department=retailer["tops"], order_week=order_week,
+            arrival_week=arrival, month_key=services.month_key(arrival), suggested_units=suggested,
+            units=units, cut_reason="OTB" if units < suggested else "", unit_cost=Decimal("9.60"),
+            unit_retail=Decimal("24.00"),
+        )  # fmt: skip
+    return {"run": run, "vendor": vendor, "arrival": arrival, "budget": approved, **suggestions, **retailer}
+
+
+@pytest.fixture
+def sheet(retailer: dict[str, Any], planner: User, manager: User) -> dict[str, Any]:
+    return build_sheet(retailer, planner, manager)
+
+
+def _client(user: User) -> Client:
+    client = Client()
+    assert client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+# -- suggestion_update -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("units", [12, 30, 50])
+def test_units_must_meet_the_moq_and_the_multiple(sheet: dict[str, Any], planner: User, units: int) -> None:
+    with pytest.raises(
+        worksheet.ReplenishmentError, match=r"^Order in multiples of 12 units, at least 24\.$"
+    ):
+        worksheet.suggestion_update(
+            user=planner, suggestion_id=sheet["s"].pk, units=units, expected_version=1
+        )
+    sheet["s"].refresh_from_db()
+    assert (sheet["s"].units, sheet["s"].row_version) == (48, 1)
+
+
+def test_a_valid_change_bumps_the_version_and_is_audited(sheet: dict[str, Any], planner: User) -> None:
+    changed = worksheet.suggestion_update(
+        user=planner, suggestion_id=sheet["s"].pk, units=72, expected_version=1
+    )
+    assert (changed.units, changed.row_version) == (72, 2)
+    decision = ApprovalDecision.objects.get(kind="suggestion", object_id=sheet["s"].pk)
+    assert (decision.action, decision.comment, decision.user) == ("change", "48 -> 72", planner)
+    # 0 drops the line, whatever the MOQ.
+    dropped = worksheet.suggestion_update(
+        user=planner, suggestion_id=sheet["s"].pk, units=0, expected_version=2
+    )
+    assert dropped.units == 0
+
+
+def test_a_stale_version_is_a_conflict(sheet: dict[str, Any], planner: User, manager: User) -> None:
+    worksheet.suggestion_update(user=manager, suggestion_id=sheet["s"].pk, units=24, expected_version=1)
+    with pytest.raises(worksheet.SuggestionConflictError, match="it is now 24 units"):
+        worksheet.suggestion_update(user=planner, suggestion_id=sheet["s"].pk, units=96, expected_version=1)
+    sheet["s"].refresh_from_db()
+    assert (sheet["s"].units, sheet["s"].row_version) == (24, 2)
+
+
+def test_only_open_suggestions_of_editable_departments_change(
+    sheet: dict[str, Any], planner: User, executive: User
+) -> None:
+    with pytest.raises(worksheet.ReplenishmentError):
+        worksheet.suggestion_update(user=executive, suggestion_id=sheet["s"].pk, units=24, expected_version=1)
+    Suggestion.objects.filter(pk=sheet["s"].pk).update(status=Suggestion.Status.ORDERED)
+    with pytest.raises(worksheet.ReplenishmentError, match="Only open suggestions"):
+        worksheet.suggestion_update(user=planner, suggestion_id=sheet["s"].pk, units=24, expected_version=1)
+
+
+def test_smallest_order_rounds_the_moq_up_to_the_multiple() -> None:
+    assert worksheet.smallest_order(20, 12) == 24
+    assert worksheet.units_problem(30, 20, 1) == ""
+    assert worksheet.units_problem(10, 20, 1) == "Order at least 20 units."
+
+
+# -- suggestions_to_orders ------------------------------------------------------------------
+
+
+def test_conversion_releases_one_order_with_the_suggestions_lines(
+    sheet: dict[str, Any], planner: User
+) -> None:
+    result = worksheet.suggestions_to_orders(user=planner, suggestion_ids=[sheet["s"].pk, sheet["m"].pk])
+    assert result.refused == []
+    assert result.skipped == []
+    [created] = result.created
+    order = PurchaseOrder.objects.get(pk=created.order_id)
+    assert order.number == f"RP-{sheet['run'].pk}-V1-W-TOP"
+    assert (order.status, order.vendor.code, order.department.code) == (
+        PurchaseOrder.Status.RELEASED,
+        "V1",
+        "W-TOP",
+    )
+    lines = sorted(
+        order.lines.values_list(
+            "sku__code", "location__code", "units", "unit_cost", "unit_retail", "receipt_week_id"
+        )
+    )
+    arrival = sheet["arrival"].pk
+    assert lines == [
+        ("ST-1-BLK-M", "DC1", 36, Decimal("9.60"), Decimal("24.00"), arrival),
+        ("ST-1-BLK-S", "DC1", 48, Decimal("9.60"), Decimal("24.00"), arrival),
+    ]
+    assert (created.units, created.retail) == (84, Decimal("2016.00"))
+    for key in ("s", "m"):
+        sheet[key].refresh_from_db()
+        assert (sheet[key].status, sheet[key].purchase_order_id, sheet[key].row_version) == (
+            Suggestion.Status.ORDERED,
+            order.pk,
+            2,
+        )
+    # Ordered suggestions are not ordered twice.
+    again = worksheet.suggestions_to_orders(user=planner, suggestion_ids=[sheet["s"].pk])
+    assert again.created == []
+    assert again.skipped == [f"Suggestion {sheet['s'].pk} is ordered already."]
+
+
+def test_a_taken_number_gets_a_suffix(sheet: dict[str, Any], planner: User) -> None:
+    PurchaseOrder.objects.create(
+        number=f"RP-{sheet['run'].pk}-V1-W-TOP",
+        vendor=sheet["vendor"],
+        department=sheet["tops"],
+        created_by=planner,
+    )
+    [created] = worksheet.suggestions_to_orders(user=planner, suggestion_ids=[sheet["s"].pk]).created
+    assert created.number == f"RP-{sheet['run'].pk}-V1-W-TOP-2"
+
+
+def test_over_otb_is_refused_and_the_suggestions_stay_open(
+    retailer: dict[str, Any], planner: User, manager: User
+) -> None:
+    sheet = build_sheet(retailer, planner, manager, budget="1000.00")
+    result = worksheet.suggestions_to_orders(user=planner, suggestion_ids=[sheet["s"].pk, sheet["m"].pk])
+    assert result.created == []
+    [refusal] = result.refused
+    assert (refusal.vendor, refusal.department) == ("V1", "W-TOP")
+    assert refusal.message.startswith("Insufficient OTB: ")
+    assert "needs $2,016.00 at retail, $1,000.00 is left" in refusal.message
+    assert not PurchaseOrder.objects.exists()
+    assert set(Suggestion.objects.values_list("status", "row_version")) == {(Suggestion.Status.OPEN, 1)}
+
+
+def test_zero_unit_lines_are_skipped(sheet: dict[str, Any], planner: User) -> None:
+    Suggestion.objects.filter(pk=sheet["m"].pk).update(units=0)
+    result = worksheet.suggestions_to_orders(user=planner, suggestion_ids=[sheet["s"].pk, sheet["m"].pk])
+    [created] = result.created
+    assert created.units == 48
+    assert result.skipped == [f"Suggestion {sheet['m'].pk} has 0 units (dropped): no line."]
+
+
+# -- pages ------------------------------------------------------------------------------------
+
+
+def test_the_worksheet_shows_the_open_suggestions_by_vendor(sheet: dict[str, Any], planner: User) -> None:
+    response = _client(planner).get(reverse("otb:replenishment"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'data-testid="vendor-V1"' in body
+    assert "ST-1-BLK-S" in body
+    assert "ST-1-BLK-M" in body
+    assert response.context["totals"] == {
+        "count": 2,
+        "units": 84,
+        "suggested": 96,
+        "retail": Decimal("2016.00"),
+    }
+    [group] = response.context["groups"]
+    assert [
+        (row["suggestion"].pk, row["retail"], row["reorder_point"], row["order_up_to"])
+        for row in group["rows"]
+    ] == [
+        (sheet["m"].pk, Decimal("864.00"), 54, 75),
+        (sheet["s"].pk, Decimal("1152.00"), 54, 75),
+    ]
+    assert "Create purchase orders" in body
+    assert "Start a run" in body
+
+
+def test_executives_read_the_worksheet_but_cannot_change_it(sheet: dict[str, Any], executive: User) -> None:
+    client = _client(executive)
+    response = client.get(reverse("otb:replenishment"))
+    assert response.status_code == 200
+    assert "Create purchase orders" not in response.content.decode()
+    change = reverse("otb:replenishment-suggestion-change", args=[sheet["s"].pk])
+    assert client.post(change, {"units": 24, "version": 1}).status_code == 403
+    assert client.post(reverse("otb:replenishment-order"), {"suggestion": [sheet["s"].pk]}).status_code == 403
+    assert client.post(reverse("otb:replenishment-run-start"), {"horizon": 26}).status_code == 403
+    sheet["s"].refresh_from_db()
+    assert (sheet["s"].units, sheet["s"].status) == (48, Suggestion.Status.OPEN)
+
+
+def test_the_change_endpoint_answers_the_row_or_the_refusal(sheet: dict[str, Any], planner: User) -> None:
+    client = _client(planner)
+    change = reverse("otb:replenishment-suggestion-change", args=[sheet["s"].pk])
+    refused = client.post(change, {"units": 30, "version": 1}, headers={"HX-Request": "true"})
+    assert refused.status_code == 400
+    assert "Order in multiples of 12 units, at least 24." in refused.content.decode()
+    assert 'value="30"' in refused.content.decode()  # what the buyer typed stays in the input
+    changed = client.post(change, {"units": 60, "version": 1}, headers={"HX-Request": "true"})
+    assert changed.status_code == 200
+    assert f'data-testid="retail-{sheet["s"].pk}">1,440.00<' in changed.content.decode()
+    assert 'value="60"' in changed.content.decode()
+    stale = client.post(change, {"units": 72, "version": 1}, headers={"HX-Request": "true"})
+    assert stale.status_code == 409
+    assert "Someone changed this suggestion" in stale.content.decode()
+
+
+def test_the_order_button_creates_orders_and_lists_them(sheet: dict[str, Any], planner: User) -> None:
+    client = _client(planner)
+    response = client.post(
+        reverse("otb:replenishment-order"), {"suggestion": [sheet["s"].pk, sheet["m"].pk]}, follow=True
+    )
+    order = PurchaseOrder.objects.get()
+    body = response.content.decode()
+    assert f'href="{reverse("otb:order", args=[order.pk])}"' in body
+    assert f"PO {order.number}</a> (84 units)" in body
+    assert response.context["totals"]["count"] == 0
+
+
+def test_the_order_button_reports_a_refusal(retailer: dict[str, Any], planner: User, manager: User) -> None:
+    sheet = build_sheet(retailer, planner, manager, budget="1000.00")
+    response = _client(planner).post(
+        reverse("otb:replenishment-order"), {"suggestion": [sheet["s"].pk]}, follow=True
+    )
+    body = response.content.decode()
+    assert "V1 / W-TOP not ordered: Insufficient OTB" in body
+    assert response.context["totals"]["count"] == 2
+
+
+def test_starting_a_run_queues_it(sheet: dict[str, Any], planner: User) -> None:
+    # The task is queued on commit; the test's transaction never commits, so the run stays queued.
+    client = _client(planner)
+    response = client.post(
+        reverse("otb:replenishment-run-start"),
+        {"departments": [sheet["tops"].pk], "horizon": 13},
+        follow=True,
+    )
+    run = ReplenishmentRun.objects.exclude(pk=sheet["run"].pk).get()
+    assert (run.horizon, list(run.departments.all()), run.status) == (13, [sheet["tops"]], "queued")
+    assert f"Replenishment run {run.pk} queued." in response.content.decode()
+    polled = client.get(reverse("otb:replenishment-runs"), headers={"HX-Request": "true"})
+    assert 'hx-trigger="every 2s"' in polled.content.decode()
+    assert "HX-Refresh" not in polled
