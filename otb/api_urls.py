@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from otb import apis
+from otb.replenishment import health_apis
 
 urlpatterns = [
     path("orders/", apis.PurchaseOrderList.as_view(), name="api-otb-orders"),
@@ -34,4 +35,10 @@ urlpatterns = [
     ),
     path("price-changes/", apis.PriceChangeList.as_view(), name="api-otb-price-changes"),
     path("replenishment/", include("otb.replenishment.api_urls")),
+    path("policies/", health_apis.PolicyList.as_view(), name="api-otb-policies"),
+    path("policies/<str:cell>/", health_apis.PolicyDetail.as_view(), name="api-otb-policy"),
+    path("health/", health_apis.HealthReport.as_view(), name="api-otb-health"),
+    path(
+        "vendor-reliability/", health_apis.VendorReliabilityList.as_view(), name="api-otb-vendor-reliability"
+    ),
 ]

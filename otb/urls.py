@@ -7,5 +7,6 @@ urlpatterns = [
     path("imports/", include("otb.import_urls")),
     path("markdowns/", include("otb.markdown_urls")),
     path("approvals/", include("otb.approval_urls")),
+    path("", include("otb.replenishment.health_urls")),
     path("replenishment/", include("otb.replenishment.urls")),
 ]

@@ -1,0 +1,530 @@
+"""Reads for inventory health and the policy matrix.
+
+Inventory health of a department: the latest done replenishment run's item policies (order-up-to,
+weekly demand, on order) joined with stock and sales as of the last closed week. Each SKU x
+location with stock falls in at most one ageing bucket (obsolete, then no-move, then
+slow-moving); excess (stock above order-up-to + N weeks of demand) is measured beside them.
+Value at risk is at cost (the style-color's unit cost). A fixed number of grouped queries,
+whatever the number of rows; the thresholds are plain functions tested with hand numbers."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, OuterRef, Q, Subquery, Sum
+from django.urls import reverse
+
+from forecasting.selectors import latest_closed_week, weeks_after, weeks_up_to
+from otb.models import (
+    ItemPolicy,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    ReplenishmentRun,
+    SegmentPolicy,
+    SegmentPolicyChange,
+    Vendor,
+    VendorItem,
+)
+from otb.replenishment.reliability import vendor_reliability
+from planning.models import (
+    Channel,
+    Department,
+    FiscalWeek,
+    Location,
+    SalesHistory,
+    Sku,
+    StockPosition,
+    StyleColor,
+)
+
+_CENT = Decimal("0.01")
+SLOW_WINDOW_WEEKS = 13  # average weekly sales for slow-moving
+TRANSFER_WOS = 2.0  # stores below this projected weeks of supply need stock
+ARRIVING_WEEKS = 4  # open purchase order lines arriving within this many weeks count as available
+RATIONALISATION_WEEKS = 52
+RATIONALISATION_CELLS = ("CZ",)  # low value and erratic: candidates to drop
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    excess_weeks: int = 8  # excess: on hand above order-up-to + this many weeks of demand
+    no_move_weeks: int = 8  # no-move: stock and no sales in this many weeks
+    slow_moving_wos: float = 26.0  # slow-moving: weeks of supply above this
+    obsolete_weeks: int = 26  # obsolete: stock and no sales in this many weeks
+
+
+def thresholds() -> Thresholds:
+    return Thresholds(
+        excess_weeks=int(getattr(settings, "MERCHPLAN_EXCESS_WEEKS", 8)),
+        no_move_weeks=int(getattr(settings, "MERCHPLAN_NO_MOVE_WEEKS", 8)),
+        slow_moving_wos=float(getattr(settings, "MERCHPLAN_SLOW_MOVING_WOS", 26)),
+        obsolete_weeks=int(getattr(settings, "MERCHPLAN_OBSOLETE_WEEKS", 26)),
+    )
+
+
+# -- the arithmetic --------------------------------------------------------------------------
+
+
+def excess_units(on_hand: int, order_up_to: float, weekly_demand: float, weeks: int) -> int:
+    """Whole units above order-up-to + `weeks` weeks of demand (0 if none).
+    300 on hand, order-up-to 100, 10 a week, 8 weeks: 300 - (100 + 80) = 120."""
+    ceiling = order_up_to + weeks * max(weekly_demand, 0.0)
+    return max(0, on_hand - math.ceil(ceiling - 1e-9))
+
+
+def weeks_of_supply(units: float, weekly_units: float) -> float | None:
+    """units / weekly units; None when nothing moves (infinite cover)."""
+    return units / weekly_units if weekly_units > 0 else None
+
+
+def age_bucket(
+    on_hand: int, weeks_since_sale: int | None, limits: Thresholds, *, is_discontinued: bool = False
+) -> str | None:
+    """ "obsolete", "no_move" or None for a SKU x location. `weeks_since_sale`: 0 = sold in the
+    last closed week, 8 = the last sale was 8 weeks before it (none in the last 8 weeks);
+    None = no sale in the history read (at least `obsolete_weeks`)."""
+    if on_hand <= 0:
+        return None
+    never = weeks_since_sale is None
+    if is_discontinued or never or weeks_since_sale >= limits.obsolete_weeks:  # type: ignore[operator]
+        return "obsolete"
+    if weeks_since_sale >= limits.no_move_weeks:  # type: ignore[operator]
+        return "no_move"
+    return None
+
+
+def is_slow_moving(on_hand: int, units_in_window: int, limits: Thresholds) -> bool:
+    """Weeks of supply (on hand / average weekly sales over 13 weeks) above the limit.
+    130 on hand, 39 sold in 13 weeks (3 a week): 43.3 weeks > 26."""
+    cover = weeks_of_supply(on_hand, units_in_window / SLOW_WINDOW_WEEKS)
+    return on_hand > 0 and cover is not None and cover > limits.slow_moving_wos
+
+
+def at_cost(units: int, unit_cost: Decimal) -> Decimal:
+    return (units * unit_cost).quantize(_CENT)
+
+
+# -- the policy matrix -----------------------------------------------------------------------
+
+
+def latest_done_run(department_id: int | None = None) -> ReplenishmentRun | None:
+    runs = ReplenishmentRun.objects.filter(status=ReplenishmentRun.Status.DONE).select_related("as_of")
+    if department_id is not None:
+        runs = runs.filter(departments=department_id)
+    return runs.order_by("-created_at", "-id").first()
+
+
+@dataclass(frozen=True)
+class MatrixCell:
+    policy: SegmentPolicy
+    sku_locations: int
+    stock_cost: Decimal
+
+    @property
+    def service_percent(self) -> Decimal:
+        return (self.policy.service_level * 100).quantize(Decimal("0.1"))
+
+
+def policy_matrix(run: ReplenishmentRun | None) -> list[list[MatrixCell]]:
+    """The nine cells as rows A, B, C x columns X, Y, Z, each with the run's SKU x locations in
+    that segment and their stock (the run's on hand) at cost: two queries."""
+    counts: dict[str, tuple[int, Decimal]] = {}
+    if run is not None:
+        value = ExpressionWrapper(
+            F("on_hand") * F("sku__style_color__unit_cost"),
+            output_field=DecimalField(max_digits=18, decimal_places=2),
+        )
+        for row in (
+            ItemPolicy.objects.filter(run=run)
+            .values("segment")
+            .annotate(count=Count("id"), value=Sum(value))
+            .order_by("segment")
+        ):
+            counts[row["segment"]] = (row["count"], Decimal(row["value"] or 0).quantize(_CENT))
+    policies = {policy.cell: policy for policy in SegmentPolicy.objects.select_related("updated_by")}
+    rows = []
+    for abc in "ABC":
+        cells = []
+        for xyz in "XYZ":
+            cell = abc + xyz
+            if cell in policies:
+                count, value_at_cost = counts.get(cell, (0, Decimal("0.00")))
+                cells.append(MatrixCell(policies[cell], count, value_at_cost))
+        rows.append(cells)
+    return rows
+
+
+def matrix_cell(cell: str, run: ReplenishmentRun | None) -> MatrixCell:
+    for row in policy_matrix(run):
+        for item in row:
+            if item.policy.cell == cell:
+                return item
+    raise SegmentPolicy.DoesNotExist(cell)
+
+
+def policy_changes_latest(limit: int = 20) -> list[SegmentPolicyChange]:
+    return list(SegmentPolicyChange.objects.select_related("policy", "user")[:limit])
+
+
+# -- inventory health ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Action:
+    kind: str  # markdown, transfer, return, liquidate
+    label: str
+    url: str = ""
+
+
+@dataclass
+class HealthRow:
+    sku_id: int
+    sku: str
+    style_color: str
+    location: str
+    segment: str
+    on_hand: int
+    unit_cost: Decimal
+    weekly_demand: float
+    order_up_to: float
+    weeks_since_sale: int | None
+    weekly_sales: float
+    weeks_of_supply: float | None
+    excess_units: int = 0
+    value_at_risk: Decimal = Decimal("0.00")
+    actions: list[Action] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RationalisationRow:
+    sku: str
+    style_color: str
+    revenue: Decimal
+    revenue_share_percent: float
+    margin_percent: float | None
+
+
+@dataclass(frozen=True)
+class AvailableRow:
+    sku: str
+    channel: str
+    on_hand: int
+    arriving: int
+    committed: int
+
+    @property
+    def available(self) -> int:
+        return self.on_hand + self.arriving - self.committed
+
+
+@dataclass
+class HealthReport:
+    department: Department
+    run: ReplenishmentRun | None
+    as_of: FiscalWeek
+    limits: Thresholds
+    excess: list[HealthRow] = field(default_factory=list)
+    no_move: list[HealthRow] = field(default_factory=list)
+    slow_moving: list[HealthRow] = field(default_factory=list)
+    obsolete: list[HealthRow] = field(default_factory=list)
+    rationalisation: list[RationalisationRow] = field(default_factory=list)
+    available: list[AvailableRow] = field(default_factory=list)
+    committed_source: str = (
+        "No allocation transfer records exist yet, so committed is 0: available = on hand + arriving."
+    )
+
+    def total(self, bucket: str) -> Decimal:
+        return sum((row.value_at_risk for row in getattr(self, bucket)), Decimal("0.00"))
+
+
+_DEPARTMENT = "sku__style_color__style__subclass__merch_class__department_id"
+
+
+def _stock(department_id: int, week_id: int) -> dict[tuple[int, int], int]:
+    """On hand per (sku, location) of the department's SKUs at the end of a week (the latest
+    stock row at or before it: rows are sparse and carry forward). One query."""
+    latest = (
+        StockPosition.objects.filter(
+            sku_id=OuterRef("sku_id"), location_id=OuterRef("location_id"), fiscal_week_id__lte=week_id
+        )
+        .order_by("-fiscal_week_id")
+        .values("fiscal_week_id")[:1]
+    )
+    rows = StockPosition.objects.filter(**{_DEPARTMENT: department_id}, fiscal_week_id__lte=week_id).filter(
+        fiscal_week_id=Subquery(latest)
+    )
+    return {
+        (sku, location): on_hand
+        for sku, location, on_hand in rows.values_list("sku_id", "location_id", "on_hand")
+    }
+
+
+def _sales(department_id: int, window: list[int]) -> dict[tuple[int, int], tuple[int, int]]:
+    """Per (sku, location) that sold in the window's weeks (oldest first): (weeks since the last
+    sale, 0 = the last week of the window; units in the last 13 weeks). One grouped query."""
+    slow = window[-SLOW_WINDOW_WEEKS:]
+    rows = (
+        SalesHistory.objects.filter(**{_DEPARTMENT: department_id}, fiscal_week_id__in=window, units__gt=0)
+        .values("sku_id", "location_id")
+        .annotate(last_week=Max("fiscal_week_id"), slow_units=Sum("units", filter=Q(fiscal_week_id__in=slow)))
+        .order_by()
+    )
+    position = {week: index for index, week in enumerate(window)}
+    return {
+        (row["sku_id"], row["location_id"]): (
+            len(window) - 1 - position[row["last_week"]],
+            row["slow_units"] or 0,
+        )
+        for row in rows
+    }
+
+
+def _store_needs(
+    policies: list[dict[str, Any]], stock: dict[tuple[int, int], int]
+) -> dict[int, list[tuple[str, float]]]:
+    """Per SKU: the stores whose projected weeks of supply ((on hand + on order) / weekly
+    demand) is below 2, lowest first."""
+    needs: dict[int, list[tuple[str, float]]] = defaultdict(list)
+    for row in policies:
+        if row["location__kind"] != "store" or row["demand"] <= 0:
+            continue
+        cover = (stock.get((row["sku_id"], row["location_id"]), 0) + row["on_order"]) / row["demand"]
+        if cover < TRANSFER_WOS:
+            needs[row["sku_id"]].append((row["location__code"], round(cover, 1)))
+    for stores in needs.values():
+        stores.sort(key=lambda item: item[1])
+    return needs
+
+
+def inventory_health(department: Department) -> HealthReport:
+    """The health lists of a department (see the module docstring)."""
+    as_of = latest_closed_week()
+    limits = thresholds()
+    report = HealthReport(
+        department=department, run=latest_done_run(department.pk), as_of=as_of, limits=limits
+    )
+    history = max(limits.obsolete_weeks, limits.no_move_weeks, SLOW_WINDOW_WEEKS)
+    window = [week.id for week in weeks_up_to(as_of, history)]
+    stock = _stock(department.pk, as_of.id)
+    if report.run is not None:
+        _classify(report, department, stock, _sales(department.pk, window))
+    report.available = _available(department.pk, as_of, stock)
+    return report
+
+
+def _classify(
+    report: HealthReport,
+    department: Department,
+    stock: dict[tuple[int, int], int],
+    sales: dict[tuple[int, int], tuple[int, int]],
+) -> None:
+    limits = report.limits
+    columns = [
+        "sku_id", "sku__code", "sku__style_color_id", "sku__style_color__code",
+        "sku__style_color__unit_cost", "sku__style_color__lifecycle", "location_id", "location__code",
+        "location__kind", "segment", "demand", "order_up_to", "on_order",
+    ]  # fmt: skip
+    policies: list[dict[str, Any]] = [
+        dict(row)
+        for row in ItemPolicy.objects.filter(run=report.run, **{_DEPARTMENT: department.pk})
+        .values(*columns)
+        .order_by("sku__code", "location__code")
+    ]
+    vendors = dict(
+        VendorItem.objects.filter(
+            style_color__in={row["sku__style_color_id"] for row in policies}
+        ).values_list("style_color_id", "vendor__code")
+    )
+    needs = _store_needs(policies, stock)
+    markdown_url = reverse("otb:markdown-candidates", args=[department.pk])
+    for policy in policies:
+        on_hand = stock.get((policy["sku_id"], policy["location_id"]), 0)
+        if on_hand <= 0:
+            continue
+        since: int | None
+        since, slow_units = sales.get((policy["sku_id"], policy["location_id"]), (None, 0))
+        unit_cost = policy["sku__style_color__unit_cost"]
+        weekly_sales = slow_units / SLOW_WINDOW_WEEKS
+        row = HealthRow(
+            sku_id=policy["sku_id"],
+            sku=policy["sku__code"],
+            style_color=policy["sku__style_color__code"],
+            location=policy["location__code"],
+            segment=policy["segment"],
+            on_hand=on_hand,
+            unit_cost=unit_cost,
+            weekly_demand=policy["demand"],
+            order_up_to=policy["order_up_to"],
+            weeks_since_sale=since,
+            weekly_sales=round(weekly_sales, 2),
+            weeks_of_supply=_rounded(weeks_of_supply(on_hand, weekly_sales)),
+        )
+        stores = [store for store in needs.get(policy["sku_id"], []) if store[0] != policy["location__code"]]
+        vendor = vendors.get(policy["sku__style_color_id"])
+        bucket = age_bucket(
+            on_hand,
+            since,
+            limits,
+            is_discontinued=policy["sku__style_color__lifecycle"] == StyleColor.Lifecycle.DISCONTINUED,
+        )
+        extra = excess_units(on_hand, policy["order_up_to"], policy["demand"], limits.excess_weeks)
+        if extra:
+            report.excess.append(
+                _with(row, extra, unit_cost, _actions(markdown_url, stores, vendor, False), excess=True)
+            )
+        if bucket == "obsolete":
+            report.obsolete.append(_with(row, on_hand, unit_cost, _actions(markdown_url, [], vendor, True)))
+        elif bucket == "no_move":
+            report.no_move.append(
+                _with(row, on_hand, unit_cost, _actions(markdown_url, stores, vendor, False))
+            )
+        elif is_slow_moving(on_hand, slow_units, limits):
+            report.slow_moving.append(
+                _with(row, on_hand, unit_cost, _actions(markdown_url, stores, vendor, False))
+            )
+    for bucket_rows in (report.excess, report.no_move, report.slow_moving, report.obsolete):
+        bucket_rows.sort(key=lambda item: (-item.value_at_risk, item.sku, item.location))
+    report.rationalisation = _rationalisation(department.pk, report.as_of, policies)
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def _with(
+    row: HealthRow, units: int, unit_cost: Decimal, actions: list[Action], *, excess: bool = False
+) -> HealthRow:
+    copy = HealthRow(**{**row.__dict__, "actions": actions})
+    if excess:
+        copy.excess_units = units
+    copy.value_at_risk = at_cost(units, unit_cost)
+    return copy
+
+
+def _actions(
+    markdown_url: str, stores: list[tuple[str, float]], vendor: str | None, is_obsolete: bool
+) -> list[Action]:
+    actions = [Action("markdown", "Mark down", markdown_url)]
+    if stores:
+        names = ", ".join(f"{code} ({cover:g} wk)" for code, cover in stores[:3])
+        more = f" and {len(stores) - 3} more" if len(stores) > 3 else ""
+        actions.append(Action("transfer", f"Transfer to {names}{more}"))
+    if vendor:
+        actions.append(Action("return", f"Return to vendor {vendor}"))
+    if is_obsolete:
+        actions.append(Action("liquidate", "Liquidate"))
+    return actions
+
+
+def _rationalisation(
+    department_id: int, as_of: FiscalWeek, policies: list[dict[str, Any]]
+) -> list[RationalisationRow]:
+    """SKUs whose every policy sits in a rationalisation cell (CZ), with their share of the
+    department's revenue and their margin over 52 weeks (one grouped query)."""
+    segments: dict[int, set[str]] = defaultdict(set)
+    names: dict[int, tuple[str, str]] = {}
+    for row in policies:
+        segments[row["sku_id"]].add(row["segment"])
+        names[row["sku_id"]] = (row["sku__code"], row["sku__style_color__code"])
+    candidates = [sku for sku, cells in segments.items() if cells <= set(RATIONALISATION_CELLS)]
+    if not candidates:
+        return []
+    weeks = [week.id for week in weeks_up_to(as_of, RATIONALISATION_WEEKS)]
+    totals = {
+        row["sku_id"]: (row["revenue"] or Decimal(0), row["cost"] or Decimal(0))
+        for row in SalesHistory.objects.filter(**{_DEPARTMENT: department_id}, fiscal_week_id__in=weeks)
+        .values("sku_id")
+        .annotate(revenue=Sum("retail_value"), cost=Sum("cost_value"))
+        .order_by()
+    }
+    department_revenue = sum((revenue for revenue, _ in totals.values()), Decimal(0))
+    rows = []
+    for sku in candidates:
+        revenue, cost = totals.get(sku, (Decimal(0), Decimal(0)))
+        rows.append(
+            RationalisationRow(
+                sku=names[sku][0],
+                style_color=names[sku][1],
+                revenue=revenue.quantize(_CENT),
+                revenue_share_percent=round(float(100 * revenue / department_revenue), 2)
+                if department_revenue
+                else 0.0,
+                margin_percent=round(float(100 * (revenue - cost) / revenue), 1) if revenue else None,
+            )
+        )
+    rows.sort(key=lambda item: (item.revenue, item.sku))
+    return rows
+
+
+def _available(
+    department_id: int, as_of: FiscalWeek, stock: dict[tuple[int, int], int]
+) -> list[AvailableRow]:
+    """Available to sell per SKU and channel: on hand at the channel's locations + open lines of
+    released orders arriving there within 4 weeks - committed (0: no transfer records yet).
+    Distribution centres belong to no channel: their row says so."""
+    locations = dict(Location.objects.values_list("id", "channel_id"))
+    channels = dict(Channel.objects.values_list("id", "name"))
+    on_hand: dict[tuple[int, int | None], int] = defaultdict(int)
+    for (sku, location), units in stock.items():
+        on_hand[sku, locations.get(location)] += units
+    arriving: dict[tuple[int, int | None], int] = defaultdict(int)
+    weeks = [week.id for week in weeks_after(as_of, ARRIVING_WEEKS)]
+    for row in (
+        PurchaseOrderLine.objects.filter(
+            **{_DEPARTMENT: department_id},
+            order__status=PurchaseOrder.Status.RELEASED,
+            status__in=PurchaseOrderLine.OPEN_STATUSES,
+            receipt_week_id__in=weeks,
+        )
+        .values("sku_id", "location__channel_id")
+        .annotate(units=Sum(F("units") - F("received_units")))
+        .order_by()
+    ):
+        arriving[row["sku_id"], row["location__channel_id"]] += row["units"] or 0
+    keys = set(on_hand) | set(arriving)
+    codes = dict(Sku.objects.filter(id__in={sku for sku, _ in keys}).values_list("id", "code"))
+    rows = [
+        AvailableRow(
+            sku=codes.get(sku, str(sku)),
+            channel=channels.get(channel, "") if channel is not None else "Distribution centres (no channel)",
+            on_hand=on_hand.get((sku, channel), 0),
+            arriving=arriving.get((sku, channel), 0),
+            committed=0,
+        )
+        for sku, channel in keys
+    ]
+    rows.sort(key=lambda item: (item.sku, item.channel))
+    return rows
+
+
+# -- vendors ---------------------------------------------------------------------------------
+
+
+def vendor_reliability_rows() -> list[dict[str, Any]]:
+    """Every vendor with its measured reliability and its quoted lead time (average of its
+    items' terms): three queries."""
+    reliability = vendor_reliability()
+    quoted: dict[int, list[Decimal]] = {}
+    for vendor_id, lead_time in VendorItem.objects.values_list("vendor_id", "lead_time_weeks"):
+        quoted.setdefault(vendor_id, []).append(lead_time)
+    rows = []
+    for vendor in Vendor.objects.order_by("code"):
+        measured = reliability.get(vendor.pk)
+        weeks = quoted.get(vendor.pk, [])
+        rows.append(
+            {
+                "vendor": vendor,
+                "reliability": measured,
+                "is_measured": bool(measured and measured.is_measured),
+                "quoted_lead_time": (sum(weeks, Decimal(0)) / len(weeks)).quantize(Decimal("0.01"))
+                if weeks
+                else None,
+                "items": len(weeks),
+            }
+        )
+    return rows

@@ -1,0 +1,12 @@
+"""/otb/policies/, /otb/health/ and /otb/vendors/ (included under the otb namespace)."""
+
+from django.urls import path
+
+from otb.replenishment import health_views as views
+
+urlpatterns = [
+    path("policies/", views.policy_matrix_page, name="policy-matrix"),
+    path("policies/<str:cell>/", views.policy_cell_save, name="policy-cell-save"),
+    path("health/", views.inventory_health_page, name="inventory-health"),
+    path("vendors/", views.vendor_reliability_page, name="vendor-reliability"),
+]
