@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -124,7 +126,7 @@ def test_excess_cover_past_the_horizon_uses_the_average_forecast() -> None:
 
 
 # --- input checks ------------------------------------------------------------------------
-GOOD = {
+GOOD: dict[str, Any] = {
     "on_hand": [1.0],
     "arrivals": [[0.0, 0.0]],
     "forecast": [[1.0, 1.0]],
@@ -153,7 +155,7 @@ GOOD = {
         ("forecast", [1.0, 1.0], r"forecast: expected shape \(1, weeks\), got \(2,\)"),
     ],
 )
-def test_bad_input_is_rejected_with_a_clear_message(name: str, value: object, message: str) -> None:
+def test_bad_input_is_rejected_with_a_clear_message(name: str, value: Any, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         suggest_orders(**{**GOOD, name: value})
 
