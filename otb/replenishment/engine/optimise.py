@@ -18,8 +18,9 @@ Every step below keeps every budget and capacity:
 3. scipy.optimize.milp (HiGHS) decides the binding part, within time_limit seconds. Above
    _CORE_ROWS rows it decides only the core, the rows next to each limit's greedy break, the
    others staying as the greedy left them (the exact LP alone takes seconds at 400,000 rows).
-   On the time limit the best solution found is used; if none was found, the LP relaxation is
-   rounded down to whole multiples and rows left below their MOQ are dropped.
+   On the time limit the best solution found is used; if none was found, the LP relaxation
+   (a quarter of time_limit more at most) is rounded down to whole multiples and rows left
+   below their MOQ are dropped.
 4. Greedy fill of whatever room is left; the better of this and the plain greedy solution wins,
    so the result is never worse than the greedy one.
 Constrained.bound, the Lagrangian bound of the shadow prices, caps what any solution can reach.
@@ -48,6 +49,7 @@ _MIP_GAP = 1e-4  # relative to the whole objective
 _CORE_ROWS = 10_000  # larger binding parts: the MILP decides about this many rows
 _CORE_WINDOW = 5  # at least this many rows either side of each binding group's break
 _PRICE_ROUNDS = 6
+_RELAXATION_SHARE = 0.25  # of time_limit, for the LP when the MILP found no solution
 _INTEGER, _SEMI_INTEGER = 1, 3  # scipy.optimize.milp integrality codes
 
 
@@ -56,8 +58,9 @@ class Constrained:
     """kept_units + cut_units = the suggested units. reason: "" if kept whole, else which
     binding constraint(s) cut the row ("OTB", "DC capacity", "OTB and DC capacity"): the row's
     budget or capacity has less slack left than the row's next step (one more multiple, or the
-    MOQ if nothing is kept). status: "optimal" (within 0.01% of the best the solved rows can
-    reach), "time limit" (the best solution the solver found) or "fallback" (rounded LP
+    MOQ if nothing is kept). status: "optimal" (the MILP proved its solution within 0.01% of
+    the objective's optimum; for a large problem, of the optimum with the rows outside the core
+    fixed), "time limit" (the best solution the solver found) or "fallback" (rounded LP
     relaxation). objective: sum (unit_margin + service_value) * kept; bound: no solution can
     reach more (the gap to it tells how good a core or time-limited solution is).
     """
@@ -143,8 +146,10 @@ def _optimise(
     if rows.shape[0] > _CORE_ROWS:
         core = _core(problem, greedy, order, binds)
         # The gap is relative to the whole plan, not to the core's small part of it.
-        value = problem.value * problem.step * greedy
-        gap = min(_MIP_GAP * value.sum() / max(value[core].sum(), _TOLERANCE), 0.5)
+        whole_core = _whole_suggestions(problem, core)[1].sum()
+        gap = min(_MIP_GAP * float(np.dot(problem.value * problem.step, greedy)) / whole_core, 0.5)
+    if not core.size:
+        return greedy, "optimal", bound
     with_solver = greedy.copy()
     with_solver[core] = 0
     with_solver[core], status = _solve(problem, core, with_solver, time_limit, gap)
@@ -411,7 +416,8 @@ def _solve(
     bounds = Bounds(lower, max_steps)
     result = milp(objective, integrality=integrality, bounds=bounds, constraints=constraints, options=options)
     status = "optimal" if result.status == 0 else "time limit"
-    if result.x is None:  # the LP relaxation, MOQs relaxed too
+    if result.x is None:  # the LP relaxation, MOQs relaxed too; HiGHS solves it in a fraction
+        options["time_limit"] = time_limit * _RELAXATION_SHARE
         result = milp(objective, bounds=Bounds(0, max_steps), constraints=constraints, options=options)
         status = "fallback"
     if result.x is None:
@@ -490,6 +496,8 @@ def _repair(problem: _Problem, steps: IntArray, order: IntArray) -> IntArray:
     spent, received = _loads(problem, result)
     over_budget = spent > problem.budget + _TOLERANCE
     over_capacity = received > problem.capacity + _TOLERANCE
+    if not (over_budget.any() or over_capacity.any()):
+        return result
     for row in order[::-1].tolist():
         if not (over_budget.any() or over_capacity.any()):
             break

@@ -168,6 +168,8 @@ def project_on_hand(
 def first_stockout(unmet: FloatArray) -> IntArray:
     """Index of the first week with unmet demand per row, -1 if demand is always met."""
     short = unmet > _SHORTFALL_TOLERANCE
+    if not short.shape[1]:
+        return np.full(short.shape[0], -1, dtype=np.int64)
     first = np.argmax(short, axis=1).astype(np.int64)
     return np.where(short.any(axis=1), first, -1).astype(np.int64)
 

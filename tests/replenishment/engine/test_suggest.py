@@ -90,6 +90,13 @@ def test_orders_are_placed_on_review_weeks_only() -> None:
     np.testing.assert_array_equal(result.order_units, [[0, 0, 12, 0]])
 
 
+def test_an_empty_horizon_suggests_nothing() -> None:
+    result = suggest_orders([5.0], np.zeros((1, 0)), np.zeros((1, 0)), [8], [20], [1], [1], [1])
+    assert result.order_units.shape == (1, 0)
+    np.testing.assert_array_equal(result.projected_on_hand, [[5]])
+    np.testing.assert_array_equal(result.first_stockout_week, [-1])
+
+
 def test_rows_are_independent() -> None:
     result = suggest_orders(
         [10, 0], [[0, 0], [0, 0]], [[5, 5], [1, 1]], [8, 3], [20, 6], [2, 1], [12, 1], [6, 1]
@@ -173,7 +180,7 @@ def test_results_are_read_only() -> None:
 
 # --- invariants ----------------------------------------------------------------------------
 @st.composite
-def scenarios(draw: st.DrawFn) -> dict[str, np.ndarray]:
+def scenarios(draw: st.DrawFn) -> dict[str, Any]:
     rows = draw(st.integers(1, 6))
     weeks = draw(st.integers(1, 10))
     units = st.floats(0, 60, allow_nan=False).map(lambda value: round(value, 1))
@@ -194,7 +201,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, np.ndarray]:
 
 @settings(max_examples=200, deadline=None)
 @given(scenarios())
-def test_orders_are_whole_multiples_at_or_above_the_moq(case: dict[str, np.ndarray]) -> None:
+def test_orders_are_whole_multiples_at_or_above_the_moq(case: dict[str, Any]) -> None:
     result = suggest_orders(**case)
     multiple = case["multiple"][:, None]
     ordered = result.order_units > 0
@@ -208,7 +215,7 @@ def test_orders_are_whole_multiples_at_or_above_the_moq(case: dict[str, np.ndarr
 @settings(max_examples=200, deadline=None)
 @given(scenarios())
 def test_the_position_after_ordering_is_at_least_the_reorder_point_on_review_weeks(
-    case: dict[str, np.ndarray],
+    case: dict[str, Any],
 ) -> None:
     result = suggest_orders(**case)
     weeks = np.arange(result.order_units.shape[1])
@@ -221,7 +228,7 @@ def test_the_position_after_ordering_is_at_least_the_reorder_point_on_review_wee
 
 @settings(max_examples=200, deadline=None)
 @given(scenarios())
-def test_no_order_when_the_position_never_falls_below_the_reorder_point(case: dict[str, np.ndarray]) -> None:
+def test_no_order_when_the_position_never_falls_below_the_reorder_point(case: dict[str, Any]) -> None:
     # The position without suggestions: stock plus the open POs still to come. With the reorder
     # point at its lowest value over the horizon nothing is ever below it.
     result = suggest_orders(**case)
@@ -235,7 +242,7 @@ def test_no_order_when_the_position_never_falls_below_the_reorder_point(case: di
 
 @settings(max_examples=200, deadline=None)
 @given(scenarios())
-def test_the_projection_balances(case: dict[str, np.ndarray]) -> None:
+def test_the_projection_balances(case: dict[str, Any]) -> None:
     # stock at the end = stock at the start + what arrives - what sells (forecast - lost)
     result = suggest_orders(**case)
     sold = case["forecast"] - result.unmet_demand
