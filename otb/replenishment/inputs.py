@@ -1,11 +1,13 @@
 """What the replenishment engine needs, read from the database into arrays: one row per SKU at
-each DC it is bought for, the coming weeks' forecast, open purchase order arrivals, stock, the
-vendor's terms and reliability, and the ABC x XYZ cell with its policy defaults.
+each DC it is bought for (at each store, for a vendor that ships direct to store), the coming
+weeks' forecast, open purchase order arrivals, stock, the vendor's terms and reliability, and
+the ABC x XYZ cell with its policy defaults.
 
 Demand at a DC is the style-color forecast (the planner's override where there is one) x the
-SKU's size share x the DC's share of the sales of the locations it supplies. Its spread is the
-forecast error the run measured for the style-color (`SeriesFit.error_sd`) scaled the same way;
-where a run measured none, sqrt(demand), the spread of Poisson demand, stands in.
+SKU's size share x the DC's share of the sales of the locations it supplies; at a store, x the
+store's share of the sales of all selling locations. Its spread is the forecast error the run
+measured for the style-color (`SeriesFit.error_sd`) scaled the same way; where a run measured
+none, sqrt(demand), the spread of Poisson demand, stands in.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ class Inputs:
     holding_rate: NDArray[np.float64]
     segment: NDArray[np.str_]
     service_level: NDArray[np.float64]
+    direct_to_store: NDArray[np.bool_]  # rows at a store: unmet demand is a lost sale
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -65,7 +68,7 @@ def gather(department_ids: list[int], as_of: FiscalWeek, horizon: int) -> Inputs
     terms = {
         item.style_color_id: item
         for item in VendorItem.objects.filter(
-            style_color__style__subclass__merch_class__department_id__in=department_ids, direct_to_store=False
+            style_color__style__subclass__merch_class__department_id__in=department_ids
         )
     }
     skus = list(
@@ -76,11 +79,15 @@ def gather(department_ids: list[int], as_of: FiscalWeek, horizon: int) -> Inputs
             "style_color__unit_cost", "style_color__retail_price",
         )
     )  # fmt: skip
-    dc_shares = _dc_shares(as_of)
+    dc_shares, store_shares = _dc_shares(as_of), _store_shares(as_of)
     notes = []
     if not dc_shares:
-        notes.append("No distribution centre: nothing to replenish.")
-    rows = [(sku, dc, share) for sku in skus for dc, share in dc_shares.items()]
+        notes.append("No distribution centre: only direct-to-store items are replenished.")
+    rows = [
+        (sku, location, share)
+        for sku in skus
+        for location, share in (store_shares if terms[sku[1]].direct_to_store else dc_shares).items()
+    ]
     count, horizon_weeks = len(rows), len(weeks)
     sku_ids = np.array([row[0][0] for row in rows], dtype=np.int64)
     style_colors = np.array([row[0][1] for row in rows], dtype=np.int64)
@@ -111,7 +118,7 @@ def gather(department_ids: list[int], as_of: FiscalWeek, horizon: int) -> Inputs
     service = {policy.cell: float(policy.service_level) for policy in SegmentPolicy.objects.all()}
     cell = np.array([cells.get(int(sku), "CZ") for sku in sku_ids], dtype="<U2")
     location_ids = np.array([row[1] for row in rows], dtype=np.int64)
-    stock = stock_as_of(as_of.pk, location_ids=sorted(dc_shares))
+    stock = stock_as_of(as_of.pk, location_ids=sorted(set(location_ids.tolist())))
     return Inputs(
         weeks=weeks,
         sku_ids=sku_ids,
@@ -134,6 +141,7 @@ def gather(department_ids: list[int], as_of: FiscalWeek, horizon: int) -> Inputs
         order_cost=np.array([_or_nan(terms[style].order_cost) for style in style_colors]),
         holding_rate=np.array([_or_nan(terms[style].holding_rate) for style in style_colors]),
         segment=cell,
+        direct_to_store=np.array([terms[style].direct_to_store for style in style_colors], dtype=bool),
         service_level=np.array([service.get(str(value), 0.9) for value in cell]),
         notes=notes,
     )
@@ -160,6 +168,26 @@ def _dc_shares(as_of: FiscalWeek) -> dict[int, float]:
     if not total:
         return dict.fromkeys(dcs, 1 / len(dcs))
     return {dc: sales.get(dc, 0) / total for dc in dcs}
+
+
+def _store_shares(as_of: FiscalWeek) -> dict[int, float]:
+    """Each store's (and web fulfilment location's) share of the last 13 weeks' sales."""
+    selling = list(
+        Location.objects.filter(kind__in=[Location.Kind.STORE, Location.Kind.ECOMMERCE]).values_list(
+            "pk", flat=True
+        )
+    )
+    week_ids = [week.pk for week in weeks_up_to(as_of, 13)]
+    sales = dict(
+        SalesHistory.objects.filter(fiscal_week_id__in=week_ids, location_id__in=selling)
+        .values_list("location_id")
+        .annotate(units=Sum("units"))
+        .order_by()
+    )
+    total = sum(sales.values())
+    if not total:
+        return dict.fromkeys(selling, 1 / len(selling)) if selling else {}
+    return {location: sales[location] / total for location in selling if sales.get(location)}
 
 
 def _forecasts(

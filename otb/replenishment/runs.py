@@ -22,7 +22,7 @@ from forecasting.selectors import latest_closed_week
 from otb import ledger
 from otb.models import ItemPolicy, ReceivingCapacity, ReplenishmentRun, Suggestion
 from otb.replenishment.engine.optimise import Constrained, constrain
-from otb.replenishment.engine.policy import Policies, PolicyInputs, policies
+from otb.replenishment.engine.policy import Policies, PolicyInputs, UnmetDemand, policies
 from otb.replenishment.engine.suggest import Suggestions, suggest_orders
 from otb.replenishment.inputs import Inputs, gather
 from otb.services import month_key
@@ -112,21 +112,35 @@ def lead_time_demand(forecast: NDArray[np.float64], weeks: NDArray[np.float64]) 
 
 
 def _policies(inputs: Inputs) -> Policies:
+    """What a DC cannot ship waits for its next receipt (stores order again): backordered. What
+    a store cannot sell is lost: direct-to-store rows use the lost-sales fill rate."""
     demand = lead_time_demand(inputs.forecast, inputs.lead_time + REVIEW_WEEKS)
-    return policies(
-        PolicyInputs(
-            demand=demand,
-            demand_sd=inputs.demand_sd,
-            lead_time=inputs.lead_time,
-            lead_time_sd=inputs.lead_time_sd,
-            service_level=inputs.service_level,
-            review_period=float(REVIEW_WEEKS),
-            order_cost=inputs.order_cost,
-            holding_cost=inputs.holding_rate * inputs.unit_cost,
-            # What a DC cannot ship waits for the next receipt (stores order again): backordered.
-            unmet_demand="backordered",
-        )
+    groups: tuple[tuple[UnmetDemand, NDArray[np.bool_]], ...] = (
+        ("backordered", ~inputs.direct_to_store),
+        ("lost", inputs.direct_to_store),
     )
+    parts = {
+        kind: policies(
+            PolicyInputs(
+                demand=demand[rows],
+                demand_sd=inputs.demand_sd[rows],
+                lead_time=inputs.lead_time[rows],
+                lead_time_sd=inputs.lead_time_sd[rows],
+                service_level=inputs.service_level[rows],
+                review_period=float(REVIEW_WEEKS),
+                order_cost=inputs.order_cost[rows],
+                holding_cost=(inputs.holding_rate * inputs.unit_cost)[rows],
+                unmet_demand=kind,
+            )
+        )
+        for kind, rows in groups
+    }
+    fields = ("z", "safety_stock", "reorder_point", "order_up_to", "eoq", "fwos_target")
+    merged = {name: np.zeros(inputs.size) for name in fields}
+    for kind, rows in groups:
+        for name in fields:
+            merged[name][rows] = getattr(parts[kind], name)
+    return Policies(**merged)
 
 
 def _fit(

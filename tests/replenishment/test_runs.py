@@ -140,3 +140,32 @@ def test_a_run_needs_departments_and_a_sane_horizon(manager: User) -> None:
         runs.start_run(user=manager, department_ids=[])
     with pytest.raises(ValueError, match="4 to 52"):
         runs.start_run(user=manager, department_ids=[1], horizon=80)
+
+
+def test_direct_to_store_items_are_planned_at_the_selling_locations_with_lost_sales(
+    supplied: dict[str, Any], manager: User, retailer: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    from planning.models import Location
+
+    VendorItem.objects.update(direct_to_store=True)
+    selling = list(Location.objects.filter(kind__in=[Location.Kind.STORE, Location.Kind.ECOMMERCE]))
+    with django_capture_on_commit_callbacks(execute=True):
+        run = runs.start_run(user=manager, department_ids=[supplied["department"].pk])
+    run.refresh_from_db()
+
+    assert run.status == ReplenishmentRun.Status.DONE, run.message
+    found = ItemPolicy.objects.filter(run=run)
+    assert found.count() == 2 * len(selling)
+    assert {policy.location_id for policy in found} == {location.pk for location in selling}
+    # No sales yet: every selling location takes an equal share of each size's 100 a week.
+    policy = found.filter(sku__code="ST-1-BLK-S").first()
+    assert policy is not None
+    assert policy.demand == pytest.approx(100.0 / len(selling))
+    assert policy.on_hand == 0  # the DC's 50 are not the store's
+    lost = policies(
+        PolicyInputs(
+            demand=policy.demand, demand_sd=policy.demand_sd, lead_time=2.0, lead_time_sd=0.0,
+            service_level=0.99, unmet_demand="lost",
+        )
+    )  # fmt: skip
+    assert policy.safety_stock == pytest.approx(float(lost.safety_stock))
