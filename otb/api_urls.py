@@ -1,7 +1,7 @@
 from django.urls import include, path
 
 from otb import apis
-from otb.replenishment import health_apis, terms_apis
+from otb.replenishment import health_apis, simulation_apis, terms_apis
 
 urlpatterns = [
     path("orders/", apis.PurchaseOrderList.as_view(), name="api-otb-orders"),
@@ -38,6 +38,7 @@ urlpatterns = [
     path("policies/", health_apis.PolicyList.as_view(), name="api-otb-policies"),
     path("policies/<str:cell>/", health_apis.PolicyDetail.as_view(), name="api-otb-policy"),
     path("health/", health_apis.HealthReport.as_view(), name="api-otb-health"),
+    path("policy-simulation/", simulation_apis.PolicySimulation.as_view(), name="api-otb-policy-simulation"),
     path("vendor-items/", terms_apis.VendorItemList.as_view(), name="api-otb-vendor-items"),
     path("vendor-items/<int:item_id>/", terms_apis.VendorItemDetail.as_view(), name="api-otb-vendor-item"),
     path(

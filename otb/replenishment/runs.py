@@ -61,9 +61,10 @@ def execute(run_id: int) -> ReplenishmentRun:
         _progress(run, 1)
         found = _policies(inputs)
         _progress(run, 2)
+        # Orders land in whole weeks: the nearest week to the lead time the policy protects.
         suggested = suggest_orders(
             inputs.on_hand, inputs.arrivals, inputs.forecast, found.reorder_point, found.order_up_to,
-            np.ceil(inputs.lead_time).astype(np.int64), inputs.moq, inputs.multiple,
+            np.rint(inputs.lead_time).astype(np.int64), inputs.moq, inputs.multiple,
             review_period=REVIEW_WEEKS,
         )  # fmt: skip
         _progress(run, 3)
