@@ -91,7 +91,7 @@ def segment_policy_update(
     errors = policy_errors(values)
     if errors:
         raise ValidationError(errors)
-    policy = SegmentPolicy.objects.select_for_update().select_related("updated_by").get(cell=cell)
+    policy = SegmentPolicy.objects.select_for_update(of=("self",)).select_related("updated_by").get(cell=cell)
     if policy.row_version != row_version:
         raise PolicyConflictError(policy)
     changes = []

@@ -47,7 +47,7 @@ def terms_problems(values: dict[str, Any]) -> dict[str, str]:
 
 @transaction.atomic
 def vendor_item_update(*, user: User, item_id: int, values: dict[str, Any]) -> VendorItem:
-    item = VendorItem.objects.select_for_update().select_related("style_color").get(pk=item_id)
+    item = VendorItem.objects.select_for_update(of=("self",)).select_related("style_color").get(pk=item_id)
     department = item.style_color.style.subclass.merch_class.department_id
     if not user_roles(user) & {MANAGER, ADMIN}:
         raise OTBError("Only managers and admins change vendor terms.")
