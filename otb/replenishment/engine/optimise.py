@@ -35,6 +35,8 @@ import numpy.typing as npt
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from otb.replenishment.engine.cut_problem import Problem, checked_problem, lookup
+
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -73,23 +75,6 @@ class Constrained:
     bound: float
 
 
-@dataclass(frozen=True)
-class _Problem:
-    """Checked inputs, decisions counted in multiples ("steps")."""
-
-    units: FloatArray
-    value: FloatArray  # per unit, floored at a small positive number
-    true_value: FloatArray  # per unit, as given: the reported objective
-    retail: FloatArray
-    step: FloatArray  # units per multiple
-    min_steps: IntArray  # MOQ in multiples (rounded up)
-    max_steps: IntArray  # suggested units in multiples; 0 where the group keeps nothing
-    budget_group: IntArray
-    budget: FloatArray
-    capacity_group: IntArray  # -1: no capacity limit
-    capacity: FloatArray
-
-
 def constrain(
     units: npt.ArrayLike,
     unit_retail: npt.ArrayLike,
@@ -112,7 +97,7 @@ def constrain(
     """
     if not time_limit > 0:
         raise ValueError("time_limit must be a positive number of seconds")
-    problem = _checked(
+    problem = checked_problem(
         units, unit_retail, unit_margin, service_value, budget_group, budget, capacity_group,
         capacity, moq, multiple,
     )  # fmt: skip
@@ -135,7 +120,7 @@ def constrain(
 
 
 def _optimise(
-    problem: _Problem, steps: IntArray, rows: IntArray, binds: Binds, time_limit: float
+    problem: Problem, steps: IntArray, rows: IntArray, binds: Binds, time_limit: float
 ) -> tuple[IntArray, str, float]:
     """Steps 2-4 of the module docstring for `rows` (0 in `steps`): (steps, status, bound)."""
     prices = _shadow_prices(problem, steps, rows, binds)
@@ -158,95 +143,8 @@ def _optimise(
     return best, status, bound
 
 
-# --- inputs ------------------------------------------------------------------------------
-def _checked(
-    units: npt.ArrayLike,
-    unit_retail: npt.ArrayLike,
-    unit_margin: npt.ArrayLike,
-    service_value: npt.ArrayLike,
-    budget_group: npt.ArrayLike,
-    budget: npt.ArrayLike,
-    capacity_group: npt.ArrayLike,
-    capacity: npt.ArrayLike,
-    moq: npt.ArrayLike,
-    multiple: npt.ArrayLike,
-) -> _Problem:
-    suggested = _vector("units", units)
-    rows = suggested.shape[0]
-    retail = _vector("unit_retail", unit_retail, rows)
-    value = _vector("unit_margin", unit_margin, rows) + _vector("service_value", service_value, rows)
-    step = _vector("multiple", multiple, rows)
-    minimum = _vector("moq", moq, rows)
-    if np.any(suggested < 0) or np.any(retail < 0):
-        raise ValueError("units and unit_retail must not be negative")
-    if np.any(minimum < 1):
-        raise ValueError("MOQ must be at least 1")
-    if np.any(step < 1):
-        raise ValueError("multiple must be at least 1")
-    if np.any(step != np.round(step)) or np.any(minimum != np.round(minimum)):
-        raise ValueError("moq and multiple must be whole numbers of units")
-    max_steps = suggested / step
-    min_steps = np.ceil(minimum / step)
-    if np.any(max_steps != np.round(max_steps)):
-        raise ValueError("units must be whole multiples of the order multiple")
-    if np.any((max_steps > 0) & (max_steps < min_steps)):
-        raise ValueError("units must be 0 or at least the MOQ (rounded up to the multiple)")
-    budgets = _vector("budget", budget)
-    capacities = _vector("capacity", capacity)
-    budget_index = _group("budget_group", budget_group, rows, budgets.shape[0], allow_none=False)
-    capacity_index = _group("capacity_group", capacity_group, rows, capacities.shape[0], allow_none=True)
-    # Groups with nothing to spend keep nothing, whatever a row costs.
-    has_room = budgets[budget_index] > 0
-    has_room &= _lookup(capacity_index, capacities, missing=np.inf) > 0
-    positive = np.abs(value).max(initial=0.0) * 1e-9 + 1e-12
-    return _Problem(
-        units=suggested,
-        value=np.maximum(value, positive),
-        true_value=value,
-        retail=retail,
-        step=step,
-        min_steps=min_steps.astype(np.int64),
-        max_steps=np.where(has_room, max_steps, 0).astype(np.int64),
-        budget_group=budget_index,
-        budget=budgets,
-        capacity_group=capacity_index,
-        capacity=capacities,
-    )
-
-
-def _vector(name: str, values: npt.ArrayLike, rows: int | None = None) -> FloatArray:
-    array = np.asarray(values, dtype=np.float64)
-    if array.ndim != 1 or (rows is not None and array.shape[0] != rows):
-        expected = f"({rows},)" if rows is not None else "a 1-D array"
-        raise ValueError(f"{name}: expected shape {expected}, got {array.shape}")
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name}: must be finite numbers (no NaN or infinity)")
-    return array
-
-
-def _group(name: str, values: npt.ArrayLike, rows: int, groups: int, *, allow_none: bool) -> IntArray:
-    array = np.asarray(values)
-    if array.shape != (rows,):
-        raise ValueError(f"{name}: expected shape ({rows},), got {array.shape}")
-    if rows and not np.issubdtype(array.dtype, np.integer):
-        raise ValueError(f"{name}: expected integer group indexes")
-    lowest = -1 if allow_none else 0
-    if np.any((array < lowest) | (array >= groups)):
-        allowed = f"-1 (no limit) or 0..{groups - 1}" if allow_none else f"0..{groups - 1}"
-        raise ValueError(f"{name}: indexes must be {allowed}")
-    return array.astype(np.int64)
-
-
-def _lookup(group: IntArray, values: FloatArray, *, missing: float) -> FloatArray:
-    """values[group] per row, `missing` for rows without a group (-1)."""
-    result = np.full(group.shape[0], missing, dtype=np.float64)
-    limited = group >= 0
-    result[limited] = values[group[limited]]
-    return result
-
-
 # --- limits ------------------------------------------------------------------------------
-def _loads(problem: _Problem, steps: IntArray) -> tuple[FloatArray, FloatArray]:
+def _loads(problem: Problem, steps: IntArray) -> tuple[FloatArray, FloatArray]:
     """(retail per budget group, units per capacity group) of keeping `steps` multiples."""
     kept = steps * problem.step
     spent = np.bincount(problem.budget_group, kept * problem.retail, minlength=problem.budget.shape[0])
@@ -257,13 +155,13 @@ def _loads(problem: _Problem, steps: IntArray) -> tuple[FloatArray, FloatArray]:
     return spent.astype(np.float64), received.astype(np.float64)
 
 
-def _binding_groups(problem: _Problem) -> tuple[BoolArray, BoolArray]:
+def _binding_groups(problem: Problem) -> tuple[BoolArray, BoolArray]:
     """Groups whose limit the whole suggestions would exceed."""
     spent, received = _loads(problem, problem.max_steps)
     return spent > problem.budget + _TOLERANCE, received > problem.capacity + _TOLERANCE
 
 
-def _rows_in(problem: _Problem, budget_groups: BoolArray, capacity_groups: BoolArray) -> BoolArray:
+def _rows_in(problem: Problem, budget_groups: BoolArray, capacity_groups: BoolArray) -> BoolArray:
     """Rows that belong to any of the marked budget or capacity groups."""
     rows = budget_groups[problem.budget_group]
     limited = problem.capacity_group >= 0
@@ -273,7 +171,7 @@ def _rows_in(problem: _Problem, budget_groups: BoolArray, capacity_groups: BoolA
 
 # --- shadow prices and the greedy order ----------------------------------------------------
 def _shadow_prices(
-    problem: _Problem, steps: IntArray, rows: IntArray, binds: Binds
+    problem: Problem, steps: IntArray, rows: IntArray, binds: Binds
 ) -> tuple[FloatArray, FloatArray]:
     """Estimated LP duals: value per $ of each budget and per unit of each DC capacity left by
     the rows outside `rows` (0 for limits that do not bind).
@@ -293,18 +191,18 @@ def _shadow_prices(
     for _ in range(_PRICE_ROUNDS if binds[1].any() else 0):
         net_of_budget = value - budget_price[budget_group] * retail
         capacity_price = _break_prices(capacity_group, net_of_budget, units, capacity_left)
-        net_of_capacity = value - _lookup(capacity_group, capacity_price, missing=0.0) * units
+        net_of_capacity = value - lookup(capacity_group, capacity_price, missing=0.0) * units
         budget_price = _break_prices(budget_group, net_of_capacity, retail, budget_left)
     return budget_price, capacity_price
 
 
-def _whole_suggestions(problem: _Problem, rows: IntArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+def _whole_suggestions(problem: Problem, rows: IntArray) -> tuple[FloatArray, FloatArray, FloatArray]:
     """(units, value, retail) of keeping `rows` whole."""
     units = problem.max_steps[rows] * problem.step[rows]
     return units, problem.value[rows] * units, problem.retail[rows] * units
 
 
-def _left(problem: _Problem, steps: IntArray, binds: Binds) -> tuple[FloatArray, FloatArray]:
+def _left(problem: Problem, steps: IntArray, binds: Binds) -> tuple[FloatArray, FloatArray]:
     """(budget, capacity) left after `steps`; infinite for limits that do not bind."""
     spent, received = _loads(problem, steps)
     budget_left = np.where(binds[0], problem.budget - spent, np.inf)
@@ -332,7 +230,7 @@ def _break_prices(group: IntArray, gain: FloatArray, use: FloatArray, limit: Flo
 
 
 def _dual_bound(
-    problem: _Problem,
+    problem: Problem,
     steps: IntArray,
     rows: IntArray,
     prices: tuple[FloatArray, FloatArray],
@@ -344,23 +242,23 @@ def _dual_bound(
     budget_price, capacity_price = prices
     budget_left, capacity_left = _left(problem, steps, binds)
     net = value - budget_price[problem.budget_group[rows]] * retail
-    net -= _lookup(problem.capacity_group[rows], capacity_price, missing=0.0) * units
+    net -= lookup(problem.capacity_group[rows], capacity_price, missing=0.0) * units
     priced = np.dot(budget_price[binds[0]], budget_left[binds[0]])
     priced += np.dot(capacity_price[binds[1]], capacity_left[binds[1]])
     return float(priced + np.maximum(net, 0.0).sum())
 
 
-def _by_density(problem: _Problem, rows: IntArray, prices: tuple[FloatArray, FloatArray]) -> IntArray:
+def _by_density(problem: Problem, rows: IntArray, prices: tuple[FloatArray, FloatArray]) -> IntArray:
     """`rows` best first: value per unit over what a unit costs at the shadow prices."""
     budget_price, capacity_price = prices
     cost = budget_price[problem.budget_group[rows]] * problem.retail[rows]
-    cost += _lookup(problem.capacity_group[rows], capacity_price, missing=0.0)
+    cost += lookup(problem.capacity_group[rows], capacity_price, missing=0.0)
     with np.errstate(divide="ignore"):
         density = np.where(cost > 0, problem.value[rows] / cost, np.inf)
     return rows[np.argsort(-density, kind="stable")]
 
 
-def _core(problem: _Problem, greedy: IntArray, order: IntArray, binds: Binds) -> IntArray:
+def _core(problem: Problem, greedy: IntArray, order: IntArray, binds: Binds) -> IntArray:
     """The rows whose decision is in doubt: those near each binding group's break.
 
     A group's break is its best row (in density order) that the greedy solution cuts: far
@@ -372,7 +270,7 @@ def _core(problem: _Problem, greedy: IntArray, order: IntArray, binds: Binds) ->
     budget_group = problem.budget_group[order]
     near = _near_break(budget_group, binds[0][budget_group], is_cut, window)
     capacity_group = problem.capacity_group[order]
-    in_binding = _lookup(capacity_group, binds[1].astype(np.float64), missing=0.0) > 0
+    in_binding = lookup(capacity_group, binds[1].astype(np.float64), missing=0.0) > 0
     near |= _near_break(capacity_group, in_binding, is_cut, window)
     return np.sort(order[near])
 
@@ -394,7 +292,7 @@ def _near_break(groups: IntArray, is_member: BoolArray, is_cut: BoolArray, windo
 
 # --- the solver --------------------------------------------------------------------------
 def _solve(
-    problem: _Problem, rows: IntArray, fixed: IntArray, time_limit: float, gap: float
+    problem: Problem, rows: IntArray, fixed: IntArray, time_limit: float, gap: float
 ) -> tuple[IntArray, str]:
     """Multiples to keep for `rows`, the other rows fixed at `fixed` (0 for `rows`):
     (steps, status) from the MILP or, if it found no solution in time, the rounded LP.
@@ -429,7 +327,7 @@ def _solve(
     return steps, status
 
 
-def _resource_rows(problem: _Problem, rows: IntArray, fixed: IntArray) -> tuple[sparse.csr_array, FloatArray]:
+def _resource_rows(problem: Problem, rows: IntArray, fixed: IntArray) -> tuple[sparse.csr_array, FloatArray]:
     """(A, b) of A @ steps <= b over `rows`: one row per budget group, then one per capacity
     group; b is what the other rows, fixed at `fixed`, leave of each limit."""
     step = problem.step[rows]
@@ -452,7 +350,7 @@ def _resource_rows(problem: _Problem, rows: IntArray, fixed: IntArray) -> tuple[
 
 
 # --- greedy fill and repair ----------------------------------------------------------------
-def _fill(problem: _Problem, steps: IntArray, order: IntArray) -> IntArray:
+def _fill(problem: Problem, steps: IntArray, order: IntArray) -> IntArray:
     """Add as many multiples as still fit to the rows in `order`, in that order.
 
     One pass is enough: slack only shrinks, so a row that does not fit now never fits later.
@@ -486,7 +384,7 @@ def _fill(problem: _Problem, steps: IntArray, order: IntArray) -> IntArray:
     return result
 
 
-def _repair(problem: _Problem, steps: IntArray, order: IntArray) -> IntArray:
+def _repair(problem: Problem, steps: IntArray, order: IntArray) -> IntArray:
     """Take multiples off the least dense rows of any group the rounded solution overfills.
 
     The solver meets the limits within its feasibility tolerance only; this makes them hold
@@ -514,19 +412,19 @@ def _repair(problem: _Problem, steps: IntArray, order: IntArray) -> IntArray:
 
 
 # --- results -----------------------------------------------------------------------------
-def _objective(problem: _Problem, steps: IntArray) -> float:
+def _objective(problem: Problem, steps: IntArray) -> float:
     return float(np.dot(problem.true_value, steps * problem.step))
 
 
-def _reasons(problem: _Problem, steps: IntArray) -> StrArray:
+def _reasons(problem: Problem, steps: IntArray) -> StrArray:
     """Which binding limit cut each row: its slack is below the row's next step."""
     spent, received = _loads(problem, steps)
     next_units = np.where(steps > 0, 1, problem.min_steps) * problem.step
     budget = problem.budget[problem.budget_group]
     budget_slack = budget - spent[problem.budget_group]
     by_budget = (budget <= 0) | (next_units * problem.retail > budget_slack + _TOLERANCE)
-    capacity = _lookup(problem.capacity_group, problem.capacity, missing=np.inf)
-    capacity_slack = capacity - _lookup(problem.capacity_group, received, missing=0.0)
+    capacity = lookup(problem.capacity_group, problem.capacity, missing=np.inf)
+    capacity_slack = capacity - lookup(problem.capacity_group, received, missing=0.0)
     by_capacity = (capacity <= 0) | (next_units > capacity_slack + _TOLERANCE)
     is_cut = steps < problem.units / problem.step
     reason = np.full(steps.shape[0], "", dtype="<U19")
