@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, OuterRef, Q, Subquery, Sum
+from django.db.models import F, Max, OuterRef, Q, Subquery, Sum
 from django.urls import reverse
 
 from forecasting.selectors import latest_closed_week, weeks_after, weeks_up_to
@@ -25,12 +25,9 @@ from otb.models import (
     PurchaseOrder,
     PurchaseOrderLine,
     ReplenishmentRun,
-    SegmentPolicy,
-    SegmentPolicyChange,
-    Vendor,
     VendorItem,
 )
-from otb.replenishment.reliability import vendor_reliability
+from otb.replenishment.matrix_reads import latest_done_run
 from planning.models import (
     Channel,
     Department,
@@ -107,68 +104,6 @@ def is_slow_moving(on_hand: int, units_in_window: int, limits: Thresholds) -> bo
 
 def at_cost(units: int, unit_cost: Decimal) -> Decimal:
     return (units * unit_cost).quantize(_CENT)
-
-
-# -- the policy matrix -----------------------------------------------------------------------
-
-
-def latest_done_run(department_id: int | None = None) -> ReplenishmentRun | None:
-    runs = ReplenishmentRun.objects.filter(status=ReplenishmentRun.Status.DONE).select_related("as_of")
-    if department_id is not None:
-        runs = runs.filter(departments=department_id)
-    return runs.order_by("-created_at", "-id").first()
-
-
-@dataclass(frozen=True)
-class MatrixCell:
-    policy: SegmentPolicy
-    sku_locations: int
-    stock_cost: Decimal
-
-    @property
-    def service_percent(self) -> Decimal:
-        return (self.policy.service_level * 100).quantize(Decimal("0.1"))
-
-
-def policy_matrix(run: ReplenishmentRun | None) -> list[list[MatrixCell]]:
-    """The nine cells as rows A, B, C x columns X, Y, Z, each with the run's SKU x locations in
-    that segment and their stock (the run's on hand) at cost: two queries."""
-    counts: dict[str, tuple[int, Decimal]] = {}
-    if run is not None:
-        value = ExpressionWrapper(
-            F("on_hand") * F("sku__style_color__unit_cost"),
-            output_field=DecimalField(max_digits=18, decimal_places=2),
-        )
-        for row in (
-            ItemPolicy.objects.filter(run=run)
-            .values("segment")
-            .annotate(count=Count("id"), value=Sum(value))
-            .order_by("segment")
-        ):
-            counts[row["segment"]] = (row["count"], Decimal(row["value"] or 0).quantize(_CENT))
-    policies = {policy.cell: policy for policy in SegmentPolicy.objects.select_related("updated_by")}
-    rows = []
-    for abc in "ABC":
-        cells = []
-        for xyz in "XYZ":
-            cell = abc + xyz
-            if cell in policies:
-                count, value_at_cost = counts.get(cell, (0, Decimal("0.00")))
-                cells.append(MatrixCell(policies[cell], count, value_at_cost))
-        rows.append(cells)
-    return rows
-
-
-def matrix_cell(cell: str, run: ReplenishmentRun | None) -> MatrixCell:
-    for row in policy_matrix(run):
-        for item in row:
-            if item.policy.cell == cell:
-                return item
-    raise SegmentPolicy.DoesNotExist(cell)
-
-
-def policy_changes_latest(limit: int = 20) -> list[SegmentPolicyChange]:
-    return list(SegmentPolicyChange.objects.select_related("policy", "user")[:limit])
 
 
 # -- inventory health ------------------------------------------------------------------------
@@ -499,32 +434,4 @@ def _available(
         for sku, channel in keys
     ]
     rows.sort(key=lambda item: (item.sku, item.channel))
-    return rows
-
-
-# -- vendors ---------------------------------------------------------------------------------
-
-
-def vendor_reliability_rows() -> list[dict[str, Any]]:
-    """Every vendor with its measured reliability and its quoted lead time (average of its
-    items' terms): three queries."""
-    reliability = vendor_reliability()
-    quoted: dict[int, list[Decimal]] = {}
-    for vendor_id, lead_time in VendorItem.objects.values_list("vendor_id", "lead_time_weeks"):
-        quoted.setdefault(vendor_id, []).append(lead_time)
-    rows = []
-    for vendor in Vendor.objects.order_by("code"):
-        measured = reliability.get(vendor.pk)
-        weeks = quoted.get(vendor.pk, [])
-        rows.append(
-            {
-                "vendor": vendor,
-                "reliability": measured,
-                "is_measured": bool(measured and measured.is_measured),
-                "quoted_lead_time": (sum(weeks, Decimal(0)) / len(weeks)).quantize(Decimal("0.01"))
-                if weeks
-                else None,
-                "items": len(weeks),
-            }
-        )
     return rows

@@ -22,7 +22,7 @@ from otb.apis.common import (
     visible_departments,
 )
 from otb.models import SegmentPolicy
-from otb.replenishment import health, matrix
+from otb.replenishment import health, matrix, matrix_reads, reliability
 
 
 class PolicySerializer(serializers.Serializer[Any]):
@@ -50,7 +50,7 @@ class PolicyList(APIView):
     @extend_schema(responses={200: PolicySerializer(many=True)})
     def get(self, request: Request) -> Response:
         """The nine cells of the policy matrix, A..C x X..Z."""
-        cells = [item for row in health.policy_matrix(health.latest_done_run()) for item in row]
+        cells = [item for row in matrix_reads.policy_matrix(matrix_reads.latest_done_run()) for item in row]
         return Response(PolicySerializer(cells, many=True).data)
 
 
@@ -83,7 +83,7 @@ class PolicyDetail(APIView):
             return refused(f"{field}: {' '.join(messages)}")
         except matrix.PolicyConflictError as conflict:
             return refused(str(conflict), status.HTTP_409_CONFLICT)
-        return Response(PolicySerializer(health.matrix_cell(cell, health.latest_done_run())).data)
+        return Response(PolicySerializer(matrix_reads.matrix_cell(cell, matrix_reads.latest_done_run())).data)
 
 
 class ActionSerializer(serializers.Serializer[Any]):
@@ -176,4 +176,4 @@ class VendorReliabilityList(APIView):
     @extend_schema(responses={200: VendorReliabilitySerializer(many=True)})
     def get(self, request: Request) -> Response:
         """Every vendor's receipts, lead time (weeks), on-time and fill rate, and quoted lead time."""
-        return Response(VendorReliabilitySerializer(health.vendor_reliability_rows(), many=True).data)
+        return Response(VendorReliabilitySerializer(reliability.vendor_reliability_rows(), many=True).data)

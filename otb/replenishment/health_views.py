@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_POST
 
 from otb.models import SegmentPolicy
-from otb.replenishment import health, matrix
+from otb.replenishment import health, matrix, matrix_reads, reliability
 from planning.models import Department
 
 _TEMPLATE = "otb/replenishment/matrix.html"
@@ -24,11 +24,11 @@ _TEMPLATE = "otb/replenishment/matrix.html"
 @login_required
 @require_GET
 def policy_matrix_page(request: HttpRequest) -> HttpResponse:
-    run = health.latest_done_run()
+    run = matrix_reads.latest_done_run()
     context: dict[str, Any] = {
-        "rows": health.policy_matrix(run),
+        "rows": matrix_reads.policy_matrix(run),
         "run": run,
-        "changes": health.policy_changes_latest(),
+        "changes": matrix_reads.policy_changes_latest(),
         "can_edit": matrix.can_edit_policies(request.user),
         "errors": {},
     }
@@ -86,14 +86,14 @@ def policy_cell_save(request: HttpRequest, cell: str) -> HttpResponse:
             message, status = str(conflict), 409
     if errors:
         status = 400
-    run = health.latest_done_run()
+    run = matrix_reads.latest_done_run()
     context = {
-        "item": health.matrix_cell(cell, run),
+        "item": matrix_reads.matrix_cell(cell, run),
         "can_edit": True,
         "errors": errors,
         "posted": request.POST if status == 400 else None,
         "message": message,
-        "changes": health.policy_changes_latest(),
+        "changes": matrix_reads.policy_changes_latest(),
         "refresh_changes": status == 200,
     }
     return render(request, f"{_TEMPLATE}#cell-response", context, status=status)
@@ -123,4 +123,4 @@ def inventory_health_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def vendor_reliability_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "otb/replenishment/vendors.html", {"rows": health.vendor_reliability_rows()})
+    return render(request, "otb/replenishment/vendors.html", {"rows": reliability.vendor_reliability_rows()})

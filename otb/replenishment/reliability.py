@@ -6,10 +6,12 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
 from django.db.models import Q, Sum
 
-from otb.models import PurchaseOrderLine, PurchaseOrderReceipt
+from otb.models import PurchaseOrderLine, PurchaseOrderReceipt, Vendor, VendorItem
 
 # Fewer receipts than this say too little about a vendor's spread: sigma_LT is then 0 and the
 # quoted lead time is used (the page says so).
@@ -70,3 +72,28 @@ def _reliability(vendor: int, weeks: list[float], on_time: int, fill: tuple[int,
         on_time_percent=round(100 * on_time / count, 1) if count else None,
         fill_rate_percent=round(100 * fill[0] / fill[1], 1) if fill and fill[1] else None,
     )
+
+
+def vendor_reliability_rows() -> list[dict[str, Any]]:
+    """Every vendor with its measured reliability and its quoted lead time (average of its
+    items' terms): three queries."""
+    reliability = vendor_reliability()
+    quoted: dict[int, list[Decimal]] = {}
+    for vendor_id, lead_time in VendorItem.objects.values_list("vendor_id", "lead_time_weeks"):
+        quoted.setdefault(vendor_id, []).append(lead_time)
+    rows = []
+    for vendor in Vendor.objects.order_by("code"):
+        measured = reliability.get(vendor.pk)
+        weeks = quoted.get(vendor.pk, [])
+        rows.append(
+            {
+                "vendor": vendor,
+                "reliability": measured,
+                "is_measured": bool(measured and measured.is_measured),
+                "quoted_lead_time": (sum(weeks, Decimal(0)) / len(weeks)).quantize(Decimal("0.01"))
+                if weeks
+                else None,
+                "items": len(weeks),
+            }
+        )
+    return rows

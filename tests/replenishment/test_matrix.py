@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from forecasting import selectors as forecast_selectors
 from otb.models import ItemPolicy, ReplenishmentRun, SegmentPolicy, SegmentPolicyChange
-from otb.replenishment import health, matrix
+from otb.replenishment import matrix, matrix_reads
 from tests.conftest import PASSWORD
 
 
@@ -136,10 +136,10 @@ def test_matrix_counts_and_stock_at_cost(retailer: dict[str, Any]) -> None:
     ItemPolicy.objects.create(
         run=run, sku=retailer["sku_s"], location=retailer["dc"], segment="CZ", on_hand=0, **numbers
     )
-    assert health.latest_done_run() == run
+    assert matrix_reads.latest_done_run() == run
     cells = {
         item.policy.cell: (item.sku_locations, item.stock_cost)
-        for row in health.policy_matrix(run)
+        for row in matrix_reads.policy_matrix(run)
         for item in row
     }
     assert len(cells) == 9
