@@ -8,5 +8,6 @@ urlpatterns = [
     path("markdowns/", include("otb.markdown_urls")),
     path("approvals/", include("otb.approval_urls")),
     path("", include("otb.replenishment.health_urls")),
+    path("replenishment/fwos/", include("otb.replenishment.fwos_urls")),
     path("replenishment/", include("otb.replenishment.urls")),
 ]

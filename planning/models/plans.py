@@ -239,6 +239,7 @@ class PlanCellChange(models.Model):
         SEED = "seed", "Seeded"
         PROMOTE = "promote", "Scenario promoted"
         MARKDOWN = "markdown", "Approved markdown"
+        POLICY = "policy", "Replenishment policy"
 
     line = models.ForeignKey(PlanLine, on_delete=models.CASCADE, related_name="+")
     fiscal_week = models.ForeignKey(FiscalWeek, on_delete=models.PROTECT, related_name="+")

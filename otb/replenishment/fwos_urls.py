@@ -1,0 +1,12 @@
+"""/otb/replenishment/fwos/: FWOS targets from replenishment policies (namespace otb:fwos)."""
+
+from django.urls import path
+
+from otb.replenishment import fwos_views as views
+
+app_name = "fwos"
+
+urlpatterns = [
+    path("", views.fwos_page, name="page"),
+    path("accept/", views.fwos_accept, name="accept"),
+]
