@@ -11,5 +11,16 @@ urlpatterns = [
         apis.SuggestionDetail.as_view(),
         name="api-replenishment-suggestion",
     ),
+    path(
+        "suggestions/<int:suggestion_id>/dismiss/",
+        apis.SuggestionDismiss.as_view(),
+        name="api-replenishment-suggestion-dismiss",
+    ),
+    path(
+        "suggestions/<int:suggestion_id>/restore/",
+        apis.SuggestionRestore.as_view(),
+        name="api-replenishment-suggestion-restore",
+    ),
     path("suggestions/order/", apis.SuggestionOrder.as_view(), name="api-replenishment-order"),
+    path("open-orders/", apis.OpenOrderReview.as_view(), name="api-replenishment-open-orders"),
 ]

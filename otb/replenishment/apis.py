@@ -1,7 +1,9 @@
 """REST endpoints for replenishment: runs (list, start, detail), their purchase suggestions,
-a buyer's change to a suggestion's units, and turning suggestions into purchase orders.
+a buyer's change to a suggestion's units, dismissing and restoring one, turning suggestions into
+purchase orders (optionally requesting an OTB exception), and the open purchase order review.
 
-Same services as the worksheet page (`otb.replenishment.runs`, `otb.replenishment.worksheet`).
+Same services as the worksheet page (`otb.replenishment.runs`, `otb.replenishment.worksheet`,
+`otb.replenishment.po_review`).
 Refusals answer {"detail": ...}: bad input 400, not allowed 403, nothing of that id visible 404,
 a stale row_version 409.
 """
@@ -32,7 +34,7 @@ from otb.apis.common import (
     visible_departments,
 )
 from otb.models import ReplenishmentRun, Suggestion
-from otb.replenishment import runs, worksheet
+from otb.replenishment import po_review, runs, worksheet
 from planning.models import Department
 from planning.plans.apis import WeekField
 
@@ -112,8 +114,17 @@ class SuggestionChangeSerializer(serializers.Serializer[Any]):
     row_version = serializers.IntegerField(min_value=0, help_text="The row_version you read.")
 
 
+class VersionSerializer(serializers.Serializer[Any]):
+    row_version = serializers.IntegerField(min_value=0, help_text="The row_version you read.")
+
+
 class OrderRequestSerializer(serializers.Serializer[Any]):
     suggestion_ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+    request_exception = serializers.BooleanField(
+        default=False,
+        help_text="An order over OTB is kept awaiting a manager's approval (its suggestions are marked "
+        "ordered) instead of refused.",
+    )
 
 
 class CreatedOrderSerializer(serializers.Serializer[Any]):
@@ -124,6 +135,8 @@ class CreatedOrderSerializer(serializers.Serializer[Any]):
     suggestion_ids = serializers.ListField(child=serializers.IntegerField())
     units = serializers.IntegerField()
     retail = money()
+    status = serializers.CharField(help_text="released, or awaiting (over OTB: a manager decides).")
+    is_awaiting_approval = serializers.BooleanField()
 
 
 class RefusalSerializer(serializers.Serializer[Any]):
@@ -131,6 +144,9 @@ class RefusalSerializer(serializers.Serializer[Any]):
     department = serializers.CharField()
     message = serializers.CharField(help_text="Why the order was refused, e.g. insufficient OTB.")
     suggestion_ids = serializers.ListField(child=serializers.IntegerField())
+    is_over_otb = serializers.BooleanField(
+        help_text="Refused for insufficient OTB: asked again with request_exception, it waits for a manager."
+    )
 
 
 class OrderResultSerializer(serializers.Serializer[Any]):
@@ -243,14 +259,114 @@ class SuggestionOrder(APIView):
     @extend_schema(request=OrderRequestSerializer, responses={200: OrderResultSerializer, **BAD_INPUT})
     def post(self, request: Request) -> Response:
         """Purchase orders from open suggestions: one per vendor and department, each checked against
-        OTB on its own. Refused ones (e.g. insufficient OTB) keep their suggestions open."""
+        OTB on its own. Refused ones (e.g. insufficient OTB) keep their suggestions open; with
+        request_exception, one over OTB is kept awaiting a manager's approval instead."""
         data = validated(OrderRequestSerializer(data=request.data))
         if not Department.objects.editable_by(request.user).exists():
             return refused("You have no departments to buy for.", status.HTTP_403_FORBIDDEN)
         try:
             result = worksheet.suggestions_to_orders(
-                user=request_user(request), suggestion_ids=data["suggestion_ids"]
+                user=request_user(request),
+                suggestion_ids=data["suggestion_ids"],
+                request_exception=data["request_exception"],
             )
         except worksheet.ReplenishmentError as error:
             return refused(str(error))
         return Response(OrderResultSerializer(result).data)
+
+
+class _SuggestionStatusChange(APIView):
+    parser_classes = [JSONParser]
+    is_dismiss = True
+
+    def _change(self, request: Request, suggestion_id: int) -> Response:
+        suggestion = get_object_or_404(
+            Suggestion.objects.filter(department__in=visible_departments(request)), pk=suggestion_id
+        )
+        if not is_editable(request, suggestion.department_id):
+            return refused("You cannot change suggestions of this department.", status.HTTP_403_FORBIDDEN)
+        data = validated(VersionSerializer(data=request.data))
+        change = worksheet.suggestion_dismiss if self.is_dismiss else worksheet.suggestion_restore
+        try:
+            change(
+                user=request_user(request), suggestion_id=suggestion.pk, expected_version=data["row_version"]
+            )
+        except worksheet.SuggestionConflictError as error:
+            return refused(str(error), status.HTTP_409_CONFLICT)
+        except worksheet.ReplenishmentError as error:
+            return refused(str(error))
+        fresh = worksheet.suggestion_rows(request_user(request), status=None).get(pk=suggestion.pk)
+        return Response(SuggestionSerializer(fresh).data)
+
+
+class SuggestionDismiss(_SuggestionStatusChange):
+    is_dismiss = True
+
+    @extend_schema(request=VersionSerializer, responses={200: SuggestionSerializer, **REFUSALS, **CONFLICT})
+    def post(self, request: Request, suggestion_id: int) -> Response:
+        """Dismiss an open suggestion (audited): it is not ordered and leaves the worksheet."""
+        return self._change(request, suggestion_id)
+
+
+class SuggestionRestore(_SuggestionStatusChange):
+    is_dismiss = False
+
+    @extend_schema(request=VersionSerializer, responses={200: SuggestionSerializer, **REFUSALS, **CONFLICT})
+    def post(self, request: Request, suggestion_id: int) -> Response:
+        """Make a dismissed suggestion open again (audited)."""
+        return self._change(request, suggestion_id)
+
+
+class ReviewQuerySerializer(serializers.Serializer[Any]):
+    department = serializers.IntegerField(required=False, help_text="A department id; default: all you see.")
+
+
+class ReviewRowSerializer(serializers.Serializer[Any]):
+    kind = serializers.ChoiceField(
+        choices=list(po_review.KIND_LABELS),
+        help_text="expedite: pull the line forward to target_week; push_back: move it to target_week; "
+        "cancel: take excess_units off it (keep_units stay).",
+    )
+    message = serializers.CharField()
+    line_id = serializers.IntegerField(source="line.pk")
+    row_version = serializers.IntegerField(source="line.row_version", help_text="The line's, for a change.")
+    order_id = serializers.IntegerField(source="line.order_id")
+    order_number = serializers.CharField(source="line.order.number")
+    vendor = serializers.CharField(source="line.order.vendor.code")
+    department = serializers.CharField(source="line.order.department.code")
+    sku = serializers.CharField(source="line.sku.code")
+    location = serializers.CharField(source="line.location.code")
+    units = serializers.IntegerField(source="line.units")
+    open_units = serializers.IntegerField()
+    receipt_week = WeekField(source="receipt_week.pk")
+    target_week = WeekField(source="target_week.pk", allow_null=True, default=None)
+    weeks = serializers.IntegerField(help_text="Weeks earlier (expedite) or later (push back); 0 to cancel.")
+    excess_units = serializers.IntegerField()
+    keep_units = serializers.IntegerField(help_text="The line's units after a cancel (received units stay).")
+    on_hand = serializers.IntegerField(help_text="Stock as of the run.")
+    order_up_to = serializers.FloatField()
+    demand = serializers.FloatField(help_text="The policy's weekly demand, the flat forecast of the review.")
+    stockout_week = WeekField(source="stockout_week.pk", allow_null=True, default=None)
+    run = serializers.IntegerField(source="run_id")
+
+
+class ReviewSerializer(serializers.Serializer[Any]):
+    runs = serializers.SerializerMethodField()
+    lines_reviewed = serializers.IntegerField()
+    notes = serializers.ListField(child=serializers.CharField())
+    rows = ReviewRowSerializer(many=True)
+
+    def get_runs(self, review: po_review.Review) -> list[int]:
+        """Ids of the runs reviewed against (the latest done run of each department)."""
+        return [run.pk for run in review.runs]
+
+
+class OpenOrderReview(APIView):
+    @extend_schema(parameters=[ReviewQuerySerializer], responses={200: ReviewSerializer, **BAD_INPUT})
+    def get(self, request: Request) -> Response:
+        """Open lines of released orders to expedite, push back or cancel, against the latest done
+        replenishment run of their department (see otb.replenishment.po_review). Change them with
+        the purchase order line endpoints."""
+        filters = validated(ReviewQuerySerializer(data=request.query_params))
+        review = po_review.open_order_review(request_user(request), department_id=filters.get("department"))
+        return Response(ReviewSerializer(review).data)

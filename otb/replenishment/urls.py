@@ -11,5 +11,27 @@ urlpatterns = [
         views.suggestion_change,
         name="replenishment-suggestion-change",
     ),
+    path(
+        "suggestions/<int:suggestion_id>/dismiss/",
+        views.suggestion_dismiss,
+        name="replenishment-suggestion-dismiss",
+    ),
+    path(
+        "suggestions/<int:suggestion_id>/restore/",
+        views.suggestion_restore,
+        name="replenishment-suggestion-restore",
+    ),
     path("orders/", views.suggestions_order, name="replenishment-order"),
+    path("open-orders/", views.open_orders_page, name="replenishment-open-orders"),
+    path(
+        "open-orders/lines/<int:line_id>/move/",
+        views.open_order_line_move,
+        name="replenishment-line-move",
+    ),
+    path("open-orders/lines/<int:line_id>/cut/", views.open_order_line_cut, name="replenishment-line-cut"),
+    path(
+        "open-orders/lines/<int:line_id>/cancel/",
+        views.open_order_line_cancel,
+        name="replenishment-line-cancel",
+    ),
 ]

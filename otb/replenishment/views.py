@@ -1,6 +1,8 @@
 """The replenishment worksheet: the latest finished run's open suggestions by vendor, the buyer's
-edits to their units (HTMX, one row at a time), turning chosen ones into purchase orders, and
-starting a run with its progress."""
+edits to their units and dismissals (HTMX, one row at a time), turning chosen ones into purchase
+orders (or, over OTB, an order awaiting a manager), and starting a run with its progress. And the
+open purchase order review: lines to expedite, push back or cancel, with the changes made through
+the order services."""
 
 from __future__ import annotations
 
@@ -12,12 +14,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_GET, require_POST
 
-from otb.models import ReplenishmentRun, Suggestion, Vendor
-from otb.replenishment import runs, worksheet
+from otb.models import PurchaseOrderLine, ReplenishmentRun, Suggestion, Vendor
+from otb.orders import purchase_order_line_cancel
+from otb.replenishment import po_review, runs, worksheet
+from otb.services import OTBError
 from otb.views import _editable, _visible
 from planning.models import Department
 
@@ -31,6 +36,7 @@ class FilterForm(forms.Form):
         queryset=Department.objects.none(), required=False, empty_label="All departments"
     )
     vendor = forms.ModelChoiceField(queryset=Vendor.objects.none(), required=False, empty_label="All vendors")
+    show_dismissed = forms.BooleanField(required=False, label="Show dismissed")
 
     def __init__(self, *args: Any, departments: Any, vendors: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -56,6 +62,10 @@ class ChangeForm(forms.Form):
     version = forms.IntegerField(min_value=0)
 
 
+class VersionForm(forms.Form):
+    version = forms.IntegerField(min_value=0)
+
+
 def _can_edit(request: HttpRequest, department_id: int) -> bool:
     return bool(_editable(request).filter(pk=department_id).exists())
 
@@ -67,9 +77,14 @@ def _row(
     can_edit: bool,
     error: str = "",
     typed: str = "",
+    is_checked: bool = False,
 ) -> dict[str, Any]:
-    """A worksheet row: the suggestion, its policy's numbers and the input's limits."""
+    """A worksheet row: the suggestion, its policy's numbers and the input's limits. `can_edit`:
+    the user buys for its department (an open row is edited, a dismissed one restored);
+    `is_checked`: the row was ticked for ordering when it was posted (kept on re-render)."""
     policy = suggestion.policy
+    is_open = suggestion.status == Suggestion.Status.OPEN
+    is_dismissed = suggestion.status == Suggestion.Status.DISMISSED
     moq, multiple = terms.get(policy.sku.style_color_id, (1, 1))
     return {
         "suggestion": suggestion,
@@ -81,7 +96,10 @@ def _row(
         "multiple": multiple,
         "least": worksheet.smallest_order(moq, multiple),
         "is_cut": suggestion.units < suggestion.suggested_units,
-        "can_edit": can_edit,
+        "can_edit": can_edit and is_open,
+        "can_restore": can_edit and is_dismissed,
+        "is_dismissed": is_dismissed,
+        "is_checked": is_checked and is_open,
         "error": error,
         "value": typed or suggestion.units,
     }
@@ -113,16 +131,27 @@ def worksheet_page(request: HttpRequest) -> HttpResponse:
         if run_text.isdigit()
         else worksheet.latest_done_run()
     )
-    in_run = worksheet.suggestion_rows(request.user, run_id=run.pk) if run else Suggestion.objects.none()  # type: ignore[arg-type]
+    shown_statuses = [Suggestion.Status.OPEN, Suggestion.Status.DISMISSED]
+    in_run = (
+        worksheet.suggestion_rows(request.user, run_id=run.pk, status=shown_statuses)  # type: ignore[arg-type]
+        if run
+        else Suggestion.objects.none()
+    )
     vendors = Vendor.objects.filter(pk__in=in_run.values("vendor_id")).order_by("code")
     form = FilterForm(request.GET or None, departments=visible, vendors=vendors)
     rows = in_run
+    show_dismissed = False
     if form.is_valid():
         if form.cleaned_data["department"]:
             rows = rows.filter(department=form.cleaned_data["department"])
         if form.cleaned_data["vendor"]:
             rows = rows.filter(vendor=form.cleaned_data["vendor"])
-    totals = worksheet.suggestion_totals(rows)
+        show_dismissed = form.cleaned_data["show_dismissed"]
+    dismissed_count = rows.filter(status=Suggestion.Status.DISMISSED).count()
+    if not show_dismissed:
+        rows = rows.filter(status=Suggestion.Status.OPEN)
+    totals = worksheet.suggestion_totals(rows.filter(status=Suggestion.Status.OPEN))
+    row_count = totals["count"] + (dismissed_count if show_dismissed else 0)
     shown = list(rows[:ROW_LIMIT])
     terms = worksheet.order_terms([row.policy.sku.style_color_id for row in shown])
     groups: list[dict[str, Any]] = []
@@ -131,8 +160,9 @@ def worksheet_page(request: HttpRequest) -> HttpResponse:
             groups.append({"vendor": suggestion.vendor, "rows": [], "units": 0, "retail": 0})
         row = _row(suggestion, terms, can_edit=suggestion.department_id in editable_ids)
         groups[-1]["rows"].append(row)
-        groups[-1]["units"] += suggestion.units
-        groups[-1]["retail"] += row["retail"]
+        if not row["is_dismissed"]:
+            groups[-1]["units"] += suggestion.units
+            groups[-1]["retail"] += row["retail"]
     can_edit = bool(editable_ids)
     context = {
         "run": run,
@@ -140,7 +170,10 @@ def worksheet_page(request: HttpRequest) -> HttpResponse:
         "groups": groups,
         "totals": totals,
         "shown": len(shown),
-        "is_capped": totals["count"] > len(shown),
+        "row_count": row_count,
+        "is_capped": row_count > len(shown),
+        "show_dismissed": show_dismissed,
+        "dismissed_count": dismissed_count,
         "can_edit": can_edit,
         "start_form": RunStartForm(departments=_editable(request)) if can_edit else None,
         "query": request.GET.urlencode(),
@@ -214,42 +247,254 @@ def suggestion_change(request: HttpRequest, suggestion_id: int) -> HttpResponse:
         if error:
             messages.error(request, error)
         return redirect("otb:replenishment")
-    fresh = worksheet.suggestion_rows(request.user, status=None).get(pk=suggestion.pk)  # type: ignore[arg-type]
+    return _row_answer(request, suggestion.pk, error=error, typed=typed, code=code)
+
+
+def _row_answer(
+    request: HttpRequest, suggestion_id: int, *, error: str = "", typed: str = "", code: int = 200
+) -> HttpResponse:
+    """HTMX: the worksheet row again, ticked if the posted request carried its tick."""
+    fresh = worksheet.suggestion_rows(request.user, status=None).get(pk=suggestion_id)  # type: ignore[arg-type]
     terms = worksheet.order_terms([fresh.policy.sku.style_color_id])
-    row = _row(fresh, terms, can_edit=fresh.status == Suggestion.Status.OPEN, error=error, typed=typed)
+    is_checked = str(suggestion_id) in request.POST.getlist("suggestion")
+    row = _row(fresh, terms, can_edit=True, error=error, typed=typed, is_checked=is_checked)
     return render(request, "otb/replenishment/worksheet.html#row", {"row": row}, status=code)
+
+
+def _status_change(request: HttpRequest, suggestion_id: int, *, is_dismiss: bool) -> HttpResponse:
+    """Dismiss or restore: the row again (HTMX, the refusal beside it), or a message and back."""
+    suggestion = get_object_or_404(worksheet.suggestion_rows(request.user, status=None), pk=suggestion_id)  # type: ignore[arg-type]
+    if not _can_edit(request, suggestion.department_id):
+        raise PermissionDenied("You cannot change suggestions of this department.")
+    form = VersionForm(request.POST)
+    error, code = "", 200
+    if not form.is_valid():
+        error, code = "The suggestion's version is missing: reload the page.", 400
+    else:
+        change = worksheet.suggestion_dismiss if is_dismiss else worksheet.suggestion_restore
+        try:
+            change(
+                user=request.user,  # type: ignore[arg-type]
+                suggestion_id=suggestion.pk,
+                expected_version=form.cleaned_data["version"],
+            )
+        except worksheet.SuggestionConflictError as error_:
+            error, code = str(error_), 409
+        except worksheet.ReplenishmentError as error_:
+            error, code = str(error_), 400
+    if not request.htmx:  # type: ignore[attr-defined]
+        if error:
+            messages.error(request, error)
+        else:
+            done = "dismissed" if is_dismiss else "restored"
+            messages.success(request, f"Suggestion for {suggestion.policy.sku.code} {done}.")
+        return redirect(_back(request))
+    return _row_answer(request, suggestion.pk, error=error, code=code)
+
+
+@login_required
+@require_POST
+def suggestion_dismiss(request: HttpRequest, suggestion_id: int) -> HttpResponse:
+    return _status_change(request, suggestion_id, is_dismiss=True)
+
+
+@login_required
+@require_POST
+def suggestion_restore(request: HttpRequest, suggestion_id: int) -> HttpResponse:
+    return _status_change(request, suggestion_id, is_dismiss=False)
+
+
+def _back(request: HttpRequest) -> str:
+    """The worksheet with the filter the form was posted from."""
+    back = reverse("otb:replenishment")
+    query = request.POST.get("query", "")
+    return f"{back}?{query}" if query else back
 
 
 @login_required
 @require_POST
 def suggestions_order(request: HttpRequest) -> HttpResponse:
+    """Orders for the ticked lines; `request_exception` (the offer made after an over-OTB
+    refusal) keeps an order over OTB awaiting a manager instead."""
     if not _editable(request).exists():
         raise PermissionDenied("You have no departments to buy for.")
     ids = [int(value) for value in request.POST.getlist("suggestion") if value.isdigit()]
-    back = reverse("otb:replenishment")
-    query = request.POST.get("query", "")
-    if query:
-        back += f"?{query}"
+    back = _back(request)
     if not ids:
         messages.error(request, "Tick the suggestions to order first.")
         return redirect(back)
     try:
-        result = worksheet.suggestions_to_orders(user=request.user, suggestion_ids=ids)  # type: ignore[arg-type]
+        result = worksheet.suggestions_to_orders(
+            user=request.user,  # type: ignore[arg-type]
+            suggestion_ids=ids,
+            request_exception=request.POST.get("request_exception") == "1",
+        )
     except worksheet.ReplenishmentError as error:
         messages.error(request, str(error))
         return redirect(back)
-    if result.created:
-        links = format_html_join(
-            ", ",
-            '<a href="{}" data-testid="created-order">PO {}</a> ({} units)',
-            (
-                (reverse("otb:order", args=[order.order_id]), order.number, order.units)
-                for order in result.created
-            ),
-        )
-        messages.success(request, format_html("Purchase orders released: {}.", links))
+    released = [order for order in result.created if not order.is_awaiting_approval]
+    if released:
+        messages.success(request, format_html("Purchase orders released: {}.", _order_links(released)))
+    for order in result.created:
+        if order.is_awaiting_approval:
+            messages.warning(
+                request,
+                format_html(
+                    "{} is over OTB and waits for a manager's approval; its suggestions are marked ordered.",
+                    _order_links([order]),
+                ),
+            )
     for refusal in result.refused:
-        messages.error(request, f"{refusal.vendor} / {refusal.department} not ordered: {refusal.message}")
+        text = f"{refusal.vendor} / {refusal.department} not ordered: {refusal.message}"
+        if refusal.is_over_otb:
+            offer = render_to_string(
+                "otb/replenishment/worksheet.html#exception-offer",
+                {"refusal": refusal, "query": request.POST.get("query", "")},
+                request=request,
+            )
+            messages.error(request, format_html("{} {}", text, offer))  # the offer: a rendered template
+        else:
+            messages.error(request, text)
     for note in result.skipped:
         messages.warning(request, note)
     return redirect(back)
+
+
+def _order_links(orders: list[worksheet.CreatedOrder]) -> str:
+    return format_html_join(
+        ", ",
+        '<a href="{}" data-testid="created-order">PO {}</a> ({} units)',
+        ((reverse("otb:order", args=[order.order_id]), order.number, order.units) for order in orders),
+    )
+
+
+# -- open purchase order review ----------------------------------------------------------------
+
+
+class ReviewFilterForm(forms.Form):
+    department = forms.ModelChoiceField(
+        queryset=Department.objects.none(), required=False, empty_label="All departments"
+    )
+
+    def __init__(self, *args: Any, departments: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = departments  # type: ignore[attr-defined]
+
+
+class LineMoveForm(VersionForm):
+    week = forms.IntegerField(min_value=1)
+
+
+class LineCutForm(VersionForm):
+    units = forms.IntegerField(min_value=0, max_value=worksheet.MAX_UNITS)
+
+
+@login_required
+@require_GET
+def open_orders_page(request: HttpRequest) -> HttpResponse:
+    visible = _visible(request)
+    form = ReviewFilterForm(request.GET or None, departments=visible)
+    department = form.cleaned_data["department"] if form.is_valid() else None
+    review = po_review.open_order_review(
+        request.user,  # type: ignore[arg-type]
+        department_id=department.pk if department else None,
+    )
+    editable_ids = set(_editable(request).values_list("pk", flat=True))
+    rows = [{"review": row, "can_act": row.line.order.department_id in editable_ids} for row in review.rows]
+    context = {
+        "form": form,
+        "review": review,
+        "rows": rows,
+        "counts": {kind: sum(1 for row in review.rows if row.kind == kind) for kind in po_review.KIND_LABELS},
+        "department_id": department.pk if department else "",
+    }
+    return render(request, "otb/replenishment/open_orders.html", context)
+
+
+def _line_action(request: HttpRequest, line_id: int) -> tuple[PurchaseOrderLine, str]:
+    """The line if the user sees its order (else 404) and buys for its department (else 403),
+    and the review page to go back to."""
+    line = get_object_or_404(
+        PurchaseOrderLine.objects.select_related("order", "sku"),
+        pk=line_id,
+        order__department__in=_visible(request),
+    )
+    if not _can_edit(request, line.order.department_id):
+        raise PermissionDenied("You cannot change orders of this department.")
+    back = reverse("otb:replenishment-open-orders")
+    department = request.POST.get("department", "")
+    return line, f"{back}?department={department}" if department.isdigit() else back
+
+
+def _line_done(request: HttpRequest, back: str, call: Any, success: str) -> HttpResponse:
+    try:
+        call()
+    except OTBError as error:  # a conflict, a closed week, insufficient OTB...
+        messages.error(request, str(error))
+    else:
+        messages.success(request, success)
+    return redirect(back)
+
+
+@login_required
+@require_POST
+def open_order_line_move(request: HttpRequest, line_id: int) -> HttpResponse:
+    line, back = _line_action(request, line_id)
+    form = LineMoveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose the week and keep the line's version: reload the page.")
+        return redirect(back)
+    data = form.cleaned_data
+    return _line_done(
+        request,
+        back,
+        lambda: po_review.purchase_order_line_move(
+            user=request.user,  # type: ignore[arg-type]
+            line_id=line.pk,
+            receipt_week_id=data["week"],
+            expected_version=data["version"],
+        ),
+        f"PO {line.order.number}: {line.sku.code} moved.",
+    )
+
+
+@login_required
+@require_POST
+def open_order_line_cut(request: HttpRequest, line_id: int) -> HttpResponse:
+    line, back = _line_action(request, line_id)
+    form = LineCutForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the units to keep and the line's version: reload the page.")
+        return redirect(back)
+    data = form.cleaned_data
+    return _line_done(
+        request,
+        back,
+        lambda: po_review.purchase_order_line_cut(
+            user=request.user,  # type: ignore[arg-type]
+            line_id=line.pk,
+            units=data["units"],
+            expected_version=data["version"],
+        ),
+        f"PO {line.order.number}: {line.sku.code} cut to {data['units']:,} units.",
+    )
+
+
+@login_required
+@require_POST
+def open_order_line_cancel(request: HttpRequest, line_id: int) -> HttpResponse:
+    line, back = _line_action(request, line_id)
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "The line's version is missing: reload the page.")
+        return redirect(back)
+    return _line_done(
+        request,
+        back,
+        lambda: purchase_order_line_cancel(
+            user=request.user,  # type: ignore[arg-type]
+            line_id=line.pk,
+            expected_version=form.cleaned_data["version"],
+        ),
+        f"PO {line.order.number}: {line.sku.code} cancelled.",
+    )

@@ -3,13 +3,17 @@ edits to a suggestion's units, and turning chosen suggestions into purchase orde
 
 Orders go through `otb.orders.purchase_order_create` (the OTB check), one per vendor and
 department and all-or-nothing each: a refused order leaves its suggestions open with the
-reason, the others are still created.
+reason, the others are still created. Asked again with `request_exception`, an order over OTB
+is kept awaiting a manager's approval instead, and its suggestions are marked ordered.
+
+A buyer may dismiss an open suggestion (it leaves the worksheet, audited) and restore it.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -20,7 +24,7 @@ from django.db.models import Count, DecimalField, ExpressionWrapper, F, QuerySet
 
 from otb.models import PurchaseOrder, ReplenishmentRun, Suggestion, VendorItem
 from otb.orders import LineRequest, purchase_order_create
-from otb.services import OTBError, decision_record
+from otb.services import InsufficientOTBError, OTBError, decision_record
 from planning.models import Department
 
 MAX_UNITS = 1_000_000
@@ -56,9 +60,10 @@ def suggestion_rows(
     run_id: int | None = None,
     department_id: int | None = None,
     vendor_id: int | None = None,
-    status: str | None = Suggestion.Status.OPEN,
+    status: str | Sequence[str] | None = Suggestion.Status.OPEN,
 ) -> QuerySet[Suggestion]:
-    """Suggestions of the departments the user may see, with what a worksheet row shows."""
+    """Suggestions of the departments the user may see, with what a worksheet row shows; of one
+    status, of several, or of any (None)."""
     rows = Suggestion.objects.filter(department__in=Department.objects.visible_to(user)).select_related(
         "vendor",
         "department",
@@ -75,8 +80,10 @@ def suggestion_rows(
         rows = rows.filter(department_id=department_id)
     if vendor_id is not None:
         rows = rows.filter(vendor_id=vendor_id)
-    if status:
+    if isinstance(status, str):
         rows = rows.filter(status=status)
+    elif status:
+        rows = rows.filter(status__in=list(status))
     return rows.order_by(
         "vendor__code", "department__code", "order_week__start_date", "policy__sku__code", "id"
     )
@@ -133,10 +140,11 @@ def units_problem(units: int, moq: int, multiple: int) -> str:
 # -- writes ---------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def suggestion_update(*, user: User, suggestion_id: int, units: int, expected_version: int) -> Suggestion:
-    """Set an open suggestion's units (0 drops it), checked against the vendor's MOQ and order
-    multiple; refused if someone changed it since `expected_version` was read."""
+def _locked_suggestion(
+    user: User, suggestion_id: int, expected_version: int, status: str, verb: str
+) -> Suggestion:
+    """The suggestion, locked, if the user may change it, it has `status` and is still at
+    `expected_version`; else the refusal (call inside a transaction)."""
     suggestion = (
         Suggestion.objects.select_for_update(of=("self",))
         .select_related("policy__sku")
@@ -150,15 +158,24 @@ def suggestion_update(*, user: User, suggestion_id: int, units: int, expected_ve
         raise ReplenishmentError(f"No suggestion {suggestion_id}.")
     if not Department.objects.editable_by(user).filter(pk=suggestion.department_id).exists():
         raise SuggestionPermissionError("You cannot change suggestions of that department.")
-    if suggestion.status != Suggestion.Status.OPEN:
-        raise ReplenishmentError(
-            f"Only open suggestions can change; this one is {suggestion.get_status_display().lower()}."
-        )
     if suggestion.row_version != expected_version:
         raise SuggestionConflictError(
-            f"Someone changed this suggestion since you loaded it: it is now {suggestion.units} units. "
-            "Review it and try again."
+            f"Someone changed this suggestion since you loaded it: it is now {suggestion.units} units "
+            f"({suggestion.get_status_display().lower()}). Review it and try again."
         )
+    if suggestion.status != status:
+        raise ReplenishmentError(
+            f"Only {Suggestion.Status(status).label.lower()} suggestions can {verb}; "
+            f"this one is {suggestion.get_status_display().lower()}."
+        )
+    return suggestion
+
+
+@transaction.atomic
+def suggestion_update(*, user: User, suggestion_id: int, units: int, expected_version: int) -> Suggestion:
+    """Set an open suggestion's units (0 drops it), checked against the vendor's MOQ and order
+    multiple; refused if someone changed it since `expected_version` was read."""
+    suggestion = _locked_suggestion(user, suggestion_id, expected_version, Suggestion.Status.OPEN, "change")
     moq, multiple = order_terms([suggestion.policy.sku.style_color_id]).get(
         suggestion.policy.sku.style_color_id, (1, 1)
     )
@@ -173,6 +190,33 @@ def suggestion_update(*, user: User, suggestion_id: int, units: int, expected_ve
     return suggestion
 
 
+@transaction.atomic
+def suggestion_dismiss(*, user: User, suggestion_id: int, expected_version: int) -> Suggestion:
+    """Dismiss an open suggestion: it leaves the worksheet (shown again on request) and is not
+    ordered; audited."""
+    suggestion = _locked_suggestion(
+        user, suggestion_id, expected_version, Suggestion.Status.OPEN, "be dismissed"
+    )
+    return _set_status(user, suggestion, Suggestion.Status.DISMISSED, "dismiss")
+
+
+@transaction.atomic
+def suggestion_restore(*, user: User, suggestion_id: int, expected_version: int) -> Suggestion:
+    """Put a dismissed suggestion back on the worksheet, open; audited."""
+    suggestion = _locked_suggestion(
+        user, suggestion_id, expected_version, Suggestion.Status.DISMISSED, "be restored"
+    )
+    return _set_status(user, suggestion, Suggestion.Status.OPEN, "restore")
+
+
+def _set_status(user: User, suggestion: Suggestion, status: str, action: str) -> Suggestion:
+    suggestion.status = status
+    suggestion.row_version += 1
+    suggestion.save(update_fields=["status", "row_version"])
+    decision_record(user, "suggestion", suggestion.pk, action, f"{suggestion.units} units")
+    return suggestion
+
+
 @dataclass(frozen=True)
 class CreatedOrder:
     order_id: int
@@ -182,6 +226,11 @@ class CreatedOrder:
     suggestion_ids: list[int]
     units: int
     retail: Decimal
+    status: str = PurchaseOrder.Status.RELEASED
+
+    @property
+    def is_awaiting_approval(self) -> bool:
+        return self.status == PurchaseOrder.Status.AWAITING_APPROVAL
 
 
 @dataclass(frozen=True)
@@ -190,6 +239,7 @@ class Refusal:
     department: str
     message: str
     suggestion_ids: list[int]
+    is_over_otb: bool = False  # asked again with request_exception, it would wait for a manager
 
 
 @dataclass
@@ -199,10 +249,13 @@ class ConversionResult:
     skipped: list[str] = field(default_factory=list)
 
 
-def suggestions_to_orders(*, user: User, suggestion_ids: list[int]) -> ConversionResult:
+def suggestions_to_orders(
+    *, user: User, suggestion_ids: list[int], request_exception: bool = False
+) -> ConversionResult:
     """One purchase order per (vendor, department) of the chosen open suggestions, each checked
     against OTB on its own: created ones mark their suggestions ordered, refused ones leave them
-    open and say why."""
+    open and say why. With `request_exception`, an order over OTB is kept awaiting a manager's
+    approval (its suggestions are ordered and linked to it) instead of refused."""
     result = ConversionResult()
     wanted = sorted(set(suggestion_ids))
     if not wanted:
@@ -231,15 +284,18 @@ def suggestions_to_orders(*, user: User, suggestion_ids: list[int]) -> Conversio
         vendor, department = group[0].vendor, group[0].department
         ids = [suggestion.pk for suggestion in group]
         try:
-            created = _order_group(user, ids, vendor.code, department)
+            created = _order_group(user, ids, vendor.code, department, request_exception=request_exception)
         except (OTBError, ReplenishmentError) as error:
-            result.refused.append(Refusal(vendor.code, department.code, str(error), ids))
+            is_over_otb = isinstance(error, InsufficientOTBError)
+            result.refused.append(Refusal(vendor.code, department.code, str(error), ids, is_over_otb))
         else:
             result.created.append(created)
     return result
 
 
-def _order_group(user: User, ids: list[int], vendor_code: str, department: Department) -> CreatedOrder:
+def _order_group(
+    user: User, ids: list[int], vendor_code: str, department: Department, *, request_exception: bool
+) -> CreatedOrder:
     """One all-or-nothing order: lock the suggestions (id order), recheck them, order, mark."""
     with transaction.atomic():
         locked = list(
@@ -269,13 +325,18 @@ def _order_group(user: User, ids: list[int], vendor_code: str, department: Depar
                 )
                 for row in locked
             ],
-            request_exception=False,
+            request_exception=request_exception,
         )
         Suggestion.objects.filter(pk__in=ids).update(
             status=Suggestion.Status.ORDERED, purchase_order=order, row_version=F("row_version") + 1
         )
+        waiting = (
+            " (over OTB: awaiting approval)" if order.status == PurchaseOrder.Status.AWAITING_APPROVAL else ""
+        )
         for row in locked:
-            decision_record(user, "suggestion", row.pk, "order", f"{row.units} units on PO {order.number}")
+            decision_record(
+                user, "suggestion", row.pk, "order", f"{row.units} units on PO {order.number}{waiting}"
+            )
     return CreatedOrder(
         order_id=order.pk,
         number=order.number,
@@ -284,6 +345,7 @@ def _order_group(user: User, ids: list[int], vendor_code: str, department: Depar
         suggestion_ids=ids,
         units=sum(row.units for row in locked),
         retail=sum((row.units * row.unit_retail for row in locked), Decimal("0.00")),
+        status=order.status,
     )
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
-from otb.models import PurchaseOrder, ReplenishmentRun, Suggestion
+from otb.models import ApprovalDecision, OTBException, PurchaseOrder, ReplenishmentRun, Suggestion
 from tests.replenishment.test_worksheet import build_sheet, sheet  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
@@ -87,6 +88,8 @@ def test_order_creates_a_released_po_and_reports_refusals(
             "suggestion_ids": sorted([made["s"].pk, made["m"].pk]),
             "units": 84,
             "retail": "2016.00",
+            "status": "released",
+            "is_awaiting_approval": False,
         }
     ]
     assert body["refused"] == []
@@ -105,6 +108,7 @@ def test_order_over_otb_is_refused_with_the_message(
     [refusal] = response.json()["refused"]
     assert refusal["message"].startswith("Insufficient OTB: ")
     assert "needs $1,152.00 at retail, $1,000.00 is left" in refusal["message"]
+    assert refusal["is_over_otb"] is True
     assert response.json()["created"] == []
     assert Suggestion.objects.get(pk=made["s"].pk).status == Suggestion.Status.OPEN
     assert (
@@ -144,3 +148,61 @@ def test_runs_list_create_and_detail(sheet: dict[str, Any], planner: User) -> No
     too_short = client.post(f"{BASE}/runs/", {"departments": [sheet["tops"].pk], "horizon": 2}, format="json")
     assert too_short.status_code == 400
     assert too_short.json()["detail"].startswith("horizon")
+
+
+def test_order_with_request_exception_keeps_the_po_awaiting_a_manager(
+    retailer: dict[str, Any], planner: User, manager: User
+) -> None:
+    made = build_sheet(retailer, planner, manager, budget="1000.00")
+    response = _api(planner).post(
+        f"{BASE}/suggestions/order/",
+        {"suggestion_ids": [made["s"].pk, made["m"].pk], "request_exception": True},
+        format="json",
+    )
+    assert response.status_code == 200
+    order = PurchaseOrder.objects.get()
+    [created] = response.json()["created"]
+    assert (created["order_id"], created["status"], created["is_awaiting_approval"], created["retail"]) == (
+        order.pk,
+        "awaiting",
+        True,
+        "2016.00",
+    )
+    assert response.json()["refused"] == []
+    [exception] = OTBException.objects.filter(order=order)
+    assert (exception.requested_retail, exception.available_retail) == (
+        Decimal("2016.00"),
+        Decimal("1000.00"),
+    )
+    assert set(Suggestion.objects.values_list("status", "purchase_order_id")) == {
+        (Suggestion.Status.ORDERED, order.pk)
+    }
+
+
+def test_dismiss_and_restore_with_the_row_version(sheet: dict[str, Any], planner: User) -> None:  # noqa: F811
+    client = _api(planner)
+    url = f"{BASE}/suggestions/{sheet['s'].pk}"
+    dismissed = client.post(f"{url}/dismiss/", {"row_version": 1}, format="json")
+    assert dismissed.status_code == 200
+    assert (dismissed.json()["status"], dismissed.json()["row_version"]) == ("dismissed", 2)
+    assert ApprovalDecision.objects.get(kind="suggestion", object_id=sheet["s"].pk).action == "dismiss"
+    again = client.post(f"{url}/dismiss/", {"row_version": 2}, format="json")
+    assert (again.status_code, again.json()) == (
+        400,
+        {"detail": "Only open suggestions can be dismissed; this one is dismissed."},
+    )
+    stale = client.post(f"{url}/restore/", {"row_version": 1}, format="json")
+    assert stale.status_code == 409
+    assert client.get(f"{BASE}/suggestions/", {"status": "dismissed"}).json()["count"] == 1
+    restored = client.post(f"{url}/restore/", {"row_version": 2}, format="json")
+    assert (restored.json()["status"], restored.json()["row_version"]) == ("open", 3)
+    assert client.post(f"{url}/dismiss/", {}, format="json").status_code == 400
+
+
+def test_executives_cannot_dismiss(sheet: dict[str, Any], executive: User) -> None:  # noqa: F811
+    response = _api(executive).post(
+        f"{BASE}/suggestions/{sheet['s'].pk}/dismiss/", {"row_version": 1}, format="json"
+    )
+    assert response.status_code == 403
+    sheet["s"].refresh_from_db()
+    assert (sheet["s"].status, sheet["s"].row_version) == (Suggestion.Status.OPEN, 1)

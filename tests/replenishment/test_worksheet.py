@@ -3,6 +3,7 @@ conflicts, permissions) and turning suggestions into purchase orders checked aga
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -310,3 +311,152 @@ def test_starting_a_run_queues_it(sheet: dict[str, Any], planner: User) -> None:
     polled = client.get(reverse("otb:replenishment-runs"), headers={"HX-Request": "true"})
     assert 'hx-trigger="every 2s"' in polled.content.decode()
     assert "HX-Refresh" not in polled
+
+
+# -- dismiss and restore ----------------------------------------------------------------------
+
+
+def test_dismiss_and_restore_are_audited_and_versioned(sheet: dict[str, Any], planner: User) -> None:
+    dismissed = worksheet.suggestion_dismiss(user=planner, suggestion_id=sheet["s"].pk, expected_version=1)
+    assert (dismissed.status, dismissed.row_version, dismissed.units) == (Suggestion.Status.DISMISSED, 2, 48)
+    with pytest.raises(worksheet.ReplenishmentError, match="Only open suggestions can change"):
+        worksheet.suggestion_update(user=planner, suggestion_id=sheet["s"].pk, units=24, expected_version=2)
+    result = worksheet.suggestions_to_orders(user=planner, suggestion_ids=[sheet["s"].pk])
+    assert result.skipped == [f"Suggestion {sheet['s'].pk} is dismissed already."]
+    with pytest.raises(worksheet.SuggestionConflictError, match=r"it is now 48 units \(dismissed\)"):
+        worksheet.suggestion_restore(user=planner, suggestion_id=sheet["s"].pk, expected_version=1)
+    restored = worksheet.suggestion_restore(user=planner, suggestion_id=sheet["s"].pk, expected_version=2)
+    assert (restored.status, restored.row_version) == (Suggestion.Status.OPEN, 3)
+    assert list(
+        ApprovalDecision.objects.filter(kind="suggestion", object_id=sheet["s"].pk)
+        .order_by("id")
+        .values_list("action", "comment", "user__username")
+    ) == [("dismiss", "48 units", "pat.planner"), ("restore", "48 units", "pat.planner")]
+
+
+def test_dismissed_rows_are_hidden_unless_asked_for(sheet: dict[str, Any], planner: User) -> None:
+    worksheet.suggestion_dismiss(user=planner, suggestion_id=sheet["s"].pk, expected_version=1)
+    client = _client(planner)
+    response = client.get(reverse("otb:replenishment"))
+    body = response.content.decode()
+    assert f'id="suggestion-{sheet["s"].pk}"' not in body
+    assert "Show dismissed (1)" in body
+    # Totals count the open suggestion only: M, 36 x 24.00.
+    assert response.context["totals"] == {
+        "count": 1,
+        "units": 36,
+        "suggested": 36,
+        "retail": Decimal("864.00"),
+    }
+    shown = client.get(reverse("otb:replenishment"), {"show_dismissed": "on"})
+    body = shown.content.decode()
+    assert f'data-testid="restore-{sheet["s"].pk}"' in body
+    assert f'data-testid="dismiss-{sheet["m"].pk}"' in body
+    assert shown.context["totals"]["count"] == 1
+    [group] = shown.context["groups"]
+    assert (group["units"], group["retail"]) == (36, Decimal("864.00"))
+
+
+def test_the_dismiss_button_answers_the_row(sheet: dict[str, Any], planner: User, executive: User) -> None:
+    client = _client(planner)
+    dismiss = reverse("otb:replenishment-suggestion-dismiss", args=[sheet["s"].pk])
+    response = client.post(dismiss, {"version": 1}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'data-status="dismissed"' in body
+    assert f'data-testid="restore-{sheet["s"].pk}"' in body
+    assert 'name="suggestion"' not in body  # a dismissed row cannot be ticked
+    stale = client.post(dismiss, {"version": 1}, headers={"HX-Request": "true"})
+    assert stale.status_code == 409
+    restore = reverse("otb:replenishment-suggestion-restore", args=[sheet["s"].pk])
+    restored = client.post(restore, {"version": 2}, follow=True)  # without HTMX: a message and back
+    assert f"Suggestion for {sheet['s'].policy.sku.code} restored." in restored.content.decode()
+    assert Suggestion.objects.get(pk=sheet["s"].pk).status == Suggestion.Status.OPEN
+    assert _client(executive).post(dismiss, {"version": 3}).status_code == 403
+    assert Suggestion.objects.get(pk=sheet["s"].pk).row_version == 3
+
+
+def test_a_units_change_keeps_the_tick(sheet: dict[str, Any], planner: User) -> None:
+    client = _client(planner)
+    change = reverse("otb:replenishment-suggestion-change", args=[sheet["s"].pk])
+    ticked = client.post(
+        change, {"units": 60, "version": 1, "suggestion": sheet["s"].pk}, headers={"HX-Request": "true"}
+    )
+    assert ticked.status_code == 200
+    assert re.search(r'id="tick-\d+"[^>]*\bchecked\b', ticked.content.decode())
+    unticked = client.post(change, {"units": 72, "version": 2}, headers={"HX-Request": "true"})
+    assert not re.search(r'id="tick-\d+"[^>]*\bchecked\b', unticked.content.decode())
+    refused = client.post(
+        change, {"units": 30, "version": 3, "suggestion": sheet["s"].pk}, headers={"HX-Request": "true"}
+    )
+    assert refused.status_code == 400
+    assert re.search(r'id="tick-\d+"[^>]*\bchecked\b', refused.content.decode())
+
+
+# -- an OTB exception for a refused group --------------------------------------------------------
+
+
+def test_a_refused_group_can_be_ordered_awaiting_a_manager(
+    retailer: dict[str, Any], planner: User, manager: User
+) -> None:
+    sheet = build_sheet(retailer, planner, manager, budget="1000.00")
+    ids = [sheet["s"].pk, sheet["m"].pk]
+    refused = worksheet.suggestions_to_orders(user=planner, suggestion_ids=ids)
+    assert [refusal.is_over_otb for refusal in refused.refused] == [True]
+    result = worksheet.suggestions_to_orders(user=planner, suggestion_ids=ids, request_exception=True)
+    [created] = result.created
+    order = PurchaseOrder.objects.get()
+    assert (created.order_id, created.status, created.units, created.retail) == (
+        order.pk,
+        PurchaseOrder.Status.AWAITING_APPROVAL,
+        84,
+        Decimal("2016.00"),
+    )
+    assert order.status == PurchaseOrder.Status.AWAITING_APPROVAL
+    [exception] = order.exceptions.all()
+    assert (exception.requested_retail, exception.available_retail) == (
+        Decimal("2016.00"),
+        Decimal("1000.00"),
+    )
+    assert set(Suggestion.objects.values_list("status", "purchase_order_id", "row_version")) == {
+        (Suggestion.Status.ORDERED, order.pk, 2)
+    }
+    assert ApprovalDecision.objects.filter(
+        kind="suggestion",
+        action="order",
+        comment=f"48 units on PO {order.number} (over OTB: awaiting approval)",
+    ).exists()
+
+
+def test_no_budget_is_refused_without_the_exception_offer(
+    retailer: dict[str, Any], planner: User, manager: User
+) -> None:
+    sheet = build_sheet(retailer, planner, manager)
+    OTBBudgetMonth.objects.all().delete()
+    result = worksheet.suggestions_to_orders(
+        user=planner, suggestion_ids=[sheet["s"].pk], request_exception=True
+    )
+    [refusal] = result.refused
+    assert refusal.is_over_otb is False
+    assert "has no approved OTB budget" in refusal.message
+    assert not PurchaseOrder.objects.exists()
+
+
+def test_the_refusal_offers_an_exception_request(
+    retailer: dict[str, Any], planner: User, manager: User
+) -> None:
+    sheet = build_sheet(retailer, planner, manager, budget="1000.00")
+    client = _client(planner)
+    order_url = reverse("otb:replenishment-order")
+    refused = client.post(order_url, {"suggestion": [sheet["s"].pk]}, follow=True).content.decode()
+    assert "V1 / W-TOP not ordered: Insufficient OTB" in refused
+    assert 'data-testid="exception-offer"' in refused
+    assert f'<input type="hidden" name="suggestion" value="{sheet["s"].pk}">' in refused
+    assert 'name="request_exception" value="1"' in refused
+    response = client.post(order_url, {"suggestion": [sheet["s"].pk], "request_exception": "1"}, follow=True)
+    order = PurchaseOrder.objects.get()
+    body = response.content.decode()
+    assert f"PO {order.number}</a> (48 units) is over OTB and waits for a manager's approval" in body
+    assert order.status == PurchaseOrder.Status.AWAITING_APPROVAL
+    assert Suggestion.objects.get(pk=sheet["s"].pk).purchase_order_id == order.pk
+    assert response.context["totals"]["count"] == 1

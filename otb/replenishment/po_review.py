@@ -1,0 +1,339 @@
+"""Open purchase order review: which released lines to pull forward, push back or cut, from the
+latest done replenishment run of each department and the lines open now.
+
+For every SKU x location with an open line and a policy in that run, one row of arrays over the
+run's weeks (`weeks_after(run.as_of, run.horizon)`, week 0 the first week after the run's
+closed week):
+- arrivals (N, W): the open units (units - received) of released lines by receipt week; lines
+  already late land in week 0, lines after the horizon are left out of the review (counted in
+  the notes);
+- forecast (N, W): the policy's weekly demand in every week, a flat forecast (the run's demand
+  is the mean weekly forecast over the lead time and review period, the figure the policy's
+  levels were computed from);
+- on hand: the policy's stock as of the run.
+
+Expedite: the stock is projected again with today's open lines (lost sales, as the engine
+does), so a line moved already no longer counts; a line landing after the first week with
+unmet demand is told to land in that week (`expedite_candidates`).
+
+Excess: units landing above order-up-to + 4 weeks of demand (`excess_arrivals`). The excess of
+a week is taken from its lines newest first. When the whole line is excess (the stock is above
+the threshold before it lands) and a later week in the horizon takes it without going over the
+threshold, the line is pushed back to the first such week: the excess is temporary. Otherwise
+the excess units are cancelled: the whole line ("cancel line") or the excess part ("cut the
+line to the units still needed").
+
+The actions go through `otb.orders` (the OTB check, row_version, audit); this module only
+reads the lines and names the change.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.contrib.auth.models import User
+
+from forecasting.selectors import weeks_after
+from otb.models import ItemPolicy, PurchaseOrder, PurchaseOrderLine, ReplenishmentRun
+from otb.orders import purchase_order_line_update
+from otb.replenishment.engine.suggest import (
+    Excess,
+    FloatArray,
+    excess_arrivals,
+    expedite_candidates,
+    first_stockout,
+    project_on_hand,
+)
+from otb.services import OTBError
+from planning.models import Department, FiscalWeek
+
+WEEKS_OF_COVER = 4
+_TOLERANCE = 1e-9  # units: float noise
+
+
+class Kind:
+    EXPEDITE = "expedite"
+    PUSH_BACK = "push_back"
+    CANCEL = "cancel"
+
+
+KIND_LABELS = {Kind.EXPEDITE: "Expedite", Kind.PUSH_BACK: "Push back", Kind.CANCEL: "Cancel"}
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    """One suggestion for one open line. `target_week` is where to move it (expedite, push
+    back); `excess_units` how many units to take off it (cancel); `keep_units` the line's units
+    after the cut (its received units stay)."""
+
+    kind: str
+    line: PurchaseOrderLine
+    open_units: int
+    receipt_week: FiscalWeek
+    target_week: FiscalWeek | None
+    weeks: int  # earlier (expedite) or later (push back); 0 for a cancel
+    excess_units: int
+    keep_units: int
+    on_hand: int
+    order_up_to: float
+    demand: float
+    stockout_week: FiscalWeek | None
+    run_id: int
+    message: str
+
+    @property
+    def label(self) -> str:
+        return KIND_LABELS[self.kind]
+
+    @property
+    def is_whole_line(self) -> bool:
+        return self.kind == Kind.CANCEL and self.excess_units == self.open_units
+
+
+@dataclass
+class Review:
+    rows: list[ReviewRow] = field(default_factory=list)
+    runs: list[ReplenishmentRun] = field(default_factory=list)
+    lines_reviewed: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def latest_done_runs(department_ids: list[int]) -> dict[int, ReplenishmentRun]:
+    """Department -> the newest done run that covers it (one query for the pairs, one for the runs)."""
+    through = ReplenishmentRun.departments.through
+    newest: dict[int, int] = {}
+    for department_id, run_id in (
+        through.objects.filter(
+            department_id__in=department_ids, replenishmentrun__status=ReplenishmentRun.Status.DONE
+        )
+        .order_by("department_id", "-replenishmentrun__created_at", "-replenishmentrun_id")
+        .values_list("department_id", "replenishmentrun_id")
+    ):
+        newest.setdefault(department_id, run_id)
+    runs = ReplenishmentRun.objects.select_related("as_of").in_bulk(sorted(set(newest.values())))
+    return {department_id: runs[run_id] for department_id, run_id in newest.items()}
+
+
+def open_lines(department_ids: list[int]) -> list[PurchaseOrderLine]:
+    """Open lines of released orders of the departments, with what a review row shows."""
+    return list(
+        PurchaseOrderLine.objects.filter(
+            order__status=PurchaseOrder.Status.RELEASED,
+            order__department_id__in=department_ids,
+            status__in=PurchaseOrderLine.OPEN_STATUSES,
+        )
+        .select_related("order__vendor", "order__department", "sku", "location", "receipt_week")
+        .order_by("pk")
+    )
+
+
+def open_order_review(user: User, *, department_id: int | None = None) -> Review:
+    """The review of the open lines of the departments the user may see (or just one)."""
+    departments = Department.objects.visible_to(user)
+    if department_id is not None:
+        departments = departments.filter(pk=department_id)
+    department_ids = list(departments.values_list("pk", flat=True))
+    review = Review()
+    runs = latest_done_runs(department_ids)
+    review.runs = sorted({run.pk: run for run in runs.values()}.values(), key=lambda run: run.pk)
+    lines = open_lines(list(runs))
+    without_run = (
+        PurchaseOrderLine.objects.filter(
+            order__status=PurchaseOrder.Status.RELEASED,
+            order__department_id__in=sorted(set(department_ids) - set(runs)),
+            status__in=PurchaseOrderLine.OPEN_STATUSES,
+        ).count()
+        if set(department_ids) - set(runs)
+        else 0
+    )
+    if without_run:
+        review.notes.append(
+            f"{without_run} open lines are in departments no finished run covers: not reviewed."
+        )
+    by_run: dict[int, list[PurchaseOrderLine]] = defaultdict(list)
+    for line in lines:
+        by_run[runs[line.order.department_id].pk].append(line)
+    policies = _policies(by_run)
+    unmatched = beyond = 0
+    for run in review.runs:
+        reviewed, skipped, late = _review_run(run, by_run.get(run.pk, []), policies, review.rows)
+        review.lines_reviewed += reviewed
+        unmatched += skipped
+        beyond += late
+    if unmatched:
+        review.notes.append(f"{unmatched} open lines have no policy in the run (SKU or DC not replenished).")
+    if beyond:
+        review.notes.append(f"{beyond} open lines land after the run's horizon: not reviewed.")
+    order = {Kind.EXPEDITE: 0, Kind.CANCEL: 1, Kind.PUSH_BACK: 2}
+    review.rows.sort(
+        key=lambda row: (order[row.kind], row.line.order.vendor.code, row.line.sku.code, row.line.pk)
+    )
+    return review
+
+
+def _policies(by_run: dict[int, list[PurchaseOrderLine]]) -> dict[tuple[int, int, int], ItemPolicy]:
+    """(run, sku, location) -> the policy, for the SKUs with open lines (one query)."""
+    run_ids = sorted(by_run)
+    sku_ids = sorted({line.sku_id for lines in by_run.values() for line in lines})
+    if not run_ids:
+        return {}
+    return {
+        (policy.run_id, policy.sku_id, policy.location_id): policy
+        for policy in ItemPolicy.objects.filter(run_id__in=run_ids, sku_id__in=sku_ids).only(
+            "run_id", "sku_id", "location_id", "on_hand", "order_up_to", "demand"
+        )
+    }
+
+
+def _review_run(
+    run: ReplenishmentRun,
+    lines: list[PurchaseOrderLine],
+    policies: dict[tuple[int, int, int], ItemPolicy],
+    out: list[ReviewRow],
+) -> tuple[int, int, int]:
+    """Append the run's rows to `out`; (lines reviewed, without a policy, after the horizon)."""
+    weeks = weeks_after(run.as_of, run.horizon)
+    if not weeks or not lines:
+        return 0, 0, 0
+    column = {week.pk: index for index, week in enumerate(weeks)}
+    last = weeks[-1].start_date
+    row_of: dict[tuple[int, int], int] = {}
+    chosen: list[ItemPolicy] = []
+    cells: dict[tuple[int, int], list[PurchaseOrderLine]] = defaultdict(list)
+    unmatched = beyond = 0
+    for line in lines:
+        policy = policies.get((run.pk, line.sku_id, line.location_id))
+        if policy is None:
+            unmatched += 1
+            continue
+        if line.receipt_week.start_date > last:
+            beyond += 1
+            continue
+        key = (line.sku_id, line.location_id)
+        if key not in row_of:
+            row_of[key] = len(chosen)
+            chosen.append(policy)
+        cells[row_of[key], column.get(line.receipt_week_id, 0)].append(line)
+    if not chosen:
+        return 0, unmatched, beyond
+    arrivals = np.zeros((len(chosen), len(weeks)))
+    for (row, week), members in cells.items():
+        arrivals[row, week] = sum(line.units - line.received_units for line in members)
+    on_hand = np.array([float(max(policy.on_hand, 0)) for policy in chosen])
+    demand = np.array([max(policy.demand, 0.0) for policy in chosen])
+    order_up_to = np.array([max(policy.order_up_to, 0.0) for policy in chosen])
+    forecast = np.repeat(demand[:, None], len(weeks), axis=1)
+
+    _projected, unmet = project_on_hand(on_hand, arrivals, forecast)
+    stockout = first_stockout(unmet)
+    expedite = expedite_candidates(arrivals, stockout)
+    excess = excess_arrivals(on_hand, arrivals, forecast, order_up_to, weeks_of_cover=WEEKS_OF_COVER)
+
+    def row_for(
+        kind: str, line: PurchaseOrderLine, row: int, target: int | None, excess_units: int, message: str
+    ) -> ReviewRow:
+        policy, at = chosen[row], int(stockout[row])
+        return ReviewRow(
+            kind=kind, line=line, open_units=line.units - line.received_units,
+            receipt_week=line.receipt_week, target_week=weeks[target] if target is not None else None,
+            weeks=abs(target - column.get(line.receipt_week_id, 0)) if target is not None else 0,
+            excess_units=excess_units,
+            keep_units=line.units - excess_units if kind == Kind.CANCEL else line.units,
+            on_hand=policy.on_hand, order_up_to=policy.order_up_to, demand=policy.demand,
+            stockout_week=weeks[at] if at >= 0 else None, run_id=run.pk, message=message,
+        )  # fmt: skip
+
+    for (row, week), members in sorted(cells.items()):
+        earlier = int(expedite.weeks_earlier[row, week])
+        if earlier:
+            target = week - earlier
+            for line in members:
+                message = (
+                    f"Move {line.receipt_week} -> {weeks[target]}, {_weeks(earlier)} earlier: "
+                    f"stock runs out in {weeks[target]}."
+                )
+                out.append(row_for(Kind.EXPEDITE, line, row, target, 0, message))
+        left = round(float(excess.units[row, week]))
+        for line in sorted(members, key=lambda line: -line.pk):  # the newest line is cut first
+            if left <= 0:
+                break
+            open_units = line.units - line.received_units
+            cut = min(open_units, left)
+            left -= cut
+            later = _later_week(excess, arrivals, row, week, cut) if cut == open_units else None
+            if later is not None:
+                message = (
+                    f"Push back {line.receipt_week} -> {weeks[later]}, {_weeks(later - week)} later: "
+                    f"stock stays above order-up-to + {WEEKS_OF_COVER} weeks of demand until then."
+                )
+                out.append(row_for(Kind.PUSH_BACK, line, row, later, cut, message))
+            else:
+                part = "the whole line" if cut == open_units else f"{cut:,} of {open_units:,} open units"
+                message = (
+                    f"Cancel {part}: above order-up-to + {WEEKS_OF_COVER} weeks of demand, "
+                    "not needed within the horizon."
+                )
+                out.append(row_for(Kind.CANCEL, line, row, None, cut, message))
+    return sum(len(members) for members in cells.values()), unmatched, beyond
+
+
+def _later_week(excess: Excess, arrivals: FloatArray, row: int, week: int, units: int) -> int | None:
+    """The first week after `week` in which `units` land at or under the threshold, given the
+    stock with the excess taken out; None if none within the horizon."""
+    kept = arrivals[row] - excess.units[row]
+    for later in range(week + 1, arrivals.shape[1]):
+        landed = excess.projected_on_hand[row, later] + kept[later] + units
+        if landed <= excess.threshold[row, later] + _TOLERANCE:
+            return later
+    return None
+
+
+def _weeks(count: int) -> str:
+    return f"{count} week" if count == 1 else f"{count} weeks"
+
+
+# -- actions: named changes through the order services ----------------------------------------
+
+
+def purchase_order_line_move(
+    *, user: User, line_id: int, receipt_week_id: int, expected_version: int
+) -> PurchaseOrderLine:
+    """Move an open line to another receipt week, units and prices as they are (checked against
+    the OTB of the month it enters)."""
+    line = _line(line_id)
+    return purchase_order_line_update(
+        user=user,
+        line_id=line.pk,
+        units=line.units,
+        unit_cost=line.unit_cost,
+        unit_retail=line.unit_retail,
+        receipt_week_id=receipt_week_id,
+        expected_version=expected_version,
+    )
+
+
+def purchase_order_line_cut(
+    *, user: User, line_id: int, units: int, expected_version: int
+) -> PurchaseOrderLine:
+    """Lower an open line's units (the cancelled part's OTB comes back), week and prices kept."""
+    line = _line(line_id)
+    if units >= line.units:
+        raise OTBError(f"Cut the line below its {line.units:,} units, or leave it.")
+    return purchase_order_line_update(
+        user=user,
+        line_id=line.pk,
+        units=units,
+        unit_cost=line.unit_cost,
+        unit_retail=line.unit_retail,
+        receipt_week_id=line.receipt_week_id,
+        expected_version=expected_version,
+    )
+
+
+def _line(line_id: int) -> PurchaseOrderLine:
+    line = PurchaseOrderLine.objects.filter(pk=line_id).first()
+    if line is None:
+        raise OTBError(f"No purchase order line {line_id}.")
+    return line
