@@ -193,6 +193,13 @@ if MERCHPLAN_CALENDAR_PATTERN not in {"454", "445", "544"}:
     )
 MERCHPLAN_ABC_THRESHOLDS = (0.80, 0.95)
 MERCHPLAN_XYZ_THRESHOLDS = (0.5, 1.0)
+# Inventory health (DESIGN.md section 10): excess = stock above order-up-to + N weeks of demand;
+# no-move = no sales in N weeks; slow-moving = more weeks of supply than this; obsolete = no
+# sales in M weeks.
+MERCHPLAN_EXCESS_WEEKS = 8
+MERCHPLAN_NO_MOVE_WEEKS = 8
+MERCHPLAN_SLOW_MOVING_WOS = 26
+MERCHPLAN_OBSOLETE_WEEKS = 26
 # `load_demo` creates users with a known password: never in production.
 # --- Mail: approval notifications. Console in development; set a real backend in production.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND") or "django.core.mail.backends.console.EmailBackend"
