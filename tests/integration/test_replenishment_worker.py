@@ -40,7 +40,7 @@ def test_the_worker_runs_a_replenishment_run(
     run = ReplenishmentRun.objects.create(as_of=as_of, created_by=manager, progress_total=5)
     run.departments.add(retailer["tops"])
 
-    replenishment_run.apply_async(args=[run.pk], queue=celery_worker_queue)
+    replenishment_run.apply_async(args=(run.pk,), queue=celery_worker_queue)
 
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
