@@ -4,13 +4,21 @@ Inventory health of a department: the latest done replenishment run's item polic
 weekly demand, on order) joined with stock and sales as of the last closed week. Each SKU x
 location with stock falls in at most one ageing bucket (obsolete, then no-move, then
 slow-moving); excess (stock above order-up-to + N weeks of demand) is measured beside them.
-Value at risk is at cost (the style-color's unit cost). A fixed number of grouped queries,
+Value at risk is at cost (the style-color's unit cost).
+
+A distribution centre sells nothing itself: its stock is judged by the demand it serves. Its
+policy's weekly demand already is that demand (the run gives a DC the forecast of the locations
+it supplies, `inputs.gather`), so excess reads it as it is; ageing and slow-moving read the sales
+of the selling locations it supplies (`Location.supplied_by`; a lone DC also serves those that
+name none, as the run counts them) added to any of its own. A DC's SKU is no-move or obsolete
+only when none of those locations sold it either. A fixed number of grouped queries,
 whatever the number of rows; the thresholds are plain functions tested with hand numbers."""
 
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -130,6 +138,7 @@ class HealthRow:
     weeks_since_sale: int | None
     weekly_sales: float
     weeks_of_supply: float | None
+    served_locations: int = 0  # a DC: the selling locations whose sales it is judged by
     excess_units: int = 0
     value_at_risk: Decimal = Decimal("0.00")
     actions: list[Action] = field(default_factory=list)
@@ -219,6 +228,39 @@ def _sales(department_id: int, window: list[int]) -> dict[tuple[int, int], tuple
     }
 
 
+def supplying_dc(locations: Iterable[tuple[int, str, int | None]]) -> dict[int, int]:
+    """Selling location -> the distribution centre that supplies it, from (id, kind, supplied_by)
+    rows. A lone DC also supplies the selling locations that name none: the replenishment run
+    gives it all their demand (`inputs._dc_shares`). With several, such a location is nobody's."""
+    rows = list(locations)
+    dcs = [location for location, kind, _ in rows if kind == Location.Kind.DC]
+    lone = dcs[0] if len(dcs) == 1 else None
+    supplier: dict[int, int] = {}
+    for location, kind, supplied_by in rows:
+        dc = supplied_by if supplied_by is not None else lone
+        if kind != Location.Kind.DC and dc is not None:
+            supplier[location] = dc
+    return supplier
+
+
+def served_sales(
+    sales: dict[tuple[int, int], tuple[int, int]], supplier: dict[int, int], dc_ids: Iterable[int]
+) -> dict[tuple[int, int], tuple[int, int]]:
+    """Per (SKU, DC): the sales a DC's stock is judged by, those of the selling locations it
+    supplies and its own (if it records any), shaped as `_sales` gives them per location: the
+    most recent sale of any of them (fewest weeks since) and their last 13 weeks' units added.
+    S1 sold 4 units 3 weeks back and S2 6 units 9 weeks back, both supplied by D: (3, 10)."""
+    judged_at = {**supplier, **{dc: dc for dc in dc_ids}}
+    served: dict[tuple[int, int], tuple[int, int]] = {}
+    for (sku, location), (since, units) in sales.items():
+        dc = judged_at.get(location)
+        if dc is None:
+            continue
+        before = served.get((sku, dc))
+        served[sku, dc] = (since, units) if before is None else (min(since, before[0]), units + before[1])
+    return served
+
+
 def _store_needs(
     policies: list[dict[str, Any]], stock: dict[tuple[int, int], int]
 ) -> dict[int, list[tuple[str, float]]]:
@@ -246,9 +288,15 @@ def inventory_health(department: Department) -> HealthReport:
     history = max(limits.obsolete_weeks, limits.no_move_weeks, SLOW_WINDOW_WEEKS)
     window = [week.id for week in weeks_up_to(as_of, history)]
     stock = _stock(department.pk, as_of.id)
+    locations = list(Location.objects.values_list("id", "kind", "supplied_by_id", "channel_id"))
     if report.run is not None:
-        _classify(report, department, stock, _sales(department.pk, window))
-    report.available = _available(department.pk, as_of, stock)
+        supplier = supplying_dc((location, kind, dc) for location, kind, dc, _ in locations)
+        dc_ids = {location for location, kind, _, _ in locations if kind == Location.Kind.DC}
+        sales = _sales(department.pk, window)
+        served = served_sales(sales, supplier, dc_ids)
+        _classify(report, department, stock, sales, served, Counter(supplier.values()))
+    channels: dict[int, int | None] = {location: channel for location, _, _, channel in locations}
+    report.available = _available(department.pk, as_of, stock, channels)
     return report
 
 
@@ -257,7 +305,11 @@ def _classify(
     department: Department,
     stock: dict[tuple[int, int], int],
     sales: dict[tuple[int, int], tuple[int, int]],
+    served: dict[tuple[int, int], tuple[int, int]],
+    served_count: Counter[int],
 ) -> None:
+    """`sales` per (SKU, location); a DC's rows read `served` instead (see the module docstring),
+    `served_count` being how many selling locations each DC supplies."""
     limits = report.limits
     columns = [
         "sku_id", "sku__code", "sku__style_color_id", "sku__style_color__code",
@@ -281,8 +333,11 @@ def _classify(
         on_hand = stock.get((policy["sku_id"], policy["location_id"]), 0)
         if on_hand <= 0:
             continue
+        is_dc = policy["location__kind"] == Location.Kind.DC
         since: int | None
-        since, slow_units = sales.get((policy["sku_id"], policy["location_id"]), (None, 0))
+        since, slow_units = (served if is_dc else sales).get(
+            (policy["sku_id"], policy["location_id"]), (None, 0)
+        )
         unit_cost = policy["sku__style_color__unit_cost"]
         weekly_sales = slow_units / SLOW_WINDOW_WEEKS
         row = HealthRow(
@@ -298,6 +353,7 @@ def _classify(
             weeks_since_sale=since,
             weekly_sales=round(weekly_sales, 2),
             weeks_of_supply=_rounded(weeks_of_supply(on_hand, weekly_sales)),
+            served_locations=served_count[policy["location_id"]] if is_dc else 0,
         )
         stores = [store for store in needs.get(policy["sku_id"], []) if store[0] != policy["location__code"]]
         vendor = vendors.get(policy["sku__style_color_id"])
@@ -397,12 +453,14 @@ def _rationalisation(
 
 
 def _available(
-    department_id: int, as_of: FiscalWeek, stock: dict[tuple[int, int], int]
+    department_id: int,
+    as_of: FiscalWeek,
+    stock: dict[tuple[int, int], int],
+    locations: dict[int, int | None],
 ) -> list[AvailableRow]:
     """Available to sell per SKU and channel: on hand at the channel's locations + open lines of
     released orders arriving there within 4 weeks - committed (0: no transfer records yet).
-    Distribution centres belong to no channel: their row says so."""
-    locations = dict(Location.objects.values_list("id", "channel_id"))
+    Distribution centres belong to no channel: their row says so. `locations`: id -> channel."""
     channels = dict(Channel.objects.values_list("id", "name"))
     on_hand: dict[tuple[int, int | None], int] = defaultdict(int)
     for (sku, location), units in stock.items():

@@ -104,6 +104,10 @@ class HealthRowSerializer(serializers.Serializer[Any]):
     weeks_since_sale = serializers.IntegerField(allow_null=True, help_text="Null: none in the history read.")
     weekly_sales = serializers.FloatField(help_text="Average over the last 13 weeks.")
     weeks_of_supply = serializers.FloatField(allow_null=True)
+    served_locations = serializers.IntegerField(
+        help_text="At a distribution centre: the selling locations it supplies, whose sales the row's "
+        "sales, weeks since sale and weeks of supply are. 0 at a selling location (its own sales)."
+    )
     excess_units = serializers.IntegerField()
     value_at_risk = money(help_text="At cost: excess units for excess, all on hand otherwise.")
     actions = ActionSerializer(many=True)
