@@ -1,9 +1,25 @@
 """FWOS targets for plan lines from the replenishment policies (DESIGN.md sections 5 and 10).
 
-A class line's proposal is the demand-weighted average of its SKU-locations' `fwos_target`
-(safety stock / weekly demand + half the review period, in forward weeks) from the latest done
-run of the plan's department, rounded to 0.1 week. Only the plan's selling locations count,
-as in the plan's own history: its region, else its channel, else every location but the DCs.
+A class line's proposal is the demand-weighted average of its SKUs' policy `fwos_target`
+(safety stock / weekly demand + half the review period, in forward weeks) in the latest done run
+of the plan's department, rounded to 0.1 week. Two SKUs of a class with 10 and 30 a week and
+targets of 2 and 4 weeks propose (10 x 2 + 30 x 4) / 40 = 3.5 weeks.
+
+Which policies: each SKU counts once, where the run replenishes it.
+- Most SKUs are bought for the distribution centres: their policies sit at the DCs only (the
+  stores order from the DC). Their DC policies count, each weighted by the part of the DC's
+  demand that the plan's selling locations make (the plan's scope as planning's history reads
+  it: its region, else its channel, else every selling location). A DC's demand is the
+  forecast of the locations it supplies (`inputs.gather`), so for a whole-company plan the
+  weight is the DC's demand itself; for a channel or region plan it is that demand x the
+  plan's locations' share of the class's last 13 weeks' units at the locations the DC supplies
+  (by their number when none sold): a DC supplying none of the plan's locations weighs 0.
+  Why the DC's policy rather than a share-out to its stores: the run computes no store policy
+  for these SKUs, and splitting a DC's policy over the locations it supplies by their shares
+  scales its safety stock and its demand alike, so each store would get the DC's FWOS target
+  again; only the weights would differ, and the DC's demand x the plan's share is their sum.
+- SKUs of vendors that ship direct to store have policies at the selling locations: those at
+  the plan's locations count, weighted by their own demand.
 
 Accepting writes the proposal into the chosen lines' open weeks (not yet ended: closed weeks
 keep their actuals) through planning's cell service, so the lines recompute (EOP, receipts,
@@ -13,8 +29,9 @@ planning never imports this module; this module calls planning's public services
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -23,17 +40,30 @@ import numpy as np
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, Q, Sum
 from django.utils import timezone
 
+from forecasting.selectors import weeks_up_to
 from otb.models import ItemPolicy, ReplenishmentRun
+from otb.replenishment.health import supplying_dc
 from otb.replenishment.matrix_reads import latest_done_run
-from planning.models import Department, Location, Plan, PlanCellChange, PlanLine, PlanVersion, PlanWeek
+from planning.models import (
+    Department,
+    Location,
+    Plan,
+    PlanCellChange,
+    PlanLine,
+    PlanVersion,
+    PlanWeek,
+    SalesHistory,
+)
 from planning.plans.measures import validate
 from planning.plans.services import CellEdit, plan_cells_update
 
 WEEK = Decimal("0.1")
 TARGET_PLACES = Decimal("0.001")  # how PlanWeek.target stores a value
+SHARE_WEEKS = 13  # the weeks of sales that split a DC's demand between plans, as the run's DC shares
+_CLASS = "sku__style_color__style__subclass__merch_class_id"
 
 
 class FwosError(ValueError):
@@ -72,9 +102,10 @@ class LineProposal:
     method_label: str
     current: list[tuple[int, Decimal | None]]  # the open weeks' (fiscal week id, target)
     proposed: Decimal | None
-    sku_locations: int  # of the class at the plan's selling locations in the run
+    sku_locations: int  # of the class in the run that serve the plan (see the module docstring)
     weighted: int  # those with a target and demand: the ones averaged
     segments: list[tuple[str, int]]  # segment -> SKU-locations, most first
+    at_dcs: int = 0  # of `sku_locations`, those at distribution centres
 
     @property
     def is_fwos(self) -> bool:
@@ -122,6 +153,22 @@ class VersionProposals:
     open_week_ids: list[int]
     lines: list[LineProposal] = field(default_factory=list)
 
+    @property
+    def nothing_to_accept(self) -> str:
+        """Why no line can be accepted; empty when one can."""
+        if any(line.is_acceptable for line in self.lines):
+            return ""
+        if self.run is None:
+            return "Nothing to accept: the department has no finished replenishment run."
+        if not self.open_week_ids:
+            return "Nothing to accept: the plan has no open weeks left (closed weeks keep their actuals)."
+        proposed = [line for line in self.lines if line.proposed is not None]
+        if not proposed:
+            return "Nothing to accept: no class has a SKU with a policy target and demand in this run."
+        if not any(line.is_fwos for line in proposed):
+            return "Nothing to accept: no line with a proposal plans by FWOS (change its method first)."
+        return "Nothing to accept: every FWOS line is already at its proposal."
+
 
 def _week_text(value: Decimal) -> str:
     """4.000 -> "4.0", 3.750 -> "3.75": the stored target without trailing zeros past 0.1."""
@@ -138,17 +185,108 @@ def _today() -> date:
 
 
 def _selling_locations(plan: Plan) -> Q:
-    """The plan's locations, as planning's history reads them (`planning.plans.history`)."""
+    """The plan's locations, as planning's history reads them (`planning.plans.history`), as a
+    filter of Location."""
     if plan.region_id:
-        return Q(location__region_id=plan.region_id)
+        return Q(region_id=plan.region_id)
     if plan.channel_id:
-        return Q(location__channel_id=plan.channel_id)
-    return ~Q(location__kind=Location.Kind.DC)
+        return Q(channel_id=plan.channel_id)
+    return ~Q(kind=Location.Kind.DC)
+
+
+# (class id, segment, weight, fwos target, is at a DC) of one SKU-location that serves the plan
+PolicyRow = tuple[int, str, float, float | None, bool]
+
+
+def dc_plan_shares(
+    class_ids: Sequence[int],
+    supplier: Mapping[int, int],
+    in_plan: AbstractSet[int],
+    units: Mapping[tuple[int, int], float],
+) -> dict[tuple[int, int], float]:
+    """Per (class, DC): the plan's part of the demand of the locations the DC supplies, from
+    `units` sold per (class, location); by the number of locations when none of them sold the
+    class. `supplier`: selling location -> its DC. A DC supplying S1 (in the plan, 30 units)
+    and S2 (not, 10 units) gives the plan 30 / 40 = 0.75 of its demand."""
+    served: dict[int, list[int]] = defaultdict(list)
+    for location, dc in supplier.items():
+        served[dc].append(location)
+    shares: dict[tuple[int, int], float] = {}
+    for class_id in class_ids:
+        for dc, locations in served.items():
+            total = sum(units.get((class_id, location), 0.0) for location in locations)
+            ours = sum(units.get((class_id, location), 0.0) for location in locations if location in in_plan)
+            counted = sum(1 for location in locations if location in in_plan) / len(locations)
+            shares[class_id, dc] = ours / total if total > 0 else counted
+    return shares
+
+
+def plan_policy_rows(
+    policies: Sequence[tuple[int, int, int, str, float, float | None]],
+    in_plan: AbstractSet[int],
+    dc_ids: AbstractSet[int],
+    dc_share: Mapping[tuple[int, int], float],
+) -> list[PolicyRow]:
+    """The run's policies that serve a plan, each with its weight (see the module docstring).
+    `policies`: (sku, location, class, segment, demand, fwos target); `in_plan`: the plan's
+    selling locations; `dc_share`: per (class, DC), the plan's part of the DC's demand (none: 0).
+    A SKU with a policy at a selling location is replenished there (direct to store): DC rows of
+    it, if any, do not count it twice."""
+    store_skus = {sku for sku, location, *_ in policies if location not in dc_ids}
+    rows: list[PolicyRow] = []
+    for sku, location, class_id, segment, demand, target in policies:
+        if location not in dc_ids:
+            if location in in_plan:
+                rows.append((class_id, segment, demand, target, False))
+        elif sku not in store_skus:
+            share = dc_share.get((class_id, location), 0.0)
+            if share > 0:
+                rows.append((class_id, segment, demand * share, target, True))
+    return rows
+
+
+def _policies_by_class(plan: Plan, run: ReplenishmentRun, class_ids: list[int]) -> dict[int, list[PolicyRow]]:
+    """The policies serving the plan, by class: two queries (three for a channel or region plan
+    whose DCs also supply locations outside it)."""
+    locations = list(
+        Location.objects.annotate(
+            in_plan=ExpressionWrapper(_selling_locations(plan), output_field=BooleanField())
+        ).values_list("id", "kind", "supplied_by_id", "in_plan")
+    )
+    dc_ids = {location for location, kind, _, _ in locations if kind == Location.Kind.DC}
+    in_plan = {location for location, kind, _, chosen in locations if chosen and kind != Location.Kind.DC}
+    supplier = supplying_dc((location, kind, dc) for location, kind, dc, _ in locations)
+    if plan.region_id or plan.channel_id:
+        units: dict[tuple[int, int], float] = {}
+        if any(location not in in_plan for location in supplier):
+            weeks = [week.pk for week in weeks_up_to(run.as_of, SHARE_WEEKS)]
+            units = {
+                (class_id, location): float(total or 0)
+                for class_id, location, total in SalesHistory.objects.filter(
+                    **{f"{_CLASS}__in": class_ids}, fiscal_week_id__in=weeks, location_id__in=list(supplier)
+                )
+                .values_list(_CLASS, "location_id")
+                .annotate(units=Sum("units"))
+                .order_by()
+            }
+        shares = dc_plan_shares(class_ids, supplier, in_plan, units)
+    else:  # the whole company: all of every DC's demand
+        shares = {(class_id, dc): 1.0 for class_id in class_ids for dc in dc_ids}
+    policies = list(
+        ItemPolicy.objects.filter(run=run, **{f"{_CLASS}__in": class_ids}).values_list(
+            "sku_id", "location_id", _CLASS, "segment", "demand", "fwos_target"
+        )
+    )
+    by_class: dict[int, list[PolicyRow]] = defaultdict(list)
+    for row in plan_policy_rows(policies, in_plan, dc_ids, shares):
+        by_class[row[0]].append(row)
+    return by_class
 
 
 def fwos_proposals(version: PlanVersion) -> VersionProposals:
     """Each class line of the version with its open weeks' targets and the policies' proposal.
-    Four queries, whatever the number of lines and SKU-locations."""
+    Five queries (six for some channel or region plans), whatever the number of lines and
+    SKU-locations."""
     plan = version.plan
     run = latest_done_run(plan.department_id)
     today = _today()
@@ -167,19 +305,13 @@ def fwos_proposals(version: PlanVersion) -> VersionProposals:
     current: dict[int, list[tuple[int, Decimal | None]]] = {}
     for line_id, week_id, target in weeks:
         current.setdefault(line_id, []).append((week_id, target))
-    by_class: dict[int, list[tuple[str, float, float | None]]] = {}
+    by_class: dict[int, list[PolicyRow]] = {}
     if run is not None:
-        policies = ItemPolicy.objects.filter(
-            _selling_locations(plan),
-            run=run,
-            sku__style_color__style__subclass__merch_class__in=[line[1] for line in lines],
-        ).values_list("sku__style_color__style__subclass__merch_class_id", "segment", "demand", "fwos_target")
-        for class_id, segment, demand, fwos_target in policies:
-            by_class.setdefault(class_id, []).append((segment, demand, fwos_target))
+        by_class = _policies_by_class(plan, run, [line[1] for line in lines])
     proposals = []
     for line_id, class_id, class_code, class_name, method in lines:
         items = by_class.get(class_id, [])
-        mix = Counter(segment for segment, _, _ in items)
+        mix = Counter(segment for _, segment, _, _, _ in items)
         proposals.append(
             LineProposal(
                 line_id=line_id,
@@ -188,10 +320,11 @@ def fwos_proposals(version: PlanVersion) -> VersionProposals:
                 method=method,
                 method_label=PlanLine.Method(method).label,
                 current=current.get(line_id, []),
-                proposed=weighted_fwos([fwos for _, _, fwos in items], [demand for _, demand, _ in items]),
+                proposed=weighted_fwos([item[3] for item in items], [item[2] for item in items]),
                 sku_locations=len(items),
-                weighted=sum(1 for _, demand, fwos in items if fwos is not None and demand > 0),
+                weighted=sum(1 for _, _, weight, target, _ in items if target is not None and weight > 0),
                 segments=sorted(mix.items(), key=lambda pair: (-pair[1], pair[0])),
+                at_dcs=sum(1 for item in items if item[4]),
             )
         )
     open_week_ids = sorted({week_id for _, week_id, _ in weeks})
