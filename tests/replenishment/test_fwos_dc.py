@@ -163,6 +163,7 @@ def test_accept_button_is_enabled_with_something_to_accept(
     assert '<button type="submit" class="button primary">Accept into the plan</button>' in html
     assert "fwos-nothing" not in html
     assert ">7.1<" in html
+    assert 'data-testid="replenishment-tabs"' in html  # the replenishment pages' tabs
 
 
 def test_accept_button_is_disabled_without_a_run(working: PlanVersion, planner: User, today: None) -> None:

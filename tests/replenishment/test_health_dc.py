@@ -136,5 +136,6 @@ def test_dc_rows_on_the_page_and_the_api(client: Client, dc_shop: dict[str, Any]
     text = response.content.decode()
     assert 'data-testid="total-obsolete">200.00' in text
     assert "(supplies 2)" in text
+    assert 'data-testid="replenishment-tabs"' in text  # the replenishment pages' tabs
     body = client.get("/api/v1/otb/health/", {"department": dc_shop["tops"].pk}).json()
     assert [(row["sku"], row["served_locations"]) for row in body["obsolete"]] == [("IDLE-M", 2)]
