@@ -29,6 +29,15 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if ADMIN in roles or user.is_staff:
         items.append(("Admin", reverse("admin:index")))
     current = request.path
+    # Pages of a section that live outside its prefix: the replenishment tabs under /otb/.
+    replenishment = reverse("otb:replenishment")
+    for url in (
+        reverse("otb:policy-matrix"),
+        reverse("otb:inventory-health"),
+        reverse("otb:vendor-reliability"),
+    ):
+        if current.startswith(url):
+            current = replenishment
     # The most specific item containing the page is the active one (/otb/approvals/, not /otb/).
     matching = [url for _, url in items if current == url or (url != "/" and current.startswith(url))]
     active = max(matching, key=len, default=None)

@@ -1,10 +1,10 @@
 """Reads of the policy matrix: the latest finished run, the nine cells with the SKU-locations and
-stock at cost the run puts in each, and the latest changes."""
+stock at cost the run puts in each, and the latest changes (service level in percent, as edited)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Sum
 
@@ -70,3 +70,43 @@ def matrix_cell(cell: str, run: ReplenishmentRun | None) -> MatrixCell:
 
 def policy_changes_latest(limit: int = 20) -> list[SegmentPolicyChange]:
     return list(SegmentPolicyChange.objects.select_related("policy", "user")[:limit])
+
+
+FIELD_LABELS = {
+    "service_level": "Service level",
+    "fwos_target": "FWOS target (weeks)",
+    "presentation_min": "Presentation min (units)",
+    "allocation_priority": "Allocation priority",
+}
+
+
+@dataclass(frozen=True)
+class PolicyChangeRow:
+    """A change as the matrix shows it: the field's label and the values as the form takes them
+    (the service level in percent, 0.980 -> "98.0%")."""
+
+    change: SegmentPolicyChange
+    label: str
+    old_value: str
+    new_value: str
+
+
+def _shown(field: str, text: str) -> str:
+    if field != "service_level":
+        return text
+    try:
+        return f"{(Decimal(text) * 100).quantize(Decimal('0.1'))}%"
+    except InvalidOperation:
+        return text
+
+
+def policy_change_rows(limit: int = 20) -> list[PolicyChangeRow]:
+    return [
+        PolicyChangeRow(
+            change=change,
+            label=FIELD_LABELS.get(change.field, change.field),
+            old_value=_shown(change.field, change.old_value),
+            new_value=_shown(change.field, change.new_value),
+        )
+        for change in policy_changes_latest(limit)
+    ]

@@ -4,6 +4,7 @@ from otb.replenishment import views
 
 urlpatterns = [
     path("", views.worksheet_page, name="replenishment"),
+    path("totals/", views.worksheet_totals, name="replenishment-totals"),
     path("runs/", views.run_list, name="replenishment-runs"),
     path("runs/start/", views.run_start, name="replenishment-run-start"),
     path(

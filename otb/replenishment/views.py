@@ -2,31 +2,34 @@
 edits to their units and dismissals (HTMX, one row at a time), turning chosen ones into purchase
 orders (or, over OTB, an order awaiting a manager), and starting a run with its progress. And the
 open purchase order review: lines to expedite, push back or cancel, with the changes made through
-the order services."""
+the order services. And the ABC x XYZ policy matrix, saved one cell at a time over HTMX."""
 
 from __future__ import annotations
 
-from typing import Any
+from decimal import Decimal, InvalidOperation
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_GET, require_POST
 
-from otb.models import PurchaseOrderLine, ReplenishmentRun, Suggestion, Vendor
+from otb.models import PurchaseOrderLine, ReplenishmentRun, SegmentPolicy, Suggestion, Vendor
 from otb.orders import purchase_order_line_cancel
-from otb.replenishment import po_review, runs, worksheet
+from otb.replenishment import matrix, matrix_reads, po_review, runs, worksheet
 from otb.services import OTBError
 from otb.views import _editable, _visible
 from planning.models import Department
 
-ROW_LIMIT = 300
+PAGE_SIZE = 100  # worksheet lines a page
 RUNS_SHOWN = 8
 ACTIVE = (ReplenishmentRun.Status.QUEUED, ReplenishmentRun.Status.RUNNING)
 
@@ -120,63 +123,127 @@ def _runs_context(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-@login_required
-@require_GET
-def worksheet_page(request: HttpRequest) -> HttpResponse:
-    visible = _visible(request)
-    editable_ids = set(_editable(request).values_list("pk", flat=True))
-    run_text = request.GET.get("run", "")
-    run = (
-        get_object_or_404(ReplenishmentRun, pk=int(run_text), status=ReplenishmentRun.Status.DONE)
-        if run_text.isdigit()
-        else worksheet.latest_done_run()
-    )
-    shown_statuses = [Suggestion.Status.OPEN, Suggestion.Status.DISMISSED]
+def _chosen_run(params: QueryDict) -> ReplenishmentRun | None:
+    """The finished run named by `run`, else the latest finished one."""
+    run_text = params.get("run", "")
+    if run_text.isdigit():
+        return get_object_or_404(ReplenishmentRun, pk=int(run_text), status=ReplenishmentRun.Status.DONE)
+    return worksheet.latest_done_run()
+
+
+def _with(params: QueryDict, **changes: Any) -> str:
+    """`params` as a query string with some values replaced (None drops one)."""
+    query = params.copy()
+    for name, value in changes.items():
+        query.pop(name, None)
+        if value is not None:
+            query[name] = str(value)
+    return query.urlencode()
+
+
+def _sheet(request: HttpRequest, params: QueryDict, run: ReplenishmentRun | None) -> dict[str, Any]:
+    """The worksheet's filter as the page was asked for (`params`: its query string), the lines
+    it shows, the totals and, per vendor, its lines and figures with where its lines start: what
+    the page renders, and what an edit answers out of band so the figures follow the edits."""
     in_run = (
-        worksheet.suggestion_rows(request.user, run_id=run.pk, status=shown_statuses)  # type: ignore[arg-type]
+        worksheet.suggestion_rows(
+            request.user,  # type: ignore[arg-type]
+            run_id=run.pk,
+            status=[Suggestion.Status.OPEN, Suggestion.Status.DISMISSED],
+        )
         if run
         else Suggestion.objects.none()
     )
-    vendors = Vendor.objects.filter(pk__in=in_run.values("vendor_id")).order_by("code")
-    form = FilterForm(request.GET or None, departments=visible, vendors=vendors)
-    rows = in_run
-    show_dismissed = False
+    vendor_choices = Vendor.objects.filter(pk__in=in_run.values("vendor_id")).order_by("code")
+    form = FilterForm(params or None, departments=_visible(request), vendors=vendor_choices)
+    rows, show_dismissed = in_run, False
     if form.is_valid():
         if form.cleaned_data["department"]:
             rows = rows.filter(department=form.cleaned_data["department"])
         if form.cleaned_data["vendor"]:
             rows = rows.filter(vendor=form.cleaned_data["vendor"])
         show_dismissed = form.cleaned_data["show_dismissed"]
-    dismissed_count = rows.filter(status=Suggestion.Status.DISMISSED).count()
+    vendors = worksheet.suggestion_vendor_totals(rows)
     if not show_dismissed:
         rows = rows.filter(status=Suggestion.Status.OPEN)
-    totals = worksheet.suggestion_totals(rows.filter(status=Suggestion.Status.OPEN))
-    row_count = totals["count"] + (dismissed_count if show_dismissed else 0)
-    shown = list(rows[:ROW_LIMIT])
+    ticked_ids = [int(value) for value in request.POST.getlist("suggestion") if value.isdigit()] or [
+        int(value) for value in request.GET.getlist("suggestion") if value.isdigit()
+    ]
+    ticked = worksheet.suggestion_vendor_totals(
+        rows.filter(pk__in=ticked_ids, status=Suggestion.Status.OPEN) if ticked_ids else rows.none()
+    )
+    index, first_line = [], 0  # per vendor shown, the lines and the page where they start
+    for vendor in vendors:
+        lines = vendor.lines if show_dismissed else vendor.open_lines
+        if not lines:
+            continue
+        page = first_line // PAGE_SIZE + 1
+        index.append(
+            {
+                "totals": vendor,
+                "lines": lines,
+                "first_line": first_line,
+                "page": page,
+                "page_query": _with(params, page=page),
+                "filter_query": _with(params, vendor=vendor.vendor_id, page=None),
+            }
+        )
+        first_line += lines
+    return {
+        "form": form,
+        "rows": rows,
+        "show_dismissed": show_dismissed,
+        "totals": worksheet.worksheet_totals(vendors),
+        "ticked": worksheet.worksheet_totals(ticked),
+        "dismissed_count": sum(vendor.lines - vendor.open_lines for vendor in vendors),
+        "line_count": first_line,
+        "vendors": index,
+        "query": params.urlencode(),
+    }
+
+
+@login_required
+@require_GET
+def worksheet_page(request: HttpRequest) -> HttpResponse:
+    """The run's lines by vendor, PAGE_SIZE lines a page, with every vendor listed (its lines,
+    figures and the page its lines start on) and the totals of the filter."""
+    run = _chosen_run(request.GET)
+    sheet = _sheet(request, request.GET, run)
+    editable_ids = set(_editable(request).values_list("pk", flat=True))
+    paginator = Paginator(range(sheet["line_count"]), PAGE_SIZE)  # the count is known: no query
+    page = paginator.get_page(request.GET.get("page"))
+    start = (page.number - 1) * PAGE_SIZE
+    shown = list(sheet["rows"][start : start + PAGE_SIZE]) if sheet["line_count"] else []
     terms = worksheet.order_terms([row.policy.sku.style_color_id for row in shown])
+    by_vendor = {vendor["totals"].vendor_id: vendor for vendor in sheet["vendors"]}
     groups: list[dict[str, Any]] = []
     for suggestion in shown:
         if not groups or groups[-1]["vendor"].pk != suggestion.vendor_id:
-            groups.append({"vendor": suggestion.vendor, "rows": [], "units": 0, "retail": 0})
-        row = _row(suggestion, terms, can_edit=suggestion.department_id in editable_ids)
-        groups[-1]["rows"].append(row)
-        if not row["is_dismissed"]:
-            groups[-1]["units"] += suggestion.units
-            groups[-1]["retail"] += row["retail"]
-    can_edit = bool(editable_ids)
+            vendor = by_vendor[suggestion.vendor_id]
+            groups.append(
+                {
+                    "vendor": suggestion.vendor,
+                    "index": vendor,
+                    "rows": [],
+                    "is_continued": vendor["first_line"] < start,
+                    "continues": vendor["first_line"] + vendor["lines"] > start + PAGE_SIZE,
+                }
+            )
+        groups[-1]["rows"].append(_row(suggestion, terms, can_edit=suggestion.department_id in editable_ids))
     context = {
+        **sheet,
         "run": run,
-        "form": form,
         "groups": groups,
-        "totals": totals,
-        "shown": len(shown),
-        "row_count": row_count,
-        "is_capped": row_count > len(shown),
-        "show_dismissed": show_dismissed,
-        "dismissed_count": dismissed_count,
-        "can_edit": can_edit,
-        "start_form": RunStartForm(departments=_editable(request)) if can_edit else None,
-        "query": request.GET.urlencode(),
+        "page": page,
+        "page_links": [
+            {"number": number, "query": _with(request.GET, page=number) if isinstance(number, int) else ""}
+            for number in paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+        ]
+        if paginator.num_pages > 1
+        else [],
+        "previous_query": _with(request.GET, page=page.number - 1) if page.has_previous() else "",
+        "next_query": _with(request.GET, page=page.number + 1) if page.has_next() else "",
+        "can_edit": bool(editable_ids),
         **_runs_context(request),
     }
     return render(request, "otb/replenishment/worksheet.html", context)
@@ -184,11 +251,25 @@ def worksheet_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+def worksheet_totals(request: HttpRequest) -> HttpResponse:
+    """HTMX: the totals of the filter the page shows (`query`) and of the ticked lines."""
+    params = QueryDict(request.GET.get("query", ""))
+    context = _sheet(request, params, _chosen_run(params))
+    return render(request, "otb/replenishment/worksheet.html#totals", context)
+
+
+@login_required
+@require_GET
 def run_list(request: HttpRequest) -> HttpResponse:
-    """HTMX: the runs with their progress; the page reloads once the last active run ends."""
+    """The runs with their progress and, for a buyer, the form to start one. HTMX: the runs
+    alone; the page reloads once the last active run ends."""
     context = _runs_context(request)
+    if not request.htmx:  # type: ignore[attr-defined]
+        editable = _editable(request)
+        context["start_form"] = RunStartForm(departments=editable) if editable.exists() else None
+        return render(request, "otb/replenishment/_ws_runs.html", context)
     response = render(request, "otb/replenishment/worksheet.html#runs", context)
-    if request.htmx and not context["is_polling"]:  # type: ignore[attr-defined]
+    if not context["is_polling"]:
         response["HX-Refresh"] = "true"
     return response
 
@@ -203,7 +284,7 @@ def run_start(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         problems = [" ".join(str(error) for error in errors) for errors in form.errors.values()]
         messages.error(request, "Run not started: " + " ".join(problems))
-        return redirect("otb:replenishment")
+        return redirect("otb:replenishment-runs")
     try:
         run = runs.start_run(
             user=request.user,  # type: ignore[arg-type]
@@ -214,7 +295,7 @@ def run_start(request: HttpRequest) -> HttpResponse:
         messages.error(request, str(error))
     else:
         messages.success(request, f"Replenishment run {run.pk} queued.")
-    return redirect("otb:replenishment")
+    return redirect("otb:replenishment-runs")
 
 
 @login_required
@@ -228,7 +309,7 @@ def suggestion_change(request: HttpRequest, suggestion_id: int) -> HttpResponse:
     typed = request.POST.get("units", "")
     error, code = "", 200
     if not form.is_valid():
-        error, code = "Enter whole units: 0 drops the line.", 400
+        error, code = "Enter whole units: 0 drops the line.", 422
     else:
         try:
             worksheet.suggestion_update(
@@ -240,7 +321,7 @@ def suggestion_change(request: HttpRequest, suggestion_id: int) -> HttpResponse:
         except worksheet.SuggestionConflictError as error_:
             error, code, typed = str(error_), 409, ""
         except worksheet.ReplenishmentError as error_:
-            error, code = str(error_), 400
+            error, code = str(error_), 422
         else:
             typed = ""
     if not request.htmx:  # type: ignore[attr-defined]
@@ -253,12 +334,17 @@ def suggestion_change(request: HttpRequest, suggestion_id: int) -> HttpResponse:
 def _row_answer(
     request: HttpRequest, suggestion_id: int, *, error: str = "", typed: str = "", code: int = 200
 ) -> HttpResponse:
-    """HTMX: the worksheet row again, ticked if the posted request carried its tick."""
+    """HTMX: the worksheet row again, ticked if the posted request carried its tick, and out of
+    band the totals, the vendor's figures and its line in the vendor list, for the filter the
+    page shows (the posted `query`)."""
     fresh = worksheet.suggestion_rows(request.user, status=None).get(pk=suggestion_id)  # type: ignore[arg-type]
     terms = worksheet.order_terms([fresh.policy.sku.style_color_id])
     is_checked = str(suggestion_id) in request.POST.getlist("suggestion")
     row = _row(fresh, terms, can_edit=True, error=error, typed=typed, is_checked=is_checked)
-    return render(request, "otb/replenishment/worksheet.html#row", {"row": row}, status=code)
+    sheet = _sheet(request, QueryDict(request.POST.get("query", "")), fresh.run)
+    vendor = next((item for item in sheet["vendors"] if item["totals"].vendor_id == fresh.vendor_id), None)
+    context = {**sheet, "row": row, "vendor": vendor, "is_oob": True}
+    return render(request, "otb/replenishment/worksheet.html#row-answer", context, status=code)
 
 
 def _status_change(request: HttpRequest, suggestion_id: int, *, is_dismiss: bool) -> HttpResponse:
@@ -269,7 +355,7 @@ def _status_change(request: HttpRequest, suggestion_id: int, *, is_dismiss: bool
     form = VersionForm(request.POST)
     error, code = "", 200
     if not form.is_valid():
-        error, code = "The suggestion's version is missing: reload the page.", 400
+        error, code = "The suggestion's version is missing: reload the page.", 422
     else:
         change = worksheet.suggestion_dismiss if is_dismiss else worksheet.suggestion_restore
         try:
@@ -281,7 +367,7 @@ def _status_change(request: HttpRequest, suggestion_id: int, *, is_dismiss: bool
         except worksheet.SuggestionConflictError as error_:
             error, code = str(error_), 409
         except worksheet.ReplenishmentError as error_:
-            error, code = str(error_), 400
+            error, code = str(error_), 422
     if not request.htmx:  # type: ignore[attr-defined]
         if error:
             messages.error(request, error)
@@ -498,3 +584,87 @@ def open_order_line_cancel(request: HttpRequest, line_id: int) -> HttpResponse:
         ),
         f"PO {line.order.number}: {line.sku.code} cancelled.",
     )
+
+
+# -- the policy matrix -------------------------------------------------------------------------
+
+_MATRIX = "otb/replenishment/matrix.html"
+
+
+@login_required
+@require_GET
+def policy_matrix_page(request: HttpRequest) -> HttpResponse:
+    run = matrix_reads.latest_done_run()
+    context: dict[str, Any] = {
+        "rows": matrix_reads.policy_matrix(run),
+        "run": run,
+        "changes": matrix_reads.policy_change_rows(),
+        "can_edit": matrix.can_edit_policies(request.user),
+        "errors": {},
+    }
+    return render(request, _MATRIX, context)
+
+
+def _policy_values(post: QueryDict) -> tuple[dict[str, Any], dict[str, str]]:
+    """The posted cell as model values, and a message per field that does not parse."""
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    try:
+        values["service_level"] = matrix.service_level_from_percent(post.get("service_level", ""))
+    except ValueError as error:
+        errors["service_level"] = str(error)
+    try:
+        values["fwos_target"] = Decimal(post.get("fwos_target", "").strip())
+        if not values["fwos_target"].is_finite():
+            raise InvalidOperation
+    except InvalidOperation:
+        errors["fwos_target"] = "Enter a number of weeks, e.g. 6 or 6.5."
+        values.pop("fwos_target", None)
+    for name, label in (
+        ("presentation_min", "a whole number of units"),
+        ("allocation_priority", "1, 2 or 3"),
+    ):
+        text = post.get(name, "").strip()
+        if text.lstrip("-").isdigit():
+            values[name] = int(text)
+        else:
+            errors[name] = f"Enter {label}."
+    return values, errors
+
+
+@login_required
+@require_POST
+def policy_cell_save(request: HttpRequest, cell: str) -> HttpResponse:
+    """HTMX: the cell again (422 with a message beside each field the rules refuse, 409 on a
+    conflict) and, once saved, the change log out of band (in a <template>: the cell is a <td>)."""
+    if not matrix.can_edit_policies(request.user):
+        raise PermissionDenied("Only managers and admins change the policy matrix.")
+    get_object_or_404(SegmentPolicy, cell=cell)
+    values, errors = _policy_values(request.POST)
+    errors = {**matrix.policy_errors(values), **errors}  # every field's message at once
+    version_text = request.POST.get("row_version", "")
+    message, status = "", 200
+    if not version_text.isdigit():
+        errors["row_version"] = "Reload the page: the cell's version is missing."
+    if not errors:
+        try:
+            matrix.segment_policy_update(
+                cell=cell, user=cast(User, request.user), row_version=int(version_text), values=values
+            )
+            message = "Saved."
+        except ValidationError as error:
+            errors = {name: " ".join(texts) for name, texts in error.message_dict.items()}
+        except matrix.PolicyConflictError as conflict:
+            message, status = str(conflict), 409
+    if errors:
+        status = 422
+    context = {
+        "item": matrix_reads.matrix_cell(cell, matrix_reads.latest_done_run()),
+        "can_edit": True,
+        "errors": errors,
+        "posted": request.POST if errors else None,
+        "message": message,
+        "changes": matrix_reads.policy_change_rows() if status == 200 else [],
+        "refresh_changes": status == 200,
+    }
+    return render(request, f"{_MATRIX}#cell-response", context, status=status)

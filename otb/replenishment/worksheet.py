@@ -20,7 +20,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, QuerySet, Sum
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
 
 from otb.models import PurchaseOrder, ReplenishmentRun, Suggestion, VendorItem
 from otb.orders import LineRequest, purchase_order_create
@@ -29,6 +29,7 @@ from planning.models import Department
 
 MAX_UNITS = 1_000_000
 NUMBER_LENGTH = 30  # PurchaseOrder.number
+_CENT = Decimal("0.01")
 
 
 class ReplenishmentError(Exception):
@@ -89,22 +90,66 @@ def suggestion_rows(
     )
 
 
-def suggestion_totals(rows: QuerySet[Suggestion]) -> dict[str, Any]:
-    """Count, units and retail value (units x unit retail) of the rows, in one query."""
-    retail = ExpressionWrapper(
-        F("units") * F("unit_retail"), output_field=DecimalField(max_digits=16, decimal_places=2)
+@dataclass(frozen=True)
+class VendorTotals:
+    """One vendor's lines on the worksheet (`lines`: open or dismissed) and the figures of its
+    open lines."""
+
+    vendor_id: int
+    code: str
+    name: str
+    lines: int
+    open_lines: int
+    units: int
+    suggested: int
+    cost: Decimal
+    retail: Decimal
+
+
+def suggestion_vendor_totals(rows: QuerySet[Suggestion]) -> list[VendorTotals]:
+    """Per vendor, in the worksheet's order (vendor code), the lines and the open lines' units,
+    suggested units, cost and retail (units x unit cost / retail), in one query."""
+    is_open = Q(status=Suggestion.Status.OPEN)
+    money: DecimalField[Decimal, Decimal] = DecimalField(max_digits=16, decimal_places=2)
+    figures = (
+        rows.order_by()
+        .values("vendor_id", "vendor__code", "vendor__name")
+        .annotate(
+            line_count=Count("id"),
+            open_count=Count("id", filter=is_open),
+            unit_sum=Sum("units", filter=is_open),
+            suggested_sum=Sum("suggested_units", filter=is_open),
+            cost_sum=Sum(ExpressionWrapper(F("units") * F("unit_cost"), output_field=money), filter=is_open),
+            retail_sum=Sum(
+                ExpressionWrapper(F("units") * F("unit_retail"), output_field=money), filter=is_open
+            ),
+        )
+        .order_by("vendor__code")
     )
-    totals = rows.order_by().aggregate(
-        total_count=Count("id"),
-        total_units=Sum("units"),
-        total_suggested=Sum("suggested_units"),
-        total_retail=Sum(retail),
-    )
+    return [
+        VendorTotals(
+            vendor_id=row["vendor_id"],
+            code=row["vendor__code"],
+            name=row["vendor__name"],
+            lines=row["line_count"],
+            open_lines=row["open_count"],
+            units=row["unit_sum"] or 0,
+            suggested=row["suggested_sum"] or 0,
+            cost=Decimal(row["cost_sum"] or 0).quantize(_CENT),
+            retail=Decimal(row["retail_sum"] or 0).quantize(_CENT),
+        )
+        for row in figures
+    ]
+
+
+def worksheet_totals(vendors: list[VendorTotals]) -> dict[str, Any]:
+    """The open lines' count, units, suggested units, cost and retail over all the vendors."""
     return {
-        "count": totals["total_count"] or 0,
-        "units": totals["total_units"] or 0,
-        "suggested": totals["total_suggested"] or 0,
-        "retail": Decimal(totals["total_retail"] or 0).quantize(Decimal("0.01")),
+        "count": sum(vendor.open_lines for vendor in vendors),
+        "units": sum(vendor.units for vendor in vendors),
+        "suggested": sum(vendor.suggested for vendor in vendors),
+        "cost": sum((vendor.cost for vendor in vendors), Decimal("0.00")),
+        "retail": sum((vendor.retail for vendor in vendors), Decimal("0.00")),
     }
 
 

@@ -3,6 +3,7 @@ rules next to the cell, conflicts, the audit trail, permissions; the page and it
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -174,17 +175,55 @@ def test_htmx_save_returns_cell_and_audit(client: Client, manager: User) -> None
     assert "hx-post" in client.get(reverse("otb:policy-matrix")).content.decode()
     policy = SegmentPolicy.objects.get(cell="BX")
     response = client.post(
-        reverse("otb:policy-cell-save", args=["BX"]), _form(policy, fwos_target="7.5"), HTTP_HX_REQUEST="true"
+        reverse("otb:policy-cell-save", args=["BX"]),
+        _form(policy, fwos_target="7.5", service_level="98"),
+        HTTP_HX_REQUEST="true",
     )
     assert response.status_code == 200
     text = response.content.decode()
     assert text.lstrip().startswith('<td id="cell-BX"')
     assert "Saved." in text
     assert f'name="row_version" value="{policy.row_version + 1}"' in text
-    assert 'id="policy-changes"' in text
-    assert 'hx-swap-oob="true"' in text
-    assert "fwos_target" in text
+    # The change log comes out of band inside a <template>: a <section> beside a <td> would be
+    # thrown out of the table by the HTML parser (htmx parses the answer in a <template> too).
+    cell_end = text.index("</td>")
+    template = re.search(
+        r"<template>\s*<section\s+class=\"card\"\s+id=\"policy-changes\"\s+hx-swap-oob=\"true\"", text
+    )
+    assert template is not None
+    assert template.start() > cell_end
+    assert text.rstrip().endswith("</template>")
+    log = text[template.start() :]
+    old_percent = f"{(policy.service_level * 100).quantize(Decimal('0.1'))}%"
+    assert re.search(
+        rf"<td>Service level</td>\s*<td class=\"num\">{re.escape(old_percent)}</td>"
+        r"\s*<td class=\"num\">98.0%</td>",
+        log,
+    )
+    assert re.search(
+        r"<td>FWOS target \(weeks\)</td>\s*<td class=\"num\">[\d.]+</td>\s*<td class=\"num\">7.5</td>", log
+    )
+    assert "0.980" not in text
     assert SegmentPolicy.objects.get(cell="BX").fwos_target == Decimal("7.5")
+    assert SegmentPolicy.objects.get(cell="BX").service_level == Decimal("0.980")
+    # The page's log shows the same percent.
+    page = client.get(reverse("otb:policy-matrix")).content.decode()
+    assert "98.0%" in page
+    assert "0.980" not in page
+
+
+def test_change_rows_show_the_service_level_in_percent(manager: User) -> None:
+    policy = SegmentPolicy.objects.get(cell="AZ")
+    SegmentPolicyChange.objects.create(
+        policy=policy, field="service_level", old_value="0.950", new_value="0.975", user=manager
+    )
+    SegmentPolicyChange.objects.create(
+        policy=policy, field="presentation_min", old_value="2", new_value="3", user=manager
+    )
+    assert [(row.label, row.old_value, row.new_value) for row in matrix_reads.policy_change_rows()] == [
+        ("Presentation min (units)", "2", "3"),
+        ("Service level", "95.0%", "97.5%"),
+    ]
 
 
 def test_htmx_save_validation_messages(client: Client, manager: User) -> None:
@@ -195,8 +234,10 @@ def test_htmx_save_validation_messages(client: Client, manager: User) -> None:
         reverse("otb:policy-cell-save", args=["AY"]),
         _form(policy, service_level="99.9", fwos_target="-2", allocation_priority="5", presentation_min="x"),
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     text = response.content.decode()
+    assert text.lstrip().startswith('<td id="cell-AY"')
+    assert 'id="policy-changes"' not in text  # nothing saved: no change log
     assert "Service level must be above 50% and below 99.9%." in text
     assert "Enter a whole number of units." in text
     assert 'value="99.9"' in text  # what was typed stays in the cell
@@ -205,6 +246,7 @@ def test_htmx_save_validation_messages(client: Client, manager: User) -> None:
         reverse("otb:policy-cell-save", args=["AY"]),
         _form(policy, service_level="50", fwos_target="-2", allocation_priority="5"),
     )
+    assert response.status_code == 422
     text = response.content.decode()
     assert "FWOS target cannot be negative." in text
     assert "Allocation priority is 1, 2 or 3" in text

@@ -232,6 +232,7 @@ def test_the_worksheet_shows_the_open_suggestions_by_vendor(sheet: dict[str, Any
         "count": 2,
         "units": 84,
         "suggested": 96,
+        "cost": Decimal("806.40"),
         "retail": Decimal("2016.00"),
     }
     [group] = response.context["groups"]
@@ -243,7 +244,10 @@ def test_the_worksheet_shows_the_open_suggestions_by_vendor(sheet: dict[str, Any
         (sheet["s"].pk, Decimal("1152.00"), 54, 75),
     ]
     assert "Create purchase orders" in body
-    assert "Start a run" in body
+    assert "Showing 1\u20132 of 2 lines, 1 vendor." in _squeezed(body)
+    runs_page = _client(planner).get(reverse("otb:replenishment-runs"))
+    assert runs_page.status_code == 200
+    assert "Start a run" in runs_page.content.decode()
 
 
 def test_executives_read_the_worksheet_but_cannot_change_it(sheet: dict[str, Any], executive: User) -> None:
@@ -263,7 +267,7 @@ def test_the_change_endpoint_answers_the_row_or_the_refusal(sheet: dict[str, Any
     client = _client(planner)
     change = reverse("otb:replenishment-suggestion-change", args=[sheet["s"].pk])
     refused = client.post(change, {"units": 30, "version": 1}, headers={"HX-Request": "true"})
-    assert refused.status_code == 400
+    assert refused.status_code == 422
     assert "Order in multiples of 12 units, at least 24." in refused.content.decode()
     assert 'value="30"' in refused.content.decode()  # what the buyer typed stays in the input
     changed = client.post(change, {"units": 60, "version": 1}, headers={"HX-Request": "true"})
@@ -313,6 +317,188 @@ def test_starting_a_run_queues_it(sheet: dict[str, Any], planner: User) -> None:
     assert "HX-Refresh" not in polled
 
 
+def test_bad_units_come_back_beside_the_input_with_422(sheet: dict[str, Any], planner: User) -> None:
+    client = _client(planner)
+    change = reverse("otb:replenishment-suggestion-change", args=[sheet["s"].pk])
+    response = client.post(change, {"units": "abc", "version": 1}, headers={"HX-Request": "true"})
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert body.lstrip().startswith(f'<tr id="suggestion-{sheet["s"].pk}"')
+    error = '<p class="form-error" role="alert" data-testid="suggestion-error">'
+    assert f"{error}Enter whole units: 0 drops the line.</p>" in body
+    assert 'value="abc"' in body
+    missing = client.post(
+        reverse("otb:replenishment-suggestion-dismiss", args=[sheet["s"].pk]),
+        {},
+        headers={"HX-Request": "true"},
+    )
+    assert missing.status_code == 422
+    assert "The suggestion&#x27;s version is missing: reload the page." in missing.content.decode()
+    sheet["s"].refresh_from_db()
+    assert (sheet["s"].units, sheet["s"].status, sheet["s"].row_version) == (48, Suggestion.Status.OPEN, 1)
+
+
+# -- pages of vendors and the totals ----------------------------------------------------------------
+
+
+def _squeezed(body: str) -> str:
+    return re.sub(r"\s+", " ", body)
+
+
+def _second_vendor(sheet: dict[str, Any]) -> Suggestion:
+    """V2 "Zed Knits" with one open line: 24 units x 10.00 cost / 25.00 retail."""
+    vendor = Vendor.objects.create(code="V2", name="Zed Knits")
+    return Suggestion.objects.create(
+        run=sheet["run"], policy=sheet["s"].policy, vendor=vendor, department=sheet["tops"],
+        order_week=sheet["s"].order_week, arrival_week=sheet["arrival"], month_key=sheet["s"].month_key,
+        suggested_units=24, units=24, unit_cost=Decimal("10.00"), unit_retail=Decimal("25.00"),
+    )  # fmt: skip
+
+
+def test_every_vendor_is_reachable_page_by_page(
+    sheet: dict[str, Any], planner: User, monkeypatch: pytest.MonkeyPatch, django_assert_max_num_queries: Any
+) -> None:
+    from otb.replenishment import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    zed = _second_vendor(sheet)
+    client = _client(planner)
+    with django_assert_max_num_queries(16):
+        first = client.get(reverse("otb:replenishment"))
+    body = first.content.decode()
+    assert 'data-testid="vendor-V1"' in body
+    assert 'data-testid="vendor-V2"' not in body
+    assert "Showing 1\u20132 of 3 lines, 2 vendors." in _squeezed(body)
+    # The vendor list names every vendor with the page its lines start on.
+    assert [(item["totals"].code, item["lines"], item["page"]) for item in first.context["vendors"]] == [
+        ("V1", 2, 1),
+        ("V2", 1, 2),
+    ]
+    assert 'href="?page=2#vendor-V2">V2 Zed Knits</a>' in body
+    assert 'href="?page=2" rel="next">Next</a>' in body
+    # Totals are the whole filter's, not the page's: 84 + 24 units; 806.40 + 240.00 at cost.
+    assert first.context["totals"] == {
+        "count": 3,
+        "units": 108,
+        "suggested": 120,
+        "cost": Decimal("1046.40"),
+        "retail": Decimal("2616.00"),
+    }
+    second = client.get(reverse("otb:replenishment"), {"page": 2})
+    body = second.content.decode()
+    assert 'data-testid="vendor-V1"' not in body
+    assert f'id="suggestion-{zed.pk}"' in body
+    assert "Showing 3\u20133 of 3 lines, 2 vendors." in _squeezed(body)
+    assert second.context["totals"]["count"] == 3
+    # The filter link of a vendor shows its lines alone.
+    only = client.get(reverse("otb:replenishment"), {"vendor": zed.vendor_id})
+    assert [row["suggestion"].pk for group in only.context["groups"] for row in group["rows"]] == [zed.pk]
+    assert "Showing 1\u20131 of 1 line, 1 vendor." in _squeezed(only.content.decode())
+
+
+def test_a_vendor_split_over_pages_says_so(
+    sheet: dict[str, Any], planner: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from otb.replenishment import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 1)
+    client = _client(planner)
+    first = client.get(reverse("otb:replenishment")).content.decode()
+    assert "Mill &amp; Co continues on the next page." in first
+    second = client.get(reverse("otb:replenishment"), {"page": 2})
+    [group] = second.context["groups"]
+    assert (group["is_continued"], group["continues"]) == (True, False)
+    assert [row["suggestion"].pk for row in group["rows"]] == [sheet["s"].pk]
+    assert client.get(reverse("otb:replenishment"), {"page": "99"}).context["page"].number == 2
+
+
+def _oob(body: str, element_id: str) -> str:
+    """The out-of-band element with this id, which must sit in a <template> after the row."""
+    row_end = body.index("</tr>")
+    start = body.index(f'id="{element_id}"')
+    assert start > row_end
+    assert body.rfind("<template>", 0, start) > row_end
+    return body[start : body.index("</template>", start)]
+
+
+def test_a_row_edit_answers_the_totals_out_of_band(sheet: dict[str, Any], planner: User) -> None:
+    client = _client(planner)
+    vendor = sheet["vendor"].pk
+    query = f"vendor={vendor}"
+    change = reverse("otb:replenishment-suggestion-change", args=[sheet["s"].pk])
+    changed = client.post(
+        change,
+        {"units": 60, "version": 1, "suggestion": [sheet["s"].pk], "query": query},
+        headers={"HX-Request": "true"},
+    )
+    assert changed.status_code == 200
+    body = changed.content.decode()
+    assert body.lstrip().startswith(f'<tr id="suggestion-{sheet["s"].pk}"')
+    totals = _oob(body, "worksheet-totals")
+    # S now 60 + M 36 = 96 units; 96 x 9.60 = 921.60 at cost; 96 x 24.00 = 2,304.00 at retail.
+    assert 'hx-swap-oob="true"' in totals
+    assert re.search(r'data-testid="total-units">\s*96\s*<', totals)
+    assert re.search(r'data-testid="total-cost">\s*921.60\s*<', totals)
+    assert re.search(r'data-testid="total-retail">\s*2,304.00\s*<', totals)
+    assert re.search(r'data-testid="total-ticked">\s*1 line · 60 units · 576.00 at cost\s*<', totals)
+    figures = _oob(body, f"vendor-figures-{vendor}")
+    assert "V1 · 2 open lines · 96 units · 921.60 at cost · 2,304.00 at retail" in figures
+    index_row = _oob(body, f"vendor-index-{vendor}")
+    assert index_row.startswith(f'id="vendor-index-{vendor}"\n      hx-swap-oob="true"')
+    assert f'name="query" value="{query}"' in body  # the row's dismiss form keeps the filter
+
+    dismissed = client.post(
+        reverse("otb:replenishment-suggestion-dismiss", args=[sheet["m"].pk]),
+        {"version": 1, "suggestion": [sheet["s"].pk], "query": query},
+        headers={"HX-Request": "true"},
+    )
+    totals = _oob(dismissed.content.decode(), "worksheet-totals")
+    assert re.search(r'data-testid="total-count">\s*1\s*<', totals)
+    assert re.search(r'data-testid="total-units">\s*60\s*<', totals)
+    restored = client.post(
+        reverse("otb:replenishment-suggestion-restore", args=[sheet["m"].pk]),
+        {"version": 2, "query": query},
+        headers={"HX-Request": "true"},
+    )
+    totals = _oob(restored.content.decode(), "worksheet-totals")
+    assert re.search(r'data-testid="total-units">\s*96\s*<', totals)
+    assert re.search(r'data-testid="total-ticked">\s*0 lines · 0 units · 0.00 at cost\s*<', totals)
+
+
+def test_ticking_lines_refreshes_the_totals(sheet: dict[str, Any], planner: User) -> None:
+    response = _client(planner).get(
+        reverse("otb:replenishment-totals"),
+        {"suggestion": [sheet["s"].pk, sheet["m"].pk], "query": f"run={sheet['run'].pk}"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert body.lstrip().startswith('<div id="worksheet-totals"')
+    # 48 + 36 = 84 units x 9.60 = 806.40 at cost.
+    assert re.search(r'data-testid="total-ticked">\s*2 lines · 84 units · 806.40 at cost\s*<', body)
+
+
+def test_the_replenishment_pages_share_the_tabs(sheet: dict[str, Any], planner: User) -> None:
+    client = _client(planner)
+    tabs = {
+        "otb:replenishment": "Worksheet",
+        "otb:replenishment-runs": "Runs",
+        "otb:replenishment-open-orders": "Open-order review",
+        "otb:policy-matrix": "Policy matrix",
+        "otb:fwos:page": "FWOS proposals",
+        "otb:inventory-health": "Inventory health",
+        "otb:vendor-reliability": "Vendor reliability",
+    }
+    for name, label in tabs.items():
+        if name == "otb:fwos:page":  # the FWOS page is to include the tabs too; not yet
+            continue
+        body = client.get(reverse(name)).content.decode()
+        assert 'data-testid="replenishment-tabs"' in body, name
+        for other in tabs:
+            assert f'href="{reverse(other)}"' in body, (name, other)
+        assert f'href="{reverse(name)}" aria-current="page">{label}</a>' in body, name
+
+
 # -- dismiss and restore ----------------------------------------------------------------------
 
 
@@ -346,6 +532,7 @@ def test_dismissed_rows_are_hidden_unless_asked_for(sheet: dict[str, Any], plann
         "count": 1,
         "units": 36,
         "suggested": 36,
+        "cost": Decimal("345.60"),
         "retail": Decimal("864.00"),
     }
     shown = client.get(reverse("otb:replenishment"), {"show_dismissed": "on"})
@@ -354,7 +541,8 @@ def test_dismissed_rows_are_hidden_unless_asked_for(sheet: dict[str, Any], plann
     assert f'data-testid="dismiss-{sheet["m"].pk}"' in body
     assert shown.context["totals"]["count"] == 1
     [group] = shown.context["groups"]
-    assert (group["units"], group["retail"]) == (36, Decimal("864.00"))
+    assert (group["index"]["totals"].units, group["index"]["totals"].retail) == (36, Decimal("864.00"))
+    assert [row["suggestion"].pk for row in group["rows"]] == [sheet["m"].pk, sheet["s"].pk]
 
 
 def test_the_dismiss_button_answers_the_row(sheet: dict[str, Any], planner: User, executive: User) -> None:
@@ -389,7 +577,7 @@ def test_a_units_change_keeps_the_tick(sheet: dict[str, Any], planner: User) -> 
     refused = client.post(
         change, {"units": 30, "version": 3, "suggestion": sheet["s"].pk}, headers={"HX-Request": "true"}
     )
-    assert refused.status_code == 400
+    assert refused.status_code == 422
     assert re.search(r'id="tick-\d+"[^>]*\bchecked\b', refused.content.decode())
 
 
@@ -460,3 +648,17 @@ def test_the_refusal_offers_an_exception_request(
     assert order.status == PurchaseOrder.Status.AWAITING_APPROVAL
     assert Suggestion.objects.get(pk=sheet["s"].pk).purchase_order_id == order.pk
     assert response.context["totals"]["count"] == 1
+
+
+def test_the_main_nav_marks_replenishment_on_its_pages_outside_its_prefix(planner: User) -> None:
+    client = _client(planner)
+    for url in (
+        reverse("otb:policy-matrix"),
+        reverse("otb:inventory-health"),
+        reverse("otb:vendor-reliability"),
+    ):
+        body = client.get(url).content.decode()
+        assert f'<a href="{reverse("otb:replenishment")}" aria-current="page">Replenishment</a>' in body, url
+        assert f'<a href="{reverse("otb:otb")}" aria-current="page">' not in body, url
+    otb_page = client.get(reverse("otb:otb")).content.decode()
+    assert f'<a href="{reverse("otb:otb")}" aria-current="page">Open to buy</a>' in otb_page
