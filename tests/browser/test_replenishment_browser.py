@@ -1,16 +1,20 @@
 """The replenishment worksheet in a real browser: a planner ticks a suggestion and changes its
-units (the row answers in place, still ticked), creates the purchase order and follows its link;
-dismisses a suggestion and restores it; and pulls an open line forward from the open-order
-review."""
+units (the row answers in place, still ticked, and the totals follow), creates the purchase order
+and follows its link; dismisses a suggestion and restores it; pages to a vendor on a later page;
+pulls an open line forward from the open-order review; walks the replenishment tabs. A manager
+saves a policy matrix cell: the table stays whole and the change log shows the percent."""
 
 from __future__ import annotations
 
+import importlib
+from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.auth.models import User
 
-from otb.models import PurchaseOrder, Suggestion
+from otb.models import PurchaseOrder, SegmentPolicy, Suggestion, Vendor
 from tests.browser.conftest import screenshot
 from tests.conftest import PASSWORD
 from tests.replenishment.test_po_review import review_setup  # noqa: F401 (fixture)
@@ -52,8 +56,14 @@ def test_planner_edits_a_suggestion_and_orders_it(
     page.wait_for_selector(f'[data-testid="retail-{small}"]:text-is("1,440.00")')
     assert Suggestion.objects.get(pk=small).units == 60
     assert page.is_checked(f"#suggestion-{small} input[name=suggestion]")
+    # The totals follow in place: 60 + 36 units, 96 x 24.00 at retail; the tick: 60 x 9.60 at cost.
+    assert page.locator('[data-testid="total-units"]').inner_text() == "96"
+    assert page.locator('[data-testid="total-retail"]').inner_text() == "2,304.00"
+    assert page.locator('[data-testid="total-ticked"]').inner_text() == "1 line · 60 units · 576.00 at cost"
+    assert "96 units" in page.locator(f"#vendor-figures-{sheet['vendor'].pk}").inner_text()
 
     page.check(f"#suggestion-{medium} input[name=suggestion]")
+    page.wait_for_selector('[data-testid="total-ticked"]:text-is("2 lines · 96 units · 921.60 at cost")')
     screenshot(page, "replenishment-worksheet")
     page.click("text=Create purchase orders")
 
@@ -77,6 +87,7 @@ def test_planner_dismisses_and_restores_a_suggestion(
     page.goto(f"{live_server.url}/otb/replenishment/")
     page.click(f'[data-testid="dismiss-{small}"]')
     page.wait_for_selector(f'#suggestion-{small}[data-status="dismissed"]')
+    page.wait_for_selector('[data-testid="total-count"]:text-is("1")')  # the totals follow the dismissal
     assert Suggestion.objects.get(pk=small).status == Suggestion.Status.DISMISSED
     assert page.locator(f"#suggestion-{small} input[name=suggestion]").count() == 0
 
@@ -110,3 +121,74 @@ def test_planner_expedites_a_line_from_the_review(
     assert line.receipt_week_id == weeks[2].pk
     assert page.locator(f"#review-expedite-{line.pk}").count() == 0
     assert page.locator('[data-testid="count-expedite"]').inner_text() == "0"
+
+
+def test_planner_pages_to_a_vendor_and_walks_the_tabs(
+    live_server: Any,
+    page: Any,
+    retailer: dict[str, Any],
+    planner: User,
+    manager: User,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from otb.replenishment import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)  # V1's two lines fill page 1; V2 is on page 2
+    sheet = build_sheet(retailer, planner, manager)
+    zed = Suggestion.objects.create(
+        run=sheet["run"], policy=sheet["s"].policy, vendor=Vendor.objects.create(code="V2", name="Zed Knits"),
+        department=sheet["tops"], order_week=sheet["s"].order_week, arrival_week=sheet["arrival"],
+        month_key=sheet["s"].month_key, suggested_units=24, units=24, unit_cost=sheet["s"].unit_cost,
+        unit_retail=sheet["s"].unit_retail,
+    )  # fmt: skip
+    _login(page, live_server.url, planner.username)
+    page.goto(f"{live_server.url}/otb/replenishment/")
+    assert " ".join(page.locator('[data-testid="showing"]').inner_text().split()) == (
+        "Showing 1\u20132 of 3 lines, 2 vendors."
+    )
+    assert page.locator('[data-testid="vendor-V2"]').count() == 0
+    page.click('[data-testid="vendor-index"] >> text=V2 Zed Knits')
+    page.wait_for_selector(f"#suggestion-{zed.pk}")
+    assert page.locator('[data-testid="vendor-V1"]').count() == 0
+    assert page.locator('[data-testid="total-count"]').inner_text() == "3"  # the filter's, not the page's
+    screenshot(page, "replenishment-page-2")
+    for label, heading in (
+        ("Runs", "Replenishment runs"),
+        ("Open-order review", "Replenishment"),
+        ("Policy matrix", "Replenishment policy matrix"),
+        ("Inventory health", "Inventory health"),
+        ("Vendor reliability", "Vendor reliability"),
+        ("FWOS proposals", "FWOS targets from replenishment policies"),
+        ("Worksheet", "Replenishment"),
+    ):
+        page.click(f'[data-testid="replenishment-tabs"] >> text="{label}"')
+        page.wait_for_selector(f'h1:text-is("{heading}")')
+        assert page.locator('[data-testid="replenishment-tabs"] [aria-current="page"]').inner_text() == label
+    page.click('[data-testid="replenishment-tabs"] >> text="Runs"')
+    button = page.locator("form.run-start button[type=submit]")
+    assert button.bounding_box()["width"] < 200  # a button, not a bar across the form
+
+
+def test_manager_saves_a_policy_cell_and_the_table_stays_whole(
+    live_server: Any, page: Any, manager: User
+) -> None:
+    # A transactional test empties the tables its predecessors used: the migration's cells again.
+    importlib.import_module("otb.migrations.0003_replenishment").seed(django_apps, None)
+    _login(page, live_server.url, manager.username)
+    page.goto(f"{live_server.url}/otb/policies/")
+    page.fill("#sl-BY", "98")
+    page.click("#cell-BY button[type=submit]")
+    page.wait_for_selector("#cell-BY >> text=Saved.")
+    page.wait_for_selector("#policy-changes >> text=98.0%")
+    assert page.locator("table.policy-matrix > tbody > tr").count() == 3
+    assert page.locator("table.policy-matrix td.policy-cell").count() == 9
+    assert page.locator("table.policy-matrix section, table.policy-matrix template").count() == 0
+    assert page.locator("section#policy-changes").count() == 1
+    assert SegmentPolicy.objects.get(cell="BY").service_level == Decimal("0.980")
+    # Bad input comes back beside its field and saves nothing.
+    page.fill("#fwos-AZ", "six")
+    page.click("#cell-AZ button[type=submit]")
+    page.wait_for_selector("#cell-AZ .form-error")
+    assert page.locator("#cell-AZ .form-error").inner_text() == "Enter a number of weeks, e.g. 6 or 6.5."
+    assert page.locator("table.policy-matrix td.policy-cell").count() == 9
+    screenshot(page, "replenishment-policy-matrix")

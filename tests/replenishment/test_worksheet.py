@@ -490,8 +490,6 @@ def test_the_replenishment_pages_share_the_tabs(sheet: dict[str, Any], planner: 
         "otb:vendor-reliability": "Vendor reliability",
     }
     for name, label in tabs.items():
-        if name == "otb:fwos:page":  # the FWOS page is to include the tabs too; not yet
-            continue
         body = client.get(reverse(name)).content.decode()
         assert 'data-testid="replenishment-tabs"' in body, name
         for other in tabs:
