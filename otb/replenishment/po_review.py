@@ -12,6 +12,8 @@ closed week):
   levels were computed from);
 - on hand: the policy's stock as of the run.
 
+One action per line, at most: expedite, push back or cancel, never two of them.
+
 Expedite: the stock is projected again with today's open lines (lost sales, as the engine
 does), so a line moved already no longer counts; a line landing after the first week with
 unmet demand is told to land in that week (`expedite_candidates`).
@@ -22,6 +24,19 @@ the threshold before it lands) and a later week in the horizon takes it without 
 threshold, the line is pushed back to the first such week: the excess is temporary. Otherwise
 the excess units are cancelled: the whole line ("cancel line") or the excess part ("cut the
 line to the units still needed").
+
+Priority when a line is both (it lands after the stock-out, and part of it lands above the
+threshold because it is big): expedite. The stock-out loses sales in the weeks before the line
+lands, which no later change wins back; the excess only costs holding and OTB, and the next
+review, with the line in its new week, judges it again (the message names the excess units).
+
+Vendor terms: a partial cut keeps the units still needed rounded up to the style-color's order
+multiple and at least its MOQ (`cut_to_terms`; a line without terms has MOQ 1, multiple 1).
+When that leaves no cut (the MOQ is above what the line still needs), the whole line is
+cancelled if the stock lasts the horizon without it (no projected stock-out), else the line is
+left as it is and counted in the notes.
+
+Counts: `lines_reviewed` = lines with an action (one row each) + `without_action`.
 
 The actions go through `otb.orders` (the OTB check, row_version, audit); this module only
 reads the lines and names the change.
@@ -36,11 +51,12 @@ import numpy as np
 from django.contrib.auth.models import User
 
 from forecasting.selectors import weeks_after
-from otb.models import ItemPolicy, PurchaseOrder, PurchaseOrderLine, ReplenishmentRun
+from otb.models import ItemPolicy, PurchaseOrder, PurchaseOrderLine, ReplenishmentRun, VendorItem
 from otb.orders import purchase_order_line_update
 from otb.replenishment.engine.suggest import (
     Excess,
     FloatArray,
+    cut_to_terms,
     excess_arrivals,
     expedite_candidates,
     first_stockout,
@@ -99,6 +115,16 @@ class Review:
     lines_reviewed: int = 0
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def counts(self) -> dict[str, int]:
+        """Rows by kind, every kind present (one row per line)."""
+        return {kind: sum(1 for row in self.rows if row.kind == kind) for kind in KIND_LABELS}
+
+    @property
+    def without_action(self) -> int:
+        """Lines reviewed that need no change: lines_reviewed = rows + without_action."""
+        return self.lines_reviewed - len(self.rows)
+
 
 def latest_done_runs(department_ids: list[int]) -> dict[int, ReplenishmentRun]:
     """Department -> the newest done run that covers it (one query for the pairs, one for the runs)."""
@@ -156,16 +182,23 @@ def open_order_review(user: User, *, department_id: int | None = None) -> Review
     for line in lines:
         by_run[runs[line.order.department_id].pk].append(line)
     policies = _policies(by_run)
-    unmatched = beyond = 0
+    terms = _terms(lines)
+    unmatched = beyond = blocked = 0
     for run in review.runs:
-        reviewed, skipped, late = _review_run(run, by_run.get(run.pk, []), policies, review.rows)
+        reviewed, skipped, late, kept = _review_run(run, by_run.get(run.pk, []), policies, terms, review.rows)
         review.lines_reviewed += reviewed
         unmatched += skipped
         beyond += late
+        blocked += kept
     if unmatched:
         review.notes.append(f"{unmatched} open lines have no policy in the run (SKU or DC not replenished).")
     if beyond:
         review.notes.append(f"{beyond} open lines land after the run's horizon: not reviewed.")
+    if blocked:
+        review.notes.append(
+            f"{blocked} open lines carry units above need, but a cut would leave less than the "
+            "vendor's MOQ (or break the order multiple) and the stock runs out without them: kept."
+        )
     order = {Kind.EXPEDITE: 0, Kind.CANCEL: 1, Kind.PUSH_BACK: 2}
     review.rows.sort(
         key=lambda row: (order[row.kind], row.line.order.vendor.code, row.line.sku.code, row.line.pk)
@@ -187,16 +220,31 @@ def _policies(by_run: dict[int, list[PurchaseOrderLine]]) -> dict[tuple[int, int
     }
 
 
+def _terms(lines: list[PurchaseOrderLine]) -> dict[int, tuple[int, int]]:
+    """Style-color -> (MOQ, order multiple) of its vendor terms (one query)."""
+    style_colors = sorted({line.sku.style_color_id for line in lines})
+    if not style_colors:
+        return {}
+    return {
+        style_color: (moq, multiple)
+        for style_color, moq, multiple in VendorItem.objects.filter(
+            style_color_id__in=style_colors
+        ).values_list("style_color_id", "moq", "order_multiple")
+    }
+
+
 def _review_run(
     run: ReplenishmentRun,
     lines: list[PurchaseOrderLine],
     policies: dict[tuple[int, int, int], ItemPolicy],
+    terms: dict[int, tuple[int, int]],
     out: list[ReviewRow],
-) -> tuple[int, int, int]:
-    """Append the run's rows to `out`; (lines reviewed, without a policy, after the horizon)."""
+) -> tuple[int, int, int, int]:
+    """Append the run's rows to `out` (one per line at most); (lines reviewed, without a
+    policy, after the horizon, excess kept because of the vendor's terms)."""
     weeks = weeks_after(run.as_of, run.horizon)
     if not weeks or not lines:
-        return 0, 0, 0
+        return 0, 0, 0, 0
     column = {week.pk: index for index, week in enumerate(weeks)}
     last = weeks[-1].start_date
     row_of: dict[tuple[int, int], int] = {}
@@ -217,7 +265,7 @@ def _review_run(
             chosen.append(policy)
         cells[row_of[key], column.get(line.receipt_week_id, 0)].append(line)
     if not chosen:
-        return 0, unmatched, beyond
+        return 0, unmatched, beyond, 0
     arrivals = np.zeros((len(chosen), len(weeks)))
     for (row, week), members in cells.items():
         arrivals[row, week] = sum(line.units - line.received_units for line in members)
@@ -245,38 +293,78 @@ def _review_run(
             stockout_week=weeks[at] if at >= 0 else None, run_id=run.pk, message=message,
         )  # fmt: skip
 
+    blocked = 0
     for (row, week), members in sorted(cells.items()):
         earlier = int(expedite.weeks_earlier[row, week])
-        if earlier:
-            target = week - earlier
-            for line in members:
+        left = round(float(excess.units[row, week]))
+        for line in sorted(members, key=lambda line: -line.pk):  # the newest line is cut first
+            open_units = line.units - line.received_units
+            cut = min(open_units, max(left, 0))
+            if earlier:  # expedite wins over an excess (see the module docstring)
+                left -= cut
+                target = week - earlier
                 message = (
                     f"Move {line.receipt_week} -> {weeks[target]}, {_weeks(earlier)} earlier: "
                     f"stock runs out in {weeks[target]}."
                 )
+                if cut:
+                    message += (
+                        f" {cut:,} of its units land above order-up-to + {WEEKS_OF_COVER} weeks of "
+                        "demand: review its quantity once it is moved."
+                    )
                 out.append(row_for(Kind.EXPEDITE, line, row, target, 0, message))
-        left = round(float(excess.units[row, week]))
-        for line in sorted(members, key=lambda line: -line.pk):  # the newest line is cut first
-            if left <= 0:
-                break
-            open_units = line.units - line.received_units
-            cut = min(open_units, left)
-            left -= cut
-            later = _later_week(excess, arrivals, row, week, cut) if cut == open_units else None
-            if later is not None:
+                continue
+            if cut <= 0:
+                continue
+            if cut == open_units:
+                left -= cut
+                later = _later_week(excess, arrivals, row, week, cut)
+                if later is not None:
+                    message = (
+                        f"Push back {line.receipt_week} -> {weeks[later]}, {_weeks(later - week)} "
+                        f"later: stock stays above order-up-to + {WEEKS_OF_COVER} weeks of demand "
+                        "until then."
+                    )
+                    out.append(row_for(Kind.PUSH_BACK, line, row, later, cut, message))
+                else:
+                    message = (
+                        f"Cancel the whole line: above order-up-to + {WEEKS_OF_COVER} weeks of demand, "
+                        "not needed within the horizon."
+                    )
+                    out.append(row_for(Kind.CANCEL, line, row, None, cut, message))
+                continue
+            moq, multiple = terms.get(line.sku.style_color_id, (1, 1))
+            keep = int(cut_to_terms([line.units], [cut], [moq], [multiple])[0])
+            if keep < line.units:
+                taken = line.units - keep
+                left -= taken
                 message = (
-                    f"Push back {line.receipt_week} -> {weeks[later]}, {_weeks(later - week)} later: "
-                    f"stock stays above order-up-to + {WEEKS_OF_COVER} weeks of demand until then."
+                    f"Cancel {taken:,} of {open_units:,} open units: above order-up-to + "
+                    f"{WEEKS_OF_COVER} weeks of demand, not needed within the horizon"
+                    + (f" (kept {keep:,}: MOQ {moq:,}, multiple {multiple:,})." if taken != cut else ".")
                 )
-                out.append(row_for(Kind.PUSH_BACK, line, row, later, cut, message))
+                out.append(row_for(Kind.CANCEL, line, row, None, taken, message))
+            elif _lasts_without(on_hand[row], arrivals[row], forecast[row], week, open_units):
+                left -= open_units
+                message = (
+                    f"Cancel the whole line: {cut:,} of its {open_units:,} open units are above "
+                    f"order-up-to + {WEEKS_OF_COVER} weeks of demand, a cut to the rest would be "
+                    f"below the vendor's MOQ of {moq:,} (multiple {multiple:,}), and the stock "
+                    "lasts the horizon without it."
+                )
+                out.append(row_for(Kind.CANCEL, line, row, None, open_units, message))
             else:
-                part = "the whole line" if cut == open_units else f"{cut:,} of {open_units:,} open units"
-                message = (
-                    f"Cancel {part}: above order-up-to + {WEEKS_OF_COVER} weeks of demand, "
-                    "not needed within the horizon."
-                )
-                out.append(row_for(Kind.CANCEL, line, row, None, cut, message))
-    return sum(len(members) for members in cells.values()), unmatched, beyond
+                blocked += 1
+    return sum(len(members) for members in cells.values()), unmatched, beyond, blocked
+
+
+def _lasts_without(on_hand: float, arrivals: FloatArray, forecast: FloatArray, week: int, units: int) -> bool:
+    """Whether one row's stock meets all demand of the horizon with `units` fewer landing in
+    `week`."""
+    without = arrivals.copy()
+    without[week] = max(without[week] - units, 0.0)
+    _projected, unmet = project_on_hand(np.array([on_hand]), without[None, :], forecast[None, :])
+    return bool(unmet.sum() <= _TOLERANCE)
 
 
 def _later_week(excess: Excess, arrivals: FloatArray, row: int, week: int, units: int) -> int | None:

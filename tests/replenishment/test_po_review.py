@@ -37,6 +37,7 @@ from otb.models import (
     PurchaseOrderLine,
     ReplenishmentRun,
     Vendor,
+    VendorItem,
 )
 from otb.orders import LineRequest, purchase_order_create
 from otb.replenishment import po_review
@@ -292,8 +293,8 @@ def test_the_review_reads_in_a_fixed_number_of_queries(
     review_setup: dict[str, Any], planner: User, django_assert_num_queries: Any
 ) -> None:
     # Visible departments, runs by department, the runs, open lines, lines of departments
-    # without a run, policies, the run's weeks: whatever the number of lines.
-    with django_assert_num_queries(7):
+    # without a run, policies, vendor terms, the run's weeks: whatever the number of lines.
+    with django_assert_num_queries(8):
         review = po_review.open_order_review(planner)
     assert len(review.rows) == 4
     purchase_order_create(
@@ -306,6 +307,95 @@ def test_the_review_reads_in_a_fixed_number_of_queries(
             for week in (7, 8, 9)
         ],
     )
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         review = po_review.open_order_review(planner)
     assert review.lines_reviewed == 7
+
+
+def _terms(review_setup: dict[str, Any], moq: int, multiple: int) -> None:
+    VendorItem.objects.create(
+        vendor=Vendor.objects.get(code="V1"), style_color=review_setup["sku_s"].style_color,
+        lead_time_weeks=Decimal("2"), moq=moq, order_multiple=multiple,
+    )  # fmt: skip
+
+
+def test_a_line_after_the_stock_out_and_above_need_is_expedited_only(
+    review_setup: dict[str, Any], planner: User
+) -> None:
+    # S at DC1 now has 200 units landing in week 5. Stock 25 -> 15 -> 5 -> 0: it runs out in
+    # week 2 and is 0 when the line lands, so 200 - 100 = 100 units land above the threshold.
+    # Expedite wins: one row, the excess named in its message.
+    line, weeks = review_setup["expedite"], review_setup["weeks"]
+    PurchaseOrderLine.objects.filter(pk=line.pk).update(units=200)
+    review = po_review.open_order_review(planner)
+    rows = [row for row in review.rows if row.line.pk == line.pk]
+    assert [(row.kind, row.target_week, row.excess_units, row.keep_units) for row in rows] == [
+        ("expedite", weeks[2], 0, 200)
+    ]
+    assert rows[0].message == (
+        f"Move {weeks[5]} -> {weeks[2]}, 3 weeks earlier: stock runs out in {weeks[2]}. "
+        "100 of its units land above order-up-to + 4 weeks of demand: review its quantity once it is moved."
+    )
+    assert len({row.line.pk for row in review.rows}) == len(review.rows) == 4
+
+
+def test_a_partial_cut_keeps_the_moq_in_whole_multiples(review_setup: dict[str, Any], planner: User) -> None:
+    # M at S001: 20 of the 50 units are excess, 30 still needed; in multiples of 12 that is 36
+    # (above the MOQ of 24): cut 14 units, keep 36.
+    _terms(review_setup, moq=24, multiple=12)
+    review = po_review.open_order_review(planner)
+    (row,) = [row for row in review.rows if row.line.pk == review_setup["cut"].pk]
+    assert (row.kind, row.excess_units, row.keep_units, row.is_whole_line) == ("cancel", 14, 36, False)
+    assert row.message == (
+        "Cancel 14 of 50 open units: above order-up-to + 4 weeks of demand, not needed within the "
+        "horizon (kept 36: MOQ 24, multiple 12)."
+    )
+
+
+def test_no_cut_below_the_moq_when_the_stock_needs_the_line(
+    review_setup: dict[str, Any], planner: User
+) -> None:
+    # MOQ 60 > 50 units: no cut fits. Without the line the 80 units run out in week 8: keep it.
+    _terms(review_setup, moq=60, multiple=12)
+    review = po_review.open_order_review(planner)
+    assert review_setup["cut"].pk not in {row.line.pk for row in review.rows}
+    assert review.notes[-1] == (
+        "1 open lines carry units above need, but a cut would leave less than the vendor's MOQ (or "
+        "break the order multiple) and the stock runs out without them: kept."
+    )
+    assert (review.lines_reviewed, len(review.rows), review.without_action) == (4, 3, 1)
+
+
+def test_the_whole_line_goes_when_a_cut_breaks_the_moq_and_the_stock_lasts(
+    review_setup: dict[str, Any], planner: User
+) -> None:
+    # M at S001: order-up-to 300 (threshold 340), 300 on hand, 60 units landing in week 1:
+    # 290 + 60 = 350, 10 units excess, 50 needed; MOQ 60 keeps the line whole. 300 units cover
+    # the horizon's 26 x 10 = 260 without it: cancel the whole line.
+    line = review_setup["cut"]
+    PurchaseOrderLine.objects.filter(pk=line.pk).update(units=60)
+    ItemPolicy.objects.filter(sku=review_setup["sku_m"], location=review_setup["store"]).update(
+        on_hand=300, order_up_to=300.0
+    )
+    _terms(review_setup, moq=60, multiple=12)
+    review = po_review.open_order_review(planner)
+    (row,) = [row for row in review.rows if row.line.pk == line.pk]
+    assert (row.kind, row.excess_units, row.keep_units, row.is_whole_line) == ("cancel", 60, 0, True)
+    assert row.message == (
+        "Cancel the whole line: 10 of its 60 open units are above order-up-to + 4 weeks of demand, a "
+        "cut to the rest would be below the vendor's MOQ of 60 (multiple 12), and the stock lasts "
+        "the horizon without it."
+    )
+
+
+def test_the_page_counts_add_up_to_the_lines_reviewed(review_setup: dict[str, Any], planner: User) -> None:
+    # With MOQ 60 the cut line is kept: 4 reviewed = 1 expedite + 1 cancel + 1 push back + 1 none.
+    _terms(review_setup, moq=60, multiple=12)
+    body = _client(planner).get(reverse("otb:replenishment-open-orders")).content.decode()
+    figures = {
+        name: int(body.split(f'data-testid="count-{name}">')[1].split("<")[0].strip())
+        for name in ("reviewed", "expedite", "cancel", "push_back", "no-action")
+    }
+    assert figures == {"reviewed": 4, "expedite": 1, "cancel": 1, "push_back": 1, "no-action": 1}
+    assert body.count('<tr id="review-') == 3
+    assert 'data-testid="replenishment-tabs"' in body

@@ -225,6 +225,27 @@ def excess_arrivals(
     return Excess(units=excess, threshold=threshold, projected_on_hand=projected)
 
 
+def cut_to_terms(
+    units: npt.ArrayLike, excess: npt.ArrayLike, moq: npt.ArrayLike, multiple: npt.ArrayLike
+) -> FloatArray:
+    """Units an order line keeps when `excess` of its `units` are not needed, within the
+    vendor's terms: the units still needed rounded up to the order multiple and at least the
+    MOQ (itself rounded up to the multiple, as suggest_orders does). Where that is not below
+    `units`, the line keeps all its units: no cut fits the terms (cancel the whole line or
+    leave it; the caller decides). A line that needs nothing (excess >= units) keeps 0.
+    """
+    ordered = _non_negative_vector("units", units)
+    rows = ordered.shape[0]
+    surplus = np.minimum(_non_negative_vector("excess", excess, rows), ordered)
+    step = _whole_vector("multiple", multiple, rows, minimum=1, unit="units").astype(np.float64)
+    minimum = _whole_vector("moq", moq, rows, minimum=1, unit="units").astype(np.float64)
+    minimum = np.ceil(minimum / step) * step
+    needed = ordered - surplus
+    keep = np.maximum(np.ceil(needed / step - _SHORTFALL_TOLERANCE) * step, minimum)
+    kept: FloatArray = np.where(needed <= _SHORTFALL_TOLERANCE, 0.0, np.minimum(keep, ordered))
+    return kept
+
+
 def _plan(
     on_hand: FloatArray,
     arrivals: FloatArray,

@@ -10,7 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from otb.replenishment.engine.suggest import excess_arrivals, expedite_candidates, suggest_orders
+from otb.replenishment.engine.suggest import (
+    cut_to_terms,
+    excess_arrivals,
+    expedite_candidates,
+    suggest_orders,
+)
 
 
 def one_item(on_hand, forecast, rop, out, lead, moq, multiple, arrivals=None, **options):
@@ -254,3 +259,35 @@ def test_the_projection_balances(case: dict[str, Any]) -> None:
     np.testing.assert_allclose(
         result.suggested_arrivals.sum(), result.order_units[landed & (result.arrival_week >= 0)].sum()
     )
+
+
+def test_cut_to_terms_by_hand() -> None:
+    # 50 units, 20 excess: 30 needed. Multiple 12, MOQ 24 -> 36. MOQ 40 (48 in multiples of 12)
+    # -> 48. MOQ 60 -> 60 >= 50: no cut, keep all 50. All excess -> 0. No terms -> 30.
+    kept = cut_to_terms([50, 50, 50, 50, 50], [20, 20, 20, 50, 20], [24, 40, 60, 24, 1], [12, 12, 12, 12, 1])
+    assert kept.tolist() == [36.0, 48.0, 50.0, 0.0, 30.0]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(1, 500),
+    st.integers(0, 600),
+    st.integers(1, 120),
+    st.integers(1, 48),
+)
+def test_a_cut_keeps_whole_multiples_at_least_the_moq_or_the_whole_line(
+    units: int, excess: int, moq: int, multiple: int
+) -> None:
+    (kept,) = cut_to_terms([units], [excess], [moq], [multiple]).tolist()
+    needed = max(units - excess, 0)
+    if needed == 0:
+        assert kept == 0
+    elif kept < units:
+        assert kept % multiple == 0
+        assert kept >= moq
+        assert kept >= needed
+        assert kept - needed < max(multiple, -(-moq // multiple) * multiple)
+    else:
+        assert kept == units
+        # No cut: the needed units rounded to the terms reach the line's units.
+        assert max(-(-needed // multiple) * multiple, -(-moq // multiple) * multiple) >= units
