@@ -21,18 +21,16 @@ from numpy.typing import NDArray
 from forecasting.selectors import latest_closed_week
 from otb import ledger
 from otb.models import ItemPolicy, ReceivingCapacity, ReplenishmentRun, Suggestion
-from otb.replenishment.engine.optimise import Constrained, constrain
+from otb.replenishment.engine.optimise import Constrained, constrain, service_premium
 from otb.replenishment.engine.policy import Policies, PolicyInputs, UnmetDemand, policies
-from otb.replenishment.engine.suggest import Suggestions, suggest_orders
+from otb.replenishment.engine.suggest import Suggestions, suggest_orders, units_short_without
 from otb.replenishment.inputs import Inputs, gather
-from otb.services import month_key
+from otb.services import month_key, month_label
+from planning.models import Department
 
 logger = logging.getLogger(__name__)
 STAGES = 5
 REVIEW_WEEKS = 1
-# Service premium per unit, as a share of its margin, by ABC class: when OTB is short the
-# optimiser keeps A items' service before a C item's margin.
-SERVICE_WEIGHT = {"A": 1.0, "B": 0.5, "C": 0.1}
 _CENT = Decimal("0.01")
 
 
@@ -68,9 +66,9 @@ def execute(run_id: int) -> ReplenishmentRun:
             review_period=REVIEW_WEEKS,
         )  # fmt: skip
         _progress(run, 3)
-        rows, fitted = _fit(inputs, suggested)
+        rows, fitted, reasons = _fit(inputs, suggested)
         _progress(run, 4)
-        _write(run, inputs, found, suggested, rows, fitted)
+        _write(run, inputs, found, suggested, rows, fitted, reasons)
     except Exception as error:
         logger.exception("Replenishment run %s failed", run_id)
         run.status, run.message, run.finished_at = ReplenishmentRun.Status.FAILED, str(error), timezone.now()
@@ -146,9 +144,14 @@ def _policies(inputs: Inputs) -> Policies:
 
 def _fit(
     inputs: Inputs, suggested: Suggestions
-) -> tuple[tuple[NDArray[np.int64], NDArray[np.int64]], Constrained]:
+) -> tuple[tuple[NDArray[np.int64], NDArray[np.int64]], Constrained, list[str]]:
     """Suggestions arriving within the horizon, cut to the OTB left per department x arrival
-    month and to each DC's receiving capacity per week."""
+    month and to each DC's receiving capacity per week; and each one's cut reason.
+
+    Value of a kept unit: its margin, plus the service premium of the stock-out its order
+    prevents (`service_premium`: units short over the horizon without the order, at retail,
+    weighted by the segment's target fill rate). When OTB is short, an item about to run out is
+    kept before one with months of cover, whatever their ABC class."""
     item, week = np.nonzero(suggested.order_units > 0)
     arrival = suggested.arrival_week[item, week]
     inside = arrival < len(inputs.weeks)
@@ -161,11 +164,14 @@ def _fit(
     for department, key in budget_keys:
         by_department[department].append(key)
     left: dict[tuple[int, int], float] = {}
+    unbudgeted: set[tuple[int, int]] = set()
     for department, keys in by_department.items():
         approved = ledger.approved_receipts(department, keys)
         committed = ledger.committed(department, keys)
         for key in keys:
             left[department, key] = float(approved.get(key, Decimal(0)) - committed.get(key, Decimal(0)))
+            if key not in approved:
+                unbudgeted.add((department, key))
     capacities = dict(ReceivingCapacity.objects.values_list("location_id", "units_per_week"))
     arriving_at = list(zip(inputs.location_ids[item].tolist(), arrival.tolist(), strict=True))
     capacity_keys = sorted({(dc, at) for dc, at in arriving_at if dc in capacities})
@@ -178,12 +184,15 @@ def _fit(
         [max(capacities[dc] - float(inputs.arrivals[row_of[dc], at].sum()), 0.0) for dc, at in capacity_keys]
     )
     margin = inputs.unit_retail - inputs.unit_cost
-    weight = np.array([SERVICE_WEIGHT.get(cell[:1], 0.1) for cell in inputs.segment])
+    units = suggested.order_units[item, week]
+    short = units_short_without(
+        inputs.on_hand, inputs.arrivals, inputs.forecast, suggested.suggested_arrivals, item, arrival, units
+    )
     fitted = constrain(
-        suggested.order_units[item, week],
+        units,
         inputs.unit_retail[item],
         margin[item],
-        (margin * weight)[item],
+        service_premium(short, units, inputs.unit_retail[item], inputs.service_level[item]),
         np.array([budget_index[key] for key in budget_of], dtype=np.int64),
         np.array([max(left[key], 0.0) for key in budget_keys]),
         np.array([capacity_index.get(key, -1) for key in arriving_at], dtype=np.int64),
@@ -191,7 +200,16 @@ def _fit(
         inputs.moq[item],
         inputs.multiple[item],
     )
-    return (item, week), fitted
+    codes = dict(Department.objects.filter(pk__in=list(by_department)).values_list("pk", "code"))
+    reasons = [
+        _cut_reason(
+            str(fitted.reason[k]),
+            int(fitted.cut_units[k]),
+            f"{codes.get(key[0], key[0])} {month_label(key[1])}" if key in unbudgeted else None,
+        )
+        for k, key in enumerate(budget_of)
+    ]
+    return (item, week), fitted, reasons
 
 
 def _money(value: float) -> Decimal:
@@ -206,6 +224,7 @@ def _write(
     suggested: Suggestions,
     rows: tuple[NDArray[np.int64], NDArray[np.int64]],
     fitted: Constrained,
+    reasons: list[str],
 ) -> None:
     weeks = inputs.weeks
     on_order = inputs.arrivals.sum(axis=1)
@@ -234,7 +253,7 @@ def _write(
             department_id=int(inputs.department_ids[i]), order_week=weeks[int(t)],
             arrival_week=weeks[int(arrival[i, t])], month_key=month_key(weeks[int(arrival[i, t])]),
             suggested_units=int(suggested.order_units[i, t]), units=int(fitted.kept_units[k]),
-            cut_reason=_cut_reason(str(fitted.reason[k]), int(fitted.cut_units[k])),
+            cut_reason=reasons[k],
             unit_cost=_money(float(inputs.unit_cost[i])), unit_retail=_money(float(inputs.unit_retail[i])),
         )
         for k, (i, t) in enumerate(zip(item, week, strict=True))
@@ -242,7 +261,12 @@ def _write(
     run.optimiser_status = fitted.status
 
 
-def _cut_reason(reason: str, cut: int) -> str:
+def _cut_reason(reason: str, cut: int, unbudgeted: str | None) -> str:
+    """Why `cut` units of a suggestion were cut: "no approved OTB budget for W01 FY2027 M02"
+    when its arrival month has no approved budget at all (nothing could be kept), else which
+    limit left too little."""
     if not cut:
         return ""
+    if unbudgeted is not None:
+        return f"{cut} units cut: no approved OTB budget for {unbudgeted}"
     return f"{cut} units cut: {reason or 'OTB'} left too little"

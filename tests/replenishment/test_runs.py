@@ -169,3 +169,25 @@ def test_direct_to_store_items_are_planned_at_the_selling_locations_with_lost_sa
         )
     )  # fmt: skip
     assert policy.safety_stock == pytest.approx(float(lost.safety_stock))
+
+
+def test_months_without_an_approved_budget_are_named_in_the_cut_reason(
+    supplied: dict[str, Any], manager: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        run = runs.start_run(user=manager, department_ids=[supplied["department"].pk])
+    found = Suggestion.objects.filter(run=run)
+    outside = found.exclude(month_key=supplied["month"])
+    assert outside.exists()
+    for suggestion in outside:
+        month = services.month_label(suggestion.month_key)
+        assert suggestion.units == 0
+        assert suggestion.cut_reason == (
+            f"{suggestion.suggested_units} units cut: no approved OTB budget for W-TOP {month}"
+        )
+    # The budgeted month was cut because its OTB ran short, not for want of a budget.
+    reasons = set(
+        found.filter(month_key=supplied["month"]).exclude(cut_reason="").values_list("cut_reason", flat=True)
+    )
+    assert reasons
+    assert all(reason.endswith("units cut: OTB left too little") for reason in reasons)

@@ -6,8 +6,9 @@ moq_k/multiple_k <= n_k <= units_k/multiple_k. Maximise sum (unit_margin + servi
 subject to, per budget group (department x fiscal month), sum unit_retail * kept <= budget (OTB
 is planned at retail) and, per capacity group (DC x receipt week), sum kept <= capacity.
 
-service_value is what a kept unit is worth beyond its margin: typically the margin of the sales
-the order saves from being lost, times a service weight. Value per unit is floored at a tiny
+service_value is what a kept unit is worth beyond its margin: `service_premium`, the sales the
+order saves from being lost (the units short without it, from the projection) at retail,
+weighted by the segment's target fill rate. Value per unit is floored at a tiny
 positive number, so a suggestion is only ever cut to make room, never because its value is low.
 
 Every step below keeps every budget and capacity:
@@ -73,6 +74,40 @@ class Constrained:
     status: str
     objective: float
     bound: float
+
+
+def service_premium(
+    units_short: npt.ArrayLike,
+    units: npt.ArrayLike,
+    unit_retail: npt.ArrayLike,
+    service_level: npt.ArrayLike,
+) -> FloatArray:
+    """Service value per kept unit of each suggestion, for `constrain`: the sales its order saves
+    from being lost (units_short, the units short over the horizon without it, from the
+    projection) at retail, weighted by the fill rate its segment targets, spread over its units.
+
+    An order that lands into cover the item does not need within the horizon prevents no
+    stock-out and earns its margin alone; an item about to run out earns its lost sales on
+    top, so OTB goes first to what would otherwise be missing from the shelf. With the same
+    margin, 50 units short on a 60-unit order at 95% and $20 retail is worth 0.95 x 20 x 50/60 =
+    $15.83 a unit more. The linear model spreads the premium evenly: keeping part of an order
+    is worth that part's share of it.
+    """
+    short = np.asarray(units_short, dtype=np.float64)
+    ordered = np.asarray(units, dtype=np.float64)
+    retail = np.asarray(unit_retail, dtype=np.float64)
+    level = np.asarray(service_level, dtype=np.float64)
+    if not short.shape == ordered.shape == retail.shape == level.shape or short.ndim != 1:
+        raise ValueError("units_short, units, unit_retail and service_level: one value per suggestion")
+    for name, values in (("units_short", short), ("units", ordered), ("unit_retail", retail)):
+        if not np.all(np.isfinite(values)) or np.any(values < 0):
+            raise ValueError(f"{name}: must be finite and not negative")
+    if not np.all((level >= 0) & (level <= 1)):
+        raise ValueError("service_level: must be between 0 and 1")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(ordered > 0, np.minimum(short, ordered) / ordered, 0.0)
+    premium: FloatArray = level * retail * share
+    return premium
 
 
 def constrain(

@@ -225,6 +225,44 @@ def excess_arrivals(
     return Excess(units=excess, threshold=threshold, projected_on_hand=projected)
 
 
+def units_short_without(
+    on_hand: npt.ArrayLike,
+    arrivals: npt.ArrayLike,
+    forecast: npt.ArrayLike,
+    suggested_arrivals: npt.ArrayLike,
+    row: npt.ArrayLike,
+    arrival_week: npt.ArrayLike,
+    units: npt.ArrayLike,
+) -> FloatArray:
+    """The stock-out each suggested order prevents: for order k (of row[k], landing in week
+    arrival_week[k] with units[k]), the units of demand left unmet over the horizon without it,
+    all other open POs and suggestions landing as planned, less those unmet with it; at most
+    units[k]. 0 for an order landing after the horizon (it cannot prevent one within it).
+    Lost sales, as project_on_hand: an order landing into years of cover prevents nothing.
+    """
+    stock = _non_negative_vector("on_hand", on_hand)
+    demand = _non_negative_matrix("forecast", forecast, stock.shape[0])
+    landing = _non_negative_matrix("arrivals", arrivals, stock.shape[0], demand.shape)
+    landing = landing + _non_negative_matrix(
+        "suggested_arrivals", suggested_arrivals, stock.shape[0], demand.shape
+    )
+    rows = np.asarray(row, dtype=np.int64)
+    if rows.ndim != 1 or np.any((rows < 0) | (rows >= stock.shape[0])):
+        raise ValueError("row: expected a 1-D array of row indexes")
+    week = np.asarray(arrival_week, dtype=np.int64)
+    ordered = _non_negative_vector("units", units, rows.shape[0])
+    if week.shape != rows.shape:
+        raise ValueError(f"arrival_week: expected shape {rows.shape}, got {week.shape}")
+    with_order = landing[rows]
+    without = with_order.copy()
+    inside = np.flatnonzero((week >= 0) & (week < demand.shape[1]))
+    without[inside, week[inside]] = np.maximum(without[inside, week[inside]] - ordered[inside], 0.0)
+    _, unmet_with = project_on_hand(stock[rows], with_order, demand[rows])
+    _, unmet_without = project_on_hand(stock[rows], without, demand[rows])
+    prevented: FloatArray = np.clip(unmet_without.sum(axis=1) - unmet_with.sum(axis=1), 0.0, ordered)
+    return prevented
+
+
 def cut_to_terms(
     units: npt.ArrayLike, excess: npt.ArrayLike, moq: npt.ArrayLike, multiple: npt.ArrayLike
 ) -> FloatArray:

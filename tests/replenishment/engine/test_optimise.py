@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from scipy.optimize import milp
 
 from otb.replenishment.engine import optimise
-from otb.replenishment.engine.optimise import constrain
+from otb.replenishment.engine.optimise import constrain, service_premium
+from otb.replenishment.engine.suggest import units_short_without
 
 
 def run(
@@ -346,3 +347,78 @@ def test_kept_units_are_feasible_and_at_least_as_good_as_greedy(case: dict[str, 
 def test_tiny_problems_reach_the_best_combination(case: dict[str, Any]) -> None:
     result = constrain(**case)
     assert result.objective >= brute_force_objective(case) * (1 - 1e-4) - 1e-6
+
+
+def test_the_item_about_to_run_out_is_kept_over_years_of_cover() -> None:
+    # Two items sell 10 a week over 8 weeks; each has one suggested order of 60 units landing
+    # in week 3, retail $20, MOQ and multiple 12. The budget ($1,200) buys one order.
+    # - Runner: 30 on hand. Weeks 0-2 sell them; without the order weeks 3-7 miss 50 units.
+    #   With it, 60 land in week 3 and cover the 50: 50 units short without it, 0 with it.
+    # - Sleeper: 1,040 on hand (two years of cover): 0 short either way.
+    # Margins: runner $8, sleeper $11 a unit (higher). Runner 95% (a C item), sleeper 95% (an A
+    # item): the old ABC weights (C 0.1, A 1.0 of margin) made it 8.8 against 22 and kept the
+    # sleeper. Premium: runner 0.95 x 20 x 50/60 = 15.833; value 23.833 > 11: keep the runner.
+    forecast = np.full((2, 8), 10.0)
+    suggested = np.zeros((2, 8))
+    suggested[:, 3] = 60.0
+    short = units_short_without(
+        [30.0, 1040.0], np.zeros((2, 8)), forecast, suggested, [0, 1], [3, 3], [60, 60]
+    )
+    assert short.tolist() == [50.0, 0.0]
+    premium = service_premium(short, [60.0, 60.0], [20.0, 20.0], [0.95, 0.95])
+    assert premium == pytest.approx([0.95 * 20 * 50 / 60, 0.0])
+    result = constrain(
+        [60, 60], [20.0, 20.0], [8.0, 11.0], premium, [0, 0], [1200.0], [-1, -1], [], [12, 12], [12, 12]
+    )
+    assert result.kept_units.tolist() == [60.0, 0.0]
+    assert result.reason.tolist() == ["", "OTB"]
+    assert result.objective == pytest.approx(60 * (8 + 0.95 * 20 * 50 / 60))
+    # Margin alone (no premium) keeps the sleeper: the premium is what turns it.
+    alone = constrain(
+        [60, 60], [20.0, 20.0], [8.0, 11.0], [0, 0], [0, 0], [1200.0], [-1, -1], [], [12, 12], [12, 12]
+    )
+    assert alone.kept_units.tolist() == [0.0, 60.0]
+
+
+def test_units_short_without_counts_only_what_the_order_prevents() -> None:
+    # One row, 10 a week over 6 weeks, 15 on hand; orders of 20 and 30 landing in weeks 1 and 3.
+    # With both: 15 -> 5, +20 -> 15 -> 5, +30 -> 25 -> 15: nothing short.
+    # Without the first: 5 left after week 0; week 1 misses 5, week 2 misses 10; the 30 of
+    # week 3 last to the end: 15 short. Without the second: 5 on hand in week 3 and 30 wanted
+    # in weeks 3-5: 25 short (below its 30 units, so not capped).
+    suggested = np.zeros((1, 6))
+    suggested[0, [1, 3]] = [20.0, 30.0]
+    short = units_short_without(
+        [15.0], np.zeros((1, 6)), np.full((1, 6), 10.0), suggested, [0, 0], [1, 3], [20, 30]
+    )
+    assert short.tolist() == [15.0, 25.0]
+    # Capped at the order's units: 12 units cannot prevent more than 12 of the 50 missing.
+    capped = np.zeros((1, 6))
+    capped[0, 1] = 12.0
+    assert units_short_without(
+        [0.0], np.zeros((1, 6)), np.full((1, 6), 10.0), capped, [0], [1], [12]
+    ).tolist() == [12.0]
+    # An order landing after the horizon prevents nothing within it.
+    assert units_short_without(
+        [0.0], np.zeros((1, 6)), np.full((1, 6), 10.0), np.zeros((1, 6)), [0], [9], [20]
+    ).tolist() == [0.0]
+
+
+@st.composite
+def premium_problems(draw: st.DrawFn) -> dict[str, Any]:
+    case = draw(problems())
+    rows = case["units"].shape[0]
+    short = np.array(draw(st.lists(st.integers(0, 80).map(float), min_size=rows, max_size=rows)))
+    level = np.array(draw(st.lists(st.sampled_from([0.8, 0.9, 0.95, 0.99]), min_size=rows, max_size=rows)))
+    case["service_value"] = service_premium(short, case["units"], case["unit_retail"], level)
+    return case
+
+
+@settings(max_examples=150, deadline=None)
+@given(premium_problems())
+def test_with_the_service_premium_the_budget_holds_and_kept_units_fit_the_terms(case: dict[str, Any]) -> None:
+    result = constrain(**case)
+    assert_feasible(case, result)  # budget, capacity, whole multiples, >= MOQ or 0
+    premium = np.asarray(case["service_value"])
+    assert np.all(premium >= 0)
+    assert np.all(premium <= np.asarray(case["unit_retail"]) + 1e-12)
