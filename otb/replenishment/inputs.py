@@ -8,6 +8,18 @@ SKU's size share x the DC's share of the sales of the locations it supplies; at 
 store's share of the sales of all selling locations. Its spread is the forecast error the run
 measured for the style-color (`SeriesFit.error_sd`) scaled the same way; where a run measured
 none, sqrt(demand), the spread of Poisson demand, stands in.
+
+Past the forecast run's own horizon (a 13-week forecast in a 26-week replenishment run) each
+style-color's weeks carry its mean weekly forecast of the run's weeks, up to its exit date:
+without it the projection saw no demand after week 13 and ordered nothing for it.
+
+Where there is no forecast (the style-color has no forecast rows, or the SKU no size share),
+demand falls back to the recent sales rate: the mean weekly units of the last
+`SALES_RATE_WEEKS` weeks of the SKU at the selling locations the DC supplies (at the store
+itself for direct-to-store rows), flat over the horizon. Items that exited before the horizon
+starts (or are discontinued) are not forecast on purpose: they keep zero demand, so nothing is
+bought for them. `demand_source` records which source each row used; the run's message counts
+them.
 """
 
 from __future__ import annotations
@@ -17,7 +29,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import numpy as np
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 from numpy.typing import NDArray
 
 from forecasting.models import ForecastOverride, ForecastRun, SeriesFit, SizeShare, StyleColorForecast
@@ -25,10 +37,28 @@ from forecasting.selectors import weeks_after, weeks_up_to
 from otb.models import PurchaseOrder, PurchaseOrderLine, SegmentPolicy, VendorItem
 from otb.replenishment.reliability import vendor_reliability
 from planning.engine.segmentation import segment
-from planning.models import FiscalWeek, Location, SalesHistory, Sku
+from planning.models import FiscalWeek, Location, SalesHistory, Sku, StyleColor
 from planning.selectors import stock_as_of
 
 SALES_WEEKS = 52  # the year of sales that places an item in ABC x XYZ
+SALES_RATE_WEEKS = 13  # the recent sales behind demand where there is no forecast
+
+
+class Source:
+    """Where a row's demand came from (Inputs.demand_source)."""
+
+    FORECAST = "forecast"
+    SALES = "sales"  # no forecast: the recent sales rate
+    EXITED = "exited"  # exited or discontinued: zero demand, nothing bought
+    NONE = "none"  # no forecast and no recent sales
+
+
+SOURCE_NOTES = {
+    Source.FORECAST: "from the forecast",
+    Source.SALES: f"from the last {SALES_RATE_WEEKS} weeks' sales (no forecast)",
+    Source.EXITED: "exited or discontinued (no demand)",
+    Source.NONE: "without forecast or recent sales (no demand)",
+}
 
 
 @dataclass
@@ -56,6 +86,7 @@ class Inputs:
     segment: NDArray[np.str_]
     service_level: NDArray[np.float64]
     direct_to_store: NDArray[np.bool_]  # rows at a store: unmet demand is a lost sale
+    demand_source: NDArray[np.str_] = field(default_factory=lambda: np.array([], dtype="<U8"))
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -96,11 +127,38 @@ def gather(department_ids: list[int], as_of: FiscalWeek, horizon: int) -> Inputs
     forecast_sc, error_sd_sc, size_share = _forecasts(department_ids, weeks, list(terms))
     forecast = np.zeros((count, horizon_weeks))
     demand_sd = np.zeros(count)
+    source = np.full(count, Source.FORECAST, dtype="<U8")
+    exited = _exited(list(terms), weeks)
     for index, (sku, _dc, _share) in enumerate(rows):
-        share = size_share.get(sku[0], 0.0) * dc_share[index]
-        forecast[index] = forecast_sc.get(sku[1], np.zeros(horizon_weeks)) * share
+        if sku[1] in exited:
+            source[index] = Source.EXITED
+            continue
+        if sku[1] not in forecast_sc or not size_share.get(sku[0]):
+            source[index] = Source.SALES
+            demand_sd[index] = np.nan
+            continue
+        share = size_share[sku[0]] * dc_share[index]
+        forecast[index] = forecast_sc[sku[1]] * share
         error = error_sd_sc.get(sku[1])
         demand_sd[index] = error * share if error is not None else np.nan
+    fallback = np.flatnonzero(source == Source.SALES)
+    if fallback.size:
+        rate = _sales_rate(
+            [(rows[index][0][0], rows[index][1]) for index in fallback],
+            as_of,
+            is_dc_row=[not terms[rows[index][0][1]].direct_to_store for index in fallback],
+            single_dc=len(dc_shares) == 1,
+        )
+        forecast[fallback] = rate[:, None]
+        source[fallback[rate <= 0]] = Source.NONE
+    counts = {name: int((source == name).sum()) for name in SOURCE_NOTES}
+    notes.append(
+        "Demand: "
+        + ", ".join(
+            f"{counts[name]} SKU-locations {label}" for name, label in SOURCE_NOTES.items() if counts[name]
+        )
+        + "."
+    )
     mean_demand = forecast.mean(axis=1) if horizon_weeks else np.zeros(count)
     unmeasured = np.isnan(demand_sd)
     demand_sd[unmeasured] = np.sqrt(mean_demand[unmeasured])
@@ -143,12 +201,59 @@ def gather(department_ids: list[int], as_of: FiscalWeek, horizon: int) -> Inputs
         segment=cell,
         direct_to_store=np.array([terms[style].direct_to_store for style in style_colors], dtype=bool),
         service_level=np.array([service.get(str(value), 0.9) for value in cell]),
+        demand_source=source,
         notes=notes,
     )
 
 
 def _or_nan(value: Decimal | None) -> float:
     return float("nan") if value is None else float(value)
+
+
+def _exited(style_color_ids: list[int], weeks: list[FiscalWeek]) -> set[int]:
+    """Style-colors that exited before the horizon starts, or are discontinued."""
+    if not weeks:
+        return set()
+    return set(
+        StyleColor.objects.filter(pk__in=style_color_ids)
+        .filter(Q(exit_date__lt=weeks[0].start_date) | Q(lifecycle=StyleColor.Lifecycle.DISCONTINUED))
+        .values_list("pk", flat=True)
+    )
+
+
+def _sales_rate(
+    rows: list[tuple[int, int]], as_of: FiscalWeek, *, is_dc_row: list[bool], single_dc: bool
+) -> NDArray[np.float64]:
+    """Mean weekly units of the last SALES_RATE_WEEKS weeks for each (SKU, location) row: at a
+    DC the sales of the selling locations it supplies (of all of them with a single DC), at a
+    store its own (one query)."""
+    week_ids = [week.pk for week in weeks_up_to(as_of, SALES_RATE_WEEKS)]
+    rate = np.zeros(len(rows))
+    if not rows or not week_ids:
+        return rate
+    by_location: dict[tuple[int, int], float] = defaultdict(float)
+    by_dc: dict[tuple[int, int | None], float] = defaultdict(float)
+    by_sku: dict[int, float] = defaultdict(float)
+    for sku, location, dc, units in (
+        SalesHistory.objects.filter(
+            sku_id__in=sorted({sku for sku, _location in rows}),
+            fiscal_week_id__in=week_ids,
+            location__kind__in=[Location.Kind.STORE, Location.Kind.ECOMMERCE],
+        )
+        .values_list("sku_id", "location_id", "location__supplied_by_id")
+        .annotate(units=Sum("units"))
+        .order_by()
+    ):
+        by_location[sku, location] += float(units)
+        by_dc[sku, dc] += float(units)
+        by_sku[sku] += float(units)
+    for index, ((sku, location), at_dc) in enumerate(zip(rows, is_dc_row, strict=True)):
+        if not at_dc:
+            total = by_location.get((sku, location), 0.0)
+        else:
+            total = by_sku.get(sku, 0.0) if single_dc else by_dc.get((sku, location), 0.0)
+        rate[index] = max(total, 0.0) / len(week_ids)
+    return rate
 
 
 def _dc_shares(as_of: FiscalWeek) -> dict[int, float]:
@@ -206,6 +311,7 @@ def _forecasts(
         if run is not None:
             runs[run.pk] = run
     forecast: dict[int, NDArray[np.float64]] = defaultdict(lambda: np.zeros(len(weeks)))
+    covered: dict[int, int] = {}  # style-color -> its last week (column) the runs forecast
     errors: dict[int, float] = {}
     shares: dict[int, float] = {}
     for run_id in runs:
@@ -213,6 +319,7 @@ def _forecasts(
             run_id=run_id, style_color_id__in=style_color_ids, fiscal_week_id__in=list(column)
         ).values_list("style_color_id", "fiscal_week_id", "units"):
             forecast[style][column[week]] = float(units)
+            covered[style] = max(covered.get(style, -1), column[week])
         errors.update(
             (style, float(error))
             for style, error in SeriesFit.objects.filter(
@@ -224,6 +331,7 @@ def _forecasts(
             (sku, float(share))
             for sku, share in SizeShare.objects.filter(run_id=run_id).values_list("sku_id", "share")
         )
+    _extend(forecast, covered, weeks, style_color_ids)
     for style, week, units in ForecastOverride.objects.filter(
         style_color_id__in=style_color_ids, fiscal_week_id__in=list(column)
     ).values_list("style_color_id", "fiscal_week_id", "units"):
@@ -238,6 +346,32 @@ def _forecasts(
         if not any(sku in shares for sku in members):
             shares.update(dict.fromkeys(members, 1 / len(members)))
     return dict(forecast), errors, shares
+
+
+def _extend(
+    forecast: dict[int, NDArray[np.float64]],
+    covered: dict[int, int],
+    weeks: list[FiscalWeek],
+    style_color_ids: list[int],
+) -> None:
+    """Weeks after the last one a run forecast carry the mean of the forecast weeks, up to the
+    style-color's exit date (in place)."""
+    short = {style: last for style, last in covered.items() if last < len(weeks) - 1}
+    if not short:
+        return
+    exits = dict(
+        StyleColor.objects.filter(pk__in=[style for style in short if style in style_color_ids])
+        .exclude(exit_date=None)
+        .values_list("pk", "exit_date")
+    )
+    starts = [week.start_date for week in weeks]
+    for style, last in short.items():
+        mean = float(forecast[style][: last + 1].mean())
+        exit_date = exits.get(style)
+        for index in range(last + 1, len(weeks)):
+            if exit_date is not None and starts[index] > exit_date:
+                break
+            forecast[style][index] = mean
 
 
 def _arrivals(

@@ -191,3 +191,86 @@ def test_months_without_an_approved_budget_are_named_in_the_cut_reason(
     )
     assert reasons
     assert all(reason.endswith("units cut: OTB left too little") for reason in reasons)
+
+
+def _sell(retailer: dict[str, Any], weekly: dict[str, int]) -> None:
+    """The last 13 weeks' sales: `weekly` units a week per location code, of the small size."""
+    from planning.models import Location, SalesHistory
+
+    as_of = forecast_selectors.latest_closed_week()
+    for code, units in weekly.items():
+        location = Location.objects.get(code=code)
+        SalesHistory.objects.bulk_create(
+            SalesHistory(
+                sku=retailer["sku_s"], location=location, fiscal_week=week, units=units,
+                retail_value=Decimal(units * 24), cost_value=Decimal(units * 10),
+            )
+            for week in forecast_selectors.weeks_up_to(as_of, 13)
+        )  # fmt: skip
+
+
+def test_without_a_forecast_demand_is_the_recent_sales_rate(
+    supplied: dict[str, Any], retailer: dict[str, Any]
+) -> None:
+    from otb.replenishment.inputs import gather
+
+    # No forecast. S sold 6 a week at S001 and 2 a week at WEB over the last 13 weeks, both
+    # supplied by DC1 (the only DC): 8 a week at DC1. M sold nothing: no demand.
+    StyleColorForecast.objects.all().delete()
+    _sell(retailer, {"S001": 6, "WEB": 2})
+    inputs = gather([supplied["department"].pk], forecast_selectors.latest_closed_week(), 26)
+    by_sku = {int(sku): index for index, sku in enumerate(inputs.sku_ids)}
+    small, medium = by_sku[retailer["sku_s"].pk], by_sku[retailer["sku_m"].pk]
+    assert inputs.forecast[small].tolist() == [8.0] * 26
+    assert inputs.demand_sd[small] == pytest.approx(8.0**0.5)  # Poisson: no measured error
+    assert inputs.forecast[medium].tolist() == [0.0] * 26
+    assert inputs.demand_source.tolist()[small] == "sales"
+    assert inputs.demand_source.tolist()[medium] == "none"
+    assert inputs.notes[-1] == (
+        "Demand: 1 SKU-locations from the last 13 weeks' sales (no forecast), "
+        "1 SKU-locations without forecast or recent sales (no demand)."
+    )
+
+
+def test_an_exited_item_gets_no_demand_and_no_order(
+    supplied: dict[str, Any], retailer: dict[str, Any], manager: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    from datetime import timedelta
+
+    color = retailer["sku_s"].style_color
+    color.exit_date = supplied["weeks"][0].start_date - timedelta(days=1)
+    color.save(update_fields=["exit_date"])
+    StyleColorForecast.objects.all().delete()
+    _sell(retailer, {"S001": 6})  # clearance sales after the exit: still nothing bought
+    with django_capture_on_commit_callbacks(execute=True):
+        run = runs.start_run(user=manager, department_ids=[supplied["department"].pk])
+    run.refresh_from_db()
+    assert run.message == "Demand: 2 SKU-locations exited or discontinued (no demand)."
+    assert set(ItemPolicy.objects.filter(run=run).values_list("demand", flat=True)) == {0.0}
+    assert not Suggestion.objects.filter(run=run).exists()
+
+
+def test_weeks_past_the_forecast_runs_horizon_carry_its_mean(
+    supplied: dict[str, Any], retailer: dict[str, Any]
+) -> None:
+    from datetime import timedelta
+
+    from otb.replenishment.inputs import gather
+
+    # The forecast covers 13 of the 26 weeks: 100 a week in weeks 0-5, 300 in weeks 6-12 (mean
+    # (6 x 100 + 7 x 300) / 13 = 207.69). The item exits in week 20: weeks 13-19 carry the mean,
+    # weeks 20-25 nothing. Half each size, one DC: x 0.5.
+    weeks = supplied["weeks"]
+    StyleColorForecast.objects.filter(fiscal_week__in=weeks[13:]).delete()
+    StyleColorForecast.objects.filter(fiscal_week__in=weeks[:6]).update(units=100, lower=100, upper=100)
+    StyleColorForecast.objects.filter(fiscal_week__in=weeks[6:13]).update(units=300, lower=300, upper=300)
+    color = retailer["sku_s"].style_color
+    color.exit_date = weeks[20].start_date - timedelta(days=1)
+    color.save(update_fields=["exit_date"])
+    inputs = gather([supplied["department"].pk], forecast_selectors.latest_closed_week(), 26)
+    row = inputs.forecast[list(inputs.sku_ids).index(retailer["sku_s"].pk)]
+    mean = (6 * 100 + 7 * 300) / 13 * 0.5
+    assert row[:6].tolist() == [50.0] * 6
+    assert row[6:13].tolist() == [150.0] * 7
+    assert row[13:20] == pytest.approx([mean] * 7)
+    assert row[20:].tolist() == [0.0] * 6
