@@ -12,16 +12,35 @@ from rest_framework.views import APIView
 
 from otb.apis.common import REFUSALS, refused, visible_departments
 from otb.models import ReplenishmentRun
+from otb.replenishment.apis import department_id, unknown_department
 from otb.replenishment.simulation import simulate_run
+
+RATE_PLACES = 4  # fill rates, 0..1
+UNIT_PLACES = 1  # units and weeks
+
+
+class RoundedFloatField(serializers.FloatField):
+    """A float rounded on the way out: no 0.9500000000000001 in the answer."""
+
+    def __init__(self, *, places: int, **options: Any) -> None:
+        self.places = places
+        super().__init__(**options)
+
+    def to_representation(self, value: Any) -> Any:
+        return round(float(value), self.places)
 
 
 class CellResultSerializer(serializers.Serializer[Any]):
     cell = serializers.CharField(help_text="ABC x XYZ segment.")
     items = serializers.IntegerField(help_text="SKU-locations with demand.")
-    target_fill = serializers.FloatField(help_text="Demand-weighted target fill rate, 0..1.")
-    achieved_fill = serializers.FloatField(help_text="Units served / units demanded in the simulation.")
-    stockout_weeks = serializers.FloatField(help_text="Weeks with unmet demand per item, per year.")
-    average_on_hand = serializers.FloatField(help_text="Average units on hand per item.")
+    target_fill = RoundedFloatField(places=RATE_PLACES, help_text="Demand-weighted target fill rate, 0..1.")
+    achieved_fill = RoundedFloatField(
+        places=RATE_PLACES, help_text="Units served / units demanded in the simulation, 0..1."
+    )
+    stockout_weeks = RoundedFloatField(
+        places=UNIT_PLACES, help_text="Weeks with unmet demand per item, per year."
+    )
+    average_on_hand = RoundedFloatField(places=UNIT_PLACES, help_text="Average units on hand per item.")
 
 
 class SimulationSerializer(serializers.Serializer[Any]):
@@ -36,7 +55,7 @@ class PolicySimulation(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("run", int, required=False, description="Default: the latest done run."),
-            OpenApiParameter("department", int, required=False),
+            OpenApiParameter("department", str, required=False, description="A department id or code (W01)."),
             OpenApiParameter("seeds", int, required=False, description="Years replayed, 1-50 (default 10)."),
         ],
         responses={200: SimulationSerializer, 400: REFUSALS[400], 404: REFUSALS[404]},
@@ -45,7 +64,7 @@ class PolicySimulation(APIView):
         """Replay a year of demand drawn from each item's forecast error against its policy:
         achieved fill rate against the target, stock-outs and average stock by cell."""
         params = request.query_params
-        for name in ("run", "department", "seeds"):
+        for name in ("run", "seeds"):
             if params.get(name) and not params[name].isdigit():
                 return refused(f"{name}: give a whole number.")
         seeds = int(params.get("seeds") or 10)
@@ -57,7 +76,13 @@ class PolicySimulation(APIView):
         )
         if run is None:
             return refused("No finished replenishment run.", status.HTTP_404_NOT_FOUND)
-        department = int(params["department"]) if params.get("department") else None
-        if department is not None and not visible_departments(request).filter(pk=department).exists():
-            return refused(f"department: no department {department}.", status.HTTP_404_NOT_FOUND)
+        department = None
+        if params.get("department"):
+            department = department_id(params["department"])
+            if department is None:
+                return refused(unknown_department(params["department"]))
+            if not visible_departments(request).filter(pk=department).exists():
+                return refused(
+                    f"department: {params['department']} is not yours to see.", status.HTTP_404_NOT_FOUND
+                )
         return Response(SimulationSerializer(simulate_run(run, department_id=department, seeds=seeds)).data)

@@ -206,3 +206,21 @@ def test_executives_cannot_dismiss(sheet: dict[str, Any], executive: User) -> No
     assert response.status_code == 403
     sheet["s"].refresh_from_db()
     assert (sheet["s"].status, sheet["s"].row_version) == (Suggestion.Status.OPEN, 1)
+
+
+def test_department_filters_take_an_id_or_a_code(sheet: dict[str, Any], planner: User) -> None:  # noqa: F811
+    client = _api(planner)
+    tops = sheet["tops"]
+    by_id = client.get(f"{BASE}/suggestions/", {"department": tops.pk})
+    by_code = client.get(f"{BASE}/suggestions/", {"department": "W-TOP"})
+    assert by_id.status_code == by_code.status_code == 200
+    assert by_code.json() == by_id.json()
+    assert by_code.json()["count"] == 2
+    assert client.get(f"{BASE}/suggestions/", {"department": "W-DRS"}).json()["count"] == 0
+    unknown = client.get(f"{BASE}/suggestions/", {"department": "W99"})
+    assert unknown.status_code == 400
+    assert unknown.json()["detail"] == "department: no department 'W99'; give its id or its code (e.g. W01)."
+    review = client.get(f"{BASE}/open-orders/", {"department": "w-top"})
+    assert review.status_code == 200
+    assert review.json() == client.get(f"{BASE}/open-orders/", {"department": tops.pk}).json()
+    assert client.get(f"{BASE}/open-orders/", {"department": "999999"}).status_code == 400

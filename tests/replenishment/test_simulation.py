@@ -65,3 +65,47 @@ def test_the_simulation_api(client: Client, run: ReplenishmentRun, planner: User
     assert bad.status_code == 400
     assert bad.json()["detail"] == "seeds: 1 to 50."
     assert missing.status_code == 404
+
+
+def test_the_simulation_api_rounds_its_numbers() -> None:
+    from otb.replenishment.simulation import CellResult
+    from otb.replenishment.simulation_apis import CellResultSerializer
+
+    noisy = CellResult(
+        cell="AX", items=3, target_fill=0.9500000000000001, achieved_fill=0.912345678,
+        stockout_weeks=1.2500000000000002, average_on_hand=12.3456,
+    )  # fmt: skip
+    assert CellResultSerializer(noisy).data == {
+        "cell": "AX",
+        "items": 3,
+        "target_fill": 0.95,
+        "achieved_fill": 0.9123,
+        "stockout_weeks": 1.3,
+        "average_on_hand": 12.3,
+    }
+
+
+def test_the_simulation_api_takes_a_department_code(
+    client: Client, run: ReplenishmentRun, planner: User, retailer: dict[str, Any]
+) -> None:
+    client.force_login(planner)
+    retailer["tops"].planners.add(planner)
+    base = "/api/v1/otb/policy-simulation/?seeds=2&department="
+    by_id = client.get(f"{base}{retailer['tops'].pk}")
+    by_code = client.get(f"{base}W-TOP")
+    lower = client.get(f"{base}w-top")
+    unknown = client.get(f"{base}W99")
+
+    assert by_id.status_code == by_code.status_code == lower.status_code == 200
+    assert by_code.json() == by_id.json() == lower.json()
+    assert by_code.json()["items"] == 2
+    for cell in by_code.json()["cells"]:
+        for name, places in (
+            ("target_fill", 4),
+            ("achieved_fill", 4),
+            ("stockout_weeks", 1),
+            ("average_on_hand", 1),
+        ):
+            assert cell[name] == round(cell[name], places)
+    assert unknown.status_code == 400
+    assert unknown.json()["detail"] == "department: no department 'W99'; give its id or its code (e.g. W01)."
