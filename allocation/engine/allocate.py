@@ -1,0 +1,363 @@
+"""Need-based allocation of DC stock to stores (DESIGN.md section 9).
+
+Arrays are K SKUs (rows) x S stores (columns); a single SKU may be passed as a 1-D array of
+stores and comes back 1-D. Units are float64 inside, whole units on the way out.
+
+How a SKU's supply is shared:
+1. Held back: ``ceil(available * holdback)`` units stay at the DC as a reserve; the rest, in whole
+   packs, is what may be allocated.
+2. Targets: each store's need rounded up to whole packs (a store that needs 7 of a 6-pack gets 12
+   when supply allows), but never above its cap (``store_max``, rounded down to whole packs).
+3. Enough supply (sum of targets <= allocatable): every store gets its target.
+4. Short supply, priority tier by tier (lowest ``priority`` number first; all stores are one tier
+   when it is not given):
+   a. presentation minimums first, every tier in turn, so every store can dress its fixture
+      before any store gets depth (shared fairly when even those do not fit);
+   b. then the rest of the need, tier by tier, shared fairly: ``mode="fill_ratio"`` gives every store the same
+      allocated / need; ``mode="wos"`` gives every store the same projected weeks of supply
+      ``(stock + allocated) / weekly demand`` (stores already above that level get nothing more).
+   Sharing is a water level found by bisection: each store's ideal allocation
+   ``clip(level * weight - offset, lower, target)`` in (fractional) packs, and the level at which
+   the ideals add up to the supply left.
+5. Rounding: every store gets the whole packs of its ideal, and the packs left over go one each
+   to the largest remainders (ties to the store with more need, then to the first store), so the
+   total allocated is exact and no store gets a pack it had no room for.
+
+Fairness and pack rounding: with whole units, "the same fill ratio for everyone" and "a store with
+more need never has a lower fill ratio" cannot both hold exactly (need 10 and 3, supply 4: 3 + 1
+has ratios 0.30 and 0.33; 4 + 0 has 0.40 and 0). Merchplan keeps the ratios as equal as rounding
+allows: every store is less than one pack from its ideal share (so its fill ratio is within one
+pack over its need of the common ratio), and a store with more need never gets fewer units.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+ArrayLike = float | int | npt.ArrayLike
+
+Mode = Literal["fill_ratio", "wos"]
+MODES: tuple[Mode, ...] = ("fill_ratio", "wos")
+
+_BISECTION_STEPS = 60  # the level to ~1e-18 of its range: far below a pack
+_EPSILON = 1e-9  # packs: float noise in an ideal allocation is not a remainder
+
+
+class Shortfall(IntEnum):
+    """Why a store got less than its need (one code per store and SKU)."""
+
+    NONE = 0
+    NO_SUPPLY = 1  # nothing could be allocated (no stock after holdback)
+    SHARED = 2  # short supply shared fairly with the other stores
+    LOWER_PRIORITY = 3  # higher-priority stores took the supply first
+    CAPPED = 4  # the store's capacity (store_max) stops it
+    PACK = 5  # short by less than a pack: rounding to whole packs
+
+
+SHORTFALL_TEXT: dict[Shortfall, str] = {
+    Shortfall.NONE: "",
+    Shortfall.NO_SUPPLY: "No stock to allocate after the holdback.",
+    Shortfall.SHARED: "Short supply: shared so every store gets the same share of its need.",
+    Shortfall.LOWER_PRIORITY: "Short supply: higher-priority stores were served first.",
+    Shortfall.CAPPED: "Capped by the store's capacity.",
+    Shortfall.PACK: "Short by less than a pack: allocations come in whole packs.",
+}
+
+
+class AllocationInputError(ValueError):
+    """Inputs that cannot be allocated (negative stock, pack size 0, mismatched shapes)."""
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """Result per SKU x store (2-D, or 1-D when one SKU came in) and per SKU.
+
+    need, allocated, fill_rate (allocated / need, 1 where the need is 0 and nothing was sent),
+    projected_wos ((stock + allocated) / weekly demand; NaN without weekly demand, inf where
+    demand is 0), shortfall (Shortfall codes); per SKU: held_back, left_at_dc (units neither held
+    back nor sent: no need for them, or less than a whole pack), allocatable (whole packs after
+    the holdback, in units). available = held_back + allocated + left_at_dc.
+    """
+
+    need: FloatArray
+    allocated: IntArray
+    fill_rate: FloatArray
+    projected_wos: FloatArray
+    shortfall: IntArray
+    held_back: IntArray
+    left_at_dc: IntArray
+    allocatable: IntArray
+
+    def explanation(self, sku: int, store: int) -> str:
+        """The reason a store got less than its need, in words ("" if it got it all)."""
+        code = self.shortfall[sku, store] if self.shortfall.ndim == 2 else self.shortfall[store]
+        return SHORTFALL_TEXT[Shortfall(int(code))]
+
+
+def store_need(
+    forecast_over_coverage: ArrayLike,
+    presentation_min: ArrayLike,
+    on_hand: ArrayLike,
+    in_transit: ArrayLike,
+) -> FloatArray:
+    """Need = max(0, forecast over the coverage weeks + presentation minimum - on hand - in transit)."""
+    parts = [
+        np.asarray(x, dtype=np.float64)
+        for x in (forecast_over_coverage, presentation_min, on_hand, in_transit)
+    ]
+    for name, part in zip(("forecast", "presentation minimum", "on hand", "in transit"), parts, strict=True):
+        _check_non_negative(part, name)
+    forecast, minimum, stock, transit = parts
+    return np.asarray(np.maximum(0.0, forecast + minimum - stock - transit), dtype=np.float64)
+
+
+def allocate(
+    need: ArrayLike,
+    available: ArrayLike,
+    *,
+    pack_size: ArrayLike = 1,
+    store_max: ArrayLike | None = None,
+    presentation_min: ArrayLike | None = None,
+    priority: ArrayLike | None = None,
+    holdback: ArrayLike = 0.0,
+    mode: Mode = "fill_ratio",
+    weekly_demand: ArrayLike | None = None,
+    stock: ArrayLike | None = None,
+) -> Allocation:
+    """Share each SKU's available DC stock among the stores by need (see the module docstring).
+
+    need: (K, S) or (S,) units; available: (K,) or scalar units at the DC; pack_size: (K,) or
+    scalar units per pack; store_max: most units a store may receive, (K, S), (S,) or None for no
+    cap; presentation_min: units a store needs to present the item, (K, S), (S,) or None (part of
+    ``need`` already: here it only sets what is served first); priority: (S,) integers, lower is
+    served first; holdback: share of the available kept at the DC, 0 <= holdback < 1, scalar or
+    (K,); weekly_demand and stock (on hand + in transit): (K, S) or (S,), for ``mode="wos"`` and the
+    projected weeks of supply.
+    """
+    if mode not in MODES:
+        raise AllocationInputError(f"Unknown mode {mode!r}: use one of {', '.join(MODES)}.")
+    single = np.ndim(need) == 1
+    needs = _matrix(need, "need", None)
+    skus, stores = needs.shape
+    shape = (skus, stores)
+    supply = _per_sku(available, "available", skus)
+    packs = _per_sku(pack_size, "pack size", skus)
+    if np.any(packs < 1) or np.any(packs != np.floor(packs)):
+        raise AllocationInputError("Pack size must be a whole number of units, at least 1.")
+    reserve = _per_sku(holdback, "holdback", skus)
+    if np.any(reserve >= 1):
+        raise AllocationInputError("Holdback is a share of the stock: at least 0 and below 1.")
+    caps = _matrix(store_max, "store maximum", shape) if store_max is not None else np.full(shape, np.inf)
+    minimums = (
+        _matrix(presentation_min, "presentation minimum", shape) if presentation_min is not None else None
+    )
+    demand = _matrix(weekly_demand, "weekly demand", shape) if weekly_demand is not None else None
+    position = _matrix(stock, "stock", shape) if stock is not None else np.zeros(shape)
+    if mode == "wos" and demand is None:
+        raise AllocationInputError('mode="wos" needs the weekly demand of every store.')
+    tiers = _priority(priority, stores)
+
+    held = np.ceil(supply * reserve - _EPSILON)
+    supply_packs = np.floor((supply - held) / packs + _EPSILON)
+    pack_column = packs[:, None]
+    cap_packs = np.floor(caps / pack_column + _EPSILON)
+    target = np.minimum(np.ceil(needs / pack_column - _EPSILON), cap_packs)
+    floor_target = (
+        np.minimum(np.ceil(np.minimum(minimums, needs) / pack_column - _EPSILON), target)
+        if minimums is not None
+        else np.zeros(shape)
+    )
+    if demand is not None and mode == "wos":
+        weight, offset = demand / pack_column, position / pack_column
+    else:
+        weight, offset = needs / pack_column, np.zeros(shape)
+
+    given = np.zeros(shape)
+    left = supply_packs.copy()
+    tier_masks = [np.broadcast_to(tiers == tier, shape) for tier in np.unique(tiers)]
+    if minimums is not None:
+        for in_tier in tier_masks:
+            given, left = _share(given, left, in_tier, floor_target, floor_target, np.zeros(shape), needs)
+    for in_tier in tier_masks:
+        given, left = _share(given, left, in_tier, target, weight, offset, needs)
+
+    allocated = (given * pack_column).astype(np.int64)
+    allocatable = (supply_packs * packs).astype(np.int64)
+    result = Allocation(
+        need=needs,
+        allocated=allocated,
+        fill_rate=_fill_rate(allocated, needs),
+        projected_wos=_weeks_of_supply(position, allocated, demand),
+        shortfall=_shortfall(given, cap_packs, needs, pack_column, tiers, supply_packs),
+        held_back=held.astype(np.int64),
+        left_at_dc=(supply - held).astype(np.int64) - allocated.sum(axis=1),
+        allocatable=allocatable,
+    )
+    return _squeeze(result) if single else result
+
+
+def _share(
+    given: FloatArray,
+    left: FloatArray,
+    in_tier: npt.NDArray[np.bool_],
+    upper: FloatArray,
+    weight: FloatArray,
+    offset: FloatArray,
+    needs: FloatArray,
+) -> tuple[FloatArray, FloatArray]:
+    """Give the stores in the tier whole packs up to ``upper``, sharing ``left`` packs per SKU by
+    the water level of ``clip(level * weight - offset, given, upper)``; returns the new totals."""
+    lower = given
+    upper = np.where(in_tier, np.maximum(upper, lower), lower)
+    wanted = (upper - lower).sum(axis=1)
+    enough = wanted <= left + _EPSILON
+    ideal = np.where(enough[:, None], upper, lower)
+    short = ~enough & (left > _EPSILON)
+    if np.any(short):
+        rows = np.flatnonzero(short)
+        ideal[rows] = _water_fill(
+            lower[rows], upper[rows], weight[rows], offset[rows], left[rows] + lower[rows].sum(axis=1)
+        )
+        ideal[rows] = _round_largest_remainder(
+            ideal[rows], lower[rows], upper[rows], left[rows] + lower[rows].sum(axis=1), needs[rows]
+        )
+    spent = (ideal - given).sum(axis=1)
+    return ideal, left - spent
+
+
+def _water_fill(
+    lower: FloatArray, upper: FloatArray, weight: FloatArray, offset: FloatArray, total: FloatArray
+) -> FloatArray:
+    """Per row, the level at which sum(clip(level * weight - offset, lower, upper)) == total."""
+    positive = weight > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        reach = np.where(positive, (upper + offset) / np.where(positive, weight, 1.0), 0.0)
+    low = np.zeros(len(total))
+    high = np.maximum(reach.max(axis=1, initial=0.0), 0.0) + 1.0
+    for _ in range(_BISECTION_STEPS):
+        middle = (low + high) / 2
+        filled = np.clip(middle[:, None] * weight - offset, lower, upper).sum(axis=1)
+        below = filled < total
+        low = np.where(below, middle, low)
+        high = np.where(below, high, middle)
+    return np.asarray(np.clip(low[:, None] * weight - offset, lower, upper), dtype=np.float64)
+
+
+def _round_largest_remainder(
+    ideal: FloatArray, lower: FloatArray, upper: FloatArray, total: FloatArray, needs: FloatArray
+) -> FloatArray:
+    """Whole packs: the floor of each ideal, then one more pack each to the largest remainders
+    (ties: more need, then the first store) until the row adds up to ``total`` packs."""
+    whole = np.maximum(np.floor(ideal + _EPSILON), lower)
+    has_room = whole < upper
+    # Rounded so that float noise from the bisection does not decide ties: equal shares go to
+    # the store with more need.
+    remainder = np.where(has_room, np.round(np.maximum(ideal - whole, 0.0), 6), -1.0)
+    extra = np.floor(total - whole.sum(axis=1) + _EPSILON).astype(np.int64)
+    stores = ideal.shape[1]
+    order = np.lexsort((np.broadcast_to(np.arange(stores), ideal.shape), -needs, -remainder), axis=1)
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.broadcast_to(np.arange(stores), ideal.shape), axis=1)
+    bonus = (rank < extra[:, None]) & has_room
+    return np.asarray(whole + bonus, dtype=np.float64)
+
+
+def _fill_rate(allocated: IntArray, needs: FloatArray) -> FloatArray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(needs > 0, allocated / np.where(needs > 0, needs, 1.0), 1.0)
+    return np.asarray(rate, dtype=np.float64)
+
+
+def _weeks_of_supply(position: FloatArray, allocated: IntArray, demand: FloatArray | None) -> FloatArray:
+    if demand is None:
+        return np.full(allocated.shape, np.nan)
+    stock_after = position + allocated
+    with np.errstate(divide="ignore", invalid="ignore"):
+        weeks = np.where(demand > 0, stock_after / np.where(demand > 0, demand, 1.0), np.inf)
+    return np.asarray(weeks, dtype=np.float64)
+
+
+def _shortfall(
+    given: FloatArray,
+    cap_packs: FloatArray,
+    needs: FloatArray,
+    pack_column: FloatArray,
+    tiers: IntArray,
+    supply_packs: FloatArray,
+) -> IntArray:
+    """One code per store: why it got less than its need (the last rule that applies wins)."""
+    sent = given * pack_column
+    got_less = sent < needs - _EPSILON
+    codes = np.where(got_less, Shortfall.SHARED, Shortfall.NONE).astype(np.int64)
+    codes[got_less & (needs - sent < pack_column - _EPSILON)] = Shortfall.PACK
+    fill = np.where(needs > 0, sent / np.where(needs > 0, needs, 1.0), 1.0)
+    for tier in np.unique(tiers)[1:]:
+        earlier = (tiers < tier)[None, :] & (needs > 0)
+        best_earlier = np.where(earlier, fill, -1.0).max(axis=1, keepdims=True)
+        behind = (tiers == tier)[None, :] & (fill < best_earlier - _EPSILON)
+        codes[got_less & behind] = Shortfall.LOWER_PRIORITY
+    codes[got_less & (given >= cap_packs) & (cap_packs * pack_column < needs - _EPSILON)] = Shortfall.CAPPED
+    codes[got_less & (supply_packs[:, None] <= 0)] = Shortfall.NO_SUPPLY
+    return codes
+
+
+def _squeeze(result: Allocation) -> Allocation:
+    return Allocation(
+        need=result.need[0],
+        allocated=result.allocated[0],
+        fill_rate=result.fill_rate[0],
+        projected_wos=result.projected_wos[0],
+        shortfall=result.shortfall[0],
+        held_back=result.held_back,
+        left_at_dc=result.left_at_dc,
+        allocatable=result.allocatable,
+    )
+
+
+def _matrix(values: ArrayLike | None, name: str, shape: tuple[int, int] | None) -> FloatArray:
+    array = np.asarray(values, dtype=np.float64)
+    if array.ndim == 1:
+        array = array[None, :]
+    if array.ndim != 2:
+        raise AllocationInputError(f"{name.capitalize()} must be per store, or per SKU and store.")
+    if shape is not None:
+        if array.shape[1] != shape[1] or array.shape[0] not in (1, shape[0]):
+            raise AllocationInputError(f"{name.capitalize()} has shape {array.shape}; expected {shape}.")
+        array = np.broadcast_to(array, shape)
+    _check_non_negative(array, name)
+    return np.array(array, dtype=np.float64)
+
+
+def _per_sku(values: ArrayLike, name: str, skus: int) -> FloatArray:
+    array = np.asarray(values, dtype=np.float64).reshape(-1)
+    if array.size == 1:
+        array = np.full(skus, array[0])
+    if array.size != skus:
+        raise AllocationInputError(f"{name.capitalize()} has {array.size} values for {skus} SKUs.")
+    _check_non_negative(array, name)
+    return array
+
+
+def _priority(priority: ArrayLike | None, stores: int) -> IntArray:
+    if priority is None:
+        return np.zeros(stores, dtype=np.int64)
+    tiers = np.asarray(priority).reshape(-1)
+    if tiers.size != stores:
+        raise AllocationInputError(f"Priority has {tiers.size} values for {stores} stores.")
+    if not np.all(np.isfinite(tiers.astype(np.float64))) or np.any(tiers != np.round(tiers)):
+        raise AllocationInputError("Priority must be whole numbers (1 is served first).")
+    return tiers.astype(np.int64)
+
+
+def _check_non_negative(array: FloatArray, name: str) -> None:
+    if np.any(np.isnan(array)):
+        raise AllocationInputError(f"{name.capitalize()} has missing values.")
+    if np.any(array < 0):
+        raise AllocationInputError(f"{name.capitalize()} cannot be negative.")
