@@ -200,6 +200,10 @@ MERCHPLAN_EXCESS_WEEKS = 8
 MERCHPLAN_NO_MOVE_WEEKS = 8
 MERCHPLAN_SLOW_MOVING_WOS = 26
 MERCHPLAN_OBSOLETE_WEEKS = 26
+# Stores restocked from a DC: weeks from the DC's pick to the shelf, and between two deliveries.
+# They set the stock a store holds (FWOS proposals) and the weeks an allocation covers.
+MERCHPLAN_STORE_LEAD_TIME_WEEKS = 1.0
+MERCHPLAN_STORE_REVIEW_WEEKS = 1.0
 # `load_demo` creates users with a known password: never in production.
 # --- Mail: approval notifications. Console in development; set a real backend in production.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND") or "django.core.mail.backends.console.EmailBackend"

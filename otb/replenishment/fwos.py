@@ -1,25 +1,25 @@
 """FWOS targets for plan lines from the replenishment policies (DESIGN.md sections 5 and 10).
 
-A class line's proposal is the demand-weighted average of its SKUs' policy `fwos_target`
-(safety stock / weekly demand + half the review period, in forward weeks) in the latest done run
-of the plan's department, rounded to 0.1 week. Two SKUs of a class with 10 and 30 a week and
-targets of 2 and 4 weeks propose (10 x 2 + 30 x 4) / 40 = 3.5 weeks.
+A plan's stock is the stock at its selling locations (planning's history counts no DC), so a
+class line's proposal is the stock the policies keep at those locations, in forward weeks of
+their demand: the sum over the class's SKU-locations of (safety stock + cycle stock +
+presentation minimum) / the sum of their weekly demand, in the latest done run of the plan's
+department, rounded half up to 0.1 week. Two SKUs of a class at 10 and 30 a week holding 20
+and 120 units propose 140 / 40 = 3.5 weeks.
 
-Which policies: each SKU counts once, where the run replenishes it.
-- Most SKUs are bought for the distribution centres: their policies sit at the DCs only (the
-  stores order from the DC). Their DC policies count, each weighted by the part of the DC's
-  demand that the plan's selling locations make (the plan's scope as planning's history reads
-  it: its region, else its channel, else every selling location). A DC's demand is the
-  forecast of the locations it supplies (`inputs.gather`), so for a whole-company plan the
-  weight is the DC's demand itself; for a channel or region plan it is that demand x the
-  plan's locations' share of the class's last 13 weeks' units at the locations the DC supplies
-  (by their number when none sold): a DC supplying none of the plan's locations weighs 0.
-  Why the DC's policy rather than a share-out to its stores: the run computes no store policy
-  for these SKUs, and splitting a DC's policy over the locations it supplies by their shares
-  scales its safety stock and its demand alike, so each store would get the DC's FWOS target
-  again; only the weights would differ, and the DC's demand x the plan's share is their sum.
+Which stock: each SKU counts once, where the run replenishes it.
+- Most SKUs are bought for the distribution centres: the run's policy sits at the DC and the
+  stores are restocked from it. Each of the plan's selling locations that the DC supplies takes
+  its part of the DC's demand (its share of the class's last 13 weeks' units at the locations
+  the DC supplies; by their number when none sold) and holds, under its own policy
+  (`engine.policy.selling_stock`): safety stock for its demand, its share of the DC's forecast
+  error (sd x sqrt(share): the store errors do not pool), the DC's service target, the
+  DC-to-store lead time and review period (settings); half a review period's demand; and the
+  presentation minimum of the SKU's ABC x XYZ cell when it is a store (a web shop shows no
+  shelf). A location that sold none of the class while others did holds nothing of it.
 - SKUs of vendors that ship direct to store have policies at the selling locations: those at
-  the plan's locations count, weighted by their own demand.
+  the plan's locations count with their own FWOS target (safety stock + half an order) plus,
+  at a store, the presentation minimum in weeks of their demand.
 
 Accepting writes the proposal into the chosen lines' open weeks (not yet ended: closed weeks
 keep their actuals) through planning's cell service, so the lines recompute (EOP, receipts,
@@ -29,6 +29,7 @@ planning never imports this module; this module calls planning's public services
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
@@ -37,6 +38,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -44,7 +46,8 @@ from django.db.models import BooleanField, ExpressionWrapper, Q, Sum
 from django.utils import timezone
 
 from forecasting.selectors import weeks_up_to
-from otb.models import ItemPolicy, ReplenishmentRun
+from otb.models import ItemPolicy, ReplenishmentRun, SegmentPolicy
+from otb.replenishment.engine.policy import selling_stock
 from otb.replenishment.health import supplying_dc
 from otb.replenishment.matrix_reads import latest_done_run
 from planning.models import (
@@ -62,7 +65,7 @@ from planning.plans.services import CellEdit, plan_cells_update
 
 WEEK = Decimal("0.1")
 TARGET_PLACES = Decimal("0.001")  # how PlanWeek.target stores a value
-SHARE_WEEKS = 13  # the weeks of sales that split a DC's demand between plans, as the run's DC shares
+SHARE_WEEKS = 13  # the weeks of sales that split a DC's demand between its locations
 _CLASS = "sku__style_color__style__subclass__merch_class_id"
 
 
@@ -194,60 +197,113 @@ def _selling_locations(plan: Plan) -> Q:
     return ~Q(kind=Location.Kind.DC)
 
 
-# (class id, segment, weight, fwos target, is at a DC) of one SKU-location that serves the plan
+# (class id, segment, weekly demand at the plan's locations, FWOS target, is at a DC) of one
+# SKU-location that serves the plan
 PolicyRow = tuple[int, str, float, float | None, bool]
+# (sku, location, class, segment, demand, demand sd, service level, fwos target) of the run
+RunPolicy = tuple[int, int, int, str, float, float, float, float | None]
 
 
-def dc_plan_shares(
+@dataclass(frozen=True)
+class StoreTerms:
+    """How the plan's selling locations hold stock of what a DC restocks them with."""
+
+    stores: AbstractSet[int]  # the plan's locations with a shelf (kind store)
+    minimums: Mapping[str, int]  # presentation minimum per ABC x XYZ cell
+    lead_time: float  # weeks from the DC to the shelf
+    review_period: float  # weeks between two deliveries
+
+
+def served_shares(
     class_ids: Sequence[int],
     supplier: Mapping[int, int],
     in_plan: AbstractSet[int],
     units: Mapping[tuple[int, int], float],
-) -> dict[tuple[int, int], float]:
-    """Per (class, DC): the plan's part of the demand of the locations the DC supplies, from
-    `units` sold per (class, location); by the number of locations when none of them sold the
-    class. `supplier`: selling location -> its DC. A DC supplying S1 (in the plan, 30 units)
-    and S2 (not, 10 units) gives the plan 30 / 40 = 0.75 of its demand."""
+) -> dict[tuple[int, int], list[tuple[int, float]]]:
+    """Per (class, DC): the plan's locations the DC supplies, each with its share of the DC's
+    demand, from `units` sold per (class, location); by the number of locations when none of
+    them sold the class. `supplier`: selling location -> its DC. A DC supplying S1 (in the plan,
+    30 units) and S2 (not, 10 units) gives [(S1, 0.75)]."""
     served: dict[int, list[int]] = defaultdict(list)
     for location, dc in supplier.items():
         served[dc].append(location)
-    shares: dict[tuple[int, int], float] = {}
+    shares: dict[tuple[int, int], list[tuple[int, float]]] = {}
     for class_id in class_ids:
         for dc, locations in served.items():
             total = sum(units.get((class_id, location), 0.0) for location in locations)
-            ours = sum(units.get((class_id, location), 0.0) for location in locations if location in in_plan)
-            counted = sum(1 for location in locations if location in in_plan) / len(locations)
-            shares[class_id, dc] = ours / total if total > 0 else counted
+            shares[class_id, dc] = [
+                (location, units.get((class_id, location), 0.0) / total if total > 0 else 1 / len(locations))
+                for location in locations
+                if location in in_plan
+            ]
     return shares
 
 
 def plan_policy_rows(
-    policies: Sequence[tuple[int, int, int, str, float, float | None]],
+    policies: Sequence[RunPolicy],
     in_plan: AbstractSet[int],
     dc_ids: AbstractSet[int],
-    dc_share: Mapping[tuple[int, int], float],
+    served: Mapping[tuple[int, int], Sequence[tuple[int, float]]],
+    terms: StoreTerms,
 ) -> list[PolicyRow]:
-    """The run's policies that serve a plan, each with its weight (see the module docstring).
-    `policies`: (sku, location, class, segment, demand, fwos target); `in_plan`: the plan's
-    selling locations; `dc_share`: per (class, DC), the plan's part of the DC's demand (none: 0).
-    A SKU with a policy at a selling location is replenished there (direct to store): DC rows of
-    it, if any, do not count it twice."""
-    store_skus = {sku for sku, location, *_ in policies if location not in dc_ids}
+    """The run's policies that serve a plan, each with the weekly demand of the plan's
+    locations and the FWOS of the stock they hold (see the module docstring). `served`: per
+    (class, DC), the plan's locations it supplies and their shares of its demand (none: the DC
+    serves none of the plan). A SKU with a policy at a selling location is replenished there
+    (direct to store): DC rows of it, if any, do not count it twice."""
+    store_skus = {policy[0] for policy in policies if policy[1] not in dc_ids}
     rows: list[PolicyRow] = []
-    for sku, location, class_id, segment, demand, target in policies:
+    owner: list[int] = []  # per store-level item below: its row
+    demand: list[float] = []
+    sd: list[float] = []
+    level: list[float] = []
+    minimum: list[float] = []
+    for sku, location, class_id, segment, weekly, weekly_sd, service, target in policies:
         if location not in dc_ids:
             if location in in_plan:
-                rows.append((class_id, segment, demand, target, False))
+                shelf = terms.minimums.get(segment, 0) if location in terms.stores else 0
+                if target is not None and weekly > 0:
+                    target += shelf / weekly
+                rows.append((class_id, segment, weekly, target, False))
         elif sku not in store_skus:
-            share = dc_share.get((class_id, location), 0.0)
-            if share > 0:
-                rows.append((class_id, segment, demand * share, target, True))
+            stores = [(store, share) for store, share in served.get((class_id, location), ()) if share > 0]
+            if not stores:
+                continue
+            for store, share in stores:
+                owner.append(len(rows))
+                demand.append(weekly * share)
+                sd.append(weekly_sd * math.sqrt(share))
+                level.append(service)
+                minimum.append(terms.minimums.get(segment, 0) if store in terms.stores else 0)
+            rows.append((class_id, segment, 0.0, None, True))
+    if owner:
+        stock = selling_stock(
+            demand, sd, level, minimum, lead_time=terms.lead_time, review_period=terms.review_period
+        )
+        index = np.asarray(owner)
+        weekly_sum = np.bincount(index, weights=np.asarray(demand), minlength=len(rows))
+        stock_sum = np.bincount(index, weights=stock, minlength=len(rows))
+        for position in set(owner):
+            class_id, segment, _, _, at_dc = rows[position]
+            weekly = float(weekly_sum[position])
+            target = float(stock_sum[position]) / weekly if weekly > 0 else None
+            rows[position] = (class_id, segment, weekly, target, at_dc)
     return rows
 
 
+def _store_terms(locations: Sequence[tuple[int, str, int | None, bool]]) -> StoreTerms:
+    return StoreTerms(
+        stores={
+            location for location, kind, _, chosen in locations if chosen and kind == Location.Kind.STORE
+        },
+        minimums=dict(SegmentPolicy.objects.values_list("cell", "presentation_min")),
+        lead_time=float(settings.MERCHPLAN_STORE_LEAD_TIME_WEEKS),
+        review_period=float(settings.MERCHPLAN_STORE_REVIEW_WEEKS),
+    )
+
+
 def _policies_by_class(plan: Plan, run: ReplenishmentRun, class_ids: list[int]) -> dict[int, list[PolicyRow]]:
-    """The policies serving the plan, by class: two queries (three for a channel or region plan
-    whose DCs also supply locations outside it)."""
+    """The policies serving the plan, by class: four queries."""
     locations = list(
         Location.objects.annotate(
             in_plan=ExpressionWrapper(_selling_locations(plan), output_field=BooleanField())
@@ -256,37 +312,31 @@ def _policies_by_class(plan: Plan, run: ReplenishmentRun, class_ids: list[int]) 
     dc_ids = {location for location, kind, _, _ in locations if kind == Location.Kind.DC}
     in_plan = {location for location, kind, _, chosen in locations if chosen and kind != Location.Kind.DC}
     supplier = supplying_dc((location, kind, dc) for location, kind, dc, _ in locations)
-    if plan.region_id or plan.channel_id:
-        units: dict[tuple[int, int], float] = {}
-        if any(location not in in_plan for location in supplier):
-            weeks = [week.pk for week in weeks_up_to(run.as_of, SHARE_WEEKS)]
-            units = {
-                (class_id, location): float(total or 0)
-                for class_id, location, total in SalesHistory.objects.filter(
-                    **{f"{_CLASS}__in": class_ids}, fiscal_week_id__in=weeks, location_id__in=list(supplier)
-                )
-                .values_list(_CLASS, "location_id")
-                .annotate(units=Sum("units"))
-                .order_by()
-            }
-        shares = dc_plan_shares(class_ids, supplier, in_plan, units)
-    else:  # the whole company: all of every DC's demand
-        shares = {(class_id, dc): 1.0 for class_id in class_ids for dc in dc_ids}
+    weeks = [week.pk for week in weeks_up_to(run.as_of, SHARE_WEEKS)]
+    units = {
+        (class_id, location): float(total or 0)
+        for class_id, location, total in SalesHistory.objects.filter(
+            **{f"{_CLASS}__in": class_ids}, fiscal_week_id__in=weeks, location_id__in=list(supplier)
+        )
+        .values_list(_CLASS, "location_id")
+        .annotate(units=Sum("units"))
+        .order_by()
+    }
     policies = list(
         ItemPolicy.objects.filter(run=run, **{f"{_CLASS}__in": class_ids}).values_list(
-            "sku_id", "location_id", _CLASS, "segment", "demand", "fwos_target"
+            "sku_id", "location_id", _CLASS, "segment", "demand", "demand_sd", "service_level", "fwos_target"
         )
     )
+    served = served_shares(class_ids, supplier, in_plan, units)
     by_class: dict[int, list[PolicyRow]] = defaultdict(list)
-    for row in plan_policy_rows(policies, in_plan, dc_ids, shares):
+    for row in plan_policy_rows(policies, in_plan, dc_ids, served, _store_terms(locations)):
         by_class[row[0]].append(row)
     return by_class
 
 
 def fwos_proposals(version: PlanVersion) -> VersionProposals:
     """Each class line of the version with its open weeks' targets and the policies' proposal.
-    Five queries (six for some channel or region plans), whatever the number of lines and
-    SKU-locations."""
+    Seven queries, whatever the number of lines and SKU-locations."""
     plan = version.plan
     run = latest_done_run(plan.department_id)
     today = _today()

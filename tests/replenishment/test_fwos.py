@@ -6,12 +6,12 @@ seeded with 10% growth on last year: Tees sales 501.60, 264.00, 792.00, 198.00; 
 "Today" is the day after FY2025 W02 ends: W01 and W02 are closed, W03 and W04 open.
 
 The Tops run's policies (units a week, FWOS target in weeks):
-  Tees     S at the store  AX  demand 10  FWOS 3.0
-           M at the web    BY  demand 30  FWOS 6.0
+  Tees     S at the store  AX  demand 10  FWOS 3.0 + the AX presentation minimum 4 / 10 = 3.4
+           M at the web    BY  demand 30  FWOS 5.9 (a web shop has no shelf: no minimum)
            M at the store  CZ  demand  0  FWOS none (no demand: counted, not averaged)
            S at the DC     AX  demand 100 FWOS 9.0 (S has a policy at the store: replenished
                                                  there, so its DC row does not count it twice)
-           -> (3.0 x 10 + 6.0 x 30) / 40 = 210 / 40 = 5.25 -> 5.3 weeks (half up)
+           -> (3.4 x 10 + 5.9 x 30) / 40 = 211 / 40 = 5.275 -> 5.3 weeks (half up)
   Blouses  S at the web    BX  demand 4   FWOS 2.25 -> 2.3 (half up to 0.1 week)
 An older done run of Tops (Tees 8.0) and a newer one of Dresses only (Tees 20.0) do not count.
 
@@ -104,7 +104,7 @@ def runs(retailer: dict[str, Any], history: dict[str, Any]) -> ReplenishmentRun:
     latest = _run(
         retailer["tops"],
         (tee_s, store, "AX", 10.0, 3.0),
-        (tee_m, web, "BY", 30.0, 6.0),
+        (tee_m, web, "BY", 30.0, 5.9),
         (tee_m, store, "CZ", 0.0, None),
         (tee_s, dc, "AX", 100.0, 9.0),
         (Sku.objects.get(code="W-TOP-BLS-S"), web, "BX", 4.0, 2.25),
@@ -268,9 +268,9 @@ def test_accept_refuses_a_proposal_from_an_older_run(
 ) -> None:
     tees = line_of(working, history["tees"])
     seen, proposed = _shown(working)
-    _run(retailer["tops"], (retailer["sku_s"], retailer["store"], "AX", 10.0, 6.0))
+    _run(retailer["tops"], (retailer["sku_s"], retailer["store"], "AX", 10.0, 6.0))  # 6.0 + 4 / 10
     before = snapshot(working)
-    with pytest.raises(fwos.FwosConflictError, match=r"now 6\.0 weeks \(you saw 5\.3\)"):
+    with pytest.raises(fwos.FwosConflictError, match=r"now 6\.4 weeks \(you saw 5\.3\)"):
         fwos.fwos_targets_accept(
             user=planner, version_id=working.pk, line_ids=[tees.pk], seen=seen, proposed=proposed
         )
@@ -378,7 +378,7 @@ def test_page_lists_current_and_proposed(
     django_assert_max_num_queries: Any,
 ) -> None:
     client = _client(planner)
-    with django_assert_max_num_queries(11):  # session, user, roles, nav, version, 5 reads, scope
+    with django_assert_max_num_queries(14):  # session, user, roles, nav, version, scope, 7 reads, 13 weeks
         response = client.get(_page(working))
     assert response.status_code == 200
     html = response.content.decode()

@@ -1,26 +1,30 @@
-"""FWOS proposals from the policies at distribution centres (most items are bought for the DCs:
-the run has no store policies for them), weighted by the demand the plan's locations put on
-each DC; and the Accept button, disabled with its reason when there is nothing to accept.
+"""FWOS proposals for what the DCs restock (most items are bought for the DCs: the run has no
+store policies for them): the stock the plan's selling locations hold under their own policies
+(safety stock, half a delivery, the presentation minimum at a store), in weeks of their part of
+each DC's demand; and the Accept button, disabled with its reason when there is nothing to accept.
 
 The plan is the planning tests' Tops plan over FY2025 W01..W04 (whole company); "today" is the
 day after FY2025 W02 ends (W03 and W04 open). See tests/replenishment/test_fwos.py.
 
 DC1 supplies S001 (Stores) and WEB (E-commerce); DC2 supplies S002 (Stores). Tees sold in the
-13 weeks up to the run's week (FY2024 W40..W52): S001 30 units, WEB 10, S002 20.
-The run's policies (units a week, FWOS target in weeks), all at DCs:
-  Tees  S at DC1  AX  demand 10  FWOS 2.0
-        M at DC1  AY  demand 30  FWOS 4.0
-        S at DC2  BZ  demand 50  FWOS 10.0
-Whole company: every DC's whole demand: (10 x 2 + 30 x 4 + 50 x 10) / 90 = 640 / 90 = 7.11 -> 7.1
-  (DC1 alone: (10 x 2 + 30 x 4) / 40 = 140 / 40 = 3.5).
-E-commerce plan: DC1 gives WEB 10 / 40 = 0.25 of its demand, DC2 supplies none of it:
-  (2.5 x 2 + 7.5 x 4) / 10 = 35 / 10 = 3.5.
-Stores plan: DC1 gives S001 30 / 40 = 0.75, DC2 all of S002:
-  (7.5 x 2 + 22.5 x 4 + 50 x 10) / 80 = 605 / 80 = 7.5625 -> 7.6.
+13 weeks up to the run's week (FY2024 W40..W52): S001 30 units, WEB 10, S002 20, so S001 takes
+30 / 40 = 0.75 of DC1's demand, WEB 0.25, S002 all of DC2's.
+The run's policies (units a week), all at DCs, with no forecast error (no safety stock):
+  Tees  S at DC1  AX  demand 10   (presentation minimum 4)
+        M at DC1  AY  demand 30   (minimum 4)
+        S at DC2  BZ  demand 50   (minimum 2)
+Stores get a delivery every 2 weeks here, so they hold 1 week of cycle stock (d x 2 / 2):
+  S at DC1: S001 7.5 + 4 = 11.5, WEB 2.5 (no shelf)  -> 14.0 units for 10 a week
+  M at DC1: S001 22.5 + 4 = 26.5, WEB 7.5            -> 34.0 units for 30 a week
+  S at DC2: S002 50 + 2                              -> 52.0 units for 50 a week
+Whole company: (14 + 34 + 52) / (10 + 30 + 50) = 100 / 90 = 1.11 -> 1.1 weeks.
+E-commerce plan (WEB only): (2.5 + 7.5) / 10 = 1.0.
+Stores plan (S001, S002): (11.5 + 26.5 + 52) / (7.5 + 22.5 + 50) = 90 / 80 = 1.125 -> 1.1.
 """
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 from typing import Any
 
@@ -29,8 +33,9 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from otb.models import ReplenishmentRun
+from otb.models import ReplenishmentRun, SegmentPolicy
 from otb.replenishment import fwos
+from otb.replenishment.engine.policy import selling_stock
 from planning.models import Channel, Location, Plan, PlanCellChange, PlanVersion
 from tests.conftest import PASSWORD
 from tests.planning.plans import conftest as plans
@@ -46,44 +51,100 @@ today = test_fwos.today
 # -- the arithmetic ----------------------------------------------------------------------------
 
 
-def test_two_skus_at_a_dc_by_hand() -> None:
-    # (sku, location, class, segment, demand, target); location 1 is the DC, 10 a store.
-    policies = [(7, 1, 100, "AX", 10.0, 2.0), (8, 1, 100, "AY", 30.0, 4.0)]
-    rows = fwos.plan_policy_rows(policies, in_plan={10}, dc_ids={1}, dc_share={(100, 1): 1.0})
-    assert rows == [(100, "AX", 10.0, 2.0, True), (100, "AY", 30.0, 4.0, True)]
-    assert fwos.weighted_fwos([row[3] for row in rows], [row[2] for row in rows]) == D("3.5")  # 140 / 40
+NO_SHELF = fwos.StoreTerms(stores=set(), minimums={}, lead_time=1.0, review_period=1.0)
 
 
-def test_a_dc_weighs_by_the_plan_share_of_its_demand() -> None:
-    policies = [(7, 1, 100, "AX", 10.0, 2.0), (8, 2, 100, "BZ", 50.0, 10.0)]
-    rows = fwos.plan_policy_rows(policies, {10}, {1, 2}, {(100, 1): 0.25, (100, 2): 0.0})
-    assert rows == [(100, "AX", 2.5, 2.0, True)]  # DC2 serves none of the plan: left out
-    assert fwos.plan_policy_rows(policies, {10}, {1, 2}, {}) == []  # no share known: nothing
+def _policy(
+    sku: int, location: int, segment: str, demand: float, target: float | None, sd: float = 0.0
+) -> Any:
+    """A run policy of class 100 at a 95% service target."""
+    return (sku, location, 100, segment, demand, sd, 0.95, target)
+
+
+def test_direct_to_store_rows_add_the_presentation_minimum_at_a_store() -> None:
+    # Location 10 is a store, 11 a web shop, 1 the DC: no DC rows here.
+    terms = fwos.StoreTerms(stores={10}, minimums={"AX": 4}, lead_time=1.0, review_period=1.0)
+    policies = [
+        _policy(7, 10, "AX", 10.0, 2.0),
+        _policy(8, 11, "AX", 30.0, 4.0),
+        _policy(9, 10, "AX", 0.0, None),
+    ]
+    rows = fwos.plan_policy_rows(policies, in_plan={10, 11}, dc_ids={1}, served={}, terms=terms)
+    assert rows == [
+        (100, "AX", 10.0, 2.4, False),  # 2.0 + 4 / 10
+        (100, "AX", 30.0, 4.0, False),  # a web shop has no shelf
+        (100, "AX", 0.0, None, False),  # no demand: counted, not averaged
+    ]
+    assert fwos.weighted_fwos([row[3] for row in rows], [row[2] for row in rows]) == D("3.6")  # 144 / 40
+
+
+def test_a_dc_row_is_the_stock_its_plan_locations_hold() -> None:
+    # DC1 supplies store 10 (0.75 of its demand) and web shop 11 (0.25); no forecast error.
+    terms = fwos.StoreTerms(stores={10}, minimums={"AX": 4}, lead_time=1.0, review_period=2.0)
+    served = {(100, 1): [(10, 0.75), (11, 0.25)]}
+    rows = fwos.plan_policy_rows([_policy(7, 1, "AX", 10.0, 9.0)], {10, 11}, {1}, served, terms)
+    # store 10: 7.5 a week, 7.5 x 2 / 2 + 4 = 11.5 units; web 11: 2.5 a week, 2.5 units -> 14 / 10
+    assert rows == [(100, "AX", 10.0, pytest.approx(1.4), True)]
+    only_web = fwos.plan_policy_rows(
+        [_policy(7, 1, "AX", 10.0, 9.0)], {11}, {1}, {(100, 1): [(11, 0.25)]}, terms
+    )
+    assert only_web == [(100, "AX", 2.5, pytest.approx(1.0), True)]  # its part of the demand only
+
+
+def test_store_errors_do_not_pool() -> None:
+    """Each store's safety stock covers its own error, sd x sqrt(share): two stores of half the
+    demand hold more safety stock than one store with all of it."""
+    policy = [_policy(7, 1, "AX", 20.0, 9.0, sd=8.0)]
+    one = fwos.plan_policy_rows(policy, {10}, {1}, {(100, 1): [(10, 1.0)]}, NO_SHELF)
+    two = fwos.plan_policy_rows(policy, {10, 11}, {1}, {(100, 1): [(10, 0.5), (11, 0.5)]}, NO_SHELF)
+    single = float(selling_stock(20.0, 8.0, 0.95, 0, lead_time=1.0, review_period=1.0))
+    half = float(selling_stock(10.0, 8.0 * math.sqrt(0.5), 0.95, 0, lead_time=1.0, review_period=1.0))
+    assert one == [(100, "AX", 20.0, pytest.approx(single / 20.0), True)]
+    assert two == [(100, "AX", 20.0, pytest.approx(2 * half / 20.0), True)]
+    assert two[0][3] > one[0][3] > 0.5  # more than the cycle stock alone
+
+
+def test_a_dc_serving_none_of_the_plan_is_left_out() -> None:
+    policies = [_policy(7, 1, "AX", 10.0, 2.0), _policy(8, 2, "BZ", 50.0, 10.0)]
+    served = {(100, 1): [(11, 1.0)], (100, 2): []}
+    assert fwos.plan_policy_rows(policies, {11}, {1, 2}, served, NO_SHELF) == [
+        (100, "AX", 10.0, pytest.approx(0.5), True)  # half a week of cycle stock at the web shop
+    ]
+    assert fwos.plan_policy_rows(policies, {11}, {1, 2}, {}, NO_SHELF) == []  # no share known: nothing
 
 
 def test_a_sku_replenished_at_the_stores_is_not_counted_again_at_the_dc() -> None:
-    policies = [(7, 10, 100, "AX", 10.0, 3.0), (7, 1, 100, "AX", 100.0, 9.0), (7, 11, 100, "AX", 5.0, 1.0)]
-    rows = fwos.plan_policy_rows(policies, in_plan={10}, dc_ids={1}, dc_share={(100, 1): 1.0})
+    policies = [
+        _policy(7, 10, "AX", 10.0, 3.0),
+        _policy(7, 1, "AX", 100.0, 9.0),
+        _policy(7, 11, "AX", 5.0, 1.0),
+    ]
+    rows = fwos.plan_policy_rows(policies, {10}, {1}, {(100, 1): [(10, 1.0)]}, NO_SHELF)
     assert rows == [(100, "AX", 10.0, 3.0, False)]  # S11 is outside the plan, the DC row is S7's again
 
 
-def test_dc_plan_shares_by_hand() -> None:
+def test_served_shares_by_hand() -> None:
     supplier = {10: 1, 11: 1, 12: 2, 13: 3}  # S10 and S11 from DC1, S12 from DC2, S13 from DC3
     units = {(100, 10): 30.0, (100, 11): 10.0, (100, 12): 0.0, (100, 13): 8.0}
-    shares = fwos.dc_plan_shares([100], supplier, in_plan={10, 12}, units=units)
+    shares = fwos.served_shares([100], supplier, in_plan={10, 12}, units=units)
     assert shares == {
-        (100, 1): 0.75,  # 30 / 40
-        (100, 2): 1.0,  # nothing sold: 1 of its 1 location is the plan's
-        (100, 3): 0.0,  # supplies none of the plan's locations
+        (100, 1): [(10, 0.75)],  # 30 / 40
+        (100, 2): [(12, 1.0)],  # nothing sold: 1 of its 1 location
+        (100, 3): [],  # supplies none of the plan's locations
     }
-    assert fwos.dc_plan_shares([100], {10: 1, 11: 1}, {10}, {}) == {(100, 1): 0.5}  # by count
+    assert fwos.served_shares([100], {10: 1, 11: 1}, {10, 11}, {}) == {(100, 1): [(10, 0.5), (11, 0.5)]}
+    # a location that sold none of the class while another did takes none of its demand
+    assert fwos.served_shares([100], {10: 1, 11: 1}, {10, 11}, {(100, 10): 5.0}) == {
+        (100, 1): [(10, 1.0), (11, 0.0)]
+    }
 
 
 # -- the plan --------------------------------------------------------------------------------
 
 
 @pytest.fixture
-def dc_run(retailer: dict[str, Any], history: dict[str, Any]) -> ReplenishmentRun:
+def dc_run(retailer: dict[str, Any], history: dict[str, Any], settings: Any) -> ReplenishmentRun:
+    settings.MERCHPLAN_STORE_REVIEW_WEEKS = 2.0  # a delivery every 2 weeks: 1 week of cycle stock
     store, web, dc = retailer["store"], retailer["web"], retailer["dc"]
     dc2 = Location.objects.create(code="DC2", name="North DC", kind=Location.Kind.DC)
     other = Location.objects.create(
@@ -95,12 +156,17 @@ def dc_run(retailer: dict[str, Any], history: dict[str, Any]) -> ReplenishmentRu
     sale(tee_m, web, 202451, 10, "240.00")
     sale(tee_s, other, 202452, 20, "480.00")
     sale(tee_s, store, 202439, 500, "12000.00")  # before the 13 weeks: not counted
-    return _run(
+    run = _run(
         retailer["tops"],
         (tee_s, dc, "AX", 10.0, 2.0),
         (tee_m, dc, "AY", 30.0, 4.0),
         (tee_s, dc2, "BZ", 50.0, 10.0),
     )
+    run.policies.update(demand_sd=0.0)  # no forecast error: no safety stock, checkable by hand
+    assert dict(
+        SegmentPolicy.objects.filter(cell__in=["AX", "AY", "BZ"]).values_list("cell", "presentation_min")
+    ) == {"AX": 4, "AY": 4, "BZ": 2}
+    return run
 
 
 def _tees(version: PlanVersion) -> fwos.LineProposal:
@@ -109,7 +175,7 @@ def _tees(version: PlanVersion) -> fwos.LineProposal:
 
 def test_whole_company_plan_takes_every_dc(working: PlanVersion, dc_run: Any, today: None) -> None:
     tees = _tees(working)
-    assert (tees.proposed, tees.sku_locations, tees.weighted, tees.at_dcs) == (D("7.1"), 3, 3, 3)
+    assert (tees.proposed, tees.sku_locations, tees.weighted, tees.at_dcs) == (D("1.1"), 3, 3, 3)
     assert tees.segments_text == "AX 1 · AY 1 · BZ 1"
     assert tees.is_acceptable
 
@@ -121,10 +187,10 @@ def test_channel_plans_take_their_part_of_each_dc(
     working.refresh_from_db()
     working.plan.refresh_from_db()
     tees = _tees(working)
-    assert (tees.proposed, tees.sku_locations, tees.at_dcs) == (D("3.5"), 2, 2)
+    assert (tees.proposed, tees.sku_locations, tees.at_dcs) == (D("1.0"), 2, 2)
     Plan.objects.filter(pk=working.plan_id).update(channel=Channel.objects.get(code="STORES"))
     working.plan.refresh_from_db()
-    assert _tees(working).proposed == D("7.6")
+    assert _tees(working).proposed == D("1.1")  # 90 / 80 = 1.125
 
 
 def test_accepting_a_dc_proposal_goes_through_the_plan_cells(
@@ -137,11 +203,11 @@ def test_accepting_a_dc_proposal_goes_through_the_plan_cells(
         user=planner, version_id=working.pk, line_ids=[tees.pk], seen=seen, proposed=proposed
     )
     assert (result.lines, result.cells) == (["W-TOP-TEE"], 2)
-    assert column(tees, "target") == [before[0], before[1], D("7.100"), D("7.100")]
+    assert column(tees, "target") == [before[0], before[1], D("1.100"), D("1.100")]
     changes = PlanCellChange.objects.filter(line=tees).order_by("fiscal_week_id")
     assert [(c.fiscal_week_id, c.new_value, c.get_source_display()) for c in changes] == [
-        (202503, D("7.1"), "Replenishment policy"),
-        (202504, D("7.1"), "Replenishment policy"),
+        (202503, D("1.1"), "Replenishment policy"),
+        (202504, D("1.1"), "Replenishment policy"),
     ]
 
 
@@ -162,7 +228,7 @@ def test_accept_button_is_enabled_with_something_to_accept(
     html = _html(planner, working)
     assert '<button type="submit" class="button primary">Accept into the plan</button>' in html
     assert "fwos-nothing" not in html
-    assert ">7.1<" in html
+    assert ">1.1<" in html
     assert 'data-testid="replenishment-tabs"' in html  # the replenishment pages' tabs
 
 

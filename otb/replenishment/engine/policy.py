@@ -349,7 +349,7 @@ def fwos_target(demand: ArrayLike, safety: ArrayLike, review_period: ArrayLike) 
 
 
 def _fwos(d: Array, ss: Array, r: Array) -> Array:
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         result: Array = np.where(d > 0, (ss + d * r / 2.0) / d, np.nan)
     return result
 
@@ -420,6 +420,45 @@ def policies(inputs: PolicyInputs) -> Policies:
         eoq=_eoq(d * WEEKS_PER_YEAR, order, holding),
         fwos_target=_fwos(d, safety, r),
     )
+
+
+def selling_stock(
+    demand: ArrayLike,
+    demand_sd: ArrayLike,
+    service_level: ArrayLike,
+    presentation_min: ArrayLike,
+    *,
+    lead_time: float,
+    review_period: float,
+) -> Array:
+    """Average units a selling location holds of an item it is restocked with from a DC:
+    safety stock (the location's own policy: its demand and sd, the DC-to-store lead time and
+    review period, a fill-rate target with lost sales), half a review period's demand (cycle
+    stock) and the presentation minimum, which the shelf shows and never sells down.
+
+    Why stores hold more weeks than the DC: each store's forecast error is its own, and the
+    errors of many stores do not pool as they do at the DC. 0 demand: the minimum alone.
+    E.g. 2 a week, no error, R = 1, minimum 4: 0 + 2 x 1 / 2 + 4 = 5 units (2.5 weeks).
+    """
+    d, sd, level, minimum = broadcast(
+        demand=checked("demand", demand),
+        demand_sd=checked("demand_sd", demand_sd),
+        service_level=_probability("service_level", service_level),
+        presentation_min=checked("presentation_min", presentation_min),
+    )
+    policy = policies(
+        PolicyInputs(
+            demand=d,
+            demand_sd=sd,
+            lead_time=lead_time,
+            lead_time_sd=0.0,
+            service_level=level,
+            review_period=review_period,
+            unmet_demand="lost",
+        )
+    )
+    result: Array = policy.safety_stock + d * review_period / 2.0 + minimum
+    return result
 
 
 def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:

@@ -19,6 +19,7 @@ from otb.replenishment.engine.policy import (
     policies,
     reorder_point,
     safety_stock,
+    selling_stock,
     z_for_cycle_service,
     z_for_fill_rate,
     z_for_lost_sales_fill_rate,
@@ -63,6 +64,44 @@ def test_eoq_hand_example_and_missing_costs() -> None:
 def test_fwos_target_is_safety_weeks_plus_half_a_review() -> None:
     # 47.4 / 40 + 1 / 2 = 1.685; 20 / 10 + 2 / 2 = 3; no demand -> NaN
     np.testing.assert_allclose(fwos_target([40, 10, 0], [47.4, 20, 5], [1, 2, 1]), [1.685, 3, np.nan])
+
+
+def test_selling_stock_by_hand() -> None:
+    # no forecast error: no safety stock. 2/wk, R 1, minimum 4: 0 + 1 + 4 = 5; R 2: 2 + 4 = 6;
+    # no demand: the minimum alone; a web shop (minimum 0) at 10/wk: 5
+    result = selling_stock([2, 2, 0, 10], 0, 0.95, [4, 4, 3, 0], lead_time=1.0, review_period=1.0)
+    np.testing.assert_allclose(result, [5, 5, 3, 5])
+    np.testing.assert_allclose(selling_stock(2, 0, 0.95, 4, lead_time=1.0, review_period=2.0), 6)
+
+
+def test_selling_stock_safety_is_the_store_policy() -> None:
+    # 10/wk with sd 4 at 95%, LT 1, R 1: the lost-sales policy's safety stock + 5 + minimum 3
+    safety = policies(PolicyInputs(10.0, 4.0, 1.0, 0.0, 0.95, review_period=1.0)).safety_stock
+    assert float(safety) > 0
+    np.testing.assert_allclose(selling_stock(10, 4, 0.95, 3, lead_time=1.0, review_period=1.0), safety + 8)
+    with pytest.raises(ValueError, match="presentation_min"):
+        selling_stock(10, 4, 0.95, -1, lead_time=1.0, review_period=1.0)
+    with pytest.raises(ValueError, match="service_level"):
+        selling_stock(10, 4, 1.0, 0, lead_time=1.0, review_period=1.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    demand=st.floats(0, 500),
+    sd=st.floats(0, 200),
+    level=st.floats(0.5, 0.995),
+    minimum=st.integers(0, 20),
+    review=st.sampled_from([0.5, 1.0, 2.0]),
+)
+def test_selling_stock_covers_the_shelf_and_half_a_delivery_and_grows_with_the_error(
+    demand: float, sd: float, level: float, minimum: int, review: float
+) -> None:
+    stock = float(selling_stock(demand, sd, level, minimum, lead_time=1.0, review_period=review))
+    assert stock >= minimum + demand * review / 2 - 1e-9
+    more_error = float(
+        selling_stock(demand, sd * 1.5 + 1, level, minimum, lead_time=1.0, review_period=review)
+    )
+    assert more_error >= stock - 1e-6
 
 
 def test_normal_loss_matches_the_table() -> None:
