@@ -9,13 +9,25 @@ from allocation.engine.allocate import (
     allocate,
     store_need,
 )
+from allocation.engine.launch import launch_demand, launch_need
+from allocation.engine.prepacks import PrepackAllocation, allocate_prepacks, prepack_need
+from allocation.engine.rebalance import Transfer, rebalance
+from allocation.engine.sizes import size_split
 
 __all__ = [
     "MODES",
     "SHORTFALL_TEXT",
     "Allocation",
     "AllocationInputError",
+    "PrepackAllocation",
     "Shortfall",
+    "Transfer",
     "allocate",
+    "allocate_prepacks",
+    "launch_demand",
+    "launch_need",
+    "prepack_need",
+    "rebalance",
+    "size_split",
     "store_need",
 ]
