@@ -136,10 +136,10 @@ def allocate(
     need: (K, S) or (S,) units; available: (K,) or scalar units at the DC; pack_size: (K,) or
     scalar units per pack; store_max: most units a store may receive, (K, S), (S,) or None for no
     cap; presentation_min: units a store needs to present the item, (K, S), (S,) or None (part of
-    ``need`` already: here it only sets what is served first); priority: (S,) integers, lower is
-    served first; holdback: share of the available kept at the DC, 0 <= holdback < 1, scalar or
-    (K,); weekly_demand and stock (on hand + in transit): (K, S) or (S,), for ``mode="wos"`` and the
-    projected weeks of supply.
+    ``need`` already: here it only sets what is served first); priority: integers, lower is
+    served first, (S,) or (K, S); holdback: share of the available kept at the DC,
+    0 <= holdback < 1, scalar or (K,); weekly_demand and stock (on hand + in transit): (K, S) or
+    (S,), for ``mode="wos"`` and the projected weeks of supply.
     """
     if mode not in MODES:
         raise AllocationInputError(f"Unknown mode {mode!r}: use one of {', '.join(MODES)}.")
@@ -162,7 +162,7 @@ def allocate(
     position = _matrix(stock, "stock", shape) if stock is not None else np.zeros(shape)
     if mode == "wos" and demand is None:
         raise AllocationInputError('mode="wos" needs the weekly demand of every store.')
-    tiers = _priority(priority, stores)
+    tiers = _priority(priority, shape)
 
     held = np.ceil(supply * reserve - _EPSILON)
     supply_packs = np.floor((supply - held) / packs + _EPSILON)
@@ -181,7 +181,7 @@ def allocate(
 
     given = np.zeros(shape)
     left = supply_packs.copy()
-    tier_masks = [np.broadcast_to(tiers == tier, shape) for tier in np.unique(tiers)]
+    tier_masks = [tiers == tier for tier in np.unique(tiers)]
     if minimums is not None:
         for in_tier in tier_masks:
             given, left = _share(given, left, in_tier, floor_target, floor_target, np.zeros(shape), needs)
@@ -299,9 +299,9 @@ def _shortfall(
     codes[got_less & (needs - sent < pack_column - _EPSILON)] = Shortfall.PACK
     fill = np.where(needs > 0, sent / np.where(needs > 0, needs, 1.0), 1.0)
     for tier in np.unique(tiers)[1:]:
-        earlier = (tiers < tier)[None, :] & (needs > 0)
+        earlier = (tiers < tier) & (needs > 0)
         best_earlier = np.where(earlier, fill, -1.0).max(axis=1, keepdims=True)
-        behind = (tiers == tier)[None, :] & (fill < best_earlier - _EPSILON)
+        behind = (tiers == tier) & (fill < best_earlier - _EPSILON)
         codes[got_less & behind] = Shortfall.LOWER_PRIORITY
     codes[got_less & (given >= cap_packs) & (cap_packs * pack_column < needs - _EPSILON)] = Shortfall.CAPPED
     codes[got_less & (supply_packs[:, None] <= 0)] = Shortfall.NO_SUPPLY
@@ -345,15 +345,21 @@ def _per_sku(values: ArrayLike, name: str, skus: int) -> FloatArray:
     return array
 
 
-def _priority(priority: ArrayLike | None, stores: int) -> IntArray:
+def _priority(priority: ArrayLike | None, shape: tuple[int, int]) -> IntArray:
+    """Tiers per SKU and store: (S,) for every SKU alike, or (K, S) (e.g. from each SKU's
+    segment at each store)."""
     if priority is None:
-        return np.zeros(stores, dtype=np.int64)
-    tiers = np.asarray(priority).reshape(-1)
-    if tiers.size != stores:
-        raise AllocationInputError(f"Priority has {tiers.size} values for {stores} stores.")
+        return np.zeros(shape, dtype=np.int64)
+    tiers = np.asarray(priority)
+    if tiers.ndim == 1:
+        if tiers.size != shape[1]:
+            raise AllocationInputError(f"Priority has {tiers.size} values for {shape[1]} stores.")
+        tiers = tiers[None, :]
+    if tiers.ndim != 2 or tiers.shape[1] != shape[1] or tiers.shape[0] not in (1, shape[0]):
+        raise AllocationInputError(f"Priority has shape {tiers.shape}; expected ({shape[1]},) or {shape}.")
     if not np.all(np.isfinite(tiers.astype(np.float64))) or np.any(tiers != np.round(tiers)):
         raise AllocationInputError("Priority must be whole numbers (1 is served first).")
-    return tiers.astype(np.int64)
+    return np.array(np.broadcast_to(tiers, shape), dtype=np.int64)
 
 
 def _check_non_negative(array: FloatArray, name: str) -> None:

@@ -124,7 +124,7 @@ def gather(department_ids: list[int], as_of: FiscalWeek, horizon: int) -> Inputs
     style_colors = np.array([row[0][1] for row in rows], dtype=np.int64)
     dc_share = np.array([row[2] for row in rows], dtype=np.float64)
 
-    forecast_sc, error_sd_sc, size_share = _forecasts(department_ids, weeks, list(terms))
+    forecast_sc, error_sd_sc, size_share = style_color_forecasts(department_ids, weeks, list(terms))
     forecast = np.zeros((count, horizon_weeks))
     demand_sd = np.zeros(count)
     source = np.full(count, Source.FORECAST, dtype="<U8")
@@ -295,7 +295,7 @@ def _store_shares(as_of: FiscalWeek) -> dict[int, float]:
     return {location: sales[location] / total for location in selling if sales.get(location)}
 
 
-def _forecasts(
+def style_color_forecasts(
     department_ids: list[int], weeks: list[FiscalWeek], style_color_ids: list[int]
 ) -> tuple[dict[int, NDArray[np.float64]], dict[int, float], dict[int, float]]:
     """Per style-color: the weeks' forecast (overrides win), the run's measured error sd; per

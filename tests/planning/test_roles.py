@@ -66,10 +66,12 @@ OTB_MODELS = [
     "itempolicy",
     "suggestion",
 ]
+ALLOCATION_MODELS = ["allocationrun", "allocationitem", "allocationline", "transfer", "allocationchange"]
 MODELS = (
     [("planning", model) for model in PLANNING_MODELS]
     + [("forecasting", model) for model in FORECASTING_MODELS]
     + [("otb", model) for model in OTB_MODELS]
+    + [("allocation", model) for model in ALLOCATION_MODELS]
 )
 VIEW_PLANNING = {f"{app}.view_{model}" for app, model in MODELS}
 ALL_PLANNING = {
@@ -101,7 +103,7 @@ def test_executives_only_read() -> None:
     permissions = _group_permissions(EXECUTIVE)
 
     assert permissions == VIEW_PLANNING
-    assert len(permissions) == 19 + 11 + 19
+    assert len(permissions) == 19 + 11 + 19 + 5
     assert not any(".change_" in p or ".add_" in p or ".delete_" in p for p in permissions)
 
 
@@ -120,7 +122,7 @@ def test_admin_runs_master_data_and_users() -> None:
     permissions = _group_permissions(ADMIN)
 
     assert permissions == ALL_PLANNING | ADMIN_AUTH
-    assert len(permissions) == (19 + 11 + 19) * 4 + 4
+    assert len(permissions) == (19 + 11 + 19 + 5) * 4 + 4
     assert "planning.change_location" in permissions
     assert "auth.delete_user" not in permissions
     assert "auth.change_group" not in permissions

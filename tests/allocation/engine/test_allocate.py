@@ -73,6 +73,19 @@ def test_presentation_minimums_first_then_priority_tiers() -> None:
     assert result.shortfall.tolist() == [Shortfall.SHARED, Shortfall.LOWER_PRIORITY, Shortfall.LOWER_PRIORITY]
 
 
+def test_priority_per_sku_and_store() -> None:
+    # Each SKU ranks the stores by its own segment there: SKU 0 serves store 0 first, SKU 1 store 1.
+    # 6 units each for needs of 5 and 5: the first-tier store gets all 5, the other 1.
+    result = allocate([[5, 5], [5, 5]], [6, 6], priority=[[1, 3], [3, 1]])
+    assert result.allocated.tolist() == [[5, 1], [1, 5]]
+    assert result.shortfall.tolist() == [
+        [Shortfall.NONE, Shortfall.LOWER_PRIORITY],
+        [Shortfall.LOWER_PRIORITY, Shortfall.NONE],
+    ]
+    with pytest.raises(AllocationInputError, match="Priority has shape"):
+        allocate([[5, 5], [5, 5]], [6, 6], priority=[[1, 3, 2]])
+
+
 def test_wos_mode_levels_projected_weeks_of_supply() -> None:
     # Demand 5, 3, 2 a week, stock 0, 3, 6, 8 units: level L with 5L + (3L - 3) = 8 -> L = 1.375
     # (store 3 already has 3 weeks): 6.875 and 1.125 -> 6 + 1, the spare unit to 0.875.

@@ -1,0 +1,308 @@
+"""An allocation run: set up and checked (`start_run`), computed by a Celery task (`execute`)
+into AllocationItem and AllocationLine rows for a preview.
+
+The engine works in batches of SKUs so a large run reports its progress; every row is written
+in one transaction at the end, so a run that fails (bad stock data, a like item that sold
+nothing) writes no lines and says why.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import numpy as np
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from allocation.engine import Allocation, allocate
+from allocation.inputs import AllocationSetupError, RunInputs, gather
+from allocation.models import AllocationChange, AllocationItem, AllocationLine, AllocationRun
+from forecasting.selectors import latest_closed_week
+from otb.models import PurchaseOrder
+from planning.models import Department, Location, StyleColor
+
+logger = logging.getLogger(__name__)
+BATCH_SKUS = 250  # the engine's batch: progress moves every batch
+WRITE_BATCH = 5000
+
+
+class AllocationError(ValueError):
+    """A run or an edit that cannot go ahead as asked; `field` names the form field at fault."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """What a planner asks for; every field as a form or the API hands it over."""
+
+    department: Department
+    dc: Location
+    style_colors: list[StyleColor]
+    source: str = AllocationRun.Source.DC_STOCK
+    purchase_order: PurchaseOrder | None = None
+    cluster: str = ""
+    grade: str = ""
+    demand: str = AllocationRun.Demand.FORECAST
+    like_style_color: StyleColor | None = None
+    planned_weekly_units: Decimal | None = None
+    mode: str = AllocationRun.Mode.FILL_RATIO
+    holdback: Any = Decimal("0")
+    pack_size: Any = 1
+    coverage_weeks: Any = Decimal("2.0")
+    what_if: bool = False
+    name: str = ""
+
+
+def _decimal(value: Any, field: str, label: str) -> Decimal:
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise AllocationError(f"{label} must be a number, not {value!r}.", field) from None
+    if not number.is_finite():
+        raise AllocationError(f"{label} must be a number, not {value!r}.", field)
+    return number
+
+
+def check_request(user: User, request: RunRequest) -> dict[str, Any]:
+    """The run's fields, checked; AllocationError naming the field otherwise."""
+    if not Department.objects.editable_by(user).filter(pk=request.department.pk).exists():
+        raise PermissionDenied(
+            f"Only the planners and managers of {request.department.name} allocate its stock."
+        )
+    if request.dc.kind != Location.Kind.DC:
+        raise AllocationError(f"{request.dc.code} is not a distribution centre.", "dc")
+    if not request.style_colors:
+        raise AllocationError("Choose at least one style-color.", "style_colors")
+    outside = [
+        sc.code
+        for sc in request.style_colors
+        if sc.style.subclass.merch_class.department_id != request.department.pk
+    ]
+    if outside:
+        raise AllocationError(f"{outside[0]} is not in {request.department.name}.", "style_colors")
+    if request.source not in AllocationRun.Source.values:
+        raise AllocationError(f"Unknown source {request.source!r}.", "source")
+    if request.source == AllocationRun.Source.PURCHASE_ORDER:
+        order = request.purchase_order
+        if order is None:
+            raise AllocationError("Choose the incoming purchase order to allocate.", "purchase_order")
+        if order.status != PurchaseOrder.Status.RELEASED:
+            raise AllocationError(
+                f"Order {order.number} is not released: nothing is coming.", "purchase_order"
+            )
+        if not order.lines.filter(location=request.dc, sku__style_color__in=request.style_colors).exists():
+            raise AllocationError(
+                f"Order {order.number} brings none of these style-colors to {request.dc.code}.",
+                "purchase_order",
+            )
+    if request.mode not in AllocationRun.Mode.values:
+        raise AllocationError(f"Unknown mode {request.mode!r}: fill_ratio or wos.", "mode")
+    if request.demand not in AllocationRun.Demand.values:
+        raise AllocationError(f"Unknown demand {request.demand!r}.", "demand")
+    planned = None
+    if request.demand == AllocationRun.Demand.PLAN:
+        if request.planned_weekly_units is None:
+            raise AllocationError(
+                "A launch from the plan needs the planned units a week.", "planned_weekly_units"
+            )
+        planned = _decimal(request.planned_weekly_units, "planned_weekly_units", "Planned units a week")
+        if planned <= 0:
+            raise AllocationError("Planned units a week must be above 0.", "planned_weekly_units")
+    pack = _decimal(request.pack_size, "pack_size", "Pack size")
+    if pack != pack.to_integral_value() or pack < 1:
+        raise AllocationError("Pack size must be a whole number of units, at least 1.", "pack_size")
+    holdback = _decimal(request.holdback, "holdback", "Holdback")
+    if not Decimal("0") <= holdback <= Decimal("0.95"):
+        raise AllocationError(
+            "Holdback is a share of the stock, 0 to 0.95 (e.g. 0.1 keeps 10% at the DC).", "holdback"
+        )
+    coverage = _decimal(request.coverage_weeks, "coverage_weeks", "Coverage")
+    if not Decimal("0.5") <= coverage <= Decimal("26"):
+        raise AllocationError("Coverage is 0.5 to 26 weeks.", "coverage_weeks")
+    grade = request.grade.strip().upper()
+    if grade and grade not in Location.Grade.values:
+        raise AllocationError(f"Unknown store grade {request.grade!r}: A, B or C.", "grade")
+    return {
+        "department": request.department,
+        "dc": request.dc,
+        "source": request.source,
+        "purchase_order": request.purchase_order
+        if request.source == AllocationRun.Source.PURCHASE_ORDER
+        else None,
+        "cluster": request.cluster.strip(),
+        "grade": grade,
+        "demand": request.demand,
+        "like_style_color": request.like_style_color
+        if request.demand == AllocationRun.Demand.LIKE_ITEM
+        else None,
+        "planned_weekly_units": planned,
+        "mode": request.mode,
+        "holdback": holdback,
+        "pack_size": int(pack),
+        "coverage_weeks": coverage,
+        "what_if": bool(request.what_if),
+        "name": request.name.strip()[:120],
+    }
+
+
+def start_run(*, user: User, request: RunRequest) -> AllocationRun:
+    """Queue a run; the worker computes it once the run row is committed."""
+    from allocation.tasks import allocation_run
+
+    fields = check_request(user, request)
+    with transaction.atomic():
+        run = AllocationRun.objects.create(as_of=latest_closed_week(), created_by=user, **fields)
+        run.style_colors.set(request.style_colors)
+        AllocationChange.objects.create(run=run, action=AllocationChange.Action.CREATED, changed_by=user)
+        transaction.on_commit(lambda: allocation_run.delay(run.pk))
+    return run
+
+
+def execute(run_id: int) -> AllocationRun:
+    run = AllocationRun.objects.select_related("dc", "as_of").get(pk=run_id)
+    if run.status != AllocationRun.Status.QUEUED:
+        return run  # already computed (a retried task)
+    _progress(run, 0, AllocationRun.Status.RUNNING)
+    try:
+        inputs = gather(run)
+        _progress(run, 10)
+        results = _compute(run, inputs)
+        _progress(run, 90)
+        _write(run, inputs, results)
+    except Exception as error:  # a failed run writes nothing and says why
+        if not isinstance(error, (AllocationSetupError, ValueError)):
+            logger.exception("Allocation run %s failed", run_id)
+        run.status, run.message, run.finished_at = AllocationRun.Status.FAILED, str(error), timezone.now()
+        run.save(update_fields=["status", "message", "finished_at"])
+        return run
+    return run
+
+
+def _progress(run: AllocationRun, percent: int, status: str | None = None) -> None:
+    run.progress = percent
+    fields = ["progress"]
+    if status:
+        run.status = status
+        fields.append("status")
+    run.save(update_fields=fields)
+
+
+def store_caps(need: np.ndarray, room: np.ndarray) -> np.ndarray:
+    """Per SKU and store, the most units the store may get: where its room (capacity - stock)
+    is less than the run's total need there, each SKU's part of the room in proportion to its
+    need (rounded down); no cap (inf) where the room holds it all. Room 30 and needs 20 and 40:
+    10 and 20."""
+    total = need.sum(axis=0)
+    tight = np.isfinite(room) & (total > room)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        part = np.floor(need * np.where(total > 0, room / np.where(total > 0, total, 1.0), 0.0))
+    return np.where(tight[None, :], part, np.inf)
+
+
+def needs_of(inputs: RunInputs) -> np.ndarray:
+    """DESIGN.md section 9: forecast over the coverage + presentation minimum - on hand - in
+    transit, rounded up to whole units (0.2 of a unit short is a unit to send)."""
+    raw = inputs.demand_over_coverage + inputs.presentation_min - inputs.on_hand - inputs.in_transit
+    return np.ceil(np.maximum(raw, 0.0) - 1e-9)
+
+
+def _compute(run: AllocationRun, inputs: RunInputs) -> list[tuple[slice, Allocation, np.ndarray]]:
+    need = needs_of(inputs)
+    caps = store_caps(need, inputs.room)
+    pack = run.pack_size
+    if run.what_if:  # unlimited supply: every store's need in whole packs, within its cap
+        available = (np.minimum(np.ceil(need / pack), np.floor(caps / pack)) * pack).sum(axis=1)
+        available = np.where(np.isfinite(available), available, 0).astype(np.int64)
+        holdback = 0.0
+    else:
+        available, holdback = inputs.available, float(run.holdback)
+    results = []
+    count = len(inputs.sku_ids)
+    for start in range(0, count, BATCH_SKUS):
+        rows = slice(start, min(start + BATCH_SKUS, count))
+        result = allocate(
+            need[rows],
+            available[rows],
+            pack_size=pack,
+            store_max=caps[rows],
+            presentation_min=np.minimum(inputs.presentation_min[rows], need[rows]),
+            priority=inputs.priority[rows],
+            holdback=holdback,
+            mode="wos" if run.mode == AllocationRun.Mode.WOS else "fill_ratio",
+            weekly_demand=inputs.weekly_demand[rows],
+            stock=(inputs.on_hand + inputs.in_transit)[rows],
+        )
+        results.append((rows, result, caps[rows]))
+        _progress(run, 10 + int(80 * rows.stop / count))
+    return results
+
+
+def _write(
+    run: AllocationRun, inputs: RunInputs, results: list[tuple[slice, Allocation, np.ndarray]]
+) -> None:
+    stores = inputs.store_ids
+    with transaction.atomic():
+        locked = AllocationRun.objects.select_for_update().get(pk=run.pk)
+        if locked.status != AllocationRun.Status.RUNNING:
+            return  # cancelled meanwhile
+        items: list[AllocationItem] = []
+        for rows, result, _ in results:
+            for offset, position in enumerate(range(rows.start, rows.stop)):
+                items.append(
+                    AllocationItem(
+                        run=run,
+                        sku_id=inputs.sku_ids[position],
+                        available=0 if run.what_if else int(inputs.available[position]),
+                        held_back=int(result.held_back[offset]),
+                        allocatable=int(result.allocatable[offset]),
+                        allocated=int(result.allocated[offset].sum()),
+                        need=int(result.need[offset].sum()),
+                        stores_short=int((result.allocated[offset] < result.need[offset]).sum()),
+                    )
+                )
+        AllocationItem.objects.bulk_create(items, batch_size=WRITE_BATCH)
+        item_ids = [item.pk for item in items]
+        lines: list[AllocationLine] = []
+        for rows, result, caps in results:
+            for offset, position in enumerate(range(rows.start, rows.stop)):
+                item_id = item_ids[position]
+                need = result.need[offset]
+                for column in np.flatnonzero(
+                    (need > 0) | (inputs.on_hand[position] > 0) | (inputs.weekly_demand[position] > 0)
+                ):
+                    cap = caps[offset, column]
+                    units = int(result.allocated[offset, column])
+                    lines.append(
+                        AllocationLine(
+                            run_id=run.pk,
+                            item_id=item_id,
+                            store_id=stores[column],
+                            segment=str(inputs.segments[position, column]),
+                            priority=int(inputs.priority[position, column]),
+                            presentation_min=int(inputs.presentation_min[position, column]),
+                            on_hand=int(inputs.on_hand[position, column]),
+                            in_transit=int(inputs.in_transit[position, column]),
+                            weekly_demand=round(float(inputs.weekly_demand[position, column]), 4),
+                            need=int(need[column]),
+                            cap=int(cap) if np.isfinite(cap) else None,
+                            proposed=units,
+                            allocated=units,
+                            shortfall=int(result.shortfall[offset, column]),
+                        )
+                    )
+            if len(lines) >= WRITE_BATCH:
+                AllocationLine.objects.bulk_create(lines, batch_size=WRITE_BATCH)
+                lines = []
+        AllocationLine.objects.bulk_create(lines, batch_size=WRITE_BATCH)
+        locked.status, locked.progress, locked.finished_at = AllocationRun.Status.PREVIEW, 100, timezone.now()
+        locked.message = inputs.demand_note
+        locked.save(update_fields=["status", "progress", "finished_at", "message"])
+    run.refresh_from_db()

@@ -1,0 +1,12 @@
+"""Celery tasks: computing an allocation run (progress on the run row)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(queue="default")
+def allocation_run(run_id: int) -> str:
+    from allocation.runs import execute
+
+    return str(execute(run_id).status)
