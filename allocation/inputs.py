@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
 
 import numpy as np
 from django.conf import settings
@@ -328,6 +329,19 @@ def _demand(run: AllocationRun, skus: list[Sku], store_ids: list[int], coverage:
         over,
         f"Launch: {run.planned_weekly_units} units a week from the plan, spread by the class's sales.",
     )
+
+
+def demand_over(
+    department_id: int, as_of: FiscalWeek, skus: list[Sku], store_ids: list[int], coverage: float
+) -> Floats:
+    """Units a week of each SKU at each store over the next `coverage` weeks, from the forecast
+    (or the recent sales rate), as an allocation run reads it."""
+    reader = AllocationRun(
+        department_id=department_id, as_of=as_of, demand=AllocationRun.Demand.FORECAST,
+        coverage_weeks=Decimal(str(coverage)),
+    )  # fmt: skip
+    over, _ = _demand(reader, skus, store_ids, coverage)
+    return over / coverage
 
 
 def _launch_weekly(run: AllocationRun, style_ids: list[int], store_ids: list[int]) -> dict[int, Floats]:
