@@ -2,13 +2,15 @@
 will sell to stores about to run short, within a region (a van does not cross the country for a
 few units), and accepting them as transfer records.
 
-Weeks of supply = (on hand + in transit) / weekly demand, the demand an allocation run would use
-(forecast x size share x store share, or the recent sales rate). The rules are the engine's
+Weeks of supply = (on hand + in transit + planned transfers in - out) / weekly demand, the
+demand an allocation run would use (forecast x size share x store share, or the recent sales
+rate). The rules are the engine's
 (`allocation.engine.rebalance`): donors keep `max_wos` weeks, receivers fill up to `min_wos`.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -16,7 +18,7 @@ import numpy as np
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from allocation.engine import rebalance
@@ -97,15 +99,22 @@ def suggestions(
     sku_rows = dict(skus.values_list("pk", "code"))
     store_ids = [pk for pk, _, _ in store_rows]
     stock_rows = latest_stock(as_of.pk, store_ids, list(sku_rows)) if store_ids and sku_rows else []
-    held = sorted({sku for sku, _, units, transit in stock_rows if units + transit > 0})
+    # Planned transfers are stock on its way (to) or promised away (from).
+    planned = _planned(list(sku_rows), store_ids)
+    position: dict[tuple[int, int], int] = defaultdict(int)
+    for sku, location, units, transit in stock_rows:
+        position[sku, location] += units + transit
+    for key, units in planned.items():
+        position[key] += units
+    held = sorted({sku for (sku, _), units in position.items() if units > 0})
     if not held:
         return Suggestions(department, [], 0, len(store_ids))
     row = {sku: index for index, sku in enumerate(held)}
     column = {store: index for index, store in enumerate(store_ids)}
     stock = np.zeros((len(held), len(store_ids)), dtype=np.int64)
-    for sku, location, units, transit in stock_rows:
+    for (sku, location), units in position.items():
         if sku in row:
-            stock[row[sku], column[location]] = units + transit
+            stock[row[sku], column[location]] = max(units, 0)
     held_skus = list(Sku.objects.filter(pk__in=held).order_by("pk"))
     demand = demand_over(department.pk, as_of, held_skus, store_ids, coverage=1.0)
     order = [row[sku.pk] for sku in held_skus]
@@ -130,6 +139,27 @@ def suggestions(
         for move in found
     ]
     return Suggestions(department, moves, len(held), len(store_ids))
+
+
+def _planned(sku_ids: list[int], store_ids: list[int]) -> dict[tuple[int, int], int]:
+    """Per (SKU, store): units of planned transfers arriving less those leaving."""
+    change: dict[tuple[int, int], int] = defaultdict(int)
+    planned = Transfer.objects.filter(status=Transfer.Status.PLANNED, sku_id__in=sku_ids)
+    for sku, store, units in (
+        planned.filter(to_location_id__in=store_ids)
+        .values_list("sku_id", "to_location_id")
+        .annotate(units=Sum("units"))
+        .order_by()
+    ):
+        change[sku, store] += units
+    for sku, store, units in (
+        planned.filter(from_location_id__in=store_ids)
+        .values_list("sku_id", "from_location_id")
+        .annotate(units=Sum("units"))
+        .order_by()
+    ):
+        change[sku, store] -= units
+    return change
 
 
 def rebalance_accept(
