@@ -8,15 +8,17 @@ nothing) writes no lines and says why.
 
 from __future__ import annotations
 
+import io
 import logging
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from allocation.engine import Allocation, allocate
@@ -245,10 +247,73 @@ def _compute(run: AllocationRun, inputs: RunInputs) -> list[tuple[slice, Allocat
     return results
 
 
+LINE_COLUMNS = (
+    "run_id", "item_id", "store_id", "segment", "priority", "presentation_min", "on_hand", "in_transit",
+    "weekly_demand", "need", "cap", "proposed", "allocated", "shortfall", "row_version",
+)  # fmt: skip
+
+
+def _line_frame(
+    run: AllocationRun,
+    inputs: RunInputs,
+    results: list[tuple[slice, Allocation, np.ndarray]],
+    item_ids: np.ndarray,
+) -> pd.DataFrame:
+    """One row per SKU x store worth keeping (a need, stock or demand there), column by column:
+    a million lines are a handful of array operations, not a million model objects."""
+    need = np.vstack([result.need for _, result, _ in results])
+    allocated = np.vstack([result.allocated for _, result, _ in results])
+    shortfall = np.vstack([result.shortfall for _, result, _ in results])
+    caps = np.vstack([caps for _, _, caps in results])
+    keep = (need > 0) | (inputs.on_hand > 0) | (inputs.weekly_demand > 0) | (allocated > 0)
+    sku_index, store_index = np.nonzero(keep)
+    cap = caps[keep]
+    return pd.DataFrame(
+        {
+            "run_id": np.full(len(sku_index), run.pk, dtype=np.int64),
+            "item_id": item_ids[sku_index],
+            "store_id": np.asarray(inputs.store_ids, dtype=np.int64)[store_index],
+            "segment": inputs.segments[keep],
+            "priority": inputs.priority[keep],
+            "presentation_min": inputs.presentation_min[keep],
+            "on_hand": inputs.on_hand[keep],
+            "in_transit": inputs.in_transit[keep],
+            "weekly_demand": np.round(inputs.weekly_demand[keep], 4),
+            "need": need[keep].astype(np.int64),
+            "cap": pd.Series(np.where(np.isfinite(cap), cap, 0), dtype="Int64").mask(~np.isfinite(cap)),
+            "proposed": allocated[keep],
+            "allocated": allocated[keep],
+            "shortfall": shortfall[keep],
+            "row_version": np.ones(len(sku_index), dtype=np.int64),
+        },
+        columns=list(LINE_COLUMNS),
+    )
+
+
+def _insert_lines(frame: pd.DataFrame) -> None:
+    """PostgreSQL: one COPY of the frame as text; elsewhere (SQLite) executemany."""
+    if frame.empty:
+        return
+    table = connection.ops.quote_name(AllocationLine._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(name) for name in LINE_COLUMNS)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            buffer = io.StringIO()
+            frame.to_csv(buffer, sep="\t", header=False, index=False, na_rep="\\N")
+            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                copy.write(buffer.getvalue())
+            return
+        values = [
+            frame[name].astype(object).where(frame[name].notna(), None).tolist() for name in LINE_COLUMNS
+        ]
+        places = ", ".join("%s" for _ in LINE_COLUMNS)
+        insert = f"INSERT INTO {table} ({columns}) VALUES ({places})"  # noqa: S608 - our names; values as parameters
+        cursor.executemany(insert, list(zip(*values, strict=True)))
+
+
 def _write(
     run: AllocationRun, inputs: RunInputs, results: list[tuple[slice, Allocation, np.ndarray]]
 ) -> None:
-    stores = inputs.store_ids
     with transaction.atomic():
         locked = AllocationRun.objects.select_for_update().get(pk=run.pk)
         if locked.status != AllocationRun.Status.RUNNING:
@@ -269,39 +334,7 @@ def _write(
                     )
                 )
         AllocationItem.objects.bulk_create(items, batch_size=WRITE_BATCH)
-        item_ids = [item.pk for item in items]
-        lines: list[AllocationLine] = []
-        for rows, result, caps in results:
-            for offset, position in enumerate(range(rows.start, rows.stop)):
-                item_id = item_ids[position]
-                need = result.need[offset]
-                for column in np.flatnonzero(
-                    (need > 0) | (inputs.on_hand[position] > 0) | (inputs.weekly_demand[position] > 0)
-                ):
-                    cap = caps[offset, column]
-                    units = int(result.allocated[offset, column])
-                    lines.append(
-                        AllocationLine(
-                            run_id=run.pk,
-                            item_id=item_id,
-                            store_id=stores[column],
-                            segment=str(inputs.segments[position, column]),
-                            priority=int(inputs.priority[position, column]),
-                            presentation_min=int(inputs.presentation_min[position, column]),
-                            on_hand=int(inputs.on_hand[position, column]),
-                            in_transit=int(inputs.in_transit[position, column]),
-                            weekly_demand=round(float(inputs.weekly_demand[position, column]), 4),
-                            need=int(need[column]),
-                            cap=int(cap) if np.isfinite(cap) else None,
-                            proposed=units,
-                            allocated=units,
-                            shortfall=int(result.shortfall[offset, column]),
-                        )
-                    )
-            if len(lines) >= WRITE_BATCH:
-                AllocationLine.objects.bulk_create(lines, batch_size=WRITE_BATCH)
-                lines = []
-        AllocationLine.objects.bulk_create(lines, batch_size=WRITE_BATCH)
+        _insert_lines(_line_frame(run, inputs, results, np.array([item.pk for item in items])))
         locked.status, locked.progress, locked.finished_at = AllocationRun.Status.PREVIEW, 100, timezone.now()
         locked.message = inputs.demand_note
         locked.save(update_fields=["status", "progress", "finished_at", "message"])
