@@ -1,5 +1,16 @@
-from django.urls import path  # noqa: F401 - the pages are added here
+from django.urls import path
+
+from allocation import views, views_moves
 
 app_name = "allocation"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.runs_page, name="runs"),
+    path("runs/<int:run_id>/", views.run_page, name="run"),
+    path("runs/<int:run_id>/progress/", views.run_progress, name="run-progress"),
+    path("runs/<int:run_id>/release/", views.run_release, name="run-release"),
+    path("runs/<int:run_id>/cancel/", views.run_cancel, name="run-cancel"),
+    path("lines/<int:line_id>/", views.line_edit, name="line-edit"),
+    path("transfers/", views_moves.transfers_page, name="transfers"),
+    path("rebalance/", views_moves.rebalance_page, name="rebalance"),
+]

@@ -21,6 +21,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         ("Forecasts", reverse("forecasting:runs")),
         ("Open to buy", reverse("otb:otb")),
         ("Replenishment", reverse("otb:replenishment")),
+        ("Allocation", reverse("allocation:runs")),
         *([("Approvals", reverse("otb:approvals"))] if roles & {MANAGER, ADMIN} or user.is_superuser else []),
         ("Calendar", reverse("planning:calendar")),
         ("Merchandise", reverse("planning:hierarchy")),

@@ -218,6 +218,7 @@ def test_nav_has_admin_only_for_admins(
         "Forecasts",
         "Open to buy",
         "Replenishment",
+        "Allocation",
         *approvals,
         "Calendar",
         "Merchandise",
