@@ -134,9 +134,17 @@ class AllocationItem(models.Model):
 class AllocationLine(models.Model):
     """One SKU at one store: what it has, needs, was proposed and (after edits) gets."""
 
-    run = models.ForeignKey(AllocationRun, on_delete=models.CASCADE, related_name="lines")
-    item = models.ForeignKey(AllocationItem, on_delete=models.CASCADE, related_name="lines")
-    store = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
+    # A run writes up to a million lines in one COPY: no per-row foreign-key triggers (the run's
+    # writer is the only one to insert them, with ids it just read) and one index besides the key.
+    run = models.ForeignKey(
+        AllocationRun, on_delete=models.CASCADE, related_name="lines", db_constraint=False, db_index=False
+    )
+    item = models.ForeignKey(
+        AllocationItem, on_delete=models.CASCADE, related_name="lines", db_constraint=False, db_index=False
+    )
+    store = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
     segment = models.CharField(max_length=2, blank=True, help_text="The SKU's ABC x XYZ cell at this store.")
     priority = models.PositiveSmallIntegerField(default=2)
     presentation_min = models.PositiveIntegerField(default=0)
@@ -151,10 +159,10 @@ class AllocationLine(models.Model):
     row_version = models.PositiveIntegerField(default=1)
 
     class Meta:
+        # One index serves the run's lines, a SKU's lines within the run, and uniqueness.
         constraints = [
-            models.UniqueConstraint(fields=["item", "store"], name="allocation_line_unique"),
+            models.UniqueConstraint(fields=["run", "item", "store"], name="allocation_line_unique"),
         ]
-        indexes = [models.Index(fields=["run", "store"], name="allocation_line_run_store")]
 
     def __str__(self) -> str:
         return f"{self.item_id} at {self.store_id}: {self.allocated}"

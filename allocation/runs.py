@@ -8,7 +8,6 @@ nothing) writes no lines and says why.
 
 from __future__ import annotations
 
-import io
 import logging
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -18,7 +17,7 @@ import numpy as np
 import pandas as pd
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from allocation.engine import Allocation, allocate
@@ -259,13 +258,14 @@ def _line_frame(
     results: list[tuple[slice, Allocation, np.ndarray]],
     item_ids: np.ndarray,
 ) -> pd.DataFrame:
-    """One row per SKU x store worth keeping (a need, stock or demand there), column by column:
-    a million lines are a handful of array operations, not a million model objects."""
+    """One row per SKU x store with a need or an allocation, column by column: a million lines
+    are a handful of array operations, not a million model objects. (Stores that need none of
+    a SKU and get none have no line: they have nothing to show or edit in the preview.)"""
     need = np.vstack([result.need for _, result, _ in results])
     allocated = np.vstack([result.allocated for _, result, _ in results])
     shortfall = np.vstack([result.shortfall for _, result, _ in results])
     caps = np.vstack([caps for _, _, caps in results])
-    keep = (need > 0) | (inputs.on_hand > 0) | (inputs.weekly_demand > 0) | (allocated > 0)
+    keep = (need > 0) | (allocated > 0)
     sku_index, store_index = np.nonzero(keep)
     cap = caps[keep]
     return pd.DataFrame(
@@ -290,18 +290,54 @@ def _line_frame(
     )
 
 
+_BINARY_TYPES = {"bigint": ">i8", "integer": ">i4", "smallint": ">i2", "double precision": ">f8"}
+_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags, no header extension
+_COPY_TRAILER = b"\xff\xff"
+
+
+def _db_type(column: str) -> str:
+    field = AllocationLine._meta.get_field(column.removesuffix("_id"))
+    assert isinstance(field, models.Field)  # noqa: S101 - a concrete column, for the type checker
+    return str(field.db_type(connection))
+
+
+def _binary_rows(frame: pd.DataFrame, with_cap: bool) -> bytes:
+    """PostgreSQL's binary COPY rows, built as one numpy record array: per row the field count,
+    then each field's byte length and big-endian value (cap left out, length -1, when NULL)."""
+    layout: list[tuple[str, str]] = [("fields", ">i2")]
+    for name in LINE_COLUMNS:
+        kind = "S2" if name == "segment" else _BINARY_TYPES[_db_type(name)]
+        layout.append((f"{name}_length", ">i4"))
+        if name != "cap" or with_cap:
+            layout.append((name, kind))
+    rows = np.zeros(len(frame), dtype=layout)
+    rows["fields"] = len(LINE_COLUMNS)
+    for name in LINE_COLUMNS:
+        if name == "cap" and not with_cap:
+            rows["cap_length"] = -1
+            continue
+        values = frame[name].to_numpy()
+        rows[name] = (
+            values.astype("S2") if name == "segment" else values.astype(rows.dtype[name].newbyteorder("="))
+        )
+        rows[f"{name}_length"] = rows.dtype[name].itemsize
+    return rows.tobytes()
+
+
 def _insert_lines(frame: pd.DataFrame) -> None:
-    """PostgreSQL: one COPY of the frame as text; elsewhere (SQLite) executemany."""
+    """PostgreSQL: one binary COPY; elsewhere (SQLite) executemany."""
     if frame.empty:
         return
     table = connection.ops.quote_name(AllocationLine._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(name) for name in LINE_COLUMNS)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            buffer = io.StringIO()
-            frame.to_csv(buffer, sep="\t", header=False, index=False, na_rep="\\N")
-            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                copy.write(buffer.getvalue())
+            capped = frame["cap"].notna().to_numpy()
+            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT BINARY)") as copy:
+                copy.write(_COPY_HEADER)
+                copy.write(_binary_rows(frame[capped], with_cap=True))
+                copy.write(_binary_rows(frame[~capped], with_cap=False))
+                copy.write(_COPY_TRAILER)
             return
         values = [
             frame[name].astype(object).where(frame[name].notna(), None).tolist() for name in LINE_COLUMNS
