@@ -107,7 +107,7 @@ def runs_page(request: HttpRequest) -> HttpResponse:
             field = error.field if error.field in form.fields else None
             form.add_error(field, str(error))
         else:
-            messages.success(request, f"{run} queued.")
+            messages.success(request, f"{run} started.")
             return redirect("allocation:run", run_id=run.pk)
     return render(request, "allocation/runs.html", _runs_context(request, form), status=422)
 

@@ -112,7 +112,8 @@ def rebalance_page(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"{len(transfers):,} transfers created, {sum(t.units for t in transfers):,} units.",
+                f"{len(transfers):,} transfer{'' if len(transfers) == 1 else 's'} created, "
+                f"{sum(t.units for t in transfers):,} units.",
             )
             keep = params.copy()
             for name in ("move", "csrfmiddlewaretoken"):

@@ -302,7 +302,7 @@ def test_rebalance_page_shows_moves_and_accepts_them(client: Client, world: Any,
         Transfer.objects.values_list("kind", "from_location__code", "to_location__code", "units")
     ) == [("rebalance", "S001", "S002", 2)]
     after = client.get(accepted["Location"]).content.decode()
-    assert "1 transfers created, 2 units." in after
+    assert "1 transfer created, 2 units." in after
     stale = client.post(reverse("allocation:rebalance"), form)
     assert stale.status_code == 422
     assert "Stock moved since you looked" in stale.content.decode()
