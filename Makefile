@@ -26,6 +26,7 @@ demo: migrate
 	$(BIN)/python manage.py load_demo --size $(DEMO_SIZE) --seed $(DEMO_SEED)
 	$(BIN)/python manage.py forecast_demo --seed $(DEMO_SEED)
 	$(BIN)/python manage.py otb_demo --seed $(DEMO_SEED)
+	$(BIN)/python manage.py allocation_demo
 	@echo ""
 	@echo "Merchplan is starting at http://127.0.0.1:$(PORT)/"
 	@echo "Demo logins (password: demo): planner, manager, executive, admin"
