@@ -27,15 +27,15 @@ CHANGES_SHOWN = 200
 ACTIVE = (AllocationRun.Status.QUEUED, AllocationRun.Status.RUNNING)
 
 
-def _visible(request: HttpRequest) -> Any:
+def visible_departments(request: HttpRequest) -> Any:
     return Department.objects.visible_to(request.user).order_by("code")
 
 
-def _editable(request: HttpRequest) -> Any:
+def editable_departments(request: HttpRequest) -> Any:
     return Department.objects.editable_by(request.user).order_by("code")
 
 
-def _user(request: HttpRequest) -> Any:
+def acting_user(request: HttpRequest) -> Any:
     return request.user
 
 
@@ -44,7 +44,7 @@ def _user(request: HttpRequest) -> Any:
 
 def _runs_context(request: HttpRequest, form: RunForm | None) -> dict[str, Any]:
     recent = list(
-        AllocationRun.objects.filter(department__in=_visible(request))
+        AllocationRun.objects.filter(department__in=visible_departments(request))
         .select_related("department", "dc", "created_by")
         .prefetch_related("style_colors")
         .annotate(
@@ -56,7 +56,9 @@ def _runs_context(request: HttpRequest, form: RunForm | None) -> dict[str, Any]:
     codes: list[str] = []
     if form is not None:
         codes = list(
-            StyleColor.objects.filter(style__subclass__merch_class__department__in=_editable(request))
+            StyleColor.objects.filter(
+                style__subclass__merch_class__department__in=editable_departments(request)
+            )
             .order_by("code")
             .values_list("code", flat=True)[:2000]
         )
@@ -73,7 +75,7 @@ def _runs_context(request: HttpRequest, form: RunForm | None) -> dict[str, Any]:
 def runs_page(request: HttpRequest) -> HttpResponse:
     """The runs (every role reads them) and, for a planner, the form to start one: a run
     refused by the service shows why beside the field at fault (422)."""
-    editable = _editable(request)
+    editable = editable_departments(request)
     can_start = editable.exists()
     if request.method == "GET":
         form = RunForm(departments=editable, initial={"department": editable.first()}) if can_start else None
@@ -102,7 +104,7 @@ def runs_page(request: HttpRequest) -> HttpResponse:
             name=data["name"],
         )
         try:
-            run = runs.start_run(user=_user(request), request=request_)
+            run = runs.start_run(user=acting_user(request), request=request_)
         except runs.AllocationError as error:
             field = error.field if error.field in form.fields else None
             form.add_error(field, str(error))
@@ -121,7 +123,7 @@ def _visible_run(request: HttpRequest, run_id: int) -> AllocationRun:
             "department", "dc", "purchase_order", "like_style_color", "as_of", "created_by", "released_by"
         ),
         pk=run_id,
-        department__in=_visible(request),
+        department__in=visible_departments(request),
     )
 
 
@@ -137,7 +139,7 @@ def _cell(
     return {
         "line": line,
         "is_short": is_short,
-        "reason": reason if is_short else "",
+        "reason": (reason or ("Lowered by hand." if line.is_edited else "")) if is_short else "",
         "fill_percent": round(100 * line.fill_rate),
         "wos": f"{wos:.1f}" if wos is not None else "",
         "can_edit": can_edit,
@@ -148,7 +150,7 @@ def _cell(
 
 def _actions(request: HttpRequest, run: AllocationRun) -> dict[str, Any]:
     """Release and cancel: allowed, or the reason they are not."""
-    can_change = services.can_change(_user(request), run)
+    can_change = services.can_change(acting_user(request), run)
     not_yours = f"Only the planners and managers of {run.department.name} change its allocations."
     release_reason = ""
     if not can_change:
@@ -250,9 +252,9 @@ def line_edit(request: HttpRequest, line_id: int) -> HttpResponse:
     line = get_object_or_404(
         AllocationLine.objects.select_related("run__department"),
         pk=line_id,
-        run__department__in=_visible(request),
+        run__department__in=visible_departments(request),
     )
-    if not services.can_change(_user(request), line.run):
+    if not services.can_change(acting_user(request), line.run):
         raise PermissionDenied(
             f"Only the planners and managers of {line.run.department.name} change its allocations."
         )
@@ -264,7 +266,7 @@ def line_edit(request: HttpRequest, line_id: int) -> HttpResponse:
         )
     try:
         edit = services.allocation_line_set(
-            user=_user(request),
+            user=acting_user(request),
             line_id=line_id,
             units=form.cleaned_data["units"],
             seen_version=form.cleaned_data["version"],
@@ -314,14 +316,14 @@ def _run_change(request: HttpRequest, run_id: int, *, is_release: bool) -> HttpR
         try:
             if is_release:
                 released = services.allocation_release(
-                    user=_user(request), run_id=run.pk, seen_version=form.cleaned_data["version"]
+                    user=acting_user(request), run_id=run.pk, seen_version=form.cleaned_data["version"]
                 )
                 messages.success(
                     request, f"Released: {released.transfers:,} transfers, {released.units:,} units."
                 )
             else:
                 services.allocation_cancel(
-                    user=_user(request), run_id=run.pk, seen_version=form.cleaned_data["version"]
+                    user=acting_user(request), run_id=run.pk, seen_version=form.cleaned_data["version"]
                 )
                 messages.success(request, f"{run} cancelled.")
         except services.AllocationConflictError as error_:

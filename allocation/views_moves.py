@@ -18,7 +18,7 @@ from allocation import rebalancing
 from allocation.forms import RebalanceForm, TransferFilterForm
 from allocation.models import Transfer
 from allocation.runs import AllocationError
-from allocation.views import _editable, _user, _visible
+from allocation.views import acting_user, editable_departments, visible_departments
 from planning.models import StyleColor
 
 PAGE_SIZE = 100
@@ -30,7 +30,7 @@ def transfers_page(request: HttpRequest) -> HttpResponse:
     form = TransferFilterForm(request.GET or None)
     transfers = (
         Transfer.objects.filter(
-            sku__style_color__style__subclass__merch_class__department__in=_visible(request)
+            sku__style_color__style__subclass__merch_class__department__in=visible_departments(request)
         )
         .select_related("sku", "from_location", "to_location", "run", "created_by")
         .order_by("-created_at", "pk")
@@ -87,8 +87,8 @@ def _filter_params(params: QueryDict, department: Any) -> QueryDict:
 def rebalance_page(request: HttpRequest) -> HttpResponse:
     """GET: the suggested moves for the filter. POST: the ticked moves (`move`, their keys)
     become transfers, or the service's refusal (a stale choice) is shown above them (422)."""
-    visible = _visible(request)
-    first = _editable(request).first() or visible.first()  # the user's own department first
+    visible = visible_departments(request)
+    first = editable_departments(request).first() or visible.first()  # the user's own department first
     params = _filter_params(request.POST if request.method == "POST" else request.GET, first)
     form = RebalanceForm(params, departments=visible)
     found = _suggestions(form)
@@ -98,7 +98,7 @@ def rebalance_page(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             transfers = rebalancing.rebalance_accept(
-                user=_user(request),
+                user=acting_user(request),
                 department=data["department"],
                 keys=chosen,
                 style_color=form.color,
@@ -127,7 +127,8 @@ def rebalance_page(request: HttpRequest) -> HttpResponse:
         "found": found,
         "error": error,
         "chosen": set(chosen),
-        "can_accept": department is not None and _editable(request).filter(pk=department.pk).exists(),
+        "can_accept": department is not None
+        and editable_departments(request).filter(pk=department.pk).exists(),
         "style_color_codes": list(
             StyleColor.objects.filter(style__subclass__merch_class__department=department)
             .order_by("code")

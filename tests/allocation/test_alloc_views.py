@@ -159,8 +159,19 @@ def test_editing_a_cell_answers_the_cell_and_the_new_totals(
     assert 'value="7"' in stale.content.decode()  # the saved units, not the refused ones
     line.refresh_from_db()
     assert line.allocated == 7
-    assert AllocationItem.objects.get(pk=line.item_id).allocated == 10
-    assert AllocationChange.objects.filter(run=run, action="edited").count() == 1
+    # S001 lowered from 3 to 1 by hand: short, and says why
+    lowered = client.post(
+        reverse("allocation:line-edit", args=[_line(run, "ST-1-BLK-S", "S001").pk]),
+        {"units": "1", "version": new_version},
+        headers=HTMX,
+    ).content.decode()
+    assert 'class="alloc-cell short edited"' in lowered
+    assert "Lowered by hand." in lowered
+    assert _text(lowered.split('data-testid="item-ST-1-BLK-S"')[1].split("</tr>")[0]).endswith(
+        "10 0 10 8 2 5 1"
+    )
+    assert AllocationItem.objects.get(pk=line.item_id).allocated == 8
+    assert AllocationChange.objects.filter(run=run, action="edited").count() == 2
 
 
 def test_the_grid_takes_a_fixed_number_of_queries(
