@@ -2,9 +2,13 @@
 
 Inventory health of a department: the latest done replenishment run's item policies (order-up-to,
 weekly demand, on order) joined with stock and sales as of the last closed week. Each SKU x
-location with stock falls in at most one ageing bucket (obsolete, then no-move, then
-slow-moving); excess (stock above order-up-to + N weeks of demand) is measured beside them.
-Value at risk is at cost (the style-color's unit cost).
+location with stock falls in at most one list, the first that applies in this order of
+precedence: obsolete (no sale in 26 weeks, or discontinued), no-move (no sale in 8 weeks),
+excess (stock above order-up-to + N weeks of demand), slow-moving (over 26 weeks of supply at
+the last 13 weeks' sales). Stock that has not sold for half a year is obsolete even when the
+run still gives it demand, so the same units are never counted twice and the summary totals
+add up to the stock at risk. Value at risk is at cost (the style-color's unit cost): the excess
+units for excess, all on hand otherwise.
 
 A distribution centre sells nothing itself: its stock is judged by the demand it serves. Its
 policy's weekly demand already is that demand (the run gives a DC the forecast of the locations
@@ -363,16 +367,17 @@ def _classify(
             limits,
             is_discontinued=policy["sku__style_color__lifecycle"] == StyleColor.Lifecycle.DISCONTINUED,
         )
+        # Exclusive lists, in order of precedence: obsolete > no-move > excess > slow-moving.
         extra = excess_units(on_hand, policy["order_up_to"], policy["demand"], limits.excess_weeks)
-        if extra:
-            report.excess.append(
-                _with(row, extra, unit_cost, _actions(markdown_url, stores, vendor, False), excess=True)
-            )
         if bucket == "obsolete":
             report.obsolete.append(_with(row, on_hand, unit_cost, _actions(markdown_url, [], vendor, True)))
         elif bucket == "no_move":
             report.no_move.append(
                 _with(row, on_hand, unit_cost, _actions(markdown_url, stores, vendor, False))
+            )
+        elif extra:
+            report.excess.append(
+                _with(row, extra, unit_cost, _actions(markdown_url, stores, vendor, False), excess=True)
             )
         elif is_slow_moving(on_hand, slow_units, limits):
             report.slow_moving.append(

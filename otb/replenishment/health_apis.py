@@ -151,7 +151,8 @@ class HealthReport(APIView):
     @extend_schema(parameters=[HealthQuerySerializer], responses={200: HealthSerializer, **REFUSALS})
     def get(self, request: Request) -> Response:
         """Excess, no-move, slow-moving and obsolete stock of a department with value at risk and
-        suggested actions, SKU rationalisation candidates and available to sell."""
+        suggested actions (each SKU-location in one list only, the first that applies: obsolete,
+        no-move, excess, slow-moving), SKU rationalisation candidates and available to sell."""
         query = validated(HealthQuerySerializer(data=request.query_params))
         department = visible_departments(request).filter(pk=query["department"]).first()
         if department is None:

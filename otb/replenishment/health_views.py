@@ -28,9 +28,10 @@ def inventory_health_page(request: HttpRequest) -> HttpResponse:
         report = health.inventory_health(department)
         context["report"] = report
         context["sections"] = [
-            ("excess", "Excess", report.excess, report.total("excess")),
+            # In the order of precedence: a SKU-location is in the first list that applies.
             ("obsolete", "Obsolete", report.obsolete, report.total("obsolete")),
             ("no-move", "No-move", report.no_move, report.total("no_move")),
+            ("excess", "Excess", report.excess, report.total("excess")),
             ("slow-moving", "Slow-moving", report.slow_moving, report.total("slow_moving")),
         ]
     return render(request, "otb/replenishment/health.html", context)

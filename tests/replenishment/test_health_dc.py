@@ -57,11 +57,11 @@ def dc_shop(retailer: dict[str, Any], planner: User) -> dict[str, Any]:
       WEB 3 a week for 13 weeks: 13 a week, last sale W, 200 / 13 = 15.4 weeks of supply: in no
       ageing list. Excess: 200 - (50 + 8 x 13) = 46 units = 460.00.
     STALE (cost 4.00, BY) at DC1: 30 on hand, demand 1, order-up-to 20; S001 sold 4 at W-10 and
-      nobody since: no-move, 10 weeks since sale, 30 x 4.00 = 120.00 (not excess: 20 + 8 = 28 < 30
-      by 2 units: excess 2 units = 8.00).
+      nobody since: no-move, 10 weeks since sale, 30 x 4.00 = 120.00 (20 + 8 = 28 < 30 would also
+      be 2 excess units, but no-move takes precedence over excess: listed once).
     IDLE (cost 5.00, CZ) at DC1: 40 on hand, demand 0, order-up-to 10; none of S001 and WEB ever
-      sold it: obsolete, 40 x 5.00 = 200.00 (excess 40 - 10 = 30 units = 150.00). S003 (DC2's)
-      sold IDLE at W-1: that does not count for DC1.
+      sold it: obsolete, 40 x 5.00 = 200.00 (40 - 10 = 30 would be excess, but obsolete comes
+      first). S003 (DC2's) sold IDLE at W-1: that does not count for DC1.
     Before DCs were judged by the locations they supply, all three were obsolete (no own sales)."""
     retailer["tops"].planners.add(planner)
     closed = forecast_selectors.latest_closed_week()
@@ -111,11 +111,39 @@ def test_dc_stock_nobody_sold_is_no_move_or_obsolete(dc_shop: dict[str, Any]) ->
         ("IDLE-M", "DC1", 40, None, Decimal("200.00"))
     ]
     assert report.slow_moving == []
+    # Obsolete and no-move take precedence: IDLE and STALE are not excess as well.
     assert [(r.sku, r.excess_units, r.value_at_risk) for r in report.excess] == [
         ("SOLD-M", 46, Decimal("460.00")),
-        ("IDLE-M", 30, Decimal("150.00")),
-        ("STALE-M", 2, Decimal("8.00")),
     ]
+
+
+def test_stock_that_has_demand_but_no_sale_for_half_a_year_is_obsolete_only(
+    dc_shop: dict[str, Any], retailer: dict[str, Any]
+) -> None:
+    """As ST000257-BRD-L at DC2 on the demo: the run gives it 3.9 a week, nothing sold in 26+
+    weeks. DEAD (cost 2.00) at DC1: 60 on hand, order-up-to 20: 60 - ceil(20 + 8 x 3.9 = 51.2)
+    = 8 excess units, but no sale ever by S001 or WEB: obsolete, 60 x 2.00 = 120.00, not excess.
+    Totals: obsolete IDLE 200.00 + DEAD 120.00 = 320.00; no-move STALE 120.00; excess SOLD
+    460.00; the four values add up to 900.00 with each SKU-location counted once."""
+    run = ReplenishmentRun.objects.get()
+    dead = _item(retailer, "DEAD", "2.00")
+    _policy(run, dead, dc_shop["dc"], "BY", demand=3.9, order_up_to=20.0, on_hand=60)
+    closed = forecast_selectors.latest_closed_week()
+    _stock(dead, dc_shop["dc"], forecast_selectors.weeks_up_to(closed, 30)[0].id, 60)
+    assert health.excess_units(60, 20.0, 3.9, 8) == 8
+
+    report = health.inventory_health(dc_shop["tops"])
+
+    assert [(r.sku, r.value_at_risk) for r in report.obsolete] == [
+        ("IDLE-M", Decimal("200.00")),
+        ("DEAD-M", Decimal("120.00")),
+    ]
+    assert [r.sku for r in report.excess] == ["SOLD-M"]
+    lists = [report.obsolete, report.no_move, report.excess, report.slow_moving]
+    keys = [(row.sku, row.location) for rows in lists for row in rows]
+    assert len(keys) == len(set(keys)) == 4
+    totals = [report.total(name) for name in ("obsolete", "no_move", "excess", "slow_moving")]
+    assert totals == [Decimal("320.00"), Decimal("120.00"), Decimal("460.00"), Decimal("0.00")]
 
 
 def test_dc_rows_show_the_sales_they_are_judged_by(dc_shop: dict[str, Any]) -> None:
