@@ -4,8 +4,9 @@ transfers themselves, and in-season rebalancing (suggested store-to-store moves,
 
 Same services as the pages (`allocation.runs`, `allocation.services`, `allocation.rebalancing`).
 Refusals answer {"detail": ...}: bad input 400 (a refusal naming its field also carries
-{field: [message]}), not allowed 403, nothing of that id visible 404, a stale run_version (or a
-rebalancing move no longer suggested) 409.
+{field: [message]}), not allowed 403, nothing of that id visible 404, a stale version (a line's
+row_version for an edit, the run's for release and cancel; or a rebalancing move no longer
+suggested) 409.
 """
 
 from __future__ import annotations
@@ -232,7 +233,9 @@ class AllocationLineQuerySerializer(serializers.Serializer[Any]):
 
 class AllocationLineChangeSerializer(serializers.Serializer[Any]):
     units = serializers.IntegerField(help_text="Units the store gets: whole packs, within its room.")
-    run_version = serializers.IntegerField(min_value=0, help_text="The run's row_version you read.")
+    row_version = serializers.IntegerField(
+        min_value=0, help_text="The line's row_version you read (a change to it meanwhile: 409)."
+    )
 
 
 class AllocationLineEditSerializer(serializers.Serializer[Any]):
@@ -477,7 +480,7 @@ class AllocationLineDetail(APIView):
         responses={200: AllocationLineEditSerializer, **REFUSALS, **CONFLICT},
     )
     def patch(self, request: Request, line_id: int) -> Response:
-        """Give the store these units of the SKU by hand, naming the run's row_version you read.
+        """Give the store these units of the SKU by hand, naming the line's row_version you read.
         The SKU's total stays within its allocatable stock (lower another store first)."""
         line = get_object_or_404(
             AllocationLine.objects.filter(run__department__in=visible_departments(request)), pk=line_id
@@ -488,7 +491,7 @@ class AllocationLineDetail(APIView):
                 user=request_user(request),
                 line_id=line.pk,
                 units=data["units"],
-                seen_version=data["run_version"],
+                seen_version=data["row_version"],
             )
         except PermissionDenied as error:
             return refused(str(error), status.HTTP_403_FORBIDDEN)

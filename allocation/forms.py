@@ -133,7 +133,7 @@ class RunForm(forms.Form):
 
 class LineEditForm(forms.Form):
     """What a grid cell posts: the units as typed (the service parses and checks them) and the
-    run's version the page was built from."""
+    line's version the page was built from."""
 
     units = forms.CharField(required=False, max_length=20)
     version = forms.IntegerField(min_value=0)

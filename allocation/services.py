@@ -60,14 +60,23 @@ def allocation_line_set(
 ) -> LineEdit:
     """Give a store `units` of a SKU by hand. The SKU's total stays within what the DC can give
     (allocatable: available - holdback, in whole packs): units taken from one store go back to
-    the DC's pool for the others. Multiples of the run's pack, within the store's room."""
+    the DC's pool for the others. Multiples of the run's pack, within the store's room.
+
+    `seen_version` is the line's row_version the planner read: a change to this line meanwhile is
+    a conflict; two planners editing different lines of a run do not collide (the SKU's total is
+    checked under its lock). Every edit also bumps the run's version, which release checks."""
     try:
         line = AllocationLine.objects.select_related("store", "item__sku").get(pk=line_id)
     except AllocationLine.DoesNotExist:
         raise AllocationError(f"There is no allocation line {line_id}.", "line") from None
     with transaction.atomic():
-        run = _locked_run(user, line.run_id, seen_version)
+        run = _locked_run(user, line.run_id, None)
         line = AllocationLine.objects.select_for_update().select_related("store", "item__sku").get(pk=line_id)
+        if seen_version is not None and seen_version != line.row_version:
+            raise AllocationConflictError(
+                f"Someone changed {line.item.sku.code} at {line.store.code} since you opened it "
+                f"(now {line.allocated} units): reload to see it, then try again."
+            )
         item = AllocationItem.objects.select_for_update().get(pk=line.item_id)
         wanted = _units(units)
         label = f"{item.sku.code} at {line.store.code}"

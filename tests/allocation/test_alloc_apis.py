@@ -106,27 +106,37 @@ def test_shortfall_in_words(world: Any, planner: User, django_capture_on_commit_
     assert medium["shortfall_text"].startswith("Short supply: shared")
 
 
-def test_patch_a_line_with_the_run_version(run: dict[str, Any], planner: User) -> None:
+def test_patch_a_line_with_its_version(run: dict[str, Any], planner: User) -> None:
     client = _client(planner)
-    line = _lines(client, run["id"])["ST-1-BLK-S", "S002"]
+    lines = _lines(client, run["id"])
+    line = lines["ST-1-BLK-S", "S002"]
     url = f"{API}/lines/{line['id']}/"
-    changed = client.patch(url, {"units": 7, "run_version": 1}, format="json")
+    changed = client.patch(url, {"units": 7, "row_version": 1}, format="json")
     assert changed.status_code == 200, changed.json()
     body = changed.json()
     assert (body["line"]["allocated"], body["line"]["proposed"], body["line"]["is_edited"]) == (7, 2, True)
-    assert (body["item"]["allocated"], body["item"]["left_at_dc"], body["run_version"]) == (10, 0, 2)
-    stale = client.patch(url, {"units": 1, "run_version": 1}, format="json")
+    assert (body["line"]["row_version"], body["run_version"]) == (2, 2)
+    assert (body["item"]["allocated"], body["item"]["left_at_dc"]) == (10, 0)
+    stale = client.patch(url, {"units": 1, "row_version": 1}, format="json")
     assert stale.status_code == 409
-    assert stale.json()["detail"].startswith("Someone changed this allocation")
-    too_many = client.patch(url, {"units": 8, "run_version": 2}, format="json")
+    assert stale.json()["detail"] == (
+        "Someone changed ST-1-BLK-S at S002 since you opened it (now 7 units): "
+        "reload to see it, then try again."
+    )
+    # Another planner's edit of another line of the run is no conflict (its own version is 1).
+    other = client.patch(
+        f"{API}/lines/{lines['ST-1-BLK-M', 'S001']['id']}/", {"units": 2, "row_version": 1}, format="json"
+    )
+    assert other.status_code == 200, other.json()
+    too_many = client.patch(url, {"units": 8, "row_version": 2}, format="json")
     assert too_many.status_code == 400
     assert too_many.json()["units"] == [too_many.json()["detail"].removeprefix("units: ")]
     assert "only 7 units of ST-1-BLK-S can go to this store" in too_many.json()["detail"]
-    negative = client.patch(url, {"units": -1, "run_version": 2}, format="json")
+    negative = client.patch(url, {"units": -1, "row_version": 2}, format="json")
     assert (negative.status_code, negative.json()["detail"]) == (400, "units: Units cannot be negative.")
-    assert client.patch(url, {"units": "two", "run_version": 2}, format="json").status_code == 400
+    assert client.patch(url, {"units": "two", "row_version": 2}, format="json").status_code == 400
     assert client.patch(url, {"units": 1}, format="json").status_code == 400
-    missing = client.patch(f"{API}/lines/999999/", {"units": 1, "run_version": 2}, format="json")
+    missing = client.patch(f"{API}/lines/999999/", {"units": 1, "row_version": 2}, format="json")
     assert missing.status_code == 404
     assert AllocationLine.objects.get(pk=line["id"]).allocated == 7
 
@@ -236,7 +246,7 @@ def test_who_may(
         {"detail": "Only the planners and managers of Tops allocate its stock."},
     )
     assert (
-        boss.patch(f"{API}/lines/{line.pk}/", {"units": 1, "run_version": 1}, format="json").status_code
+        boss.patch(f"{API}/lines/{line.pk}/", {"units": 1, "row_version": 1}, format="json").status_code
         == 403
     )
     assert boss.post(f"{API}/runs/{run['id']}/release/", {"run_version": 1}, format="json").status_code == 403
@@ -247,7 +257,7 @@ def test_who_may(
     for path in ("", "lines/"):
         assert stranger.get(f"{API}/runs/{run['id']}/{path}").status_code == 404
     assert (
-        stranger.patch(f"{API}/lines/{line.pk}/", {"units": 1, "run_version": 1}, format="json").status_code
+        stranger.patch(f"{API}/lines/{line.pk}/", {"units": 1, "row_version": 1}, format="json").status_code
         == 404
     )
     assert (

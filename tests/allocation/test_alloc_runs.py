@@ -128,7 +128,7 @@ def test_hand_edit_keeps_totals(world: Any, planner: User, django_capture_on_com
     line = _lines(run)["ST-1-BLK-S", "S002"]
     # allocatable 10, 5 given: S002 can go up to 2 + 5 = 7
     edit = services.allocation_line_set(
-        user=planner, line_id=line.pk, units="7", seen_version=run.row_version
+        user=planner, line_id=line.pk, units="7", seen_version=line.row_version
     )
     assert (edit.line.allocated, edit.item.allocated, edit.item.left_at_dc) == (7, 10, 0)
     assert edit.line.proposed == 2
@@ -140,7 +140,7 @@ def test_hand_edit_keeps_totals(world: Any, planner: User, django_capture_on_com
     with pytest.raises(AllocationError, match="negative"):
         services.allocation_line_set(user=planner, line_id=line.pk, units=-1)
     with pytest.raises(services.AllocationConflictError):
-        services.allocation_line_set(user=planner, line_id=line.pk, units=1, seen_version=run.row_version)
+        services.allocation_line_set(user=planner, line_id=line.pk, units=1, seen_version=line.row_version)
     change = AllocationChange.objects.get(run=run, action="edited")
     assert (change.old_units, change.new_units, change.note) == (2, 7, "ST-1-BLK-S at S002")
     with pytest.raises(AllocationError, match="no allocation line 999999"):

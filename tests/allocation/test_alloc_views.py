@@ -131,7 +131,7 @@ def test_editing_a_cell_answers_the_cell_and_the_new_totals(
     url = reverse("allocation:line-edit", args=[line.pk])
     client.force_login(planner)
     # allocatable 10, 5 given: S002 may go from 2 up to 7
-    response = client.post(url, {"units": "7", "version": run.row_version}, headers=HTMX)
+    response = client.post(url, {"units": "7", "version": line.row_version}, headers=HTMX)
     assert response.status_code == 200
     html = response.content.decode()
     assert html.lstrip().startswith(f'<td id="cell-{line.pk}"')
@@ -143,8 +143,10 @@ def test_editing_a_cell_answers_the_cell_and_the_new_totals(
     assert (
         _text(html.split('data-testid="foot-ST-1-BLK-S"')[1].split("</td>")[0]) == 'hx-swap-oob="true">10 / 5'
     )
-    new_version = run.row_version + 1
-    assert f'id="edit-version" name="version" value="{new_version}"' in " ".join(html.split())
+    # the cell carries its line's new version for the next edit; the run's version moves on too
+    new_version = line.row_version + 1
+    assert f'hx-vals=\'{{"version": "{new_version}"}}\'' in html
+    assert f'id="edit-version" name="version" value="{run.row_version + 1}"' in " ".join(html.split())
 
     refused = client.post(url, {"units": "abc", "version": new_version}, headers=HTMX)
     assert refused.status_code == 422
@@ -153,16 +155,16 @@ def test_editing_a_cell_answers_the_cell_and_the_new_totals(
     too_many = client.post(url, {"units": "8", "version": new_version}, headers=HTMX)
     assert too_many.status_code == 422
     assert "only 7 units of ST-1-BLK-S can go to this store" in too_many.content.decode()
-    stale = client.post(url, {"units": "1", "version": run.row_version}, headers=HTMX)
+    stale = client.post(url, {"units": "1", "version": line.row_version}, headers=HTMX)
     assert stale.status_code == 409
-    assert "reload to see their change" in stale.content.decode()
+    assert "Someone changed ST-1-BLK-S at S002 since you opened it (now 7 units)" in stale.content.decode()
     assert 'value="7"' in stale.content.decode()  # the saved units, not the refused ones
     line.refresh_from_db()
     assert line.allocated == 7
     # S001 lowered from 3 to 1 by hand: short, and says why
     lowered = client.post(
         reverse("allocation:line-edit", args=[_line(run, "ST-1-BLK-S", "S001").pk]),
-        {"units": "1", "version": new_version},
+        {"units": "1", "version": 1},  # another line: its own version, no conflict with S002's edit
         headers=HTMX,
     ).content.decode()
     assert 'class="alloc-cell short edited"' in lowered
