@@ -22,8 +22,16 @@ Excess: units landing above order-up-to + 4 weeks of demand (`excess_arrivals`).
 a week is taken from its lines newest first. When the whole line is excess (the stock is above
 the threshold before it lands) and a later week in the horizon takes it without going over the
 threshold, the line is pushed back to the first such week: the excess is temporary. Otherwise
-the excess units are cancelled: the whole line ("cancel line") or the excess part ("cut the
-line to the units still needed").
+the whole line is cancelled only if the stock lasts the horizon without it (`_lasts_without`);
+if it runs out without the line, the line is cut to the units the horizon needs (the demand
+left unmet without it less that left unmet with it, `_units_needed`) within the vendor's terms
+(`cut_to_terms`), or left as it is when the terms leave no cut. A line only partly excess has
+its excess part cut ("cut the line to the units still needed").
+
+The stock-out week of a row is the one the action answers (expedite), else the one the stock
+meets once the action is taken (push back, cancel; none if it lasts the horizon). Actions are
+applied in turn to the row's arrivals, so two lines of one item are not both cancelled on the
+strength of the other one landing.
 
 Priority when a line is both (it lands after the stock-out, and part of it lands above the
 threshold because it is big): expedite. The stock-out loses sales in the weeks before the line
@@ -44,6 +52,7 @@ reads the lines and names the change.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -176,7 +185,7 @@ def open_order_review(user: User, *, department_id: int | None = None) -> Review
     )
     if without_run:
         review.notes.append(
-            f"{without_run} open lines are in departments no finished run covers: not reviewed."
+            _open_lines(without_run, "is", "are") + " in departments no finished run covers: not reviewed."
         )
     by_run: dict[int, list[PurchaseOrderLine]] = defaultdict(list)
     for line in lines:
@@ -191,13 +200,15 @@ def open_order_review(user: User, *, department_id: int | None = None) -> Review
         beyond += late
         blocked += kept
     if unmatched:
-        review.notes.append(f"{unmatched} open lines have no policy in the run (SKU or DC not replenished).")
+        review.notes.append(
+            _open_lines(unmatched, "has", "have") + " no policy in the run (SKU or DC not replenished)."
+        )
     if beyond:
-        review.notes.append(f"{beyond} open lines land after the run's horizon: not reviewed.")
+        review.notes.append(_open_lines(beyond, "lands", "land") + " after the run's horizon: not reviewed.")
     if blocked:
         review.notes.append(
-            f"{blocked} open lines carry units above need, but a cut would leave less than the "
-            "vendor's MOQ (or break the order multiple) and the stock runs out without them: kept."
+            _open_lines(blocked, "carries", "carry") + " units above need, but a cut would leave less than "
+            "the vendor's MOQ (or break the order multiple) and the stock runs out without them: kept."
         )
     order = {Kind.EXPEDITE: 0, Kind.CANCEL: 1, Kind.PUSH_BACK: 2}
     review.rows.sort(
@@ -279,10 +290,23 @@ def _review_run(
     expedite = expedite_candidates(arrivals, stockout)
     excess = excess_arrivals(on_hand, arrivals, forecast, order_up_to, weeks_of_cover=WEEKS_OF_COVER)
 
+    planned = arrivals.copy()  # the arrivals with the actions chosen so far
+
+    def after(row: int) -> FiscalWeek | None:
+        """The stock-out the row's arrivals as planned now cause, None if the stock lasts."""
+        _projected, short = project_on_hand(
+            on_hand[row : row + 1], planned[row : row + 1], forecast[row : row + 1]
+        )
+        at = int(first_stockout(short)[0])
+        return weeks[at] if at >= 0 else None
+
     def row_for(
         kind: str, line: PurchaseOrderLine, row: int, target: int | None, excess_units: int, message: str
     ) -> ReviewRow:
+        """The row; its stock-out week is the one it answers (expedite) or the one the arrivals
+        cause once the action is taken (push back, cancel: `planned` already carries it)."""
         policy, at = chosen[row], int(stockout[row])
+        current = weeks[at] if at >= 0 else None
         return ReviewRow(
             kind=kind, line=line, open_units=line.units - line.received_units,
             receipt_week=line.receipt_week, target_week=weeks[target] if target is not None else None,
@@ -290,8 +314,13 @@ def _review_run(
             excess_units=excess_units,
             keep_units=line.units - excess_units if kind == Kind.CANCEL else line.units,
             on_hand=policy.on_hand, order_up_to=policy.order_up_to, demand=policy.demand,
-            stockout_week=weeks[at] if at >= 0 else None, run_id=run.pk, message=message,
+            stockout_week=current if kind == Kind.EXPEDITE else after(row), run_id=run.pk, message=message,
         )  # fmt: skip
+
+    def take(row: int, week: int, units: int, target: int | None = None) -> None:
+        planned[row, week] -= units
+        if target is not None:
+            planned[row, target] += units
 
     blocked = 0
     for (row, week), members in sorted(cells.items()):
@@ -300,6 +329,7 @@ def _review_run(
         for line in sorted(members, key=lambda line: -line.pk):  # the newest line is cut first
             open_units = line.units - line.received_units
             cut = min(open_units, max(left, 0))
+            moq, multiple = terms.get(line.sku.style_color_id, (1, 1))
             if earlier:  # expedite wins over an excess (see the module docstring)
                 left -= cut
                 target = week - earlier
@@ -309,42 +339,75 @@ def _review_run(
                 )
                 if cut:
                     message += (
-                        f" {cut:,} of its units land above order-up-to + {WEEKS_OF_COVER} weeks of "
+                        f" {_of_its_units(cut)} above order-up-to + {WEEKS_OF_COVER} weeks of "
                         "demand: review its quantity once it is moved."
                     )
+                take(row, week, open_units, target)
                 out.append(row_for(Kind.EXPEDITE, line, row, target, 0, message))
                 continue
             if cut <= 0:
                 continue
             if cut == open_units:
-                left -= cut
                 later = _later_week(excess, arrivals, row, week, cut)
                 if later is not None:
+                    left -= cut
                     message = (
                         f"Push back {line.receipt_week} -> {weeks[later]}, {_weeks(later - week)} "
                         f"later: stock stays above order-up-to + {WEEKS_OF_COVER} weeks of demand "
                         "until then."
                     )
+                    take(row, week, open_units, later)
                     out.append(row_for(Kind.PUSH_BACK, line, row, later, cut, message))
-                else:
+                elif _lasts_without(on_hand[row], planned[row], forecast[row], week, open_units):
+                    left -= cut
                     message = (
                         f"Cancel the whole line: above order-up-to + {WEEKS_OF_COVER} weeks of demand, "
-                        "not needed within the horizon."
+                        "and the stock lasts the horizon without it."
                     )
+                    take(row, week, open_units)
                     out.append(row_for(Kind.CANCEL, line, row, None, cut, message))
+                else:  # the stock runs out without it: keep what the horizon needs, within terms
+                    needed = _units_needed(on_hand[row], planned[row], forecast[row], week, open_units)
+                    keep = int(cut_to_terms([line.units], [open_units - needed], [moq], [multiple])[0])
+                    if keep >= line.units:
+                        blocked += needed < open_units
+                        continue
+                    taken = line.units - keep
+                    left -= taken
+                    take(row, week, open_units)
+                    gone = after(row)  # the stock-out without the line
+                    take(row, week, -open_units)
+                    message = (
+                        f"Cancel {taken:,} of {open_units:,} open units: the stock is above "
+                        f"order-up-to + {WEEKS_OF_COVER} weeks of demand when it lands, but runs out "
+                        f"in {gone} without the line; the horizon needs {needed:,} of its units"
+                        + (
+                            f" (kept {keep - line.received_units:,}: MOQ {moq:,}, multiple {multiple:,})."
+                            if keep - line.received_units != needed
+                            else "."
+                        )
+                    )
+                    take(row, week, taken)
+                    out.append(row_for(Kind.CANCEL, line, row, None, taken, message))
                 continue
-            moq, multiple = terms.get(line.sku.style_color_id, (1, 1))
             keep = int(cut_to_terms([line.units], [cut], [moq], [multiple])[0])
             if keep < line.units:
                 taken = line.units - keep
                 left -= taken
+                take(row, week, taken)
+                stock_out = after(row)
                 message = (
                     f"Cancel {taken:,} of {open_units:,} open units: above order-up-to + "
-                    f"{WEEKS_OF_COVER} weeks of demand, not needed within the horizon"
+                    f"{WEEKS_OF_COVER} weeks of demand, "
+                    + (
+                        "not needed within the horizon"
+                        if stock_out is None
+                        else f"the stock runs out in {stock_out} without them"
+                    )
                     + (f" (kept {keep:,}: MOQ {moq:,}, multiple {multiple:,})." if taken != cut else ".")
                 )
                 out.append(row_for(Kind.CANCEL, line, row, None, taken, message))
-            elif _lasts_without(on_hand[row], arrivals[row], forecast[row], week, open_units):
+            elif _lasts_without(on_hand[row], planned[row], forecast[row], week, open_units):
                 left -= open_units
                 message = (
                     f"Cancel the whole line: {cut:,} of its {open_units:,} open units are above "
@@ -352,6 +415,7 @@ def _review_run(
                     f"below the vendor's MOQ of {moq:,} (multiple {multiple:,}), and the stock "
                     "lasts the horizon without it."
                 )
+                take(row, week, open_units)
                 out.append(row_for(Kind.CANCEL, line, row, None, open_units, message))
             else:
                 blocked += 1
@@ -367,6 +431,18 @@ def _lasts_without(on_hand: float, arrivals: FloatArray, forecast: FloatArray, w
     return bool(unmet.sum() <= _TOLERANCE)
 
 
+def _units_needed(on_hand: float, arrivals: FloatArray, forecast: FloatArray, week: int, units: int) -> int:
+    """How many of `units` landing in `week` the row's stock needs within the horizon: the
+    demand left unmet without them less the demand left unmet with them, rounded up (lost
+    sales: a unit more on hand meets one unit of later unmet demand, or none)."""
+    without = arrivals.copy()
+    without[week] = max(without[week] - units, 0.0)
+    _projected, unmet_with = project_on_hand(np.array([on_hand]), arrivals[None, :], forecast[None, :])
+    _projected, unmet_without = project_on_hand(np.array([on_hand]), without[None, :], forecast[None, :])
+    short = float(unmet_without.sum() - unmet_with.sum())
+    return min(units, max(0, math.ceil(short - _TOLERANCE)))
+
+
 def _later_week(excess: Excess, arrivals: FloatArray, row: int, week: int, units: int) -> int | None:
     """The first week after `week` in which `units` land at or under the threshold, given the
     stock with the excess taken out; None if none within the horizon."""
@@ -380,6 +456,15 @@ def _later_week(excess: Excess, arrivals: FloatArray, row: int, week: int, units
 
 def _weeks(count: int) -> str:
     return f"{count} week" if count == 1 else f"{count} weeks"
+
+
+def _of_its_units(count: int) -> str:
+    return f"{count:,} of its units " + ("lands" if count == 1 else "land")
+
+
+def _open_lines(count: int, singular: str, plural: str) -> str:
+    """'1 open line has...' / '3 open lines have...'."""
+    return f"{count:,} open line {singular}" if count == 1 else f"{count:,} open lines {plural}"
 
 
 # -- actions: named changes through the order services ----------------------------------------

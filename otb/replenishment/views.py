@@ -25,7 +25,7 @@ from otb.orders import purchase_order_line_cancel
 from otb.replenishment import po_review, runs, worksheet
 from otb.services import OTBError
 from otb.views import _editable, _visible
-from planning.models import Department
+from planning.models import Department, FiscalWeek
 
 PAGE_SIZE = 100  # worksheet lines a page
 RUNS_SHOWN = 8
@@ -529,6 +529,7 @@ def open_order_line_move(request: HttpRequest, line_id: int) -> HttpResponse:
         messages.error(request, "Choose the week and keep the line's version: reload the page.")
         return redirect(back)
     data = form.cleaned_data
+    week = FiscalWeek.objects.filter(pk=data["week"]).first()
     return _line_done(
         request,
         back,
@@ -538,7 +539,7 @@ def open_order_line_move(request: HttpRequest, line_id: int) -> HttpResponse:
             receipt_week_id=data["week"],
             expected_version=data["version"],
         ),
-        f"PO {line.order.number}: {line.sku.code} moved.",
+        f"PO {line.order.number}: {line.sku.code} moved to {week}.",
     )
 
 

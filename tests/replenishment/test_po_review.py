@@ -114,7 +114,7 @@ def test_the_review_finds_the_hand_worked_suggestions(review_setup: dict[str, An
     review = po_review.open_order_review(planner)
     assert [run.pk for run in review.runs] == [review_setup["run"].pk]
     assert review.lines_reviewed == 4
-    assert review.notes == ["1 open lines have no policy in the run (SKU or DC not replenished)."]
+    assert review.notes == ["1 open line has no policy in the run (SKU or DC not replenished)."]
     found = [
         (
             row.kind,
@@ -129,7 +129,9 @@ def test_the_review_finds_the_hand_worked_suggestions(review_setup: dict[str, An
     ]
     assert found == [
         ("expedite", review_setup["expedite"].pk, weeks[2], 3, 0, 40, weeks[2]),
-        ("cancel", review_setup["cut"].pk, None, 0, 20, 30, weeks[13]),
+        # The cut leaves 80 + 30 = 110 units: 70 at week 1, 90 at week 2, 110 - 10k at week k,
+        # 0 at week 11: the stock-out the cut causes (week 13 with the whole line).
+        ("cancel", review_setup["cut"].pk, None, 0, 20, 30, weeks[11]),
         ("cancel", review_setup["cancel"].pk, None, 0, 30, 0, None),
         ("push_back", review_setup["push_back"].pk, weeks[15], 14, 50, 50, weeks[25]),
     ]
@@ -142,10 +144,14 @@ def test_the_review_finds_the_hand_worked_suggestions(review_setup: dict[str, An
         "stock stays above order-up-to + 4 weeks of demand until then."
     )
     assert cancel.message == (
-        "Cancel the whole line: above order-up-to + 4 weeks of demand, not needed within the horizon."
+        "Cancel the whole line: above order-up-to + 4 weeks of demand, and the stock lasts the horizon "
+        "without it."
     )
     assert cancel.is_whole_line
-    assert cut.message.startswith("Cancel 20 of 50 open units: ")
+    assert cut.message == (
+        "Cancel 20 of 50 open units: above order-up-to + 4 weeks of demand, the stock runs out in "
+        f"{weeks[11]} without them."
+    )
     assert not cut.is_whole_line
 
 
@@ -203,7 +209,7 @@ def test_the_page_moves_cuts_and_cancels_lines(review_setup: dict[str, Any], pla
     assert moved.redirect_chain[-1][0] == (
         f"{reverse('otb:replenishment-open-orders')}?department={review_setup['tops'].pk}"
     )
-    assert "PO PO-1: ST-1-BLK-S moved." in moved.content.decode()
+    assert f"PO PO-1: ST-1-BLK-S moved to {weeks[2]}." in moved.content.decode()
     client.post(reverse("otb:replenishment-line-cut", args=[cut.pk]), {"units": 30, "version": 1})
     client.post(reverse("otb:replenishment-line-cancel", args=[cancel.pk]), {"version": 1})
     lines = {line.pk: line for line in PurchaseOrderLine.objects.all()}
@@ -341,14 +347,15 @@ def test_a_line_after_the_stock_out_and_above_need_is_expedited_only(
 
 def test_a_partial_cut_keeps_the_moq_in_whole_multiples(review_setup: dict[str, Any], planner: User) -> None:
     # M at S001: 20 of the 50 units are excess, 30 still needed; in multiples of 12 that is 36
-    # (above the MOQ of 24): cut 14 units, keep 36.
+    # (above the MOQ of 24): cut 14 units, keep 36. 80 + 36 = 116: 116 - 10k at the start of
+    # week k >= 2, 6 at week 11 which wants 10: the stock runs out in week 11.
     _terms(review_setup, moq=24, multiple=12)
     review = po_review.open_order_review(planner)
     (row,) = [row for row in review.rows if row.line.pk == review_setup["cut"].pk]
     assert (row.kind, row.excess_units, row.keep_units, row.is_whole_line) == ("cancel", 14, 36, False)
     assert row.message == (
-        "Cancel 14 of 50 open units: above order-up-to + 4 weeks of demand, not needed within the "
-        "horizon (kept 36: MOQ 24, multiple 12)."
+        "Cancel 14 of 50 open units: above order-up-to + 4 weeks of demand, the stock runs out in "
+        f"{review_setup['weeks'][11]} without them (kept 36: MOQ 24, multiple 12)."
     )
 
 
@@ -360,7 +367,7 @@ def test_no_cut_below_the_moq_when_the_stock_needs_the_line(
     review = po_review.open_order_review(planner)
     assert review_setup["cut"].pk not in {row.line.pk for row in review.rows}
     assert review.notes[-1] == (
-        "1 open lines carry units above need, but a cut would leave less than the vendor's MOQ (or "
+        "1 open line carries units above need, but a cut would leave less than the vendor's MOQ (or "
         "break the order multiple) and the stock runs out without them: kept."
     )
     assert (review.lines_reviewed, len(review.rows), review.without_action) == (4, 3, 1)
@@ -399,3 +406,87 @@ def test_the_page_counts_add_up_to_the_lines_reviewed(review_setup: dict[str, An
     assert figures == {"reviewed": 4, "expedite": 1, "cancel": 1, "push_back": 1, "no-action": 1}
     assert body.count('<tr id="review-') == 3
     assert 'data-testid="replenishment-tabs"' in body
+
+
+def _slow_seller(review_setup: dict[str, Any]) -> PurchaseOrderLine:
+    """S at S001 now sells 1.6 a week from 21 on hand, order-up-to 5 (threshold 5 + 4 x 1.6 =
+    11.4), and its line is 103 units landing in week 3. The stock is 21 - 4.8 = 16.2 > 11.4 when
+    it lands: the whole line is excess, and 16.2 + 103 never fits under 11.4 in a later week: no
+    push back. Without it 21 - 1.6k is 0.2 at the start of week 13, which wants 1.6: the stock
+    runs out in week 13 of 26. The horizon wants 26 x 1.6 = 41.6 units, 20.6 more than on hand:
+    the line is needed for 21 of its units."""
+    line = review_setup["cancel"]
+    PurchaseOrderLine.objects.filter(pk=line.pk).update(units=103)
+    ItemPolicy.objects.filter(sku=review_setup["sku_s"], location=review_setup["store"]).update(
+        on_hand=21, demand=1.6, order_up_to=5.0
+    )
+    return line
+
+
+def test_a_whole_line_above_the_threshold_the_stock_needs_is_cut_to_the_need(
+    review_setup: dict[str, Any], planner: User
+) -> None:
+    # No terms: keep the 21 units the horizon needs, cancel 82. 21 + 21 = 42 >= 41.6: no
+    # stock-out after the cut.
+    line, weeks = _slow_seller(review_setup), review_setup["weeks"]
+    review = po_review.open_order_review(planner)
+    (row,) = [row for row in review.rows if row.line.pk == line.pk]
+    found = (row.kind, row.excess_units, row.keep_units, row.is_whole_line, row.stockout_week)
+    assert found == ("cancel", 82, 21, False, None)
+    assert row.message == (
+        "Cancel 82 of 103 open units: the stock is above order-up-to + 4 weeks of demand when it lands, "
+        f"but runs out in {weeks[13]} without the line; the horizon needs 21 of its units."
+    )
+    body = _client(planner).get(reverse("otb:replenishment-open-orders")).content.decode()
+    assert "Cut to 21 units" in body
+    assert "not needed within the horizon" not in body
+
+
+def test_a_cut_to_the_need_keeps_the_moq_in_whole_multiples(
+    review_setup: dict[str, Any], planner: User
+) -> None:
+    # MOQ 24, multiple 12: the 21 units needed become 24; cancel 103 - 24 = 79.
+    line = _slow_seller(review_setup)
+    _terms(review_setup, moq=24, multiple=12)
+    review = po_review.open_order_review(planner)
+    (row,) = [row for row in review.rows if row.line.pk == line.pk]
+    assert (row.kind, row.excess_units, row.keep_units, row.stockout_week) == ("cancel", 79, 24, None)
+    assert row.message.endswith("the horizon needs 21 of its units (kept 24: MOQ 24, multiple 12).")
+
+
+def test_a_needed_line_the_terms_cannot_cut_is_kept(review_setup: dict[str, Any], planner: User) -> None:
+    # MOQ 120 > 103: no cut fits, and the stock runs out in week 13 without the line: no action.
+    # The MOQ is the style-color's: M at S001's 50-unit line (20 excess) is kept too.
+    line = _slow_seller(review_setup)
+    _terms(review_setup, moq=120, multiple=12)
+    review = po_review.open_order_review(planner)
+    assert line.pk not in {row.line.pk for row in review.rows}
+    assert review.notes[-1].startswith("2 open lines carry units above need, ")
+
+
+def test_a_needed_line_is_not_cancelled_on_the_strength_of_another(
+    review_setup: dict[str, Any], planner: User
+) -> None:
+    # S at S001: 220 on hand, order-up-to 5 (threshold 45), two lines of 60 landing in week 3
+    # (PO-1's and PO-2's, newer). 220 - 30 = 190 > 45 when they land: both are whole excess, and
+    # 60 never fits under 45: no push back. The horizon wants 26 x 10 = 260. Either line alone
+    # could go (220 + 60 = 280 lasts), not both: the newer one is cancelled, then the older one
+    # is needed for 260 - 220 = 40 units: cut to 40 (cancel 20), and 260 just lasts.
+    older = review_setup["cancel"]
+    PurchaseOrderLine.objects.filter(pk=older.pk).update(units=60)
+    ItemPolicy.objects.filter(sku=review_setup["sku_s"], location=review_setup["store"]).update(
+        on_hand=220, order_up_to=5.0
+    )
+    newer = purchase_order_create(
+        user=planner,
+        number="PO-2",
+        vendor_code="V1",
+        department_id=review_setup["tops"].pk,
+        lines=[LineRequest("ST-1-BLK-S", "S001", 60, Decimal("9.60"), RETAIL, review_setup["weeks"][3].pk)],
+    ).lines.get()
+    review = po_review.open_order_review(planner)
+    found = {
+        row.line.pk: (row.kind, row.excess_units, row.keep_units, row.stockout_week) for row in review.rows
+    }
+    assert found[newer.pk] == ("cancel", 60, 0, None)
+    assert found[older.pk] == ("cancel", 20, 40, None)
