@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -173,13 +174,24 @@ def _actions(request: HttpRequest, run: AllocationRun) -> dict[str, Any]:
     }
 
 
-def _grids(run: AllocationRun, items: list[AllocationItem], *, can_edit: bool) -> list[dict[str, Any]]:
-    """Per style-color: its sizes (the run's items) as columns, the stores with a line as rows."""
+GRIDS_TOGETHER = 5  # up to this many style-colors show their grids on one page
+STORES_PER_PAGE = 100
+TRANSFERS_SHOWN = 200
+
+
+def _grids(
+    run: AllocationRun, items: list[AllocationItem], *, can_edit: bool, store_ids: set[int] | None
+) -> list[dict[str, Any]]:
+    """Per style-color of `items`: its sizes as columns, the stores with a line (of `store_ids`,
+    when given: one page of them) as rows."""
     by_cell: dict[tuple[int, int], AllocationLine] = {}
     stores_of: dict[int, dict[int, Location]] = defaultdict(dict)
     by_pk = {item.pk: item for item in items}
     color_of = {item.pk: item.sku.style_color_id for item in items}
-    for line in AllocationLine.objects.filter(run=run).select_related("store"):
+    lines = AllocationLine.objects.filter(run=run, item__in=items).select_related("store")
+    if store_ids is not None:
+        lines = lines.filter(store_id__in=store_ids)
+    for line in lines:
         line.item = by_pk[line.item_id]
         by_cell[line.item_id, line.store_id] = line
         stores_of[color_of[line.item_id]][line.store_id] = line.store
@@ -203,25 +215,57 @@ def _grids(run: AllocationRun, items: list[AllocationItem], *, can_edit: bool) -
     return grids
 
 
+def _grid_scope(request: HttpRequest, run: AllocationRun, items: list[AllocationItem]) -> dict[str, Any]:
+    """A big run shows one style-color at a time (`?style_color=CODE`, the first by default) and
+    its stores 100 a page (`?page=`), so the page stays readable and quick at any size."""
+    colors = sorted({item.sku.style_color for item in items}, key=lambda color: color.code)
+    chosen = None
+    if len(colors) > GRIDS_TOGETHER:
+        wanted = request.GET.get("style_color", "").strip().upper()
+        chosen = next((color for color in colors if color.code.upper() == wanted), colors[0])
+        items = [item for item in items if item.sku.style_color_id == chosen.pk]
+    stores = (
+        AllocationLine.objects.filter(run=run, item__in=items)
+        .values_list("store_id", "store__code")
+        .distinct()
+        .order_by("store__code")
+    )
+    page = Paginator(list(stores), STORES_PER_PAGE).get_page(request.GET.get("page"))
+    return {
+        "grid_items": items,
+        "grid_colors": colors if chosen else [],
+        "grid_chosen": chosen,
+        "store_page": page,
+        "store_ids": {store for store, _ in page.object_list},
+    }
+
+
 @login_required
 @require_GET
 def run_page(request: HttpRequest, run_id: int) -> HttpResponse:
     run = _visible_run(request, run_id)
     actions = _actions(request, run)
     items = list(AllocationItem.objects.filter(run=run).select_related("sku__style_color"))
+    scope = _grid_scope(request, run, items)
     context: dict[str, Any] = {
         "run": run,
         "style_colors": list(run.style_colors.order_by("code")),
         "is_active": run.status in ACTIVE,
         "items": items,
-        "grids": _grids(run, items, can_edit=run.is_editable and actions["can_change"]),
+        "grids": _grids(
+            run,
+            scope["grid_items"],
+            can_edit=run.is_editable and actions["can_change"],
+            store_ids=scope["store_ids"],
+        ),
+        **scope,
         "changes": list(
             AllocationChange.objects.filter(run=run).select_related("changed_by")[:CHANGES_SHOWN]
         ),
         "transfers": list(
             Transfer.objects.filter(run=run)
             .select_related("sku", "to_location")
-            .order_by("sku__code", "to_location__code")
+            .order_by("sku__code", "to_location__code")[:TRANSFERS_SHOWN]
         )
         if run.status == AllocationRun.Status.RELEASED
         else [],

@@ -14,7 +14,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from allocation import runs
+from allocation import runs, views
 from allocation.models import AllocationChange, AllocationItem, AllocationLine, AllocationRun, Transfer
 from allocation.runs import RunRequest
 from tests.allocation.conftest import put_stock
@@ -324,3 +324,21 @@ def test_rebalance_page_shows_moves_and_accepts_them(client: Client, world: Any,
         reverse("allocation:rebalance"), {"department": world["tops"].pk, "min_wos": "8", "max_wos": "4"}
     )
     assert "must be below the high mark" in bad.content.decode()
+
+
+def test_a_big_run_shows_one_style_color_and_a_page_of_stores(
+    client: Client, world: Any, planner: User, django_capture_on_commit_callbacks: Any, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(views, "GRIDS_TOGETHER", 0)
+    monkeypatch.setattr(views, "STORES_PER_PAGE", 1)
+    run = _run(planner, world, django_capture_on_commit_callbacks)
+    client.force_login(planner)
+    first = client.get(reverse("allocation:run", args=[run.pk])).content.decode()
+    assert 'data-testid="grid-scope"' in first
+    assert "Stores 1\u20131 of 2:" in first
+    assert "S001" in first.split('data-testid="grid-ST-1-BLK"')[1]
+    assert "S002" not in first.split('data-testid="grid-ST-1-BLK"')[1]
+    second = client.get(reverse("allocation:run", args=[run.pk]), {"style_color": "st-1-blk", "page": 2})
+    grid = second.content.decode().split('data-testid="grid-ST-1-BLK"')[1]
+    assert "S002" in grid
+    assert "S001" not in grid
