@@ -169,6 +169,11 @@ class AvailableRow:
     def available(self) -> int:
         return self.on_hand + self.arriving - self.committed
 
+    @property
+    def is_zero(self) -> bool:
+        """Nothing on hand, arriving or committed (the page hides these by default)."""
+        return self.on_hand == self.arriving == self.committed == 0
+
 
 @dataclass
 class HealthReport:
@@ -331,6 +336,7 @@ def _classify(
             style_color__in={row["sku__style_color_id"] for row in policies}
         ).values_list("style_color_id", "vendor__code")
     )
+    receipts = _received_from(department.pk, {row["sku_id"] for row in policies})
     needs = _store_needs(policies, stock)
     markdown_url = reverse("otb:markdown-candidates", args=[department.pk])
     for policy in policies:
@@ -361,6 +367,7 @@ def _classify(
         )
         stores = [store for store in needs.get(policy["sku_id"], []) if store[0] != policy["location__code"]]
         vendor = vendors.get(policy["sku__style_color_id"])
+        received = receipts.get((policy["sku_id"], vendor)) if vendor else None
         bucket = age_bucket(
             on_hand,
             since,
@@ -370,19 +377,17 @@ def _classify(
         # Exclusive lists, in order of precedence: obsolete > no-move > excess > slow-moving.
         extra = excess_units(on_hand, policy["order_up_to"], policy["demand"], limits.excess_weeks)
         if bucket == "obsolete":
-            report.obsolete.append(_with(row, on_hand, unit_cost, _actions(markdown_url, [], vendor, True)))
+            actions = _actions(markdown_url, [], vendor, True, received)
+            report.obsolete.append(_with(row, on_hand, unit_cost, actions))
         elif bucket == "no_move":
-            report.no_move.append(
-                _with(row, on_hand, unit_cost, _actions(markdown_url, stores, vendor, False))
-            )
+            actions = _actions(markdown_url, stores, vendor, False, received)
+            report.no_move.append(_with(row, on_hand, unit_cost, actions))
         elif extra:
-            report.excess.append(
-                _with(row, extra, unit_cost, _actions(markdown_url, stores, vendor, False), excess=True)
-            )
+            actions = _actions(markdown_url, stores, vendor, False, received)
+            report.excess.append(_with(row, extra, unit_cost, actions, excess=True))
         elif is_slow_moving(on_hand, slow_units, limits):
-            report.slow_moving.append(
-                _with(row, on_hand, unit_cost, _actions(markdown_url, stores, vendor, False))
-            )
+            actions = _actions(markdown_url, stores, vendor, False, received)
+            report.slow_moving.append(_with(row, on_hand, unit_cost, actions))
     for bucket_rows in (report.excess, report.no_move, report.slow_moving, report.obsolete):
         bucket_rows.sort(key=lambda item: (-item.value_at_risk, item.sku, item.location))
     report.rationalisation = _rationalisation(department.pk, report.as_of, policies)
@@ -402,16 +407,42 @@ def _with(
     return copy
 
 
+def _received_from(department_id: int, sku_ids: set[int]) -> dict[tuple[int, str], tuple[int, str]]:
+    """Per (SKU, vendor code): the latest purchase order of the department that received the SKU
+    from that vendor, as (order id, number): the order a return to vendor refers to. Two queries."""
+    latest = {
+        (row["sku_id"], row["order__vendor__code"]): row["latest"]
+        for row in PurchaseOrderLine.objects.filter(
+            order__department_id=department_id, sku_id__in=sku_ids, received_units__gt=0
+        )
+        .values("sku_id", "order__vendor__code")
+        .annotate(latest=Max("order_id"))
+        .order_by()
+    }
+    numbers = dict(PurchaseOrder.objects.filter(pk__in=set(latest.values())).values_list("pk", "number"))
+    return {key: (order, numbers[order]) for key, order in latest.items()}
+
+
 def _actions(
-    markdown_url: str, stores: list[tuple[str, float]], vendor: str | None, is_obsolete: bool
+    markdown_url: str,
+    stores: list[tuple[str, float]],
+    vendor: str | None,
+    is_obsolete: bool,
+    received_on: tuple[int, str] | None = None,
 ) -> list[Action]:
+    """`received_on`: the purchase order the stock came from the vendor on, if any: the return
+    links to it; without one the return is only a suggestion and says so."""
     actions = [Action("markdown", "Mark down", markdown_url)]
     if stores:
         names = ", ".join(f"{code} ({cover:g} wk)" for code, cover in stores[:3])
         more = f" and {len(stores) - 3} more" if len(stores) > 3 else ""
         actions.append(Action("transfer", f"Transfer to {names}{more}"))
-    if vendor:
-        actions.append(Action("return", f"Return to vendor {vendor}"))
+    if vendor and received_on is not None:
+        order, number = received_on
+        url = reverse("otb:order", args=[order])
+        actions.append(Action("return", f"Return to vendor {vendor} (received on {number})", url))
+    elif vendor:
+        actions.append(Action("return", f"Suggestion: return to vendor {vendor} (no receipt on file)"))
     if is_obsolete:
         actions.append(Action("liquidate", "Liquidate"))
     return actions

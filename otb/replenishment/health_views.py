@@ -7,12 +7,32 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from otb.models import ReplenishmentRun
 from otb.replenishment import health, reliability
 from planning.models import Department
+
+AVAILABLE_PER_PAGE = 100
+
+
+def _default_department(departments: list[Department]) -> Department | None:
+    """The department of the latest finished replenishment run the user sees (the first by code
+    when the run covers several); without any run, the user's first department."""
+    by_id = {department.pk: department for department in departments}
+    run = (
+        ReplenishmentRun.objects.filter(status=ReplenishmentRun.Status.DONE, departments__in=list(by_id))
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if run is not None:
+        covered = [by_id[pk] for pk in run.departments.values_list("pk", flat=True) if pk in by_id]
+        if covered:
+            return min(covered, key=lambda department: department.code)
+    return departments[0] if departments else None
 
 
 @login_required
@@ -20,10 +40,15 @@ from planning.models import Department
 def inventory_health_page(request: HttpRequest) -> HttpResponse:
     departments = list(Department.objects.visible_to(request.user).order_by("code"))
     chosen = request.GET.get("department", "")
-    department = next(
-        (d for d in departments if str(d.pk) == chosen), departments[0] if departments else None
-    )
-    context: dict[str, Any] = {"departments": departments, "department": department, "report": None}
+    context: dict[str, Any] = {"departments": departments, "department": None, "report": None}
+    if chosen:
+        department = next((d for d in departments if str(d.pk) == chosen), None)
+        if department is None:
+            context["error"] = f"There is no department {chosen} that you can see. Choose one from the list."
+            return render(request, "otb/replenishment/health.html", context, status=404)
+    else:
+        department = _default_department(departments)
+    context["department"] = department
     if department is not None:
         report = health.inventory_health(department)
         context["report"] = report
@@ -34,6 +59,24 @@ def inventory_health_page(request: HttpRequest) -> HttpResponse:
             ("excess", "Excess", report.excess, report.total("excess")),
             ("slow-moving", "Slow-moving", report.slow_moving, report.total("slow_moving")),
         ]
+        show_zeros = request.GET.get("zeros") == "1"
+        rows = report.available if show_zeros else [row for row in report.available if not row.is_zero]
+        query = QueryDict(mutable=True)
+        query["department"] = str(department.pk)
+        if show_zeros:
+            query["zeros"] = "1"
+        toggle = query.copy()
+        if show_zeros:
+            toggle.pop("zeros")
+        else:
+            toggle["zeros"] = "1"
+        context.update(
+            available_page=Paginator(rows, AVAILABLE_PER_PAGE).get_page(request.GET.get("page")),
+            available_query=query.urlencode(),
+            available_toggle=toggle.urlencode(),
+            show_zeros=show_zeros,
+            zero_rows=sum(1 for row in report.available if row.is_zero),
+        )
     return render(request, "otb/replenishment/health.html", context)
 
 

@@ -193,12 +193,27 @@ def test_inventory_health_actions(health_shop: dict[str, Any]) -> None:
     markdown_url = reverse("otb:markdown-candidates", args=[health_shop["tops"].pk])
     no_move = [(a.kind, a.label, a.url) for a in report.no_move[0].actions]
     assert no_move == [("markdown", "Mark down", markdown_url), ("transfer", "Transfer to S002 (1 wk)", "")]
-    obsolete = [(a.kind, a.label) for a in report.obsolete[0].actions]
+    obsolete = [(a.kind, a.label, a.url) for a in report.obsolete[0].actions]
+    # OBS was never received from V1 (PO-1 only holds EXC): the return is only a suggestion.
     assert obsolete == [
-        ("markdown", "Mark down"),
-        ("return", "Return to vendor V1"),
-        ("liquidate", "Liquidate"),
+        ("markdown", "Mark down", markdown_url),
+        ("return", "Suggestion: return to vendor V1 (no receipt on file)", ""),
+        ("liquidate", "Liquidate", ""),
     ]
+
+
+def test_return_to_vendor_links_the_order_the_stock_was_received_on(health_shop: dict[str, Any]) -> None:
+    # EXC is V1's too and PO-1 (V1) received 10 of it: the excess row's return opens PO-1.
+    exc = Sku.objects.get(code="EXC-M")
+    VendorItem.objects.create(
+        vendor=Vendor.objects.get(code="V1"), style_color=exc.style_color, lead_time_weeks=Decimal("3")
+    )
+    order = PurchaseOrder.objects.get(number="PO-1")
+
+    report = health.inventory_health(health_shop["tops"])
+
+    returns = [(a.label, a.url) for a in report.excess[0].actions if a.kind == "return"]
+    assert returns == [("Return to vendor V1 (received on PO-1)", reverse("otb:order", args=[order.pk]))]
 
 
 def test_rationalisation_candidates(health_shop: dict[str, Any]) -> None:
@@ -235,6 +250,62 @@ def test_health_page(
     assert "Transfer to S002 (1 wk)" in text
     assert 'data-testid="total-excess">1,200.00' in text
     assert "committed is 0" in text
+
+
+def test_health_page_opens_on_the_department_of_the_latest_run(
+    client: Client, health_shop: dict[str, Any], planner: User
+) -> None:
+    # Dresses (W-DRS) sorts before Tops (W-TOP) but has no run: the page opens on Tops.
+    client.login(username=planner.username, password=PASSWORD)
+    response = client.get(reverse("otb:inventory-health"))
+    text = response.content.decode()
+    assert f'value="{health_shop["tops"].pk}"\n                selected' in text
+    assert 'data-testid="total-excess">1,200.00' in text
+    assert 'data-testid="total-obsolete">100.00' in text
+
+
+def test_health_page_answers_404_for_an_unknown_department(
+    client: Client, health_shop: dict[str, Any], planner: User
+) -> None:
+    client.login(username=planner.username, password=PASSWORD)
+    response = client.get(reverse("otb:inventory-health"), {"department": 99999})
+    assert response.status_code == 404
+    assert "There is no department 99999 that you can see" in response.content.decode()
+    assert client.get(reverse("otb:inventory-health"), {"department": "x"}).status_code == 404
+
+
+def test_available_to_sell_hides_zero_rows_and_pages(
+    client: Client, health_shop: dict[str, Any], planner: User, retailer: dict[str, Any], monkeypatch: Any
+) -> None:
+    """Rows: EXC-M, NOMOVE-M, OBS-M, SLOW-M (stock) + ZERO-M (a stock row of 0 at S001, nothing
+    arriving): ZERO-M is hidden unless asked for. Two a page: 4 rows = 2 pages, 5 = 3 pages."""
+    closed = forecast_selectors.latest_closed_week()
+    _stock(_item(retailer, "ZERO", "1.00"), retailer["store"], closed.id, 0)
+    monkeypatch.setattr("otb.replenishment.health_views.AVAILABLE_PER_PAGE", 2)
+    client.login(username=planner.username, password=PASSWORD)
+    url = reverse("otb:inventory-health")
+    department = health_shop["tops"].pk
+
+    def skus(text: str) -> list[str]:
+        section = text[text.index('id="health-available"') :]
+        return [
+            code
+            for code in ("EXC-M", "NOMOVE-M", "OBS-M", "SLOW-M", "ZERO-M")
+            if f"<td>{code}</td>" in section
+        ]
+
+    first = client.get(url, {"department": department}).content.decode()
+    assert skus(first) == ["EXC-M", "NOMOVE-M"]
+    assert "4 rows." in first
+    assert "1 row with nothing on hand, arriving or committed hidden:" in first
+    assert "Page 1 of 2" in first
+    second = client.get(url, {"department": department, "page": 2}).content.decode()
+    assert skus(second) == ["OBS-M", "SLOW-M"]
+    shown = client.get(url, {"department": department, "zeros": 1, "page": 3}).content.decode()
+    assert skus(shown) == ["ZERO-M"]
+    assert "5 rows." in shown
+    assert "Hide the 1 row with nothing" in shown
+    assert "Page 3 of 3" in shown
 
 
 def test_vendor_reliability_page(client: Client, health_shop: dict[str, Any], planner: User) -> None:
