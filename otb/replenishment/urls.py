@@ -1,6 +1,6 @@
 from django.urls import path
 
-from otb.replenishment import views
+from otb.replenishment import po_review_views, views
 
 urlpatterns = [
     path("", views.worksheet_page, name="replenishment"),
@@ -23,16 +23,20 @@ urlpatterns = [
         name="replenishment-suggestion-restore",
     ),
     path("orders/", views.suggestions_order, name="replenishment-order"),
-    path("open-orders/", views.open_orders_page, name="replenishment-open-orders"),
+    path("open-orders/", po_review_views.open_orders_page, name="replenishment-open-orders"),
     path(
         "open-orders/lines/<int:line_id>/move/",
-        views.open_order_line_move,
+        po_review_views.open_order_line_move,
         name="replenishment-line-move",
     ),
-    path("open-orders/lines/<int:line_id>/cut/", views.open_order_line_cut, name="replenishment-line-cut"),
+    path(
+        "open-orders/lines/<int:line_id>/cut/",
+        po_review_views.open_order_line_cut,
+        name="replenishment-line-cut",
+    ),
     path(
         "open-orders/lines/<int:line_id>/cancel/",
-        views.open_order_line_cancel,
+        po_review_views.open_order_line_cancel,
         name="replenishment-line-cancel",
     ),
 ]
