@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 
-@shared_task(queue="default")
+@shared_task(queue="allocate")
 def allocation_run(run_id: int) -> str:
     from allocation.runs import execute
 
