@@ -10,8 +10,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
@@ -22,14 +22,34 @@ from planning.plans.services import PlanError
 _TEMPLATE = "otb/replenishment/fwos.html"
 
 
-def _version(request: HttpRequest, version_text: str) -> PlanVersion:
+def _version(request: HttpRequest, version_text: str) -> PlanVersion | None:
+    """The plan version of a department the user sees, or None."""
     if not version_text.isdigit():
-        raise Http404("Choose a plan version.")
-    return get_object_or_404(
-        PlanVersion.objects.select_related("plan__department"),
-        pk=int(version_text),
-        plan__department__in=Department.objects.visible_to(request.user),
+        return None
+    return (
+        PlanVersion.objects.select_related("plan__department")
+        .filter(pk=int(version_text), plan__department__in=Department.objects.visible_to(request.user))
+        .first()
     )
+
+
+def _not_found(request: HttpRequest, version_text: str) -> HttpResponse:
+    """The page's own 404: the message and the working plans to choose from, not Django's."""
+    shown = version_text or "(none)"
+    context = _choices(request)
+    context["missing"] = f"There is no plan version {shown} that you can see. Choose a working plan below."
+    return render(request, _TEMPLATE, context, status=404)
+
+
+def _choices(request: HttpRequest) -> dict[str, Any]:
+    working = (
+        PlanVersion.objects.filter(
+            kind=PlanVersion.Kind.WORKING, plan__department__in=Department.objects.visible_to(request.user)
+        )
+        .select_related("plan__department")
+        .order_by("plan__department__code", "plan__name")
+    )
+    return {"versions": list(working)}
 
 
 def _page(
@@ -59,13 +79,11 @@ def fwos_page(request: HttpRequest) -> HttpResponse:
     if not visible.exists():
         raise PermissionDenied("You have no departments to read.")
     if "version" not in request.GET:
-        working = (
-            PlanVersion.objects.filter(kind=PlanVersion.Kind.WORKING, plan__department__in=visible)
-            .select_related("plan__department")
-            .order_by("plan__department__code", "plan__name")
-        )
-        return render(request, _TEMPLATE, {"versions": list(working)})
-    return _page(request, _version(request, request.GET["version"]))
+        return render(request, _TEMPLATE, _choices(request))
+    version = _version(request, request.GET["version"])
+    if version is None:
+        return _not_found(request, request.GET["version"])
+    return _page(request, version)
 
 
 def _posted(request: HttpRequest, name: str, line_ids: list[int]) -> dict[int, str]:
@@ -83,6 +101,8 @@ def fwos_accept(request: HttpRequest) -> HttpResponse:
     """Write the chosen lines' proposals into the plan; back to the page with what happened,
     or the page again with the refusal (400 bad request, 409 changed meanwhile)."""
     version = _version(request, request.POST.get("version", ""))
+    if version is None:
+        return _not_found(request, request.POST.get("version", ""))
     user = cast(User, request.user)
     if not fwos.can_change_department(user, version):
         raise PermissionDenied(f"You cannot change plans of {version.plan.department.name}.")

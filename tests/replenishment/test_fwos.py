@@ -478,3 +478,36 @@ def test_page_of_another_department_plan_is_read_only_for_its_non_planner(
 
 def test_page_needs_a_role(working: PlanVersion, nobody: User) -> None:
     assert _client(nobody).get(_page(working)).status_code == 403
+
+
+def test_page_explains_the_matrix_target_and_splits_the_sku_location_counts(
+    working: PlanVersion, planner: User, history: Any, runs: Any, today: None
+) -> None:
+    html = _client(planner).get(_page(working)).content.decode()
+    assert "This proposal is not the FWOS target of the" in html
+    assert "store safety stock + half a delivery + the presentation minimum" in html
+    assert "SKU-locations (averaged · at DCs)" not in html
+    assert ">\n                With demand\n" in html
+    assert ">\n                Restocked from DCs\n" in html
+    # Tees (module docstring): S at the store, M at the web, M at the store = 3 SKU-locations;
+    # 2 with a target and demand (averaged into 5.3: the CZ row has none); S's DC row does not
+    # count (S is replenished at the store), so none is restocked from a DC.
+    tees = fwos.fwos_proposals(working).lines[1]
+    assert (tees.class_code, tees.sku_locations, tees.weighted, tees.at_dcs) == ("W-TOP-TEE", 3, 2, 0)
+    row = html[html.index('data-testid="fwos-line-W-TOP-TEE"') :]
+    row = row[: row.index("</tr>")]
+    cells = re.findall(r'data-testid="(sku-locations|with-demand|from-dcs)">(\d+)<', row)
+    assert cells == [("sku-locations", "3"), ("with-demand", "2"), ("from-dcs", "0")]
+
+
+def test_unknown_version_answers_a_plain_404(working: PlanVersion, planner: User) -> None:
+    client = _client(planner)
+    response = client.get(f"{reverse('otb:fwos:page')}?version=99999")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "There is no plan version 99999 that you can see" in html
+    assert f"?version={working.pk}" in html  # the working plans to choose from
+    assert client.get(f"{reverse('otb:fwos:page')}?version=abc").status_code == 404
+    response = client.post(reverse("otb:fwos:accept"), {"version": 99999, "line": [1]})
+    assert response.status_code == 404
+    assert "There is no plan version 99999" in response.content.decode()
