@@ -7,7 +7,7 @@ from typing import Any, cast
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_POST
@@ -16,6 +16,10 @@ from otb.models import SegmentPolicy
 from otb.replenishment import matrix, matrix_reads
 
 _MATRIX = "otb/replenishment/matrix.html"
+CONFLICT_MESSAGE = (
+    "Someone saved this cell since you opened it; their values are shown. Save again to apply yours."
+)
+REFUSED_MESSAGE = "Only managers and admins change the policy matrix: nothing was saved."
 
 
 @login_required
@@ -59,18 +63,41 @@ def _policy_values(post: QueryDict) -> tuple[dict[str, Any], dict[str, str]]:
     return values, errors
 
 
+def _refused(request: HttpRequest, cell: str) -> HttpResponse:
+    """403 with the reason, readable: over HTMX the cell again (read-only, the reason in it),
+    otherwise the whole page with the reason on top."""
+    run = matrix_reads.latest_done_run()
+    if request.headers.get("HX-Request") == "true":
+        context: dict[str, Any] = {
+            "item": matrix_reads.matrix_cell(cell, run),
+            "can_edit": False,
+            "errors": {},
+            "refusal": REFUSED_MESSAGE,
+        }
+        return render(request, f"{_MATRIX}#cell-response", context, status=403)
+    context = {
+        "rows": matrix_reads.policy_matrix(run),
+        "run": run,
+        "changes": matrix_reads.policy_change_rows(),
+        "can_edit": False,
+        "errors": {},
+        "page_refusal": REFUSED_MESSAGE,
+    }
+    return render(request, _MATRIX, context, status=403)
+
+
 @login_required
 @require_POST
 def policy_cell_save(request: HttpRequest, cell: str) -> HttpResponse:
     """HTMX: the cell again (422 with a message beside each field the rules refuse, 409 on a
     conflict) and, once saved, the change log out of band (in a <template>: the cell is a <td>)."""
-    if not matrix.can_edit_policies(request.user):
-        raise PermissionDenied("Only managers and admins change the policy matrix.")
     get_object_or_404(SegmentPolicy, cell=cell)
+    if not matrix.can_edit_policies(request.user):
+        return _refused(request, cell)
     values, errors = _policy_values(request.POST)
     errors = {**matrix.policy_errors(values), **errors}  # every field's message at once
     version_text = request.POST.get("row_version", "")
-    message, status = "", 200
+    message, status, conflict = "", 200, False
     if not version_text.isdigit():
         errors["row_version"] = "Reload the page: the cell's version is missing."
     if not errors:
@@ -81,15 +108,18 @@ def policy_cell_save(request: HttpRequest, cell: str) -> HttpResponse:
             message = "Saved."
         except ValidationError as error:
             errors = {name: " ".join(texts) for name, texts in error.message_dict.items()}
-        except matrix.PolicyConflictError as conflict:
-            message, status = str(conflict), 409
+        except matrix.PolicyConflictError:
+            # The cell comes back with the other person's values beside the user's own, which
+            # stay in the fields, and the new version: saving again applies them.
+            message, status, conflict = CONFLICT_MESSAGE, 409, True
     if errors:
         status = 422
     context = {
         "item": matrix_reads.matrix_cell(cell, matrix_reads.latest_done_run()),
         "can_edit": True,
         "errors": errors,
-        "posted": request.POST if errors else None,
+        "posted": request.POST if errors or conflict else None,
+        "conflict": conflict,
         "message": message,
         "changes": matrix_reads.policy_change_rows() if status == 200 else [],
         "refresh_changes": status == 200,

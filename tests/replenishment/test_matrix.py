@@ -183,7 +183,7 @@ def test_htmx_save_returns_cell_and_audit(client: Client, manager: User) -> None
     text = response.content.decode()
     assert text.lstrip().startswith('<td id="cell-BX"')
     assert "Saved." in text
-    assert f'name="row_version" value="{policy.row_version + 1}"' in text
+    assert re.search(rf'name="row_version"\s+value="{policy.row_version + 1}"', text)
     # The change log comes out of band inside a <template>: a <section> beside a <td> would be
     # thrown out of the table by the HTML parser (htmx parses the answer in a <template> too).
     cell_end = text.index("</td>")
@@ -260,9 +260,57 @@ def test_htmx_save_conflict(client: Client, manager: User, admin_user: User) -> 
     )
     before = _snapshot()
     client.login(username=manager.username, password=PASSWORD)
-    response = client.post(reverse("otb:policy-cell-save", args=["CY"]), _form(policy, fwos_target="2"))
+    response = client.post(
+        reverse("otb:policy-cell-save", args=["CY"]),
+        _form(policy, fwos_target="2", service_level="97"),
+        HTTP_HX_REQUEST="true",
+    )
     assert response.status_code == 409
-    assert "was changed by ada.admin" in response.content.decode()
+    text = response.content.decode()
+    assert (
+        "Someone saved this cell since you opened it; their values are shown. Save again to apply yours."
+        in text
+    )
+    assert "Reload the cell" not in text
+    # The typed values stay in the fields; ada's saved FWOS target (1.0) is shown beside them.
+    assert re.search(r'name="fwos_target"\s+inputmode="decimal"\s+size="6"\s+value="2"', text)
+    assert re.search(r'name="service_level"\s+inputmode="decimal"\s+size="6"\s+value="97"', text)
+    assert re.search(r'data-testid="saved-fwos_target">Now saved: 1.0 by ada.admin<', text)
+    # The new version (ada's save bumped it by one): saving again applies the typed values.
+    assert re.search(rf'name="row_version"\s+value="{policy.row_version + 1}"', text)
+    assert _snapshot() == before
+    again = client.post(
+        reverse("otb:policy-cell-save", args=["CY"]),
+        _form(policy, fwos_target="2", service_level="97", row_version=str(policy.row_version + 1)),
+        HTTP_HX_REQUEST="true",
+    )
+    assert again.status_code == 200
+    saved = SegmentPolicy.objects.get(cell="CY")
+    assert (saved.fwos_target, saved.service_level, saved.row_version) == (
+        Decimal("2.0"),
+        Decimal("0.970"),
+        policy.row_version + 2,
+    )
+    assert saved.updated_by == manager
+
+
+def test_planner_posting_gets_a_readable_refusal(client: Client, planner: User) -> None:
+    client.login(username=planner.username, password=PASSWORD)
+    policy = SegmentPolicy.objects.get(cell="AX")
+    before = _snapshot()
+    url = reverse("otb:policy-cell-save", args=["AX"])
+    cell = client.post(url, _form(policy, fwos_target="9"), HTTP_HX_REQUEST="true")
+    assert cell.status_code == 403
+    text = cell.content.decode()
+    assert text.lstrip().startswith('<td id="cell-AX"')  # swapped in place over HTMX (403 swaps)
+    assert "Only managers and admins change the policy matrix: nothing was saved." in text
+    assert "hx-post" not in text
+    page = client.post(url, _form(policy, fwos_target="9"))
+    assert page.status_code == 403
+    assert (
+        'data-testid="matrix-refusal">Only managers and admins change the policy matrix'
+        in page.content.decode()
+    )
     assert _snapshot() == before
 
 
