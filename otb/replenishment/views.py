@@ -276,10 +276,9 @@ def run_start(request: HttpRequest) -> HttpResponse:
     if not editable.exists():
         raise PermissionDenied("You have no departments to replenish.")
     form = RunStartForm(request.POST, departments=editable)
-    if not form.is_valid():
-        problems = [" ".join(str(error) for error in errors) for errors in form.errors.values()]
-        messages.error(request, "Run not started: " + " ".join(problems))
-        return redirect("otb:replenishment-runs")
+    if not form.is_valid():  # the errors beside their fields, the form as it was filled in
+        context = {**_runs_context(request), "start_form": form}
+        return render(request, "otb/replenishment/_ws_runs.html", context, status=422)
     try:
         run = runs.start_run(
             user=request.user,  # type: ignore[arg-type]
@@ -289,7 +288,7 @@ def run_start(request: HttpRequest) -> HttpResponse:
     except ValueError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"Replenishment run {run.pk} queued.")
+        messages.success(request, f"Run {run.pk} started: its status and progress show below.")
     return redirect("otb:replenishment-runs")
 
 

@@ -3,11 +3,14 @@ left, rows written; and a failing run writes nothing."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import reverse
 
 from forecasting import selectors as forecast_selectors
 from forecasting.models import ForecastRun, SeriesFit, StyleColorForecast
@@ -25,6 +28,7 @@ from otb.models import (
 from otb.replenishment import runs
 from otb.replenishment.engine.policy import PolicyInputs, policies
 from planning.models import StockPosition
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -274,3 +278,51 @@ def test_weeks_past_the_forecast_runs_horizon_carry_its_mean(
     assert row[6:13].tolist() == [150.0] * 7
     assert row[13:20] == pytest.approx([mean] * 7)
     assert row[20:].tolist() == [0.0] * 6
+
+
+# -- the Runs tab ---------------------------------------------------------------------------------
+
+
+def _client(user: User) -> Client:
+    client = Client()
+    assert client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+def test_a_bad_horizon_is_refused_beside_its_field(retailer: dict[str, Any], planner: User) -> None:
+    retailer["tops"].planners.add(planner)
+    response = _client(planner).post(
+        reverse("otb:replenishment-run-start"), {"departments": [retailer["tops"].pk], "horizon": 3}
+    )
+    assert response.status_code == 422
+    body = re.sub(r"\s+", " ", response.content.decode())
+    # The error sits in the Horizon field's box, after its help text, with the 3 typed kept.
+    field = body[body.index('<label for="id_horizon">') :]
+    field = field[: field.index("</div>")]
+    assert 'value="3"' in field
+    assert (
+        '<p class="form-error" role="alert" data-testid="horizon-error">'
+        "Ensure this value is greater than or equal to 4.</p>" in field
+    )
+    assert 'data-testid="departments-error"' not in body
+    assert "Run not started" not in body  # no banner: the message is beside the field
+    assert not ReplenishmentRun.objects.exists()
+
+
+def test_the_runs_table_keeps_the_run_and_dates_on_one_line_and_opens_a_long_note(
+    retailer: dict[str, Any], planner: User
+) -> None:
+    note = "Cut for OTB in " + ", ".join(f"month {month}" for month in range(1, 30)) + "."
+    assert len(note) > 120
+    run = ReplenishmentRun.objects.create(
+        status=ReplenishmentRun.Status.DONE, as_of=forecast_selectors.latest_closed_week(), horizon=26,
+        message=note,
+    )  # fmt: skip
+    body = _client(planner).get(reverse("otb:replenishment-runs")).content.decode()
+    assert f'title="{note}"' in body
+    details = body[body.index(f'data-testid="run-note-{run.pk}"') :]
+    details = details[: details.index("</details>")]
+    assert note[:119] + "…" in details  # the first 120 characters in the summary
+    assert details.rstrip().endswith(note)  # the whole note once opened
+    assert re.search(rf'<td class="nowrap">\s*<a href="[^"]*\?run={run.pk}">Run {run.pk}</a>', body)
+    assert '<td class="nowrap">' + run.created_at.strftime("%Y-%m-%d %H:%M") + "</td>" in body

@@ -311,7 +311,7 @@ def test_starting_a_run_queues_it(sheet: dict[str, Any], planner: User) -> None:
     )
     run = ReplenishmentRun.objects.exclude(pk=sheet["run"].pk).get()
     assert (run.horizon, list(run.departments.all()), run.status) == (13, [sheet["tops"]], "queued")
-    assert f"Replenishment run {run.pk} queued." in response.content.decode()
+    assert f"Run {run.pk} started: its status and progress show below." in response.content.decode()
     polled = client.get(reverse("otb:replenishment-runs"), headers={"HX-Request": "true"})
     assert 'hx-trigger="every 2s"' in polled.content.decode()
     assert "HX-Refresh" not in polled
