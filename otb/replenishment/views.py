@@ -76,10 +76,13 @@ def _row(
     error: str = "",
     typed: str = "",
     is_checked: bool = False,
+    late: str = "",
 ) -> dict[str, Any]:
     """A worksheet row: the suggestion, its policy's numbers and the input's limits. `can_edit`:
     the user buys for its department (an open row is edited, a dismissed one restored);
-    `is_checked`: the row was ticked for ordering when it was posted (kept on re-render)."""
+    `is_checked`: the row was ticked for ordering when it was posted (kept on re-render), never
+    a 0-unit line (no order line: `can_tick` is false); `late`: why it lands too late
+    (`worksheet.late_arrivals`), shown for an open line."""
     policy = suggestion.policy
     is_open = suggestion.status == Suggestion.Status.OPEN
     is_dismissed = suggestion.status == Suggestion.Status.DISMISSED
@@ -97,7 +100,9 @@ def _row(
         "can_edit": can_edit and is_open,
         "can_restore": can_edit and is_dismissed,
         "is_dismissed": is_dismissed,
-        "is_checked": is_checked and is_open,
+        "can_tick": is_open and suggestion.units > 0,
+        "is_checked": is_checked and is_open and suggestion.units > 0,
+        "late": late if is_open else "",
         "error": error,
         "value": typed or suggestion.units,
     }
@@ -210,6 +215,7 @@ def worksheet_page(request: HttpRequest) -> HttpResponse:
     start = (page.number - 1) * PAGE_SIZE
     shown = list(sheet["rows"][start : start + PAGE_SIZE]) if sheet["line_count"] else []
     terms = worksheet.order_terms([row.policy.sku.style_color_id for row in shown])
+    late = worksheet.late_arrivals(shown)
     by_vendor = {vendor["totals"].vendor_id: vendor for vendor in sheet["vendors"]}
     groups: list[dict[str, Any]] = []
     for suggestion in shown:
@@ -224,7 +230,14 @@ def worksheet_page(request: HttpRequest) -> HttpResponse:
                     "continues": vendor["first_line"] + vendor["lines"] > start + PAGE_SIZE,
                 }
             )
-        groups[-1]["rows"].append(_row(suggestion, terms, can_edit=suggestion.department_id in editable_ids))
+        groups[-1]["rows"].append(
+            _row(
+                suggestion,
+                terms,
+                can_edit=suggestion.department_id in editable_ids,
+                late=late.get(suggestion.pk, ""),
+            )
+        )
     context = {
         **sheet,
         "run": run,
@@ -334,7 +347,8 @@ def _row_answer(
     fresh = worksheet.suggestion_rows(request.user, status=None).get(pk=suggestion_id)  # type: ignore[arg-type]
     terms = worksheet.order_terms([fresh.policy.sku.style_color_id])
     is_checked = str(suggestion_id) in request.POST.getlist("suggestion")
-    row = _row(fresh, terms, can_edit=True, error=error, typed=typed, is_checked=is_checked)
+    late = worksheet.late_arrivals([fresh]).get(fresh.pk, "")
+    row = _row(fresh, terms, can_edit=True, error=error, typed=typed, is_checked=is_checked, late=late)
     sheet = _sheet(request, QueryDict(request.POST.get("query", "")), fresh.run)
     vendor = next((item for item in sheet["vendors"] if item["totals"].vendor_id == fresh.vendor_id), None)
     context = {**sheet, "row": row, "vendor": vendor, "is_oob": True}

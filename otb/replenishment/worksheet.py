@@ -20,7 +20,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Min, Q, QuerySet, Sum
 
 from otb.models import PurchaseOrder, ReplenishmentRun, Suggestion, VendorItem
 from otb.orders import LineRequest, purchase_order_create
@@ -161,6 +161,42 @@ def order_terms(style_color_ids: list[int]) -> dict[int, tuple[int, int]]:
             style_color_id__in=style_color_ids
         ).values_list("style_color_id", "moq", "order_multiple")
     }
+
+
+def late_arrivals(suggestions: Sequence[Suggestion]) -> dict[int, str]:
+    """Suggestion id -> why it comes too late, for those that land after their policy's
+    projected stock-out (`first_stockout_week`, the stock with open orders only) while no
+    earlier suggestion of the policy lands by then: the first arrival of the policy (dismissed
+    suggestions aside) is after the stock-out, and this is it. A later suggestion of a policy
+    whose first one lands in time is the next cycle's order, not late. One query."""
+    stockout_of = {
+        row.policy_id: row.policy.first_stockout_week
+        for row in suggestions
+        if row.policy.first_stockout_week is not None
+        and row.arrival_week.start_date > row.policy.first_stockout_week.start_date
+    }
+    if not stockout_of:
+        return {}
+    first_arrival = dict(
+        Suggestion.objects.filter(policy_id__in=sorted(stockout_of))
+        .exclude(status=Suggestion.Status.DISMISSED)
+        .order_by()
+        .values("policy_id")
+        .annotate(first=Min("arrival_week__start_date"))
+        .values_list("policy_id", "first")
+    )
+    late = {}
+    for row in suggestions:
+        stockout = stockout_of.get(row.policy_id)
+        first = first_arrival.get(row.policy_id, row.arrival_week.start_date)
+        arrives = row.arrival_week.start_date
+        if stockout is None or arrives <= stockout.start_date or arrives > first:
+            continue
+        late[row.pk] = (
+            f"arrives {row.arrival_week}, after the projected stock-out in {stockout}: expedite with "
+            "the vendor or transfer stock"
+        )
+    return late
 
 
 def smallest_order(moq: int, multiple: int) -> int:
@@ -307,7 +343,7 @@ def suggestions_to_orders(
         raise ReplenishmentError("Choose at least one suggestion.")
     chosen = list(
         Suggestion.objects.filter(pk__in=wanted, department__in=Department.objects.editable_by(user))
-        .select_related("vendor", "department")
+        .select_related("vendor", "department", "policy__sku", "policy__location")
         .order_by("vendor__code", "department__code", "id")
     )
     if len(chosen) < len(wanted):
@@ -319,10 +355,12 @@ def suggestions_to_orders(
     for suggestion in chosen:
         if suggestion.status != Suggestion.Status.OPEN:
             result.skipped.append(
-                f"Suggestion {suggestion.pk} is {suggestion.get_status_display().lower()} already."
+                f"{_named(suggestion)} is {suggestion.get_status_display().lower()} already."
             )
         elif suggestion.units == 0:
-            result.skipped.append(f"Suggestion {suggestion.pk} has 0 units (dropped): no line.")
+            result.skipped.append(
+                f"{_named(suggestion)} has 0 units (dropped): not ordered; give it units to order it."
+            )
         else:
             groups[suggestion.vendor_id, suggestion.department_id].append(suggestion)
     for group in groups.values():
@@ -336,6 +374,12 @@ def suggestions_to_orders(
         else:
             result.created.append(created)
     return result
+
+
+def _named(suggestion: Suggestion) -> str:
+    """How a message names a suggestion: its SKU and location."""
+    policy = suggestion.policy
+    return f"The suggestion for {policy.sku.code} at {policy.location.code}"
 
 
 def _order_group(

@@ -182,7 +182,7 @@ def test_conversion_releases_one_order_with_the_suggestions_lines(
     # Ordered suggestions are not ordered twice.
     again = worksheet.suggestions_to_orders(user=planner, suggestion_ids=[sheet["s"].pk])
     assert again.created == []
-    assert again.skipped == [f"Suggestion {sheet['s'].pk} is ordered already."]
+    assert again.skipped == ["The suggestion for ST-1-BLK-S at DC1 is ordered already."]
 
 
 def test_a_taken_number_gets_a_suffix(sheet: dict[str, Any], planner: User) -> None:
@@ -215,7 +215,9 @@ def test_zero_unit_lines_are_skipped(sheet: dict[str, Any], planner: User) -> No
     result = worksheet.suggestions_to_orders(user=planner, suggestion_ids=[sheet["s"].pk, sheet["m"].pk])
     [created] = result.created
     assert created.units == 48
-    assert result.skipped == [f"Suggestion {sheet['m'].pk} has 0 units (dropped): no line."]
+    assert result.skipped == [
+        "The suggestion for ST-1-BLK-M at DC1 has 0 units (dropped): not ordered; give it units to order it."
+    ]
 
 
 # -- pages ------------------------------------------------------------------------------------
@@ -506,7 +508,7 @@ def test_dismiss_and_restore_are_audited_and_versioned(sheet: dict[str, Any], pl
     with pytest.raises(worksheet.ReplenishmentError, match="Only open suggestions can change"):
         worksheet.suggestion_update(user=planner, suggestion_id=sheet["s"].pk, units=24, expected_version=2)
     result = worksheet.suggestions_to_orders(user=planner, suggestion_ids=[sheet["s"].pk])
-    assert result.skipped == [f"Suggestion {sheet['s'].pk} is dismissed already."]
+    assert result.skipped == ["The suggestion for ST-1-BLK-S at DC1 is dismissed already."]
     with pytest.raises(worksheet.SuggestionConflictError, match=r"it is now 48 units \(dismissed\)"):
         worksheet.suggestion_restore(user=planner, suggestion_id=sheet["s"].pk, expected_version=1)
     restored = worksheet.suggestion_restore(user=planner, suggestion_id=sheet["s"].pk, expected_version=2)
@@ -660,3 +662,82 @@ def test_the_main_nav_marks_replenishment_on_its_pages_outside_its_prefix(planne
         assert f'<a href="{reverse("otb:otb")}" aria-current="page">' not in body, url
     otb_page = client.get(reverse("otb:otb")).content.decode()
     assert f'<a href="{reverse("otb:otb")}" aria-current="page">Open to buy</a>' in otb_page
+
+
+# -- late arrivals, 0-unit lines, the ticks note, a refused quantity ----------------------------
+
+
+def _stockout_before_the_arrival(sheet: dict[str, Any]) -> Any:
+    """S's policy now runs out in the week between the order week and the arrival (its 10 on
+    hand against 20 a week): the suggestion ordered in week 1 lands in week 3, a week late."""
+    _order_week, stockout, _arrival = forecast_selectors.weeks_after(sheet["run"].as_of, 3)
+    ItemPolicy.objects.filter(pk=sheet["s"].policy_id).update(first_stockout_week=stockout)
+    return stockout
+
+
+def test_a_suggestion_landing_after_the_stock_out_is_marked_late(
+    sheet: dict[str, Any], planner: User
+) -> None:
+    stockout = _stockout_before_the_arrival(sheet)
+    body = _squeezed(_client(planner).get(reverse("otb:replenishment")).content.decode())
+    text = (
+        f"arrives {sheet['arrival']}, after the projected stock-out in {stockout}: expedite with the vendor "
+        "or transfer stock"
+    )
+    assert (
+        f'<span class="late-arrival" data-testid="late-{sheet["s"].pk}">'
+        f'<span class="badge failed">Late</span> {text}</span>' in body
+    )
+    # M runs out in the arrival week itself: the arrival counts in that week, not late.
+    assert f'data-testid="late-{sheet["m"].pk}"' not in body
+    # The row answered after an edit keeps the mark.
+    change = reverse("otb:replenishment-suggestion-change", args=[sheet["s"].pk])
+    answer = _client(planner).post(change, {"units": 60, "version": 1}, headers={"HX-Request": "true"})
+    assert text in answer.content.decode()
+
+
+def test_a_later_suggestion_of_a_policy_covered_in_time_is_not_late(
+    sheet: dict[str, Any], planner: User
+) -> None:
+    # Another suggestion of S lands in week 1, before the stock-out in week 2: the week-3 one
+    # is the next cycle's order, not late. Dismissed, the week-1 one no longer counts.
+    stockout = _stockout_before_the_arrival(sheet)
+    order_week = sheet["s"].order_week
+    early = Suggestion.objects.create(
+        run=sheet["run"], policy=sheet["s"].policy, vendor=sheet["vendor"], department=sheet["tops"],
+        order_week=order_week, arrival_week=order_week, month_key=services.month_key(order_week),
+        suggested_units=24, units=24, unit_cost=Decimal("9.60"), unit_retail=Decimal("24.00"),
+    )  # fmt: skip
+    rows = list(worksheet.suggestion_rows(planner, run_id=sheet["run"].pk))
+    assert worksheet.late_arrivals(rows) == {}
+    Suggestion.objects.filter(pk=early.pk).update(status=Suggestion.Status.DISMISSED)
+    rows = list(worksheet.suggestion_rows(planner, run_id=sheet["run"].pk))
+    assert list(worksheet.late_arrivals(rows)) == [sheet["s"].pk]
+    assert f"after the projected stock-out in {stockout}" in worksheet.late_arrivals(rows)[sheet["s"].pk]
+
+
+def test_a_zero_unit_line_cannot_be_ticked(sheet: dict[str, Any], planner: User) -> None:
+    Suggestion.objects.filter(pk=sheet["m"].pk).update(units=0)
+    body = _client(planner).get(reverse("otb:replenishment")).content.decode()
+    medium = body[body.index(f'<tr id="suggestion-{sheet["m"].pk}"') :]
+    medium = medium[: medium.index("</tr>")]
+    assert 'title="0 units: nothing to order. Set its units to tick it."' in medium
+    assert "disabled" in medium
+    assert 'name="suggestion"' not in medium
+    small = body[body.index(f'<tr id="suggestion-{sheet["s"].pk}"') :]
+    assert 'name="suggestion"' in small[: small.index("</tr>")]
+
+
+def test_a_refused_quantity_says_which_units_the_retail_value_is_for(
+    sheet: dict[str, Any], planner: User
+) -> None:
+    # 30 typed and refused: the input keeps 30, the retail value is still the saved 48 x 24.00.
+    change = reverse("otb:replenishment-suggestion-change", args=[sheet["s"].pk])
+    refused = _client(planner).post(change, {"units": 30, "version": 1}, headers={"HX-Request": "true"})
+    assert refused.status_code == 422
+    body = refused.content.decode()
+    assert 'value="30"' in body
+    assert (
+        f'data-testid="retail-{sheet["s"].pk}">1,152.00<small class="muted retail-note">'
+        "for the 48 units saved</small></td>" in body
+    )
