@@ -51,6 +51,10 @@ def test_planner_edits_a_suggestion_and_orders_it(
     error = page.locator(f"#suggestion-{small} [data-testid=suggestion-error]")
     error.wait_for()
     assert error.inner_text() == "Order in multiples of 12 units, at least 24."
+    # Readable beside the input: a line or two of 18em, not one word a line.
+    assert error.bounding_box()["width"] >= 200
+    assert error.bounding_box()["height"] < 60
+    assert page.locator(f'[data-testid="retail-{small}"]').inner_text().split()[0] == "1,152.00"
     page.locator(f"#suggestion-{small} input[name=units]").fill("60")
     page.locator(f"#suggestion-{small} input[name=units]").press("Tab")
     page.wait_for_selector(f'[data-testid="retail-{small}"]:text-is("1,440.00")')
@@ -116,7 +120,7 @@ def test_planner_expedites_a_line_from_the_review(
     page.wait_for_selector('[data-testid="open-order-review"]')
     screenshot(page, "replenishment-open-orders")
     page.click(f"#review-expedite-{line.pk} >> text=Move to {weeks[2]}")
-    page.wait_for_selector("text=PO PO-1: ST-1-BLK-S moved.")
+    page.wait_for_selector(f"text=PO PO-1: ST-1-BLK-S moved to {weeks[2]}.")
     line.refresh_from_db()
     assert line.receipt_week_id == weeks[2].pk
     assert page.locator(f"#review-expedite-{line.pk}").count() == 0
@@ -151,6 +155,17 @@ def test_planner_pages_to_a_vendor_and_walks_the_tabs(
     page.wait_for_selector(f"#suggestion-{zed.pk}")
     assert page.locator('[data-testid="vendor-V1"]').count() == 0
     assert page.locator('[data-testid="total-count"]').inner_text() == "3"  # the filter's, not the page's
+    # Ticks stay on their page: the order button says so. The header row sticks to the top of the
+    # table's scroll box, which scrolls both ways.
+    assert page.locator('[data-testid="ticks-note"]').inner_text() == (
+        "Ticks apply to this page: convert before moving to another page."
+    )
+    header = page.locator(".worksheet-scroll table.worksheet thead th").first
+    assert header.evaluate("th => getComputedStyle(th).position") == "sticky"
+    assert header.evaluate("th => getComputedStyle(th).top") == "0px"
+    assert header.evaluate("th => getComputedStyle(th).backgroundColor") == "rgb(238, 242, 246)"
+    box = page.locator(".worksheet-scroll").first
+    assert box.evaluate("box => getComputedStyle(box).overflowY") == "auto"
     screenshot(page, "replenishment-page-2")
     for label, heading in (
         ("Runs", "Replenishment runs"),

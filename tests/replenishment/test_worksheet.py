@@ -728,6 +728,17 @@ def test_a_zero_unit_line_cannot_be_ticked(sheet: dict[str, Any], planner: User)
     assert 'name="suggestion"' in small[: small.index("</tr>")]
 
 
+def test_the_order_button_says_ticks_stay_on_their_page(
+    sheet: dict[str, Any], planner: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from otb.replenishment import views
+
+    note = "Ticks apply to this page: convert before moving to another page."
+    assert note not in _client(planner).get(reverse("otb:replenishment")).content.decode()  # one page
+    monkeypatch.setattr(views, "PAGE_SIZE", 1)
+    assert note in _client(planner).get(reverse("otb:replenishment")).content.decode()
+
+
 def test_a_refused_quantity_says_which_units_the_retail_value_is_for(
     sheet: dict[str, Any], planner: User
 ) -> None:
