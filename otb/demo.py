@@ -1,9 +1,14 @@
 """Demo open-to-buy: the demo plan approved, its OTB budget approved, vendors and open
-purchase orders that use part of the budget, and one order over OTB waiting for a manager."""
+purchase orders that use part of the budget, and one order over OTB waiting for a manager.
+
+Each order buys only items its vendor supplies (`otb.replenishment.demo.demo_suppliers`, the
+assignment the replenishment demo gives vendor terms by; existing vendor terms win) and none
+that exited or are discontinued."""
 
 from __future__ import annotations
 
 import random
+from collections import defaultdict
 from decimal import ROUND_DOWN, Decimal
 
 from django.contrib.auth.models import User
@@ -12,8 +17,9 @@ from django.db.models import Sum
 
 from forecasting import selectors as forecast_selectors
 from otb import services
-from otb.models import OTBBudget, PurchaseOrder, Vendor
+from otb.models import OTBBudget, PurchaseOrder, Vendor, VendorItem
 from otb.orders import LineRequest, purchase_order_create
+from otb.replenishment import demo as replenishment_demo
 from planning.models import Location, PlanVersion, PlanWeek, Sku
 from planning.plans.services import version_approve, version_submit
 
@@ -40,13 +46,17 @@ def otb_demo_create(*, seed: int = 42) -> str:
     for code, name in VENDORS:
         Vendor.objects.get_or_create(code=code, defaults={"name": name})
     department = working.plan.department
-    skus = list(
-        Sku.objects.filter(style_color__style__subclass__merch_class__department=department)
-        .select_related("style_color")
-        .order_by("id")
-    )
+    colors = replenishment_demo.demo_colors(department.pk)
+    terms = VendorItem.objects.filter(style_color__in=colors).values_list("style_color_id", "vendor__code")
+    suppliers = {
+        **replenishment_demo.demo_suppliers(colors, sorted(code for code, _ in VENDORS)),
+        **dict(terms),
+    }
+    supplied: dict[str, list[Sku]] = defaultdict(list)
+    for sku in Sku.objects.filter(style_color__in=colors).select_related("style_color").order_by("id"):
+        supplied[suppliers[sku.style_color_id]].append(sku)
     dc = Location.objects.filter(kind=Location.Kind.DC).order_by("code").first()
-    if dc is None or not skus:
+    if dc is None or not supplied:
         return "The demo retailer has no DC or no SKUs in the plan's department."
     weeks = forecast_selectors.weeks_after(forecast_selectors.latest_closed_week(), 12)
     planned = dict(
@@ -58,6 +68,10 @@ def otb_demo_create(*, seed: int = 42) -> str:
     for index, week in enumerate(weeks[1:10:2], start=1):
         # Each order takes about 40-70% of its week's planned receipts.
         target = Decimal(planned.get(week.id, 0)) * Decimal(rng.uniform(0.4, 0.7))
+        vendor_code = VENDORS[index % 3][0]
+        skus = supplied.get(vendor_code, [])
+        if not skus:
+            continue
         chosen = rng.sample(skus, min(6, len(skus)))
         lines = []
         for sku in chosen:
@@ -71,19 +85,20 @@ def otb_demo_create(*, seed: int = 42) -> str:
             continue
         try:
             purchase_order_create(
-                user=planner, number=f"PO-DEMO-{index:03d}", vendor_code=VENDORS[index % 3][0],
+                user=planner, number=f"PO-DEMO-{index:03d}", vendor_code=vendor_code,
                 department_id=department.pk, lines=lines,
             )  # fmt: skip
             created += 1
         except services.OTBError:
             continue
     # One order well over what is left, waiting for a manager in the approvals inbox.
-    sku = skus[0]
+    vendor_code = next(code for code, _ in VENDORS if supplied.get(code))
+    sku = supplied[vendor_code][0]
     big = LineRequest(
         sku.code, dc.code, 5000, sku.style_color.unit_cost, sku.style_color.retail_price, weeks[3].id
     )
     purchase_order_create(
-        user=planner, number="PO-DEMO-OVER", vendor_code=VENDORS[0][0], department_id=department.pk,
+        user=planner, number="PO-DEMO-OVER", vendor_code=vendor_code, department_id=department.pk,
         lines=[big], request_exception=True,
     )  # fmt: skip
     return (

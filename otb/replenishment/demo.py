@@ -1,6 +1,11 @@
-"""Demo replenishment: every style-color of the demo plan's department gets a vendor with terms,
-the DC a weekly receiving capacity, and the vendors a year of received purchase orders (the
-history behind their reliability)."""
+"""Demo replenishment: every style-color of the demo plan's department still sold (not exited,
+not discontinued) gets a vendor with terms, the DC a weekly receiving capacity, and the vendors
+a year of received purchase orders of items they supply (the history behind their reliability).
+
+Which vendor supplies which style-color is `demo_suppliers`: the vendors in turn over the
+colors in id order. The OTB demo (`otb.demo`) places its open orders with the same vendors, so
+every demo order line's item is supplied by its order's vendor and the replenishment review
+applies that vendor's MOQ and order multiple."""
 
 from __future__ import annotations
 
@@ -28,35 +33,57 @@ TERMS = {"V-ATL": (Decimal("4"), (2, 4)), "V-BRK": (Decimal("6"), (6, 8)), "V-CD
 HISTORY_ORDERS = 12
 
 
+def demo_colors(department_id: int) -> list[StyleColor]:
+    """The department's style-colors the demo buys, in id order: neither discontinued nor exited
+    (an exit date before today). Exited items get no vendor terms and no orders."""
+    return list(
+        StyleColor.objects.filter(style__subclass__merch_class__department_id=department_id)
+        .exclude(lifecycle=StyleColor.Lifecycle.DISCONTINUED)
+        .exclude(exit_date__lt=timezone.localdate())
+        .order_by("pk")
+    )
+
+
+def demo_suppliers(colors: list[StyleColor], codes: list[str]) -> dict[int, str]:
+    """Style-color id -> the code of the vendor that supplies it: `codes` in turn over `colors`.
+    Colors 1, 2, 3, 4 with V-ATL, V-BRK, V-CDR: V-ATL, V-BRK, V-CDR, V-ATL."""
+    return {color.pk: codes[index % len(codes)] for index, color in enumerate(colors)} if codes else {}
+
+
 @transaction.atomic
 def replenishment_demo_create(*, department_id: int, seed: int = 42) -> str:
     vendors = {vendor.code: vendor for vendor in Vendor.objects.filter(code__in=TERMS)}
     if not vendors or VendorItem.objects.exists():
         return "Replenishment demo: nothing to do."
     rng = random.Random(seed)  # noqa: S311 (demo data, not security)
-    colors = list(
-        StyleColor.objects.filter(style__subclass__merch_class__department_id=department_id).order_by("pk")
-    )
-    codes = sorted(vendors)
+    colors = demo_colors(department_id)
+    suppliers = demo_suppliers(colors, sorted(vendors))
     VendorItem.objects.bulk_create(
         VendorItem(
-            vendor=vendors[codes[index % len(codes)]], style_color=color,
-            lead_time_weeks=TERMS[codes[index % len(codes)]][0], moq=rng.choice([12, 24, 48]),
-            order_multiple=rng.choice([6, 12]), order_cost=Decimal("75.00"), holding_rate=Decimal("0.250"),
+            vendor=vendors[code], style_color=color, lead_time_weeks=TERMS[code][0],
+            moq=rng.choice([12, 24, 48]), order_multiple=rng.choice([6, 12]), order_cost=Decimal("75.00"),
+            holding_rate=Decimal("0.250"),
         )
-        for index, color in enumerate(colors)
+        for color in colors
+        for code in [suppliers[color.pk]]
     )  # fmt: skip
     dc = Location.objects.filter(kind=Location.Kind.DC).order_by("code").first()
     if dc is None:
         return "Replenishment demo: no DC."
     ReceivingCapacity.objects.get_or_create(location=dc, defaults={"units_per_week": 6000})
-    created = _history(vendors, colors, dc, rng)
+    created = _history(vendors, colors, suppliers, dc, rng)
     return f"Replenishment demo: {len(colors)} items with vendor terms, {created} received orders of history."
 
 
-def _history(vendors: dict[str, Vendor], colors: list[StyleColor], dc: Location, rng: random.Random) -> int:
-    """Past orders, received late or on time as each vendor tends to: created a lead time (plus
-    its delay) before their receipt, all received."""
+def _history(
+    vendors: dict[str, Vendor],
+    colors: list[StyleColor],
+    suppliers: dict[int, str],
+    dc: Location,
+    rng: random.Random,
+) -> int:
+    """Past orders of items each vendor supplies, received late or on time as the vendor tends
+    to: created a lead time (plus its delay) before their receipt, all received."""
     user = User.objects.filter(username="planner").first() or User.objects.order_by("pk").first()
     if user is None or not colors:
         return 0
@@ -65,9 +92,12 @@ def _history(vendors: dict[str, Vendor], colors: list[StyleColor], dc: Location,
     created = 0
     for code, vendor in vendors.items():
         quoted, (low, high) = TERMS[code]
+        supplied = [color for color in colors if suppliers.get(color.pk) == code]
+        if not supplied:
+            continue
         for number in range(HISTORY_ORDERS):
             week = rng.choice(weeks)
-            color = rng.choice(colors)
+            color = rng.choice(supplied)
             sku = Sku.objects.filter(style_color=color).order_by("pk").first()
             if sku is None:
                 continue

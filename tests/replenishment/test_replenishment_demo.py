@@ -2,27 +2,71 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.utils import timezone
 
 from otb import ledger
-from otb.models import PurchaseOrderReceipt, ReceivingCapacity, Vendor, VendorItem
-from otb.replenishment.demo import HISTORY_ORDERS, replenishment_demo_create
+from otb.models import PurchaseOrderLine, PurchaseOrderReceipt, ReceivingCapacity, Vendor, VendorItem
+from otb.replenishment.demo import HISTORY_ORDERS, demo_colors, demo_suppliers, replenishment_demo_create
 from otb.replenishment.reliability import vendor_reliability
+from planning.models import Sku, StyleColor
 
 pytestmark = pytest.mark.django_db
 
 
+def _color(retailer: dict[str, Any], code: str, **fields: Any) -> StyleColor:
+    color = StyleColor.objects.create(
+        style=retailer["style_color"].style, code=f"ST-1-{code}", color_code=code, color_name=code,
+        retail_price=Decimal("24.00"), unit_cost=Decimal("9.60"), **fields,
+    )  # fmt: skip
+    Sku.objects.create(style_color=color, code=f"ST-1-{code}-M", size="M")
+    return color
+
+
+def test_demo_suppliers_take_the_vendors_in_turn(retailer: dict[str, Any]) -> None:
+    colors = [retailer["style_color"], *(_color(retailer, code) for code in ("RED", "BLU", "GRN"))]
+    suppliers = demo_suppliers(colors, ["V-ATL", "V-BRK", "V-CDR"])
+    # 4 colors in id order, 3 vendors in turn: ATL, BRK, CDR, ATL.
+    assert [suppliers[color.pk] for color in colors] == ["V-ATL", "V-BRK", "V-CDR", "V-ATL"]
+    assert demo_suppliers(colors, []) == {}
+
+
 def test_demo_terms_history_and_reliability(retailer: dict[str, Any], planner: User) -> None:
+    """Tops has BLK (the fixture's), RED, BLU (still sold), OLD (exited yesterday) and DIS
+    (discontinued): the three sold get terms, one a vendor (by id: BLK V-ATL, RED V-BRK, BLU
+    V-CDR); OLD and DIS get none. Each vendor's 12 orders of history buy only its own color."""
     for code in ("V-ATL", "V-BRK", "V-CDR"):
         Vendor.objects.create(code=code, name=code)
+    yesterday = timezone.localdate() - timedelta(days=1)
+    red, blue = _color(retailer, "RED"), _color(retailer, "BLU")
+    _color(retailer, "OLD", exit_date=yesterday)
+    _color(retailer, "DIS", lifecycle=StyleColor.Lifecycle.DISCONTINUED)
+    assert [color.code for color in demo_colors(retailer["tops"].pk)] == ["ST-1-BLK", "ST-1-RED", "ST-1-BLU"]
 
     message = replenishment_demo_create(department_id=retailer["tops"].pk)
 
-    assert "1 items with vendor terms" in message
-    assert VendorItem.objects.get().lead_time_weeks > 0
+    assert "3 items with vendor terms" in message
+    terms = dict(VendorItem.objects.values_list("style_color__code", "vendor__code"))
+    assert terms == {"ST-1-BLK": "V-ATL", "ST-1-RED": "V-BRK", "ST-1-BLU": "V-CDR"}
+    assert {item.lead_time_weeks for item in VendorItem.objects.all()} == {
+        Decimal("4"),
+        Decimal("6"),
+        Decimal("3"),
+    }
+    # Every history line's item is supplied by its order's vendor: 12 orders each.
+    lines = PurchaseOrderLine.objects.values_list("order__vendor__code", "sku__style_color_id")
+    assert Counter(vendor for vendor, _ in lines) == {"V-ATL": 12, "V-BRK": 12, "V-CDR": 12}
+    assert {(vendor, color) for vendor, color in lines} == {
+        ("V-ATL", retailer["style_color"].pk),
+        ("V-BRK", red.pk),
+        ("V-CDR", blue.pk),
+    }
     assert ReceivingCapacity.objects.get().units_per_week == 6000
     assert PurchaseOrderReceipt.objects.count() == 3 * HISTORY_ORDERS
     found = vendor_reliability()
