@@ -6,8 +6,11 @@ stores and comes back 1-D. Units are float64 inside, whole units on the way out.
 How a SKU's supply is shared:
 1. Held back: ``ceil(available * holdback)`` units stay at the DC as a reserve; the rest, in whole
    packs, is what may be allocated.
-2. Targets: each store's need rounded up to whole packs (a store that needs 7 of a 6-pack gets 12
-   when supply allows), but never above its cap (``store_max``, rounded down to whole packs).
+2. Targets: each store's need in whole packs, a further pack for the rest of its need when that
+   rest is at least ``round_up_share`` of a pack (0.5 by default: 7 of a 6-pack is one pack, 9
+   is two, 2 is none), but never above its cap (``store_max``, rounded down to whole packs).
+   Rounding every need up instead would ship a 6-pack to each store that needs one unit and, in
+   short supply, leave others with nothing.
 3. Enough supply (sum of targets <= allocatable): every store gets its target.
 4. Short supply, priority tier by tier (lowest ``priority`` number first; all stores are one tier
    when it is not given):
@@ -130,6 +133,7 @@ def allocate(
     mode: Mode = "fill_ratio",
     weekly_demand: ArrayLike | None = None,
     stock: ArrayLike | None = None,
+    round_up_share: float = 0.5,
 ) -> Allocation:
     """Share each SKU's available DC stock among the stores by need (see the module docstring).
 
@@ -139,10 +143,13 @@ def allocate(
     ``need`` already: here it only sets what is served first); priority: integers, lower is
     served first, (S,) or (K, S); holdback: share of the available kept at the DC,
     0 <= holdback < 1, scalar or (K,); weekly_demand and stock (on hand + in transit): (K, S) or
-    (S,), for ``mode="wos"`` and the projected weeks of supply.
+    (S,), for ``mode="wos"`` and the projected weeks of supply; round_up_share: in (0, 1], the
+    part of a pack a store's remaining need must reach to be rounded up to a whole pack.
     """
     if mode not in MODES:
         raise AllocationInputError(f"Unknown mode {mode!r}: use one of {', '.join(MODES)}.")
+    if not 0 < round_up_share <= 1:
+        raise AllocationInputError("The round-up share of a pack is above 0 and at most 1.")
     single = np.ndim(need) == 1
     needs = _matrix(need, "need", None)
     skus, stores = needs.shape
@@ -168,7 +175,7 @@ def allocate(
     supply_packs = np.floor((supply - held) / packs + _EPSILON)
     pack_column = packs[:, None]
     cap_packs = np.floor(caps / pack_column + _EPSILON)
-    target = np.minimum(np.ceil(needs / pack_column - _EPSILON), cap_packs)
+    target = np.minimum(np.floor(needs / pack_column + (1.0 - round_up_share) + _EPSILON), cap_packs)
     floor_target = (
         np.minimum(np.ceil(np.minimum(minimums, needs) / pack_column - _EPSILON), target)
         if minimums is not None
@@ -195,7 +202,7 @@ def allocate(
         allocated=allocated,
         fill_rate=_fill_rate(allocated, needs),
         projected_wos=_weeks_of_supply(position, allocated, demand),
-        shortfall=_shortfall(given, cap_packs, needs, pack_column, tiers, supply_packs),
+        shortfall=_shortfall(given, target, cap_packs, needs, pack_column, tiers, supply_packs),
         held_back=held.astype(np.int64),
         left_at_dc=(supply - held).astype(np.int64) - allocated.sum(axis=1),
         allocatable=allocatable,
@@ -286,6 +293,7 @@ def _weeks_of_supply(position: FloatArray, allocated: IntArray, demand: FloatArr
 
 def _shortfall(
     given: FloatArray,
+    target: FloatArray,
     cap_packs: FloatArray,
     needs: FloatArray,
     pack_column: FloatArray,
@@ -296,7 +304,8 @@ def _shortfall(
     sent = given * pack_column
     got_less = sent < needs - _EPSILON
     codes = np.where(got_less, Shortfall.SHARED, Shortfall.NONE).astype(np.int64)
-    codes[got_less & (needs - sent < pack_column - _EPSILON)] = Shortfall.PACK
+    # Got its whole target and is short only by the rounding of its need to whole packs.
+    codes[got_less & (given >= target - _EPSILON)] = Shortfall.PACK
     fill = np.where(needs > 0, sent / np.where(needs > 0, needs, 1.0), 1.0)
     for tier in np.unique(tiers)[1:]:
         earlier = (tiers < tier) & (needs > 0)

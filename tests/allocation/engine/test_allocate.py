@@ -33,20 +33,32 @@ def test_scarce_supply_gives_every_store_the_same_fill_ratio() -> None:
 
 
 def test_packs_round_fairly_and_never_split() -> None:
-    # Packs of 6; needs 7 and 20 round up to targets of 2 and 4 packs; 4 packs (24 units) on hand.
-    # Water level over packs: ideal 7/6 x and 20/6 x adding to 4 -> 1.04 and 2.96 packs;
-    # floors 1 + 2, the last pack to the larger remainder (0.96).
+    # Packs of 6; needs 7 and 20 are 1.17 and 3.33 packs: targets of 1 and 3 (the rests, 0.17
+    # and 0.33 of a pack, are below half a pack); 4 packs (24 units) on hand: both targets met.
     result = allocate([7, 20], 24, pack_size=6)
     assert result.allocated.tolist() == [6, 18]
+    # Needs 10 and 21 (1.67 and 3.5 packs: targets 2 and 4) for 4 packs: short. Water level over
+    # packs: ideals 10/6 x and 21/6 x adding to 4 -> 1.29 and 2.71 packs; floors 1 + 2, the last
+    # pack to the larger remainder (0.71).
+    short = allocate([10, 21], 24, pack_size=6)
+    assert short.allocated.tolist() == [6, 18]
+    assert short.shortfall.tolist() == [Shortfall.SHARED, Shortfall.SHARED]
     assert all(units % 6 == 0 for units in result.allocated)
     assert result.shortfall.tolist() == [Shortfall.PACK, Shortfall.PACK]  # 1 and 2 short, less than a pack
 
 
-def test_enough_supply_rounds_a_need_up_to_whole_packs() -> None:
-    result = allocate([7, 0], 100, pack_size=6)
-    assert result.allocated.tolist() == [12, 0]
+def test_enough_supply_rounds_a_need_to_the_nearest_whole_pack() -> None:
+    # 7 of a 6-pack: 1 pack (the rest, 1, is under half a pack); 9: 2 packs (the rest is half);
+    # 2: none (a third of a pack), short by less than a pack.
+    result = allocate([7, 0, 9, 2], 100, pack_size=6)
+    assert result.allocated.tolist() == [6, 0, 12, 0]
     assert result.allocatable.tolist() == [96]  # 16 whole packs
-    assert result.left_at_dc.tolist() == [88]  # 84 in packs nobody needs + 4 loose units
+    assert result.left_at_dc.tolist() == [82]  # 78 in packs nobody needs + 4 loose units
+    assert result.shortfall.tolist() == [Shortfall.PACK, Shortfall.NONE, Shortfall.NONE, Shortfall.PACK]
+    # Rounding every rest up (a share just above 0) ships a pack for 2 units.
+    assert allocate([7, 2], 100, pack_size=6, round_up_share=1e-6).allocated.tolist() == [12, 6]
+    with pytest.raises(AllocationInputError, match="round-up share"):
+        allocate([7, 2], 100, pack_size=6, round_up_share=0)
 
 
 def test_store_max_caps_and_the_rest_goes_elsewhere() -> None:
@@ -163,9 +175,10 @@ def test_fill_ratios_are_as_equal_as_packs_allow(problem: dict[str, object]) -> 
     short = sent < need
     if not short.any():
         return
-    # While a store is short, a pack left over would have gone to it.
+    # While a store is short of its target (its need to the nearest whole pack, half up), a pack
+    # left over would have gone to it.
     assert result.allocatable[0] - result.allocated.sum() < pack or not np.any(
-        sent + pack <= np.ceil(need / pack) * pack
+        sent + pack <= np.floor(need / pack + 0.5) * pack
     )
     for i in np.flatnonzero(need > 0):
         for j in np.flatnonzero(need > 0):
@@ -188,7 +201,7 @@ def test_a_lower_tier_gets_nothing_until_higher_tiers_are_full(
     priority = np.array(tiers[: len(need)])
     result = allocate(**{**problem, "store_max": None, "priority": priority})  # type: ignore[arg-type]
     pack = int(problem["pack_size"])  # type: ignore[call-overload]
-    target = np.ceil(need / pack) * pack
+    target = np.floor(need / pack + 0.5) * pack
     for tier in np.unique(priority):
         lower_served = result.allocated[priority > tier].sum() > 0
         if lower_served:
