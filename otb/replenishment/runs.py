@@ -53,6 +53,8 @@ def start_run(*, user: User | None, department_ids: list[int], horizon: int = 26
 
 def execute(run_id: int) -> ReplenishmentRun:
     run = ReplenishmentRun.objects.get(pk=run_id)
+    if run.status != ReplenishmentRun.Status.QUEUED:
+        return run  # done already (a task delivered twice, or run by hand): safe to run twice
     _progress(run, 0, ReplenishmentRun.Status.RUNNING)
     try:
         inputs = gather(list(run.departments.values_list("pk", flat=True)), run.as_of, run.horizon)

@@ -117,6 +117,10 @@ def test_a_run_writes_policies_and_suggestions_within_otb(
     assert (
         not Suggestion.objects.filter(run=run).exclude(month_key=supplied["month"]).exclude(units=0).exists()
     )
+    # The task delivered again (or run by hand) leaves the finished run as it is.
+    count = Suggestion.objects.filter(run=run).count()
+    assert runs.execute(run.pk).status == ReplenishmentRun.Status.DONE
+    assert Suggestion.objects.filter(run=run).count() == count
 
 
 def test_a_failing_run_is_marked_failed_and_writes_nothing(
