@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.db.models import F, Max, OuterRef, Q, Subquery, Sum
 from django.urls import reverse
@@ -188,7 +189,8 @@ class HealthReport:
     rationalisation: list[RationalisationRow] = field(default_factory=list)
     available: list[AvailableRow] = field(default_factory=list)
     committed_source: str = (
-        "No allocation transfer records exist yet, so committed is 0: available = on hand + arriving."
+        "Committed: units of planned transfers (released allocations, accepted rebalancing) leaving "
+        "the channel's locations; those transfers count as arriving where they go."
     )
 
     def total(self, bucket: str) -> Decimal:
@@ -495,8 +497,11 @@ def _available(
     locations: dict[int, int | None],
 ) -> list[AvailableRow]:
     """Available to sell per SKU and channel: on hand at the channel's locations + open lines of
-    released orders arriving there within 4 weeks - committed (0: no transfer records yet).
-    Distribution centres belong to no channel: their row says so. `locations`: id -> channel."""
+    released orders arriving there within 4 weeks + planned transfers to them - committed (planned
+    transfers leaving them: released allocations, accepted rebalancing). A DC's 10 units with 4
+    allocated to a store: the DC row has 10 on hand, 4 committed, 6 available; the store's
+    channel 4 arriving. Distribution centres belong to no channel: their row says so.
+    `locations`: id -> channel."""
     channels = dict(Channel.objects.values_list("id", "name"))
     on_hand: dict[tuple[int, int | None], int] = defaultdict(int)
     for (sku, location), units in stock.items():
@@ -515,7 +520,19 @@ def _available(
         .order_by()
     ):
         arriving[row["sku_id"], row["location__channel_id"]] += row["units"] or 0
-    keys = set(on_hand) | set(arriving)
+    committed: dict[tuple[int, int | None], int] = defaultdict(int)
+    # allocation depends on otb (orders, the policy matrix): its transfers are read through the
+    # app registry so the imports stay one way.
+    transfer = apps.get_model("allocation", "Transfer")
+    for sku, source, target, units in (
+        transfer.objects.filter(**{_DEPARTMENT: department_id}, status="planned")
+        .values_list("sku_id", "from_location_id", "to_location_id")
+        .annotate(units=Sum("units"))
+        .order_by()
+    ):
+        committed[sku, locations.get(source)] += units
+        arriving[sku, locations.get(target)] += units
+    keys = set(on_hand) | set(arriving) | set(committed)
     codes = dict(Sku.objects.filter(id__in={sku for sku, _ in keys}).values_list("id", "code"))
     rows = [
         AvailableRow(
@@ -523,7 +540,7 @@ def _available(
             channel=channels.get(channel, "") if channel is not None else "Distribution centres (no channel)",
             on_hand=on_hand.get((sku, channel), 0),
             arriving=arriving.get((sku, channel), 0),
-            committed=0,
+            committed=committed.get((sku, channel), 0),
         )
         for sku, channel in keys
     ]

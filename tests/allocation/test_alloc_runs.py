@@ -259,3 +259,19 @@ def test_launch_from_the_plan(world: Any, planner: User, django_capture_on_commi
 def test_store_caps_split_the_room_by_need() -> None:
     caps = runs.store_caps(np.array([[20.0, 5.0], [40.0, 5.0]]), np.array([30.0, np.inf]))
     np.testing.assert_array_equal(caps, [[10.0, np.inf], [20.0, np.inf]])
+
+
+def test_released_transfers_are_committed_in_available_to_sell(
+    world: Any, planner: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    from otb.replenishment.health import inventory_health
+
+    run = _run(planner, world, django_capture_on_commit_callbacks)
+    services.allocation_release(user=planner, run_id=run.pk)
+    rows = {(row.sku, row.channel): row for row in inventory_health(world["tops"]).available}
+    # DC1 holds 10 of S; 3 + 2 go to the stores: committed 5, available 5. The Stores channel has
+    # S001's 1 on hand and the 5 arriving.
+    dc = rows["ST-1-BLK-S", "Distribution centres (no channel)"]
+    assert (dc.on_hand, dc.arriving, dc.committed, dc.available) == (10, 0, 5, 5)
+    stores = rows["ST-1-BLK-S", "Stores"]
+    assert (stores.on_hand, stores.arriving, stores.committed, stores.available) == (1, 5, 0, 6)

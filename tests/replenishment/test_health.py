@@ -249,7 +249,7 @@ def test_health_page(
     text = response.content.decode()
     assert "Transfer to S002 (1 wk)" in text
     assert 'data-testid="total-excess">1,200.00' in text
-    assert "committed is 0" in text
+    assert "Committed: units of planned transfers" in text
 
 
 def test_health_page_opens_on_the_department_of_the_latest_run(
