@@ -32,6 +32,11 @@ DEFAULT_MIN_WOS = Decimal("2")
 DEFAULT_MAX_WOS = Decimal("8")
 
 
+def _weeks(value: float) -> str:
+    """Weeks of supply as a planner reads them: 'no sales' where there is no demand to cover."""
+    return "no sales" if value == float("inf") else f"{value:.1f}"
+
+
 @dataclass(frozen=True)
 class Move:
     sku_id: int
@@ -43,6 +48,14 @@ class Move:
     units: int
     from_wos: tuple[float, float]  # before, after
     to_wos: tuple[float, float]
+
+    @property
+    def from_wos_text(self) -> str:
+        return f"{_weeks(self.from_wos[0])} → {_weeks(self.from_wos[1])}"
+
+    @property
+    def to_wos_text(self) -> str:
+        return f"{_weeks(self.to_wos[0])} → {_weeks(self.to_wos[1])}"
 
     @property
     def key(self) -> str:

@@ -23,6 +23,7 @@ from django.utils import timezone
 from allocation.engine import Allocation, allocate
 from allocation.inputs import AllocationSetupError, RunInputs, gather
 from allocation.models import AllocationChange, AllocationItem, AllocationLine, AllocationRun
+from forecasting.models import LikeItem
 from forecasting.selectors import latest_closed_week
 from otb.models import PurchaseOrder
 from planning.models import Department, Location, StyleColor
@@ -108,6 +109,19 @@ def check_request(user: User, request: RunRequest) -> dict[str, Any]:
         raise AllocationError(f"Unknown mode {request.mode!r}: fill_ratio or wos.", "mode")
     if request.demand not in AllocationRun.Demand.values:
         raise AllocationError(f"Unknown demand {request.demand!r}.", "demand")
+    if request.demand == AllocationRun.Demand.LIKE_ITEM and request.like_style_color is None:
+        linked = set(
+            LikeItem.objects.filter(style_color__in=request.style_colors).values_list(
+                "style_color_id", flat=True
+            )
+        )
+        unlinked = [sc.code for sc in request.style_colors if sc.pk not in linked]
+        if unlinked:
+            raise AllocationError(
+                f"A launch from a like item needs one: choose it here, or link one to {unlinked[0]} "
+                "(Forecasts, like items).",
+                "like_style_color",
+            )
     planned = None
     if request.demand == AllocationRun.Demand.PLAN:
         if request.planned_weekly_units is None:
@@ -361,7 +375,7 @@ def _write(
                     AllocationItem(
                         run=run,
                         sku_id=inputs.sku_ids[position],
-                        available=0 if run.what_if else int(inputs.available[position]),
+                        available=int(inputs.available[position]),
                         held_back=int(result.held_back[offset]),
                         allocatable=int(result.allocatable[offset]),
                         allocated=int(result.allocated[offset].sum()),

@@ -88,9 +88,10 @@ def allocation_line_set(
             raise AllocationError(f"{label}: the store has room for {line.cap} units of it.", "units")
         free = item.allocatable - item.allocated + line.allocated
         if wanted > free:
+            others = item.allocated - line.allocated
             raise AllocationError(
-                f"{label}: only {free} units of {item.sku.code} can go to this store "
-                f"({item.allocatable} allocatable, {item.allocated - line.allocated} given to other stores). "
+                f"{label}: only {free} unit{'' if free == 1 else 's'} of {item.sku.code} can go to this "
+                f"store ({item.allocatable} allocatable, {others} given to other stores). "
                 "Lower another store first.",
                 "units",
             )

@@ -128,6 +128,12 @@ def _visible_run(request: HttpRequest, run_id: int) -> AllocationRun:
     )
 
 
+SHARED_BY_MODE = {
+    AllocationRun.Mode.FILL_RATIO: "Short supply: shared so every store gets the same share of its need.",
+    AllocationRun.Mode.WOS: "Short supply: shared so every store reaches the same weeks of supply.",
+}
+
+
 def _cell(
     line: AllocationLine, *, can_edit: bool, error: str = "", typed: str | None = None
 ) -> dict[str, Any]:
@@ -137,10 +143,14 @@ def _cell(
     wos = line.projected_wos
     codes = {code.value: code for code in Shortfall}
     reason = SHORTFALL_TEXT.get(codes[line.shortfall], "") if line.shortfall in codes else ""
+    if line.is_edited and line.allocated < line.proposed:
+        reason = "Lowered by hand."
+    elif line.shortfall == Shortfall.SHARED:
+        reason = SHARED_BY_MODE.get(line.run.mode, reason)
     return {
         "line": line,
         "is_short": is_short,
-        "reason": (reason or ("Lowered by hand." if line.is_edited else "")) if is_short else "",
+        "reason": reason if is_short else "",
         "fill_percent": round(100 * line.fill_rate),
         "wos": f"{wos:.1f}" if wos is not None else "",
         "can_edit": can_edit,
@@ -192,6 +202,7 @@ def _grids(
     if store_ids is not None:
         lines = lines.filter(store_id__in=store_ids)
     for line in lines:
+        line.run = run  # read by every cell: no query per cell
         line.item = by_pk[line.item_id]
         by_cell[line.item_id, line.store_id] = line
         stores_of[color_of[line.item_id]][line.store_id] = line.store

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -46,10 +46,11 @@ def transfers_page(request: HttpRequest) -> HttpResponse:
     page = Paginator(transfers, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    units = transfers.aggregate(units=Sum("units"))["units"] or 0
     return render(
         request,
         "allocation/transfers.html",
-        {"form": form, "page": page, "query": query.urlencode(), "tab": "transfers"},
+        {"form": form, "page": page, "query": query.urlencode(), "tab": "transfers", "units": units},
     )
 
 

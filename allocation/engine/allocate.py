@@ -67,7 +67,7 @@ class Shortfall(IntEnum):
 SHORTFALL_TEXT: dict[Shortfall, str] = {
     Shortfall.NONE: "",
     Shortfall.NO_SUPPLY: "No stock to allocate after the holdback.",
-    Shortfall.SHARED: "Short supply: shared so every store gets the same share of its need.",
+    Shortfall.SHARED: "Short supply: shared fairly with the other stores (by the run's rule).",
     Shortfall.LOWER_PRIORITY: "Short supply: higher-priority stores were served first.",
     Shortfall.CAPPED: "Capped by the store's capacity.",
     Shortfall.PACK: "Short by less than a pack: allocations come in whole packs.",

@@ -33,6 +33,9 @@ def test_moves_from_the_overstocked_store_to_the_short_one(overstocked: Any) -> 
     move = found.moves[0]
     assert move.from_wos == pytest.approx((15.0, 14.0))  # 30 / 2 -> 28 / 2
     assert move.to_wos == pytest.approx((0.0, 2.0))
+    assert (move.from_wos_text, move.to_wos_text) == ("15.0 → 14.0", "0.0 → 2.0")
+    no_sales = rebalancing.Move(1, "S", 1, "A", 2, "B", 1, (float("inf"), float("inf")), (0.0, 1.0))
+    assert no_sales.from_wos_text == "no sales → no sales"
     assert (found.skus, found.stores, found.units) == (1, 2, 2)
     # a 4-week low mark: S002 takes 4; packs of 3 round its 4 up to 6 (6 weeks, below the high mark)
     assert rebalancing.suggestions(overstocked["tops"], min_wos=Decimal("4")).moves[0].units == 4

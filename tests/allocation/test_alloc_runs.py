@@ -16,6 +16,7 @@ from allocation import runs, services
 from allocation.models import AllocationChange, AllocationItem, AllocationLine, AllocationRun, Transfer
 from allocation.runs import AllocationError, RunRequest
 from otb.models import SegmentPolicy
+from planning.models import StyleColor
 from tests.allocation.conftest import put_stock
 
 
@@ -195,6 +196,7 @@ def test_release_refuses_stock_taken_meanwhile(
         ({"demand": "plan"}, "planned_weekly_units", "needs the planned units a week"),
         ({"source": "po"}, "purchase_order", "Choose the incoming purchase order"),
         ({"mode": "fastest"}, "mode", "Unknown mode"),
+        ({"demand": "like_item"}, "like_style_color", "needs one: choose it here, or link one to ST-1-BLK"),
     ],
 )
 def test_bad_setup_is_refused_with_its_field(
@@ -240,9 +242,18 @@ def test_a_failed_run_writes_nothing(
     assert run.message == "DC1 supplies no open store of cluster Nowhere: nothing to allocate to."
     assert not AllocationLine.objects.filter(run=run).exists()
     assert not AllocationItem.objects.filter(run=run).exists()
-    launch = _run(planner, world, django_capture_on_commit_callbacks, demand="like_item")
+    unsold = StyleColor.objects.create(
+        style=world["style_color"].style, code="ST-1-WHT", color_code="WHT", color_name="White",
+        retail_price=Decimal("24.00"), unit_cost=Decimal("9.60"),
+    )  # fmt: skip
+    launch = _run(
+        planner, world, django_capture_on_commit_callbacks, demand="like_item", like_style_color=unsold
+    )
     assert launch.status == AllocationRun.Status.FAILED
-    assert "needs one" in launch.message
+    assert launch.message == (
+        "The like item sold nothing at these stores in the last 13 weeks: "
+        "choose another one or launch from the plan."
+    )
 
 
 def test_launch_from_the_plan(world: Any, planner: User, django_capture_on_commit_callbacks: Any) -> None:

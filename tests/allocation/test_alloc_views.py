@@ -293,6 +293,10 @@ def test_transfers_page_filters(
     client.post(reverse("allocation:run-release", args=[run.pk]), {"version": run.row_version})
     everything = client.get(reverse("allocation:transfers")).content.decode()
     assert len(re.findall(r'data-testid="transfer-\d', everything)) == 3
+    assert "3 transfers, 7 units" in _text(everything)
+    unknown = client.get(reverse("allocation:transfers"), {"store": 999999}).content.decode()
+    assert "Select a valid choice." in unknown
+    assert "Showing every transfer." in unknown
     outlet = client.get(reverse("allocation:transfers"), {"store": world["outlet"].pk}).content.decode()
     assert len(re.findall(r'data-testid="transfer-\d', outlet)) == 1
     rebalanced = client.get(reverse("allocation:transfers"), {"kind": "rebalance"}).content.decode()

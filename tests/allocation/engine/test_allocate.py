@@ -29,7 +29,9 @@ def test_scarce_supply_gives_every_store_the_same_fill_ratio() -> None:
     assert result.allocated.tolist() == [17, 9, 4]
     assert result.allocated.sum() == 30
     assert result.shortfall.tolist() == [Shortfall.SHARED] * 3
-    assert "same share" in result.explanation(0, 0)
+    assert (
+        result.explanation(0, 0) == "Short supply: shared fairly with the other stores (by the run's rule)."
+    )
 
 
 def test_packs_round_fairly_and_never_split() -> None:
