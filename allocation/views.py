@@ -128,7 +128,7 @@ def _visible_run(request: HttpRequest, run_id: int) -> AllocationRun:
     )
 
 
-SHARED_BY_MODE = {
+SHARED_BY_MODE: dict[str, str] = {
     AllocationRun.Mode.FILL_RATIO: "Short supply: shared so every store gets the same share of its need.",
     AllocationRun.Mode.WOS: "Short supply: shared so every store reaches the same weeks of supply.",
 }

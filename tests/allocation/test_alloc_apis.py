@@ -276,7 +276,7 @@ def test_rebalance_suggests_and_accepts(world: Any, planner: User, executive: Us
     # S001 fills up to 2 weeks: 2 x 2 - 1 = 3 units from S002 (which keeps 17, above 8 weeks).
     put_stock(world["sku_s"], world["outlet"], world["week"], 20)
     client = _client(planner)
-    query = {"department": "W-TOP", "style_color": "ST-1-BLK", "region": "NORTH"}
+    query: dict[str, Any] = {"department": "W-TOP", "style_color": "ST-1-BLK", "region": "NORTH"}
     response = client.get(f"{API}/rebalance/", query)
     assert response.status_code == 200, response.json()
     body = response.json()

@@ -342,7 +342,7 @@ def test_a_big_run_shows_one_style_color_and_a_page_of_stores(
     assert "Stores 1\u20131 of 2:" in first
     assert "S001" in first.split('data-testid="grid-ST-1-BLK"')[1]
     assert "S002" not in first.split('data-testid="grid-ST-1-BLK"')[1]
-    second = client.get(reverse("allocation:run", args=[run.pk]), {"style_color": "st-1-blk", "page": 2})
+    second = client.get(reverse("allocation:run", args=[run.pk]), {"style_color": "st-1-blk", "page": "2"})
     grid = second.content.decode().split('data-testid="grid-ST-1-BLK"')[1]
     assert "S002" in grid
     assert "S001" not in grid

@@ -18,7 +18,7 @@ is 60 + 4 x 10 = 100 units. Week j is the j-th week after the run's closed week;
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.contrib.auth.models import User
@@ -420,7 +420,7 @@ def _slow_seller(review_setup: dict[str, Any]) -> PurchaseOrderLine:
     ItemPolicy.objects.filter(sku=review_setup["sku_s"], location=review_setup["store"]).update(
         on_hand=21, demand=1.6, order_up_to=5.0
     )
-    return line
+    return cast(PurchaseOrderLine, line)
 
 
 def test_a_whole_line_above_the_threshold_the_stock_needs_is_cut_to_the_need(
