@@ -15,8 +15,8 @@ from otb.reports.model import (
     Ratio,
     ScopeRow,
     Versus,
-    WeekPoint,
     WeeklyReport,
+    WeekPoint,
 )
 
 D = Decimal
