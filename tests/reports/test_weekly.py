@@ -1,0 +1,171 @@
+"""The weekly report's numbers against the database, worked by hand.
+
+The retailer of tests/conftest.py: Tops (class Tees: ST-1-BLK, retail 24.00, cost 9.60) and
+Dresses (no classes, no sales); S001 is a store (channel Stores), WEB the web shop (E-commerce),
+DC1 a distribution centre. The report's week is FY2025 W04 (the first fiscal month has 4 weeks,
+so week, month, quarter, season and year to date cover W01..W04 but for the week itself).
+
+Sales (retail / cost / markdowns):
+  FY2025 W03  S at S001   10 units  240.00 / 96.00 / 10.00
+  FY2025 W04  S at S001    5 units  120.00 / 48.00
+              M at WEB     2 units   48.00 / 19.20
+  FY2024 W04  S at S001    4 units   96.00 / 38.40   (last year's week 4)
+Stock (units; x 24.00 at retail, x 9.60 at cost; the DC's 100 are not counted):
+  S at S001: 20 from W01, 10 from W03, 5 from W04; M at WEB: 4 from W02, 2 from W04
+  -> EOP W01 480.00, W02 576.00, W03 336.00, W04 168.00; nothing before W01.
+Working plan of Tops (Tees), each week: sales 150.00, markdowns 5.00, GM 80.00, EOP 200.00,
+BOP 200.00; no approved original plan.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.cache import cache
+
+from otb.reports import figures
+from otb.reports.weekly import build, weekly_report
+from planning.models import FiscalWeek, Plan, PlanLine, PlanVersion, PlanWeek, SalesHistory, StockPosition
+
+D = Decimal
+WEEK = 202504
+
+
+def _sale(
+    sku: Any, location: Any, week: int, units: int, retail: str, cost: str, markdown: str = "0"
+) -> None:
+    SalesHistory.objects.create(
+        sku=sku, location=location, fiscal_week_id=week, units=units, retail_value=D(retail),
+        cost_value=D(cost), markdown_value=D(markdown),
+    )  # fmt: skip
+
+
+@pytest.fixture
+def shop(retailer: dict[str, Any], planner: User) -> dict[str, Any]:
+    small, medium, store, web, dc = (retailer[k] for k in ("sku_s", "sku_m", "store", "web", "dc"))
+    _sale(small, store, 202503, 10, "240.00", "96.00", "10.00")
+    _sale(small, store, 202504, 5, "120.00", "48.00")
+    _sale(medium, web, 202504, 2, "48.00", "19.20")
+    _sale(small, store, 202404, 4, "96.00", "38.40")
+    for sku, location, week, units in [
+        (small, store, 202501, 20), (small, store, 202503, 10), (small, store, 202504, 5),
+        (medium, web, 202502, 4), (medium, web, 202504, 2), (small, dc, 202501, 100),
+    ]:  # fmt: skip
+        StockPosition.objects.create(sku=sku, location=location, fiscal_week_id=week, on_hand=units)
+    plan = Plan.objects.create(
+        name="Tops FY2025",
+        department=retailer["tops"],
+        first_week_id=202501,
+        last_week_id=202504,
+        created_by=planner,
+    )
+    version = PlanVersion.objects.create(
+        plan=plan, kind=PlanVersion.Kind.WORKING, name="Working", created_by=planner
+    )
+    line = PlanLine.objects.create(version=version, merch_class=retailer["class"])
+    for period, week in enumerate(range(202501, 202505)):
+        PlanWeek.objects.create(
+            line=line, fiscal_week_id=week, period=period, sales=D("150.00"), markdowns=D("5.00"),
+            gross_margin=D("80.00"), eop=D("200.00"), bop=D("200.00"),
+        )  # fmt: skip
+    cache.clear()
+    return retailer
+
+
+def _row(report: Any, level: str, code: str = "") -> Any:
+    return next(row for row in report.rows if row.level == level and row.code == code)
+
+
+def test_the_company_week_by_hand(shop: Any) -> None:
+    report = build(FiscalWeek.objects.get(pk=WEEK))
+    assert (report.week_label, report.week_dates) == ("FY2025 W04", "2025-02-23 to 2025-03-01")
+    company = report.company
+    week = company.periods["week"]
+    # 120.00 + 48.00 against last year's 96.00: +72.00, +75%
+    assert (week.sales.ty, week.sales.ly, week.sales.vs_ly) == (D("168.00"), D("96.00"), D("72.00"))
+    assert week.sales.vs_ly_percent == pytest.approx(0.75)
+    # GM 168 - 67.20 = 100.80 (60%); last year 96 - 38.40 = 57.60
+    assert (week.gross_margin.ty, week.gross_margin.ly) == (D("100.80"), D("57.60"))
+    assert week.gm_percent.ty == pytest.approx(0.6)
+    # Dresses has no plan: the company has no plan figures rather than Tops' alone
+    assert (week.sales.op, week.sales.wp) == (None, None)
+    assert any("No plan for 1 of 2 departments (W-DRS)" in note for note in report.notes)
+
+
+def test_year_to_date_stock_turn_gmroi_and_sell_through(shop: Any) -> None:
+    company = build(FiscalWeek.objects.get(pk=WEEK)).company
+    ytd = company.periods["ytd"]
+    assert (ytd.sales.ty, ytd.gross_margin.ty, ytd.markdowns.ty) == (D("408.00"), D("244.80"), D("10.00"))
+    assert ytd.markdown_percent.ty == pytest.approx(10 / 408)
+    assert company.eop.ty == D("168.00")  # 5 x 24 + 2 x 24; the DC's 100 are not counted
+    assert company.eop.ly == D("0.00")  # no stock recorded last year
+    # weeks of supply: 168 / ((0 + 0 + 240 + 168) / 4 = 102 a week) = 1.647
+    assert company.wos.ty == pytest.approx(168 / 102)
+    # average stock (0 + 480 + 576 + 336 + 168) / 5 = 312; turn 408 / 312 x 52 / 4 = 17.0
+    assert company.turn.ty == pytest.approx(17.0)
+    # at cost (0 + 192 + 230.40 + 134.40 + 67.20) / 5 = 124.80; GMROI 244.80 / 124.80 x 13 = 25.5
+    assert company.gmroi.ty == pytest.approx(25.5)
+    # sell-through of available: 408 / (168 + 408 + 10) = 0.696
+    assert company.sell_through.ty == pytest.approx(408 / 586)
+
+
+def test_channels_departments_and_the_working_plan(shop: Any) -> None:
+    report = build(FiscalWeek.objects.get(pk=WEEK))
+    assert _row(report, "channel", "STORES").periods["week"].sales.ty == D("120.00")
+    assert _row(report, "channel", "ECOM").periods["week"].sales.ty == D("48.00")
+    assert _row(report, "channel", "STORES").notes == (
+        "Plans are by department for the whole company: no plan by channel.",
+    )
+    tops = _row(report, "department", "W-TOP")
+    week = tops.periods["week"]
+    # against the working plan's 150.00: +18.00, +12%; no approved original plan
+    assert (week.sales.wp, week.sales.vs_wp, week.sales.op) == (D("150.00"), D("18.00"), None)
+    assert week.sales.vs_wp_percent == pytest.approx(0.12)
+    assert tops.notes == ("No approved original plan (OP) yet.",)
+    assert week.gm_percent.plan == pytest.approx(80 / 150)
+    assert tops.eop.wp == D("200.00")
+    # the plan's weeks of supply: 200 / 150 a week; its turn: 600 / ((200 + 4 x 200) / 5) x 13 = 39
+    assert tops.wos.plan == pytest.approx(200 / 150)
+    assert tops.turn.plan == pytest.approx(39.0)
+    tees = _row(report, "class", "W-TOP-TEE")
+    assert (tees.parent, tees.periods["ytd"].sales.ty) == ("W-TOP", D("408.00"))
+    dresses = _row(report, "department", "W-DRS")
+    assert dresses.periods["week"].sales.ty == D("0.00")
+    assert dresses.notes == ("No plan covers this week.",)
+
+
+def test_lists_and_charts_points(shop: Any) -> None:
+    report = build(FiscalWeek.objects.get(pk=WEEK))
+    assert [(item.code, item.sales, item.units, item.stock_units) for item in report.best_sellers] == [
+        ("ST-1-BLK", D("168.00"), 7, 7)
+    ]
+    # 17 sold in the last 4 weeks (4.25 a week), 7 in stock: 1.6 weeks, but under 5 a week: not listed
+    assert report.understocked == []
+    assert [point.sales_ty for point in report.weeks] == [D("0.00"), D("0.00"), D("240.00"), D("168.00")]
+    assert [point.eop_ty for point in report.weeks] == [D("480.00"), D("576.00"), D("336.00"), D("168.00")]
+    assert report.weeks[-1].sales_ly == D("96.00")
+    assert report.open_approvals == {"Plans": 0, "OTB budgets": 0, "Markdowns": 0, "Orders over OTB": 0}
+
+
+def test_cached_per_week_until_the_data_changes(shop: Any, django_assert_max_num_queries: Any) -> None:
+    first = weekly_report(WEEK)
+    with django_assert_max_num_queries(8):  # the data stamp only
+        assert weekly_report(WEEK) is not None
+    _sale(shop["sku_m"], shop["store"], 202504, 1, "24.00", "9.60")
+    assert weekly_report(WEEK).company.periods["week"].sales.ty == first.company.periods["week"].sales.ty + 24
+    with pytest.raises(FiscalWeek.DoesNotExist):
+        weekly_report(209901)  # not closed yet
+
+
+def test_figures_by_hand() -> None:
+    assert figures.money(1.005) == D("1.01")
+    assert figures.money(float("nan")) is None
+    assert figures.average_inventory(120, [100, 140, 160]) == 130
+    assert figures.turn(300, 120, [100, 140, 160], 3) == pytest.approx(300 / 130 * 52 / 3)
+    assert figures.weeks_of_supply(5000, [1000, 1000]) == 5.0
+    assert figures.weeks_of_supply(5000, [0, 0]) is None
+    assert figures.sell_through_of_available(400, 50, 550) == pytest.approx(0.4)
+    assert figures.ratio(1, 0) is None
