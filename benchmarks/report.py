@@ -30,7 +30,7 @@ GOAL_SECONDS = 2.0
 
 def _setup(scratch: Path) -> None:
     env = {"MERCHPLAN_VAR_DIR": str(scratch), "DATABASE_URL": "", "REDIS_URL": "", "DEBUG": "0"}
-    subprocess.run(  # noqa: S603
+    subprocess.run(
         [sys.executable, "manage.py", "migrate", "-v0"],
         cwd=ROOT,
         env={**os.environ, **env, "DJANGO_SETTINGS_MODULE": "config.settings.dev"},
@@ -64,7 +64,7 @@ def _stages() -> None:
     sales = timed("sales", lambda: weekly.sales_frame([*cal.ty, *ly], tree))
     changes = timed("stock", lambda: weekly.stock_changes(week.pk, tree))
     wanted = sorted({*cal.ty, *ly, *(w for w in (cal.opening_ty, cal.opening_ly) if w)})
-    stock = timed("stock series", lambda: figures.stock_series(changes, wanted))  # type: ignore[arg-type]
+    stock = timed("stock series", lambda: figures.stock_series(changes, wanted))
     plan = timed("plans", lambda: weekly.plans(cal, tree))
     timed("rows", lambda: weekly._rows(cal, tree, sales, stock, plan, []))  # type: ignore[arg-type]
     timed("lists", lambda: weekly._lists(cal))
