@@ -712,7 +712,11 @@ def _lists(cal: Calendar) -> dict[str, list[ItemRow]]:
         if on_hand > 0 and (cover is None or cover > OVERSTOCKED_WOS):
             over.append((-on_hand, style))
     under_rows = [
-        item(style, f"{cover:.1f} weeks of supply, selling {recent_units[style] / len(recent):.0f} a week")
+        item(
+            style,
+            (f"{cover:.1f} weeks of supply" if cover else "out of stock at the stores")
+            + f", selling {recent_units[style] / len(recent):.0f} a week (last {len(recent)} weeks)",
+        )
         for cover, style in sorted(under)[:LIST_LENGTH]
     ]
     over_rows = []
