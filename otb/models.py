@@ -336,12 +336,14 @@ from otb.replenishment.models import (  # noqa: E402
     Suggestion,
     VendorItem,
 )
+from otb.reports.models import ReportSubscription  # noqa: E402
 
 __all__ = [
     "ItemPolicy",
     "PurchaseOrderReceipt",
     "ReceivingCapacity",
     "ReplenishmentRun",
+    "ReportSubscription",
     "SegmentPolicy",
     "SegmentPolicyChange",
     "Suggestion",

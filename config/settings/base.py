@@ -132,7 +132,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "forecasting.tasks.forecast_runs_expire",
         "schedule": crontab(minute=15),
     },
+    # The executive weekly report by e-mail, once the week's forecasts and replenishment ran.
+    "weekly-report-mail": {
+        "task": "otb.reports.tasks.weekly_report_mail",
+        "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
+    },
 }
+# Task modules that `autodiscover_tasks` (which reads only each app's tasks.py) would not find.
+CELERY_IMPORTS = ["otb.reports.tasks"]
 # Forecast partitions and their chord run on their own queue (the tests point it elsewhere).
 MERCHPLAN_FORECAST_QUEUE = env_str("MERCHPLAN_FORECAST_QUEUE") or "forecast"
 
