@@ -20,6 +20,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         ("Plans", reverse("planning:plans")),
         ("Forecasts", reverse("forecasting:runs")),
         ("Open to buy", reverse("otb:otb")),
+        ("Report", reverse("otb:report")),
         ("Replenishment", reverse("otb:replenishment")),
         ("Allocation", reverse("allocation:runs")),
         *([("Approvals", reverse("otb:approvals"))] if roles & {MANAGER, ADMIN} or user.is_superuser else []),

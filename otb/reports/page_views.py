@@ -1,7 +1,369 @@
-"""The executive weekly report page (being built)."""
+"""The executive weekly report page: one printable page of the last closed week (or `?week=`),
+the main table over one period (`?period=`), a department drilled down to its classes
+(`?department=`). Every role may read it. The numbers come from `otb.reports.weekly`; this module
+only lays them out: a figure the report does not have is shown as an en dash with the row's note, never
+made up."""
 
-from django.http import HttpRequest, HttpResponse
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, cast
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from otb.reports.charts import report_charts
+from otb.reports.model import (
+    PERIOD_LABELS,
+    PERIODS,
+    ItemRow,
+    PeriodFigures,
+    Ratio,
+    ScopeRow,
+    Versus,
+    WeeklyReport,
+)
+from planning.models import FiscalWeek
+
+MISSING = "\N{EN DASH}"
+MINUS = "\N{MINUS SIGN}"
+TEMPLATE = "otb/reports/report.html"
 
 
+def _report(week_id: int | None) -> WeeklyReport:
+    """The report of a closed week (the last one by default). Imported lazily: the engine is
+    built beside this page; tests replace this function with a sample report."""
+    weekly = importlib.import_module("otb.reports.weekly")
+    return cast(WeeklyReport, weekly.weekly_report(week_id))
+
+
+# -- formatting ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    negative: bool = False
+    missing: bool = False
+
+
+_NONE = Cell(MISSING, missing=True)
+
+
+def money(value: Decimal | None, places: int = 0) -> Cell:
+    if value is None:
+        return _NONE
+    text = f"{abs(value):,.{places}f}"
+    return Cell(f"{MINUS}{text}" if value < 0 else text, negative=value < 0)
+
+
+def signed_money(value: Decimal | None) -> Cell:
+    if value is None:
+        return _NONE
+    text = f"{abs(value):,.0f}"
+    if value < 0:
+        return Cell(f"{MINUS}{text}", negative=True)
+    return Cell(f"+{text}")
+
+
+def signed_percent(share: float | None) -> Cell:
+    """A change as a share (0.053) shown as +5.3%."""
+    if share is None:
+        return _NONE
+    text = f"{abs(share) * 100:.1f}%"
+    if share < 0 and text != "0.0%":
+        return Cell(f"{MINUS}{text}", negative=True)
+    return Cell(f"+{text}")
+
+
+def percent(share: float | None) -> Cell:
+    return _NONE if share is None else Cell(f"{share * 100:.1f}%")
+
+
+def number(value: float | None, places: int = 1) -> Cell:
+    return _NONE if value is None else Cell(f"{value:,.{places}f}")
+
+
+# -- the main table -----------------------------------------------------------------------
+
+COLUMNS = [  # the group over its label
+    ("Sales", "TY"),
+    ("Sales", "OP"),
+    ("Sales", "vs OP %"),
+    ("Sales", "WP"),
+    ("Sales", "vs WP %"),
+    ("Sales", "LY"),
+    ("Sales", "vs LY %"),
+    ("Gross margin", "$"),
+    ("Gross margin", "%"),
+    ("Markdowns", "$"),
+    ("Markdowns", "%"),
+    ("EOP stock", "TY"),
+    ("EOP stock", "Plan"),
+    ("EOP stock", "LY"),
+    ("Ratios", "WOS"),
+    ("Ratios", "Turn"),
+    ("Ratios", "GMROI"),
+    ("Ratios", "Sell-thru"),
+]
+
+
+def _column_groups() -> list[tuple[str, int]]:
+    groups: list[tuple[str, int]] = []
+    for group, _ in COLUMNS:
+        if groups and groups[-1][0] == group:
+            groups[-1] = (group, groups[-1][1] + 1)
+        else:
+            groups.append((group, 1))
+    return groups
+
+
+def row_cells(row: ScopeRow, figures: PeriodFigures) -> list[Cell]:
+    sales = figures.sales
+    return [
+        money(sales.ty),
+        money(sales.op),
+        signed_percent(sales.vs_op_percent),
+        money(sales.wp),
+        signed_percent(sales.vs_wp_percent),
+        money(sales.ly),
+        signed_percent(sales.vs_ly_percent),
+        money(figures.gross_margin.ty),
+        percent(figures.gm_percent.ty),
+        money(figures.markdowns.ty),
+        percent(figures.markdown_percent.ty),
+        money(row.eop.ty),
+        money(row.eop.wp),
+        money(row.eop.ly),
+        number(row.wos.ty),
+        number(row.turn.ty),
+        number(row.gmroi.ty, 2),
+        percent(row.sell_through.ty),
+    ]
+
+
+@dataclass
+class TableRow:
+    row: ScopeRow
+    cells: list[Cell]
+    note: int | None = None  # the footnote's number
+    drill_url: str = ""  # a department's link to its classes (or back)
+    expanded: bool = False
+    classes: list[TableRow] = field(default_factory=list)
+
+
+def _url(params: dict[str, str], **changes: str) -> str:
+    merged = {**params, **changes}
+    query = urlencode({key: value for key, value in merged.items() if value})
+    return f"{reverse('otb:report')}?{query}" if query else reverse("otb:report")
+
+
+def _table(
+    report: WeeklyReport, period: str, department: str, params: dict[str, str]
+) -> tuple[list[TableRow], list[tuple[int, str]]]:
+    notes: list[tuple[int, str]] = []  # (number, text), each distinct text once
+
+    def footnote(row: ScopeRow) -> int | None:
+        if not row.notes:
+            return None
+        text = " ".join(row.notes)
+        for number_, known in notes:
+            if known == text:
+                return number_
+        notes.append((len(notes) + 1, text))
+        return len(notes)
+
+    def table_row(row: ScopeRow) -> TableRow:
+        return TableRow(row=row, cells=row_cells(row, row.periods[period]), note=footnote(row))
+
+    rows: list[TableRow] = []
+    for row in report.rows:
+        if row.level == "class":
+            continue
+        shown = table_row(row)
+        if row.level == "department":
+            shown.expanded = row.code == department
+            shown.drill_url = _url(params, department="" if shown.expanded else row.code)
+            if shown.expanded:
+                shown.classes = [
+                    table_row(child)
+                    for child in report.rows
+                    if child.level == "class" and child.parent == row.code
+                ]
+        rows.append(shown)
+    return rows, notes
+
+
+# -- the KPI strip ------------------------------------------------------------------------
+
+
+@dataclass
+class Kpi:
+    label: str
+    value: Cell
+    details: list[tuple[str, Cell]] = field(default_factory=list)  # e.g. ("vs OP", +150 +5.3%)
+
+
+def _versus_details(versus: Versus) -> list[tuple[str, Cell]]:
+    details = []
+    for label, change, share in (
+        ("vs OP", versus.vs_op, versus.vs_op_percent),
+        ("vs WP", versus.vs_wp, versus.vs_wp_percent),
+        ("vs LY", versus.vs_ly, versus.vs_ly_percent),
+    ):
+        value, pct = signed_money(change), signed_percent(share)
+        text = MISSING if value.missing else f"{value.text} ({pct.text})"
+        details.append((label, Cell(text, negative=value.negative, missing=value.missing)))
+    return details
+
+
+def _ratio_details(ratio: Ratio, cell: Any) -> list[tuple[str, Cell]]:
+    return [("plan", cell(ratio.plan)), ("LY", cell(ratio.ly))]
+
+
+def _kpis(report: WeeklyReport) -> list[Kpi]:
+    company = report.company
+    week, ytd = company.periods["week"], company.periods["ytd"]
+    eop = company.eop
+    approvals = sum(report.open_approvals.values())
+    return [
+        Kpi("Sales, week", money(week.sales.ty), _versus_details(week.sales)),
+        Kpi("Sales, year to date", money(ytd.sales.ty), _versus_details(ytd.sales)),
+        Kpi("GM %, week", percent(week.gm_percent.ty), _ratio_details(week.gm_percent, percent)),
+        Kpi(
+            "Markdown %, week",
+            percent(week.markdown_percent.ty),
+            _ratio_details(week.markdown_percent, percent),
+        ),
+        Kpi(
+            "EOP stock",
+            money(eop.ty),
+            [
+                ("plan", money(eop.wp)),
+                ("vs plan", signed_percent(eop.vs_wp_percent)),
+                ("LY", money(eop.ly)),
+                ("vs LY", signed_percent(eop.vs_ly_percent)),
+            ],
+        ),
+        Kpi("Weeks of supply", number(company.wos.ty), _ratio_details(company.wos, number)),
+        Kpi("Turn (YTD, annualised)", number(company.turn.ty), _ratio_details(company.turn, number)),
+        Kpi(
+            "GMROI (YTD, annualised)",
+            number(company.gmroi.ty, 2),
+            _ratio_details(company.gmroi, lambda value: number(value, 2)),
+        ),
+        Kpi(
+            "Sell-through (season)",
+            percent(company.sell_through.ty),
+            _ratio_details(company.sell_through, percent),
+        ),
+        Kpi(
+            "Open approvals",
+            Cell(f"{approvals:,}"),
+            [(kind, Cell(f"{count:,}")) for kind, count in report.open_approvals.items()],
+        ),
+    ]
+
+
+def _item(item: ItemRow) -> dict[str, Any]:
+    return {
+        "item": item,
+        "sales": money(item.sales, 2),
+        "units": Cell(f"{item.units:,}"),
+        "stock_units": Cell(f"{item.stock_units:,}"),
+        "wos": number(item.wos),
+        "sell_through": percent(item.sell_through),
+    }
+
+
+# -- the view -----------------------------------------------------------------------------
+
+
+def _missing(request: HttpRequest, message: str, status: int = 404) -> HttpResponse:
+    return render(request, TEMPLATE, {"error": message}, status=status)
+
+
+def _params(query: QueryDict) -> dict[str, str]:
+    return {key: query.get(key, "") for key in ("week", "period", "department") if query.get(key)}
+
+
+@login_required
+@require_GET
 def report_page(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("The weekly report is being built.", status=503)
+    week_text = request.GET.get("week", "").strip()
+    week_id: int | None = None
+    if week_text:
+        if not week_text.isdigit() or not FiscalWeek.objects.filter(pk=int(week_text)).exists():
+            return _missing(request, f"There is no fiscal week {week_text!r}: weeks are like 202542.")
+        week_id = int(week_text)
+    period = request.GET.get("period") or "week"
+    if period not in PERIODS:
+        return _missing(request, f"There is no period {period!r}: choose one of {', '.join(PERIODS)}.")
+    try:
+        report = _report(week_id)
+    except ImportError:
+        return _missing(request, "The weekly report's numbers are being built; come back soon.", status=503)
+    except (ObjectDoesNotExist, LookupError, ValueError):
+        if week_text:
+            return _missing(
+                request, f"Week {week_text} is not closed yet: the report covers closed weeks only."
+            )
+        return _missing(request, "There is no closed week to report on yet.")
+    department = request.GET.get("department", "").strip()
+    if department and department not in {row.code for row in report.rows_at("department")}:
+        return _missing(request, f"There is no department {department!r} in the report.")
+
+    params = _params(request.GET)
+    rows, footnotes = _table(report, period, department, params)
+    export_query = request.GET.urlencode()
+    context = {
+        "report": report,
+        "period": period,
+        "period_label": PERIOD_LABELS[period],
+        "periods": [
+            {
+                "key": key,
+                "label": "Week" if key == "week" else key.upper(),
+                "title": PERIOD_LABELS[key],
+                "url": _url(params, period="" if key == "week" else key),
+                "current": key == period,
+            }
+            for key in PERIODS
+        ],
+        "kpis": _kpis(report),
+        "column_groups": _column_groups(),
+        "columns": [label for _, label in COLUMNS],
+        "rows": rows,
+        "footnotes": footnotes,
+        "department": department,
+        "collapse_url": _url(params, department=""),
+        "otb": [
+            {
+                "month": month,
+                "budget": money(month.budget, 2),
+                "received": money(month.received, 2),
+                "on_order": money(month.on_order, 2),
+                "remaining": money(month.remaining, 2),
+            }
+            for month in report.otb
+        ],
+        "item_lists": [
+            ("best-sellers", "Best sellers", [_item(item) for item in report.best_sellers]),
+            ("understocked", "Understocked", [_item(item) for item in report.understocked]),
+            ("overstocked", "Overstocked", [_item(item) for item in report.overstocked]),
+        ],
+        "accuracy": [
+            {"week": week, "wmape": percent(week.wmape), "bias": signed_percent(week.bias)}
+            for week in report.accuracy
+        ],
+        "charts": report_charts(report),
+        "export_query": f"?{export_query}" if export_query else "",
+    }
+    return render(request, TEMPLATE, context)

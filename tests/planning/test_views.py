@@ -217,6 +217,7 @@ def test_nav_has_admin_only_for_admins(
         "Plans",
         "Forecasts",
         "Open to buy",
+        "Report",
         "Replenishment",
         "Allocation",
         *approvals,
