@@ -7,6 +7,7 @@ and `period` (week, mtd, qtd, std, ytd: the CSV's scope table) are read as on th
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -92,13 +93,20 @@ def report_csv(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def report_subscription(request: HttpRequest) -> HttpResponse:
-    """Turn the weekly report mail on or off: `active` = "1" / "0" sets it, without it the
-    subscription flips. Back to the report (or a safe `next`) with a message."""
+    """Turn the weekly report mail on or off: `action` = "subscribe" / "unsubscribe" (the page's
+    two buttons) or `active` = "1" / "0" sets it; without either the subscription flips. Back
+    to the report the user came from (a safe `next`, else the referring report page) with a
+    message."""
     subscription, _ = ReportSubscription.objects.get_or_create(
         user_id=request.user.pk, defaults={"active": False}
     )
-    wanted = request.POST.get("active")
-    subscription.active = wanted in ("1", "true", "on") if wanted is not None else not subscription.active
+    action, wanted = request.POST.get("action"), request.POST.get("active")
+    if action in ("subscribe", "unsubscribe"):
+        subscription.active = action == "subscribe"
+    elif wanted is not None:
+        subscription.active = wanted in ("1", "true", "on")
+    else:
+        subscription.active = not subscription.active
     subscription.save(update_fields=["active"])
     if subscription.active:
         messages.success(request, "You will get the weekly report by e-mail every Monday morning.")
@@ -108,9 +116,16 @@ def report_subscription(request: HttpRequest) -> HttpResponse:
             )
     else:
         messages.success(request, "You will no longer get the weekly report by e-mail.")
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = reverse("otb:report")
-    return HttpResponseRedirect(target)
+    return HttpResponseRedirect(_back(request))
+
+
+def _back(request: HttpRequest) -> str:
+    report = reverse("otb:report")
+    for target in (request.POST.get("next", ""), request.headers.get("referer", "")):
+        if target and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            path = urlsplit(target)
+            if path.path == report:
+                return f"{path.path}?{path.query}" if path.query else path.path
+    return report

@@ -325,15 +325,25 @@ SHEET_NAMES = [
 ]  # fmt: skip
 
 
+MINUS = "\u2212"
+
+
 def money(value: Decimal | None, places: int = 0) -> str:
-    """1,234,567 (or 1,234.50 with places=2); None is a dash."""
-    return DASH if value is None else f"{value:,.{places}f}"
+    """1,234,567 (or 1,234.50 with places=2), negatives with a minus sign; None is a dash."""
+    if value is None:
+        return DASH
+    text = f"{abs(value):,.{places}f}"
+    return MINUS + text if value < 0 else text
 
 
 def percent(value: float | None, *, signed: bool = False) -> str:
+    """A share as a percent (0.053: 5.3%, or +5.3% for a change); None is a dash."""
     if value is None:
         return DASH
-    return f"{value * 100:+.1f}%" if signed else f"{value * 100:.1f}%"
+    text = f"{abs(value) * 100:.1f}%"
+    if value < 0 and text != "0.0%":
+        return MINUS + text
+    return "+" + text if signed else text
 
 
 def number(value: float | None) -> str:
@@ -358,25 +368,17 @@ def _fonts() -> tuple[str, str]:
         return "Helvetica", "Helvetica-Bold"
 
 
-def chart_images(report: WeeklyReport) -> list[tuple[str, bytes]]:
-    """The report's three charts as PNG, when `otb.reports.charts` is there to draw them."""
+def chart_images(report: WeeklyReport) -> list[bytes]:
+    """The report's three charts (sales, stock, open to buy) as PNG, each with its own title."""
     try:
         from otb.reports import charts
-    except ImportError:
+    except ImportError:  # the charts module is built beside this one
         return []
-    images = []
-    for title, name in (
-        ("Sales by week: this year, plans and last year", "sales_chart"),
-        ("Stock at retail by week: this year and plan", "inventory_chart"),
-        ("Open to buy by month", "otb_chart"),
-    ):
-        draw = getattr(charts, name, None)
-        if draw is None:
-            continue
-        png = draw(report, fmt="png")
-        if isinstance(png, bytes) and png:
-            images.append((title, png))
-    return images
+    return [
+        charts.sales_chart(report, fmt="png"),
+        charts.inventory_chart(report, fmt="png"),
+        charts.otb_chart(report, fmt="png"),
+    ]
 
 
 def report_pdf(report: WeeklyReport) -> bytes:
@@ -515,7 +517,7 @@ def report_pdf(report: WeeklyReport) -> bytes:
     # The scope table for the week and for the year to date.
     scope_headers = [
         "Scope", "Sales", "vs OP", "vs WP", "vs LY", "GM", "GM %", "GM %\nplan", "Mark-\ndowns", "MD %",
-        "EOP\nstock", "EOP vs\nplan", "WOS", "Turn\nYTD", "GMROI\nYTD", "Sell-thru\nSTD",
+        "EOP\nstock", "EOP vs\nplan", "WOS", "Turn\nYTD", "GMROI\nYTD", "Sell-\nthrough\nSTD",
     ]  # fmt: skip
     name_width = 50 * mm
     other = (width - name_width) / (len(scope_headers) - 1)
@@ -525,7 +527,7 @@ def report_pdf(report: WeeklyReport) -> bytes:
         for row in report.rows:
             figures = row.periods[period]
             indent = {"company": 0, "channel": 6, "department": 6, "class": 14}.get(row.level, 0)
-            label = f"{row.code} {row.name}".strip() if row.code else row.name
+            label = f"{row.code} {row.name}" if row.level in ("department", "class") else row.name
             name_style = ParagraphStyle(f"scope-{row.level}", parent=cell_style, leftIndent=indent)
             if row.level == "company":
                 bold_rows.append(len(rows))
@@ -638,7 +640,7 @@ def report_pdf(report: WeeklyReport) -> bytes:
     if charts:
         story.append(PageBreak())
         story.append(Paragraph("Charts", heading_style))
-        for title, png in charts:
+        for png in charts:  # each chart carries its own title
             image_width, image_height = ImageReader(io.BytesIO(png)).getSize()
             shown_width = min(width, 250 * mm)
             shown_height = shown_width * image_height / image_width
@@ -648,7 +650,6 @@ def report_pdf(report: WeeklyReport) -> bytes:
             story.append(
                 KeepTogether(
                     [
-                        Paragraph(escape(title), note_style),
                         Image(io.BytesIO(png), width=shown_width, height=shown_height, hAlign="LEFT"),
                         Spacer(1, 3 * mm),
                     ]

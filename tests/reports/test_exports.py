@@ -71,6 +71,9 @@ def test_pdf_formats() -> None:
     assert money(None) == "\u2013"
     assert percent(0.0526, signed=True) == "+5.3%"
     assert percent(None) == "\u2013"
+    assert money(Decimal("-1500")) == "\u22121,500"  # a minus sign, not a hyphen
+    assert percent(-0.038, signed=True) == "\u22123.8%"
+    assert percent(-0.0001, signed=True) == "+0.0%"
 
 
 def test_csv_is_the_scope_table_with_every_column_escaped() -> None:
@@ -290,11 +293,29 @@ def test_subscription_sets_an_explicit_state_and_warns_without_an_address(execut
     assert ReportSubscription.objects.count() == 1
 
 
+def test_subscription_follows_the_pages_buttons_back_to_the_week(executive: User) -> None:
+    client = _client(executive)
+    came_from = {"referer": "http://testserver/otb/report/?week=202606&period=ytd"}
+
+    response = client.post("/otb/report/subscription/", {"action": "subscribe"}, headers=came_from)
+    client.post("/otb/report/subscription/", {"action": "subscribe"})
+
+    assert response["Location"] == "/otb/report/?week=202606&period=ytd"
+    assert is_subscribed(executive)
+    client.post("/otb/report/subscription/", {"action": "unsubscribe"})
+    client.post("/otb/report/subscription/", {"action": "unsubscribe"})
+    assert not is_subscribed(executive)
+
+
 def test_subscription_refuses_get_and_foreign_redirects(executive: User) -> None:
     client = _client(executive)
 
     assert client.get("/otb/report/subscription/").status_code == 405
     response = client.post("/otb/report/subscription/", {"next": "https://evil.example/"})
+    assert response["Location"] == "/otb/report/"
+    response = client.post(
+        "/otb/report/subscription/", {"next": "/admin/"}, HTTP_REFERER="https://evil.example/"
+    )
     assert response["Location"] == "/otb/report/"
 
 
