@@ -4,13 +4,13 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from config.health import healthz
-from planning import views as planning_views
+from otb.reports import dashboard_views
 
 admin.site.site_header = "Merchplan administration"
 admin.site.site_title = "Merchplan admin"
 
 urlpatterns = [
-    path("", planning_views.home, name="home"),
+    path("", dashboard_views.home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -1,4 +1,5 @@
-"""Pages for the foundation: the role-aware home, the fiscal calendar, master data browsers."""
+"""Pages for the foundation: the fiscal calendar, master data browsers (the role-aware home is
+`otb.reports.dashboard_views`: it shows what the other apps know)."""
 
 from __future__ import annotations
 
@@ -11,27 +12,6 @@ from django.shortcuts import render
 
 from planning import calendar, selectors
 from planning.forms import CalendarForm
-from planning.roles import ADMIN, EXECUTIVE, MANAGER, PLANNER, user_roles
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    roles = user_roles(request.user)
-    departments = selectors.department_summaries(request.user)
-    return render(
-        request,
-        "planning/home.html",
-        {
-            "departments": departments,
-            "my_departments": [d for d in departments if d.is_editable],
-            "figures": selectors.company_figures(),
-            "current_week": calendar.fiscal_week_of(date.today(), settings.MERCHPLAN_CALENDAR_PATTERN),
-            "is_planner": PLANNER in roles,
-            "is_manager": MANAGER in roles,
-            "is_executive": EXECUTIVE in roles,
-            "is_admin": ADMIN in roles,
-        },
-    )
 
 
 @login_required
