@@ -343,6 +343,9 @@ def report_page(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "footnotes": footnotes,
         "department": department,
+        "department_name": next(
+            (row.name for row in report.rows_at("department") if row.code == department), ""
+        ),
         "collapse_url": _url(params, department=""),
         "otb": [
             {

@@ -110,6 +110,7 @@ def test_departments_drill_down_to_their_classes(
     assert "Tees" in _row(expanded, "W01-01")
     assert _cells(_row(expanded, "W01-01"))[0] == "1,000"
     assert 'href="/otb/report/"' in expanded  # collapse again
+    assert "Hide the classes of Women&#x27;s tops" in expanded
 
 
 def test_missing_figures_show_a_dash_and_the_rows_note(
@@ -239,6 +240,9 @@ def test_exports_and_subscription_keep_the_query(
         assert f'href="/otb/report/{name}/?week=202606&amp;period=qtd"' in html
     assert 'action="/otb/report/subscription/"' in html
     assert 'name="csrfmiddlewaretoken"' in html
+    assert '<input type="hidden" name="next" value="/otb/report/?week=202606&amp;period=qtd">' in html
+    assert 'name="action" value="subscribe"' in html
+    assert 'name="action" value="unsubscribe"' in html
 
 
 @pytest.mark.parametrize("week", ["209901", "abc", "202652"])
