@@ -466,8 +466,8 @@ def report_pdf(report: WeeklyReport) -> bytes:
             ("LINEBELOW", (0, 1), (-1, -1), 0.25, rule),
             ("TOPPADDING", (0, 0), (-1, -1), 2),
             ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-            ("LEFTPADDING", (0, 0), (-1, -1), 3),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+            ("LEFTPADDING", (0, 0), (-1, -1), 2.5),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 2.5),
         ]
         for index in bold_rows:
             style += [
@@ -519,8 +519,12 @@ def report_pdf(report: WeeklyReport) -> bytes:
         "Scope", "Sales", "vs OP", "vs WP", "vs LY", "GM", "GM %", "GM %\nplan", "Mark-\ndowns", "MD %",
         "EOP\nstock", "EOP vs\nplan", "WOS", "Turn\nYTD", "GMROI\nYTD", "Sell-\nthrough\nSTD",
     ]  # fmt: skip
-    name_width = 50 * mm
-    other = (width - name_width) / (len(scope_headers) - 1)
+    # Money columns take what the name, the percents and the ratios leave (billions fit).
+    kinds = "TMPPPMPPMPMPRRRS"
+    narrow = {"P": 13 * mm, "R": 12.5 * mm, "S": 15 * mm}
+    name_width = 44 * mm
+    money_width = (width - name_width - sum(narrow.get(kind, 0) for kind in kinds)) / kinds.count("M")
+    scope_widths = [name_width] + [narrow.get(kind, money_width) for kind in kinds[1:]]
     for period in ("week", "ytd"):
         rows: list[list[Any]] = [header_cells(scope_headers)]
         bold_rows = []
@@ -554,7 +558,7 @@ def report_pdf(report: WeeklyReport) -> bytes:
         scope_notes = [f"{row.name}: {note}" for row in report.rows for note in row.notes]
         block: list[Any] = [
             Paragraph(escape(f"Scopes: {PERIOD_LABELS[period].lower()}"), heading_style),
-            table(rows, [name_width] + [other] * (len(scope_headers) - 1), bold_rows=bold_rows),
+            table(rows, scope_widths, bold_rows=bold_rows),
         ]
         block += [Paragraph(escape(note), subtitle_style) for note in scope_notes]
         story += [CondPageBreak(60 * mm), *block]
