@@ -520,11 +520,12 @@ def report_pdf(report: WeeklyReport) -> bytes:
         "EOP\nstock", "EOP vs\nplan", "WOS", "Turn\nYTD", "GMROI\nYTD", "Sell-\nthrough\nSTD",
     ]  # fmt: skip
     # Money columns take what the name, the percents and the ratios leave (billions fit).
-    kinds = "TMPPPMPPMPMPRRRS"
+    # T: the name, M: money, P: percent, R: ratio, S: sell-through (a long header).
+    widths_by = "TMPPPMPPMPMPRRRS"
     narrow = {"P": 13 * mm, "R": 12.5 * mm, "S": 15 * mm}
     name_width = 44 * mm
-    money_width = (width - name_width - sum(narrow.get(kind, 0) for kind in kinds)) / kinds.count("M")
-    scope_widths = [name_width] + [narrow.get(kind, money_width) for kind in kinds[1:]]
+    money_width = (width - name_width - sum(narrow.get(kind, 0) for kind in widths_by)) / widths_by.count("M")
+    scope_widths = [name_width] + [narrow.get(kind, money_width) for kind in widths_by[1:]]
     for period in ("week", "ytd"):
         rows: list[list[Any]] = [header_cells(scope_headers)]
         bold_rows = []
