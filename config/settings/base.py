@@ -133,6 +133,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=15),
     },
     # The executive weekly report by e-mail, once the week's forecasts and replenishment ran.
+    # After the Sunday night forecast and replenishment runs: the week's report ready in the cache.
+    "weekly-report-warm": {
+        "task": "otb.reports.tasks.weekly_report_warm",
+        "schedule": crontab(minute=0, hour=6, day_of_week="mon"),
+    },
     "weekly-report-mail": {
         "task": "otb.reports.tasks.weekly_report_mail",
         "schedule": crontab(minute=0, hour=7, day_of_week="mon"),

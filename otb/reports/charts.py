@@ -46,11 +46,12 @@ def _values(values: Sequence[Decimal | None]) -> list[float]:
 
 
 def _money(value: float, _position: object = None) -> str:
-    """An axis tick: 950, 12k, 1.5k, 2.4M."""
+    """An axis tick: 950, 12k, 1.5k, 2.4M; up to 3 decimals so that close ticks stay apart
+    (5.12k, 5.14k rather than 5.1k twice)."""
     if abs(value) >= 1_000_000:
-        return f"{value / 1_000_000:,.1f}".rstrip("0").rstrip(".") + "M"
+        return f"{value / 1_000_000:,.3f}".rstrip("0").rstrip(".") + "M"
     if abs(value) >= 1_000:
-        return f"{value / 1_000:,.1f}".rstrip("0").rstrip(".") + "k"
+        return f"{value / 1_000:,.3f}".rstrip("0").rstrip(".") + "k"
     return f"{value:,.0f}"
 
 

@@ -92,3 +92,12 @@ def weekly_report_mail() -> int:
             subscription.save(update_fields=["last_sent_week"])
             sent += 1
     return sent
+
+
+@shared_task(queue="default")
+def weekly_report_warm() -> int:
+    """Build the last closed week's report into the cache after the Sunday night runs, so the
+    first reader on Monday does not wait for the queries (the cache is shared through Redis)."""
+    from otb.reports.weekly import weekly_report
+
+    return weekly_report().week_id

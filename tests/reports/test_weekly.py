@@ -170,3 +170,14 @@ def test_figures_by_hand() -> None:
     assert figures.weeks_of_supply(5000, [0, 0]) is None
     assert figures.sell_through_of_available(400, 50, 550) == pytest.approx(0.4)
     assert figures.ratio(1, 0) is None
+
+
+def test_the_warm_task_fills_the_cache(shop: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from otb.reports import tasks, weekly
+
+    monkeypatch.setattr(weekly, "latest_closed_week", lambda: FiscalWeek.objects.get(pk=WEEK))
+    assert tasks.weekly_report_warm() == WEEK
+    built: list[int] = []
+    monkeypatch.setattr(weekly, "build", lambda week: built.append(week.pk))
+    assert weekly.weekly_report().week_id == WEEK  # from the cache: not built again
+    assert built == []
