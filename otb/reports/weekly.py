@@ -25,13 +25,15 @@ Where the numbers come from:
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import pandas as pd
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Max, Q, Sum
 
 from forecasting import accuracy
@@ -319,9 +321,19 @@ def build(week: FiscalWeek) -> WeeklyReport:
     cal = calendar(week)
     tree = hierarchy()
     ly_weeks = sorted(set(cal.ly.values()))
-    sales = sales_frame([*cal.ty, *ly_weeks], tree)
     wanted_stock = sorted({*cal.ty, *ly_weeks, *(w for w in (cal.opening_ty, cal.opening_ly) if w)})
-    stock = figures.stock_series(stock_changes(week.pk, tree), wanted_stock)
+    accuracy_notes: list[str] = []
+    # The four big reads do not depend on each other: on their own connections at once.
+    read = concurrently(
+        {
+            "sales": lambda: sales_frame([*cal.ty, *ly_weeks], tree),
+            "stock": lambda: stock_changes(week.pk, tree),
+            "lists": lambda: _lists(cal),
+            "accuracy": lambda: _accuracy(week, list(tree.departments), accuracy_notes),
+        }
+    )
+    sales = read["sales"]
+    stock = figures.stock_series(read["stock"], wanted_stock)
     plan = plans(cal, tree)
     notes: list[str] = []
     rows = _rows(cal, tree, sales, stock, plan, notes)
@@ -331,12 +343,30 @@ def build(week: FiscalWeek) -> WeeklyReport:
         week_dates=f"{week.start_date:%Y-%m-%d} to {week.end_date:%Y-%m-%d}",
         rows=rows,
         otb=_otb(week, list(tree.departments)),
-        **_lists(cal),
-        accuracy=_accuracy(week, list(tree.departments), notes),
+        **read["lists"],
+        accuracy=read["accuracy"],
         open_approvals=_approvals(),
         weeks=_week_points(cal, sales, stock, plan, tree),
-        notes=notes,
+        notes=[*notes, *accuracy_notes],
     )
+
+
+def concurrently(work: dict[str, Callable[[], Any]]) -> dict[str, Any]:
+    """Run independent reads at once, each thread on its own database connection (closed when it
+    is done). Inside a transaction (a test, or a caller's atomic block) other connections would not
+    see its rows, so the reads then run one after the other on this one."""
+    if connection.in_atomic_block:
+        return {name: job() for name, job in work.items()}
+
+    def own_connection(job: Callable[[], Any]) -> Any:
+        try:
+            return job()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=len(work)) as pool:
+        futures = {name: pool.submit(own_connection, job) for name, job in work.items()}
+        return {name: future.result() for name, future in futures.items()}
 
 
 def _scopes(tree: Hierarchy) -> list[tuple[str, str, str, str, str]]:

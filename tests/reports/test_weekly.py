@@ -181,3 +181,15 @@ def test_the_warm_task_fills_the_cache(shop: Any, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(weekly, "build", lambda week: built.append(week.pk))
     assert weekly.weekly_report().week_id == WEEK  # from the cache: not built again
     assert built == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_reads_run_at_once_with_the_same_numbers(shop: Any) -> None:
+    from django.db import connection
+
+    assert not connection.in_atomic_block  # so `concurrently` uses a thread per read
+    report = build(FiscalWeek.objects.get(pk=WEEK))
+    company = report.company
+    assert company.periods["ytd"].sales.ty == D("408.00")
+    assert company.eop.ty == D("168.00")
+    assert [(item.code, item.units) for item in report.best_sellers] == [("ST-1-BLK", 7)]
