@@ -89,6 +89,14 @@ def _lines(
     _week_axis(axes, labels)
 
 
+def _compared(series: list[tuple[str, list[Any]]]) -> str:
+    """The names of the series with at least one value: the title promises only what is drawn."""
+    names = [name for name, values in series if any(value is not None for value in values)]
+    if not names:
+        return "nothing to compare (no plan or last year)"
+    return ", ".join(names[:-1]) + (" and " if len(names) > 1 else "") + names[-1]
+
+
 @overload
 def sales_chart(report: WeeklyReport, fmt: Literal["svg"] = ...) -> str: ...
 @overload
@@ -114,7 +122,10 @@ def sales_chart(report: WeeklyReport, fmt: Format = "svg") -> str | bytes:
         axes.set_ylabel("Sales at retail", fontsize=8, color=_MUTED)
     else:
         _empty(axes, "No closed weeks this year yet")
-    _titled(axes, "Sales by week: this year vs original plan, working plan and last year")
+    _titled(axes, "Sales by week: this year vs " + _compared(
+        [("original plan", [w.sales_op for w in weeks]), ("working plan", [w.sales_wp for w in weeks]),
+         ("last year", [w.sales_ly for w in weeks])]
+    ))  # fmt: skip
     return _output(figure, fmt)
 
 
@@ -139,7 +150,10 @@ def inventory_chart(report: WeeklyReport, fmt: Format = "svg") -> str | bytes:
         axes.set_ylabel("Stock at retail (EOP)", fontsize=8, color=_MUTED)
     else:
         _empty(axes, "No closed weeks this year yet")
-    _titled(axes, "Inventory at the end of each week: this year vs plan")
+    plan_shown = any(week.eop_plan is not None for week in weeks)
+    _titled(
+        axes, "Inventory at the end of each week" + (": this year vs plan" if plan_shown else ", this year")
+    )
     return _output(figure, fmt)
 
 

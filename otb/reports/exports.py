@@ -381,6 +381,20 @@ def chart_images(report: WeeklyReport) -> list[bytes]:
     ]
 
 
+def grouped_notes(report: WeeklyReport) -> list[str]:
+    """The rows' notes once each, with the codes of the rows they apply to ("No plan covers this
+    week: A01, A01-01, ..."), not one line per row."""
+    by_note: dict[str, list[str]] = {}
+    for row in report.rows:
+        for note in row.notes:
+            by_note.setdefault(note, []).append(row.code or row.name)
+    lines = []
+    for note, codes in by_note.items():
+        shown = ", ".join(codes[:12]) + (f" and {len(codes) - 12} more" if len(codes) > 12 else "")
+        lines.append(f"{note.rstrip('.')}: {shown}.")
+    return lines
+
+
 def report_pdf(report: WeeklyReport) -> bytes:
     """A4 landscape: title, KPIs, the scopes for the week and the year to date, OTB, the three
     item lists, forecast accuracy, notes and the charts; page numbers in the footer."""
@@ -556,7 +570,7 @@ def report_pdf(report: WeeklyReport) -> bytes:
                     percent(row.sell_through.ty),
                 ]
             )
-        scope_notes = [f"{row.name}: {note}" for row in report.rows for note in row.notes]
+        scope_notes = grouped_notes(report)
         block: list[Any] = [
             Paragraph(escape(f"Scopes: {PERIOD_LABELS[period].lower()}"), heading_style),
             table(rows, scope_widths, bold_rows=bold_rows),

@@ -30,6 +30,7 @@ from otb.reports.model import (
     Versus,
     WeeklyReport,
 )
+from otb.reports.models import is_subscribed
 from planning.models import FiscalWeek
 
 MISSING = "\N{EN DASH}"
@@ -190,7 +191,10 @@ def _table(
         shown = table_row(row)
         if row.level == "department":
             shown.expanded = row.code == department
-            shown.drill_url = _url(params, department="" if shown.expanded else row.code)
+            # Back to the department's own row, not the top of the page.
+            shown.drill_url = (
+                _url(params, department="" if shown.expanded else row.code) + f"#scope-{row.code}"
+            )
             if shown.expanded:
                 shown.classes = [
                     table_row(child)
@@ -325,6 +329,7 @@ def report_page(request: HttpRequest) -> HttpResponse:
     export_query = request.GET.urlencode()
     context = {
         "report": report,
+        "subscribed": is_subscribed(request.user),
         "period": period,
         "period_label": PERIOD_LABELS[period],
         "periods": [

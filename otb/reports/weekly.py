@@ -333,9 +333,17 @@ def build(week: FiscalWeek) -> WeeklyReport:
         }
     )
     sales = read["sales"]
+    if ly_weeks and (sales.empty or not sales["week"].isin(ly_weeks).any()):
+        # No history last year: "no data", not zero sales.
+        cal = Calendar(cal.week, cal.ty, {}, cal.periods, cal.labels, cal.opening_ty, None)
+        ly_weeks = []
     stock = figures.stock_series(read["stock"], wanted_stock)
     plan = plans(cal, tree)
     notes: list[str] = []
+    if not cal.ly:
+        notes.append("No sales history last year for these weeks: the last-year columns are blank.")
+    if week.pk != latest_closed_week().pk:
+        notes.append("Open to buy and open approvals are as they stand today, not as they stood that week.")
     rows = _rows(cal, tree, sales, stock, plan, notes)
     return WeeklyReport(
         week_id=week.pk,
@@ -434,7 +442,8 @@ def _rows(
         named = ", ".join(sorted(unplanned)[:8]) + (", ..." if len(unplanned) > 8 else "")
         notes.append(
             f"No plan for {len(unplanned)} of {len(tree.departments)} departments ({named}): their plan "
-            "columns are blank, and the company's plan figures cover the planned departments only."
+            "columns are blank, and so are the company's (a plan total of some departments against the "
+            "whole company's sales would mislead)."
         )
     rows: list[ScopeRow] = []
     recent = cal.ty[-figures.WOS_WEEKS :]

@@ -193,3 +193,14 @@ def test_outside_a_transaction_the_reads_run_at_once_with_the_same_numbers(shop:
     assert company.periods["ytd"].sales.ty == D("408.00")
     assert company.eop.ty == D("168.00")
     assert [(item.code, item.units) for item in report.best_sellers] == [("ST-1-BLK", 7)]
+
+
+def test_weeks_without_last_year_history_show_no_last_year(shop: Any) -> None:
+    # FY2025 W02: last year's W01 and W02 have no sales at all (only W04 has): blank, not zero
+    report = build(FiscalWeek.objects.get(pk=202502))
+    assert report.company.periods["ytd"].sales.ly is None
+    assert report.company.periods["ytd"].sales.vs_ly_percent is None
+    assert "No sales history last year for these weeks: the last-year columns are blank." in report.notes
+    assert (
+        "Open to buy and open approvals are as they stand today, not as they stood that week." in report.notes
+    )
