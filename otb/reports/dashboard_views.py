@@ -14,6 +14,7 @@ from django.shortcuts import render
 
 from otb.reports import dashboard
 from planning import calendar, selectors
+from planning.models import FiscalWeek
 from planning.roles import ADMIN, EXECUTIVE, MANAGER, PLANNER, user_roles
 
 if TYPE_CHECKING:
@@ -23,17 +24,18 @@ if TYPE_CHECKING:
 def _weekly() -> WeeklyReport:
     """The executive weekly report, imported here so the home page works while it is built
     (tests replace this function)."""
-    from otb.reports.weekly import weekly_report  # type: ignore[import-not-found,unused-ignore]
+    from otb.reports.weekly import weekly_report
 
     report: WeeklyReport = weekly_report()
     return report
 
 
 def _executive() -> dict[str, Any]:
-    """The report's headline, or None while the report cannot be built (the page says so)."""
+    """The report's headline, or None while there is no closed week to report on (a new install
+    before its first week ends: the page says so)."""
     try:
         report = _weekly()
-    except (ImportError, NotImplementedError):
+    except FiscalWeek.DoesNotExist:
         return {"headline": None}
     return {"headline": dashboard.report_headline(report)}
 
