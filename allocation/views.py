@@ -151,6 +151,8 @@ def _cell(
         "line": line,
         "is_short": is_short,
         "reason": reason if is_short else "",
+        # Given more than its need by hand: allowed (the planner knows the store), but visible.
+        "is_over": line.is_edited and line.allocated > line.need,
         "fill_percent": round(100 * line.fill_rate),
         "wos": f"{wos:.1f}" if wos is not None else "",
         "can_edit": can_edit,

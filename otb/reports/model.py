@@ -177,6 +177,7 @@ class WeeklyReport:
     open_approvals: dict[str, int]  # kind -> waiting (plans, OTB budgets, markdowns, orders over OTB)
     weeks: list[WeekPoint]  # the year to date, oldest first
     notes: list[str] = field(default_factory=list)  # sections that cannot be shown, and why
+    period_dates: dict[str, str] = field(default_factory=dict)  # PERIODS -> "first day to last day"
 
     @property
     def company(self) -> ScopeRow:

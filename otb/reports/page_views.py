@@ -332,6 +332,7 @@ def report_page(request: HttpRequest) -> HttpResponse:
         "subscribed": is_subscribed(request.user),
         "period": period,
         "period_label": PERIOD_LABELS[period],
+        "period_dates": report.period_dates.get(period, ""),
         "periods": [
             {
                 "key": key,

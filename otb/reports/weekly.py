@@ -125,6 +125,7 @@ class Calendar:
     labels: dict[int, str]
     opening_ty: int | None  # the week before this year's first (its close is the year's opening)
     opening_ly: int | None
+    dates: dict[str, str]  # PERIODS -> "first day to last day"
 
 
 def calendar(week: FiscalWeek) -> Calendar:
@@ -149,7 +150,13 @@ def calendar(week: FiscalWeek) -> Calendar:
         else None
     )
     labels = {w.pk: f"W{w.week:02d}" for w in this_year}
-    return Calendar(week, [w.pk for w in this_year], ly, periods, labels, before, before_ly)
+    starts = {w.pk: w.start_date for w in this_year}
+    dates = {
+        period: f"{starts[weeks[0]]:%Y-%m-%d} to {week.end_date:%Y-%m-%d}"
+        for period, weeks in periods.items()
+        if weeks
+    }
+    return Calendar(week, [w.pk for w in this_year], ly, periods, labels, before, before_ly, dates)
 
 
 # -- reading -----------------------------------------------------------------------------------------
@@ -335,7 +342,7 @@ def build(week: FiscalWeek) -> WeeklyReport:
     sales = read["sales"]
     if ly_weeks and (sales.empty or not sales["week"].isin(ly_weeks).any()):
         # No history last year: "no data", not zero sales.
-        cal = Calendar(cal.week, cal.ty, {}, cal.periods, cal.labels, cal.opening_ty, None)
+        cal = Calendar(cal.week, cal.ty, {}, cal.periods, cal.labels, cal.opening_ty, None, cal.dates)
         ly_weeks = []
     stock = figures.stock_series(read["stock"], wanted_stock)
     plan = plans(cal, tree)
@@ -356,6 +363,7 @@ def build(week: FiscalWeek) -> WeeklyReport:
         open_approvals=_approvals(),
         weeks=_week_points(cal, sales, stock, plan, tree),
         notes=[*notes, *accuracy_notes],
+        period_dates=cal.dates,
     )
 
 

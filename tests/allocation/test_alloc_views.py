@@ -137,6 +137,8 @@ def test_editing_a_cell_answers_the_cell_and_the_new_totals(
     assert html.lstrip().startswith(f'<td id="cell-{line.pk}"')
     assert 'value="7"' in html
     assert "edited" in html
+    assert 'class="alloc-cell over edited"' in html  # 7 against a need of 2: visible
+    assert "Above its need of 2: set by hand." in html
     totals = html.split('data-testid="item-ST-1-BLK-S"')[1].split("</tr>")[0]
     assert 'hx-swap-oob="true"' in totals
     assert _text(totals) == 'hx-swap-oob="true"> ST-1-BLK-S 10 0 10 10 0 5 0'

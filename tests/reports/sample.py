@@ -88,4 +88,5 @@ def sample_report() -> WeeklyReport:
         open_approvals={"Plans": 1, "OTB budgets": 0, "Markdowns": 2, "Orders over OTB": 1},
         weeks=weeks,
         notes=["No forecast run yet: forecast accuracy starts after the first run."],
+        period_dates={"week": "2026-03-08 to 2026-03-14", "ytd": "2026-02-01 to 2026-03-14"},
     )

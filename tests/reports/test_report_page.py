@@ -223,6 +223,7 @@ def test_the_period_tabs_switch_the_table(client: Client, executive: User, asked
     assert _cells(_row(week, ""))[0] == "3,000"
     assert _cells(_row(ytd, ""))[:3] == ["15,000", "14,250", "+5.3%"]
     assert "Year to date: company, channels and departments" in ytd
+    assert "main table: year to date (2026-02-01 to 2026-03-14)" in ytd  # the period's own dates
     assert re.search(
         r'<a href="/otb/report/\?period=ytd"\s+title="Year to date"\s+aria-current="page">YTD</a>', ytd
     )

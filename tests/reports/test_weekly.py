@@ -82,6 +82,7 @@ def _row(report: Any, level: str, code: str = "") -> Any:
 def test_the_company_week_by_hand(shop: Any) -> None:
     report = build(FiscalWeek.objects.get(pk=WEEK))
     assert (report.week_label, report.week_dates) == ("FY2025 W04", "2025-02-23 to 2025-03-01")
+    assert report.period_dates["ytd"] == "2025-02-02 to 2025-03-01"  # FY2025 starts on 2 February
     company = report.company
     week = company.periods["week"]
     # 120.00 + 48.00 against last year's 96.00: +72.00, +75%
