@@ -29,7 +29,6 @@ import numpy as np
 from django.conf import settings
 from django.db import connection
 from django.db.models import Q, Sum
-from django.utils import timezone
 from numpy.typing import NDArray
 
 from allocation.models import AllocationRun, Transfer
@@ -38,6 +37,7 @@ from forecasting.selectors import weeks_after, weeks_up_to
 from otb.models import PurchaseOrderLine, SegmentPolicy
 from otb.replenishment.health import supplying_dc
 from otb.replenishment.inputs import style_color_forecasts
+from planning import clock
 from planning.engine.segmentation import segment
 from planning.models import FiscalWeek, Location, SalesHistory, Sku, StockPosition
 
@@ -74,7 +74,7 @@ def run_stores(run: AllocationRun) -> list[Location]:
     rows = Location.objects.values_list("pk", "kind", "supplied_by_id")
     supplier = supplying_dc(rows)
     ids = [location for location, dc in supplier.items() if dc == run.dc_id]
-    today = timezone.localdate()
+    today = clock.today()
     stores = Location.objects.filter(pk__in=ids).filter(Q(closed_on__isnull=True) | Q(closed_on__gt=today))
     if run.cluster:
         stores = stores.filter(cluster__iexact=run.cluster)

@@ -19,13 +19,13 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q, Sum
-from django.utils import timezone
 
 from allocation.engine import rebalance
 from allocation.inputs import demand_over, latest_stock
 from allocation.models import AllocationChange, Transfer
 from allocation.runs import AllocationError
 from forecasting.selectors import latest_closed_week
+from planning import clock
 from planning.models import Department, Location, Sku, StyleColor
 
 DEFAULT_MIN_WOS = Decimal("2")
@@ -99,7 +99,7 @@ def suggestions(
     region when given), neediest receivers first."""
     _check(min_wos, max_wos, pack_size)
     as_of = latest_closed_week()
-    today = timezone.localdate()
+    today = clock.today()
     stores = Location.objects.filter(kind=Location.Kind.STORE).filter(
         Q(closed_on__isnull=True) | Q(closed_on__gt=today)
     )

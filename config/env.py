@@ -7,6 +7,7 @@ Settings modules call these helpers; a bad value stops start-up with
 from __future__ import annotations
 
 import os
+from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -43,6 +44,16 @@ def env_int(name: str, *, default: int) -> int:
         return int(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}.") from None
+
+
+def env_date(name: str) -> date | None:
+    raw = env_str(name)
+    if raw is None:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a date YYYY-MM-DD, got {raw!r}.") from None
 
 
 def env_list(name: str, *, default: list[str]) -> list[str]:

@@ -13,9 +13,9 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Sum
-from django.utils import timezone
 
 from forecasting.models import ForecastOverride, ForecastOverrideChange, ForecastRun, StyleColorForecast
+from planning import clock
 from planning.models import Department, SalesHistory
 
 ITEMS = 12
@@ -33,7 +33,7 @@ def demo_overrides_create(*, seed: int = 42) -> int:
     if not departments or not runs.exists():
         return 0
     rng = random.Random(seed)  # noqa: S311 (demo data, not security)
-    today = timezone.localdate()
+    today = clock.today()
     oldest, newest = runs.first(), runs.last()
     if oldest is None or newest is None:
         return 0

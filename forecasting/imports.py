@@ -40,7 +40,6 @@ import pandas as pd
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
 
 from forecasting.import_files import (
     _ISO_DATE,
@@ -60,7 +59,7 @@ from forecasting.import_files import (
     _text,
 )
 from forecasting.models import SalesImport, SalesImportChange
-from planning import calendar
+from planning import calendar, clock
 from planning.models import Department, FiscalWeek, Location, SalesHistory, Sku
 from planning.plans.bulk_write import write_columns
 
@@ -134,7 +133,7 @@ def sales_import_apply(
         return _reject(record, [_error(error.row, "", str(error))], 1)
     record.rows_total = len(table.rows)
     editable = set(Department.objects.editable_by(user).values_list("id", flat=True))
-    rows, errors, error_count = _validate(table, columns, today or timezone.localdate(), editable)
+    rows, errors, error_count = _validate(table, columns, today or clock.today(), editable)
     if rows is None:
         return _reject(record, errors, error_count)
     try:

@@ -18,11 +18,11 @@ import pandas as pd
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q, Sum
-from django.utils import timezone
 
 from forecasting import selectors
 from forecasting.models import ForecastOverride, ForecastRun, ForecastRunPartition, StyleColorForecast
 from forecasting.services import ForecastError
+from planning import clock
 from planning.engine import spread
 from planning.models import PlanCellChange, PlanLine, PlanVersion, PlanWeek, SalesHistory, StyleColor
 from planning.plans.services import CellEdit, plan_cells_update
@@ -66,7 +66,7 @@ def seed_run_for(version: PlanVersion) -> ForecastRun | None:
 
 def plan_seed_preview(version: PlanVersion, run: ForecastRun, *, use_overrides: bool = True) -> SeedPreview:
     plan = version.plan
-    today = timezone.localdate()
+    today = clock.today()
     plan_week_ids = set(
         PlanWeek.objects.filter(line__version=version, fiscal_week__end_date__gte=today)
         .values_list("fiscal_week_id", flat=True)

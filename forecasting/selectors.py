@@ -12,9 +12,9 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 from django.db.models import Max, Q, QuerySet, Sum
-from django.utils import timezone
 
 from forecasting.models import ForecastOverride, ForecastRun, LikeItem, StyleColorForecast
+from planning import clock
 from planning.models import FiscalWeek, SalesHistory, Sku, StockPosition, StyleColor
 
 HISTORY_WEEKS = 156  # three seasons: enough for two back-test windows and a seasonal naive
@@ -22,7 +22,7 @@ HISTORY_WEEKS = 156  # three seasons: enough for two back-test windows and a sea
 
 def latest_closed_week(today: date | None = None) -> FiscalWeek:
     """The last fiscal week that has ended: the newest week actuals can exist for."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     week = FiscalWeek.objects.filter(end_date__lt=today).order_by("-id").first()
     if week is None:
         raise FiscalWeek.DoesNotExist("No fiscal week has closed yet: run `manage.py calendar_sync`.")

@@ -32,6 +32,7 @@ from forecasting.models import (
     SizeShare,
     StyleColorForecast,
 )
+from planning import clock
 from planning.models import Department, FiscalWeek, StyleColor
 
 logger = logging.getLogger(__name__)
@@ -429,7 +430,7 @@ def forecast_override_set(
         week = FiscalWeek.objects.filter(pk=fiscal_week_id).first()
         if week is None:
             raise ForecastError(f"Fiscal week {fiscal_week_id} does not exist.")
-        if week.end_date < timezone.localdate():
+        if week.end_date < clock.today():
             raise ForecastError(f"Week {week} has closed: its forecast is history and stays as it was.")
         current = (
             ForecastOverride.objects.select_for_update()

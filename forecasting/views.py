@@ -15,7 +15,6 @@ from django.db.models import Avg, Count, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from forecasting import accuracy, charts, seeding, selectors, services
@@ -29,6 +28,7 @@ from forecasting.models import (
     SizeShare,
     StyleColorForecast,
 )
+from planning import clock
 from planning.engine import spread
 from planning.models import Department, PlanVersion, Sku, StyleColor
 from planning.plans.services import PlanError
@@ -190,7 +190,7 @@ def item_forecast(request: HttpRequest, style_color_id: int) -> HttpResponse:
     rows = selectors.forecast_rows(run, item.pk)
     week_ids = [row.fiscal_week_id for row in rows]
     overrides = selectors.overrides_for(item.pk, week_ids)
-    today = timezone.localdate()
+    today = clock.today()
     weeks = [
         {
             "forecast": row,
@@ -339,7 +339,7 @@ def override_save(request: HttpRequest, style_color_id: int, week_id: int) -> Ht
             "forecast": row,
             "override": override,
             "final": override.units if override else row.units,
-            "is_open": row.fiscal_week.end_date >= timezone.localdate(),
+            "is_open": row.fiscal_week.end_date >= clock.today(),
         },
         "reasons": ForecastOverride.Reason.choices,
         "can_override": True,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.utils import timezone
 
 from otb.models import OTBException, PurchaseOrder, Vendor
+from planning import clock
 from planning.models import Department, FiscalWeek, PlanVersion
 
 RECEIPT_WEEKS_SHOWN = 52
@@ -15,7 +15,7 @@ RECEIPT_WEEKS_SHOWN = 52
 
 def open_week_choices() -> list[tuple[int, str]]:
     """The next weeks that have not ended: receipts cannot land in a closed period."""
-    weeks = FiscalWeek.objects.filter(end_date__gte=timezone.localdate()).order_by("id")[:RECEIPT_WEEKS_SHOWN]
+    weeks = FiscalWeek.objects.filter(end_date__gte=clock.today()).order_by("id")[:RECEIPT_WEEKS_SHOWN]
     return [
         (week.pk, f"{week.year}-W{week.week:02d} (M{week.month:02d}, {week.start_date:%d %b})")
         for week in weeks

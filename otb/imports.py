@@ -52,7 +52,7 @@ from forecasting.import_files import (
 from otb import ledger, services
 from otb.models import PurchaseOrder, Vendor
 from otb.orders import LineRequest, purchase_order_create
-from planning import calendar
+from planning import calendar, clock
 from planning.models import Department, FiscalWeek, Location, Sku
 
 MAX_ERRORS = 200
@@ -164,7 +164,7 @@ def po_import_apply(
         result.errors = [_error(error.row, "", str(error))]
         return result
     result.rows_total = len(table.rows)
-    orders, errors = _validate(user, table, columns, today or timezone.localdate())
+    orders, errors = _validate(user, table, columns, today or clock.today())
     if errors:
         result.errors = _capped(errors)
         return result

@@ -5,15 +5,15 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
-from django.utils import timezone
 
+from planning import clock
 from planning.models import FiscalWeek
 
 WEEKS_SHOWN = 26
 
 
 def open_week_choices() -> list[tuple[int, str]]:
-    weeks = FiscalWeek.objects.filter(end_date__gte=timezone.localdate()).order_by("id")[:WEEKS_SHOWN]
+    weeks = FiscalWeek.objects.filter(end_date__gte=clock.today()).order_by("id")[:WEEKS_SHOWN]
     return [(week.pk, f"{week} (M{week.month:02d}, from {week.start_date:%d %b})") for week in weeks]
 
 

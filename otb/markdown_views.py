@@ -9,12 +9,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from otb.markdown_forms import DecisionForm, ProposalForm, ProposeForm
 from otb.markdowns import selectors, services
 from otb.models import MarkdownItem, MarkdownProposal
+from planning import clock
 from planning.models import Department, FiscalWeek
 from planning.roles import ADMIN, MANAGER, user_roles
 
@@ -215,11 +215,11 @@ def proposal_decide(request: HttpRequest, proposal_id: int) -> HttpResponse:
 @require_GET
 def budget(request: HttpRequest, department_id: int) -> HttpResponse:
     department = _visible_department(request, department_id)
-    this_year = FiscalWeek.objects.filter(end_date__gte=timezone.localdate()).order_by("id").first()
+    this_year = FiscalWeek.objects.filter(end_date__gte=clock.today()).order_by("id").first()
     try:
-        year = int(request.GET.get("year") or (this_year.year if this_year else timezone.localdate().year))
+        year = int(request.GET.get("year") or (this_year.year if this_year else clock.today().year))
     except ValueError:
-        year = this_year.year if this_year else timezone.localdate().year
+        year = this_year.year if this_year else clock.today().year
     return render(
         request,
         "otb/markdowns/budget.html",

@@ -19,11 +19,11 @@ from typing import NamedTuple
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
 
 from otb import ledger, notifications
 from otb.models import OTBException, PurchaseOrder, PurchaseOrderLine, PurchaseOrderReceipt, Vendor
 from otb.services import InsufficientOTBError, OTBError, decision_record, month_key, month_label
+from planning import clock
 from planning.models import Department, FiscalWeek, Location, Sku
 
 _CENT = Decimal("0.01")
@@ -194,7 +194,7 @@ def _validated_lines(
         else {}
     )
     weeks = FiscalWeek.objects.in_bulk([line.receipt_week_id for line in lines])
-    today = timezone.localdate()
+    today = clock.today()
     resolved = []
     for number_in_order, line in enumerate(lines, start=1):
         where = f"Line {number_in_order}"
@@ -249,7 +249,7 @@ def purchase_order_line_receive(*, user: User, line_id: int, units: int) -> Purc
     line.row_version += 1
     line.save(update_fields=["received_units", "status", "row_version"])
     # The receipt's date is the vendor's history: lead time, on-time share.
-    PurchaseOrderReceipt.objects.create(line=line, units=units, received_on=timezone.localdate(), user=user)
+    PurchaseOrderReceipt.objects.create(line=line, units=units, received_on=clock.today(), user=user)
     return line
 
 

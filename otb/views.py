@@ -12,12 +12,12 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from otb import page_support, services
 from otb.forms import BudgetCreateForm, DecisionForm, DepartmentFilterForm
 from otb.models import OTBBudget, OTBBudgetMonth, PurchaseOrder, PurchaseOrderLine
+from planning import clock
 from planning.models import Department, FiscalWeek
 from planning.roles import ADMIN, MANAGER, user_roles
 
@@ -35,7 +35,7 @@ def _editable(request: HttpRequest) -> Any:
 
 
 def _current_year() -> int:
-    today = timezone.localdate()
+    today = clock.today()
     week = FiscalWeek.objects.filter(start_date__lte=today, end_date__gte=today).only("year").first()
     return week.year if week else today.year
 

@@ -3,20 +3,18 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from planning import calendar, selectors
+from planning import calendar, clock, selectors
 from planning.forms import CalendarForm
 
 
 @login_required
 def calendar_page(request: HttpRequest) -> HttpResponse:
-    today_week = calendar.fiscal_week_of(date.today(), settings.MERCHPLAN_CALENDAR_PATTERN)
+    today_week = calendar.fiscal_week_of(clock.today(), settings.MERCHPLAN_CALENDAR_PATTERN)
     form = CalendarForm(
         request.GET or None,
         initial={"year": today_week.year, "pattern": settings.MERCHPLAN_CALENDAR_PATTERN},

@@ -1,12 +1,14 @@
-"""Shared fixtures: users in each role, a tiny retailer, the fiscal calendar."""
+"""Shared fixtures: a pinned clock, users in each role, a tiny retailer, the fiscal calendar."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
+import time_machine
 from django.contrib.auth.models import Group, User
 
 from planning.models import (
@@ -24,6 +26,31 @@ from planning.models import (
 from planning.roles import ADMIN, EXECUTIVE, MANAGER, PLANNER
 
 PASSWORD = "correct horse battery staple"
+
+# No test reads the real date: every test runs with the clock pinned (ticking on from there) to
+# PINNED_NOW, a Monday of FY2026 W45 (last closed week W44). Tests whose result depends on the
+# day (demo loads, OTB, forecast runs, the weekly report, replenishment and allocation demos)
+# run on each of DAYS as well: `@on_days`.
+PINNED_NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+DAYS = {
+    "fy-first-week": date(2027, 2, 3),  # FY2027 W01: no week of the year has closed yet
+    "fy-second-week": date(2027, 2, 10),  # FY2027 W02: one week closed
+    "mid-season": date(2027, 7, 21),  # FY2027 W25, mid spring-summer
+    "holiday": date(2026, 12, 7),  # FY2026 W45, after Black Friday (the day main went red)
+    "53-week-year-end": date(2029, 2, 1),  # FY2028 W53, the extra week of a 53-week year
+}
+on_days = pytest.mark.parametrize("pinned_clock", list(DAYS.values()), ids=list(DAYS), indirect=True)
+
+
+@pytest.fixture(autouse=True)
+def pinned_clock(request: pytest.FixtureRequest) -> Iterator[date]:
+    """Today for this test: PINNED_NOW, or the day `on_days` (or an indirect parametrize) gives.
+    time-machine moves every clock of this process (threads such as the live server too); a
+    Celery worker process follows `MERCHPLAN_TODAY` (tests/integration)."""
+    day: date | None = getattr(request, "param", None)
+    moment = PINNED_NOW if day is None else datetime(day.year, day.month, day.day, 12, 0, tzinfo=UTC)
+    with time_machine.travel(moment, tick=True):
+        yield moment.date()
 
 
 def _user(username: str, role: str, **extra: object) -> User:

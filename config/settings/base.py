@@ -9,7 +9,7 @@ import django_stubs_ext
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import database_from_url, env_bool, env_int, env_list, env_str, redis_url_checked
+from config.env import database_from_url, env_bool, env_date, env_int, env_list, env_str, redis_url_checked
 
 # Lets `admin.ModelAdmin[Model]` and friends be subscripted at run time, as the type stubs want.
 django_stubs_ext.monkeypatch()
@@ -203,6 +203,9 @@ if MERCHPLAN_CALENDAR_PATTERN not in {"454", "445", "544"}:
     raise ImproperlyConfigured(
         f"MERCHPLAN_CALENDAR_PATTERN must be 454, 445 or 544, got {MERCHPLAN_CALENDAR_PATTERN!r}."
     )
+# The app's today (planning.clock): unset is the local date; a date runs the app as of then
+# (demo and training copies, a test's Celery worker). Production refuses it.
+MERCHPLAN_TODAY = env_date("MERCHPLAN_TODAY")
 MERCHPLAN_ABC_THRESHOLDS = (0.80, 0.95)
 MERCHPLAN_XYZ_THRESHOLDS = (0.5, 1.0)
 # Inventory health (DESIGN.md section 10): excess = stock above order-up-to + N weeks of demand;

@@ -32,6 +32,8 @@ if not DATABASE_URL:
         "DATABASE_URL is not set. Production needs PostgreSQL, e.g. "
         "DATABASE_URL=postgresql://merchplan:PASSWORD@db:5432/merchplan"
     )
+if env_str("MERCHPLAN_TODAY"):
+    raise ImproperlyConfigured("MERCHPLAN_TODAY is for demo and test copies; production runs on today.")
 if not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must list the host names the site is served on (no '*').")
 

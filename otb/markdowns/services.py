@@ -38,6 +38,7 @@ from otb import notifications
 from otb.markdowns import selectors
 from otb.models import MarkdownItem, MarkdownProposal, PriceChange, PurchaseOrder, PurchaseOrderLine
 from otb.services import OTBError, decision_record
+from planning import clock
 from planning.models import (
     Department,
     FiscalWeek,
@@ -211,7 +212,7 @@ def _open_week(week_id: int) -> FiscalWeek:
     week = FiscalWeek.objects.filter(pk=week_id).first()
     if week is None:
         raise MarkdownError(f"Unknown effective week {week_id}.")
-    if week.end_date < timezone.localdate():
+    if week.end_date < clock.today():
         raise MarkdownError(f"The effective week {week} is in a closed period.")
     return week
 
@@ -300,7 +301,7 @@ def markdown_proposal_submit(
         )
     if not proposal.items.exists():
         raise MarkdownError("The proposal has no items.")
-    if proposal.effective_week.end_date < timezone.localdate():
+    if proposal.effective_week.end_date < clock.today():
         raise MarkdownError(f"The effective week {proposal.effective_week} has closed: choose a later one.")
     proposal.status, proposal.submitted_by = Status.SUBMITTED, user
     proposal.row_version += 1

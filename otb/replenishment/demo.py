@@ -26,6 +26,7 @@ from otb.models import (
     Vendor,
     VendorItem,
 )
+from planning import clock
 from planning.models import FiscalWeek, Location, Sku, StyleColor
 
 # Quoted lead time (weeks) and how late each vendor tends to be: (mean delay, spread) in days.
@@ -39,7 +40,7 @@ def demo_colors(department_id: int) -> list[StyleColor]:
     return list(
         StyleColor.objects.filter(style__subclass__merch_class__department_id=department_id)
         .exclude(lifecycle=StyleColor.Lifecycle.DISCONTINUED)
-        .exclude(exit_date__lt=timezone.localdate())
+        .exclude(exit_date__lt=clock.today())
         .order_by("pk")
     )
 
@@ -87,7 +88,7 @@ def _history(
     user = User.objects.filter(username="planner").first() or User.objects.order_by("pk").first()
     if user is None or not colors:
         return 0
-    today = timezone.localdate()
+    today = clock.today()
     weeks = list(FiscalWeek.objects.filter(end_date__lt=today).order_by("-start_date")[4:52])
     created = 0
     for code, vendor in vendors.items():

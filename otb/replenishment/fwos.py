@@ -43,13 +43,13 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q, Sum
-from django.utils import timezone
 
 from forecasting.selectors import weeks_up_to
 from otb.models import ItemPolicy, ReplenishmentRun, SegmentPolicy
 from otb.replenishment.engine.policy import selling_stock
 from otb.replenishment.health import supplying_dc
 from otb.replenishment.matrix_reads import latest_done_run
+from planning import clock
 from planning.models import (
     Department,
     Location,
@@ -184,7 +184,7 @@ def seen_token(current: Sequence[tuple[int, Decimal | None]]) -> str:
 
 
 def _today() -> date:
-    return timezone.localdate()
+    return clock.today()
 
 
 def _selling_locations(plan: Plan) -> Q:

@@ -4,7 +4,6 @@ administrator's home is what every role sees."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -13,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from otb.reports import dashboard
-from planning import calendar, selectors
+from planning import calendar, clock, selectors
 from planning.models import FiscalWeek
 from planning.roles import ADMIN, EXECUTIVE, MANAGER, PLANNER, user_roles
 
@@ -53,7 +52,7 @@ def _home_roles(user: Any) -> set[str]:
 def home(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     roles = _home_roles(user)
-    today = date.today()
+    today = clock.today()
     departments = selectors.department_summaries(request.user)
     return render(
         request,

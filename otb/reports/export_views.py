@@ -14,13 +14,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from otb.reports import exports
 from otb.reports.model import PERIODS
 from otb.reports.models import ReportSubscription
+from planning import clock
 from planning.models import FiscalWeek
 from planning.roles import user_roles
 
@@ -49,7 +49,7 @@ def _requested(request: HttpRequest) -> tuple[WeeklyReport, str]:
             week_id = int(raw_week)
         except ValueError:
             raise Http404("No such week.") from None
-        if not FiscalWeek.objects.filter(pk=week_id, end_date__lt=timezone.localdate()).exists():
+        if not FiscalWeek.objects.filter(pk=week_id, end_date__lt=clock.today()).exists():
             raise Http404("No such closed week.")
     period = request.GET.get("period", "").strip() or "week"
     if period not in PERIODS:

@@ -12,11 +12,11 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 
 from otb.reports import export_views, exports
 from otb.reports.model import WeeklyReport
 from otb.reports.models import ReportSubscription
+from planning import clock
 from planning.models import FiscalWeek
 
 
@@ -65,7 +65,7 @@ def _message(report: WeeklyReport, pdf: bytes, address: str, name: str) -> Email
 def weekly_report_mail() -> int:
     """The last closed week's report, built once, to every subscriber not yet sent it; returns
     how many mails went out."""
-    last_closed = FiscalWeek.objects.filter(end_date__lt=timezone.localdate()).order_by("-id").first()
+    last_closed = FiscalWeek.objects.filter(end_date__lt=clock.today()).order_by("-id").first()
     if not _waiting(last_closed.pk if last_closed else None):
         return 0
     report = export_views._report(None)

@@ -34,6 +34,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
+from planning import clock
 from planning.models import PlanLine, PlanVersion, PlanWeek
 from planning.plans.grid import PERCENT, VALUE_FIELDS, Column, _aggregate, columns_for
 from planning.plans.measures import RECEIPTS, TARGET_LABELS, Measure, grid_measures, validate
@@ -147,7 +148,7 @@ def plan_snapshot(version: PlanVersion) -> Snapshot:
         values_version=version.values_version,
         totals_version=version.totals_version,
         is_editable=version.is_editable,
-        columns=columns_for(weeks, date.today()),
+        columns=columns_for(weeks, clock.today()),
         week_ids=[week[0] for week in weeks],
         lines=list(lines.values()),
     )

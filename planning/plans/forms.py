@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django import forms
 
-from planning import calendar
+from planning import calendar, clock
 from planning.models import Channel, Department, FiscalWeek, Plan, PlanLine, Region
 from planning.plans.services import PlanSpec
 
@@ -45,7 +44,7 @@ class PlanCreateForm(forms.Form):
         departments = Department.objects.editable_by(user).order_by("code")
         self.fields["department"].queryset = departments  # type: ignore[attr-defined]
         # Weeks of last year to two years ahead: the seasons a planner plans.
-        this_year = calendar.fiscal_week_of(date.today()).year
+        this_year = calendar.fiscal_week_of(clock.today()).year
         weeks = FiscalWeek.objects.filter(year__gte=this_year - 1, year__lte=this_year + 2)
         self.fields["first_week"].queryset = weeks  # type: ignore[attr-defined]
         self.fields["last_week"].queryset = weeks  # type: ignore[attr-defined]

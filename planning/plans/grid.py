@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from django.db.models import Q
 
-from planning import calendar
+from planning import calendar, clock
 from planning.models import PlanLine, PlanVersion, PlanWeek
 from planning.plans.measures import TARGET_LABELS, Measure, grid_measures
 
@@ -237,7 +237,7 @@ class Grid:
 
 def plan_grid(version: PlanVersion, *, is_editable: bool, line_ids: list[int] | None = None) -> Grid:
     """The grid of a version, with LY/OP/TY comparison and variance rows for sales and EOP."""
-    today = date.today()
+    today = clock.today()
     week_rows = list(
         PlanWeek.objects.filter(line__version=version, line__merch_class__isnull=True)
         .order_by("period")

@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, Sum
 
-from planning import calendar
+from planning import calendar, clock
 from planning.engine import fwos_from_eop
 from planning.models import (
     Department,
@@ -148,9 +148,7 @@ def _last_year_week_ids(weeks: list[FiscalWeek]) -> list[int | None]:
 
 
 def _closed_week_ids(weeks: list[FiscalWeek]) -> list[int | None]:
-    from django.utils import timezone
-
-    today = timezone.localdate()
+    today = clock.today()
     return [week.id if week.end_date < today else None for week in weeks]
 
 

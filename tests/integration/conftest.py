@@ -19,6 +19,7 @@ import pytest
 from django.db import connection
 
 from config.celery import app as celery_app
+from tests.conftest import PINNED_NOW
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -59,6 +60,8 @@ def celery_worker_session(django_db_setup: None, django_db_blocker: pytest.Fixtu
         "DATABASE_URL": _test_database_url(),
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "CELERY_WORKER_FOR_TESTS": "1",
+        # The worker's today is the tests' pinned day (a process time-machine does not reach).
+        "MERCHPLAN_TODAY": PINNED_NOW.date().isoformat(),
     }
     log = ROOT / "var" / f"{queue}.log"
     log.parent.mkdir(exist_ok=True)

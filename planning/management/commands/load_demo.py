@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from planning import calendar
+from planning import calendar, clock
 from planning.demo.generator import PRESETS
 from planning.demo.loader import DEMO_PASSWORD, DEMO_USERS, demo_delete, demo_exists, demo_load
 from planning.selectors import company_figures
@@ -97,5 +97,5 @@ class Command(BaseCommand):
             except ValueError:
                 raise _fail(f"--through must be a date YYYY-MM-DD, not {options['through']!r}.") from None
             return size, seed, calendar.fiscal_week_of(through_date, pattern)
-        current = calendar.fiscal_week_of(date.today(), pattern)
+        current = calendar.fiscal_week_of(clock.today(), pattern)
         return size, seed, calendar.add_weeks(current, -1, pattern)
