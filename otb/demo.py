@@ -58,7 +58,14 @@ def otb_demo_create(*, seed: int = 42) -> str:
     dc = Location.objects.filter(kind=Location.Kind.DC).order_by("code").first()
     if dc is None or not supplied:
         return "The demo retailer has no DC or no SKUs in the plan's department."
-    weeks = forecast_selectors.weeks_after(forecast_selectors.latest_closed_week(), 12)
+    # The coming 12 weeks that the approved plan covers (near the end of its year, fewer).
+    weeks = [
+        week
+        for week in forecast_selectors.weeks_after(forecast_selectors.latest_closed_week(), 12)
+        if working.plan.first_week_id <= week.id <= working.plan.last_week_id
+    ]
+    if not weeks:
+        return "The demo plan has no open week left: no orders."
     planned = dict(
         PlanWeek.objects.filter(line__version=original, line__merch_class__isnull=False)
         .values_list("fiscal_week_id")
@@ -95,7 +102,12 @@ def otb_demo_create(*, seed: int = 42) -> str:
     vendor_code = next(code for code, _ in VENDORS if supplied.get(code))
     sku = supplied[vendor_code][0]
     big = LineRequest(
-        sku.code, dc.code, 5000, sku.style_color.unit_cost, sku.style_color.retail_price, weeks[3].id
+        sku.code,
+        dc.code,
+        5000,
+        sku.style_color.unit_cost,
+        sku.style_color.retail_price,
+        weeks[min(3, len(weeks) - 1)].id,
     )
     purchase_order_create(
         user=planner, number="PO-DEMO-OVER", vendor_code=vendor_code, department_id=department.pk,

@@ -74,26 +74,28 @@ class OTBBudget(models.Model):
 
 
 class OTBBudgetMonth(models.Model):
-    """Approved receipts of one fiscal month."""
+    """Approved receipts of one fiscal month, signed as the plan has them: a month whose stock
+    target is below what its sales leave plans negative receipts (stock the plan wants out that
+    selling cannot take out). Its OTB starts below zero, so any order into it is over OTB."""
 
     budget = models.ForeignKey(OTBBudget, on_delete=models.CASCADE, related_name="months")
     month_key = models.PositiveIntegerField()
-    receipts_retail = _money(validators=_NON_NEGATIVE)
-    receipts_cost = _money(validators=_NON_NEGATIVE)
-    receipts_units = models.PositiveIntegerField(default=0)
+    receipts_retail = _money()
+    receipts_cost = _money()
+    receipts_units = models.IntegerField(default=0)
 
     class Meta:
         ordering = ["budget", "month_key"]
         constraints = [
             models.UniqueConstraint(fields=["budget", "month_key"], name="otb_budget_month_unique"),
-            models.CheckConstraint(
-                condition=models.Q(receipts_retail__gte=0, receipts_cost__gte=0),
-                name="otb_budget_month_non_negative",
-            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.budget_id} {self.month_key}: {self.receipts_retail}"
+
+    @property
+    def is_negative(self) -> bool:
+        return self.receipts_retail < 0
 
 
 class OTBCommitment(models.Model):

@@ -67,6 +67,16 @@ def purchase_order_create(
         raise
 
 
+def _negative_budget_note(budget: Decimal) -> str:
+    """Why a month has nothing left before any order: its plan takes stock out."""
+    if budget >= 0:
+        return ""
+    return (
+        f" (its approved receipts are -${-budget:,.2f}: the plan's stock target is below what"
+        " selling leaves, so the month has no OTB to spend)"
+    )
+
+
 def _create_checked(
     user: User,
     number: str,
@@ -112,6 +122,7 @@ def _create_checked(
             "Insufficient OTB: "
             + "; ".join(
                 f"{month_label(key)} needs ${need:,.2f} at retail, ${max(rest, Decimal(0)):,.2f} is left"
+                + _negative_budget_note(budget[key])
                 for key, (need, rest) in sorted(short.items())
             )
             + ". Scale the order down or request an OTB exception.",

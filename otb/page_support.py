@@ -39,6 +39,10 @@ MEASURES = [
 ]
 
 
+# Budget measures that keep the plan's sign (negative planned receipts).
+_SIGNED_BUDGETS = {"budget_retail", "budget_cost", "budget_units", "working_receipts_retail"}
+
+
 def fiscal_month_keys(year: int) -> list[int]:
     """The fiscal months of a year that has weeks in the calendar, as year * 100 + month."""
     months = FiscalWeek.objects.filter(year=year).values_list("month", flat=True).distinct().order_by("month")
@@ -180,7 +184,8 @@ class OTBTotal:
 
     @property
     def used_percent(self) -> Decimal | None:
-        if not self.budget_retail:
+        """Share of the budget bought so far; none for a total without a positive budget."""
+        if self.budget_retail <= 0:
             return None
         spent = self.on_order_retail + self.received_retail
         return (100 * spent / self.budget_retail).quantize(Decimal("0.1"))
@@ -235,8 +240,10 @@ def otb_block(department: Department | None, cells: list[Any], total: Any) -> di
             {"value": getattr(cell, attribute), "month_key": getattr(cell, "month_key", None)}
             for cell in cells
         ]
+        # OTB below zero is over-bought; a budget below zero is a month the plan takes stock out of.
+        flagged = kind == "otb" or attribute in _SIGNED_BUDGETS
         for value in values:
-            value["is_negative"] = kind == "otb" and value["value"] < 0
+            value["is_negative"] = flagged and value["value"] is not None and value["value"] < 0
         total_value = getattr(total, attribute)
         rows.append(
             {
@@ -244,7 +251,10 @@ def otb_block(department: Department | None, cells: list[Any], total: Any) -> di
                 "kind": kind,
                 "attribute": attribute,
                 "cells": values,
-                "total": {"value": total_value, "is_negative": kind == "otb" and total_value < 0},
+                "total": {
+                    "value": total_value,
+                    "is_negative": flagged and total_value is not None and total_value < 0,
+                },
             }
         )
     return {"department": department, "rows": rows}

@@ -47,7 +47,8 @@ class OTBRow:
 
     @property
     def used_percent(self) -> Decimal | None:
-        if not self.budget_retail:
+        """Share of the budget bought so far; none for a month without a positive budget."""
+        if self.budget_retail <= 0:
             return None
         spent = self.on_order_retail + self.received_retail
         return (100 * spent / self.budget_retail).quantize(Decimal("0.1"))

@@ -47,7 +47,9 @@ def month_label(key: int) -> str:
 @transaction.atomic
 def otb_budget_from_plan(*, user: User, version_id: int) -> OTBBudget:
     """A draft budget of the approved plan's (OP) receipts by fiscal month: retail, and cost
-    through the plan's cost complement (1 - IMU%)."""
+    through the plan's cost complement (1 - IMU%). Months keep the plan's sign: negative
+    planned receipts give a negative month (OTB below zero before any order), so the months add
+    up to the plan's season receipts exactly."""
     version = PlanVersion.objects.select_related("plan", "plan__department").get(pk=version_id)
     if version.kind != PlanVersion.Kind.ORIGINAL:
         raise OTBError("An OTB budget comes from an approved (original) plan.")
@@ -88,7 +90,9 @@ def otb_budget_from_plan(*, user: User, version_id: int) -> OTBBudget:
 
 def _receipt_units(month: dict[str, Any]) -> int:
     """Plans hold receipts in $ only: units at the month's planned average selling price
-    (planned sales $ / sales units), rounded half up; 0 where the month plans no unit sales."""
+    (planned sales $ / sales units), rounded half away from zero and signed as the receipts are
+    (a month planning negative receipts has negative units); 0 where the month plans no unit
+    sales."""
     if not month["sales_units"] or not month["sales"]:
         return 0
     price = Decimal(month["sales"]) / Decimal(month["sales_units"])

@@ -147,6 +147,11 @@ def budget_list(request: HttpRequest) -> HttpResponse:
                 {"label": services.month_label(month.month_key), "month": month}
                 for month in budget.months.all()
             ],
+            "negative_months": [
+                {"label": services.month_label(month.month_key), "month": month}
+                for month in budget.months.all()
+                if month.is_negative
+            ],
             "can_submit": budget.department_id in editable_ids and budget.status == OTBBudget.Status.DRAFT,
             "can_decide": is_manager
             and budget.department_id in editable_ids

@@ -32,8 +32,11 @@ class OTBQuerySerializer(serializers.Serializer[Any]):
 class OTBRowSerializer(serializers.Serializer[Any]):
     month = serializers.IntegerField(source="month_key", help_text="Fiscal month: year * 100 + month.")
     month_label = MonthLabelField()
-    budget_retail = money(help_text="Approved planned receipts at retail.")
-    budget_cost = money(help_text="Approved planned receipts at cost.")
+    budget_retail = money(
+        help_text="Approved planned receipts at retail, signed: negative where the plan's stock target "
+        "is below what selling leaves (OTB starts below zero)."
+    )
+    budget_cost = money(help_text="Approved planned receipts at cost (signed as at retail).")
     on_order_retail = money(help_text="Open units of released orders x unit retail.")
     on_order_cost = money()
     on_order_units = serializers.IntegerField()
@@ -42,7 +45,7 @@ class OTBRowSerializer(serializers.Serializer[Any]):
     otb_cost = money()
     used_percent = serializers.DecimalField(
         max_digits=7, decimal_places=1, allow_null=True,
-        help_text="(On order + received) / budget x 100; null without a budget.",
+        help_text="(On order + received) / budget x 100; null without a positive budget.",
     )  # fmt: skip
 
 

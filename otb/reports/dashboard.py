@@ -362,8 +362,9 @@ class OTBOverspend:
 
 
 def otb_overspend(departments: list[Department], today: date) -> OTBOverspend:
-    """The current fiscal month and the coming ones (OTB_MONTHS) whose OTB remaining at retail
-    (approved budget - received - on order) is negative, most over-spent first: the OTB page's
+    """The current fiscal month and the coming ones (OTB_MONTHS) that bought more (received + on
+    order, at retail) than their approved budget, or anything at all where the budget is below
+    zero, most over-spent first: the OTB page's
     figures (`page_support.otb_table`, two grouped queries and one for the month keys)."""
     current = calendar.fiscal_week_of(today, settings.MERCHPLAN_CALENDAR_PATTERN)
     first = current.year * 100 + current.month
@@ -381,12 +382,15 @@ def otb_overspend(departments: list[Department], today: date) -> OTBOverspend:
     for department in departments:
         for key in keys:
             cell = table[department.pk, key]
-            if cell.otb_retail < 0:
+            # Bought beyond the budget: a month planning negative receipts (a budget below
+            # zero) has nothing to spend, so all it bought is over, but not more than that.
+            spent = cell.received_retail + cell.on_order_retail
+            over = spent - max(cell.budget_retail, Decimal("0.00"))
+            if over > 0:
                 months.append(
                     OverspentMonth(
                         department=department.code, month=cell.label, budget=cell.budget_retail,
-                        spent=cell.received_retail + cell.on_order_retail, over=-cell.otb_retail,
-                        url=f"{url}?department={department.pk}&year={key // 100}",
+                        spent=spent, over=over, url=f"{url}?department={department.pk}&year={key // 100}",
                     )
                 )  # fmt: skip
     months.sort(key=lambda month: (-month.over, month.department, month.month))

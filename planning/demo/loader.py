@@ -438,17 +438,18 @@ def _demo_users(master: MasterData) -> None:
 
 
 def _demo_plan(through: calendar.FiscalWeek, pattern: str) -> None:
-    """A working plan for the demo planner's first department over this fiscal year, so the
-    grid has something to show on the first visit."""
+    """A working plan for the demo planner's first department over this fiscal year (the year
+    of the week after the last loaded one, today's week: in its first week no week of it has
+    closed yet), so the grid has something to show on the first visit."""
     from planning.plans.services import PlanSpec, plan_create
 
     planner = User.objects.get(username="planner")
     department = Department.objects.editable_by(planner).order_by("code").first()
     if department is None:
         return
-    year = calendar.fiscal_year(through.year, pattern)
+    year = calendar.fiscal_year(calendar.add_weeks(through, 1, pattern).year, pattern)
     spec = PlanSpec(
-        name=f"{department.code} FY{through.year}",
+        name=f"{department.code} FY{year.year}",
         department_id=department.pk,
         first_week_id=year.weeks[0].key,
         last_week_id=year.weeks[-1].key,

@@ -1,86 +1,144 @@
-"""The demo retailer's open-to-buy: an approved budget, orders within it, one over it waiting."""
+"""The demo retailer's open-to-buy: an approved budget, orders within it, one over it waiting.
+
+The demo is built "through last week" from today, so every test here runs on several fixed days
+(`on_days`: the first weeks of a fiscal year, mid-season, after the holiday peak, the end of a
+53-week year) and states what holds on each; exact counts are checked on the pinned day."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
-from django.db.models import Q
-from django.utils import timezone
+from django.db.models import Q, Sum
 
 from otb import selectors
 from otb.demo import otb_demo_create
 from otb.models import OTBBudget, OTBException, PurchaseOrder, PurchaseOrderLine, VendorItem
 from otb.replenishment.demo import replenishment_demo_create
-from planning import calendar
+from planning import calendar, clock
 from planning.demo.loader import demo_load
-from planning.models import StyleColor
+from planning.models import PlanVersion, PlanWeek, StyleColor
+from tests.conftest import on_days
 
 pytestmark = pytest.mark.django_db
 
 
+def _load_demo() -> None:
+    demo_load(size="small", seed=5, through=calendar.fiscal_week_of(clock.today() - timedelta(days=7)))
+
+
+@on_days
 def test_the_demo_has_a_budget_orders_within_it_and_one_exception(
-    django_capture_on_commit_callbacks: object,
+    pinned_clock: date, django_capture_on_commit_callbacks: object
 ) -> None:
-    demo_load(size="small", seed=5, through=calendar.fiscal_week_of(timezone.localdate() - timedelta(days=7)))
+    _load_demo()
 
     message = otb_demo_create(seed=1)
 
     budget = OTBBudget.objects.get()
     assert budget.status == OTBBudget.Status.APPROVED
-    released = PurchaseOrder.objects.filter(status=PurchaseOrder.Status.RELEASED)
-    assert released.count() >= 1
+    # The plan is this fiscal year's: the year of today's week, even when no week of it closed.
+    assert budget.fiscal_year == calendar.fiscal_week_of(pinned_clock).year
+    # The budget's months are the approved plan's receipts by month, signed, to the cent.
+    original = PlanVersion.objects.get(kind=PlanVersion.Kind.ORIGINAL)
+    planned = PlanWeek.objects.filter(line__version=original, line__merch_class__isnull=False).aggregate(
+        total=Sum("receipts")
+    )["total"]
+    assert sum(budget.months.values_list("receipts_retail", flat=True)) == Decimal(planned).quantize(
+        Decimal("0.01")
+    )
     assert PurchaseOrder.objects.get(number="PO-DEMO-OVER").status == PurchaseOrder.Status.AWAITING_APPROVAL
-    assert OTBException.objects.filter(status=OTBException.Status.PENDING).count() >= 1
+    assert OTBException.objects.filter(status=OTBException.Status.PENDING).count() == 1
     months = sorted(budget.months.values_list("month_key", flat=True))
     rows = selectors.otb_rows(budget.department_id, months)
-    assert sum(row.on_order_retail for row in rows) > 0
-    assert all(row.otb_retail >= 0 for row in rows)  # released orders stayed within the budget
+    # Released orders stayed within the budget of their month (the one over it waits).
+    for row in rows:
+        if row.on_order_retail or row.received_retail:
+            assert row.on_order_retail + row.received_retail <= row.budget_retail
     assert message.startswith("OTB demo: budget of")
     assert otb_demo_create(seed=1) == "OTB demo data exists already."
 
 
-def test_demo_orders_buy_only_what_their_vendor_supplies(django_capture_on_commit_callbacks: object) -> None:
+def test_on_the_pinned_day_the_demo_plan_has_negative_receipts_and_its_budget_keeps_them() -> None:
+    """FY2026 W45 (the day main went red): the demo plan asks for negative receipts in some
+    months; the budget holds them signed, units too, and their OTB starts below zero."""
+    _load_demo()
+
+    otb_demo_create(seed=1)
+
+    budget = OTBBudget.objects.get()
+    negative = [month for month in budget.months.all() if month.is_negative]
+    assert negative, "the pinned day's demo plan has a month of negative planned receipts"
+    for month in negative:
+        assert month.receipts_cost < 0
+        assert month.receipts_units <= 0
+    rows = {
+        row.month_key: row
+        for row in selectors.otb_rows(budget.department_id, [m.month_key for m in negative])
+    }
+    assert all(rows[month.month_key].otb_retail < 0 for month in negative)
+    assert all(rows[month.month_key].used_percent is None for month in negative)
+
+
+@on_days
+def test_demo_orders_buy_only_what_their_vendor_supplies(
+    pinned_clock: date, django_capture_on_commit_callbacks: object
+) -> None:
     """The replenishment demo then gives each sold style-color its vendor terms by the same
     assignment: every PO-DEMO line's item is supplied by (has vendor terms with) its order's
     vendor, and neither orders nor terms name an exited or discontinued item."""
-    demo_load(size="small", seed=5, through=calendar.fiscal_week_of(timezone.localdate() - timedelta(days=7)))
-    message = otb_demo_create(seed=1)
+    _load_demo()
+    otb_demo_create(seed=1)
     department = OTBBudget.objects.get().department_id
     replenishment_demo_create(department_id=department, seed=1)
 
-    assert message.endswith("2 open orders, 1 over OTB waiting for approval.")
     lines = list(
         PurchaseOrderLine.objects.filter(order__number__startswith="PO-DEMO").values_list(
             "order__number", "order__vendor__code", "sku__style_color_id"
         )
     )
-    # Order n goes to VENDORS[n % 3]: 002 V-CDR, 003 V-ATL (001, 004 and 005 were not created:
-    # over the OTB left or no whole unit); the order over OTB to the first vendor, V-ATL, with
-    # its one 5,000-unit line: 11 lines on the two open orders + 1.
-    assert sorted({(number, vendor) for number, vendor, _ in lines}) == [
-        ("PO-DEMO-002", "V-CDR"),
-        ("PO-DEMO-003", "V-ATL"),
-        ("PO-DEMO-OVER", "V-ATL"),
-    ]
-    assert len(lines) == 12
+    assert ("PO-DEMO-OVER", "V-ATL") in {(number, vendor) for number, vendor, _ in lines}
     terms = dict(VendorItem.objects.values_list("style_color_id", "vendor__code"))
     assert [(number, vendor) for number, vendor, color in lines if terms.get(color) != vendor] == []
     gone = StyleColor.objects.filter(
-        Q(exit_date__lt=timezone.localdate()) | Q(lifecycle=StyleColor.Lifecycle.DISCONTINUED)
+        Q(exit_date__lt=clock.today()) | Q(lifecycle=StyleColor.Lifecycle.DISCONTINUED)
     )
-    # The small demo's department: 13 style-colors, 8 exited or discontinued, 5 with terms.
-    in_department = StyleColor.objects.filter(style__subclass__merch_class__department_id=department)
-    assert (in_department.count(), gone.filter(pk__in=in_department).count(), len(terms)) == (13, 8, 5)
     assert not VendorItem.objects.filter(style_color__in=gone).exists()
     assert not PurchaseOrderLine.objects.filter(sku__style_color__in=gone).exists()
+
+
+def test_demo_orders_on_the_pinned_day() -> None:
+    """FY2026 W45: the plan has 8 open weeks (W45-W52); order n goes to VENDORS[n % 3] in the
+    open week 2n - 1. Only 002 (W48, V-CDR) is created: 001 (W46, V-BRK) buys no whole unit,
+    003's W50 plans receipts of -868.85 (nothing to buy), 004 (W52) falls in FY2026 M12, whose
+    budget is -8.87 (W49-W52: 277.92 - 868.85 + 367.76 + 214.30), so it is over OTB; there is no
+    005 (no tenth week). The order over OTB goes to the first vendor, V-ATL, in W48."""
+    _load_demo()
+    message = otb_demo_create(seed=1)
+    department = OTBBudget.objects.get().department_id
+    replenishment_demo_create(department_id=department, seed=1)
+
+    assert message.endswith("1 open orders, 1 over OTB waiting for approval.")
+    numbers = set(
+        PurchaseOrder.objects.filter(number__startswith="PO-DEMO").values_list("number", "vendor__code")
+    )
+    assert numbers == {("PO-DEMO-002", "V-CDR"), ("PO-DEMO-OVER", "V-ATL")}
+    budget = OTBBudget.objects.get()
+    assert budget.months.get(month_key=202612).receipts_retail == Decimal("-8.87")
+    assert budget.months.get(month_key=202612).receipts_units == -1
+    in_department = StyleColor.objects.filter(style__subclass__merch_class__department_id=department)
+    gone = in_department.filter(
+        Q(exit_date__lt=clock.today()) | Q(lifecycle=StyleColor.Lifecycle.DISCONTINUED)
+    )
+    assert (in_department.count(), gone.count(), VendorItem.objects.count()) == (13, 8, 5)
 
 
 def test_replacing_the_demo_retailer_removes_its_open_to_buy() -> None:
     from planning.demo.loader import demo_delete
     from planning.models import Sku
 
-    demo_load(size="small", seed=5, through=calendar.fiscal_week_of(timezone.localdate() - timedelta(days=7)))
+    _load_demo()
     otb_demo_create(seed=1)
 
     demo_delete()
