@@ -95,7 +95,7 @@ class OTBBudgetMonth(models.Model):
 
     @property
     def is_negative(self) -> bool:
-        return self.receipts_retail < 0
+        return bool(self.receipts_retail < 0)
 
 
 class OTBCommitment(models.Model):
