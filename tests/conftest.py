@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -51,6 +52,16 @@ def pinned_clock(request: pytest.FixtureRequest) -> Iterator[date]:
     moment = PINNED_NOW if day is None else datetime(day.year, day.month, day.day, 12, 0, tzinfo=UTC)
     with time_machine.travel(moment, tick=True):
         yield moment.date()
+
+
+@pytest.fixture(autouse=True)
+def own_cache_keys(settings: Any) -> None:
+    """Each test reads and writes cache keys of its own: the weekly report and the forecast
+    exceptions are cached under keys made of row ids and weeks, which tests (and the same test
+    on other days) repeat, and in CI the cache is the shared Redis. A new prefix instead of a
+    flush: that Redis is also the broker of the integration tests' worker."""
+    prefix = f"test-{uuid.uuid4().hex}"
+    settings.CACHES = {name: {**options, "KEY_PREFIX": prefix} for name, options in settings.CACHES.items()}
 
 
 def _user(username: str, role: str, **extra: object) -> User:

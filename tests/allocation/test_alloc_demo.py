@@ -9,8 +9,10 @@ from allocation.models import AllocationItem, AllocationRun, Transfer
 from allocation.services import allocation_release
 from planning.demo.loader import demo_delete
 from planning.models import Sku
+from tests.conftest import on_days
 
 
+@on_days
 def test_demo_previews_the_dc_stock_of_the_department(
     world: dict[str, Any], planner: Any, django_capture_on_commit_callbacks: Any
 ) -> None:

@@ -4,11 +4,10 @@ start a run whose chord executes (Celery is eager in tests; on_commit callbacks 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
 from forecasting import services
 from forecasting.models import ForecastRun
@@ -17,8 +16,9 @@ from planning.demo.loader import demo_load
 
 
 @pytest.fixture
-def demo(db: None) -> None:
-    last_closed = calendar.fiscal_week_of(timezone.localdate() - timedelta(days=7))
+def demo(db: None, pinned_clock: date) -> None:
+    """The small demo through the last closed week before the test's (pinned) today."""
+    last_closed = calendar.fiscal_week_of(pinned_clock - timedelta(days=7))
     demo_load(size="small", seed=5, through=last_closed)
 
 

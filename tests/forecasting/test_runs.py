@@ -1,5 +1,6 @@
 """Forecast runs on the small demo retailer: fan-out, snapshot, failure of one department,
-idempotent partitions, the weekly schedule, and who may run what."""
+idempotent partitions, the weekly schedule, and who may run what. The runs that depend on the
+day run on each of the fixed days (`on_days`)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from forecasting.models import (
     StyleColorForecast,
 )
 from planning.models import Department
+from tests.conftest import on_days
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +30,7 @@ def _admin() -> User:
     return User.objects.get(username="admin")
 
 
+@on_days
 def test_a_run_forecasts_every_department_and_keeps_a_snapshot(
     demo: None, start_run: Callable[..., ForecastRun]
 ) -> None:
@@ -144,6 +147,7 @@ def test_a_run_cannot_start_from_a_week_that_has_not_closed(
     assert not ForecastRun.objects.exists()
 
 
+@on_days
 def test_the_weekly_schedule_runs_once_per_closed_week(demo: None) -> None:
     run = services.forecast_run_scheduled()
     assert run is not None
@@ -169,6 +173,7 @@ def test_replacing_the_demo_retailer_removes_its_forecasts(
     assert not StyleColor.objects.exists()
 
 
+@on_days
 def test_an_item_is_forecast_at_zero_after_its_exit_date(
     demo: None, start_run: Callable[..., ForecastRun]
 ) -> None:

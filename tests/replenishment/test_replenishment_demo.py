@@ -9,13 +9,14 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from django.utils import timezone
 
 from otb import ledger
 from otb.models import PurchaseOrderLine, PurchaseOrderReceipt, ReceivingCapacity, Vendor, VendorItem
 from otb.replenishment.demo import HISTORY_ORDERS, demo_colors, demo_suppliers, replenishment_demo_create
 from otb.replenishment.reliability import vendor_reliability
+from planning import clock
 from planning.models import Sku, StyleColor
+from tests.conftest import on_days
 
 pytestmark = pytest.mark.django_db
 
@@ -37,13 +38,14 @@ def test_demo_suppliers_take_the_vendors_in_turn(retailer: dict[str, Any]) -> No
     assert demo_suppliers(colors, []) == {}
 
 
+@on_days
 def test_demo_terms_history_and_reliability(retailer: dict[str, Any], planner: User) -> None:
     """Tops has BLK (the fixture's), RED, BLU (still sold), OLD (exited yesterday) and DIS
     (discontinued): the three sold get terms, one a vendor (by id: BLK V-ATL, RED V-BRK, BLU
     V-CDR); OLD and DIS get none. Each vendor's 12 orders of history buy only its own color."""
     for code in ("V-ATL", "V-BRK", "V-CDR"):
         Vendor.objects.create(code=code, name=code)
-    yesterday = timezone.localdate() - timedelta(days=1)
+    yesterday = clock.today() - timedelta(days=1)
     red, blue = _color(retailer, "RED"), _color(retailer, "BLU")
     _color(retailer, "OLD", exit_date=yesterday)
     _color(retailer, "DIS", lifecycle=StyleColor.Lifecycle.DISCONTINUED)
