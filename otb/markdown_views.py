@@ -78,6 +78,7 @@ def candidates(request: HttpRequest, department_id: int) -> HttpResponse:
                 "sell_through": selectors.SELL_THROUGH_BELOW * 100,
                 "wos": selectors.WOS_ABOVE,
                 "age": selectors.AGE_WEEKS_ABOVE,
+                "min_weeks": selectors.MIN_WEEKS_ON_SALE,
             },
         },
         status=422 if request.method == "POST" else 200,

@@ -71,6 +71,10 @@ class MarkdownCandidateSerializer(serializers.Serializer[Any]):
         max_digits=10, decimal_places=1, allow_null=True, help_text="Null: no sales in the window."
     )
     age_weeks = serializers.IntegerField(allow_null=True, help_text="Weeks since launch; null without one.")
+    weeks_on_sale = serializers.IntegerField(
+        help_text="Weeks of the look-back window the item was on sale (since its launch, or its first "
+        "sale or stock without a launch date): its rates are over these weeks."
+    )
     value_retail = money(help_text="Value at risk: on hand x retail price.")
     value_cost = money(help_text="On hand x unit cost.")
     reasons = serializers.ListField(child=serializers.CharField(), help_text="Why it is a candidate.")

@@ -10,27 +10,48 @@ over a look-back window ending with the last closed week (defaults in brackets):
 - aged stock: whole weeks from the launch date to the end of the as-of week above
   `age_weeks_above` [26].
 
+A young item is judged over its weeks on sale, never over weeks before it existed: the weeks of
+the window from the week of its launch date (an item without one: the first week it sold or was
+in stock at a selling location, DCs aside). Its weekly rate is units / weeks on sale, and the
+sell-through bar is pro rata (40 % over 8 weeks is 10 % over 2: the same pace). An item on sale
+fewer than `MIN_WEEKS_ON_SALE` [2] weeks (launched in the last closed week, or not yet) is not
+judged: one week of sales, often a part week, says nothing about its pace. E.g. launched two
+weeks ago, 30 sold, 90 on hand: 15 a week, 6 weeks of supply, sell-through 25 % against 10 %: no
+candidate (over 8 weeks it would read 24 weeks of supply and 25 % against 40 %).
+
 Ranked by the stock value at risk: on hand x current retail (and x unit cost beside it).
-Five queries whatever the number of items: items, SKUs, sales, stock, and the as-of week.
+Five queries whatever the number of items (items, SKUs, sales, stock, the as-of week), and one
+more when some item has no launch date (its first sale or stock).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import OuterRef, Subquery, Sum
+from django.db.models import Min, OuterRef, Subquery, Sum
 
 from forecasting.selectors import latest_closed_week, weeks_up_to
 from otb.models import ApprovalDecision, MarkdownProposal
-from planning.models import FiscalWeek, PlanVersion, PlanWeek, SalesHistory, Sku, StockPosition, StyleColor
+from planning.models import (
+    FiscalWeek,
+    Location,
+    PlanVersion,
+    PlanWeek,
+    SalesHistory,
+    Sku,
+    StockPosition,
+    StyleColor,
+)
 
 LOOK_BACK_WEEKS = 8
 SELL_THROUGH_BELOW = Decimal("0.40")
 WOS_ABOVE = Decimal("16")
 AGE_WEEKS_ABOVE = 26
+MIN_WEEKS_ON_SALE = 2  # fewer weeks on sale: too new to judge by its sales
 
 
 @dataclass
@@ -46,6 +67,7 @@ class Candidate:
     sell_through: Decimal | None  # 0..1, None when nothing sold nor held
     weeks_of_supply: Decimal | None  # None: no sales in the window (unbounded)
     age_weeks: int | None
+    weeks_on_sale: int  # weeks of the window the item was on sale (the window's length at most)
     value_retail: Decimal
     value_cost: Decimal
     reasons: list[str] = field(default_factory=list)
@@ -55,7 +77,7 @@ class Candidate:
         return None if self.sell_through is None else (self.sell_through * 100).quantize(Decimal("0.1"))
 
 
-def department_items(department_id: int) -> list[tuple[int, str, str, int, Decimal, Decimal, object]]:
+def department_items(department_id: int) -> list[tuple[int, str, str, int, Decimal, Decimal, date | None]]:
     return list(
         StyleColor.objects.filter(style__subclass__merch_class__department_id=department_id)
         .order_by("code")
@@ -103,8 +125,67 @@ def units_sold_by_item(item_of: dict[int, int], week_ids: list[int]) -> dict[int
     return dict(totals)
 
 
+def first_on_sale_weeks(item_of: dict[int, int]) -> dict[int, int]:
+    """Per style-color of `item_of` (SKU -> style-color): the first week it sold, or had stock at
+    a selling location (a DC's stock is not on sale): when an item without a launch date came
+    on sale. One query."""
+    skus = list(item_of)
+    sold = (
+        SalesHistory.objects.filter(sku_id__in=skus, units__gt=0)
+        .values("sku_id")
+        .annotate(first=Min("fiscal_week_id"))
+        .values_list("sku_id", "first")
+        .order_by()
+    )
+    stocked = (
+        StockPosition.objects.filter(sku_id__in=skus, on_hand__gt=0)
+        .exclude(location__kind=Location.Kind.DC)
+        .values("sku_id")
+        .annotate(first=Min("fiscal_week_id"))
+        .values_list("sku_id", "first")
+        .order_by()
+    )
+    first: dict[int, int] = {}
+    for sku_id, week_id in sold.union(stocked, all=True):
+        item = item_of[sku_id]
+        first[item] = min(first.get(item, week_id), week_id)
+    return first
+
+
+def weeks_on_sale(window: list[FiscalWeek], launch: date | None, first_week_id: int | None) -> int:
+    """The weeks of `window` (oldest first) an item was on sale: from the week that holds its
+    launch date (a launch on the week's last day counts the week), else from the week it first
+    sold or was stocked; the whole window when neither is known. 0: not on sale yet."""
+    if launch is not None:
+        return sum(1 for week in window if week.end_date >= launch)
+    if first_week_id is None:
+        return len(window)
+    return sum(1 for week in window if week.id >= first_week_id)
+
+
+def rates_by_item(
+    item_of: dict[int, int], window: list[FiscalWeek], launches: dict[int, date | None]
+) -> tuple[dict[int, int], dict[int, int]]:
+    """(units sold in the window, weeks on sale in the window) per style-color of `launches`
+    (style-color -> launch date): its weekly rate is the first over the second."""
+    sold = units_sold_by_item(item_of, [week.id for week in window])
+    undated = {item for item, launch in launches.items() if launch is None}
+    first = (
+        first_on_sale_weeks({sku: item for sku, item in item_of.items() if item in undated})
+        if undated
+        else {}
+    )
+    on_sale = {item: weeks_on_sale(window, launch, first.get(item)) for item, launch in launches.items()}
+    return sold, on_sale
+
+
 def _percent(ratio: Decimal) -> str:
     return f"{(ratio * 100).quantize(Decimal('1'))}%"
+
+
+def _since(window: list[FiscalWeek], on_sale: int, launch: date | None) -> str:
+    week = window[-on_sale]
+    return f"launched {week}" if launch else f"since {week}, its first sale or stock: no launch date"
 
 
 def markdown_candidates(
@@ -115,42 +196,57 @@ def markdown_candidates(
     sell_through_below: Decimal = SELL_THROUGH_BELOW,
     wos_above: Decimal = WOS_ABOVE,
     age_weeks_above: int = AGE_WEEKS_ABOVE,
+    min_weeks_on_sale: int = MIN_WEEKS_ON_SALE,
 ) -> list[Candidate]:
     """Style-colors worth a markdown, highest stock value at risk (retail) first; each row says
-    which rules put it there, with the numbers."""
+    which rules put it there, with the numbers (over its weeks on sale when it is younger than
+    the window)."""
     as_of = as_of or latest_closed_week()
-    window = [week.id for week in weeks_up_to(as_of, weeks)]
+    window = weeks_up_to(as_of, weeks)
     items = department_items(department_id)
     item_of = dict(
         Sku.objects.filter(style_color_id__in=[item[0] for item in items]).values_list("id", "style_color_id")
     )
-    sold = units_sold_by_item(item_of, window)
+    launches = {item[0]: item[6] for item in items}
+    sold, on_sale_weeks = rates_by_item(item_of, window, launches)
     stock = on_hand_by_item(item_of, as_of.id)
     found: list[Candidate] = []
     for item_id, code, name, class_id, retail, cost, launch in items:
         on_hand = stock.get(item_id, 0)
         if on_hand <= 0:
             continue  # nothing left to mark down
+        on_sale = on_sale_weeks[item_id]
+        if on_sale < min(min_weeks_on_sale, len(window)):
+            continue  # launched in the last closed week, or not yet: too new to judge
+        is_young = on_sale < len(window)
+        span = f"over its {on_sale} weeks on sale" if is_young else f"over {len(window)} weeks"
         units = sold.get(item_id, 0)
         sell_through = Decimal(units) / Decimal(units + on_hand)
-        wos = (Decimal(on_hand) * len(window) / units).quantize(Decimal("0.1")) if units else None
-        age = (as_of.end_date - launch).days // 7 if launch else None  # type: ignore[operator]
+        # The same pace over fewer weeks: 40 % over 8 weeks is 10 % over 2.
+        bar = sell_through_below * on_sale / len(window)
+        wos = (Decimal(on_hand) * on_sale / units).quantize(Decimal("0.1")) if units else None
+        age = (as_of.end_date - launch).days // 7 if launch else None
         reasons = []
-        if sell_through < sell_through_below:
+        if sell_through < bar:
+            limit = (
+                f"below {_percent(bar)}: {_percent(sell_through_below)} over {len(window)} weeks, pro rata"
+                if is_young
+                else f"below {_percent(sell_through_below)}"
+            )
             reasons.append(
-                f"Sell-through {_percent(sell_through)} over {len(window)} weeks "
-                f"(below {_percent(sell_through_below)}): {units} sold, {on_hand} on hand."
+                f"Sell-through {_percent(sell_through)} {span} ({limit}): {units} sold, {on_hand} on hand."
             )
         if wos is None:
-            reasons.append(f"No sales in {len(window)} weeks with {on_hand} on hand.")
+            reasons.append(f"No sales {span.replace('over', 'in', 1)} with {on_hand} on hand.")
         elif wos > wos_above:
-            reasons.append(
-                f"{wos} weeks of supply (above {wos_above}) at {units / len(window):.1f} units a week."
-            )
+            rate = f"{units / on_sale:.1f} units a week" + (f" {span}" if is_young else "")
+            reasons.append(f"{wos} weeks of supply (above {wos_above}) at {rate}.")
         if age is not None and age > age_weeks_above:
             reasons.append(f"Launched {age} weeks ago (more than {age_weeks_above}).")
         if not reasons:
             continue
+        if is_young:
+            reasons.append(f"New: on sale {on_sale} weeks ({_since(window, on_sale, launch)}).")
         found.append(
             Candidate(
                 style_color_id=item_id,
@@ -164,6 +260,7 @@ def markdown_candidates(
                 sell_through=sell_through.quantize(Decimal("0.0001")),
                 weeks_of_supply=wos,
                 age_weeks=age,
+                weeks_on_sale=on_sale,
                 value_retail=(retail * on_hand).quantize(Decimal("0.01")),
                 value_cost=(cost * on_hand).quantize(Decimal("0.01")),
                 reasons=reasons,

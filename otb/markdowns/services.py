@@ -10,7 +10,8 @@ Numbers of an item (computed when the proposal is saved, shown to the approver):
   at the new price = base units x (1 + ELASTICITY x discount), capped at the units affected.
   Base units: the newest finished forecast run's units for the item over the rest of the season
   (the effective week to the item's exit date, or SEASON_WEEKS when it has none); without a
-  forecast, the average weekly units sold over the last 8 closed weeks x those weeks.
+  forecast, the average weekly units sold over the last 8 closed weeks (over its weeks on sale
+  when it is younger: `selectors.weeks_on_sale`) x those weeks.
   ELASTICITY = 2: a 30 % reduction sells 60 % more units (a simple linear uplift, not a fit);
 - markdown cost = (current - new price) x units affected.
 
@@ -144,10 +145,14 @@ def _base_units(department_id: int, season: dict[int, list[int]]) -> dict[int, D
         from planning.models import Sku
 
         item_of = dict(Sku.objects.filter(style_color_id__in=missing).values_list("id", "style_color_id"))
-        window = [week.id for week in weeks_up_to(latest_closed_week(), RATE_WEEKS)]
-        sold = selectors.units_sold_by_item(item_of, window)
+        window = weeks_up_to(latest_closed_week(), RATE_WEEKS)
+        launches = dict(StyleColor.objects.filter(pk__in=missing).values_list("pk", "launch_date"))
+        sold, on_sale = selectors.rates_by_item(item_of, window, launches)
         for item in missing:
-            forecast[item] = Decimal(sold.get(item, 0)) / len(window) * len(season[item])
+            # Per week on sale: a launch two weeks ago sells at its two weeks' pace, not an eighth.
+            weeks = on_sale.get(item, 0)
+            rate = Decimal(sold.get(item, 0)) / weeks if weeks else Decimal(0)
+            forecast[item] = rate * len(season[item])
     return forecast
 
 
