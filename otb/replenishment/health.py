@@ -16,7 +16,15 @@ it supplies, `inputs.gather`), so excess reads it as it is; ageing and slow-movi
 of the selling locations it supplies (`Location.supplied_by`; a lone DC also serves those that
 name none, as the run counts them) added to any of its own. A DC's SKU is no-move or obsolete
 only when none of those locations sold it either. A fixed number of grouped queries,
-whatever the number of rows; the thresholds are plain functions tested with hand numbers."""
+whatever the number of rows; the thresholds are plain functions tested with hand numbers.
+
+Young stock is judged by its weeks on sale, never by weeks before it existed. A SKU has been on
+sale at a location since the later of the week of its style-color's launch date and the first
+week it had stock there (without a launch date: that first week). Stock that has not sold since
+it came on sale is no-move or obsolete only once it has been on sale for the no-move or obsolete
+weeks: launched last week and unsold is "new: launched 1 week ago", not obsolete; on sale 12
+weeks and unsold is no-move. Slow-moving reads the average of the last 13 weeks, or of the
+weeks on sale when fewer (3 a week over its 5 weeks, not 15 / 13)."""
 
 from __future__ import annotations
 
@@ -24,12 +32,13 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.db.models import F, Max, OuterRef, Q, Subquery, Sum
+from django.db.models import F, Max, Min, OuterRef, Q, Subquery, Sum
 from django.urls import reverse
 
 from forecasting.selectors import latest_closed_week, weeks_after, weeks_up_to
@@ -93,26 +102,61 @@ def weeks_of_supply(units: float, weekly_units: float) -> float | None:
 
 
 def age_bucket(
-    on_hand: int, weeks_since_sale: int | None, limits: Thresholds, *, is_discontinued: bool = False
+    on_hand: int,
+    weeks_since_sale: int | None,
+    limits: Thresholds,
+    *,
+    is_discontinued: bool = False,
+    weeks_on_sale: int | None = None,
 ) -> str | None:
     """ "obsolete", "no_move" or None for a SKU x location. `weeks_since_sale`: 0 = sold in the
     last closed week, 8 = the last sale was 8 weeks before it (none in the last 8 weeks);
-    None = no sale in the history read (at least `obsolete_weeks`)."""
+    None = no sale in the history read. `weeks_on_sale`: the weeks it has been on sale there,
+    the last closed week included (1 = launched in it, 0 = not yet); None = longer than the
+    history read. Unsold since it came on sale, it has gone `weeks_on_sale` weeks without a
+    sale: launched 3 weeks ago is not no-move, 12 weeks ago is no-move, not obsolete."""
     if on_hand <= 0:
         return None
-    never = weeks_since_sale is None
-    if is_discontinued or never or weeks_since_sale >= limits.obsolete_weeks:  # type: ignore[operator]
+    if is_discontinued:
         return "obsolete"
-    if weeks_since_sale >= limits.no_move_weeks:  # type: ignore[operator]
+    without_sale = weeks_since_sale if weeks_since_sale is not None else weeks_on_sale
+    if without_sale is None or without_sale >= limits.obsolete_weeks:
+        return "obsolete"
+    if without_sale >= limits.no_move_weeks:
         return "no_move"
     return None
 
 
-def is_slow_moving(on_hand: int, units_in_window: int, limits: Thresholds) -> bool:
-    """Weeks of supply (on hand / average weekly sales over 13 weeks) above the limit.
-    130 on hand, 39 sold in 13 weeks (3 a week): 43.3 weeks > 26."""
-    cover = weeks_of_supply(on_hand, units_in_window / SLOW_WINDOW_WEEKS)
+def sales_weeks(weeks_on_sale: int | None) -> int:
+    """The weeks slow-moving averages over: the last 13, or the weeks on sale when fewer."""
+    if weeks_on_sale is None:
+        return SLOW_WINDOW_WEEKS
+    return max(1, min(SLOW_WINDOW_WEEKS, weeks_on_sale))
+
+
+def is_slow_moving(
+    on_hand: int, units_in_window: int, limits: Thresholds, weeks_on_sale: int | None = None
+) -> bool:
+    """Weeks of supply (on hand / average weekly sales over 13 weeks, or over the weeks on sale
+    when fewer) above the limit. 130 on hand, 39 sold in 13 weeks (3 a week): 43.3 weeks > 26;
+    60 on hand, 15 sold in its 5 weeks on sale (3 a week): 20 weeks, not slow (not 60 / (15/13))."""
+    cover = weeks_of_supply(on_hand, units_in_window / sales_weeks(weeks_on_sale))
     return on_hand > 0 and cover is not None and cover > limits.slow_moving_wos
+
+
+def weeks_on_sale(window: list[FiscalWeek], launch: date | None, first_stocked: int | None) -> int | None:
+    """Weeks of `window` (oldest first, ending with the as-of week) a SKU has been on sale at a
+    location: since the later of the week holding its launch date and the week it first had stock
+    there. None: since the window's first week or before (an old item), or nothing is known.
+    Window W-25..W, launched on a day of W-2, first stocked at W-5: 3."""
+    counts = []
+    if launch is not None:
+        counts.append(sum(1 for week in window if week.end_date >= launch))
+    if first_stocked is not None:
+        counts.append(sum(1 for week in window if week.id >= first_stocked))
+    if not counts or min(counts) >= len(window):
+        return None
+    return min(counts)
 
 
 def at_cost(units: int, unit_cost: Decimal) -> Decimal:
@@ -147,6 +191,8 @@ class HealthRow:
     excess_units: int = 0
     value_at_risk: Decimal = Decimal("0.00")
     actions: list[Action] = field(default_factory=list)
+    weeks_on_sale: int | None = None  # on sale here for this many weeks; None: the whole history read
+    new_label: str = ""  # "New: launched 2 weeks ago" when on sale fewer than the no-move weeks
 
 
 @dataclass(frozen=True)
@@ -217,6 +263,28 @@ def _stock(department_id: int, week_id: int) -> dict[tuple[int, int], int]:
         (sku, location): on_hand
         for sku, location, on_hand in rows.values_list("sku_id", "location_id", "on_hand")
     }
+
+
+def _first_stocked(department_id: int, week_id: int) -> dict[tuple[int, int], int]:
+    """Per (sku, location): the first week (up to `week_id`) it had stock there. One query."""
+    rows = (
+        StockPosition.objects.filter(**{_DEPARTMENT: department_id}, fiscal_week_id__lte=week_id)
+        .filter(on_hand__gt=0)
+        .values("sku_id", "location_id")
+        .annotate(first=Min("fiscal_week_id"))
+        .order_by()
+    )
+    return {(row["sku_id"], row["location_id"]): row["first"] for row in rows}
+
+
+def new_label(weeks: int | None, is_launch: bool, limits: Thresholds) -> str:
+    """What a young row says instead of an age: "" once on sale the no-move weeks (or longer)."""
+    if weeks is None or weeks >= limits.no_move_weeks:
+        return ""
+    if weeks == 0:
+        return "New: not launched yet"
+    ago = f"{weeks} week{'s' if weeks != 1 else ''} ago"
+    return f"New: launched {ago}" if is_launch else f"New here: first stocked {ago}"
 
 
 def _sales(department_id: int, window: list[int]) -> dict[tuple[int, int], tuple[int, int]]:
@@ -297,7 +365,8 @@ def inventory_health(department: Department) -> HealthReport:
         department=department, run=latest_done_run(department.pk), as_of=as_of, limits=limits
     )
     history = max(limits.obsolete_weeks, limits.no_move_weeks, SLOW_WINDOW_WEEKS)
-    window = [week.id for week in weeks_up_to(as_of, history)]
+    history_weeks = weeks_up_to(as_of, history)
+    window = [week.id for week in history_weeks]
     stock = _stock(department.pk, as_of.id)
     locations = list(Location.objects.values_list("id", "kind", "supplied_by_id", "channel_id"))
     if report.run is not None:
@@ -305,10 +374,26 @@ def inventory_health(department: Department) -> HealthReport:
         dc_ids = {location for location, kind, _, _ in locations if kind == Location.Kind.DC}
         sales = _sales(department.pk, window)
         served = served_sales(sales, supplier, dc_ids)
-        _classify(report, department, stock, sales, served, Counter(supplier.values()))
+        ages = _Ages(history_weeks, _first_stocked(department.pk, as_of.id))
+        _classify(report, department, stock, sales, served, Counter(supplier.values()), ages)
     channels: dict[int, int | None] = {location: channel for location, _, _, channel in locations}
     report.available = _available(department.pk, as_of, stock, channels)
     return report
+
+
+@dataclass(frozen=True)
+class _Ages:
+    """The history read (oldest first) and each (SKU, location)'s first week with stock."""
+
+    window: list[FiscalWeek]
+    first_stocked: dict[tuple[int, int], int]
+
+    def of(self, sku: int, location: int, launch: date | None) -> tuple[int | None, bool]:
+        """(weeks on sale, whether the launch date is what makes it that young)."""
+        first = self.first_stocked.get((sku, location))
+        weeks = weeks_on_sale(self.window, launch, first)
+        by_launch = weeks_on_sale(self.window, launch, None)
+        return weeks, weeks is not None and by_launch == weeks
 
 
 def _classify(
@@ -318,14 +403,16 @@ def _classify(
     sales: dict[tuple[int, int], tuple[int, int]],
     served: dict[tuple[int, int], tuple[int, int]],
     served_count: Counter[int],
+    ages: _Ages,
 ) -> None:
     """`sales` per (SKU, location); a DC's rows read `served` instead (see the module docstring),
-    `served_count` being how many selling locations each DC supplies."""
+    `served_count` being how many selling locations each DC supplies; `ages` gives the weeks on
+    sale."""
     limits = report.limits
     columns = [
         "sku_id", "sku__code", "sku__style_color_id", "sku__style_color__code",
-        "sku__style_color__unit_cost", "sku__style_color__lifecycle", "location_id", "location__code",
-        "location__kind", "segment", "demand", "order_up_to", "on_order",
+        "sku__style_color__unit_cost", "sku__style_color__lifecycle", "sku__style_color__launch_date",
+        "location_id", "location__code", "location__kind", "segment", "demand", "order_up_to", "on_order",
     ]  # fmt: skip
     policies: list[dict[str, Any]] = [
         dict(row)
@@ -351,7 +438,10 @@ def _classify(
             (policy["sku_id"], policy["location_id"]), (None, 0)
         )
         unit_cost = policy["sku__style_color__unit_cost"]
-        weekly_sales = slow_units / SLOW_WINDOW_WEEKS
+        on_sale, by_launch = ages.of(
+            policy["sku_id"], policy["location_id"], policy["sku__style_color__launch_date"]
+        )
+        weekly_sales = slow_units / sales_weeks(on_sale)
         row = HealthRow(
             sku_id=policy["sku_id"],
             sku=policy["sku__code"],
@@ -366,6 +456,8 @@ def _classify(
             weekly_sales=round(weekly_sales, 2),
             weeks_of_supply=_rounded(weeks_of_supply(on_hand, weekly_sales)),
             served_locations=served_count[policy["location_id"]] if is_dc else 0,
+            weeks_on_sale=on_sale,
+            new_label=new_label(on_sale, by_launch, limits),
         )
         stores = [store for store in needs.get(policy["sku_id"], []) if store[0] != policy["location__code"]]
         vendor = vendors.get(policy["sku__style_color_id"])
@@ -375,6 +467,7 @@ def _classify(
             since,
             limits,
             is_discontinued=policy["sku__style_color__lifecycle"] == StyleColor.Lifecycle.DISCONTINUED,
+            weeks_on_sale=on_sale,
         )
         # Exclusive lists, in order of precedence: obsolete > no-move > excess > slow-moving.
         extra = excess_units(on_hand, policy["order_up_to"], policy["demand"], limits.excess_weeks)
@@ -387,7 +480,7 @@ def _classify(
         elif extra:
             actions = _actions(markdown_url, stores, vendor, False, received)
             report.excess.append(_with(row, extra, unit_cost, actions, excess=True))
-        elif is_slow_moving(on_hand, slow_units, limits):
+        elif is_slow_moving(on_hand, slow_units, limits, on_sale):
             actions = _actions(markdown_url, stores, vendor, False, received)
             report.slow_moving.append(_with(row, on_hand, unit_cost, actions))
     for bucket_rows in (report.excess, report.no_move, report.slow_moving, report.obsolete):

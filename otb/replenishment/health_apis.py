@@ -101,8 +101,21 @@ class HealthRowSerializer(serializers.Serializer[Any]):
     unit_cost = money()
     weekly_demand = serializers.FloatField()
     order_up_to = serializers.FloatField()
-    weeks_since_sale = serializers.IntegerField(allow_null=True, help_text="Null: none in the history read.")
-    weekly_sales = serializers.FloatField(help_text="Average over the last 13 weeks.")
+    weeks_since_sale = serializers.IntegerField(
+        allow_null=True,
+        help_text="Null: none in the history read, or none since it came on sale (see weeks_on_sale).",
+    )
+    weeks_on_sale = serializers.IntegerField(
+        allow_null=True,
+        help_text="Weeks on sale at the location (since the later of its launch and its first stock "
+        "there; 0: not launched yet); null: longer than the history read.",
+    )
+    new_label = serializers.CharField(
+        allow_blank=True, help_text='"New: launched 2 weeks ago" while on sale fewer than the no-move weeks.'
+    )
+    weekly_sales = serializers.FloatField(
+        help_text="Average over the last 13 weeks, or over the weeks on sale when fewer."
+    )
     weeks_of_supply = serializers.FloatField(allow_null=True)
     served_locations = serializers.IntegerField(
         help_text="At a distribution centre: the selling locations it supplies, whose sales the row's "
