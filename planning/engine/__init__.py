@@ -42,14 +42,25 @@ from planning.engine.stock import (
     receipts,
     wos,
 )
+from planning.engine.targets import (
+    SWITCHABLE,
+    MethodTargets,
+    sell_through_from_eop,
+    ssr_from_eop,
+    targets_for_eop,
+    turn_from_eop,
+    wos_from_eop,
+)
 
 __all__ = [
     "EXHAUSTION_RULES",
     "KINDS",
     "METHODS",
+    "SWITCHABLE",
     "WEEKS_PER_YEAR",
     "CheckedPlan",
     "Explanation",
+    "MethodTargets",
     "PlanInputs",
     "PlanOutputs",
     "average_inventory",
@@ -76,9 +87,14 @@ __all__ = [
     "rollup_lines",
     "sell_through",
     "sell_through_available",
+    "sell_through_from_eop",
     "spread",
+    "ssr_from_eop",
     "stock_to_sales",
+    "targets_for_eop",
     "to_cost",
     "turn",
+    "turn_from_eop",
     "wos",
+    "wos_from_eop",
 ]
