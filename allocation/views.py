@@ -17,8 +17,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from allocation import runs, services
-from allocation.engine import SHORTFALL_TEXT, Shortfall
+from allocation import runs, services, shortfalls
+from allocation.engine import Shortfall, shortfall_reason
 from allocation.forms import LineEditForm, RunForm, VersionForm
 from allocation.models import AllocationChange, AllocationItem, AllocationLine, AllocationRun, Transfer
 from planning.models import Department, Location, StyleColor
@@ -141,8 +141,12 @@ def _cell(
     supply, and why it is short."""
     is_short = line.allocated < line.need
     wos = line.projected_wos
-    codes = {code.value: code for code in Shortfall}
-    reason = SHORTFALL_TEXT.get(codes[line.shortfall], "") if line.shortfall in codes else ""
+    codes = {code.value for code in Shortfall}
+    reason = (
+        shortfall_reason(line.shortfall, line.need, line.proposed, line.run.pack_size)
+        if line.shortfall in codes
+        else ""
+    )
     if line.is_edited and line.allocated < line.proposed:
         reason = "Lowered by hand."
     elif line.shortfall == Shortfall.SHARED:
@@ -285,6 +289,13 @@ def run_page(request: HttpRequest, run_id: int) -> HttpResponse:
         "tab": "runs",
         **actions,
     }
+    if items:
+        reasons = shortfalls.short_reasons(run)
+        context["short_reasons"] = reasons
+        context["below_half"] = shortfalls.below_half_pack(run)
+        context["below_half_count"] = sum(
+            reason.lines for reason in reasons if reason.code == Shortfall.BELOW_HALF_PACK
+        )
     return render(request, "allocation/run.html", context)
 
 

@@ -7,6 +7,7 @@ from allocation.engine.allocate import (
     AllocationInputError,
     Shortfall,
     allocate,
+    shortfall_reason,
     store_need,
 )
 from allocation.engine.launch import launch_demand, launch_need
@@ -28,6 +29,7 @@ __all__ = [
     "launch_need",
     "prepack_need",
     "rebalance",
+    "shortfall_reason",
     "size_split",
     "store_need",
 ]

@@ -26,6 +26,12 @@ How a SKU's supply is shared:
    to the largest remainders (ties to the store with more need, then to the first store), so the
    total allocated is exact and no store gets a pack it had no room for.
 
+Why a store got less than its need (``Shortfall``, one code per SKU and store): a store that got
+its whole target is short only by pack rounding (PACK: "need 9 in packs of 4: rounded to 2
+packs, 1 short"; BELOW_HALF_PACK: "need 1 in packs of 4: rounded to none") or by its capacity;
+only a store below its target was short of supply (no stock, a higher tier first, or shared).
+``shortfall_reason`` puts a code and the store's numbers into words.
+
 Fairness and pack rounding: with whole units, "the same fill ratio for everyone" and "a store with
 more need never has a lower fill ratio" cannot both hold exactly (need 10 and 3, supply 4: 3 + 1
 has ratios 0.30 and 0.33; 4 + 0 has 0.40 and 0). Merchplan keeps the ratios as equal as rounding
@@ -61,7 +67,8 @@ class Shortfall(IntEnum):
     SHARED = 2  # short supply shared fairly with the other stores
     LOWER_PRIORITY = 3  # higher-priority stores took the supply first
     CAPPED = 4  # the store's capacity (store_max) stops it
-    PACK = 5  # short by less than a pack: rounding to whole packs
+    PACK = 5  # got its need rounded to whole packs: short by less than a pack
+    BELOW_HALF_PACK = 6  # its need is under the round-up share of one pack: rounded to none
 
 
 SHORTFALL_TEXT: dict[Shortfall, str] = {
@@ -71,7 +78,33 @@ SHORTFALL_TEXT: dict[Shortfall, str] = {
     Shortfall.LOWER_PRIORITY: "Short supply: higher-priority stores were served first.",
     Shortfall.CAPPED: "Capped by the store's capacity.",
     Shortfall.PACK: "Short by less than a pack: allocations come in whole packs.",
+    Shortfall.BELOW_HALF_PACK: "Needs less than half a pack: rounded to none (whole packs only).",
 }
+
+
+def _share_of_a_pack(round_up_share: float) -> str:
+    return "half a pack" if abs(round_up_share - 0.5) < 1e-9 else f"{round_up_share:.0%} of a pack"
+
+
+def shortfall_reason(
+    code: int, need: float, allocated: int, pack_size: int, *, round_up_share: float = 0.5
+) -> str:
+    """The reason in words with the store's numbers where rounding decided: "Need 9 in packs
+    of 4: rounded to 2 packs (8 units), 1 short: less than a pack."; "Need 1 in packs of 4:
+    less than half a pack, rounded to none."; the plain SHORTFALL_TEXT otherwise."""
+    shortfall = Shortfall(int(code))
+    if shortfall == Shortfall.PACK:
+        packs = allocated // pack_size if pack_size else 0
+        return (
+            f"Need {need:g} in packs of {pack_size}: rounded to {packs} pack{'s' if packs != 1 else ''} "
+            f"({allocated} units), {need - allocated:g} short: less than a pack."
+        )
+    if shortfall == Shortfall.BELOW_HALF_PACK:
+        return (
+            f"Need {need:g} in packs of {pack_size}: less than {_share_of_a_pack(round_up_share)}, "
+            "rounded to none."
+        )
+    return SHORTFALL_TEXT[shortfall]
 
 
 class AllocationInputError(ValueError):
@@ -202,7 +235,9 @@ def allocate(
         allocated=allocated,
         fill_rate=_fill_rate(allocated, needs),
         projected_wos=_weeks_of_supply(position, allocated, demand),
-        shortfall=_shortfall(given, target, cap_packs, needs, pack_column, tiers, supply_packs),
+        shortfall=_shortfall(
+            given, target, cap_packs, needs, pack_column, tiers, supply_packs, round_up_share
+        ),
         held_back=held.astype(np.int64),
         left_at_dc=(supply - held).astype(np.int64) - allocated.sum(axis=1),
         allocatable=allocatable,
@@ -299,21 +334,34 @@ def _shortfall(
     pack_column: FloatArray,
     tiers: IntArray,
     supply_packs: FloatArray,
+    round_up_share: float,
 ) -> IntArray:
-    """One code per store: why it got less than its need (the last rule that applies wins)."""
+    """One code per store: why it got less than its need.
+
+    A store that got its whole target (its need in whole packs, within its cap) is short only by
+    that rounding (PACK, or BELOW_HALF_PACK when the target is no pack at all) or by its cap
+    (CAPPED, when the cap is below the rounded need): supply and priority played no part, whatever
+    the other stores got. A store below its target was short of supply: NO_SUPPLY when there was
+    nothing to allocate, LOWER_PRIORITY when a higher tier reached a better fill ratio, else SHARED.
+    """
     sent = given * pack_column
     got_less = sent < needs - _EPSILON
+    reached = given >= target - _EPSILON
+    rounded = np.floor(needs / pack_column + (1.0 - round_up_share) + _EPSILON)  # before the cap
     codes = np.where(got_less, Shortfall.SHARED, Shortfall.NONE).astype(np.int64)
-    # Got its whole target and is short only by the rounding of its need to whole packs.
-    codes[got_less & (given >= target - _EPSILON)] = Shortfall.PACK
     fill = np.where(needs > 0, sent / np.where(needs > 0, needs, 1.0), 1.0)
     for tier in np.unique(tiers)[1:]:
         earlier = (tiers < tier) & (needs > 0)
         best_earlier = np.where(earlier, fill, -1.0).max(axis=1, keepdims=True)
         behind = (tiers == tier) & (fill < best_earlier - _EPSILON)
-        codes[got_less & behind] = Shortfall.LOWER_PRIORITY
-    codes[got_less & (given >= cap_packs) & (cap_packs * pack_column < needs - _EPSILON)] = Shortfall.CAPPED
-    codes[got_less & (supply_packs[:, None] <= 0)] = Shortfall.NO_SUPPLY
+        codes[got_less & ~reached & behind] = Shortfall.LOWER_PRIORITY
+    codes[got_less & ~reached & (supply_packs[:, None] <= 0)] = Shortfall.NO_SUPPLY
+    rounding = got_less & reached
+    capped = rounding & (cap_packs < rounded - _EPSILON)
+    by_rounding = rounding & ~capped
+    rounded_to_packs = rounded[by_rounding] > _EPSILON
+    codes[by_rounding] = np.where(rounded_to_packs, Shortfall.PACK, Shortfall.BELOW_HALF_PACK)
+    codes[capped] = Shortfall.CAPPED
     return codes
 
 

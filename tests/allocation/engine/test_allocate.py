@@ -51,12 +51,17 @@ def test_packs_round_fairly_and_never_split() -> None:
 
 def test_enough_supply_rounds_a_need_to_the_nearest_whole_pack() -> None:
     # 7 of a 6-pack: 1 pack (the rest, 1, is under half a pack); 9: 2 packs (the rest is half);
-    # 2: none (a third of a pack), short by less than a pack.
+    # 2: none (a third of a pack, below half a pack).
     result = allocate([7, 0, 9, 2], 100, pack_size=6)
     assert result.allocated.tolist() == [6, 0, 12, 0]
     assert result.allocatable.tolist() == [96]  # 16 whole packs
     assert result.left_at_dc.tolist() == [82]  # 78 in packs nobody needs + 4 loose units
-    assert result.shortfall.tolist() == [Shortfall.PACK, Shortfall.NONE, Shortfall.NONE, Shortfall.PACK]
+    assert result.shortfall.tolist() == [
+        Shortfall.PACK,
+        Shortfall.NONE,
+        Shortfall.NONE,
+        Shortfall.BELOW_HALF_PACK,
+    ]
     # Rounding every rest up (a share just above 0) ships a pack for 2 units.
     assert allocate([7, 2], 100, pack_size=6, round_up_share=1e-6).allocated.tolist() == [12, 6]
     with pytest.raises(AllocationInputError, match="round-up share"):
