@@ -38,6 +38,7 @@ from otb.apis.common import (
     visible_departments,
 )
 from otb.models import PurchaseOrder
+from planning.departments import DepartmentLookupError, department_from_filter, unknown_department_message
 from planning.models import Department, Location, Region, Sku, StyleColor
 
 CONFLICT = {409: OpenApiResponse(OTBErrorSerializer, description="Changed since you read it: reload.")}
@@ -59,8 +60,14 @@ def _by_id_or_code(queryset: QuerySet[Any], value: Any, code_field: str = "code"
 
 
 def _visible_department(request: Request, value: Any) -> Department | None:
-    found: Department | None = _by_id_or_code(visible_departments(request), value)
-    return found
+    """The department `value` names (id or code) if the user sees it; None if it is outside
+    their scope; an unknown name is a 400 (`planning.departments`)."""
+    try:
+        return department_from_filter(value, visible_departments(request))
+    except DepartmentLookupError as error:
+        if error.is_unknown:
+            raise serializers.ValidationError({"detail": unknown_department_message(value)}) from error
+        return None
 
 
 def _no(field: str, what: str, value: Any) -> str:

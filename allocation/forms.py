@@ -13,6 +13,7 @@ from django.db.models import Q
 
 from allocation.models import AllocationRun, Transfer
 from otb.models import PurchaseOrder
+from planning.departments import DepartmentFilterField
 from planning.models import Department, Location, Region, StyleColor
 
 CODES = re.compile(r"[\s,;]+")
@@ -155,7 +156,7 @@ class TransferFilterForm(forms.Form):
 
 
 class RebalanceForm(forms.Form):
-    department = forms.ModelChoiceField(queryset=Department.objects.none())
+    department = DepartmentFilterField(queryset=Department.objects.none())
     style_color = forms.CharField(
         required=False,
         label="Style-color",

@@ -122,6 +122,8 @@ def rebalance_page(request: HttpRequest) -> HttpResponse:
             return redirect(f"{reverse('allocation:rebalance')}?{keep.urlencode()}")
     elif request.method == "POST":
         status = 422
+    elif form.errors:  # a filter that names nothing (an unknown department...): said beside it
+        status = 400
     department = form.cleaned_data.get("department") if form.is_valid() else None
     context = {
         "form": form,

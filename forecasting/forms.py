@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from forecasting.models import ForecastOverride
+from planning.departments import DepartmentFilterField
 from planning.models import Department
 
 
@@ -38,7 +39,7 @@ class OverrideForm(forms.Form):
 
 
 class _LookbackForm(forms.Form):
-    department = forms.ModelChoiceField(queryset=Department.objects.none(), required=False, empty_label="All")
+    department = DepartmentFilterField(queryset=Department.objects.none(), required=False, empty_label="All")
     weeks = forms.IntegerField(
         min_value=1, max_value=52, initial=13, required=False, help_text="Closed weeks"
     )

@@ -29,6 +29,7 @@ from forecasting.models import (
     StyleColorForecast,
 )
 from planning import clock
+from planning.departments import DepartmentLookupError, department_from_filter
 from planning.engine import spread
 from planning.models import Department, PlanVersion, Sku, StyleColor
 from planning.plans.services import PlanError
@@ -109,11 +110,18 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
             response["HX-Refresh"] = "true"
         return response
     fits = SeriesFit.objects.filter(run=run).select_related("style_color", "style_color__style")
-    department = request.GET.get("department") or ""
+    department = (request.GET.get("department") or "").strip()
     model = request.GET.get("model") or ""
     pattern = request.GET.get("pattern") or ""
-    if department.isdigit():
-        fits = fits.filter(style_color__style__subclass__merch_class__department_id=int(department))
+    department_error = ""
+    if department:
+        try:
+            chosen = department_from_filter(department)
+        except DepartmentLookupError as error:
+            department_error = f"There is no department {error.value!r}: give its id or its code (e.g. W01)."
+        else:
+            department = str(chosen.pk)  # the select shows it when the URL gave its code
+            fits = fits.filter(style_color__style__subclass__merch_class__department=chosen)
     if model:
         fits = fits.filter(model=model)
     if pattern:
@@ -148,11 +156,12 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
             "rows": rows,
             "departments": run.departments.order_by("code"),
             "filters": {"department": department, "model": model, "pattern": pattern},
+            "department_error": department_error,
             "models": [row["model"] for row in by_model],
             "patterns": [row["pattern"] for row in by_pattern],
         }
     )
-    return render(request, "forecasting/run.html", context)
+    return render(request, "forecasting/run.html", context, status=400 if department_error else 200)
 
 
 # -- one style-color ----------------------------------------------------------------------
@@ -409,6 +418,7 @@ def accuracy_dashboard(request: HttpRequest) -> HttpResponse:
             "trend": trend,
             "chart": chart,
         },
+        status=400 if form.errors else 200,
     )
 
 
@@ -443,6 +453,7 @@ def exception_list(request: HttpRequest) -> HttpResponse:
             "rules": rules,
             "query": _without_page(request),
         },
+        status=400 if form.errors else 200,
     )
 
 

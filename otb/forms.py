@@ -8,6 +8,7 @@ from django import forms
 
 from otb.models import OTBException, PurchaseOrder, Vendor
 from planning import clock
+from planning.departments import DepartmentFilterField
 from planning.models import Department, FiscalWeek, PlanVersion
 
 RECEIPT_WEEKS_SHOWN = 52
@@ -23,7 +24,7 @@ def open_week_choices() -> list[tuple[int, str]]:
 
 
 class DepartmentFilterForm(forms.Form):
-    department = forms.ModelChoiceField(queryset=Department.objects.none(), required=False, empty_label="All")
+    department = DepartmentFilterField(queryset=Department.objects.none(), required=False, empty_label="All")
 
     def __init__(self, *args: Any, departments: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -60,6 +60,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
         request,
         "otb/orders.html",
         {"form": form, "page": page, "query": query.urlencode(), "can_buy": _editable(request).exists()},
+        status=400 if form.errors else 200,
     )
 
 

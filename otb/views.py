@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -18,6 +18,7 @@ from otb import page_support, services
 from otb.forms import BudgetCreateForm, DecisionForm, DepartmentFilterForm
 from otb.models import OTBBudget, OTBBudgetMonth, PurchaseOrder, PurchaseOrderLine
 from planning import clock
+from planning.departments import DepartmentLookupError, department_from_filter
 from planning.models import Department, FiscalWeek
 from planning.roles import ADMIN, MANAGER, user_roles
 
@@ -62,20 +63,26 @@ def otb_page(request: HttpRequest) -> HttpResponse:
     month_totals = [page_support.otb_total(table[d.pk, key] for d in departments) for key in month_keys]
     company = page_support.otb_block(None, month_totals, page_support.otb_total(month_totals))
     context = {
-        "form": form,
+        "form": form,  # an unknown department: its error beside the select, all departments below
         "year": year,
         "months": [{"key": key, "label": f"M{key % 100:02d}"} for key in month_keys],
         "blocks": blocks,
         "company": company,
     }
-    return render(request, "otb/otb.html", context)
+    return render(request, "otb/otb.html", context, status=400 if form.errors else 200)
 
 
 @login_required
 @require_GET
 def otb_drill(request: HttpRequest) -> HttpResponse:
     """The open purchase order lines behind an on-order number (department x month)."""
-    department = get_object_or_404(_visible(request), pk=_int(request.GET.get("department")))
+    try:
+        department = department_from_filter(request.GET.get("department", ""), _visible(request))
+    except DepartmentLookupError as error:
+        if not error.is_unknown:
+            raise Http404(str(error)) from error
+        message = f"There is no department {error.value!r}: give its id or its code (e.g. W01)."
+        return render(request, _drill_template(request), {"error": message}, status=400)
     key = _int(request.GET.get("month"))
     lines = (
         PurchaseOrderLine.objects.filter(
@@ -98,8 +105,11 @@ def otb_drill(request: HttpRequest) -> HttpResponse:
         "total": total,
         **page_support.drill_breakdown(department.pk, key),
     }
-    template = "otb/otb_drill.html#drill" if request.htmx else "otb/otb_drill.html"  # type: ignore[attr-defined]
-    return render(request, template, context)
+    return render(request, _drill_template(request), context)
+
+
+def _drill_template(request: HttpRequest) -> str:
+    return "otb/otb_drill.html#drill" if request.htmx else "otb/otb_drill.html"  # type: ignore[attr-defined]
 
 
 def _int(text: str | None) -> int:
@@ -169,7 +179,7 @@ def budget_list(request: HttpRequest) -> HttpResponse:
             "can_create": bool(editable_ids),
             "decision_form": DecisionForm(),
         },
-        status=400 if request.method == "POST" else 200,
+        status=400 if request.method == "POST" or filter_form.errors else 200,
     )
 
 

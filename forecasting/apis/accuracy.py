@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from forecasting import accuracy
+from planning.departments import DepartmentParamField
 from planning.models import Department, StyleColor
 from planning.plans.apis import WeekField
 
@@ -38,8 +39,8 @@ _GROUPS = {
 
 
 class LookbackQuerySerializer(serializers.Serializer[Any]):
-    department = serializers.IntegerField(
-        required=False, help_text="A department id; all you may see if left out."
+    department = DepartmentParamField(
+        required=False, help_text="A department id or code (W01); all you may see if left out."
     )
     weeks = serializers.IntegerField(
         min_value=1,
@@ -110,9 +111,11 @@ def _lookback(request: Request, query: dict[str, Any]) -> pd.DataFrame:
     """The look-back frame of the query's department (else every visible one) and weeks."""
     visible = _visible_departments(request)
     if "department" in query:
-        if not visible.filter(pk=query["department"]).exists():
-            raise serializers.ValidationError({"detail": f"department: no department {query['department']}."})
-        department_ids = [query["department"]]
+        if not visible.filter(pk=query["department"].pk).exists():
+            raise serializers.ValidationError(
+                {"detail": f"department: no department {request.query_params['department']}."}
+            )
+        department_ids = [query["department"].pk]
     else:
         department_ids = list(visible.values_list("id", flat=True))
     weeks = accuracy.lookback_weeks(query["weeks"])

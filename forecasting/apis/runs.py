@@ -29,6 +29,7 @@ from forecasting.models import (
     SizeShare,
     StyleColorForecast,
 )
+from planning.departments import DepartmentParamField
 from planning.engine import spread
 from planning.models import Department, StyleColor
 from planning.plans.apis import WeekField
@@ -347,7 +348,7 @@ class SeriesFitSerializer(serializers.ModelSerializer[SeriesFit]):
 class FitQuerySerializer(serializers.Serializer[Any]):
     model = serializers.CharField(required=False, help_text="Only series fitted with this model.")
     pattern = serializers.CharField(required=False, help_text="smooth, erratic, intermittent or lumpy.")
-    department = serializers.IntegerField(required=False, help_text="A department id.")
+    department = DepartmentParamField(required=False)
 
 
 class SeriesFitList(generics.ListAPIView[SeriesFit]):
@@ -364,7 +365,7 @@ class SeriesFitList(generics.ListAPIView[SeriesFit]):
         if "pattern" in filters:
             fits = fits.filter(pattern=filters["pattern"])
         if "department" in filters:
-            fits = fits.filter(**{f"style_color__{_ITEM_DEPARTMENT}_id": filters["department"]})
+            fits = fits.filter(**{f"style_color__{_ITEM_DEPARTMENT}": filters["department"]})
         return fits.select_related(f"style_color__{_ITEM_DEPARTMENT}").order_by("style_color__code")
 
     @extend_schema(

@@ -22,10 +22,11 @@ from otb.apis.common import (
     visible_departments,
 )
 from otb.models import OTBBudget, OTBBudgetMonth
+from planning.departments import DepartmentParamField
 
 
 class OTBQuerySerializer(serializers.Serializer[Any]):
-    department = serializers.IntegerField(help_text="A department id.")
+    department = DepartmentParamField()
     year = serializers.IntegerField(min_value=2000, max_value=2100, help_text="Fiscal year.")
 
 
@@ -55,9 +56,9 @@ class OTBTable(APIView):
         """OTB by fiscal month of one department and fiscal year: the newest approved budget,
         on order, received and the OTB left, at retail and cost (12 rows)."""
         query = validated(OTBQuerySerializer(data=request.query_params))
-        department = visible_departments(request).filter(pk=query["department"]).first()
+        department = visible_departments(request).filter(pk=query["department"].pk).first()
         if department is None:
-            return refused(f"department: no department {query['department']}.")
+            return refused(f"department: no department {request.query_params['department']}.")
         keys = [query["year"] * 100 + month for month in range(1, 13)]
         return Response(OTBRowSerializer(selectors.otb_rows(department.pk, keys), many=True).data)
 
@@ -89,7 +90,7 @@ class OTBBudgetSerializer(serializers.ModelSerializer[OTBBudget]):
 
 
 class BudgetQuerySerializer(serializers.Serializer[Any]):
-    department = serializers.IntegerField(required=False, help_text="A department id.")
+    department = DepartmentParamField(required=False)
     year = serializers.IntegerField(required=False, help_text="Fiscal year.")
     status = serializers.ChoiceField(choices=OTBBudget.Status.values, required=False)
 
@@ -101,7 +102,7 @@ class OTBBudgetList(generics.ListAPIView[OTBBudget]):
         filters = validated(BudgetQuerySerializer(data=self.request.query_params))
         budgets = OTBBudget.objects.filter(department__in=visible_departments(self.request))
         if "department" in filters:
-            budgets = budgets.filter(department_id=filters["department"])
+            budgets = budgets.filter(department=filters["department"])
         if "year" in filters:
             budgets = budgets.filter(fiscal_year=filters["year"])
         if "status" in filters:

@@ -35,6 +35,7 @@ from otb.apis.common import (
 )
 from otb.markdowns import selectors, services
 from otb.models import MarkdownItem, MarkdownProposal, PriceChange
+from planning.departments import DepartmentParamField
 from planning.models import Department
 from planning.plans.apis import WeekField
 from planning.roles import ADMIN, MANAGER, user_roles
@@ -44,15 +45,16 @@ CONFLICT = {
 }
 
 
-def _department(request: Request, department_id: int) -> Department | None:
-    return visible_departments(request).filter(pk=department_id).first()
+def _department(request: Request, department: Department) -> Department | None:
+    """The department if the user sees it (the query names it by id or code)."""
+    return visible_departments(request).filter(pk=department.pk).first()
 
 
 # -- candidates ---------------------------------------------------------------------------
 
 
 class DepartmentQuerySerializer(serializers.Serializer[Any]):
-    department = serializers.IntegerField(help_text="A department id.")
+    department = DepartmentParamField()
 
 
 class MarkdownCandidateSerializer(serializers.Serializer[Any]):
@@ -91,7 +93,7 @@ class MarkdownCandidates(APIView):
         query = validated(DepartmentQuerySerializer(data=request.query_params))
         department = _department(request, query["department"])
         if department is None:
-            return refused(f"department: no department {query['department']}.")
+            return refused(f"department: no department {request.query_params['department']}.")
         rows = selectors.markdown_candidates(department.pk)
         return Response(MarkdownCandidateSerializer(rows, many=True).data)
 
@@ -170,7 +172,7 @@ def _detail(request: Request, proposal_id: int) -> dict[str, Any]:
 
 
 class ProposalQuerySerializer(serializers.Serializer[Any]):
-    department = serializers.IntegerField(required=False, help_text="A department id.")
+    department = DepartmentParamField(required=False)
     status = serializers.ChoiceField(choices=MarkdownProposal.Status.values, required=False)
 
 
@@ -182,7 +184,7 @@ class MarkdownItemCreateSerializer(serializers.Serializer[Any]):
 
 
 class MarkdownProposalCreateSerializer(serializers.Serializer[Any]):
-    department = serializers.IntegerField(help_text="A department id you plan.")
+    department = DepartmentParamField(help_text="A department you plan: its id or code (W01).")
     name = serializers.CharField(max_length=120)
     effective_week = WeekField(help_text="The week the new prices start; it must not be over.")
     items = MarkdownItemCreateSerializer(many=True, allow_empty=False)
@@ -196,7 +198,7 @@ class MarkdownProposalList(generics.ListAPIView[MarkdownProposal]):
         filters = validated(ProposalQuerySerializer(data=self.request.query_params))
         proposals = _proposals(self.request)
         if "department" in filters:
-            proposals = proposals.filter(department_id=filters["department"])
+            proposals = proposals.filter(department=filters["department"])
         if "status" in filters:
             proposals = proposals.filter(status=filters["status"])
         return proposals.order_by("-created_at", "-id")
@@ -219,7 +221,7 @@ class MarkdownProposalList(generics.ListAPIView[MarkdownProposal]):
         data = validated(MarkdownProposalCreateSerializer(data=request.data))
         department = _department(request, data["department"])
         if department is None:
-            return refused(f"department: no department {data['department']}.")
+            return refused(f"department: no department {request.data['department']}.")
         if not is_editable(request, department.pk):
             return refused(f"You cannot propose markdowns for {department}.", status.HTTP_403_FORBIDDEN)
         try:
@@ -352,7 +354,7 @@ class MarkdownBudget(APIView):
         query = validated(MarkdownBudgetQuerySerializer(data=request.query_params))
         department = _department(request, query["department"])
         if department is None:
-            return refused(f"department: no department {query['department']}.")
+            return refused(f"department: no department {request.query_params['department']}.")
         rows = selectors.markdown_budget_vs_actual(department.pk, query["year"])
         return Response(MarkdownBudgetMonthSerializer(rows, many=True).data)
 

@@ -27,6 +27,7 @@ from otb.apis.common import (
 )
 from otb.models import PurchaseOrder, PurchaseOrderLine
 from otb.orders import LineRequest, purchase_order_create, purchase_order_line_receive
+from planning.departments import DepartmentParamField
 from planning.models import Department
 from planning.plans.apis import WeekField
 
@@ -67,7 +68,7 @@ class PurchaseOrderSerializer(serializers.ModelSerializer[PurchaseOrder]):
 
 
 class OrderQuerySerializer(serializers.Serializer[Any]):
-    department = serializers.IntegerField(required=False, help_text="A department id.")
+    department = DepartmentParamField(required=False)
     status = serializers.ChoiceField(choices=PurchaseOrder.Status.values, required=False)
 
 
@@ -83,7 +84,7 @@ class LineCreateSerializer(serializers.Serializer[Any]):
 class OrderCreateSerializer(serializers.Serializer[Any]):
     number = serializers.CharField(max_length=30)
     vendor = serializers.CharField(max_length=20, help_text="Vendor code.")
-    department = serializers.IntegerField(help_text="A department id you plan.")
+    department = DepartmentParamField(help_text="A department you plan: its id or code (W01).")
     lines = LineCreateSerializer(many=True, allow_empty=False)
     request_exception = serializers.BooleanField(
         default=False, help_text="Over OTB: keep the order awaiting a manager's approval instead of a 409."
@@ -117,7 +118,7 @@ class PurchaseOrderList(generics.ListAPIView[PurchaseOrder]):
         filters = validated(OrderQuerySerializer(data=self.request.query_params))
         orders = _orders(self.request)
         if "department" in filters:
-            orders = orders.filter(department_id=filters["department"])
+            orders = orders.filter(department=filters["department"])
         if "status" in filters:
             orders = orders.filter(status=filters["status"])
         return orders.order_by("-created_at", "-id")
@@ -143,9 +144,9 @@ class PurchaseOrderList(generics.ListAPIView[PurchaseOrder]):
         OTB it is released (201); over OTB it is refused with what is left per month (409), or
         with request_exception kept awaiting a manager's approval (201, status awaiting)."""
         data = validated(OrderCreateSerializer(data=request.data))
-        department = visible_departments(request).filter(pk=data["department"]).first()
+        department = visible_departments(request).filter(pk=data["department"].pk).first()
         if department is None:
-            return refused(f"department: no department {data['department']}.")
+            return refused(f"department: no department {request.data['department']}.")
         if not is_editable(request, department.pk):
             return refused(f"You cannot buy for {department}.", status.HTTP_403_FORBIDDEN)
         lines = [

@@ -14,7 +14,6 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import JSONParser
@@ -36,38 +35,9 @@ from otb.apis.common import (
 )
 from otb.models import ReplenishmentRun, Suggestion
 from otb.replenishment import po_review, runs, worksheet
+from planning.departments import DepartmentParamField
 from planning.models import Department
 from planning.plans.apis import WeekField
-
-
-def department_id(value: str) -> int | None:
-    """The department a filter names, by id ("3") or code ("W01", any case); None if none."""
-    text = value.strip()
-    if text.isdigit():
-        by_id: int | None = Department.objects.filter(pk=int(text)).values_list("pk", flat=True).first()
-        if by_id is not None:
-            return by_id
-    by_code: int | None = Department.objects.filter(code__iexact=text).values_list("pk", flat=True).first()
-    return by_code
-
-
-def unknown_department(value: str) -> str:
-    return f"department: no department {value.strip()!r}; give its id or its code (e.g. W01)."
-
-
-@extend_schema_field(OpenApiTypes.STR)
-class DepartmentField(serializers.Field):  # type: ignore[type-arg]
-    """A department filter by id or code; the validated value is its id."""
-
-    def to_internal_value(self, data: Any) -> int:
-        found = department_id(str(data))
-        if found is None:
-            raise serializers.ValidationError(unknown_department(str(data)).removeprefix("department: "))
-        return found
-
-    def to_representation(self, value: Any) -> Any:
-        return value
-
 
 CONFLICT = {409: OpenApiResponse(OTBErrorSerializer, description="Changed since you read it: reload.")}
 
@@ -134,7 +104,7 @@ class SuggestionSerializer(serializers.ModelSerializer[Suggestion]):
 class SuggestionQuerySerializer(serializers.Serializer[Any]):
     run = serializers.IntegerField(required=False, help_text="A run id; default: the latest done run.")
     vendor = serializers.CharField(required=False, help_text="A vendor code.")
-    department = DepartmentField(required=False, help_text="A department id or code (W01).")
+    department = DepartmentParamField(required=False)
     status = serializers.ChoiceField(choices=Suggestion.Status.values, required=False)
 
 
@@ -240,7 +210,7 @@ class SuggestionList(generics.ListAPIView[Suggestion]):
         rows = worksheet.suggestion_rows(
             request_user(self.request),
             run_id=run_id,
-            department_id=filters.get("department"),
+            department_id=filters["department"].pk if "department" in filters else None,
             status=filters.get("status"),
         )
         if "vendor" in filters:
@@ -349,8 +319,8 @@ class SuggestionRestore(_SuggestionStatusChange):
 
 
 class ReviewQuerySerializer(serializers.Serializer[Any]):
-    department = DepartmentField(
-        required=False, help_text="A department id or code (W01); default: all you see."
+    department = DepartmentParamField(
+        required=False, help_text="A department id or code (W01, any case); default: all you see."
     )
 
 
@@ -401,5 +371,8 @@ class OpenOrderReview(APIView):
         replenishment run of their department (see otb.replenishment.po_review). Change them with
         the purchase order line endpoints."""
         filters = validated(ReviewQuerySerializer(data=request.query_params))
-        review = po_review.open_order_review(request_user(request), department_id=filters.get("department"))
+        department = filters.get("department")
+        review = po_review.open_order_review(
+            request_user(request), department_id=department.pk if department else None
+        )
         return Response(ReviewSerializer(review).data)

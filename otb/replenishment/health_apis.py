@@ -23,6 +23,7 @@ from otb.apis.common import (
 )
 from otb.models import SegmentPolicy
 from otb.replenishment import health, matrix, matrix_reads, reliability
+from planning.departments import DepartmentParamField
 
 
 class PolicySerializer(serializers.Serializer[Any]):
@@ -157,7 +158,7 @@ class HealthSerializer(serializers.Serializer[Any]):
 
 
 class HealthQuerySerializer(serializers.Serializer[Any]):
-    department = serializers.IntegerField(help_text="A department id.")
+    department = DepartmentParamField()
 
 
 class HealthReport(APIView):
@@ -167,9 +168,11 @@ class HealthReport(APIView):
         suggested actions (each SKU-location in one list only, the first that applies: obsolete,
         no-move, excess, slow-moving), SKU rationalisation candidates and available to sell."""
         query = validated(HealthQuerySerializer(data=request.query_params))
-        department = visible_departments(request).filter(pk=query["department"]).first()
+        department = visible_departments(request).filter(pk=query["department"].pk).first()
         if department is None:
-            return refused(f"department: no department {query['department']}.", status.HTTP_404_NOT_FOUND)
+            return refused(
+                f"department: no department {request.query_params['department']}.", status.HTTP_404_NOT_FOUND
+            )
         return Response(HealthSerializer(health.inventory_health(department)).data)
 
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from otb.models import ReplenishmentRun
 from otb.replenishment import health, reliability
+from planning.departments import DepartmentLookupError, department_from_filter
 from planning.models import Department
 
 AVAILABLE_PER_PAGE = 100
@@ -38,12 +39,21 @@ def _default_department(departments: list[Department]) -> Department | None:
 @login_required
 @require_GET
 def inventory_health_page(request: HttpRequest) -> HttpResponse:
-    departments = list(Department.objects.visible_to(request.user).order_by("code"))
-    chosen = request.GET.get("department", "")
+    visible = Department.objects.visible_to(request.user).order_by("code")
+    departments = list(visible)
+    chosen = request.GET.get("department", "").strip()
     context: dict[str, Any] = {"departments": departments, "department": None, "report": None}
+    department: Department | None
     if chosen:
-        department = next((d for d in departments if str(d.pk) == chosen), None)
-        if department is None:
+        try:
+            department = department_from_filter(chosen, visible)
+        except DepartmentLookupError as error:
+            if error.is_unknown:
+                context["error"] = (
+                    f"There is no department {error.value!r}: choose one from the list "
+                    "(or give its id or its code, e.g. W01)."
+                )
+                return render(request, "otb/replenishment/health.html", context, status=400)
             context["error"] = f"There is no department {chosen} that you can see. Choose one from the list."
             return render(request, "otb/replenishment/health.html", context, status=404)
     else:

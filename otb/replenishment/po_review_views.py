@@ -20,11 +20,12 @@ from otb.replenishment import po_review, worksheet
 from otb.replenishment.views import VersionForm, _can_edit
 from otb.services import OTBError
 from otb.views import _editable, _visible
+from planning.departments import DepartmentFilterField
 from planning.models import Department, FiscalWeek
 
 
 class ReviewFilterForm(forms.Form):
-    department = forms.ModelChoiceField(
+    department = DepartmentFilterField(
         queryset=Department.objects.none(), required=False, empty_label="All departments"
     )
 
@@ -60,7 +61,7 @@ def open_orders_page(request: HttpRequest) -> HttpResponse:
         "counts": {kind: sum(1 for row in review.rows if row.kind == kind) for kind in po_review.KIND_LABELS},
         "department_id": department.pk if department else "",
     }
-    return render(request, "otb/replenishment/open_orders.html", context)
+    return render(request, "otb/replenishment/open_orders.html", context, status=400 if form.errors else 200)
 
 
 def _line_action(request: HttpRequest, line_id: int) -> tuple[PurchaseOrderLine, str]:

@@ -12,8 +12,8 @@ from rest_framework.views import APIView
 
 from otb.apis.common import REFUSALS, refused, visible_departments
 from otb.models import ReplenishmentRun
-from otb.replenishment.apis import department_id, unknown_department
 from otb.replenishment.simulation import simulate_run
+from planning.departments import DepartmentLookupError, department_from_filter, unknown_department_message
 
 RATE_PLACES = 4  # fill rates, 0..1
 UNIT_PLACES = 1  # units and weeks
@@ -78,9 +78,10 @@ class PolicySimulation(APIView):
             return refused("No finished replenishment run.", status.HTTP_404_NOT_FOUND)
         department = None
         if params.get("department"):
-            department = department_id(params["department"])
-            if department is None:
-                return refused(unknown_department(params["department"]))
+            try:
+                department = department_from_filter(params["department"]).pk
+            except DepartmentLookupError:
+                return refused(unknown_department_message(params["department"]))
             if not visible_departments(request).filter(pk=department).exists():
                 return refused(
                     f"department: {params['department']} is not yours to see.", status.HTTP_404_NOT_FOUND

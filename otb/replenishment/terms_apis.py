@@ -15,6 +15,7 @@ from otb.apis.common import REFUSALS, refused, request_user, visible_departments
 from otb.models import VendorItem
 from otb.replenishment import terms
 from otb.services import OTBError
+from planning.departments import DepartmentLookupError, department_from_filter, unknown_department_message
 
 
 class VendorItemSerializer(serializers.ModelSerializer[VendorItem]):
@@ -42,7 +43,7 @@ class VendorItemPatchSerializer(serializers.Serializer[Any]):
 class VendorItemList(APIView):
     @extend_schema(
         parameters=[
-            OpenApiParameter("department", int, required=False),
+            OpenApiParameter("department", str, required=False, description="A department id or code (W01)."),
             OpenApiParameter("vendor", str, required=False, description="Vendor code."),
         ],
         responses={200: VendorItemSerializer(many=True)},
@@ -52,11 +53,13 @@ class VendorItemList(APIView):
         items = VendorItem.objects.filter(
             style_color__style__subclass__merch_class__department__in=visible_departments(request)
         ).select_related("vendor", "style_color")
-        department = request.query_params.get("department")
+        department = request.query_params.get("department", "").strip()
         if department:
-            if not department.isdigit():
-                return refused("department: give a department id.")
-            items = items.filter(style_color__style__subclass__merch_class__department_id=int(department))
+            try:
+                found = department_from_filter(department)
+            except DepartmentLookupError:
+                return refused(unknown_department_message(department))
+            items = items.filter(style_color__style__subclass__merch_class__department=found)
         if request.query_params.get("vendor"):
             items = items.filter(vendor__code__iexact=request.query_params["vendor"])
         return Response(VendorItemSerializer(items.order_by("style_color__code")[:1000], many=True).data)

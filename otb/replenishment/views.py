@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from otb.models import ReplenishmentRun, Suggestion, Vendor
 from otb.replenishment import runs, worksheet
 from otb.views import _editable, _visible
+from planning.departments import DepartmentFilterField
 from planning.models import Department
 
 PAGE_SIZE = 100  # worksheet lines a page
@@ -30,7 +31,7 @@ ACTIVE = (ReplenishmentRun.Status.QUEUED, ReplenishmentRun.Status.RUNNING)
 
 
 class FilterForm(forms.Form):
-    department = forms.ModelChoiceField(
+    department = DepartmentFilterField(
         queryset=Department.objects.none(), required=False, empty_label="All departments"
     )
     vendor = forms.ModelChoiceField(queryset=Vendor.objects.none(), required=False, empty_label="All vendors")
@@ -254,7 +255,9 @@ def worksheet_page(request: HttpRequest) -> HttpResponse:
         "can_edit": bool(editable_ids),
         **_runs_context(request),
     }
-    return render(request, "otb/replenishment/worksheet.html", context)
+    return render(
+        request, "otb/replenishment/worksheet.html", context, status=400 if sheet["form"].errors else 200
+    )
 
 
 @login_required

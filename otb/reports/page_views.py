@@ -31,7 +31,8 @@ from otb.reports.model import (
     WeeklyReport,
 )
 from otb.reports.models import is_subscribed
-from planning.models import FiscalWeek
+from planning.departments import DepartmentLookupError, department_from_filter
+from planning.models import Department, FiscalWeek
 
 MISSING = "\N{EN DASH}"
 MINUS = "\N{MINUS SIGN}"
@@ -294,6 +295,25 @@ def _missing(request: HttpRequest, message: str, status: int = 404) -> HttpRespo
     return render(request, TEMPLATE, {"error": message}, status=status)
 
 
+def _report_department(request: HttpRequest, report: WeeklyReport, value: str) -> str | HttpResponse:
+    """The report's code of the department `value` names (its code in any case, or its id); a 400
+    when no department has that id or code, a 404 when the report has no row of it."""
+    codes: dict[str, str] = {row.code.lower(): row.code for row in report.rows_at("department")}
+    if value.lower() in codes:
+        return codes[value.lower()]
+    try:
+        department = department_from_filter(value, Department.objects.visible_to(request.user))
+    except DepartmentLookupError as error:
+        if error.is_unknown:
+            return _missing(
+                request, f"There is no department {error.value!r}: give its id or its code (e.g. W01).", 400
+            )
+    else:
+        if department.code.lower() in codes:
+            return codes[department.code.lower()]
+    return _missing(request, f"There is no department {value!r} in the report.")
+
+
 def _params(query: QueryDict) -> dict[str, str]:
     return {key: query.get(key, "") for key in ("week", "period", "department") if query.get(key)}
 
@@ -321,10 +341,15 @@ def report_page(request: HttpRequest) -> HttpResponse:
             )
         return _missing(request, "There is no closed week to report on yet.")
     department = request.GET.get("department", "").strip()
-    if department and department not in {row.code for row in report.rows_at("department")}:
-        return _missing(request, f"There is no department {department!r} in the report.")
+    if department:
+        found = _report_department(request, report, department)
+        if isinstance(found, HttpResponse):
+            return found
+        department = found
 
     params = _params(request.GET)
+    if department:
+        params["department"] = department  # the links carry the report's code, whatever was typed
     rows, footnotes = _table(report, period, department, params)
     export_query = request.GET.urlencode()
     context = {

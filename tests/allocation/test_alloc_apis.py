@@ -205,7 +205,7 @@ def test_bad_setup_names_the_field(
     store = _create(client, django_capture_on_commit_callbacks, dc="S001")
     assert (store.status_code, store.json()["detail"]) == (400, "dc: S001 is not a distribution centre.")
     for fields, message in (
-        ({"department": "W99"}, "department: no department 'W99'."),
+        ({"department": "W99"}, "department: no department 'W99'; give its id or its code (e.g. W01)."),
         ({"dc": "DC9"}, "dc: no DC 'DC9'."),
         ({"style_colors": ["ST-1-BLK", "ST-9"]}, "style_colors: no style-color 'ST-9'."),
         ({"purchase_order": "PO-NONE", "source": "po"}, "purchase_order: no purchase order 'PO-NONE'."),

@@ -396,7 +396,9 @@ def test_fits_of_a_run_filtered_by_model_pattern_and_department(
     assert codes("pattern=smooth") == ["ST-1-BLK"]
     assert codes(f"department={retailer['dresses'].pk}") == ["DR-1-RED"]
     assert codes("model=ets&pattern=intermittent") == []
-    assert client.get(f"{url}?department=x").json() == {"detail": "department: A valid integer is required."}
+    assert client.get(f"{url}?department=x").json() == {
+        "detail": "department: no department 'x'; give its id or its code (e.g. W01)."
+    }
 
 
 # --- overrides ----------------------------------------------------------------------------------
@@ -689,7 +691,7 @@ def test_accuracy_by_week_model_and_style_color(lookback: dict[str, Any], tops_p
         ("by=colour", 'by: "colour" is not a valid choice.'),
         ("weeks=0", "weeks: Ensure this value is greater than or equal to 1."),
         ("lag=14", "lag: Ensure this value is less than or equal to 13."),
-        ("department=999999", "department: no department 999999."),
+        ("department=999999", "department: no department '999999'; give its id or its code (e.g. W01)."),
     ],
 )
 def test_accuracy_bad_query_is_400(

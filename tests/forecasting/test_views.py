@@ -176,7 +176,7 @@ def test_accuracy_and_exception_pages_render_a_lookback(demo: None) -> None:
     assert exceptions.status_code == 200
     assert b'data-testid="exceptions"' in exceptions.content
     bad = client.get("/forecasting/accuracy/?weeks=0")
-    assert bad.status_code == 200
+    assert bad.status_code == 400
     assert b"greater than or equal to 1" in bad.content
 
 

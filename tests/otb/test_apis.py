@@ -169,7 +169,9 @@ def test_post_needs_a_department_you_plan(planner: User, executive: User, budget
     assert _post_order(executive, _body(budget, "PO-1", 5)).status_code == 403
     missing = _body(budget, "PO-1", 5)
     missing["department"] = 999_999
-    assert _post_order(planner, missing).json() == {"detail": "department: no department 999999."}
+    assert _post_order(planner, missing).json() == {
+        "detail": "department: no department '999999'; give its id or its code (e.g. W01)."
+    }
     assert _client().post(f"{API}/orders/", _body(budget, "PO-1", 5), format="json").status_code == 403
     assert not PurchaseOrder.objects.exists()
 

@@ -740,7 +740,9 @@ def test_scope_other_departments_403_unknown_404(
         == 403
     )
     assert client.get("/otb/orders/999999/").status_code == 404
-    assert client.get(f"/otb/drill/?department=999999&month={otb['key']}").status_code == 404
+    unknown = client.get(f"/otb/drill/?department=999999&month={otb['key']}")
+    assert unknown.status_code == 400
+    assert "There is no department &#x27;999999&#x27;" in unknown.content.decode()
 
     client.force_login(nobody)
     assert client.get(f"/otb/orders/{order.pk}/").status_code == 404

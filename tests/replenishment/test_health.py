@@ -264,14 +264,14 @@ def test_health_page_opens_on_the_department_of_the_latest_run(
     assert 'data-testid="total-obsolete">100.00' in text
 
 
-def test_health_page_answers_404_for_an_unknown_department(
+def test_health_page_answers_400_for_an_unknown_department(
     client: Client, health_shop: dict[str, Any], planner: User
 ) -> None:
     client.login(username=planner.username, password=PASSWORD)
     response = client.get(reverse("otb:inventory-health"), {"department": 99999})
-    assert response.status_code == 404
-    assert "There is no department 99999 that you can see" in response.content.decode()
-    assert client.get(reverse("otb:inventory-health"), {"department": "x"}).status_code == 404
+    assert response.status_code == 400
+    assert "There is no department &#x27;99999&#x27;: choose one from the list" in response.content.decode()
+    assert client.get(reverse("otb:inventory-health"), {"department": "x"}).status_code == 400
 
 
 def test_available_to_sell_hides_zero_rows_and_pages(
@@ -327,7 +327,7 @@ def test_api_health_and_vendors(client: Client, health_shop: dict[str, Any], pla
     assert [row["sku"] for row in body["obsolete"]] == ["OBS-M"]
     assert [row["kind"] for row in body["obsolete"][0]["actions"]] == ["markdown", "return", "liquidate"]
     assert [row["sku"] for row in body["rationalisation"]] == ["OBS-M", "SLOW-M"]
-    assert client.get("/api/v1/otb/health/", {"department": 999999}).status_code == 404
+    assert client.get("/api/v1/otb/health/", {"department": 999999}).status_code == 400
     assert client.get("/api/v1/otb/health/").status_code == 400
     vendors = client.get("/api/v1/otb/vendor-reliability/").json()
     assert vendors == [

@@ -12,7 +12,7 @@ from django.test import Client
 
 from otb.reports import page_views
 from otb.reports.model import WeeklyReport
-from planning.models import FiscalWeek
+from planning.models import Department, Division, FiscalWeek
 from tests.reports.sample import sample_report
 
 URL = "/otb/report/"
@@ -264,13 +264,34 @@ def test_an_unknown_week_is_404_with_a_message(
     assert f"{week}" in html
 
 
-def test_an_unknown_department_is_404(client: Client, executive: User, asked: list[int | None]) -> None:
+def test_an_unknown_department_is_400(client: Client, executive: User, asked: list[int | None]) -> None:
     client.force_login(executive)
 
     response = client.get(URL, {"department": "NOPE"})
 
-    assert response.status_code == 404
-    assert "There is no department" in _html(response)
+    assert response.status_code == 400
+    assert "There is no department &#x27;NOPE&#x27;: give its id or its code" in _html(response)
+
+
+def test_a_department_is_named_by_its_code_in_any_case_or_its_id(
+    client: Client, executive: User, asked: list[int | None]
+) -> None:
+    division = Division.objects.create(code="W", name="Womenswear")
+    tops = Department.objects.create(code="W01", name="Women's tops", division=division)
+    Department.objects.create(code="M01", name="Men's tops", division=division)  # not in the report
+    client.force_login(executive)
+
+    by_code = _html(client.get(URL, {"department": "W01"}))
+    lower = _html(client.get(URL, {"department": "w01"}))
+    by_id = client.get(URL, {"department": tops.pk})
+    elsewhere = client.get(URL, {"department": "m01"})
+
+    for html in (lower, _html(by_id)):
+        assert _codes(html) == _codes(by_code) == ["", "STORES", "W01", "W01-01", "W02"]
+        assert "Hide the classes of Women&#x27;s tops" in html
+    assert by_id.status_code == 200
+    assert elsewhere.status_code == 404
+    assert "There is no department &#x27;m01&#x27; in the report." in _html(elsewhere)
 
 
 def test_anonymous_is_sent_to_sign_in(client: Client, asked: list[int | None]) -> None:
