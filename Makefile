@@ -9,6 +9,9 @@ DEMO_SEED ?= 42
 
 .PHONY: install demo serve test lint format bench worker beat migrate clean
 
+# Links in mails point at the address the demo serves on (unless SITE_URL is set already).
+demo serve: export SITE_URL ?= http://127.0.0.1:$(PORT)
+
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip

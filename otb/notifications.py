@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from planning.models import Department
 from planning.roles import ADMIN, MANAGER
+from planning.site import site_url
 
 
 def approvers(department_id: int, *, excluding: int | None = None) -> list[User]:
@@ -29,7 +30,7 @@ def approval_requested(*, department_id: int, subject: str, body: str, requested
     recipients = approvers(department_id, excluding=requested_by.pk)
     if not recipients:
         return
-    link = f"{settings.MERCHPLAN_BASE_URL}{reverse('otb:approvals')}"
+    link = site_url(reverse("otb:approvals"))
     text = (
         f"{body}\n\nRequested by {requested_by.get_full_name() or requested_by.username}.\nDecide: {link}\n"
     )

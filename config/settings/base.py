@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import django_stubs_ext
 from celery.schedules import crontab
@@ -228,8 +229,17 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER") or ""
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD") or ""
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "merchplan@localhost"
-# Links in e-mails point here.
-MERCHPLAN_BASE_URL = (env_str("MERCHPLAN_BASE_URL") or "http://127.0.0.1:8000").rstrip("/")
+# Links in e-mails point here: the address people open the app at (scheme, host, port, any path
+# prefix). MERCHPLAN_BASE_URL, its older name, still works when SITE_URL is not set. By default
+# the local server of `make demo`/`make serve`, which listens on 127.0.0.1:$PORT.
+_SITE_URL_FROM = "SITE_URL" if env_str("SITE_URL") else "MERCHPLAN_BASE_URL"
+_DEMO_URL = f"http://127.0.0.1:{env_int('PORT', default=8000)}"
+SITE_URL = (env_str("SITE_URL") or env_str("MERCHPLAN_BASE_URL") or _DEMO_URL).rstrip("/")
+if urlsplit(SITE_URL).scheme not in {"http", "https"} or not urlsplit(SITE_URL).netloc:
+    raise ImproperlyConfigured(
+        f"{_SITE_URL_FROM} must be the app's address, e.g. https://merchplan.example.com, got {SITE_URL!r}."
+    )
+MERCHPLAN_BASE_URL = SITE_URL  # the older name, for code that still reads it
 
 # A style-color's look-back goes on the exception list when its final forecast crosses one
 # of these over the weeks reviewed (and it sold at least min_actual_units in them).

@@ -18,6 +18,7 @@ from otb.reports.model import WeeklyReport
 from otb.reports.models import ReportSubscription
 from planning import clock
 from planning.models import FiscalWeek
+from planning.site import site_url
 
 
 def _waiting(week_id: int | None) -> list[int]:
@@ -31,7 +32,7 @@ def _waiting(week_id: int | None) -> list[int]:
 
 
 def _message(report: WeeklyReport, pdf: bytes, address: str, name: str) -> EmailMultiAlternatives:
-    url = f"{settings.MERCHPLAN_BASE_URL}{reverse('otb:report')}?week={report.week_id}"
+    url = site_url(f"{reverse('otb:report')}?week={report.week_id}")
     company = report.company
     week = company.periods["week"]
     context = {

@@ -40,7 +40,7 @@ def _subscriber(username: str, email: str, *, active: bool = True, user_active: 
     return user
 
 
-@override_settings(MERCHPLAN_BASE_URL="https://merchplan.example")
+@override_settings(SITE_URL="https://merchplan.example")
 def test_one_mail_per_active_subscriber_with_the_pdf(built: list[int | None]) -> None:
     _subscriber("eve", "eve@example.com")
     _subscriber("ann", "ann@example.com")
