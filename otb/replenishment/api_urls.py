@@ -22,5 +22,6 @@ urlpatterns = [
         name="api-replenishment-suggestion-restore",
     ),
     path("suggestions/order/", apis.SuggestionOrder.as_view(), name="api-replenishment-order"),
+    path("skipped/", apis.SkippedList.as_view(), name="api-replenishment-skipped"),
     path("open-orders/", apis.OpenOrderReview.as_view(), name="api-replenishment-open-orders"),
 ]

@@ -33,8 +33,8 @@ from otb.apis.common import (
     validated,
     visible_departments,
 )
-from otb.models import ReplenishmentRun, Suggestion
-from otb.replenishment import po_review, runs, worksheet
+from otb.models import ReplenishmentRun, Suggestion, Vendor
+from otb.replenishment import po_review, runs, skipped, worksheet
 from planning.departments import DepartmentParamField
 from planning.models import Department
 from planning.plans.apis import WeekField
@@ -223,6 +223,56 @@ class SuggestionList(generics.ListAPIView[Suggestion]):
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Purchase suggestions of a run (default the latest done one) in the departments you may see."""
         return super().get(request, *args, **kwargs)
+
+
+class SkippedLineSerializer(serializers.Serializer[Any]):
+    sku = serializers.CharField()
+    location = serializers.CharField()
+    department = serializers.CharField(help_text="Department code.")
+    vendor = serializers.CharField(allow_blank=True, help_text="Vendor code.")
+    order_week = serializers.CharField(help_text="The week it would have been placed.")
+    units = serializers.IntegerField(help_text="What it would have ordered (the MOQ, or more).")
+    reorder_point = serializers.IntegerField()
+    order_up_to = serializers.IntegerField()
+    on_hand = serializers.IntegerField()
+    on_order = serializers.IntegerField()
+    reason = serializers.CharField(help_text="Why it was not suggested, with the numbers.")
+
+
+class SkippedSerializer(serializers.Serializer[Any]):
+    count = serializers.IntegerField()
+    lines = SkippedLineSerializer(many=True)
+
+
+class SkippedList(APIView):
+    @extend_schema(parameters=[SuggestionQuerySerializer], responses={200: SkippedSerializer, **BAD_INPUT})
+    def get(self, request: Request) -> Response:
+        """Orders a run did not suggest because the vendor's minimum order is more than
+        `MAX_MOQ_TO_ORDER_UP_TO` (4) times the SKU-location's order-up-to level, with what and
+        when each would have ordered and why not (default: the latest done run). `status` is
+        ignored here: skipped lines are not suggestions."""
+        filters = validated(SuggestionQuerySerializer(data=request.query_params))
+        run = (
+            get_object_or_404(ReplenishmentRun, pk=filters["run"], status=ReplenishmentRun.Status.DONE)
+            if "run" in filters
+            else worksheet.latest_done_run()
+        )
+        if run is None:
+            return Response({"count": 0, "lines": []})
+        vendor_id = None
+        if "vendor" in filters:
+            vendor = Vendor.objects.filter(code=filters["vendor"]).first()
+            if vendor is None:
+                return refused(f"vendor: no vendor {filters['vendor']}.")
+            vendor_id = vendor.pk
+        lines, count = skipped.skipped_lines(
+            request_user(request),
+            run,
+            department=filters.get("department"),
+            vendor_id=vendor_id,
+            limit=None,
+        )
+        return Response(SkippedSerializer({"count": count, "lines": lines}).data)
 
 
 class SuggestionDetail(APIView):

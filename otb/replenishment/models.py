@@ -180,6 +180,13 @@ class ItemPolicy(models.Model):
     first_stockout_week = models.ForeignKey(
         FiscalWeek, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # An order the run did not suggest because the vendor's minimum is far above the need
+    # (`runs.MAX_MOQ_TO_ORDER_UP_TO`): what and when it would have ordered, and why not.
+    skipped_units = models.PositiveIntegerField(default=0)
+    skipped_week = models.ForeignKey(
+        FiscalWeek, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    skip_reason = models.CharField(max_length=240, blank=True, default="")
 
     class Meta:
         constraints = [

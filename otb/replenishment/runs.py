@@ -9,6 +9,7 @@ writes nothing (the rows are written in one transaction at the end).
 from __future__ import annotations
 
 import logging
+import math
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -31,6 +32,13 @@ from planning.models import Department
 logger = logging.getLogger(__name__)
 STAGES = 5
 REVIEW_WEEKS = 1
+# An order whose smallest quantity (the MOQ rounded up to the order multiple) is more than this
+# many times the SKU-location's order-up-to level is not suggested: the order-up-to level is the
+# most stock the policy ever wants, so 4 times it is several replenishment cycles bought at once
+# (an MOQ of 48 against an order-up-to of 2 is 24 times: years of a slow seller's demand). The
+# line shows on the worksheet as skipped, with its reason. A module constant: a setting
+# (MERCHPLAN_MAX_MOQ_TO_ORDER_UP_TO) would let a retailer tune it.
+MAX_MOQ_TO_ORDER_UP_TO = 4.0
 _CENT = Decimal("0.01")
 
 
@@ -65,7 +73,7 @@ def execute(run_id: int) -> ReplenishmentRun:
         suggested = suggest_orders(
             inputs.on_hand, inputs.arrivals, inputs.forecast, found.reorder_point, found.order_up_to,
             np.rint(inputs.lead_time).astype(np.int64), inputs.moq, inputs.multiple,
-            review_period=REVIEW_WEEKS,
+            review_period=REVIEW_WEEKS, max_moq_ratio=MAX_MOQ_TO_ORDER_UP_TO,
         )  # fmt: skip
         _progress(run, 3)
         rows, fitted, reasons = _fit(inputs, suggested)
@@ -244,6 +252,7 @@ def _write(
             fwos_target=None if np.isnan(found.fwos_target[i]) else float(found.fwos_target[i]),
             on_hand=int(inputs.on_hand[i]), on_order=int(on_order[i]),
             first_stockout_week=weeks[int(stockout[i])] if stockout[i] >= 0 else None,
+            **_skipped(inputs, found, suggested, i),
         )
         for i in range(inputs.size)
     )  # fmt: skip
@@ -261,6 +270,33 @@ def _write(
         for k, (i, t) in enumerate(zip(item, week, strict=True))
     )  # fmt: skip
     run.optimiser_status = fitted.status
+
+
+def skip_reason(moq: int, multiple: int, order_up_to: float, ratio: float = MAX_MOQ_TO_ORDER_UP_TO) -> str:
+    """Why an order was not suggested: "Not suggested: the smallest order, 48 (MOQ 48), is 24
+    times the order-up-to level of 2 (more than 4 times). Order by hand if it must be bought." """
+    least = math.ceil(moq / multiple) * multiple
+    terms = f"MOQ {moq:,}" + (f" in multiples of {multiple:,}" if least != moq else "")
+    level = f"{order_up_to:,.0f}" if order_up_to >= 1 else f"{order_up_to:.1f}"
+    times = f"{least / order_up_to:,.0f} times" if order_up_to > 0 else "far above"
+    return (
+        f"Not suggested: the smallest order, {least:,} ({terms}), is {times} the order-up-to level "
+        f"of {level} (more than {ratio:g} times). Order by hand if it must be bought."
+    )
+
+
+def _skipped(inputs: Inputs, found: Policies, suggested: Suggestions, row: int) -> dict[str, object]:
+    """A policy's skipped order (units, the week it would have been placed, why), if any."""
+    week = int(suggested.skipped_week[row])
+    if week < 0:
+        return {}
+    return {
+        "skipped_units": int(suggested.skipped_units[row]),
+        "skipped_week": inputs.weeks[week],
+        "skip_reason": skip_reason(
+            int(inputs.moq[row]), int(inputs.multiple[row]), float(found.order_up_to[row])
+        ),
+    }
 
 
 def _cut_reason(reason: str, cut: int, unbudgeted: str | None) -> str:

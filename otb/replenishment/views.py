@@ -20,7 +20,7 @@ from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_GET, require_POST
 
 from otb.models import ReplenishmentRun, Suggestion, Vendor
-from otb.replenishment import runs, worksheet
+from otb.replenishment import runs, skipped, worksheet
 from otb.views import _editable, _visible
 from planning.departments import DepartmentFilterField
 from planning.models import Department
@@ -255,6 +255,16 @@ def worksheet_page(request: HttpRequest) -> HttpResponse:
         "can_edit": bool(editable_ids),
         **_runs_context(request),
     }
+    if run is not None and not sheet["form"].errors:
+        chosen = sheet["form"].cleaned_data if sheet["form"].is_bound else {}
+        vendor = chosen.get("vendor")
+        context["skipped"], context["skipped_count"] = skipped.skipped_lines(
+            request.user,  # type: ignore[arg-type]
+            run,
+            department=chosen.get("department"),
+            vendor_id=vendor.pk if vendor else None,
+        )
+        context["skip_ratio"] = runs.MAX_MOQ_TO_ORDER_UP_TO
     return render(
         request, "otb/replenishment/worksheet.html", context, status=400 if sheet["form"].errors else 200
     )

@@ -17,6 +17,13 @@ landing after the horizon included). Below the reorder point, order up to the or
 the shortfall rounded up to the order multiple and at least the MOQ (itself rounded up to the
 multiple). The order is placed in week t and lands in week t + lead_time, which may be after
 the horizon: the order is still suggested, and counts as on order for the rest of the horizon.
+
+A minimum order far above what the item needs is not suggested: with `max_moq_ratio` = k, a row
+whose smallest order (the MOQ rounded up to the multiple) is more than k x its order-up-to level
+places no order at all. The order-up-to level is the most stock the policy ever wants; an MOQ of
+48 against an order-up-to of 2 buys 24 times that, years of a slow seller's demand. Where such
+a row would have ordered, `skipped_week` and `skipped_units` say when and how much, so the buyer
+sees the line and its reason instead of a suggestion.
 """
 
 from __future__ import annotations
@@ -44,7 +51,9 @@ class Suggestions:
     review week); projected_on_hand / projected_without (N, W+1): stock at the start of weeks
     0..W with the suggestions / with open POs only; unmet_demand / unmet_without (N, W): lost
     sales with / without the suggestions; first_stockout_week (N,): first week with unmet demand
-    without the suggestions, -1 if none.
+    without the suggestions, -1 if none; skipped_week (N,): the first review week a row held back
+    by `max_moq_ratio` would have ordered, -1 if none; skipped_units (N,): what it would have
+    ordered then (the MOQ, or more), 0 if none.
     """
 
     order_units: FloatArray
@@ -56,6 +65,8 @@ class Suggestions:
     unmet_demand: FloatArray
     unmet_without: FloatArray
     first_stockout_week: IntArray
+    skipped_week: IntArray
+    skipped_units: FloatArray
 
     def __post_init__(self) -> None:
         for field in fields(self):
@@ -101,11 +112,14 @@ def suggest_orders(
     multiple: npt.ArrayLike,
     *,
     review_period: npt.ArrayLike = 1,
+    max_moq_ratio: float | None = None,
 ) -> Suggestions:
     """Orders that keep each SKU-location's position at or above its reorder point.
 
     Per-row parameters take one value per row or a scalar for all. lead_time and review_period
     are whole weeks (lead_time >= 0, review_period >= 1); moq and multiple whole units >= 1.
+    max_moq_ratio: rows whose smallest order is more than this many times their order-up-to
+    level order nothing (see the module docstring); None: no such limit.
     """
     stock = _non_negative_vector("on_hand", on_hand)
     rows = stock.shape[0]
@@ -121,10 +135,15 @@ def suggest_orders(
     step = _whole_vector("multiple", multiple, rows, minimum=1, unit="units").astype(np.float64)
     minimum_order = _whole_vector("moq", moq, rows, minimum=1, unit="units").astype(np.float64)
     minimum_order = np.ceil(minimum_order / step) * step
+    if max_moq_ratio is not None and not (np.isfinite(max_moq_ratio) and max_moq_ratio > 0):
+        raise ValueError("max_moq_ratio must be a number above 0")
+    held = (
+        minimum_order > max_moq_ratio * out if max_moq_ratio is not None else np.zeros(rows, dtype=np.bool_)
+    )
 
     without, unmet_without = project_on_hand(stock, open_arrivals, forecast_units)
-    plan = _plan(stock, open_arrivals, forecast_units, rop, out, lead, review, step, minimum_order)
-    order_units, suggested_arrivals, position, projected, unmet = plan
+    plan = _plan(stock, open_arrivals, forecast_units, rop, out, lead, review, step, minimum_order, held)
+    order_units, suggested_arrivals, position, projected, unmet, skipped_week, skipped_units = plan
     weeks = np.arange(shape[1], dtype=np.int64)
     arrival_week = np.where(order_units > 0, weeks[None, :] + lead[:, None], -1).astype(np.int64)
     return Suggestions(
@@ -137,6 +156,8 @@ def suggest_orders(
         unmet_demand=unmet,
         unmet_without=unmet_without,
         first_stockout_week=first_stockout(unmet_without),
+        skipped_week=skipped_week,
+        skipped_units=skipped_units,
     )
 
 
@@ -294,8 +315,10 @@ def _plan(
     review_period: IntArray,
     multiple: FloatArray,
     moq: FloatArray,
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
-    """The week loop: (order units, suggested arrivals, position, projected on hand, unmet)."""
+    held: BoolArray,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, IntArray, FloatArray]:
+    """The week loop: (order units, suggested arrivals, position, projected on hand, unmet,
+    skipped week, skipped units). `held` rows never order; their first would-be order is kept."""
     rows, weeks = forecast.shape
     # Open-PO units not yet arrived at the start of week t: arrivals of weeks t..W-1.
     open_on_order = np.cumsum(arrivals[:, ::-1], axis=1)[:, ::-1]
@@ -305,11 +328,18 @@ def _plan(
     position = np.empty((rows, weeks))
     projected = np.empty((rows, weeks + 1))
     unmet = np.empty((rows, weeks))
+    skipped_week = np.full(rows, -1, dtype=np.int64)
+    skipped_units = np.zeros(rows)
     projected[:, 0] = on_hand
     for week in range(weeks):
         position[:, week] = projected[:, week] + open_on_order[:, week] + suggested_on_order
         ordering = (week % review_period == 0) & (position[:, week] < reorder_point)
-        ordered = np.flatnonzero(ordering)
+        first_skip = np.flatnonzero(ordering & held & (skipped_week < 0))
+        skipped_week[first_skip] = week
+        skipped_units[first_skip] = order_quantity(
+            order_up_to[first_skip] - position[first_skip, week], multiple[first_skip], moq[first_skip]
+        )
+        ordered = np.flatnonzero(ordering & ~held)
         quantity = order_quantity(
             order_up_to[ordered] - position[ordered, week], multiple[ordered], moq[ordered]
         )
@@ -324,7 +354,7 @@ def _plan(
         flow = projected[:, week] + arrivals[:, week] + landed - forecast[:, week]
         projected[:, week + 1] = np.maximum(flow, 0.0)
         unmet[:, week] = np.maximum(-flow, 0.0)
-    return order_units, suggested_arrivals, position, projected, unmet
+    return order_units, suggested_arrivals, position, projected, unmet, skipped_week, skipped_units
 
 
 def _forward_cover(forecast: FloatArray, weeks_of_cover: int) -> FloatArray:
