@@ -485,7 +485,16 @@ def _classify(
             report.slow_moving.append(_with(row, on_hand, unit_cost, actions))
     for bucket_rows in (report.excess, report.no_move, report.slow_moving, report.obsolete):
         bucket_rows.sort(key=lambda item: (-item.value_at_risk, item.sku, item.location))
-    report.rationalisation = _rationalisation(department.pk, report.as_of, policies)
+    # A new item (on sale fewer than the no-move weeks wherever it is) has too little history to
+    # sit in CZ on its merits: it is not a candidate to drop.
+    young: dict[int, bool] = {}
+    for policy in policies:
+        weeks, _ = ages.of(policy["sku_id"], policy["location_id"], policy["sku__style_color__launch_date"])
+        is_young = weeks is not None and weeks < limits.no_move_weeks
+        young[policy["sku_id"]] = young.get(policy["sku_id"], True) and is_young
+    report.rationalisation = _rationalisation(
+        department.pk, report.as_of, [policy for policy in policies if not young[policy["sku_id"]]]
+    )
 
 
 def _rounded(value: float | None) -> float | None:
@@ -547,7 +556,8 @@ def _rationalisation(
     department_id: int, as_of: FiscalWeek, policies: list[dict[str, Any]]
 ) -> list[RationalisationRow]:
     """SKUs whose every policy sits in a rationalisation cell (CZ), with their share of the
-    department's revenue and their margin over 52 weeks (one grouped query)."""
+    department's revenue and their margin over 52 weeks (one grouped query). New items are
+    left out by the caller."""
     segments: dict[int, set[str]] = defaultdict(set)
     names: dict[int, tuple[str, str]] = {}
     for row in policies:

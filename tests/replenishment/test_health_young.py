@@ -120,6 +120,9 @@ def test_young_stock_is_neither_obsolete_nor_slow(young_shop: dict[str, Any]) ->
     assert [(row.sku, row.excess_units, row.value_at_risk, row.new_label) for row in report.excess] == [
         ("BIG-M", 410, Decimal("410.00"), "New: launched 2 weeks ago")
     ]
+    # All four are CZ, but WEEK1 (1 week on sale), HERE (2 at its only location) and FIVE (5)
+    # are on sale fewer than the 8 no-move weeks: too new to drop. TWELVE (12) is listed.
+    assert [row.sku for row in report.rationalisation] == ["TWELVE-M"]
 
 
 def test_the_health_page_says_new_and_since_launch(young_shop: dict[str, Any], planner: User) -> None:
