@@ -186,7 +186,9 @@ class PlanWeek(models.Model):
     markdowns = _money(default=Decimal("0"))
     shrink = _money(default=Decimal("0"))
     on_order = _money(default=Decimal("0"))
-    target = models.DecimalField(max_digits=10, decimal_places=3, null=True, blank=True)
+    # Ten places: a target derived from a stock plan (a line switching method) must give back
+    # that stock to the cent; a sell-through of 2.1% rounded to 3 places would move it by 2%.
+    target = models.DecimalField(max_digits=14, decimal_places=10, null=True, blank=True)
     receipts_entered = _money(default=Decimal("0"))
     # Derived by the engine (recomputed from the entered values; never edited directly).
     bop = _money(default=Decimal("0"))
@@ -240,6 +242,7 @@ class PlanCellChange(models.Model):
         PROMOTE = "promote", "Scenario promoted"
         MARKDOWN = "markdown", "Approved markdown"
         POLICY = "policy", "Replenishment policy"
+        METHOD = "method", "Method changed"
 
     line = models.ForeignKey(PlanLine, on_delete=models.CASCADE, related_name="+")
     fiscal_week = models.ForeignKey(FiscalWeek, on_delete=models.PROTECT, related_name="+")

@@ -27,7 +27,7 @@ from rest_framework.views import APIView
 
 from planning import calendar
 from planning.models import Department, Plan, PlanCellChange, PlanLine, PlanVersion, PlanWeek
-from planning.plans.measures import DERIVED, ENTERED, TARGET_LABELS
+from planning.plans.measures import DERIVED, ENTERED, TARGET_LABELS, stored_text
 from planning.plans.services import (
     CellConflictError,
     CellEdit,
@@ -139,7 +139,7 @@ def _refusal(error: Exception) -> Response:
         body = {
             "detail": str(error),
             "measure": error.measure,
-            "current": None if error.current is None else str(error.current),
+            "current": stored_text(error.measure, error.current),
             "changed_by": error.changed_by,
             "changed_at": error.changed_at,
             "row_version": error.row_version,
@@ -380,7 +380,7 @@ class _Cells:
                 line_id,
                 week_id,
                 measure,
-                None if value is None else str(value),
+                stored_text(measure, value),
                 row_version,
                 measure in self.entered.get(line_id, set()),
             )

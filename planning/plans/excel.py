@@ -37,7 +37,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from planning import clock
 from planning.models import PlanLine, PlanVersion, PlanWeek
 from planning.plans.grid import PERCENT, VALUE_FIELDS, Column, _aggregate, columns_for
-from planning.plans.measures import RECEIPTS, TARGET_LABELS, Measure, grid_measures, validate
+from planning.plans.measures import RECEIPTS, TARGET_LABELS, TARGET_PLACES, Measure, grid_measures, validate
 from planning.plans.services import CellEdit
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -463,10 +463,10 @@ def _entered_edit(
 
 
 def _as_stored(measure: str, value: Decimal) -> Decimal:
-    """The value as the cell edit stores it (units whole, targets to 3 places, money to cents)."""
+    """The value as the cell edit stores it (units whole, targets to 10 places, money to cents)."""
     if measure == "sales_units":
         return value.quantize(Decimal("1"))
-    return value.quantize(Decimal("0.001") if measure == "target" else Decimal("0.01"))
+    return value.quantize(TARGET_PLACES if measure == "target" else Decimal("0.01"))
 
 
 def _matches(raw: Any, stored: Decimal | None) -> bool:

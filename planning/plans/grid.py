@@ -19,6 +19,8 @@ from planning import calendar, clock
 from planning.models import PlanLine, PlanVersion, PlanWeek
 from planning.plans.measures import TARGET_LABELS, Measure, grid_measures
 
+SPAN_TURN_METHODS = ("turn", "basic_stock")
+
 VALUE_FIELDS = (
     "sales", "sales_units", "markdowns", "shrink", "on_order", "target", "receipts_entered",
     "bop", "eop", "receipts", "otb", "gross_margin", "wos", "fwos", "turn", "sell_through", "gm_percent",
@@ -64,6 +66,7 @@ class LineBlock:
     method: str
     is_total: bool
     rows: list[Row] = field(default_factory=list)
+    turn: str = ""  # the span turn of a turn or basic-stock line, as the planner typed it
 
 
 def columns_for(weeks: list[tuple[int, int, int, int, date]], today: date) -> list[Column]:
@@ -252,16 +255,18 @@ def plan_grid(version: PlanVersion, *, is_editable: bool, line_ids: list[int] | 
         line_rows = line_rows.filter(id__in=line_ids)
     lines = list(
         line_rows.order_by("position", "id").values_list(
-            "id", "merch_class_id", "merch_class__code", "merch_class__name", "method"
+            "id", "merch_class_id", "merch_class__code", "merch_class__name", "method", "turn"
         )
     )
     values = _values_by_line(version, [line[0] for line in lines], periods)
     groups = Groups.of(columns, periods)
     comparisons = _comparisons(version, periods, today, class_ids=[line[1] for line in lines])
     blocks = []
-    for line_id, class_id, code, name, method in lines:
+    for line_id, class_id, code, name, method, turn in lines:
         is_total = class_id is None
         block = LineBlock(line_id, "Plan total" if is_total else f"{code} {name}", method, is_total)
+        if turn is not None and method in SPAN_TURN_METHODS:
+            block.turn = f"{turn.normalize():f}"
         line_values = values[line_id]
         for measure in grid_measures(method if not is_total else "receipts"):
             if is_total and measure.name == "receipts_entered":

@@ -52,6 +52,22 @@ DERIVED = (
     "gmroi",
 )
 
+# How a target is stored (PlanWeek.target): ten places, so that targets derived from a stock
+# plan (a line switching method) give that stock back to the cent.
+TARGET_PLACES = Decimal("1E-10")
+
+
+def stored_text(measure: str, value: Decimal | int | None) -> str | None:
+    """A stored value as text for messages and the API: a target shows three places unless it
+    holds more (2.500, 0.1257861635), everything else as stored (555.00)."""
+    if value is None:
+        return None
+    if measure == "target" and isinstance(value, Decimal):
+        three = value.quantize(Decimal("0.001"))
+        return str(three) if three == value else str(value.normalize())
+    return str(value)
+
+
 # What the target row means for each method, and its valid range.
 TARGET_LABELS = {
     "fwos": "FWOS target",

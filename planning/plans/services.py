@@ -40,7 +40,7 @@ from planning.plans.compute import (
     run_engine,
     total_block,
 )
-from planning.plans.measures import DERIVED, ENTERED, validate
+from planning.plans.measures import DERIVED, ENTERED, TARGET_PLACES, stored_text, validate
 
 Kind = PlanVersion.Kind
 Status = PlanVersion.Status
@@ -62,8 +62,8 @@ class CellConflictError(Exception):
 
     def __str__(self) -> str:
         return (
-            f"{self.changed_by} changed this cell to {self.current} since you read it; "
-            "their value stands. Check it and enter yours again if needed."
+            f"{self.changed_by} changed this cell to {stored_text(self.measure, self.current)} since you "
+            "read it; their value stands. Check it and enter yours again if needed."
         )
 
 
@@ -286,7 +286,7 @@ def _entered_columns(block: LineBlock, row: int, period: int) -> dict[str, Any]:
     for name in ENTERED_FIELDS:
         value = float(block.entered[name][row, period])
         if name == "target":
-            values[name] = None if np.isnan(value) else Decimal(repr(value)).quantize(Decimal("0.001"))
+            values[name] = None if np.isnan(value) else Decimal(repr(value)).quantize(TARGET_PLACES)
         elif name == "sales_units":
             values[name] = max(round(value), 0)
         elif name == "receipts_entered":
@@ -566,7 +566,7 @@ def _apply(
     if edit.measure == "sales_units":
         setattr(row, edit.measure, int(value))
     elif edit.measure == "target":
-        setattr(row, edit.measure, value.quantize(Decimal("0.001")))
+        setattr(row, edit.measure, value.quantize(TARGET_PLACES))
     else:
         setattr(row, edit.measure, value.quantize(Decimal("0.01")))
     return row, (edit.measure, old)
@@ -934,49 +934,6 @@ def plan_cell_lock(
     row.locked = ",".join(sorted(measures))
     row.save(update_fields=["locked"])
     return row
-
-
-@transaction.atomic
-def plan_line_settings_update(
-    *, user: User, version_id: int, line_id: int, method: str, turn: str | None, opening_stock: str | None
-) -> PlanLine:
-    """Change a line's stock-planning method (and its span turn or opening stock), then queue
-    the recompute of the whole version: targets mean something else under another method."""
-    version = PlanVersion.objects.select_for_update().select_related("plan").get(pk=version_id)
-    _check_editable(user, version)
-    line = (
-        PlanLine.objects.select_for_update()
-        .filter(version=version, pk=line_id, merch_class__isnull=False)
-        .first()
-    )
-    if line is None:
-        raise PlanError("That line is not an editable line of this plan version.")
-    if method not in PlanLine.Method.values:
-        raise PlanError(f"{method!r} is not a stock-planning method.")
-    new_turn = _parse(turn) if turn else None
-    if method in (PlanLine.Method.TURN, PlanLine.Method.BASIC_STOCK) and (new_turn is None or new_turn <= 0):
-        raise PlanError("Turn and basic stock lines need a turn greater than zero.")
-    if new_turn is not None and not Decimal("0") < new_turn <= Decimal("52"):
-        raise PlanError("Turn must be between 0 and 52.")
-    opening = _parse(opening_stock) if opening_stock else line.opening_stock
-    if opening < 0:
-        raise PlanError("Opening stock cannot be negative.")
-    line.method, line.turn, line.opening_stock = method, new_turn, opening.quantize(Decimal("0.01"))
-    line.save(update_fields=["method", "turn", "opening_stock"])
-    if method in ("fwos", "wos", "ssr", "sell_through"):
-        # A target that meant FWOS is no SSR: start the new method from a neutral default.
-        defaults = {"fwos": "4", "wos": "4", "ssr": "4", "sell_through": "0.25"}
-        PlanWeek.objects.filter(line=line, target__isnull=True).update(target=Decimal(defaults[method]))
-        if method == "sell_through":
-            PlanWeek.objects.filter(line=line, target__gt=1).update(target=Decimal("0.25"))
-    PlanTransition.objects.create(
-        version=version, action="method", from_status=version.status, to_status=version.status,
-        reason=f"{line.merch_class} now plans by {line.get_method_display()}", user=user,
-    )  # fmt: skip
-    PlanVersion.objects.filter(pk=version.pk).update(values_version=F("values_version") + 1)
-    version.refresh_from_db(fields=["values_version"])
-    queue_version_recompute(version)
-    return line
 
 
 RECOMPUTE_TASK_KEY = "plan-recompute:{version_id}"

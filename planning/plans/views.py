@@ -20,6 +20,7 @@ from planning.plans import services
 from planning.plans.compute import plan_inputs
 from planning.plans.forms import PlanCreateForm, RejectForm, ScenarioForm
 from planning.plans.grid import LineBlock, plan_grid
+from planning.plans.line_settings import plan_line_settings_update
 from planning.roles import ADMIN, MANAGER, user_roles
 
 LINES_PER_PAGE = 25  # a 200-class plan renders in pages: the whole grid stays under a second
@@ -393,7 +394,7 @@ def scenario_branch(request: HttpRequest, version_id: int) -> HttpResponse:
 def line_settings(request: HttpRequest, version_id: int) -> HttpResponse:
     version = get_object_or_404(_visible_versions(request), pk=version_id)
     try:
-        line = services.plan_line_settings_update(
+        result = plan_line_settings_update(
             user=request.user,  # type: ignore[arg-type]
             version_id=version.pk,
             line_id=int(request.POST.get("line") or 0),
@@ -404,9 +405,7 @@ def line_settings(request: HttpRequest, version_id: int) -> HttpResponse:
     except (services.PlanError, PermissionDenied, ValueError) as error:
         messages.error(request, str(error))
     else:
-        messages.success(
-            request, f"{line.merch_class} now plans by {line.get_method_display()}; recomputing the plan."
-        )
+        messages.success(request, result.message)
     return redirect("planning:plan-version", version_id=version.pk)
 
 

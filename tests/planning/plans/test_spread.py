@@ -13,12 +13,8 @@ import pytest
 from django.contrib.auth.models import User
 
 from planning.models import PlanCellChange, PlanLine, PlanVersion
-from planning.plans.services import (
-    PlanError,
-    plan_aggregate_update,
-    plan_cell_lock,
-    plan_line_settings_update,
-)
+from planning.plans.line_settings import plan_line_settings_update
+from planning.plans.services import PlanError, plan_aggregate_update, plan_cell_lock
 from tests.planning.plans.conftest import column, dollars, line_of
 
 pytestmark = pytest.mark.django_db
@@ -137,6 +133,6 @@ def test_changing_a_lines_method_recomputes_the_plan(
             version_id=working.pk,
             line_id=tees.pk,
             method="basic_stock",
-            turn="",
+            turn="0",
             opening_stock=None,
         )
