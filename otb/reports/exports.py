@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -347,7 +347,11 @@ def percent(value: float | None, *, signed: bool = False) -> str:
 
 
 def number(value: float | None) -> str:
-    return DASH if value is None else f"{value:,.1f}"
+    """A ratio to one decimal (12,345.6), negatives with a minus sign as money has; None is a dash."""
+    if value is None:
+        return DASH
+    text = f"{abs(value):,.1f}"
+    return MINUS + text if value < 0 and text != "0.0" else text
 
 
 def _fonts() -> tuple[str, str]:
@@ -412,24 +416,17 @@ def report_pdf(report: WeeklyReport) -> bytes:
         Paragraph,
         SimpleDocTemplate,
         Spacer,
-        Table,
-        TableStyle,
     )
 
-    regular, bold = _fonts()
-    ink, muted, rule, band = (
-        colors.HexColor("#1f2933"),
-        colors.HexColor("#6b7785"),
-        colors.HexColor("#cbd2d9"),
-        colors.HexColor("#eef2f7"),
-    )
+    from otb.reports.pdf_layout import NUMBER, TEXT, fitted_table
+
+    fonts = regular, bold = _fonts()
+    ink, muted = colors.HexColor("#1f2933"), colors.HexColor("#6b7785")
     title_style = ParagraphStyle("title", fontName=bold, fontSize=18, leading=22, textColor=ink)
     subtitle_style = ParagraphStyle("subtitle", fontName=regular, fontSize=10, leading=13, textColor=muted)
     heading_style = ParagraphStyle(
         "heading", fontName=bold, fontSize=12, leading=15, textColor=ink, spaceBefore=8, spaceAfter=4
     )
-    cell_style = ParagraphStyle("cell", fontName=regular, fontSize=7.5, leading=9, textColor=ink)
-    cell_bold = ParagraphStyle("cell-bold", parent=cell_style, fontName=bold)
     note_style = ParagraphStyle("note", fontName=regular, fontSize=9, leading=12, textColor=ink)
 
     page_width, page_height = landscape(A4)
@@ -459,46 +456,12 @@ def report_pdf(report: WeeklyReport) -> bytes:
                 super().showPage()
             super().save()
 
-    def text(value: str, style: ParagraphStyle = cell_style) -> Paragraph:
-        return Paragraph(escape(value), style)
-
     def table(
-        rows: list[list[Any]],
-        widths: Sequence[float],
-        *,
-        numeric_from: int = 1,
-        bold_rows: Iterable[int] = (),
-    ) -> Table:
-        laid = Table(rows, colWidths=list(widths), repeatRows=1, hAlign="LEFT")
-        style = [
-            ("FONT", (0, 0), (-1, -1), regular, 7.5),
-            ("FONT", (0, 0), (-1, 0), bold, 7.5),
-            ("TEXTCOLOR", (0, 0), (-1, -1), ink),
-            ("ALIGN", (numeric_from, 0), (-1, -1), "RIGHT"),
-            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-            ("LINEBELOW", (0, 0), (-1, 0), 0.8, ink),
-            ("LINEBELOW", (0, 1), (-1, -1), 0.25, rule),
-            ("TOPPADDING", (0, 0), (-1, -1), 2),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-            ("LEFTPADDING", (0, 0), (-1, -1), 2.5),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 2.5),
-        ]
-        for index in bold_rows:
-            style += [
-                ("FONT", (0, index), (-1, index), bold, 7.5),
-                ("BACKGROUND", (0, index), (-1, index), band),
-            ]
-        laid.setStyle(TableStyle(style))
-        return laid
-
-    def header_cells(headers: Sequence[str], numeric_from: int = 1, text_last: bool = False) -> list[Any]:
-        """Bold headers, right-aligned over numbers; a newline in one breaks the line there."""
-        right = ParagraphStyle("head-right", parent=cell_bold, alignment=2)
-        cells = []
-        for index, header in enumerate(headers):
-            left = index < numeric_from or (text_last and index == len(headers) - 1)
-            cells.append(Paragraph(escape(header).replace("\n", "<br/>"), cell_bold if left else right))
-        return cells
+        header: Sequence[str], rows: list[list[str]], kinds: str, preferred: Sequence[float], **options: Any
+    ) -> Any:
+        """Columns sized to their values (`pdf_layout`): kinds per column, T text, N number."""
+        column_kinds = [TEXT if kind == "T" else NUMBER for kind in kinds]
+        return fitted_table(header, rows, column_kinds, preferred, width, fonts, **options)
 
     story: list[Any] = [
         Paragraph(escape(f"Executive weekly report {report.week_label}"), title_style),
@@ -507,7 +470,7 @@ def report_pdf(report: WeeklyReport) -> bytes:
     ]
 
     # KPIs: the company's headline figures.
-    kpi_rows: list[list[Any]] = [header_cells(KPI_HEADERS)]
+    kpi_rows: list[list[str]] = []
     for label, kind, figure in _kpis(report):
         values, kinds = _kpi_values(kind, figure)
         cells = [label]
@@ -523,7 +486,7 @@ def report_pdf(report: WeeklyReport) -> bytes:
     approvals = ", ".join(f"{name}: {count}" for name, count in report.open_approvals.items())
     story += [
         Paragraph("Headline figures", heading_style),
-        table(kpi_rows, kpi_widths),
+        table(KPI_HEADERS, kpi_rows, "TNNNNNNN", kpi_widths),
         Spacer(1, 2 * mm),
         Paragraph(escape(f"Waiting for approval: {approvals or 'nothing'}"), note_style),
     ]
@@ -540,19 +503,19 @@ def report_pdf(report: WeeklyReport) -> bytes:
     name_width = 44 * mm
     money_width = (width - name_width - sum(narrow.get(kind, 0) for kind in widths_by)) / widths_by.count("M")
     scope_widths = [name_width] + [narrow.get(kind, money_width) for kind in widths_by[1:]]
+    scope_kinds = "T" + "N" * (len(scope_headers) - 1)
     for period in ("week", "ytd"):
-        rows: list[list[Any]] = [header_cells(scope_headers)]
-        bold_rows = []
+        rows: list[list[str]] = []
+        bold_rows, indents = [], []
         for row in report.rows:
             figures = row.periods[period]
-            indent = {"company": 0, "channel": 6, "department": 6, "class": 14}.get(row.level, 0)
+            indents.append({"company": 0, "channel": 6, "department": 6, "class": 14}.get(row.level, 0))
             label = f"{row.code} {row.name}" if row.level in ("department", "class") else row.name
-            name_style = ParagraphStyle(f"scope-{row.level}", parent=cell_style, leftIndent=indent)
             if row.level == "company":
                 bold_rows.append(len(rows))
             rows.append(
                 [
-                    Paragraph(escape(label), cell_bold if row.level == "company" else name_style),
+                    label,
                     money(figures.sales.ty),
                     percent(figures.sales.vs_op_percent, signed=True),
                     percent(figures.sales.vs_wp_percent, signed=True),
@@ -573,15 +536,22 @@ def report_pdf(report: WeeklyReport) -> bytes:
         scope_notes = grouped_notes(report)
         block: list[Any] = [
             Paragraph(escape(f"Scopes: {PERIOD_LABELS[period].lower()}"), heading_style),
-            table(rows, scope_widths, bold_rows=bold_rows),
+            table(
+                scope_headers,
+                rows,
+                scope_kinds,
+                scope_widths,
+                bold_rows=bold_rows,
+                indents=indents,
+                fill=True,
+            ),
         ]
         block += [Paragraph(escape(note), subtitle_style) for note in scope_notes]
         story += [CondPageBreak(60 * mm), *block]
 
     # Open to buy by coming month.
-    otb_rows: list[list[Any]] = [
-        header_cells(["Month", "Budget (retail)", "Received", "On order", "Open to buy"])
-    ]
+    otb_headers = ["Month", "Budget (retail)", "Received", "On order", "Open to buy"]
+    otb_rows: list[list[str]] = []
     for month in report.otb:
         otb_rows.append(
             [
@@ -597,7 +567,7 @@ def report_pdf(report: WeeklyReport) -> bytes:
         KeepTogether(
             [
                 Paragraph("Open to buy, coming months", heading_style),
-                table(otb_rows, [50 * mm] + [36 * mm] * 4)
+                table(otb_headers, otb_rows, "TNNNN", [50 * mm] + [36 * mm] * 4)
                 if report.otb
                 else Paragraph("No coming months.", note_style),
             ]
@@ -616,44 +586,45 @@ def report_pdf(report: WeeklyReport) -> bytes:
         if not items:
             story += [KeepTogether([heading, Paragraph("None this week.", note_style)])]
             continue
-        item_rows: list[list[Any]] = [
-            header_cells(
-                ["Code", "Name", "Department", "Sales", "Units", "Stock", "WOS", "Sell-thru", "Why"], 3, True
-            )
-        ]
+        item_rows: list[list[str]] = []
         for item in items:
             item_rows.append(
                 [
-                    text(item.code),
-                    text(item.name),
-                    text(item.department),
+                    item.code,
+                    item.name,
+                    item.department,
                     money(item.sales, 2),
                     f"{item.units:,}",
                     f"{item.stock_units:,}",
                     number(item.wos),
                     percent(item.sell_through),
-                    text(item.reason),
+                    item.reason,
                 ]
             )
-        laid = table(item_rows, item_widths, numeric_from=3)
-        laid.setStyle(TableStyle([("ALIGN", (-1, 0), (-1, -1), "LEFT")]))
+        item_headers = ["Code", "Name", "Department", "Sales", "Units", "Stock", "WOS", "Sell-thru", "Why"]
+        laid = table(item_headers, item_rows, "TTTNNNNNT", item_widths, fill=True)
         story += [CondPageBreak(30 * mm), heading, laid]
 
     # Forecast accuracy, lag 1.
-    accuracy_rows: list[list[Any]] = [header_cells(["Week", "WMAPE", "Bias"])]
+    accuracy_rows: list[list[str]] = []
     for week in report.accuracy:
         accuracy_rows.append([week.label, percent(week.wmape), percent(week.bias, signed=True)])
     story += [
         CondPageBreak(40 * mm),
         Paragraph("Forecast accuracy (lag 1)", heading_style),
-        table(accuracy_rows, [40 * mm, 30 * mm, 30 * mm])
+        table(["Week", "WMAPE", "Bias"], accuracy_rows, "TNN", [40 * mm, 30 * mm, 30 * mm])
         if report.accuracy
         else Paragraph("No closed week with a forecast yet.", note_style),
     ]
 
     if report.notes:
-        story += [Paragraph("Notes", heading_style)]
-        story += [Paragraph(escape(f"• {note}"), note_style) for note in report.notes]
+        notes = [Paragraph(escape(f"• {note}"), note_style) for note in report.notes]
+        # The heading never ends a page alone: it goes over with the first note.
+        story += [
+            CondPageBreak(25 * mm),
+            KeepTogether([Paragraph("Notes", heading_style), notes[0]]),
+            *notes[1:],
+        ]
 
     charts = chart_images(report)
     if charts:

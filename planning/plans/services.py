@@ -33,6 +33,8 @@ from planning.models import (
 )
 from planning.plans import history
 from planning.plans.bulk_write import read_columns, write_columns
+from planning.plans.cell_input import CellInputError, cell_value, parse_cell_input, parse_number
+from planning.plans.cell_input import resolve as resolve_cell_input
 from planning.plans.compute import (
     ENTERED_FIELDS,
     LineBlock,
@@ -48,6 +50,8 @@ Status = PlanVersion.Status
 
 class PlanError(ValueError):
     """Bad input for a plan write: shown next to the cell or the form field, nothing changed."""
+
+    edit: CellEdit | None = None  # the refused cell of a batch (a pasted block), when one is
 
 
 @dataclass
@@ -459,14 +463,19 @@ def _queue_totals(version: PlanVersion) -> None:
 
 # --- cell edits -----------------------------------------------------------------------------
 def _parse(raw: str) -> Decimal:
-    text = raw.strip().replace(",", "").replace("$", "").replace("%", "")
+    """A plain number (a setting, a total's seen value); cells go through `_cell_value`."""
     try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise PlanError(f"{raw!r} is not a number.") from None
-    if not value.is_finite():
-        raise PlanError(f"{raw!r} is not a number.")
-    return value
+        return parse_number(raw)
+    except CellInputError as error:
+        raise PlanError(str(error)) from None
+
+
+def _cell_value(raw: str, current: Decimal | int | None, *, measure: str, method: str) -> Decimal:
+    """What a cell edit stores: the number typed, or `+10%`/`*1.1` applied to `current`."""
+    try:
+        return cell_value(raw, current, measure=measure, method=method)
+    except CellInputError as error:
+        raise PlanError(str(error)) from None
 
 
 def plan_cells_update(
@@ -499,7 +508,13 @@ def plan_cells_update(
             .filter(line_id__in=line_ids, fiscal_week_id__in={edit.week_id for edit in edits})
             .order_by("pk")
         }
-        changes = [_apply(edit, rows, lines, user) for edit in edits]
+        changes = []
+        for edit in edits:
+            try:
+                changes.append(_apply(edit, rows, lines, user))
+            except PlanError as error:
+                error.edit = edit  # so the grid marks the refused cell of a pasted block
+                raise
         touched = {id(row): row for row in rows.values() if row.pk in {change.pk for change, _ in changes}}
         for row in touched.values():
             row.row_version += 1
@@ -552,11 +567,11 @@ def _apply(
     line = lines[edit.line_id]
     if edit.measure == "receipts_entered" and line.method != PlanLine.Method.RECEIPTS:
         raise PlanError("Receipts are derived on this line; change its method to enter them.")
-    value = _parse(edit.value)
+    old = getattr(row, edit.measure)
+    value = _cell_value(edit.value, old, measure=edit.measure, method=line.method)
     problem = validate(edit.measure, value, line.method)
     if problem:
         raise PlanError(problem)
-    old = getattr(row, edit.measure)
     if (
         edit.row_version is not None
         and edit.row_version != row.row_version
@@ -847,16 +862,24 @@ def plan_aggregate_update(
         )
         if not rows:
             raise PlanError("No weeks under that total.")
-        new_value = _parse(value)
-        if measure == "target":
+        method = "receipts" if measure == "receipts_entered" else lines[0].method
+        try:
+            entry = parse_cell_input(value, measure=measure, method=method)
+            # A change of a total (+10%) applies to the total shown: the sum of its weeks.
+            current = sum((Decimal(getattr(row, measure) or 0) for row in rows), Decimal(0))
+            new_value = resolve_cell_input(entry, current, measure=measure)
+        except CellInputError as error:
+            raise PlanError(str(error)) from None
+        if measure == "target" and entry.is_change:
+            # A target is not summed: +10% on a month changes each of its weeks' own targets.
+            edits = [CellEdit(row.line_id, row.fiscal_week_id, measure, value) for row in rows]
+        elif measure == "target":
             problem = next((p for p in (validate("target", new_value, li.method) for li in lines) if p), None)
             if problem:
                 raise PlanError(problem)
             edits = [CellEdit(row.line_id, row.fiscal_week_id, measure, str(new_value)) for row in rows]
         else:
-            problem = validate(
-                measure, new_value, "receipts" if measure == "receipts_entered" else lines[0].method
-            )
+            problem = validate(measure, new_value, method)
             if problem:
                 raise PlanError(problem)
             edits = _spread_edits(version, rows, measure, new_value, expected)

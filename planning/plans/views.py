@@ -20,6 +20,7 @@ from planning.plans import services
 from planning.plans.compute import plan_inputs
 from planning.plans.forms import PlanCreateForm, RejectForm, ScenarioForm
 from planning.plans.grid import LineBlock, plan_grid
+from planning.plans.measures import ENTERED
 from planning.plans.line_settings import plan_line_settings_update
 from planning.roles import ADMIN, MANAGER, user_roles
 
@@ -199,10 +200,11 @@ def cell_update(request: HttpRequest, version_id: int) -> HttpResponse:
             else [_edit_from(request.POST)]
         )
     except (services.PlanError, json.JSONDecodeError, TypeError) as error:
-        return HttpResponseBadRequest(str(error))
+        return _message_response(request, str(error), status=400)
+    if not edits:
+        return _message_response(request, "Nothing to paste: the block is empty.", status=400)
     first = edits[0]
-    year, week = divmod(first.week_id, 100)
-    address = {"line": str(first.line_id), "week_key": f"{year}-W{week:02d}", "measure": first.measure}
+    address = _address(first)
     try:
         result = services.plan_cells_update(
             user=request.user,  # type: ignore[arg-type]
@@ -215,14 +217,37 @@ def cell_update(request: HttpRequest, version_id: int) -> HttpResponse:
             request, version, [first.line_id], status=409, error={**address, "message": str(conflict)}
         )
     except services.PlanError as error:
+        # The refused cell of a pasted block carries the message, and the bar says nothing went in.
+        refused = error.edit or first
+        message = str(error)
+        if len(edits) > 1:
+            message = f"Nothing was pasted: {_cell_name(refused)}: {message}"
         return _line_response(
-            request, version, [first.line_id], status=400, error={**address, "message": str(error)}
+            request, version, [refused.line_id], status=400, error={**_address(refused), "message": message}
         )
     except PermissionDenied as error:
         return _line_response(
             request, version, [first.line_id], status=403, error={**address, "message": str(error)}
         )
     return _line_response(request, result.version, result.line_ids)
+
+
+def _address(edit: services.CellEdit) -> dict[str, str]:
+    year, week = divmod(edit.week_id, 100)
+    return {"line": str(edit.line_id), "week_key": f"{year}-W{week:02d}", "measure": edit.measure}
+
+
+def _cell_name(edit: services.CellEdit) -> str:
+    """ "W05 Sales $" for a message about one cell of a block."""
+    measure = ENTERED.get(edit.measure)
+    return f"W{edit.week_id % 100:02d} {measure.label if measure else edit.measure}"
+
+
+def _message_response(request: HttpRequest, message: str, *, status: int) -> HttpResponse:
+    """Only the grid's message bar (out of band): a refusal that concerns no line."""
+    return render(
+        request, "planning/plans/grid.html#grid-message", {"error": {"message": message}}, status=status
+    )
 
 
 def _is_aggregate(version: PlanVersion, data: Any) -> bool:
