@@ -105,9 +105,10 @@ def _describe(
         )
     if measure == "sell_through":
         return (
-            "sell-through = sales / BOP",
-            f"sell-through = {_n(c['sales'])} / {_n(c['bop'])} = {_n(c['sell_through'])}",
-            {"sales": c["sales"], "bop": c["bop"]},
+            "sell-through of available = sales / (BOP + receipts)",
+            f"sell-through = {_n(c['sales'])} / ({_n(c['bop'])} + {_n(c['receipts'])})"
+            f" = {_n(c['sell_through'])}",
+            {"sales": c["sales"], "available": c["bop"] + c["receipts"]},
         )
     if measure == "cogs":
         leaving = c["sales"] + c["markdowns"] + c["shrink"]

@@ -6,6 +6,12 @@ axis: (lines,) for 2-D input and a 0-d array for 1-D input, so the return type i
 ndarray (`float(result)` gives a plain number). A zero denominator gives NaN: undefined, not
 invented. Stocks must be non-negative (a ratio over negative stock means nothing); flows only
 finite, because returns and stock-count gains make negative sales or shrink legitimate.
+
+The `*_of` functions at the end are the KPIs from span components (sums, first and last
+stocks): elementwise, broadcasting, any shape. They are the one definition of each KPI that
+the grid, the recompute, the weekly report, the API and the exports all call (README,
+"Formulas"). Given components, stock at or below zero (a plan short of stock) makes a stock
+ratio undefined (NaN), not an error: a page must show a dash, never fail.
 """
 
 from __future__ import annotations
@@ -164,3 +170,75 @@ def stock_to_sales(bop: ArrayLike, sales: ArrayLike) -> Array:
     opening, shape = _lift("bop", bop)
     check_non_negative("bop", opening)
     return divide(opening, like("sales", sales, opening.shape)).reshape(shape)
+
+
+# -- KPIs from span components: one definition each (README, "Formulas") ---------------------
+
+
+def _of(values: ArrayLike) -> Array:
+    return np.asarray(values, dtype=np.float64)
+
+
+def _stock_ratio(numerator: Array, stock: Array) -> Array:
+    """numerator / stock, NaN where the stock is zero (to float noise) or negative."""
+    result = divide(numerator, stock, tolerance=STOCK_NOISE)
+    return np.where(stock > STOCK_NOISE, result, np.nan)
+
+
+def _per_year(value: Array, weeks: ArrayLike) -> Array:
+    """x 52 / weeks, elementwise; NaN where a span has no weeks."""
+    span = _of(weeks)
+    return value * divide(WEEKS_PER_YEAR, np.where(span > 0, span, 0.0))
+
+
+def gm_percent_of(gross_margin: ArrayLike, sales: ArrayLike) -> Array:
+    """GM% = GM$ / sales. Sales 168.00 with GM 100.80 -> 0.60; NaN at zero sales."""
+    return divide(_of(gross_margin), _of(sales))
+
+
+def markdown_percent(markdowns: ArrayLike, sales: ArrayLike) -> Array:
+    """Markdown % = markdowns / sales (both at retail): 10 on 408 -> 0.0245; NaN at zero sales."""
+    return divide(_of(markdowns), _of(sales))
+
+
+def sell_through_of_available(sales: ArrayLike, available: ArrayLike) -> Array:
+    """Sell-through of available = sales / (BOP + receipts), `available` being BOP + receipts.
+
+    Over any span: BOP of its first period, receipts summed. Where receipts are not recorded
+    (actual stock), available = EOP + sales + markdowns + shrink, the same stock by the stock
+    identity. BOP 120, receipts 80, sales 100 -> 0.50. NaN when nothing was available.
+    """
+    return _stock_ratio(_of(sales), _of(available))
+
+
+def weeks_of_supply(eop: ArrayLike, sales: ArrayLike, weeks: ArrayLike) -> Array:
+    """WOS = EOP / average weekly sales of the window = EOP / (sales / weeks).
+
+    5,000 of stock after 4 weeks selling 4,000 in all: 5.0 weeks. NaN when the window sold
+    nothing. A negative EOP (a planned shortfall) gives a negative WOS: the shortfall in weeks.
+    """
+    return divide(_of(eop), divide(_of(sales), _of(weeks)))
+
+
+def average_inventory_of(opening: ArrayLike, closing_sum: ArrayLike, closes: ArrayLike) -> Array:
+    """(BOP of the first period + the sum of every period's EOP) / (periods + 1).
+
+    BOP 120 and closes 100, 140, 160 (sum 400, 3 closes): 520 / 4 = 130.
+    """
+    return (_of(opening) + _of(closing_sum)) / (_of(closes) + 1.0)
+
+
+def turn_of(sales: ArrayLike, average_inventory: ArrayLike, weeks: ArrayLike) -> Array:
+    """Turn = span sales / average inventory (both at retail), annualised x 52 / weeks.
+
+    300 over 3 weeks on an average of 130: 300 / 130 x 52 / 3 = 40.0. NaN without stock.
+    """
+    return _per_year(_stock_ratio(_of(sales), _of(average_inventory)), weeks)
+
+
+def gmroi_of(gross_margin: ArrayLike, average_inventory_cost: ArrayLike, weeks: ArrayLike) -> Array:
+    """GMROI = span GM$ / average inventory at cost, annualised x 52 / weeks.
+
+    GM 320 over 4 weeks on an average cost stock of 90: 320 / 90 x 13 = 46.22. NaN without stock.
+    """
+    return _per_year(_stock_ratio(_of(gross_margin), _of(average_inventory_cost)), weeks)

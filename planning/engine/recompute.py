@@ -13,17 +13,22 @@ import numpy as np
 import numpy.typing as npt
 
 from planning.engine._arrays import (
-    STOCK_NOISE,
     Array,
     ArrayLike,
     check_non_negative,
     check_positive,
-    divide,
     lift,
     like,
     per_line,
 )
-from planning.engine.kpis import WEEKS_PER_YEAR
+from planning.engine.kpis import (
+    average_inventory_of,
+    gm_percent_of,
+    gmroi_of,
+    sell_through_of_available,
+    turn_of,
+    weeks_of_supply,
+)
 from planning.engine.stock import (
     _bop_from_basic_stock,
     _bop_from_turn,
@@ -84,7 +89,7 @@ class PlanOutputs:
     wos: Array
     fwos: Array
     turn: Array  # annualised, per period
-    sell_through: Array  # sales / BOP
+    sell_through: Array  # of available: sales / (BOP + receipts)
     cogs: Array
     gross_margin: Array
     gm_percent: Array
@@ -271,9 +276,9 @@ def derive(plan: CheckedPlan, exhaustion: str, weeks_per_period: float) -> PlanO
     leaving += shrink
     planned_receipts = eop - bop
     planned_receipts += leaving
-    annualise = WEEKS_PER_YEAR / weeks_per_period
-    average_stock = bop + eop
-    average_stock *= 0.5
+    # A period's average stock is its BOP and EOP averaged: the span rule with one close.
+    average_stock = average_inventory_of(bop, eop, 1.0)
+    available = bop + planned_receipts
     cogs = leaving
     cogs *= plan.cost_complement  # retail method: cost of everything that left stock
     gross_margin = sales - cogs
@@ -287,12 +292,12 @@ def derive(plan: CheckedPlan, exhaustion: str, weeks_per_period: float) -> PlanO
         eop=eop,
         receipts=planned_receipts,
         otb=planned_receipts - plan.on_order,
-        wos=divide(eop, sales, scale=weeks_per_period),
+        wos=weeks_of_supply(eop, sales, weeks_per_period),
         fwos=fwos,
-        turn=divide(sales, average_stock, scale=annualise, tolerance=STOCK_NOISE),
-        sell_through=divide(sales, bop, tolerance=STOCK_NOISE),
+        turn=turn_of(sales, average_stock, weeks_per_period),
+        sell_through=sell_through_of_available(sales, available),
         cogs=cogs,
         gross_margin=gross_margin,
-        gm_percent=divide(gross_margin, sales),
-        gmroi=divide(gross_margin, average_cost, scale=annualise, tolerance=STOCK_NOISE),
+        gm_percent=gm_percent_of(gross_margin, sales),
+        gmroi=gmroi_of(gross_margin, average_cost, weeks_per_period),
     )

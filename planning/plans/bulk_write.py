@@ -20,7 +20,7 @@ Both run in the caller's transaction and never commit; `write_columns` refuses t
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import numpy as np
@@ -163,13 +163,14 @@ def _scale(value: Decimal | int | None, places: int, name: str) -> int:
 
 
 def round_scaled(values: npt.NDArray[np.float64], places: int) -> npt.NDArray[np.int64]:
-    """`Decimal(repr(value)).quantize(10**-places)` times 10**places, for a whole array (NULL
-    for NaN and infinities): what `compute.to_decimal` stores, without a Decimal per cell.
+    """`Decimal(repr(value)).quantize(10**-places, ROUND_HALF_UP)` times 10**places, for a whole
+    array (NULL for NaN and infinities): what `compute.to_decimal` stores, without a Decimal per
+    cell.
 
     `rint(value * 10**places)` is that, except within a few units in the last place of a tie
-    (a 5 just past the last place kept), where the float product and the shortest decimal
-    can fall on different sides: those few, and values too large for the shortcut, are redone
-    with Decimal.
+    (a 5 just past the last place kept: where `rint` would go to even, and where the float
+    product and the shortest decimal can fall on different sides): those few, and values too
+    large for the shortcut, are redone with Decimal, half up.
     """
     finite = np.isfinite(values)
     product = np.where(finite, values, 0.0) * 10.0**places
@@ -180,7 +181,8 @@ def round_scaled(values: npt.NDArray[np.float64], places: int) -> npt.NDArray[np
     scaled[~finite] = NULL
     quantum = Decimal(1).scaleb(-places)
     for index in np.flatnonzero(redo):
-        scaled[index] = int(Decimal(repr(float(values[index]))).quantize(quantum).scaleb(places))
+        exact = Decimal(repr(float(values[index])))
+        scaled[index] = int(exact.quantize(quantum, rounding=ROUND_HALF_UP).scaleb(places))
     return scaled
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import numpy as np
@@ -60,10 +60,11 @@ def run_engine(block: LineBlock, *, exhaustion: str, cost_complement: float) -> 
 
 
 def to_decimal(value: float, field: str) -> Decimal | None:
-    """Round once on the way out: money to cents, ratios to 4 places; undefined stays empty."""
+    """Round once on the way out, half up: money to cents, ratios to 4 places; undefined stays
+    empty. (A GM at IMU 50% often ends in half a cent: 0.005 is 0.01, never 0.00 by half-even.)"""
     if math.isnan(value) or math.isinf(value):
         return None
-    return Decimal(repr(value)).quantize(CENTS if field in MONEY_DERIVED else RATIO)
+    return Decimal(repr(value)).quantize(CENTS if field in MONEY_DERIVED else RATIO, rounding=ROUND_HALF_UP)
 
 
 def derived_columns(outputs: PlanOutputs, row: int, period: int) -> dict[str, Decimal | None]:

@@ -16,8 +16,9 @@ import numpy as np
 from django.db.models import Q
 
 from planning import calendar, clock
+from planning.engine import kpis, rounding
 from planning.models import PlanLine, PlanVersion, PlanWeek
-from planning.plans.measures import TARGET_LABELS, Measure, grid_measures
+from planning.plans.measures import FORMULAS, TARGET_FORMULAS, TARGET_LABELS, Measure, grid_measures
 
 SPAN_TURN_METHODS = ("turn", "basic_stock")
 
@@ -26,6 +27,7 @@ VALUE_FIELDS = (
     "bop", "eop", "receipts", "otb", "gross_margin", "wos", "fwos", "turn", "sell_through", "gm_percent",
 )  # fmt: skip
 PERCENT = {"sell_through", "gm_percent"}
+RATIOS = ("wos", "turn", "sell_through", "gm_percent")  # from components, in every column
 
 
 @dataclass
@@ -57,6 +59,7 @@ class Row:
     cells: list[Cell]
     css: str = ""
     is_entered: bool = False
+    formula: str = ""  # the header's tooltip: how the row is calculated
 
 
 @dataclass
@@ -96,46 +99,10 @@ def columns_for(weeks: list[tuple[int, int, int, int, date]], today: date) -> li
 
 
 def _aggregate(measure: str, values: dict[str, np.ndarray], periods: list[int]) -> float:
-    """One line's measure over a group of weeks, by the roll-up rules."""
-    selected = np.asarray(periods)
-
-    def flow(name: str) -> float:
-        return float(np.nansum(values[name][selected]))
-
-    def first(name: str) -> float:
-        return float(values[name][selected[0]])
-
-    def last(name: str) -> float:
-        return float(values[name][selected[-1]])
-
-    weeks = len(selected)
-    if measure in (
-        "sales",
-        "sales_units",
-        "markdowns",
-        "shrink",
-        "on_order",
-        "receipts",
-        "receipts_entered",
-        "otb",
-    ):
-        return flow(measure)
-    if measure == "bop":
-        return first("bop")
-    if measure in ("eop", "fwos", "target"):
-        return last(measure)
-    sales = flow("sales")
-    if measure == "wos":
-        return last("eop") / (sales / weeks) if sales else np.nan
-    if measure == "sell_through":
-        return sales / first("bop") if first("bop") else np.nan
-    if measure == "gm_percent":
-        return flow("gross_margin") / sales if sales else np.nan
-    if measure == "turn":
-        stock = np.concatenate([[values["bop"][selected[0]]], values["eop"][selected]])
-        average = float(stock.mean())
-        return sales / average * 52 / weeks if average else np.nan
-    return np.nan
+    """One line's measure over a group of weeks, by the roll-up rules (the Excel export's
+    totals): the grid's own computation for a single column."""
+    column = Column("total", "", "", list(periods))
+    return float(aggregate_columns(measure, values, Groups.of([column], len(values["sales"])))[0])
 
 
 FLOWS = (
@@ -174,13 +141,10 @@ class Groups:
         )
 
 
-def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(denominator != 0, numerator / np.where(denominator != 0, denominator, 1), np.nan)
-
-
 def aggregate_columns(measure: str, values: dict[str, np.ndarray], groups: Groups) -> np.ndarray:
-    """A line's measure for every column, by the roll-up rules of DESIGN.md section 6."""
+    """A line's measure for every column, by the roll-up rules of DESIGN.md section 6. Ratios
+    come from their components for every column, a week's too (never from a ratio already
+    rounded for storage), through the one definition of each KPI in `planning.engine.kpis`."""
 
     def flow(name: str) -> np.ndarray:
         result: np.ndarray = groups.membership @ np.nan_to_num(values[name])
@@ -195,29 +159,32 @@ def aggregate_columns(measure: str, values: dict[str, np.ndarray], groups: Group
         closing: np.ndarray = values[measure][groups.last]
         return closing
     sales = flow("sales")
+    opening = values["bop"][groups.first]
     if measure == "wos":
-        return _ratio(values["eop"][groups.last], sales / groups.sizes)
+        return kpis.weeks_of_supply(values["eop"][groups.last], sales, groups.sizes)
     if measure == "sell_through":
-        return _ratio(sales, values["bop"][groups.first])
+        return kpis.sell_through_of_available(sales, opening + flow("receipts"))
     if measure == "gm_percent":
-        return _ratio(flow("gross_margin"), sales)
+        return kpis.gm_percent_of(flow("gross_margin"), sales)
     if measure == "turn":
-        average = (values["bop"][groups.first] + flow("eop")) / (groups.sizes + 1)
-        annual: np.ndarray = _ratio(sales, average) * 52 / groups.sizes
-        return annual
+        average = kpis.average_inventory_of(opening, flow("eop"), groups.sizes)
+        return kpis.turn_of(sales, average, groups.sizes)
     return np.full(len(groups.sizes), np.nan)
 
 
 def format_value(measure: str, value: float | None) -> tuple[str, str]:
-    """(text, css) with thousands separators, negatives marked, undefined as an en dash."""
+    """(text, css) with thousands separators, negatives marked, undefined as an en dash.
+    Rounded once, half up (`planning.engine.rounding`): 1,234.50 shows as 1,235, 0.5125 as 51.3%."""
     if value is None or np.isnan(value):
         return "\u2013", "undef"
     css = "neg" if value < 0 else ""
     if measure in PERCENT:
-        return f"{value * 100:,.1f}%", css
-    if measure in ("wos", "fwos", "turn", "target"):
-        return f"{value:,.2f}".rstrip("0").rstrip(".") if measure == "target" else f"{value:,.1f}", css
-    return f"{value:,.0f}", css
+        return f"{rounding.shown_percent(value):,}%", css
+    if measure == "target":
+        return f"{rounding.shown_ratio(value, 2):,}".rstrip("0").rstrip(".") or "0", css
+    if measure in RATIOS:
+        return f"{rounding.shown_ratio(value, 1):,}", css
+    return f"{rounding.shown_money(value):,}", css
 
 
 def _line_values(rows: list[tuple[Any, ...]], periods: int) -> dict[str, np.ndarray]:
@@ -307,6 +274,13 @@ def _values_by_line(
     return result
 
 
+_COMPARE_FORMULAS = {
+    "WP": "The working plan's figure",
+    "LY": "Last year's actuals, restated: week N of last year",
+    "OP": "The original plan (the approved budget)",
+    "TY": "This year's actuals (closed weeks only)",
+    "RF": "Reforecast: this year's actuals for the closed weeks, the working plan ahead",
+}
 _COMPARE = (
     ("WP", PlanVersion.Kind.WORKING),
     ("LY", PlanVersion.Kind.LAST_YEAR),
@@ -382,7 +356,9 @@ def _row(
     totals = aggregate_columns(measure.name, values, groups)
     for index, column in enumerate(columns):
         value = (
-            float(values[measure.name][column.periods[0]]) if column.kind == "week" else float(totals[index])
+            float(values[measure.name][column.periods[0]])
+            if column.kind == "week" and measure.name not in RATIOS
+            else float(totals[index])
         )
         text, css = format_value(measure.name, value)
         is_input = _is_input(measure, column, editable=editable, is_total=is_total)
@@ -405,7 +381,9 @@ def _row(
             )
         )
     _label_cells(cells, columns)
-    return Row(label, measure.name, cells, "entered" if measure.is_entered else "derived", measure.is_entered)
+    formula = TARGET_FORMULAS.get(method, "") if measure.name == "target" else FORMULAS.get(measure.name, "")
+    css = "entered" if measure.is_entered else "derived"
+    return Row(label, measure.name, cells, css, measure.is_entered, formula)
 
 
 def _label_cells(cells: list[Cell], columns: list[Column]) -> None:
@@ -445,7 +423,9 @@ def _compare_rows(
             cells.append(Cell(text, f"{css} {columns[index].css}".strip()))
         name = "EOP $" if measure == "eop" else "sales $"
         _label_cells(cells, columns)
-        rows.append(Row(f"{label} {name}", measure, cells, "compare"))
+        rows.append(
+            Row(f"{label} {name}", measure, cells, "compare", formula=_COMPARE_FORMULAS.get(label, ""))
+        )
     if measure == "sales":
         # Variances: the version shown vs LY and OP (and a scenario vs WP); TY vs LY and OP.
         for label, series in others.items():
@@ -476,9 +456,16 @@ def _variance_row(
         text, css = format_value("gm_percent", change)
         percents.append(Cell(("+" + text) if change > 0 else text, f"{css} {column.css}".strip()))
     title = f"vs {label}" if own_label == "This" else f"TY vs {label}"
+    shown = "this version" if own_label == "This" else "TY"
     _label_cells(amounts, columns)
     _label_cells(percents, columns)
     return [
-        Row(f"{title} $", "variance", amounts, "compare variance"),
-        Row(f"{title} %", "variance", percents, "compare variance"),
+        Row(f"{title} $", "variance", amounts, "compare variance", formula=f"{title} $ = {shown} - {label}"),
+        Row(
+            f"{title} %",
+            "variance",
+            percents,
+            "compare variance",
+            formula=f"{title} % = ({shown} - {label}) / {label}, over the weeks both have",
+        ),
     ]

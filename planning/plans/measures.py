@@ -34,7 +34,9 @@ TARGET = Measure("target", "Target", "closing", True, decimals=2, maximum=Decima
 WOS = Measure("wos", "WOS", "ratio", False, decimals=1, is_money=False)
 FWOS = Measure("fwos", "FWOS", "ratio", False, decimals=1, is_money=False)
 TURN = Measure("turn", "Turn (annual)", "ratio", False, decimals=1, is_money=False)
-SELL_THROUGH = Measure("sell_through", "Sell-through % of BOP", "ratio", False, decimals=1, is_money=False)
+SELL_THROUGH = Measure(
+    "sell_through", "Sell-through % of available", "ratio", False, decimals=1, is_money=False
+)
 GM_PERCENT = Measure("gm_percent", "GM %", "ratio", False, decimals=1, is_money=False)
 
 ENTERED = {m.name: m for m in (SALES, SALES_UNITS, MARKDOWNS, SHRINK, ON_ORDER, TARGET, RECEIPTS_ENTERED)}
@@ -67,6 +69,35 @@ def stored_text(measure: str, value: Decimal | int | None) -> str | None:
         return str(three) if three == value else str(value.normalize())
     return str(value)
 
+
+# Each row's definition, the grid's header tooltip: the README's "Formulas" in a line each.
+FORMULAS = {
+    "sales": "Sales $ at retail; a total sums its weeks",
+    "sales_units": "Sales in units; a total sums its weeks",
+    "markdowns": "Markdowns $: retail value taken off by price reductions; a total sums its weeks",
+    "shrink": "Shrink $: stock lost (theft, damage, count differences) at retail; a total sums its weeks",
+    "receipts": "Receipts $ = EOP - BOP + sales + markdowns + shrink; a total sums its weeks",
+    "receipts_entered": "Receipts $ as entered (negative: returns to vendor); a total sums its weeks",
+    "bop": "BOP $ = the EOP of the week before (the opening stock in the first week); a total shows"
+    " its first week's",
+    "eop": "EOP $ = BOP + receipts - sales - markdowns - shrink; a total shows its last week's",
+    "on_order": "On order $: open purchase orders due in the week, at retail; a total sums its weeks",
+    "otb": "OTB $ = planned receipts - on order (negative: over-bought); a total sums its weeks",
+    "fwos": "FWOS = how many weeks of the planned sales after the week its EOP covers; a total shows"
+    " its last week's",
+    "wos": "WOS = EOP / average weekly sales of the column (its sales / its weeks)",
+    "turn": "Turn = sales / average inventory x 52 / weeks; average inventory = (BOP of the first week"
+    " + the EOP of each week) / (weeks + 1)",
+    "sell_through": "Sell-through % of available = sales / (BOP of the first week + receipts of the column)",
+    "gm_percent": "GM % = GM $ / sales; GM $ = sales - COGS, COGS = (1 - IMU%) x (sales + markdowns"
+    " + shrink)",
+}
+TARGET_FORMULAS = {
+    "fwos": "FWOS target: the EOP covers this many weeks of the planned sales that follow",
+    "wos": "WOS target: EOP = target x the week's sales",
+    "ssr": "SSR target (stock to sales): BOP = target x the week's sales",
+    "sell_through": "Sell-through target, % of BOP: BOP = sales / target",
+}
 
 # What the target row means for each method, and its valid range.
 TARGET_LABELS = {

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 import numpy as np
@@ -255,7 +255,7 @@ def _insert_version_values(
                 merch_class_id=class_id,
                 position=i + 1,
                 method=block.methods[i],
-                opening_stock=Decimal(repr(float(block.opening[i]))).quantize(Decimal("0.01")),
+                opening_stock=Decimal(repr(float(block.opening[i]))).quantize(Decimal("0.01"), ROUND_HALF_UP),
                 turn=None if np.isnan(block.turn[i]) else Decimal(repr(float(block.turn[i]))),
             )
             for i, class_id in enumerate(class_ids)
@@ -265,7 +265,7 @@ def _insert_version_values(
     outputs = run_engine(block, exhaustion=plan.exhaustion, cost_complement=float(plan.cost_complement))
     total = total_block(block, outputs)
     total_outputs = run_engine(total, exhaustion=plan.exhaustion, cost_complement=float(plan.cost_complement))
-    lines[-1].opening_stock = Decimal(repr(float(total.opening[0]))).quantize(Decimal("0.01"))
+    lines[-1].opening_stock = Decimal(repr(float(total.opening[0]))).quantize(Decimal("0.01"), ROUND_HALF_UP)
     lines[-1].save(update_fields=["opening_stock"])
     rows = []
     for row, line in enumerate(lines):
@@ -294,9 +294,9 @@ def _entered_columns(block: LineBlock, row: int, period: int) -> dict[str, Any]:
         elif name == "sales_units":
             values[name] = max(round(value), 0)
         elif name == "receipts_entered":
-            values[name] = Decimal(repr(value)).quantize(Decimal("0.01"))
+            values[name] = Decimal(repr(value)).quantize(Decimal("0.01"), ROUND_HALF_UP)
         else:
-            values[name] = Decimal(repr(max(value, 0.0))).quantize(Decimal("0.01"))
+            values[name] = Decimal(repr(max(value, 0.0))).quantize(Decimal("0.01"), ROUND_HALF_UP)
     return values
 
 
@@ -450,7 +450,7 @@ def _store_total(version: PlanVersion, total: LineBlock) -> None:
     columns["sales_units"] = np.rint(columns["sales_units"])
     write_columns(PlanWeek, ids, columns)
     PlanLine.objects.filter(pk=total_line.pk).update(
-        opening_stock=Decimal(repr(float(total.opening[0]))).quantize(Decimal("0.01"))
+        opening_stock=Decimal(repr(float(total.opening[0]))).quantize(Decimal("0.01"), ROUND_HALF_UP)
     )
 
 
@@ -583,7 +583,7 @@ def _apply(
     elif edit.measure == "target":
         setattr(row, edit.measure, value.quantize(TARGET_PLACES))
     else:
-        setattr(row, edit.measure, value.quantize(Decimal("0.01")))
+        setattr(row, edit.measure, value.quantize(Decimal("0.01"), ROUND_HALF_UP))
     return row, (edit.measure, old)
 
 

@@ -55,8 +55,8 @@ def test_kpis_by_hand() -> None:
     assert out.turn[0, 0] == pytest.approx(26)
     # GMROI: 52.75 / (200 x 0.45) x 52
     assert out.gmroi[0, 0] == pytest.approx(52.75 / 90 * 52)
-    # sell-through = sales / BOP: 100 / 200
-    assert out.sell_through[0, 0] == pytest.approx(0.5)
+    # sell-through of available = sales / (BOP + receipts): 100 / (200 + 105)
+    assert out.sell_through[0, 0] == pytest.approx(100 / 305)
     # FWOS of the SSR line's first EOP (240): 80 + 120 = 200, then 40 of 90 -> 2.444...
     assert out.fwos[1, 0] == pytest.approx(2 + 40 / 90)
 
@@ -95,7 +95,7 @@ def test_zero_sales_give_undefined_ratios_not_errors() -> None:
     )
     assert np.isnan(out.wos).all()
     assert np.isnan(out.gm_percent).all()
-    assert np.isnan(out.sell_through[0, 1:]).all()  # BOP 0 after the first period
+    assert np.isnan(out.sell_through).all()  # nothing available: BOP + receipts is 0 in each
     np.testing.assert_allclose(out.eop, [[0, 0, 0]])  # outputs are always (lines, periods)
     np.testing.assert_allclose(out.receipts, [[-10, 0, 0]])
 

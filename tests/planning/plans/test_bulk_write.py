@@ -116,7 +116,8 @@ def test_writes_exact_decimals_and_nulls_and_nothing_else(rows: list[PlanWeek]) 
 @pytest.mark.django_db
 def test_float_columns_are_rounded_as_to_decimal_rounds(rows: list[PlanWeek]) -> None:
     ids = [row.pk for row in rows]
-    # Shortest decimal, then half to even: 2.675 -> 2.68 although the float is 2.67499999...
+    # Shortest decimal, then half up (away from zero): 2.675 -> 2.68 although the float is
+    # 2.67499999...; 0.125 -> 0.13 and 0.00005 -> 0.0001, where half to even went down.
     money = np.array([2.675, 0.125, 1.005, -2.675, 1234.5, math.nan])
     ratios = np.array([0.00005, 0.00015, 1 / 3, math.inf, 2.5, -0.0])
 
@@ -124,9 +125,9 @@ def test_float_columns_are_rounded_as_to_decimal_rounds(rows: list[PlanWeek]) ->
 
     stored = list(PlanWeek.objects.order_by("pk").values_list("gross_margin", "fwos"))
     assert stored == [
-        (D("2.68"), D("0.0000")),
-        (D("0.12"), D("0.0002")),
-        (D("1.00"), D("0.3333")),
+        (D("2.68"), D("0.0001")),
+        (D("0.13"), D("0.0002")),
+        (D("1.01"), D("0.3333")),
         (D("-2.68"), None),
         (D("1234.50"), D("2.5000")),
         (None, D("0.0000")),
