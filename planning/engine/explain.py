@@ -1,10 +1,15 @@
 """How was this cell calculated? The formula and the inputs behind one derived cell, in words
 and numbers, for the grid's popover. Reuses `recompute` on the one line, so the explanation
-can never disagree with the number shown."""
+can never disagree with the number shown.
+
+Periods are named by `labels` (the grid's week names, W01..W52, passed in by the caller that
+knows the calendar; P0, P1, ... without them); ratios of sales (sell-through, GM%) read as
+percentages."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -35,37 +40,65 @@ def _n(value: float) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".") if value % 1 else f"{value:,.0f}"
 
 
-def explain(inputs: PlanInputs, line: int, period: int, measure: str) -> Explanation:
+def _pct(value: float) -> str:
+    """A ratio as a percentage, to two places at most: 0.5275 -> 52.75%, 0.425 -> 42.5%."""
+    if math.isnan(value):
+        return "undefined"
+    return f"{value * 100:,.2f}".rstrip("0").rstrip(".") + "%"
+
+
+def explain(
+    inputs: PlanInputs,
+    line: int,
+    period: int,
+    measure: str,
+    *,
+    labels: Sequence[str] | None = None,
+    opening_label: str | None = None,
+) -> Explanation:
+    """Explain one derived cell. `labels` name the periods (one each); `opening_label` names
+    the period whose EOP is the opening stock (the week before the plan), if known."""
     if measure not in EXPLAINED:
         raise ValueError(f"measure: cannot explain {measure!r}; derived measures are {', '.join(EXPLAINED)}")
     plan = check_plan(inputs).line(line)
     periods = plan.sales.shape[1]
     if not 0 <= period < periods:
         raise ValueError(f"period: {period} is not a period of this plan (0..{periods - 1})")
+    names = [f"P{index}" for index in range(periods)] if labels is None else [str(label) for label in labels]
+    if len(names) != periods:
+        raise ValueError(f"labels: give one label per period ({periods}), got {len(names)}")
     out = derive(plan, inputs.exhaustion, inputs.weeks_per_period)
     cell = {name: float(values[0, period]) for name, values in out.measures().items()}
-    formula, text, used = _describe(measure, plan, out, period, cell, inputs)
+    formula, text, used = _describe(measure, plan, out, period, cell, inputs, names, opening_label)
     return Explanation(measure, line, period, cell[measure], formula, text, used)
 
 
 def _describe(
-    measure: str, plan: CheckedPlan, out: PlanOutputs, t: int, c: dict[str, float], inputs: PlanInputs
+    measure: str,
+    plan: CheckedPlan,
+    out: PlanOutputs,
+    t: int,
+    c: dict[str, float],
+    inputs: PlanInputs,
+    names: list[str],
+    opening_label: str | None,
 ) -> tuple[str, str, dict[str, float]]:
     weeks = inputs.weeks_per_period
     complement = float(plan.cost_complement[0, 0])
     if measure == "eop":
-        return _describe_eop(plan, out, t, c, inputs)
+        return _describe_eop(plan, out, t, c, inputs, names)
     if measure == "bop":
         if t == 0:
+            source = f", the EOP of {opening_label}:" if opening_label else ""
             return (
                 "BOP of the first period = opening stock",
-                f"BOP = opening stock {_n(c['bop'])}",
+                f"BOP = opening stock{source} {_n(c['bop'])}",
                 {"opening": c["bop"]},
             )
         previous = float(out.eop[0, t - 1])
         return (
             "BOP = EOP of the period before",
-            f"BOP = EOP of period {t - 1} = {_n(previous)}",
+            f"BOP = EOP of {names[t - 1]} = {_n(previous)}",
             {"previous_eop": previous},
         )
     if measure == "receipts":
@@ -91,7 +124,7 @@ def _describe(
     if measure == "fwos":
         return (
             "FWOS = weeks of forward planned sales the EOP covers",
-            f"EOP {_n(c['eop'])} covers {_n(c['fwos'])} weeks of the sales planned after period {t}"
+            f"EOP {_n(c['eop'])} covers {_n(c['fwos'])} weeks of the sales planned after {names[t]}"
             f" ({inputs.exhaustion} past the plan's end)",
             {"eop": c["eop"]},
         )
@@ -107,7 +140,7 @@ def _describe(
         return (
             "sell-through of available = sales / (BOP + receipts)",
             f"sell-through = {_n(c['sales'])} / ({_n(c['bop'])} + {_n(c['receipts'])})"
-            f" = {_n(c['sell_through'])}",
+            f" = {_pct(c['sell_through'])}",
             {"sales": c["sales"], "available": c["bop"] + c["receipts"]},
         )
     if measure == "cogs":
@@ -126,7 +159,7 @@ def _describe(
     if measure == "gm_percent":
         return (
             "GM% = GM / sales",
-            f"GM% = {_n(c['gross_margin'])} / {_n(c['sales'])} = {_n(c['gm_percent'])}",
+            f"GM% = {_n(c['gross_margin'])} / {_n(c['sales'])} = {_pct(c['gm_percent'])}",
             {"gross_margin": c["gross_margin"], "sales": c["sales"]},
         )
     average_cost = (c["bop"] + c["eop"]) / 2 * complement
@@ -139,13 +172,13 @@ def _describe(
 
 
 def _describe_eop(
-    plan: CheckedPlan, out: PlanOutputs, t: int, c: dict[str, float], inputs: PlanInputs
+    plan: CheckedPlan, out: PlanOutputs, t: int, c: dict[str, float], inputs: PlanInputs, names: list[str]
 ) -> tuple[str, str, dict[str, float]]:
     method = str(plan.method[0])
     last = plan.sales.shape[1] - 1
     if method == "fwos":
         target = float(plan.targets[0, t])
-        terms = _forward_terms(plan, t, target, inputs.exhaustion)
+        terms = _forward_terms(plan, t, target, inputs.exhaustion, names)
         parts = " + ".join(
             f"{_n(w)} x {label} {_n(v)}" if w != 1 else f"{label} {_n(v)}" for label, w, v in terms
         )
@@ -173,14 +206,19 @@ def _describe_eop(
             {k: c[k] for k in ("bop", "receipts", "sales", "markdowns", "shrink")},
         )
     if t == last:
-        source = "the entered closing stock" if plan.closing is not None else f"the {inputs.exhaustion} rule"
+        if plan.closing is not None:
+            source = "the entered closing stock"
+        elif inputs.exhaustion == "average":
+            source = "the average rule: the average of the target BOPs"
+        else:
+            source = f"the {inputs.exhaustion} rule: the target BOP of {names[0]}, as if the plan ran on"
         return "EOP of the last period comes from the closing rule", f"EOP = {_n(c['eop'])} from {source}", {}
     following_sales = float(plan.sales[0, t + 1])
     rule = {
         "ssr": ("BOP[next] = SSR x sales", f"{_n(float(plan.targets[0, t + 1]))} x {_n(following_sales)}"),
         "sell_through": (
             "BOP[next] = sales / ST",
-            f"{_n(following_sales)} / {_n(float(plan.targets[0, t + 1]))}",
+            f"{_n(following_sales)} / {_pct(float(plan.targets[0, t + 1]))}",
         ),
         "turn": ("BOP = span sales / turn", f"{_n(float(plan.sales.sum()))} / {_n(float(plan.turn[0, 0]))}"),
         "basic_stock": (
@@ -191,12 +229,14 @@ def _describe_eop(
     }[method]
     return (
         f"EOP = BOP of the next period; {rule[0]}",
-        f"EOP = {rule[1]} = {_n(c['eop'])}",
+        f"EOP = BOP of {names[t + 1]} = {rule[1]} = {_n(c['eop'])}",
         {"next_period_sales": following_sales},
     )
 
 
-def _forward_terms(plan: CheckedPlan, t: int, fwos: float, exhaustion: str) -> list[tuple[str, float, float]]:
+def _forward_terms(
+    plan: CheckedPlan, t: int, fwos: float, exhaustion: str, names: list[str]
+) -> list[tuple[str, float, float]]:
     """(week label, weight, sales) for each forward week FWOS covers after period t."""
     sales = plan.sales[0]
     periods = len(sales)
@@ -207,10 +247,11 @@ def _forward_terms(plan: CheckedPlan, t: int, fwos: float, exhaustion: str) -> l
         weight = min(1.0, remaining)
         if position < periods or exhaustion == "wrap":
             index = position % periods
-            label = f"P{index}" + (" (wrap)" if position >= periods else "")
+            label = names[index] + (" (wrap)" if position >= periods else "")
             value = float(sales[index])
         elif exhaustion == "next_plan" and next_sales is not None and position - periods < len(next_sales):
-            label, value = f"next plan P{position - periods}", float(next_sales[position - periods])
+            label = f"next plan's period {position - periods + 1}"
+            value = float(next_sales[position - periods])
         else:
             label, value = "average week", float(np.mean(sales))
         terms.append((label, weight, value))

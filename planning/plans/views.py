@@ -9,19 +9,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from planning.engine import explain
-from planning.models import Department, Plan, PlanCellChange, PlanLine, PlanTransition, PlanVersion, PlanWeek
-from planning.plans import services
-from planning.plans.compute import plan_inputs
+from planning.models import Department, Plan, PlanCellChange, PlanLine, PlanTransition, PlanVersion
+from planning.plans import explain_cells, services
 from planning.plans.forms import PlanCreateForm, RejectForm, ScenarioForm
 from planning.plans.grid import LineBlock, plan_grid
-from planning.plans.measures import ENTERED
 from planning.plans.line_settings import plan_line_settings_update
+from planning.plans.measures import ENTERED
 from planning.roles import ADMIN, MANAGER, user_roles
 
 LINES_PER_PAGE = 25  # a 200-class plan renders in pages: the whole grid stays under a second
@@ -315,54 +312,50 @@ def totals(request: HttpRequest, version_id: int) -> HttpResponse:
     return _line_response(request, version, [])
 
 
-def _cell_address(request: HttpRequest) -> tuple[int, int, str] | None:
-    """(line id, fiscal week id, measure) from the query string, or None when malformed."""
-    try:
-        return int(request.GET["line"]), _week_id(request.GET["week"]), request.GET["measure"]
-    except (KeyError, ValueError):
-        return None
+def _panel_cell(request: HttpRequest, version: PlanVersion) -> explain_cells.Cell:
+    return explain_cells.resolve(
+        version, request.GET.get("line"), request.GET.get("week"), request.GET.get("measure")
+    )
 
 
 @login_required
 @require_GET
 def cell_explain(request: HttpRequest, version_id: int) -> HttpResponse:
+    """How a calculated cell or a total (month, quarter, season, plan total) was calculated."""
     version = get_object_or_404(_visible_versions(request), pk=version_id)
-    address = _cell_address(request)
-    if address is None:
-        return HttpResponseBadRequest("Give line, week and measure.")
-    line_id, week_id, measure = address
-    block, _ = services.load_block(version)
-    line_ids = block.line_ids
-    if line_id not in line_ids:
-        return HttpResponseBadRequest("Explanations are for class lines; the total is their sum.")
-    period = (
-        PlanWeek.objects.filter(line_id=line_id, fiscal_week_id=week_id)
-        .values_list("period", flat=True)
-        .first()
-    )
-    if period is None:
-        return HttpResponseBadRequest("That week is not in this plan.")
-    plan = version.plan
-    inputs = plan_inputs(block, exhaustion=plan.exhaustion, cost_complement=float(plan.cost_complement))
     try:
-        why = explain(inputs, line_ids.index(line_id), period, measure)
-    except ValueError as error:
+        cell = _panel_cell(request, version)
+        why = explain_cells.explanation(cell)
+    except explain_cells.CellAddressError as error:
         return HttpResponseBadRequest(str(error))
-    return render(request, "planning/plans/explain.html", {"why": why})
+    return render(request, "planning/plans/explain.html", {"why": why, "cell": cell})
 
 
 @login_required
 @require_GET
 def cell_history(request: HttpRequest, version_id: int) -> HttpResponse:
+    """Who changed an entered cell; for a total, the changes of the weeks (and lines) under it,
+    with how the total is built."""
     version = get_object_or_404(_visible_versions(request), pk=version_id)
-    address = _cell_address(request)
-    if address is None:
-        return HttpResponseBadRequest("Give line, week and measure.")
-    line_id, week_id, measure = address
-    changes = PlanCellChange.objects.filter(
-        Q(line__version=version), line_id=line_id, fiscal_week_id=week_id, measure=measure
-    ).select_related("changed_by")[:50]
-    return render(request, "planning/plans/history.html", {"changes": changes, "measure": measure})
+    try:
+        cell = _panel_cell(request, version)
+        why = explain_cells.explanation(cell) if not cell.is_week or cell.line.is_total else None
+    except explain_cells.CellAddressError as error:
+        return HttpResponseBadRequest(str(error))
+    changes, count = explain_cells.changes(cell)
+    return render(
+        request,
+        "planning/plans/history.html",
+        {
+            "changes": changes,
+            "count": count,
+            "cell": cell,
+            "why": why,
+            "measure": cell.label,
+            "by_week": not cell.is_week,
+            "by_line": cell.line.is_total,
+        },
+    )
 
 
 def _decision(

@@ -18,7 +18,8 @@ def grid_cells(row: Any, block: Any, error: dict[str, str] | None = None) -> Saf
     error = error or {}
     has_error = error.get("line") == str(block.line_id) and error.get("measure") == row.measure
     measure = escape(row.measure)
-    derived = row.css == "derived" and not block.is_total
+    # Calculated cells of every column (totals too) and of the plan total explain themselves.
+    derived = row.css == "derived"
     parts = []
     for cell in row.cells:
         text, css = escape(cell.text), escape(cell.css)
@@ -34,7 +35,7 @@ def grid_cells(row: Any, block: Any, error: dict[str, str] | None = None) -> Saf
                 f'data-line="{block.line_id}" data-period="{escape(cell.key)}" data-measure="{measure}"'
                 f'{version} data-raw="{escape(cell.raw)}">{text}{message}</td>'
             )
-        elif derived and cell.is_week:
+        elif derived:
             parts.append(
                 f'<td id="cell-{block.line_id}-{cell.key}-{measure}" class="out {css}" tabindex="-1" '
                 f'data-line="{block.line_id}" data-period="{escape(cell.key)}" '

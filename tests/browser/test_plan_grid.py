@@ -72,7 +72,7 @@ def test_planner_edits_fwos_and_sees_stock_receipts_and_otb(
     assert _number(page.inner_text(f"#cell-{line.pk}-2025-W03-otb")) == receipts  # nothing on order
     page.locator(f"#cell-{line.pk}-2025-W03-eop").click()
     page.wait_for_selector("[data-testid=explanation]")
-    assert "FWOS 2.5: EOP = P3 90 + P0 (wrap) 100 + 0.5 x P1 (wrap) 80 = 230" in page.inner_text(
+    assert "FWOS 2.5: EOP = W04 90 + W01 (wrap) 100 + 0.5 x W02 (wrap) 80 = 230" in page.inner_text(
         "#cell-panel"
     )
     page.wait_for_selector("[data-testid=recalculating]", state="detached", timeout=15_000)

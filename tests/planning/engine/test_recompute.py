@@ -159,10 +159,50 @@ def test_explain_receipts_otb_and_ssr() -> None:
     plan = _mixed()
     assert explain(plan, 0, 2, "receipts").text == "receipts = 230 - 165 + 120 + 5 + 0 = 190"
     assert explain(plan, 0, 0, "otb").text == "OTB = 105 - 50 = 55"
-    assert explain(plan, 1, 1, "eop").text == "EOP = 3 x 120 = 360"
+    assert explain(plan, 1, 1, "eop").text == "EOP = BOP of P2 = 3 x 120 = 360"
     assert explain(plan, 0, 0, "bop").text == "BOP = opening stock 200"
     assert explain(plan, 2, 1, "eop").text == "EOP = 245 + 0 - 80 - 5 - 0 = 160"
-    assert explain(plan, 0, 0, "gm_percent").text == "GM% = 52.75 / 100 = 0.53"
+    assert explain(plan, 0, 0, "gm_percent").text == "GM% = 52.75 / 100 = 52.75%"
+
+
+WEEKS = ["W47", "W48", "W49", "W50"]  # the grid's names of a plan's four weeks
+
+
+def test_explain_names_the_weeks_as_the_grid_does() -> None:
+    plan = _mixed()
+    # FWOS 2.5 in W49: W50's 90, then (wrap) W47's 100 and half of W48's 80.
+    assert explain(plan, 0, 2, "eop", labels=WEEKS).text == (
+        "FWOS 2.5: EOP = W50 90 + W47 (wrap) 100 + 0.5 x W48 (wrap) 80 = 230"
+    )
+    assert explain(plan, 0, 2, "bop", labels=WEEKS).text == "BOP = EOP of W48 = 165"
+    assert explain(plan, 0, 0, "bop", labels=WEEKS, opening_label="W46").text == (
+        "BOP = opening stock, the EOP of W46: 200"
+    )
+    assert explain(plan, 0, 1, "fwos", labels=WEEKS).text == (
+        "EOP 165 covers 1.5 weeks of the sales planned after W48 (wrap past the plan's end)"
+    )
+    # SSR line: W48 ends with W49's BOP, 3 x its sales 120; W50 closes with W47's target BOP.
+    assert explain(plan, 1, 1, "eop", labels=WEEKS).text == "EOP = BOP of W49 = 3 x 120 = 360"
+    assert explain(plan, 1, 3, "eop", labels=WEEKS).text == (
+        "EOP = 300 from the wrap rule: the target BOP of W47, as if the plan ran on"
+    )
+
+
+def test_explain_shows_ratios_of_sales_as_percentages() -> None:
+    plan = _mixed()
+    # sell-through of available = sales / (BOP + receipts): 100 / 305 = 32.79%; 120 / 355 = 33.8%
+    assert explain(plan, 0, 0, "sell_through").text == "sell-through = 100 / (200 + 105) = 32.79%"
+    assert explain(plan, 0, 2, "sell_through").text == "sell-through = 120 / (165 + 190) = 33.8%"
+    # GM% = (100 - 0.45 x 105) / 100 = 52.75%
+    assert explain(plan, 0, 0, "gm_percent").text == "GM% = 52.75 / 100 = 52.75%"
+    # A sell-through target reads as a percentage too: BOP of P1 = 80 / 40% = 200.
+    st_plan = PlanInputs(sales=SALES, method="sell_through", targets=[0.5, 0.4, 0.25, 0.5], opening=200)
+    assert explain(st_plan, 0, 0, "eop").text == "EOP = BOP of P1 = 80 / 40% = 200"
+
+
+def test_explain_wants_a_label_per_period() -> None:
+    with pytest.raises(ValueError, match=r"labels: give one label per period \(4\), got 2"):
+        explain(_mixed(), 0, 0, "eop", labels=["W01", "W02"])
 
 
 def test_explain_agrees_with_recompute_for_every_measure_and_cell() -> None:

@@ -360,8 +360,8 @@ def test_explain_gives_the_formula_and_the_numbers(
     assert eop.status_code == receipts.status_code == 200
     assert "EOP = planned sales of the FWOS weeks after this one (a fraction of the last)" in _html(eop)
     assert (
-        "FWOS 4.1: EOP = P2 792 + P3 198 + P0 (wrap) 501.6 + P1 (wrap) 264 + 0.1 x P2 (wrap) 792 = 1,834.8"
-        in _html(eop)
+        "FWOS 4.1: EOP = W03 792 + W04 198 + W01 (wrap) 501.6 + W02 (wrap) 264 + 0.1 x W03 (wrap) 792"
+        " = 1,834.8" in _html(eop)
     )
     assert "receipts = EOP - BOP + sales + markdowns + shrink" in _html(receipts)
     assert "receipts = 1,854.6 - 1,834.8 + 792 + 0 + 0 = 811.8" in _html(receipts)
