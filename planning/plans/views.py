@@ -11,12 +11,14 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from planning.models import Department, Plan, PlanCellChange, PlanLine, PlanTransition, PlanVersion
 from planning.plans import explain_cells, services
 from planning.plans.forms import PlanCreateForm, RejectForm, ScenarioForm
 from planning.plans.grid import LineBlock, plan_grid
+from planning.plans.measures import ENTERED
 from planning.plans.line_settings import plan_line_settings_update
 from planning.plans.measures import ENTERED
 from planning.roles import ADMIN, MANAGER, user_roles
@@ -77,6 +79,9 @@ def plan_create(request: HttpRequest) -> HttpResponse:
     return render(request, "planning/plans/create.html", {"form": form}, status=400 if form.errors else 200)
 
 
+# no-store: the Back button must fetch the grid again, not show the copy read before the
+# planner's own edits (its row versions would make the next edit a conflict with them).
+@never_cache
 @login_required
 @require_GET
 def plan_version(request: HttpRequest, version_id: int) -> HttpResponse:

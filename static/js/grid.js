@@ -20,6 +20,24 @@
 
   const cellsIn = (row) => Array.from(row.querySelectorAll("td.in, td.out"));
   const byId = (id) => (id ? document.getElementById(id) : null);
+  // Week cells carry "2026-W05"; month, quarter and season totals "M3", "Q1", "season".
+  const isWeek = (td) => Boolean(td && td.dataset.period && td.dataset.period.includes("-W"));
+  const rowLabel = (td) => td.parentElement.querySelector("th.measure").textContent.trim();
+  const weekLabel = (td) => td.dataset.period.split("-")[1];
+
+  // A refusal found here (before anything is sent) goes to the same bar as the server's.
+  function showMessage(text) {
+    const bar = document.getElementById("grid-message");
+    bar.textContent = text;
+    bar.classList.toggle("error", Boolean(text));
+  }
+
+  // After the Back button the browser may show this page from its memory (bfcache) with the
+  // row versions read before the planner's own later edits: the next edit would conflict with
+  // them. Reload it (the page itself is sent with Cache-Control: no-store).
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted) window.location.reload();
+  });
 
   function select(td, focus = true) {
     if (!td) return;
@@ -90,33 +108,75 @@
     td.innerHTML = td.dataset.shown;
     td.classList.add("saving");
     active = next.id;
-    post({ line: td.dataset.line, week: td.dataset.period, measure: td.dataset.measure, value: value, row_version: td.dataset.version || "", expected: original });
+    post(table.dataset.cellsUrl, { line: td.dataset.line, week: td.dataset.period, measure: td.dataset.measure, value: value, row_version: td.dataset.version || "", expected: original });
   }
 
-  function post(values) {
-    htmx.ajax("POST", table.dataset.cellsUrl, { values: values, swap: "none", source: table });
+  // Saves answer with the lines re-rendered (out of band). Then the selected cell, or the one
+  // the server refused (so the planner can type it again), is shown fresh in the side panel.
+  function post(url, values) {
+    table.querySelectorAll("td.error").forEach((cell) => cell.classList.remove("error"));
+    return htmx.ajax("POST", url, { values: values, swap: "none", source: table }).then(() => {
+      const refused = table.querySelector("td.error");
+      if (refused) active = refused.id;
+      const td = byId(active);
+      if (td && !editor) showPanel(td);
+    });
+  }
+
+  // The week cells of td's row from its column on: a block lands in the weeks and skips the
+  // month, quarter and season totals between them, as the layout reads.
+  function weeksFrom(td) {
+    const cells = Array.from(td.parentElement.children);
+    return cells.slice(cells.indexOf(td)).filter(isWeek);
+  }
+
+  // A block copied from a spreadsheet, all or nothing: the server refuses it whole if one
+  // value is bad; here, a block that does not fit or covers calculated cells is refused.
+  function pasteEdits(td, rows) {
+    if (!isWeek(td)) return "Paste a block starting on a week: a month, quarter or season total takes one value at a time.";
+    if (td.closest("tbody.total")) return "Paste into a class line: the plan total takes one value at a time and spreads it over the lines.";
+    const edits = [];
+    let rowCell = td;
+    for (let index = 0; index < rows.length; index++) {
+      if (index > 0) {
+        const down = neighbour(rowCell, 1, 0);
+        if (down === rowCell) return `Nothing was pasted: the block is ${rows.length} rows high and only ${index} fit from ${rowLabel(td)}.`;
+        rowCell = down;
+      }
+      const values = rows[index].slice();
+      while (values.length && values[values.length - 1].trim() === "") values.pop();
+      const weeks = weeksFrom(rowCell);
+      if (values.length > weeks.length) {
+        return `Nothing was pasted: the block is ${values.length} weeks wide and only ${weeks.length} weeks are from ${weekLabel(td)} to the plan's end.`;
+      }
+      for (let column = 0; column < values.length; column++) {
+        const value = values[column].trim();
+        const cell = weeks[column];
+        if (value === "") continue;
+        if (!cell.classList.contains("in")) {
+          return `Nothing was pasted: ${weekLabel(cell)} ${rowLabel(cell)} is calculated. Copy rows of entered cells (yellow), or leave its cells empty.`;
+        }
+        edits.push({ line: cell.dataset.line, week: cell.dataset.period, measure: cell.dataset.measure, value: value, row_version: cell.dataset.version, expected: cell.dataset.raw });
+      }
+    }
+    return edits.length ? edits : "Nothing was pasted: the block is empty.";
   }
 
   function paste(td, text) {
     const rows = text.replace(/\r/g, "").replace(/\n$/, "").split("\n").map((line) => line.split("\t"));
-    const edits = [];
-    let rowCell = td;
-    for (const values of rows) {
-      let cell = rowCell;
-      for (const value of values) {
-        if (cell.classList.contains("in") && value.trim() !== "") {
-          edits.push({ line: cell.dataset.line, week: cell.dataset.period, measure: cell.dataset.measure, value: value.trim(), row_version: cell.dataset.version, expected: cell.dataset.raw });
-        }
-        const right = neighbour(cell, 0, 1);
-        if (right === cell) break;
-        cell = right;
-      }
-      const down = neighbour(rowCell, 1, 0);
-      if (down === rowCell) break;
-      rowCell = down;
+    const edits = pasteEdits(td, rows);
+    if (typeof edits === "string") {
+      showMessage(edits);
+      return;
     }
-    if (edits.length) post({ edits: JSON.stringify(edits) });
+    post(table.dataset.cellsUrl, { edits: JSON.stringify(edits) });
   }
+
+  // The bubble of a refused cell hangs over the cell below: it goes at the next key or click,
+  // and never takes the click itself (CSS pointer-events). The message bar keeps the text.
+  const dismissBubbles = () => table.querySelectorAll(".cell-error").forEach((bubble) => bubble.remove());
+  table.addEventListener("mousedown", dismissBubbles, true);
+  table.addEventListener("keydown", dismissBubbles, true);
 
   table.addEventListener("click", (event) => {
     const td = event.target.closest("td.in, td.out");
@@ -144,7 +204,7 @@
     if (event.altKey && (event.key === "l" || event.key === "L") && td.classList.contains("in") && td.dataset.version) {
       event.preventDefault();
       const values = { line: td.dataset.line, week: td.dataset.period, measure: td.dataset.measure, locked: td.classList.contains("locked") ? "0" : "1" };
-      htmx.ajax("POST", table.dataset.lockUrl, { values: values, swap: "none", source: table });
+      post(table.dataset.lockUrl, values);
       return;
     }
     if (event.key === "Tab") { event.preventDefault(); select(neighbour(td, 0, event.shiftKey ? -1 : 1)); }
