@@ -35,7 +35,7 @@ CENT = Decimal("0.01")
 _MOVED: dict[str, str] = {  # what a method cannot plan, for the planner's message
     Method.FWOS: "an FWOS target stops at 104 weeks and holds nothing where no sales follow",
     Method.WOS: "a WOS target holds nothing in a week that sells nothing and stops at 104 weeks",
-    Method.SSR: "a stock-to-sales ratio holds nothing before a week that sells nothing and stops at 52",
+    Method.SSR: "a stock-to-sales ratio holds nothing before a week that sells nothing and stops at 104",
     Method.SELL_THROUGH: "sell-through opens every week with at least that week's sales",
     Method.TURN: "a turn line holds the same stock every week",
     Method.BASIC_STOCK: "basic stock follows the weekly sales shape around that average",

@@ -109,7 +109,9 @@ TARGET_LABELS = {
 TARGET_RANGES = {
     "fwos": (Decimal("0"), Decimal("104")),
     "wos": (Decimal("0"), Decimal("104")),
-    "ssr": (Decimal("0"), Decimal("52")),
+    # A week's stock to its sales: up to two years' worth, as FWOS and WOS (a deep stock in a
+    # slow week reads well above 52, and a line switching method must keep it).
+    "ssr": (Decimal("0"), Decimal("104")),
     "sell_through": (Decimal("0.001"), Decimal("1")),
 }
 

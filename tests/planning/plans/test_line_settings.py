@@ -201,3 +201,27 @@ def test_the_grid_shows_the_turn_to_read_and_change_after_apply(
     html = client.get(reverse("planning:plan-version", args=[working.pk])).content.decode()
     assert "turn 2 over the span" in html
     assert column(tees, "bop")[1:] == dollars("877.80", "877.80", "877.80")
+
+
+def test_a_deep_stock_keeps_its_eop_as_an_ssr(working: PlanVersion, planner: User, tees: PlanLine) -> None:
+    """FWOS 40 (ten times the four weeks' 1,755.60 = 17,556 in every week) reads as weekly SSRs
+    well above a year: 17,556 / 264 = 66.5 and / 198 = 88.67 stay below the 104 allowed."""
+    from planning.plans.services import CellEdit, plan_cells_update
+
+    plan_cells_update(
+        user=planner,
+        version_id=working.pk,
+        edits=[CellEdit(tees.pk, 202500 + week, "target", "40") for week in range(1, 5)],
+    )
+    assert column(tees, "eop") == dollars("17556.00", "17556.00", "17556.00", "17556.00")
+
+    result = _switch(planner, working, tees, "ssr")
+
+    assert result.moved_weeks == []
+    assert [round(value, 4) for value in column(tees, "target")] == [
+        Decimal("35.0000"),  # 17,556 / 501.60, closing W04 (wrap)
+        Decimal("66.5000"),
+        Decimal("22.1667"),
+        Decimal("88.6667"),
+    ]
+    assert column(tees, "eop") == dollars("17556.00", "17556.00", "17556.00", "17556.00")
