@@ -34,7 +34,7 @@ def _settings(monkeypatch: pytest.MonkeyPatch, **env: str) -> dict[str, Any]:
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    return runpy.run_module("config.settings.base")
+    return runpy.run_path(str(ROOT / "config" / "settings" / "base.py"))  # a fresh copy, not the loaded one
 
 
 def test_site_url_defaults_to_the_demo_address_on_port(monkeypatch: pytest.MonkeyPatch) -> None:
