@@ -32,6 +32,11 @@ if not DATABASE_URL:
         "DATABASE_URL is not set. Production needs PostgreSQL, e.g. "
         "DATABASE_URL=postgresql://merchplan:PASSWORD@db:5432/merchplan"
     )
+if not (env_str("SITE_URL") or env_str("MERCHPLAN_BASE_URL")):
+    raise ImproperlyConfigured(
+        "SITE_URL is not set. Production mails link to it: the address users open, e.g. "
+        "SITE_URL=https://merchplan.example.com"
+    )
 if env_str("MERCHPLAN_TODAY"):
     raise ImproperlyConfigured("MERCHPLAN_TODAY is for demo and test copies; production runs on today.")
 if not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS:

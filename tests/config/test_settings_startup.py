@@ -26,6 +26,9 @@ _CONTROLLED = {
     "SECURE_SSL_REDIRECT",
     "SECURE_HSTS_SECONDS",
     "MERCHPLAN_VAR_DIR",
+    "SITE_URL",
+    "MERCHPLAN_BASE_URL",
+    "MERCHPLAN_TODAY",
     # Set by browser tests in this process; the deploy check rightly refuses it.
     "DJANGO_ALLOW_ASYNC_UNSAFE",
 }
@@ -111,8 +114,36 @@ def test_production_passes_the_deploy_check(tmp_path: Path) -> None:
         SECRET_KEY=GOOD_KEY,
         DATABASE_URL=f"sqlite:///{tmp_path}/x.sqlite3",
         ALLOWED_HOSTS="merchplan.example.com",
+        SITE_URL="https://merchplan.example.com",
         MERCHPLAN_VAR_DIR=str(tmp_path),
     )
 
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({}, "Configuration error: SITE_URL is not set. Production mails link to it"),
+        (
+            {"SITE_URL": "https://merchplan.example.com", "MERCHPLAN_TODAY": "2026-12-07"},
+            "Configuration error: MERCHPLAN_TODAY is for demo and test copies; production runs on today.",
+        ),
+    ],
+)
+def test_production_needs_its_address_and_refuses_a_pinned_today(
+    tmp_path: Path, extra: dict[str, str], message: str
+) -> None:
+    result = _manage(
+        "check",
+        settings="config.settings.production",
+        SECRET_KEY=GOOD_KEY,
+        DATABASE_URL=f"sqlite:///{tmp_path}/x.sqlite3",
+        ALLOWED_HOSTS="merchplan.example.com",
+        MERCHPLAN_VAR_DIR=str(tmp_path),
+        **extra,
+    )
+
+    assert result.returncode == 2
+    assert result.stderr.startswith(message)
