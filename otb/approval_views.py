@@ -52,7 +52,9 @@ def decide(request: HttpRequest, kind: str, object_id: int) -> HttpResponse:
             reason=request.POST.get("reason", ""),
         )
     except approvals.DecisionError as refused:
-        return _answer(request, kind, object_id, str(refused), 422)
+        if refused.is_forbidden and not request.htmx:  # type: ignore[attr-defined]
+            raise PermissionDenied(str(refused)) from refused  # the 403 page says why
+        return _answer(request, kind, object_id, str(refused), 403 if refused.is_forbidden else 422)
     return _answer(
         request, kind, object_id, "", 200, decided="Approved" if action == "approve" else "Rejected"
     )

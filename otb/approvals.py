@@ -15,14 +15,20 @@ from django.db.models import Count, Q, Sum
 from otb import services
 from otb.markdowns import services as markdown_services
 from otb.models import MarkdownProposal, OTBBudget, OTBException
-from planning.models import Department, PlanVersion, PlanWeek
+from planning.models import Department, PlanWeek
+from planning.plans import selectors as plan_selectors
 from planning.plans import services as plan_services
 
 KINDS = ("plan", "otb_budget", "otb_exception", "markdown")
 
 
 class DecisionError(Exception):
-    """The decision was refused; the message is for the manager."""
+    """The decision was refused; the message is for the manager. `is_forbidden`: not theirs to
+    decide (another department, their own request, not a manager), answered as a 403."""
+
+    def __init__(self, message: str, *, is_forbidden: bool = False) -> None:
+        super().__init__(message)
+        self.is_forbidden = is_forbidden
 
 
 @dataclass(frozen=True)
@@ -45,12 +51,7 @@ def inbox(user: User) -> list[Waiting]:
     """What waits for this user's decision (never their own requests), oldest kind first."""
     departments = Department.objects.editable_by(user)
     items: list[Waiting] = []
-    versions = (
-        PlanVersion.objects.filter(status=PlanVersion.Status.SUBMITTED, plan__department__in=departments)
-        .exclude(submitted_by=user)
-        .select_related("plan", "plan__department", "submitted_by")
-        .order_by("id")
-    )
+    versions = plan_selectors.versions_to_decide(user)
     totals = {
         row["line__version_id"]: row
         for row in PlanWeek.objects.filter(line__version__in=versions, line__merch_class__isnull=True)
@@ -131,9 +132,7 @@ def inbox(user: User) -> list[Waiting]:
 def waiting_count(user: User) -> int:
     departments = Department.objects.editable_by(user)
     return (
-        PlanVersion.objects.filter(status=PlanVersion.Status.SUBMITTED, plan__department__in=departments)
-        .exclude(submitted_by=user)
-        .count()
+        plan_selectors.versions_to_decide(user).count()
         + OTBBudget.objects.filter(Q(status=OTBBudget.Status.SUBMITTED), department__in=departments)
         .exclude(submitted_by=user)
         .count()
@@ -157,13 +156,14 @@ def decide(*, user: User, kind: str, object_id: int, approve: bool, comment: str
             )
     # (Markdown refusals are OTBErrors too.)
     except (services.OTBError, plan_services.PlanError, PermissionDenied) as refused:
-        raise DecisionError(str(refused)) from refused
+        forbidden = isinstance(refused, PermissionDenied | services.OTBForbiddenError)
+        raise DecisionError(str(refused), is_forbidden=forbidden) from refused
 
 
 def _decide(*, user: User, kind: str, object_id: int, approve: bool, comment: str, reason: str) -> None:
     if kind == "plan":
         if approve:
-            plan_services.version_approve(user=user, version_id=object_id)
+            plan_services.version_approve(user=user, version_id=object_id, comment=comment)
         else:
             plan_services.version_reject(user=user, version_id=object_id, reason=comment)
         services.decision_record(user, "plan", object_id, "approve" if approve else "reject", comment[:500])

@@ -189,7 +189,7 @@ def proposal_decide(request: HttpRequest, proposal_id: int) -> HttpResponse:
     """Approve or reject; with HTMX the answer is the decision panel (status, history, form)."""
     proposal = _proposal(request, proposal_id)
     form = DecisionForm(request.POST)
-    error = ""
+    error, status = "", 200
     if not form.is_valid():
         error = "Choose approve or reject."
     else:
@@ -203,13 +203,17 @@ def proposal_decide(request: HttpRequest, proposal_id: int) -> HttpResponse:
             )
         except services.MarkdownError as problem:
             error = str(problem)
+        except PermissionDenied as refused:  # not a manager of the department
+            if not request.htmx:  # type: ignore[attr-defined]
+                raise  # the 403 page says why
+            error, status = str(refused), 403
     if not request.htmx:  # type: ignore[attr-defined]
         if error:
             messages.error(request, error)
         return redirect("otb:markdown-detail", proposal_id=proposal.pk)
     proposal = _proposal(request, proposal_id)
     context = _detail_context(request, proposal, decision_error=error)
-    return render(request, "otb/markdowns/detail.html#decision", context)
+    return render(request, "otb/markdowns/detail.html#decision", context, status=status)
 
 
 @login_required

@@ -27,6 +27,11 @@ class OTBError(Exception):
     """A request the OTB rules refuse; the message is for the user."""
 
 
+class OTBForbiddenError(OTBError):
+    """Not this user's to decide: not a manager, or not of the department (a 403 where the
+    caller tells refusals apart)."""
+
+
 class InsufficientOTBError(OTBError):
     def __init__(self, message: str, short: dict[int, tuple[Decimal, Decimal]]) -> None:
         super().__init__(message)
@@ -147,9 +152,9 @@ def _check_manager(user: User, department_id: int) -> None:
     from planning.roles import ADMIN, MANAGER, user_roles
 
     if not user_roles(user) & {MANAGER, ADMIN}:
-        raise OTBError("Only managers decide on OTB.")
+        raise OTBForbiddenError("Only managers decide on OTB.")
     if not Department.objects.editable_by(user).filter(pk=department_id).exists():
-        raise OTBError("You do not manage this department.")
+        raise OTBForbiddenError("You do not manage this department.")
 
 
 def approved_budget_months(department_id: int, month_keys: list[int]) -> dict[int, OTBBudgetMonth]:

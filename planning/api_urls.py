@@ -2,6 +2,7 @@ from django.urls import path
 
 from planning import apis
 from planning.plans import apis as plan_apis
+from planning.plans import approval_apis
 
 urlpatterns = [
     path("fiscal-weeks/", apis.FiscalWeekList.as_view(), name="api-fiscal-weeks"),
@@ -30,6 +31,16 @@ urlpatterns = [
         "plan-versions/<int:version_id>/reject/",
         plan_apis.PlanVersionReject.as_view(),
         name="api-plan-reject",
+    ),
+    path(
+        "plan-versions/<int:version_id>/withdraw/",
+        approval_apis.PlanVersionWithdraw.as_view(),
+        name="api-plan-withdraw",
+    ),
+    path(
+        "plan-versions/<int:version_id>/trail/",
+        approval_apis.PlanVersionTrail.as_view(),
+        name="api-plan-trail",
     ),
     path(
         "plan-versions/<int:version_id>/branch/",

@@ -272,8 +272,23 @@ class PlanTransition(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
 
+    LABELS = {
+        "create": "Created",
+        "branch": "Branched as a what-if",
+        "submit": "Submitted for approval",
+        "approve": "Approved",
+        "reject": "Rejected",
+        "withdraw": "Withdrawn",
+        "method": "Method changed",
+    }
+
     class Meta:
         ordering = ["-at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.action}: {self.from_status} -> {self.to_status}"
+
+    @property
+    def label(self) -> str:
+        """The step as the trail shows it ("Withdrawn"), the action itself for any other."""
+        return self.LABELS.get(self.action, self.action)

@@ -502,6 +502,12 @@ class RejectSerializer(serializers.Serializer[Any]):
     reason = serializers.CharField(allow_blank=True, max_length=2000, help_text="Why; required.")
 
 
+class ApproveSerializer(serializers.Serializer[Any]):
+    comment = serializers.CharField(
+        allow_blank=True, default="", max_length=2000, help_text="Optional; kept in the plan's trail."
+    )
+
+
 class BranchSerializer(serializers.Serializer[Any]):
     name = serializers.CharField(allow_blank=True, max_length=80, help_text="The scenario's name.")
 
@@ -522,13 +528,15 @@ class PlanVersionSubmit(APIView):
 
 
 class PlanVersionApprove(APIView):
-    @extend_schema(request=None, responses=_DECIDED)
+    @extend_schema(request=ApproveSerializer, responses=_DECIDED)
     def post(self, request: Request, version_id: int) -> Response:
-        """Approve a submitted version (a manager other than the submitter): it becomes the
-        original plan; an approved scenario is promoted into the working plan."""
+        """Approve a submitted version (a manager of its department other than the submitter):
+        it becomes the original plan; an approved scenario is promoted into the working plan.
+        The optional comment is kept with the approval in the trail."""
         version = _version(request, version_id)
         try:
-            version = version_approve(user=_user(request), version_id=version.pk)
+            data = _validated(ApproveSerializer(data=request.data))
+            version = version_approve(user=_user(request), version_id=version.pk, comment=data["comment"])
         except _SERVICE_ERRORS as error:
             return _refusal(error)
         return _version_response(request, version)
@@ -537,7 +545,8 @@ class PlanVersionApprove(APIView):
 class PlanVersionReject(APIView):
     @extend_schema(request=RejectSerializer, responses=_DECIDED)
     def post(self, request: Request, version_id: int) -> Response:
-        """Send a submitted version back to draft, saying why (a manager other than the submitter)."""
+        """Send a submitted version back to draft, saying why (a manager of its department other
+        than the submitter)."""
         version = _version(request, version_id)
         try:
             data = _validated(RejectSerializer(data=request.data))

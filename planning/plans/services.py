@@ -634,22 +634,76 @@ def version_submit(*, user: User, version_id: int) -> PlanVersion:
     return version
 
 
+COMMENT_MAX = 2000  # characters of an approval comment, a rejection or a withdrawal reason
+
+
+def _comment(text: str) -> str:
+    comment = text.strip()
+    if len(comment) > COMMENT_MAX:
+        raise PlanError(f"Keep the comment to {COMMENT_MAX:,} characters (it has {len(comment):,}).")
+    return comment
+
+
+def _locked_version(version_id: int) -> PlanVersion:
+    """The version, its row locked: a decision and a withdrawal of the same submission queue
+    here, and the second one reads the status the first one left."""
+    return (
+        PlanVersion.objects.select_for_update(of=("self",))
+        .select_related("plan", "plan__department")
+        .get(pk=version_id)
+    )
+
+
+def _not_waiting(version: PlanVersion, then: str) -> str:
+    """Why a version is not waiting for a decision, naming the decision that closed the last
+    submission (approve, reject and withdraw are the only ways out of "submitted")."""
+    last = (
+        PlanTransition.objects.filter(version=version, action__in=("approve", "reject", "withdraw"))
+        .select_related("user")
+        .first()
+    )
+    if last is None:
+        if version.status == Status.DRAFT:
+            return f"{version.name} is not waiting for approval{then}."
+        return f"{version.name} is {version.get_status_display().lower()}: it is not waiting for approval."
+    done = {"approve": "approved", "reject": "rejected", "withdraw": "withdrawn"}[last.action]
+    return f"{version.name} was already {done} by {last.user.get_username()}{then}."
+
+
 def _check_approver(user: User, version: PlanVersion) -> None:
+    """Role, then the department's scope (as budgets, exceptions and markdowns check it), then
+    the state, then the four-eyes rule."""
     from planning.roles import ADMIN, MANAGER, user_roles
 
     if not user_roles(user) & {MANAGER, ADMIN}:
         raise PermissionDenied("Only a manager approves or rejects plans.")
+    department = version.plan.department
+    if not Department.objects.editable_by(user).filter(pk=department.pk).exists():
+        raise PermissionDenied(
+            f"You do not manage {department}: only its managers approve or reject its plans."
+        )
     if version.status != Status.SUBMITTED:
-        raise PlanError(f"{version.name} is not waiting for approval.")
+        raise PlanError(_not_waiting(version, ""))
     if version.submitted_by_id == user.pk:
         raise PermissionDenied("You submitted this plan; another manager must approve or reject it.")
 
 
+def can_decide(user: User, version: PlanVersion) -> bool:
+    """Whether `user` may approve or reject `version` now (for showing the buttons)."""
+    try:
+        _check_approver(user, version)
+    except (PermissionDenied, PlanError):
+        return False
+    return True
+
+
 @transaction.atomic
-def version_approve(*, user: User, version_id: int) -> PlanVersion:
-    """The submitted plan becomes the new original plan (OP, frozen); the working plan goes on."""
-    version = PlanVersion.objects.select_for_update().select_related("plan").get(pk=version_id)
+def version_approve(*, user: User, version_id: int, comment: str = "") -> PlanVersion:
+    """The submitted plan becomes the new original plan (OP, frozen); the working plan goes on.
+    The approver's comment, if any, stays in the plan's trail with the approval."""
+    version = _locked_version(version_id)
     _check_approver(user, version)
+    comment = _comment(comment)
     plan = version.plan
     working = version if version.kind == Kind.WORKING else None
     if version.kind == Kind.SCENARIO:
@@ -664,7 +718,8 @@ def version_approve(*, user: User, version_id: int) -> PlanVersion:
     PlanVersion.objects.filter(plan=plan, kind=Kind.ORIGINAL).delete()
     original = _clone(working or version, user, Kind.ORIGINAL, "Original plan", frozen=True)
     PlanTransition.objects.create(version=original, action="approve", to_status=Status.APPROVED, user=user)
-    _transition(version, user, "approve", Status.APPROVED if version.kind == Kind.SCENARIO else Status.DRAFT)
+    to_status = Status.APPROVED if version.kind == Kind.SCENARIO else Status.DRAFT
+    _transition(version, user, "approve", to_status, comment)
     version.is_frozen = version.kind == Kind.SCENARIO
     version.save(update_fields=["status", "lock_version", "is_frozen"])
     return version
@@ -672,11 +727,52 @@ def version_approve(*, user: User, version_id: int) -> PlanVersion:
 
 @transaction.atomic
 def version_reject(*, user: User, version_id: int, reason: str) -> PlanVersion:
-    version = PlanVersion.objects.select_for_update().select_related("plan").get(pk=version_id)
+    version = _locked_version(version_id)
     _check_approver(user, version)
-    if not reason.strip():
+    reason = _comment(reason)
+    if not reason:
         raise PlanError("Say why the plan is rejected.")
-    _transition(version, user, "reject", Status.DRAFT, reason.strip())
+    _transition(version, user, "reject", Status.DRAFT, reason)
+    version.save(update_fields=["status", "lock_version"])
+    return version
+
+
+def _check_withdrawer(user: User, version: PlanVersion) -> None:
+    """The submitter, or a planner of the department (a colleague who takes it back to fix
+    it); managers who did not submit it decide on it instead."""
+    from planning.roles import ADMIN, PLANNER, user_roles
+
+    department = version.plan.department
+    if not Department.objects.editable_by(user).filter(pk=department.pk).exists():
+        raise PermissionDenied(f"You cannot change plans of {department}.")
+    is_submitter = version.submitted_by_id == user.pk
+    if not is_submitter and not user_roles(user) & {PLANNER, ADMIN}:
+        raise PermissionDenied(
+            f"Only the submitter or a planner of {department} withdraws a submission; "
+            "as a manager, approve or reject it."
+        )
+    if version.status != Status.SUBMITTED:
+        raise PlanError(_not_waiting(version, ": only a submission still waiting can be withdrawn"))
+
+
+def can_withdraw(user: User, version: PlanVersion) -> bool:
+    try:
+        _check_withdrawer(user, version)
+    except (PermissionDenied, PlanError):
+        return False
+    return True
+
+
+@transaction.atomic
+def version_withdraw(*, user: User, version_id: int, reason: str = "") -> PlanVersion:
+    """Take a submitted version back to draft before anyone decided on it (it leaves the
+    approvals inbox and can be edited again); recorded in the trail as withdrawn by the user.
+
+    The row lock orders it against a concurrent approve or reject: whichever locks first
+    wins, the other then reads the new status and is refused."""
+    version = _locked_version(version_id)
+    _check_withdrawer(user, version)
+    _transition(version, user, "withdraw", Status.DRAFT, _comment(reason))
     version.save(update_fields=["status", "lock_version"])
     return version
 

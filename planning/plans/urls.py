@@ -19,6 +19,7 @@ urlpatterns = [
     path("plans/versions/<int:version_id>/submit/", views.version_submit, name="plan-submit"),
     path("plans/versions/<int:version_id>/approve/", views.version_approve, name="plan-approve"),
     path("plans/versions/<int:version_id>/reject/", views.version_reject, name="plan-reject"),
+    path("plans/versions/<int:version_id>/withdraw/", views.version_withdraw, name="plan-withdraw"),
     path("plans/versions/<int:version_id>/branch/", views.scenario_branch, name="plan-branch"),
     path("plans/versions/<int:version_id>/export.xlsx", excel_views.plan_export, name="plan-export"),
     path("plans/versions/<int:version_id>/import/", excel_views.plan_import, name="plan-import"),

@@ -7,21 +7,21 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from planning.models import Department, Plan, PlanCellChange, PlanLine, PlanTransition, PlanVersion
-from planning.plans import explain_cells, services
+from planning.models import Department, Plan, PlanCellChange, PlanLine, PlanVersion
+from planning.plans import explain_cells, selectors, services
 from planning.plans.forms import PlanCreateForm, RejectForm, ScenarioForm
 from planning.plans.grid import LineBlock, plan_grid
-from planning.plans.measures import ENTERED
 from planning.plans.line_settings import plan_line_settings_update
 from planning.plans.measures import ENTERED
-from planning.roles import ADMIN, MANAGER, user_roles
 
 LINES_PER_PAGE = 25  # a 200-class plan renders in pages: the whole grid stays under a second
 
@@ -49,15 +49,13 @@ def plan_list(request: HttpRequest) -> HttpResponse:
         .select_related("department", "first_week", "last_week", "channel", "region")
         .prefetch_related("versions")
     )
-    waiting = PlanVersion.objects.filter(plan__in=plans, status=PlanVersion.Status.SUBMITTED).select_related(
-        "plan"
-    )
+    waiting = selectors.versions_to_decide(request.user)  # only what this user may decide
     return render(
         request,
         "planning/plans/list.html",
         {
             "plans": plans,
-            "waiting": waiting if user_roles(request.user) & {MANAGER, ADMIN} else [],
+            "waiting": waiting,
             "can_create": Department.objects.editable_by(request.user).exists(),
         },
     )
@@ -99,10 +97,9 @@ def plan_version(request: HttpRequest, version_id: int) -> HttpResponse:
         version, is_editable=_can_edit(request, version), line_ids=[*total_line, *lines.object_list]
     )
     siblings = PlanVersion.objects.filter(plan=version.plan).order_by("kind", "name")
-    transitions = PlanTransition.objects.filter(version__plan=version.plan).select_related("user", "version")[
-        :20
-    ]
-    roles = user_roles(request.user)
+    transitions = selectors.plan_trail(version)
+    is_submitted = version.status == PlanVersion.Status.SUBMITTED
+    user: User = request.user  # type: ignore[assignment]
     return render(
         request,
         "planning/plans/grid.html",
@@ -114,9 +111,9 @@ def plan_version(request: HttpRequest, version_id: int) -> HttpResponse:
             "transitions": transitions,
             "can_submit": grid.is_editable
             and version.kind in (PlanVersion.Kind.WORKING, PlanVersion.Kind.SCENARIO),
-            "can_decide": version.status == PlanVersion.Status.SUBMITTED
-            and bool(roles & {MANAGER, ADMIN})
-            and version.submitted_by_id != request.user.pk,
+            # The services' own rules (role, department, four eyes): no button they would refuse.
+            "can_decide": is_submitted and services.can_decide(user, version),
+            "can_withdraw": is_submitted and services.can_withdraw(user, version),
             "can_branch": version.kind == PlanVersion.Kind.WORKING
             and Department.objects.editable_by(request.user).filter(pk=version.plan.department_id).exists(),
             "reject_form": RejectForm(),
@@ -369,9 +366,13 @@ def _decision(
     version = get_object_or_404(_visible_versions(request), pk=version_id)
     try:
         result = action(user=request.user, version_id=version.pk, **kwargs)
-    except (services.PlanError, PermissionDenied) as error:
+    except services.PlanError as error:
         messages.error(request, str(error))
         return redirect("planning:plan-version", version_id=version.pk)
+    except PermissionDenied as error:
+        # Not allowed: a 403 that says why, with the way back; nothing was changed.
+        back = reverse("planning:plan-version", args=[version.pk])
+        return render(request, "403.html", {"exception": str(error), "back_url": back}, status=403)
     messages.success(request, success)
     return redirect("planning:plan-version", version_id=result.pk)
 
@@ -386,7 +387,11 @@ def version_submit(request: HttpRequest, version_id: int) -> HttpResponse:
 @require_POST
 def version_approve(request: HttpRequest, version_id: int) -> HttpResponse:
     return _decision(
-        request, version_id, services.version_approve, "Approved: it is now the original plan (OP)."
+        request,
+        version_id,
+        services.version_approve,
+        "Approved: it is now the original plan (OP).",
+        comment=request.POST.get("comment", ""),
     )
 
 
@@ -400,6 +405,18 @@ def version_reject(request: HttpRequest, version_id: int) -> HttpResponse:
         services.version_reject,
         "Rejected: back to the planner with your reason.",
         reason=reason,
+    )
+
+
+@login_required
+@require_POST
+def version_withdraw(request: HttpRequest, version_id: int) -> HttpResponse:
+    return _decision(
+        request,
+        version_id,
+        services.version_withdraw,
+        "Withdrawn: the plan is a draft again and no longer waits for approval.",
+        reason=request.POST.get("reason", ""),
     )
 
 

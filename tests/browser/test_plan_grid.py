@@ -111,6 +111,7 @@ def test_a_stale_edit_shows_the_conflict_and_keeps_the_other_value(
 def test_manager_approves_a_submitted_plan(
     live_server: Any, browser: Any, plan_version: PlanVersion, planner: User, manager: User
 ) -> None:
+    plan_version.plan.department.planners.add(manager)  # Tops's manager decides
     planner_page = browser.new_context().new_page()
     _login(planner_page, live_server.url, planner)
     planner_page.goto(f"{live_server.url}/planning/plans/versions/{plan_version.pk}/")

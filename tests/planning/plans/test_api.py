@@ -90,8 +90,10 @@ def second_planner(retailer: Retailer) -> User:
 
 
 @pytest.fixture
-def second_manager(db: None) -> User:
-    return _user("mia.manager", MANAGER)
+def second_manager(retailer: Retailer) -> User:
+    user = _user("mia.manager", MANAGER)
+    retailer["tops"].planners.add(user)
+    return user
 
 
 def _cells_url(version: PlanVersion) -> str:
@@ -584,8 +586,9 @@ def _post(user: User, version: PlanVersion, action: str, body: dict[str, str] | 
 
 
 def test_submit_reject_resubmit_approve(
-    planner: User, manager: User, working: PlanVersion, tees: PlanLine, tops_plan: Plan
+    planner: User, manager: User, working: PlanVersion, tees: PlanLine, tops_plan: Plan, retailer: Retailer
 ) -> None:
+    retailer["tops"].planners.add(manager)
     submitted = _post(planner, working, "submit")
     assert submitted.status_code == 200
     assert submitted.json() == _version_body(working, status="submitted", is_editable=False)
@@ -621,7 +624,8 @@ def test_submit_reject_resubmit_approve(
     assert _post(planner, working, "submit").json()["status"] == "submitted"
     approved = _post(manager, working, "approve")
     assert approved.status_code == 200
-    assert approved.json() == _version_body(working, status="draft")  # the working plan goes on
+    # The working plan goes on, a draft again (editable by Tops's manager too).
+    assert approved.json() == _version_body(working, status="draft", is_editable=True)
     original = tops_plan.versions.get(kind=Kind.ORIGINAL)
     assert (original.name, original.status, original.is_frozen) == ("Original plan", "approved", True)
 
@@ -641,7 +645,8 @@ def test_the_submitter_does_not_approve(
     assert _post(second_manager, working, "approve").json()["status"] == "draft"
 
 
-def test_only_a_submitted_version_is_decided(manager: User, working: PlanVersion) -> None:
+def test_only_a_submitted_version_is_decided(manager: User, working: PlanVersion, retailer: Retailer) -> None:
+    retailer["tops"].planners.add(manager)
     response = _post(manager, working, "approve")
 
     assert (response.status_code, response.json()) == (
@@ -714,6 +719,8 @@ def test_branch_a_scenario(planner: User, executive: User, working: PlanVersion)
         ("post", "/api/v1/plan-versions/{version}/submit/"),
         ("post", "/api/v1/plan-versions/{version}/approve/"),
         ("post", "/api/v1/plan-versions/{version}/reject/"),
+        ("post", "/api/v1/plan-versions/{version}/withdraw/"),
+        ("get", "/api/v1/plan-versions/{version}/trail/"),
         ("post", "/api/v1/plan-versions/{version}/branch/"),
     ],
 )
@@ -740,6 +747,8 @@ def test_schema_lists_the_plan_endpoints(planner: User) -> None:
         "/api/v1/plan-versions/{version_id}/submit/:",
         "/api/v1/plan-versions/{version_id}/approve/:",
         "/api/v1/plan-versions/{version_id}/reject/:",
+        "/api/v1/plan-versions/{version_id}/withdraw/:",
+        "/api/v1/plan-versions/{version_id}/trail/:",
         "/api/v1/plan-versions/{version_id}/branch/:",
     ):
         assert path in schema

@@ -286,6 +286,7 @@ def test_an_approved_plan_is_not_edited(
 ) -> None:
     from planning.plans.services import version_approve
 
+    working.plan.department.planners.add(manager)  # a manager of Tops decides
     version_submit(user=planner, version_id=working.pk)
     version_approve(user=manager, version_id=working.pk)
     original = version_of(working.plan, Kind.ORIGINAL)

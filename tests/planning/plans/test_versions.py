@@ -53,10 +53,19 @@ def _edit(version: PlanVersion, user: User, line: PlanLine, week: int, measure: 
     )
 
 
+@pytest.fixture(autouse=True)
+def tops_manager(manager: User, retailer: Retailer) -> User:
+    """Plans are decided by a manager of their department (test_approval_scope: anyone else
+    is refused)."""
+    retailer["tops"].planners.add(manager)
+    return manager
+
+
 @pytest.fixture
 def second_manager(retailer: Retailer) -> User:
     user = User.objects.create_user(username="mo.manager", password=PASSWORD)
     user.groups.add(Group.objects.get(name=MANAGER))
+    retailer["tops"].planners.add(user)
     return user
 
 
