@@ -18,6 +18,7 @@ from otb.models import MarkdownProposal, OTBBudget, OTBException
 from planning.models import Department, PlanWeek
 from planning.plans import selectors as plan_selectors
 from planning.plans import services as plan_services
+from planning.plans.negative_receipts import negative_receipts
 
 KINDS = ("plan", "otb_budget", "otb_exception", "markdown")
 
@@ -41,6 +42,7 @@ class Waiting:
     figures: list[tuple[str, str]]  # label, formatted number
     needs_reason_code: bool = False
     url: str = ""
+    warnings: tuple[str, ...] = ()  # what the approver accepts too: a plan's negative receipts
 
 
 def _money(value: Any) -> str:
@@ -58,8 +60,10 @@ def inbox(user: User) -> list[Waiting]:
         .values("line__version_id")
         .annotate(sales=Sum("sales"), receipts=Sum("receipts"), markdowns=Sum("markdowns"))
     }
+    negatives = negative_receipts([version.pk for version in versions])
     for version in versions:
         total = totals.get(version.pk, {})
+        flagged = negatives[version.pk]
         items.append(
             Waiting(
                 kind="plan", object_id=version.pk, title=f"{version.plan.name} · {version.name}",
@@ -68,6 +72,7 @@ def inbox(user: User) -> list[Waiting]:
                 figures=[("Sales", _money(total.get("sales"))), ("Receipts", _money(total.get("receipts"))),
                          ("Markdowns", _money(total.get("markdowns")))],
                 url=f"/planning/plans/versions/{version.pk}/",
+                warnings=(flagged.summary, *flagged.lines) if flagged else (),
             )
         )  # fmt: skip
     budgets = (

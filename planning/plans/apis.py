@@ -28,6 +28,7 @@ from rest_framework.views import APIView
 from planning import calendar
 from planning.models import Department, Plan, PlanCellChange, PlanLine, PlanVersion, PlanWeek
 from planning.plans.measures import DERIVED, ENTERED, TARGET_LABELS, stored_text
+from planning.plans.negative_receipts import version_negative_receipts
 from planning.plans.services import (
     CellConflictError,
     CellEdit,
@@ -200,6 +201,38 @@ class PlanVersionSerializer(serializers.ModelSerializer[PlanVersion]):
         return version.is_editable and version.plan.department_id in self.context["editable_departments"]
 
 
+class NegativeReceiptWeekSerializer(serializers.Serializer[Any]):
+    line = serializers.IntegerField(source="line_id")
+    merch_class = serializers.CharField(
+        source="class_name", help_text='The class line, e.g. "W-TOP-TEE Tees".'
+    )
+    week = serializers.CharField(source="week_key", help_text='The fiscal week, e.g. "2025-W04".')
+    receipts = serializers.DecimalField(
+        max_digits=14, decimal_places=2, help_text="Planned receipts, below 0."
+    )
+    eop = serializers.DecimalField(max_digits=14, decimal_places=2, help_text="The stock target (EOP).")
+    left_by_sales = serializers.DecimalField(
+        max_digits=14, decimal_places=2, help_text="BOP - sales - markdowns - shrink: above the target."
+    )
+
+
+class PlanVersionWarningsSerializer(PlanVersionSerializer):
+    """A version with the weeks a planner and an approver are warned about."""
+
+    negative_receipts = serializers.SerializerMethodField(
+        help_text="Class-weeks whose stock target is below what the week's sales leave, so planned "
+        "receipts are negative. A warning: the version can still be submitted and approved."
+    )
+
+    class Meta(PlanVersionSerializer.Meta):
+        fields = [*PlanVersionSerializer.Meta.fields, "negative_receipts"]
+
+    @extend_schema_field(NegativeReceiptWeekSerializer(many=True))
+    def get_negative_receipts(self, version: PlanVersion) -> list[dict[str, Any]]:
+        weeks = version_negative_receipts(version).weeks
+        return list(NegativeReceiptWeekSerializer(weeks, many=True).data)
+
+
 class PlanSerializer(serializers.ModelSerializer[Plan]):
     department = serializers.CharField(source="department.code")
     scope = serializers.CharField(source="scope_label", help_text="Total company, a channel or a region.")
@@ -260,19 +293,27 @@ class PlanDetail(generics.RetrieveAPIView[Plan]):
         }
 
 
-def _version_response(request: Request, version: PlanVersion, code: int = status.HTTP_200_OK) -> Response:
+def _version_response(
+    request: Request,
+    version: PlanVersion,
+    code: int = status.HTTP_200_OK,
+    serializer: type[PlanVersionSerializer] = PlanVersionSerializer,
+) -> Response:
     context = {"request": request, "editable_departments": _editable_departments(request)}
-    return Response(PlanVersionSerializer(version, context=context).data, status=code)
+    return Response(serializer(version, context=context).data, status=code)
 
 
 class PlanVersionDetail(APIView):
-    @extend_schema(responses={200: PlanVersionSerializer, 403: _REFUSALS[403], 404: _REFUSALS[404]})
+    @extend_schema(responses={200: PlanVersionWarningsSerializer, 403: _REFUSALS[403], 404: _REFUSALS[404]})
     def get(self, request: Request, version_id: int) -> Response:
-        """A version: its status, the state of its values and totals, whether you may edit it.
+        """A version: its status, the state of its values and totals, whether you may edit it,
+        and its weeks of negative planned receipts (a warning).
 
         `values_version` counts changes of entered values; `totals_version` is the state the
         total line was last rolled up from: when they differ the totals are recalculating."""
-        return _version_response(request, _version(request, version_id))
+        return _version_response(
+            request, _version(request, version_id), serializer=PlanVersionWarningsSerializer
+        )
 
 
 class PlanLineSerializer(serializers.ModelSerializer[PlanLine]):
@@ -516,15 +557,16 @@ _DECIDED = {200: PlanVersionSerializer, **_REFUSALS}
 
 
 class PlanVersionSubmit(APIView):
-    @extend_schema(request=None, responses=_DECIDED)
+    @extend_schema(request=None, responses={200: PlanVersionWarningsSerializer, **_REFUSALS})
     def post(self, request: Request, version_id: int) -> Response:
-        """Send a working plan or a scenario for approval; it cannot change meanwhile."""
+        """Send a working plan or a scenario for approval; it cannot change meanwhile. The
+        answer lists its weeks of negative planned receipts: a warning, not a refusal."""
         version = _version(request, version_id)
         try:
             version = version_submit(user=_user(request), version_id=version.pk)
         except _SERVICE_ERRORS as error:
             return _refusal(error)
-        return _version_response(request, version)
+        return _version_response(request, version, serializer=PlanVersionWarningsSerializer)
 
 
 class PlanVersionApprove(APIView):

@@ -33,7 +33,12 @@ _CHANGES = "a change of its current value (+10%, -5%, *1.1)"
 
 
 class CellInputError(ValueError):
-    """The text is not something this cell takes; the message says what to type."""
+    """The text is not something this cell takes; the message says what to type.
+    `is_not_a_number`: no form matched at all (an import says only that)."""
+
+    def __init__(self, message: str, *, is_not_a_number: bool = False) -> None:
+        super().__init__(message)
+        self.is_not_a_number = is_not_a_number
 
 
 @dataclass(frozen=True)
@@ -85,7 +90,9 @@ def parse_cell_input(raw: str, *, measure: str, method: str) -> CellInput:
         )
     match = _ABSOLUTE.match(text)
     if not match:
-        raise CellInputError(f"{raw.strip()!r} is not a number: type 1,250 or 1250.50, or {_CHANGES}.")
+        raise CellInputError(
+            f"{raw.strip()!r} is not a number: type 1,250 or 1250.50, or {_CHANGES}.", is_not_a_number=True
+        )
     if match["dollar"] and measure not in MONEY:
         raise CellInputError(f"{label} is not an amount of money: type it without $.")
     value = _decimal(match["number"])

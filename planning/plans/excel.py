@@ -36,6 +36,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from planning import clock
 from planning.models import PlanLine, PlanVersion, PlanWeek
+from planning.plans.cell_input import CellInputError, parse_cell_input
 from planning.plans.grid import PERCENT, VALUE_FIELDS, Column, _aggregate, columns_for
 from planning.plans.measures import RECEIPTS, TARGET_LABELS, TARGET_PLACES, Measure, grid_measures, validate
 from planning.plans.services import CellEdit
@@ -438,7 +439,7 @@ def _entered_edit(
 ) -> CellEdit | None:
     current = line.values[measure.name][period]
     try:
-        value = _number(raw)
+        value = _entered_number(raw, measure.name, line.method)
     except ValueError as error:
         errors.append(f"{where}: {error}")
         return None
@@ -460,6 +461,24 @@ def _entered_edit(
         value=str(stored),
         row_version=line.row_versions[period],
     )
+
+
+def _entered_number(raw: Any, measure: str, method: str) -> Decimal | None:
+    """An entered cell's number. Text is read as the grid reads what is typed (cell_input):
+    "1,250" and "$1,250" are fine, "10%" only in a sell-through target; an import states
+    values, so a change such as "+10%" is refused."""
+    if not isinstance(raw, str):
+        return _number(raw)
+    text = unescape_text(raw).strip()
+    if not text:
+        return None
+    try:
+        entry = parse_cell_input(text, measure=measure, method=method)
+    except CellInputError as error:
+        raise ValueError(f"{text!r} is not a number." if error.is_not_a_number else str(error)) from None
+    if entry.is_change:
+        raise ValueError(f"{text!r} is a change; an import takes the value itself (e.g. 1,250).")
+    return entry.number
 
 
 def _as_stored(measure: str, value: Decimal) -> Decimal:

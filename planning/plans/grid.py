@@ -19,6 +19,7 @@ from planning import calendar, clock
 from planning.engine import kpis, rounding
 from planning.models import PlanLine, PlanVersion, PlanWeek
 from planning.plans.measures import FORMULAS, TARGET_FORMULAS, TARGET_LABELS, Measure, grid_measures
+from planning.plans.negative_receipts import NegativeReceipts, version_negative_receipts
 
 SPAN_TURN_METHODS = ("turn", "basic_stock")
 
@@ -50,6 +51,7 @@ class Cell:
     raw: str = ""
     key: str = ""  # the column's key: "2026-W05" for a week, "M3", "Q1", "season"
     is_week: bool = False
+    note: str = ""  # a warning shown as the cell's tooltip (negative receipts)
 
 
 @dataclass
@@ -203,6 +205,8 @@ class Grid:
     lines: list[LineBlock]
     is_editable: bool
     compare_names: list[str]
+    # Over the whole version, not only the lines shown: the header counts every page.
+    negative_receipts: NegativeReceipts = field(default_factory=NegativeReceipts)
 
 
 def plan_grid(version: PlanVersion, *, is_editable: bool, line_ids: list[int] | None = None) -> Grid:
@@ -246,7 +250,25 @@ def plan_grid(version: PlanVersion, *, is_editable: bool, line_ids: list[int] | 
                 block.rows.extend(_compare_rows(measure.name, line_values, others, columns, groups))
         blocks.append(block)
     names = [label for label, _ in _COMPARE if any(label in c for c in comparisons.values())]
-    return Grid(version, columns, blocks, is_editable, names)
+    negatives = version_negative_receipts(version)
+    _mark_negative_receipts(blocks, negatives)
+    return Grid(version, columns, blocks, is_editable, names, negatives)
+
+
+def _mark_negative_receipts(blocks: list[LineBlock], negatives: NegativeReceipts) -> None:
+    """A warning mark and its tooltip on each week whose planned receipts are negative."""
+    cells = negatives.cells
+    if not cells:
+        return
+    for block in blocks:
+        for row in block.rows:
+            if block.is_total or row.measure not in ("receipts", "receipts_entered"):
+                continue
+            for cell in row.cells:
+                week = cells.get((block.line_id, cell.key)) if cell.is_week else None
+                if week is not None:
+                    cell.css = f"{cell.css} warn".strip()
+                    cell.note = week.note
 
 
 def _values_by_line(

@@ -22,6 +22,7 @@ from planning.plans.forms import PlanCreateForm, RejectForm, ScenarioForm
 from planning.plans.grid import LineBlock, plan_grid
 from planning.plans.line_settings import plan_line_settings_update
 from planning.plans.measures import ENTERED
+from planning.plans.negative_receipts import version_negative_receipts
 
 LINES_PER_PAGE = 25  # a 200-class plan renders in pages: the whole grid stays under a second
 
@@ -380,7 +381,21 @@ def _decision(
 @login_required
 @require_POST
 def version_submit(request: HttpRequest, version_id: int) -> HttpResponse:
-    return _decision(request, version_id, services.version_submit, "Submitted for approval.")
+    submitted: list[PlanVersion] = []
+
+    def submit(**kwargs: Any) -> PlanVersion:
+        version = services.version_submit(**kwargs)
+        submitted.append(version)
+        return version
+
+    response = _decision(request, version_id, submit, "Submitted for approval.")
+    # A warning, not a block: the submission says which weeks the approver will see flagged.
+    negatives = version_negative_receipts(submitted[0]) if submitted else None
+    if negatives:
+        messages.warning(
+            request, f"Submitted with a warning: {negatives.summary} {'; '.join(negatives.lines)}."
+        )
+    return response
 
 
 @login_required

@@ -23,6 +23,8 @@ def grid_cells(row: Any, block: Any, error: dict[str, str] | None = None) -> Saf
     parts = []
     for cell in row.cells:
         text, css = escape(cell.text), escape(cell.css)
+        # A warning's tooltip; the cell's text stays the number (a CSS mark shows the warning).
+        note = f' title="{escape(cell.note)}"' if cell.note else ""
         if cell.is_editable:
             cell_id = f"cell-{block.line_id}-{cell.key}-{measure}"
             flagged = has_error and error.get("week_key") == cell.key
@@ -33,13 +35,13 @@ def grid_cells(row: Any, block: Any, error: dict[str, str] | None = None) -> Saf
             parts.append(
                 f'<td id="{cell_id}" class="in {css}{" error" if flagged else ""}" tabindex="0" '
                 f'data-line="{block.line_id}" data-period="{escape(cell.key)}" data-measure="{measure}"'
-                f'{version} data-raw="{escape(cell.raw)}">{text}{message}</td>'
+                f'{version} data-raw="{escape(cell.raw)}"{note}>{text}{message}</td>'
             )
         elif derived:
             parts.append(
                 f'<td id="cell-{block.line_id}-{cell.key}-{measure}" class="out {css}" tabindex="-1" '
                 f'data-line="{block.line_id}" data-period="{escape(cell.key)}" '
-                f'data-measure="{measure}">{text}</td>'
+                f'data-measure="{measure}"{note}>{text}</td>'
             )
         else:
             parts.append(f'<td class="{css}">{text}</td>' if css else f"<td>{text}</td>")

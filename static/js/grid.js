@@ -39,6 +39,17 @@
     if (event.persisted) window.location.reload();
   });
 
+  // Submitting a plan with weeks of negative receipts asks first (the list is the warning box,
+  // kept current after each edit); the planner may still submit.
+  document.querySelectorAll("form[data-confirm-warnings]").forEach((form) => {
+    form.addEventListener("submit", (event) => {
+      const box = document.getElementById(form.dataset.confirmWarnings);
+      if (!box || box.hidden) return;
+      const text = box.innerText.trim();
+      if (!window.confirm(`${text}\n\nSubmit for approval anyway? The approver sees this list.`)) event.preventDefault();
+    });
+  });
+
   function select(td, focus = true) {
     if (!td) return;
     table.querySelectorAll("td.active").forEach((c) => c.classList.remove("active"));

@@ -227,3 +227,63 @@ def test_after_the_back_button_from_the_page_cache_the_next_edit_does_not_confli
         _edit_back_and_edit_again(page, live_server.url, planner, plan_version)
     finally:
         with_cache.close()
+
+
+def test_negative_receipts_are_marked_listed_at_submission_and_shown_to_the_approver(
+    live_server: Any, browser: Any, page: Any, plan_version: PlanVersion, planner: User, manager: User
+) -> None:
+    """No stock and FWOS 0 everywhere: receipts equal sales. FWOS 3 in W01 asks for an EOP of
+    80 + 120 + 90 = 290, which W02 (FWOS 0, EOP 0) must get rid of: receipts 0 - 290 + 80 = -210."""
+    line = _tees(plan_version)
+    _open_grid(page, live_server.url, planner, plan_version)
+    assert page.locator("#receipts-warning").is_hidden()
+
+    page.locator(f"#cell-{line.pk}-2025-W01-target").click()
+    with page.expect_response(lambda response: "/cells/" in response.url):
+        page.keyboard.type("3")
+        page.keyboard.press("Enter")
+
+    receipts = page.locator(f"#cell-{line.pk}-2025-W02-receipts")
+    page.wait_for_selector(f"#cell-{line.pk}-2025-W02-receipts.warn")
+    assert receipts.inner_text() == "-210"
+    assert receipts.get_attribute("title") == (
+        "Negative receipts (-210): the stock target (EOP 0) is below what this week's sales leave "
+        "(210 = BOP 290 - sales 80). Raise the target, or plan to return or move stock."
+    )
+    assert "warn" not in (page.get_attribute(f"#cell-{line.pk}-2025-W01-receipts", "class") or "")
+    warning = page.locator("#receipts-warning")
+    assert warning.is_visible()
+    assert warning.inner_text().splitlines() == [
+        "1 week plans negative receipts: its stock target cannot be reached by selling.",
+        "W-TOP-TEE Tees: W02 -210",
+    ]
+    screenshot(page, "plan-grid-negative-receipts")
+
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    page.click("text=Submit for approval")
+    page.wait_for_selector("text=Submitted for approval.")
+    assert asked == [
+        "1 week plans negative receipts: its stock target cannot be reached by selling.\n"
+        "W-TOP-TEE Tees: W02 -210\n\nSubmit for approval anyway? The approver sees this list."
+    ]
+    assert (
+        page.locator(".messages >> text=Submitted with a warning: 1 week plans negative receipts").count()
+        == 1
+    )
+
+    plan_version.plan.department.planners.add(manager)  # the manager of Tops
+    manager_page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    _login(manager_page, live_server.url, manager)
+    manager_page.goto(f"{live_server.url}/otb/approvals/")
+    card = manager_page.locator("[data-testid=approval-warning]")
+    assert card.inner_text().splitlines() == [
+        "1 week plans negative receipts: its stock target cannot be reached by selling.",
+        "W-TOP-TEE Tees: W02 -210",
+    ]
+    screenshot(manager_page, "approvals-negative-receipts")
+    manager_page.goto(f"{live_server.url}/planning/plans/versions/{plan_version.pk}/")
+    assert "Approving accepts the negative receipts below as planned" in manager_page.inner_text(
+        "[data-testid=approve-warning]"
+    )
+    manager_page.context.close()

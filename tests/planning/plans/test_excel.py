@@ -281,6 +281,36 @@ def test_import_with_text_and_a_changed_calculated_cell_lists_every_error_and_ch
     assert not PlanCellChange.objects.filter(line__version=excel_version).exists()
 
 
+def test_import_reads_text_cells_as_the_grid_reads_typing(
+    client: Client, planner: User, excel_version: PlanVersion
+) -> None:
+    """Text cells go through the grid's parser: "10%" in a $ cell is refused (it was read as
+    0.10), a change is refused (an import states values), "$1,300" is 1,300."""
+    client.force_login(planner)
+    workbook = _export(client, excel_version)
+    sheet = workbook.active
+    sheet[f"D{TEES_SALES}"] = "10%"
+    sheet[f"E{TEES_SALES}"] = "+10%"
+    before = _state(excel_version)
+
+    refused = _messages(_upload(client, excel_version, _bytes(workbook)))
+
+    assert refused == [
+        ("error", "The import changed nothing: 2 problems in the workbook."),
+        ("error", "row 24, column D (2026-W01): Sales $ takes an amount, not a percentage: type 10 to set "
+                  "it to 10, or +10% to raise its current value by 10%."),
+        ("error", "row 24, column E (2026-W02): '+10%' is a change; an import takes the value itself "
+                  "(e.g. 1,250)."),
+    ]  # fmt: skip
+    assert _state(excel_version) == before
+    workbook = _export(client, excel_version)
+    workbook.active[f"E{TEES_SALES}"] = "$1,300"
+
+    _upload(client, excel_version, _bytes(workbook))
+
+    assert _tees(excel_version, 202602).sales == D("1300.00")
+
+
 def test_import_caps_the_listed_errors_at_fifty(
     client: Client, planner: User, excel_version: PlanVersion
 ) -> None:
