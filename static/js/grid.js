@@ -62,7 +62,9 @@
   function showPanel(td) {
     const params = new URLSearchParams({ line: td.dataset.line, week: td.dataset.period, measure: td.dataset.measure });
     const url = (td.classList.contains("in") ? table.dataset.historyUrl : table.dataset.explainUrl) + "?" + params;
-    htmx.ajax("GET", url, { target: panel, swap: "innerHTML" });
+    // The panel is its own source, so its hx-sync="this:replace" aborts the request of a cell
+    // selected before: a slower answer about that cell never overwrites the newer one.
+    htmx.ajax("GET", url, { source: panel, target: panel, swap: "innerHTML" });
   }
 
   function neighbour(td, dRow, dCol) {
