@@ -4,29 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('otb', '0004_report_subscription'),
+        ("otb", "0004_report_subscription"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='otbbudgetmonth',
-            name='otb_budget_month_non_negative',
+            model_name="otbbudgetmonth",
+            name="otb_budget_month_non_negative",
         ),
         migrations.AlterField(
-            model_name='otbbudgetmonth',
-            name='receipts_cost',
+            model_name="otbbudgetmonth",
+            name="receipts_cost",
             field=models.DecimalField(decimal_places=2, max_digits=14),
         ),
         migrations.AlterField(
-            model_name='otbbudgetmonth',
-            name='receipts_retail',
+            model_name="otbbudgetmonth",
+            name="receipts_retail",
             field=models.DecimalField(decimal_places=2, max_digits=14),
         ),
         migrations.AlterField(
-            model_name='otbbudgetmonth',
-            name='receipts_units',
+            model_name="otbbudgetmonth",
+            name="receipts_units",
             field=models.IntegerField(default=0),
         ),
     ]

@@ -4,20 +4,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('planning', '0008_policy_cell_source'),
+        ("planning", "0008_policy_cell_source"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='plancellchange',
-            name='source',
-            field=models.CharField(choices=[('edit', 'Cell edit'), ('paste', 'Paste'), ('spread', 'Spread from a total'), ('import', 'Excel import'), ('seed', 'Seeded'), ('promote', 'Scenario promoted'), ('markdown', 'Approved markdown'), ('policy', 'Replenishment policy'), ('method', 'Method changed')], default='edit', max_length=12),
+            model_name="plancellchange",
+            name="source",
+            field=models.CharField(
+                choices=[
+                    ("edit", "Cell edit"),
+                    ("paste", "Paste"),
+                    ("spread", "Spread from a total"),
+                    ("import", "Excel import"),
+                    ("seed", "Seeded"),
+                    ("promote", "Scenario promoted"),
+                    ("markdown", "Approved markdown"),
+                    ("policy", "Replenishment policy"),
+                    ("method", "Method changed"),
+                ],
+                default="edit",
+                max_length=12,
+            ),
         ),
         migrations.AlterField(
-            model_name='planweek',
-            name='target',
+            model_name="planweek",
+            name="target",
             field=models.DecimalField(blank=True, decimal_places=10, max_digits=14, null=True),
         ),
     ]
