@@ -10,7 +10,7 @@ last year's 100, 80, 120, 90, 110, 70.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -19,6 +19,9 @@ from planning.models import PlanLine, PlanVersion, PlanWeek, SalesHistory
 from planning.plans.services import PlanSpec, plan_create
 from tests.browser.conftest import CHROMIUM, CHROMIUM_FLAGS, screenshot
 from tests.browser.test_plan_grid import _login, _number
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Dialog
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -260,7 +263,12 @@ def test_negative_receipts_are_marked_listed_at_submission_and_shown_to_the_appr
     screenshot(page, "plan-grid-negative-receipts")
 
     asked: list[str] = []
-    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+
+    def answer(dialog: Dialog) -> None:
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", answer)
     page.click("text=Submit for approval")
     page.wait_for_selector("text=Submitted for approval.")
     assert asked == [

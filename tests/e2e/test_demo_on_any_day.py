@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -38,7 +39,7 @@ PAGES = {
 
 @on_days
 def test_the_demo_builds_and_every_first_page_answers(
-    pinned_clock: date, django_capture_on_commit_callbacks: object
+    pinned_clock: date, django_capture_on_commit_callbacks: Any
 ) -> None:
     out = StringIO()
     call_command("load_demo", "--size", "small", "--seed", "7", stdout=out)

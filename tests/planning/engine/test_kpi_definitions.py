@@ -100,7 +100,7 @@ cents = st.integers(-(10**9), 10**9)
 @given(st.lists(cents, min_size=1, max_size=60), st.integers(0, 2))
 def test_shown_money_of_a_float_sum_of_cents_is_the_exact_sum_rounded_half_up(amounts, places) -> None:
     total = sum(float(D(amount) / 100) for amount in amounts)
-    exact = (sum(D(amount) for amount in amounts) / 100).quantize(D(1).scaleb(-places), ROUND_HALF_UP)
+    exact = (sum(D(amount) for amount in amounts) / D(100)).quantize(D(1).scaleb(-places), ROUND_HALF_UP)
     assert shown_money(total, places) == exact
 
 
