@@ -18,6 +18,7 @@ from django.db.models import Q
 from planning import calendar, clock
 from planning.engine import kpis, rounding
 from planning.models import PlanLine, PlanVersion, PlanWeek
+from planning.plans.cell_input import is_share
 from planning.plans.measures import FORMULAS, TARGET_FORMULAS, TARGET_LABELS, Measure, grid_measures
 from planning.plans.negative_receipts import NegativeReceipts, version_negative_receipts
 
@@ -382,15 +383,12 @@ def _row(
             if column.kind == "week" and measure.name not in RATIOS
             else float(totals[index])
         )
-        text, css = format_value(measure.name, value)
+        share = is_share(measure.name, method)  # a sell-through target reads as the % it is
+        text, css = format_value("sell_through" if share else measure.name, value)
         is_input = _is_input(measure, column, editable=editable, is_total=is_total)
         if column.kind == "week" and measure.name in locks.get(column.periods[0], set()):
             css = f"{css} locked"
-        raw = (
-            ""
-            if np.isnan(value)
-            else (f"{value:.0f}" if measure.name == "sales_units" else f"{value:.2f}".rstrip("0").rstrip("."))
-        )
+        raw = "" if np.isnan(value) else _raw_text(measure.name, value, share=share)
         cells.append(
             Cell(
                 text,
@@ -406,6 +404,15 @@ def _row(
     formula = TARGET_FORMULAS.get(method, "") if measure.name == "target" else FORMULAS.get(measure.name, "")
     css = "entered" if measure.is_entered else "derived"
     return Row(label, measure.name, cells, css, measure.is_entered, formula)
+
+
+def _raw_text(measure: str, value: float, *, share: bool) -> str:
+    """What the cell's editor starts from: the stored value as typed back (25% for a share)."""
+    if share:
+        return f"{value * 100:.3f}".rstrip("0").rstrip(".") + "%"
+    if measure == "sales_units":
+        return f"{value:.0f}"
+    return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 def _label_cells(cells: list[Cell], columns: list[Column]) -> None:

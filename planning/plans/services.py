@@ -590,8 +590,10 @@ def _apply(
 def _unchanged(current: Decimal | int | None, expected: str | None) -> bool:
     if expected in (None, "") or current is None:
         return False
+    text = str(expected).replace(",", "").strip()
     try:
-        return Decimal(str(expected).replace(",", "")) == Decimal(current)
+        seen = Decimal(text[:-1]) / 100 if text.endswith("%") else Decimal(text)  # a share: 25% is 0.25
+        return seen == Decimal(current)
     except InvalidOperation:
         return False
 

@@ -225,3 +225,26 @@ def test_a_deep_stock_keeps_its_eop_as_an_ssr(working: PlanVersion, planner: Use
         Decimal("88.6667"),
     ]
     assert column(tees, "eop") == dollars("17556.00", "17556.00", "17556.00", "17556.00")
+
+
+def test_a_sell_through_target_reads_as_a_percentage_in_the_grid(
+    working: PlanVersion, planner: User, tees: PlanLine
+) -> None:
+    # Sell-through targets from the EOP it has: 0.38, 0.1257861635, 0.4316546763, 0.1067615658.
+    _switch(planner, working, tees, "sell_through")
+    client = Client()
+    assert client.login(username=planner.get_username(), password=PASSWORD)
+    html = client.get(reverse("planning:plan-version", args=[working.pk])).content.decode()
+    cells = re.findall(rf'<td id="cell-{tees.pk}-[^"]*-target"[^>]*data-raw="([^"]*)">([^<]*)</td>', html)
+    assert cells[:4] == [("38%", "38.0%"), ("12.579%", "12.6%"), ("43.165%", "43.2%"), ("10.676%", "10.7%")]
+
+    # Typed back unchanged, the editor's text is the stored share (no conflict, nothing moves).
+    week = tees.weeks.order_by("fiscal_week_id")[1]
+    response = client.post(
+        reverse("planning:plan-cells", args=[working.pk]),
+        {"line": tees.pk, "week": "2025-W02", "measure": "target", "value": "15%",
+         "row_version": week.row_version, "expected": "12.579%"},
+    )  # fmt: skip
+    assert response.status_code == 200, response.content
+    week.refresh_from_db()
+    assert week.target == Decimal("0.1500000000")
