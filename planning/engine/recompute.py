@@ -8,6 +8,7 @@ kernels of `stock` per method group, vectorised over that group's lines.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -56,6 +57,12 @@ class PlanInputs:
     turn for turn/basic_stock lines; `receipts` the entered receipts for `receipts` lines.
     `closing` (optional, per line) closes BOP-method lines; `cost_complement` (1 - IMU%,
     per line) turns retail into cost for GM and GMROI, which are NaN without it.
+
+    In season (DESIGN.md section 11) the first `closed_weeks` periods are closed: their sales,
+    markdowns and shrink are this year's actuals and `actual_eop` (lines x periods, read on the
+    closed periods only) their actual closing stock. Closed periods keep that stock, their
+    receipts are the ones it implies (the actual receipts) and they have no OTB; the first open
+    period opens on the last closed period's actual EOP and the targets derive the rest.
     """
 
     sales: ArrayLike
@@ -72,6 +79,8 @@ class PlanInputs:
     closing: ArrayLike | None = None
     cost_complement: ArrayLike | None = None
     weeks_per_period: float = 1.0
+    closed_weeks: int = 0
+    actual_eop: ArrayLike | None = None
 
 
 @dataclass(frozen=True)
@@ -115,6 +124,8 @@ class CheckedPlan:
     next_sales: Array | None
     closing: Array | None
     cost_complement: Array
+    closed_weeks: int = 0
+    actual_eop: Array | None = None  # (lines, closed_weeks): the closed periods' actual EOP
 
     def line(self, index: int) -> CheckedPlan:
         """The same plan restricted to one line (keeps 2-D shapes)."""
@@ -122,14 +133,12 @@ class CheckedPlan:
         if not 0 <= index < lines:
             raise ValueError(f"line: {index} is not a line of this plan (0..{lines - 1})")
         rows = slice(index, index + 1)
-        return replace(
-            self,
-            **{
-                field.name: value[rows]
-                for field in fields(self)
-                if (value := getattr(self, field.name)) is not None
-            },
-        )
+        arrays: dict[str, Any] = {
+            field.name: value[rows]
+            for field in fields(self)
+            if isinstance(value := getattr(self, field.name), np.ndarray)
+        }
+        return replace(self, **arrays)
 
 
 def _check(inputs: PlanInputs) -> CheckedPlan:
@@ -169,10 +178,24 @@ def _check(inputs: PlanInputs) -> CheckedPlan:
         else per_line("cost_complement", inputs.cost_complement, lines)
     )
     check_non_negative("cost_complement", np.nan_to_num(complement[:, 0]))
+    closed, actual_eop = _closed(inputs, sales.shape)
     return CheckedPlan(
         sales, checked["markdowns"], checked["shrink"], checked["on_order"], opening, method, targets, turn,
-        entered, next_sales_2d(inputs.next_sales, lines), closing, complement,
+        entered, next_sales_2d(inputs.next_sales, lines), closing, complement, closed, actual_eop,
     )  # fmt: skip
+
+
+def _closed(inputs: PlanInputs, shape: tuple[int, int]) -> tuple[int, Array | None]:
+    closed = int(inputs.closed_weeks)
+    if not 0 <= closed <= shape[1]:
+        raise ValueError(f"closed_weeks: {closed} is not between 0 and the plan's {shape[1]} periods")
+    if closed == 0:
+        return 0, None
+    if inputs.actual_eop is None:
+        raise ValueError(f"actual_eop: {closed} closed weeks need their actual closing stock")
+    actual = like("actual_eop", inputs.actual_eop, shape)[:, :closed]
+    check_non_negative("actual_eop", actual)
+    return closed, np.ascontiguousarray(actual)
 
 
 def _targets(inputs: PlanInputs, method: npt.NDArray[np.str_], shape: tuple[int, int]) -> Array:
@@ -236,6 +259,8 @@ def _stock(plan: CheckedPlan, exhaustion: str, weeks_per_period: float) -> tuple
                 closing = None if plan.closing is None else plan.closing[rows]
                 group_eop = _eop_from_bop(target_bop, closing, exhaustion)
             group_bop = np.concatenate([opening[rows], group_eop[:, :-1]], axis=1)
+        if plan.closed_weeks:
+            group_bop, group_eop = _with_actuals(plan, rows, method, group_eop, leaving[rows])
         eop[rows], bop[rows] = group_eop, group_bop
         # FWOS is the input for FWOS lines (exactly); others get it from their EOP.
         fwos[rows] = (
@@ -243,7 +268,27 @@ def _stock(plan: CheckedPlan, exhaustion: str, weeks_per_period: float) -> tuple
             if method == "fwos"
             else _fwos_from_eop(group_sales, np.maximum(group_eop, 0.0), exhaustion, next_sales)
         )
+        if plan.closed_weeks and method == "fwos":  # a closed week's FWOS is what its stock covers
+            covered = _fwos_from_eop(group_sales, group_eop, exhaustion, next_sales)
+            fwos[rows, : plan.closed_weeks] = covered[:, : plan.closed_weeks]
     return bop, eop, fwos
+
+
+def _with_actuals(
+    plan: CheckedPlan, rows: slice | np.ndarray, method: str, eop: Array, leaving: Array
+) -> tuple[Array, Array]:
+    """(BOP, EOP) of a method group in season: closed periods at their actual EOP, the first open
+    period opening on the last of them. Targets' EOPs do not depend on the BOP (FWOS, WOS) or set
+    the next period's BOP (SSR, sell-through, turn): they stand; entered receipts move the stock
+    on from the actual one."""
+    closed, actual = plan.closed_weeks, np.asarray(plan.actual_eop)[rows]  # checked with closed_weeks
+    eop = eop.copy()
+    eop[:, :closed] = actual
+    if method == "receipts":
+        net = plan.receipts[rows][:, closed:] - leaving[:, closed:]
+        eop[:, closed:] = actual[:, -1:] + np.cumsum(net, axis=1)
+    bop = np.concatenate([plan.opening[rows], eop[:, :-1]], axis=1)
+    return bop, eop
 
 
 def _target_bop(method: str, sales: Array, targets: Array, turn: Array) -> Array:
@@ -256,6 +301,13 @@ def _target_bop(method: str, sales: Array, targets: Array, turn: Array) -> Array
     bop = _bop_from_basic_stock(sales, turn)
     check_non_negative("bop from basic stock (turn too high for this sales shape)", bop)
     return bop
+
+
+def _open_to_buy(receipts: Array, on_order: Array, closed: int) -> Array:
+    """Planned receipts less on order; a closed week received what it received: nothing to buy."""
+    otb = receipts - on_order
+    otb[:, :closed] = 0.0
+    return otb
 
 
 def recompute(inputs: PlanInputs) -> PlanOutputs:
@@ -291,7 +343,7 @@ def derive(plan: CheckedPlan, exhaustion: str, weeks_per_period: float) -> PlanO
         bop=bop,
         eop=eop,
         receipts=planned_receipts,
-        otb=planned_receipts - plan.on_order,
+        otb=_open_to_buy(planned_receipts, plan.on_order, plan.closed_weeks),
         wos=weeks_of_supply(eop, sales, weeks_per_period),
         fwos=fwos,
         turn=turn_of(sales, average_stock, weeks_per_period),
