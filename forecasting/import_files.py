@@ -5,27 +5,23 @@ shared by the sales history import (`forecasting.imports`) and the purchase orde
 CSV is UTF-8 (with or without a byte order mark), comma, semicolon or tab separated; in a
 semicolon file a comma is the decimal separator (12,50). Excel: the first sheet is read. Blank
 rows are dropped and the first row left is the header; row numbers are kept as the file shows
-them.
+them. The file's size and shape are checked by the upload guard (`planning.uploads`,
+`TABLE_IMPORT`) before and while it is read: a file beyond its limits raises UploadRefusedError.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
-from xml.etree.ElementTree import ParseError
-from zipfile import BadZipFile
 
 import numpy as np
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 
-MAX_FILE_BYTES = 20 * 1024 * 1024
-MAX_FILE_MEGABYTES = MAX_FILE_BYTES // (1024 * 1024)
-MAX_ROWS = 1_000_000
+from planning import uploads
+
+MAX_FILE_MEGABYTES = uploads.TABLE_IMPORT.max_bytes // uploads.MB
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("1000000000000")  # DecimalField(max_digits=14, decimal_places=2)
 FLOAT_NOISE = Decimal("0.000001")
@@ -77,42 +73,24 @@ def _read_csv(content: bytes) -> _Table:
         ) from None
     first_line = next((line for line in io.StringIO(text) if line.strip()), "")
     delimiter = max((",", ";", "\t"), key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    cells: list[list[Any]] = []
-    numbers: list[int] = []
     try:
-        line = 0
-        for values in reader:
-            numbers.append(line + 1)
-            line = reader.line_num
-            cells.append(values)
-            if len(cells) > MAX_ROWS + 1:
-                break
-    except csv.Error as error:
-        raise _FileError(f"The file cannot be read as CSV: {error}.", line + 1) from None
+        numbers, cells = uploads.csv_rows(text, delimiter, uploads.TABLE_IMPORT)
+    except uploads.CsvError as error:
+        raise _FileError(f"The file cannot be read as CSV: {error}.", error.line) from None
     return _table(numbers, cells, decimal_comma=delimiter == ";")
 
 
 def _read_xlsx(content: bytes) -> _Table:
     not_excel = _FileError("The file is not a readable Excel workbook (.xlsx).")
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError, ParseError):
+        sheets = uploads.workbook_rows(content, uploads.TABLE_IMPORT, first_sheet_only=True)
+    except uploads.UnreadableWorkbookError:
         raise not_excel from None
-    try:
-        if not workbook.worksheets:
-            raise not_excel
-        sheet: Any = workbook.worksheets[0]
-        sheet.reset_dimensions()  # a file's stated dimensions may be wrong: read it all
-        cells: list[list[Any]] = []
-        for values in sheet.iter_rows(min_row=1, values_only=True):
-            cells.append([value.strip() if isinstance(value, str) else value for value in values])
-            if len(cells) > MAX_ROWS + 1:
-                break
-    except (KeyError, OSError, ValueError, TypeError, ParseError):
-        raise not_excel from None
-    finally:
-        workbook.close()
+    if not sheets:
+        raise not_excel
+    cells = [
+        [value.strip() if isinstance(value, str) else value for value in values] for values in sheets[0].rows
+    ]
     return _table(list(range(1, len(cells) + 1)), cells, decimal_comma=False)
 
 
@@ -121,8 +99,6 @@ def _table(numbers: list[int], cells: list[list[Any]], *, decimal_comma: bool) -
     kept = [(number, values) for number, values in zip(numbers, cells, strict=True) if not _is_blank(values)]
     if not kept:
         raise _FileError("The file is empty.")
-    if len(kept) > MAX_ROWS + 1:
-        raise _FileError(f"The file has more than {MAX_ROWS:,} rows: split it and import the parts.")
     header_row, header = kept[0]
     return _Table(
         header=["" if value is None else str(value).strip() for value in header],

@@ -1,7 +1,9 @@
 """Sales history upload: the form, the file format, one import's result and the recent imports.
 
 A POST runs `forecasting.imports.sales_import_apply` and redirects to `?show=<id>`, which shows
-that import's counts or its problems, so reloading the page never uploads the file twice.
+that import's counts or its problems, so reloading the page never uploads the file twice. A file
+beyond the import's limits (`planning.uploads`) is refused before it is parsed: the page answers
+413 or 422 with the reason under the form, and nothing is recorded.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from forecasting import import_files, imports
 from forecasting.models import SalesImport
+from planning import uploads
 from planning.roles import ADMIN, MANAGER, PLANNER, user_roles
 
 IMPORT_ROLES = frozenset({PLANNER, MANAGER, ADMIN})
@@ -35,14 +38,6 @@ class SalesImportForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
     )
 
-    def clean_file(self) -> UploadedFile:
-        upload: UploadedFile = self.cleaned_data["file"]
-        try:
-            imports.sales_import_check_size(upload.size or 0)
-        except imports.SalesFileTooLargeError as error:
-            raise forms.ValidationError(str(error)) from None
-        return upload
-
 
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -53,13 +48,21 @@ def sales_import_page(request: HttpRequest) -> HttpResponse:
     form = SalesImportForm(request.POST if is_post else None, request.FILES if is_post else None)
     if form.is_valid():
         upload: UploadedFile = form.cleaned_data["file"]
-        record = imports.sales_import_apply(
-            user=request.user,  # type: ignore[arg-type]
-            file_name=upload.name or "upload",
-            content=upload.read(),
-        )
+        try:
+            record = imports.sales_import_apply(
+                user=request.user,  # type: ignore[arg-type]
+                file_name=upload.name or "upload",
+                content=uploads.upload_read(upload, uploads.TABLE_IMPORT),
+            )
+        except uploads.UploadRefusedError as refused:
+            form.add_error("file", f"Nothing was imported: {refused}")
+            return _page(request, form, status=refused.status)
         _report(request, record)
         return redirect(f"{reverse('forecasting:imports')}?show={record.pk}")
+    return _page(request, form, status=400 if form.is_bound else 200)
+
+
+def _page(request: HttpRequest, form: SalesImportForm, *, status: int) -> HttpResponse:
     show = request.GET.get("show", "")
     shown = (
         SalesImport.objects.select_related("uploaded_by").filter(pk=show).first() if show.isdigit() else None
@@ -75,7 +78,7 @@ def sales_import_page(request: HttpRequest) -> HttpResponse:
             "max_megabytes": import_files.MAX_FILE_MEGABYTES,
             "max_errors": imports.MAX_STORED_ERRORS,
         },
-        status=400 if form.is_bound else 200,
+        status=status,
     )
 
 

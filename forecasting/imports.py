@@ -46,8 +46,6 @@ from forecasting.import_files import (
     _WEEK_KEY,
     _YEAR_WEEK,
     CENT,
-    MAX_FILE_BYTES,
-    MAX_FILE_MEGABYTES,
     _at,
     _FileError,
     _money,
@@ -59,7 +57,7 @@ from forecasting.import_files import (
     _text,
 )
 from forecasting.models import SalesImport, SalesImportChange
-from planning import calendar, clock
+from planning import calendar, clock, uploads
 from planning.models import Department, FiscalWeek, Location, SalesHistory, Sku
 from planning.plans.bulk_write import write_columns
 
@@ -91,16 +89,6 @@ MAX_UNITS = 2**31 - 1
 _LOCK_KEY = 7_340_215  # pg_advisory_xact_lock key shared by every sales import
 
 
-class SalesFileTooLargeError(ValueError):
-    """The upload is over `MAX_FILE_BYTES`; nothing was read or recorded."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            f"The file is larger than {MAX_FILE_MEGABYTES} MB: split it (by weeks, for example) "
-            "and import the parts one by one."
-        )
-
-
 @dataclass
 class _Parsed:
     """A column parsed: values by row (None where not valid) and the problems by row."""
@@ -109,20 +97,16 @@ class _Parsed:
     messages: np.ndarray  # object: a message or None
 
 
-def sales_import_check_size(size: int) -> None:
-    if size > MAX_FILE_BYTES:
-        raise SalesFileTooLargeError
-
-
 def sales_import_apply(
     *, user: User, file_name: str, content: bytes, today: date | None = None
 ) -> SalesImport:
     """Check the whole file, then apply it whole or record it as rejected with its problems.
 
-    Raises SalesFileTooLargeError (a ValueError) for content over 20 MB; every other problem
-    ends in a rejected SalesImport and no sales row written.
+    Raises UploadRefusedError (`planning.uploads`) for a file beyond the import's limits (20 MB,
+    its rows, columns, cells; a workbook's expanded size): nothing is recorded. Every other
+    problem ends in a rejected SalesImport and no sales row written.
     """
-    sales_import_check_size(len(content))
+    uploads.check_size(len(content), uploads.TABLE_IMPORT)
     record = SalesImport(
         file_name=file_name[:255], sha256=hashlib.sha256(content).hexdigest(), uploaded_by=user
     )

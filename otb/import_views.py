@@ -2,7 +2,9 @@
 
 A POST runs `otb.imports.po_import_apply` and redirects to the page (so a reload never uploads
 the file twice). Results are kept in the user's session, newest first: the orders written or
-the problems that stopped the file; no table of imports.
+the problems that stopped the file; no table of imports. A file beyond the import's limits
+(`planning.uploads`) is refused before it is parsed: the page answers 413 or 422 with the reason
+under the form, and nothing is recorded.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from otb import imports
+from planning import uploads
 from planning.roles import ADMIN, MANAGER, PLANNER, user_roles
 
 IMPORT_ROLES = frozenset({PLANNER, MANAGER, ADMIN})
@@ -43,14 +46,6 @@ class POImportForm(forms.Form):
         help_text="Orders over OTB wait for a manager's approval instead of stopping the file.",
     )
 
-    def clean_file(self) -> UploadedFile:
-        upload: UploadedFile = self.cleaned_data["file"]
-        try:
-            imports.po_import_check_size(upload.size or 0)
-        except imports.POFileTooLargeError as error:
-            raise forms.ValidationError(str(error)) from None
-        return upload
-
 
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -61,17 +56,25 @@ def po_import_page(request: HttpRequest) -> HttpResponse:
     form = POImportForm(request.POST if is_post else None, request.FILES if is_post else None)
     if form.is_valid():
         upload: UploadedFile = form.cleaned_data["file"]
-        result = imports.po_import_apply(
-            user=request.user,  # type: ignore[arg-type]
-            file_name=upload.name or "upload",
-            content=upload.read(),
-            request_exceptions=form.cleaned_data["request_exceptions"],
-        )
+        try:
+            result = imports.po_import_apply(
+                user=request.user,  # type: ignore[arg-type]
+                file_name=upload.name or "upload",
+                content=uploads.upload_read(upload, uploads.TABLE_IMPORT),
+                request_exceptions=form.cleaned_data["request_exceptions"],
+            )
+        except uploads.UploadRefusedError as refused:
+            form.add_error("file", f"Nothing was imported: {refused}")
+            return _page(request, form, status=refused.status)
         request.session[SESSION_KEY] = [result.as_dict(), *request.session.get(SESSION_KEY, [])][
             :RECENT_IMPORTS
         ]
         _report(request, result)
         return redirect(reverse("otb:po-import"))
+    return _page(request, form, status=400 if form.is_bound else 200)
+
+
+def _page(request: HttpRequest, form: POImportForm, *, status: int) -> HttpResponse:
     recent: list[dict[str, Any]] = request.session.get(SESSION_KEY, [])
     return render(
         request,
@@ -85,7 +88,7 @@ def po_import_page(request: HttpRequest) -> HttpResponse:
             "max_megabytes": imports.MAX_MEGABYTES,
             "max_errors": imports.MAX_ERRORS,
         },
-        status=400 if form.is_bound else 200,
+        status=status,
     )
 
 

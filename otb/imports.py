@@ -10,7 +10,8 @@ one order. Column names are matched ignoring case, spaces and underscores (see `
 over yet, and the department needs an approved OTB budget for the week's fiscal month. Units are
 whole and at least 1, cost and retail at most 2 decimals, none negative. The file is read like
 the sales history import (`forecasting.import_files`): UTF-8 CSV with or without a byte order
-mark, comma, semicolon or tab separated, or the first sheet of a workbook; at most 20 MB.
+mark, comma, semicolon or tab separated, or the first sheet of a workbook, within the limits of
+`planning.uploads.TABLE_IMPORT` (20 MB, 1,048,576 rows, 256 columns).
 
 All or nothing: every row is checked first and every problem listed with the row number as the
 file shows it and the column. A clean file is applied in one transaction through
@@ -37,7 +38,6 @@ from forecasting.import_files import (
     _ISO_DATE,
     _WEEK_KEY,
     _YEAR_WEEK,
-    MAX_FILE_BYTES,
     MAX_FILE_MEGABYTES,
     _at,
     _FileError,
@@ -52,7 +52,7 @@ from forecasting.import_files import (
 from otb import ledger, services
 from otb.models import PurchaseOrder, Vendor
 from otb.orders import LineRequest, purchase_order_create
-from planning import calendar, clock
+from planning import calendar, clock, uploads
 from planning.models import Department, FiscalWeek, Location, Sku
 
 MAX_ERRORS = 200
@@ -78,13 +78,6 @@ ALIASES: dict[str, str] = {
     }.items()
     for alias in aliases
 }  # fmt: skip
-
-
-class POFileTooLargeError(ValueError):
-    """The upload is over `MAX_FILE_BYTES`; nothing was read."""
-
-    def __init__(self) -> None:
-        super().__init__(f"The file is larger than {MAX_FILE_MEGABYTES} MB: split it and import the parts.")
 
 
 @dataclass
@@ -141,11 +134,6 @@ class _Line:
     month_key: int
 
 
-def po_import_check_size(size: int) -> None:
-    if size > MAX_FILE_BYTES:
-        raise POFileTooLargeError
-
-
 def po_import_apply(
     *,
     user: User,
@@ -154,8 +142,9 @@ def po_import_apply(
     request_exceptions: bool = False,
     today: date | None = None,
 ) -> POImportResult:
-    """Check the whole file, then create every order in one transaction, or nothing."""
-    po_import_check_size(len(content))
+    """Check the whole file, then create every order in one transaction, or nothing. Raises
+    UploadRefusedError (`planning.uploads`) for a file beyond the import's limits."""
+    uploads.check_size(len(content), uploads.TABLE_IMPORT)
     result = POImportResult(file_name=file_name[:255])
     try:
         table = _read_table(file_name, content)

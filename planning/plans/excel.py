@@ -12,7 +12,9 @@ The edits carry the row versions read here, so a change made between this read a
 fails the write with a conflict instead of being overwritten.
 
 `plan_snapshot` reads the version (three queries); `workbook_build` and `workbook_edits` are
-pure: bytes in or out, no database.
+pure: bytes in or out, no database. The file is read through the upload guard
+(`planning.uploads.PLAN_WORKBOOK`: 10 MB, 200,000 rows, 2,000 columns), which raises
+UploadRefusedError for a file beyond it.
 """
 
 from __future__ import annotations
@@ -24,17 +26,14 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from io import BytesIO
 from typing import Any
-from xml.etree.ElementTree import ParseError
-from zipfile import BadZipFile
 
 import numpy as np
 from django.utils import timezone
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 
-from planning import clock
+from planning import clock, uploads
 from planning.models import PlanLine, PlanVersion, PlanWeek
 from planning.plans.cell_input import CellInputError, parse_cell_input
 from planning.plans.grid import PERCENT, VALUE_FIELDS, Column, _aggregate, columns_for
@@ -60,8 +59,6 @@ NOTE = (
     "Change the yellow cells (entered values) and import this file back. Grey cells are "
     "calculated; the total columns and the TOTAL line are ignored."
 )
-MAX_ROWS = 200_000  # more than any real plan: a file past this is not an export
-MAX_COLUMNS = 2_000
 WEEK_KEY = re.compile(r"^(\d{4})-W(\d{2})$")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 DERIVED_TOLERANCE = Decimal("0.00005")  # half the finest stored precision (ratios: 4 places)
@@ -342,26 +339,14 @@ def workbook_edits(content: bytes, snapshot: Snapshot) -> list[CellEdit]:
 
 
 def _read_sheets(content: bytes) -> list[_Sheet]:
-    not_excel = ImportRejectedError(["The file is not an Excel workbook (.xlsx): export the plan again."])
+    """Every sheet, read through the upload guard (UploadRefusedError past its limits)."""
     try:
-        workbook = load_workbook(BytesIO(content), read_only=True, data_only=True)
-    except (BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError, ParseError):
-        raise not_excel from None
-    try:
-        sheets = []
-        for worksheet in workbook.worksheets:
-            worksheet.reset_dimensions()  # a file's stated dimensions may be wrong: read it all
-            rows = []
-            for values in worksheet.iter_rows(min_row=1, values_only=True):
-                rows.append(tuple(values[:MAX_COLUMNS]))
-                if len(rows) > MAX_ROWS:
-                    raise ImportRejectedError([f"The sheet {worksheet.title!r} has too many rows."])
-            sheets.append(_parse_header(worksheet.title, rows))
-    except (KeyError, OSError, ValueError, TypeError, ParseError):
-        raise not_excel from None
-    finally:
-        workbook.close()
-    return sheets
+        sheets = uploads.workbook_rows(content, uploads.PLAN_WORKBOOK)
+    except uploads.UnreadableWorkbookError:
+        raise ImportRejectedError(
+            ["The file is not an Excel workbook (.xlsx): export the plan again."]
+        ) from None
+    return [_parse_header(sheet.title, sheet.rows) for sheet in sheets]
 
 
 def _parse_header(title: str, rows: list[tuple[Any, ...]]) -> _Sheet:

@@ -11,10 +11,10 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
+from planning import uploads
 from planning.models import Department, PlanCellChange, PlanVersion
 from planning.plans import excel, services
 
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_ERROR_MESSAGES = 50
 
 
@@ -60,11 +60,12 @@ def plan_import(request: HttpRequest, version_id: int) -> HttpResponse:
     if upload is None:
         messages.error(request, "Choose an Excel file (.xlsx) to import.")
         return back
-    if upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
-        messages.error(request, "The file is larger than 10 MB: it is not an export of this plan.")
-        return back
     try:
-        edits = excel.workbook_edits(upload.read(), excel.plan_snapshot(version))
+        content = uploads.upload_read(upload, uploads.PLAN_WORKBOOK)
+        edits = excel.workbook_edits(content, excel.plan_snapshot(version))
+    except uploads.UploadRefusedError as refused:
+        messages.error(request, f"Nothing was imported: {refused}")
+        return back
     except excel.ImportRejectedError as rejected:
         _report(request, rejected.errors)
         return back

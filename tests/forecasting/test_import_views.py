@@ -7,6 +7,7 @@ locations S001 and WEB; FY2024 W01 and W02 are long closed.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -16,8 +17,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from forecasting import imports
 from forecasting.models import SalesImport
+from planning import uploads
 from planning.models import SalesHistory
 from tests.conftest import PASSWORD
 
@@ -158,12 +159,13 @@ def test_post_without_a_file_shows_the_form_error(retailer: Retailer, planner: U
 def test_file_over_the_cap_is_refused_before_reading(
     retailer: Retailer, planner: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(imports, "MAX_FILE_BYTES", 10)
+    monkeypatch.setattr(uploads, "TABLE_IMPORT", replace(uploads.TABLE_IMPORT, max_bytes=10))
 
     response = _upload(_client(planner), VALID)
 
-    assert response.status_code == 400
-    assert "The file is larger than 20 MB: split it" in response.content.decode()
+    assert response.status_code == 413
+    message = f"Nothing was imported: The file is {len(VALID)} bytes; the limit is 10 bytes: split"
+    assert message in response.content.decode()
     assert SalesImport.objects.count() == 0
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from io import BytesIO
@@ -22,10 +23,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import Workbook
 
-from forecasting import imports
-from forecasting.imports import SalesFileTooLargeError, sales_import_apply
+from forecasting.imports import sales_import_apply
 from forecasting.models import SalesImport
-from planning import calendar
+from planning import calendar, uploads
 from planning.models import SalesHistory
 
 D = Decimal
@@ -368,13 +368,14 @@ def test_unreadable_or_empty_files_are_rejected(
 def test_file_over_the_cap_raises_and_records_nothing(
     retailer: Retailer, planner: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(imports, "MAX_FILE_BYTES", len(VALID) - 1)
+    monkeypatch.setattr(uploads, "TABLE_IMPORT", replace(uploads.TABLE_IMPORT, max_bytes=len(VALID) - 1))
 
-    with pytest.raises(SalesFileTooLargeError, match="larger than 20 MB"):
+    message = f"The file is {len(VALID)} bytes; the limit is {len(VALID) - 1} bytes: split"
+    with pytest.raises(uploads.UploadRefusedError, match=message) as refused:
         sales_import_apply(user=planner, file_name="sales.csv", content=VALID)
 
+    assert refused.value.status == 413
     assert SalesImport.objects.count() == 0
-    assert issubclass(SalesFileTooLargeError, ValueError)
 
 
 def test_only_the_first_200_errors_are_stored(retailer: Retailer, planner: User) -> None:
