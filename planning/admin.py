@@ -1,8 +1,10 @@
-"""Admin screens for all master data. Large tables use raw ids and skip full counts."""
+"""Admin screens for all master data and the users. Large tables use raw ids and skip full counts."""
 
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
 from django.http import HttpRequest
 
 from planning.models import (
@@ -177,3 +179,36 @@ class SalesHistoryAdmin(_HistoryAdmin):
 @admin.register(StockPosition)
 class StockPositionAdmin(_HistoryAdmin):
     list_display = ["fiscal_week", "location", "sku", "on_hand", "in_transit"]
+
+
+# --- users ------------------------------------------------------------------------------------
+RIGHTS_FIELDS = ("is_superuser", "is_staff", "groups", "user_permissions")
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class MerchplanUserAdmin(UserAdmin[User]):
+    """Django's user admin, where only a superuser hands out rights. For anyone else (an Admin:
+    staff with the user permissions) superuser and staff status, roles (groups) and permissions
+    are read-only on every user, their own included, and are not taken from a posted form; and a
+    superuser's account can be viewed, not changed, given a new password or deleted."""
+
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: User | None = None
+    ) -> list[str] | tuple[str, ...]:
+        fields = super().get_readonly_fields(request, obj)
+        if getattr(request.user, "is_superuser", False):
+            return fields
+        return [*fields, *RIGHTS_FIELDS]
+
+    def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        if obj is not None and obj.is_superuser and not getattr(request.user, "is_superuser", False):
+            return False  # also the password form, which asks for this permission
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        if obj is not None and obj.is_superuser and not getattr(request.user, "is_superuser", False):
+            return False
+        return super().has_delete_permission(request, obj)
