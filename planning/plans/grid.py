@@ -232,6 +232,8 @@ def plan_grid(version: PlanVersion, *, is_editable: bool, line_ids: list[int] | 
     )
     values = _values_by_line(version, [line[0] for line in lines], periods)
     groups = Groups.of(columns, periods)
+    if version.kind == PlanVersion.Kind.ACTUAL:
+        groups = _actuals_only(columns, values, periods)
     comparisons = _comparisons(version, periods, today, class_ids=[line[1] for line in lines])
     blocks = []
     for line_id, class_id, code, name, method, turn in lines:
@@ -254,6 +256,24 @@ def plan_grid(version: PlanVersion, *, is_editable: bool, line_ids: list[int] | 
     negatives = version_negative_receipts(version)
     _mark_negative_receipts(blocks, negatives)
     return Grid(version, columns, blocks, is_editable, names, negatives)
+
+
+def _actuals_only(columns: list[Column], values: dict[int, dict[str, np.ndarray]], periods: int) -> Groups:
+    """This year's actuals exist for closed weeks only: the weeks after show nothing (blank, not a
+    stock of 0 and the receipts that would imply), and a month, quarter or season total is made of
+    its closed weeks (its EOP is the last closed week's)."""
+    closed = np.zeros(periods, dtype=bool)
+    for column in columns:
+        if column.kind == "week":
+            closed[column.periods[0]] = column.is_closed
+    for line_values in values.values():
+        for name in VALUE_FIELDS:
+            line_values[name][~closed] = np.nan
+    spans = []
+    for column in columns:
+        weeks = [period for period in column.periods if closed[period]] or column.periods
+        spans.append(Column(column.kind, column.label, column.key, weeks))
+    return Groups.of(spans, periods)
 
 
 def _mark_negative_receipts(blocks: list[LineBlock], negatives: NegativeReceipts) -> None:
