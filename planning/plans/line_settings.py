@@ -18,7 +18,7 @@ from django.db.models import F
 from planning.engine import MethodTargets, targets_for_eop
 from planning.models import PlanCellChange, PlanLine, PlanTransition, PlanVersion, PlanWeek
 from planning.plans.compute import ENTERED_FIELDS, LineBlock, plan_inputs, run_engine
-from planning.plans.measures import TARGET_PLACES, TARGET_RANGES
+from planning.plans.measures import ENTERED, TARGET_PLACES, TARGET_RANGES
 from planning.plans.services import (
     PlanError,
     _check_editable,
@@ -31,6 +31,7 @@ from planning.plans.services import (
 Method = PlanLine.Method
 SPAN_METHODS = (Method.TURN, Method.BASIC_STOCK)
 TURN_RANGE = (Decimal("0.001"), Decimal("52"))  # the span turn a line may plan (3 places stored)
+MAX_OPENING_STOCK = ENTERED["sales"].maximum  # as a $ cell: the stock and its flows stay in the columns
 CENT = Decimal("0.01")
 _MOVED: dict[str, str] = {  # what a method cannot plan, for the planner's message
     Method.FWOS: "an FWOS target stops at 104 weeks and holds nothing where no sales follow",
@@ -107,7 +108,11 @@ def plan_line_settings_update(
     typed_turn = _turn(turn)
     opening = _parse(opening_stock) if opening_stock and opening_stock.strip() else line.opening_stock
     if opening < 0:
-        raise PlanError("Opening stock cannot be negative.")
+        raise PlanError("Opening stock cannot be negative: type the stock at retail, e.g. 250,000.")
+    if opening > MAX_OPENING_STOCK:
+        raise PlanError(
+            f"Opening stock is at most {MAX_OPENING_STOCK:,}: type the stock at retail, e.g. 250,000."
+        )
     rows = sorted(
         PlanWeek.objects.select_for_update().filter(line=line).order_by("pk"), key=lambda r: r.period
     )

@@ -16,7 +16,7 @@ import numpy as np
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import DecimalField, F, Sum
 
 from planning import calendar, clock
 from planning.engine import fwos_from_eop
@@ -353,8 +353,36 @@ def _write_derived(
             else np.zeros(0)
         )
         columns[name] = _storable(name, values)
+        _check_fits(name, columns[name], ids)
     write_columns(PlanWeek, ids, columns)
     return [int(row_id) for row_id in ids]
+
+
+_DERIVED_LABELS = {
+    "bop": "BOP $", "eop": "EOP $", "receipts": "receipts $", "otb": "OTB $", "gross_margin": "GM $",
+    "wos": "WOS", "fwos": "FWOS", "turn": "turn", "sell_through": "sell-through", "gm_percent": "GM %",
+    "gmroi": "GMROI",
+}  # fmt: skip
+
+
+def _check_fits(name: str, values: np.ndarray, ids: np.ndarray) -> None:
+    """Refuse inputs whose derived values outgrow their column (the largest sales and targets a
+    cell takes, typed into many weeks, can add up beyond it): a PlanError naming the first one."""
+    field = PlanWeek._meta.get_field(name)
+    if not isinstance(field, DecimalField):
+        return
+    places = field.decimal_places
+    limit = 10.0 ** (field.max_digits - places)
+    too_large = np.isfinite(values) & (np.abs(values) >= limit - 0.5 * 10.0**-places)  # rounds to the limit
+    if not too_large.any():
+        return
+    index = int(np.argmax(too_large))
+    row = PlanWeek.objects.select_related("line__merch_class").get(pk=int(ids[index]))
+    raise PlanError(
+        f"That makes {_DERIVED_LABELS.get(name, name)} of {row.line.merch_class} in "
+        f"W{row.fiscal_week_id % 100:02d} {values[index]:,.2f}, more than a plan holds "
+        f"({limit:,.0f}): type smaller sales, markdowns or targets."
+    )
 
 
 def _storable(name: str, values: np.ndarray) -> np.ndarray:
