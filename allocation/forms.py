@@ -11,7 +11,7 @@ from typing import Any
 from django import forms
 from django.db.models import Q
 
-from allocation.models import AllocationRun, Transfer
+from allocation.models import MAX_PACK_SIZE, AllocationRun, Transfer
 from otb.models import PurchaseOrder
 from planning.departments import DepartmentFilterField
 from planning.models import Department, Location, Region, StyleColor
@@ -80,7 +80,7 @@ class RunForm(forms.Form):
         label="Holdback %",
         help_text="Kept at the DC, 0 to 95.",
     )
-    pack_size = forms.IntegerField(min_value=1, max_value=1000, initial=1, label="Pack size")
+    pack_size = forms.IntegerField(min_value=1, max_value=MAX_PACK_SIZE, initial=1, label="Pack size")
     coverage_weeks = forms.DecimalField(
         min_value=Decimal("0.5"),
         max_value=Decimal("26"),
@@ -171,7 +171,7 @@ class RebalanceForm(forms.Form):
     max_wos = forms.DecimalField(
         min_value=Decimal("0"), max_digits=5, decimal_places=1, initial=Decimal("8"), label="High mark (WOS)"
     )
-    pack_size = forms.IntegerField(min_value=1, max_value=1000, initial=1, label="Pack size")
+    pack_size = forms.IntegerField(min_value=1, max_value=MAX_PACK_SIZE, initial=1, label="Pack size")
 
     def __init__(self, *args: Any, departments: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

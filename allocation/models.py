@@ -18,6 +18,7 @@ from otb.models import PurchaseOrder
 from planning.models import Department, FiscalWeek, Location, Sku, StyleColor
 
 _SHARE = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("0.950"))]
+MAX_PACK_SIZE = 1000  # units a pack: runs and rebalancing move whole packs of 1 to this many
 
 
 class AllocationRun(models.Model):

@@ -22,7 +22,7 @@ from django.db.models import Q, Sum
 
 from allocation.engine import rebalance
 from allocation.inputs import demand_over, latest_stock
-from allocation.models import AllocationChange, Transfer
+from allocation.models import MAX_PACK_SIZE, AllocationChange, Transfer
 from allocation.runs import AllocationError
 from forecasting.selectors import latest_closed_week
 from planning import clock
@@ -84,6 +84,8 @@ def _check(min_wos: Decimal, max_wos: Decimal, pack_size: int) -> None:
         )
     if pack_size < 1:
         raise AllocationError("Pack size must be a whole number of units, at least 1.", "pack_size")
+    if pack_size > MAX_PACK_SIZE:
+        raise AllocationError(f"Pack size is at most {MAX_PACK_SIZE:,} units.", "pack_size")
 
 
 def suggestions(

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from allocation.engine import Allocation, allocate
 from allocation.inputs import AllocationSetupError, RunInputs, gather
-from allocation.models import AllocationChange, AllocationItem, AllocationLine, AllocationRun
+from allocation.models import MAX_PACK_SIZE, AllocationChange, AllocationItem, AllocationLine, AllocationRun
 from forecasting.models import LikeItem
 from forecasting.selectors import latest_closed_week
 from otb.models import PurchaseOrder
@@ -134,6 +134,8 @@ def check_request(user: User, request: RunRequest) -> dict[str, Any]:
     pack = _decimal(request.pack_size, "pack_size", "Pack size")
     if pack != pack.to_integral_value() or pack < 1:
         raise AllocationError("Pack size must be a whole number of units, at least 1.", "pack_size")
+    if pack > MAX_PACK_SIZE:
+        raise AllocationError(f"Pack size is at most {MAX_PACK_SIZE:,} units.", "pack_size")
     holdback = _decimal(request.holdback, "holdback", "Holdback")
     if not Decimal("0") <= holdback <= Decimal("0.95"):
         raise AllocationError(

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from otb.models import OTBException, PurchaseOrder, Vendor
+from otb.orders import MAX_LINE_UNITS
 from planning import clock
 from planning.departments import DepartmentFilterField
 from planning.models import Department, FiscalWeek, PlanVersion
@@ -81,7 +82,9 @@ class LineForm(forms.Form):
     location_code = forms.CharField(
         max_length=20, label="Location", widget=forms.TextInput(attrs={"size": 6})
     )
-    units = forms.IntegerField(min_value=1, widget=forms.NumberInput(attrs={"size": 7}))
+    units = forms.IntegerField(
+        min_value=1, max_value=MAX_LINE_UNITS, widget=forms.NumberInput(attrs={"size": 7})
+    )
     unit_cost = forms.DecimalField(
         min_value=0, max_digits=12, decimal_places=2, widget=forms.NumberInput(attrs={"step": "0.01"})
     )
@@ -106,7 +109,9 @@ class ReceiveForm(forms.Form):
 class LineChangeForm(forms.Form):
     """A released order's open line, changed in place: the version it was read at comes along."""
 
-    units = forms.IntegerField(min_value=1, widget=forms.NumberInput(attrs={"size": 6}))
+    units = forms.IntegerField(
+        min_value=1, max_value=MAX_LINE_UNITS, widget=forms.NumberInput(attrs={"size": 6})
+    )
     unit_cost = forms.DecimalField(
         min_value=0, max_digits=12, decimal_places=2, widget=forms.NumberInput(attrs={"step": "0.01"})
     )

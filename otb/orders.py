@@ -27,6 +27,9 @@ from planning import clock
 from planning.models import Department, FiscalWeek, Location, Sku
 
 _CENT = Decimal("0.01")
+MAX_LINE_UNITS = 1_000_000  # units on one order line: more is a typing slip
+MAX_UNIT_PRICE = Decimal("9999999999.99")  # unit cost and retail as stored (12 digits, 2 places)
+MAX_MONTH_RETAIL = Decimal("999999999999.99")  # an order's retail in a month, as OTB amounts are stored
 
 
 @dataclass(frozen=True)
@@ -169,9 +172,24 @@ def _validated(
     if not lines:
         problems.append("An order needs at least one line.")
     resolved = _validated_lines(department, lines, problems)
+    if not problems:  # every price is a finite amount: the months' totals can be added up
+        problems.extend(_month_total_problems(resolved))
     if problems or vendor_id is None or department is None:
         raise OTBError(" ".join(problems))
     return vendor_id, department, resolved
+
+
+def _month_total_problems(resolved: list[ResolvedLine]) -> list[str]:
+    """An order's retail per month must fit where OTB amounts are kept (an exception records it)."""
+    by_month: dict[int, Decimal] = defaultdict(Decimal)
+    for line in resolved:
+        by_month[line.month_key] += line.units * line.unit_retail
+    return [
+        f"The order comes to ${retail:,.2f} at retail in {month_label(key)}: at most "
+        f"${MAX_MONTH_RETAIL:,.2f} a month. Check the units and prices."
+        for key, retail in sorted(by_month.items())
+        if retail > MAX_MONTH_RETAIL
+    ]
 
 
 class ResolvedLine(NamedTuple):
@@ -218,19 +236,25 @@ def _validated_lines(
             problems.append(f"{where}: SKU {sku[1]} is not in {department}.")
         if location_id is None:
             problems.append(f"{where}: unknown location {line.location_code!r}.")
+        is_units = 1 <= line.units <= MAX_LINE_UNITS
         if line.units < 1:
             problems.append(f"{where}: units must be at least 1.")
-        if line.unit_cost < 0 or line.unit_retail < 0:
+        elif not is_units:
+            problems.append(f"{where}: order at most {MAX_LINE_UNITS:,} units on a line.")
+        prices = (line.unit_cost, line.unit_retail)
+        if not all(price.is_finite() for price in prices):
+            problems.append(f"{where}: give cost and retail as amounts, e.g. 9.60.")
+        elif min(prices) < 0:
             problems.append(f"{where}: cost and retail cannot be negative.")
-        if line.unit_cost != line.unit_cost.quantize(_CENT) or line.unit_retail != line.unit_retail.quantize(
-            _CENT
-        ):
+        elif max(prices) > MAX_UNIT_PRICE:
+            problems.append(f"{where}: cost and retail are at most {MAX_UNIT_PRICE:,}.")
+        elif any(price != price.quantize(_CENT) for price in prices):
             problems.append(f"{where}: use at most two decimals for cost and retail.")
         if week is None:
             problems.append(f"{where}: unknown receipt week {line.receipt_week_id}.")
         elif week.end_date < today:
             problems.append(f"{where}: receipt week {week} is in a closed period.")
-        if sku and location_id and week and week.end_date >= today and line.units >= 1:
+        if sku and location_id and week and week.end_date >= today and is_units:
             resolved.append(
                 ResolvedLine(
                     sku[0], location_id, line.units, line.unit_cost, line.unit_retail, week, month_key(week)

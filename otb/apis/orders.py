@@ -26,7 +26,7 @@ from otb.apis.common import (
     visible_departments,
 )
 from otb.models import PurchaseOrder, PurchaseOrderLine
-from otb.orders import LineRequest, purchase_order_create, purchase_order_line_receive
+from otb.orders import MAX_LINE_UNITS, LineRequest, purchase_order_create, purchase_order_line_receive
 from planning.departments import DepartmentParamField
 from planning.models import Department
 from planning.plans.apis import WeekField
@@ -75,7 +75,7 @@ class OrderQuerySerializer(serializers.Serializer[Any]):
 class LineCreateSerializer(serializers.Serializer[Any]):
     sku = serializers.CharField(max_length=40, help_text="SKU code.")
     location = serializers.CharField(max_length=20, help_text="Destination location code.")
-    units = serializers.IntegerField(min_value=1)
+    units = serializers.IntegerField(min_value=1, max_value=MAX_LINE_UNITS)
     unit_cost = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0"))
     unit_retail = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0"))
     receipt_week = WeekField(help_text="Expected receipt week; it must not be over.")

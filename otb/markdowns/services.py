@@ -178,12 +178,14 @@ def _build_items(department: Department, week: FiscalWeek, requests: list[ItemRe
             problems.append(f"{label} is not in {department}.")
             continue
         price = request.new_price
-        if not price.is_finite() or price < 0:
+        if not price.is_finite():
+            problems.append(f"{label}: {price} is not a price: type the new price, e.g. 19.99.")
+        elif price < 0:
             problems.append(f"{label}: the new price cannot be negative.")
+        elif price >= item.retail_price:  # before the cents: a price of 1e99 has no cents to round
+            problems.append(f"{label}: the new price must be below the current {item.retail_price}.")
         elif price != price.quantize(_CENT):
             problems.append(f"{label}: use at most two decimals for the new price.")
-        elif price >= item.retail_price:
-            problems.append(f"{label}: the new price must be below the current {item.retail_price}.")
     if problems:
         raise MarkdownError(" ".join(problems))
     item_ids = list(items)

@@ -18,6 +18,7 @@ EDITABLE_FIELDS = ("service_level", "fwos_target", "presentation_min", "allocati
 SERVICE_LEVEL_LOW = Decimal("0.500")  # exclusive bounds: 50 % < service level < 99.9 %
 SERVICE_LEVEL_HIGH = Decimal("0.999")
 PRIORITIES = (1, 2, 3)
+PRESENTATION_MIN_HIGH = 100_000  # units a store shows at least, per SKU: more is a typing slip
 _PLACES = {"service_level": Decimal("0.001"), "fwos_target": Decimal("0.1")}
 
 
@@ -37,7 +38,8 @@ def can_edit_policies(user: AbstractBaseUser | Any) -> bool:
 
 
 def service_level_from_percent(text: str) -> Decimal:
-    """ "95" or "97.5" (percent) as the stored fraction 0.950 / 0.975; raises ValueError."""
+    """ "95" or "97.5" (percent) as the stored fraction 0.950 / 0.975; raises ValueError. A number
+    outside the bounds comes back as it is, for `policy_errors` to name the range."""
     try:
         percent = Decimal(str(text).strip())
     except InvalidOperation as error:
@@ -45,6 +47,8 @@ def service_level_from_percent(text: str) -> Decimal:
     if not percent.is_finite():
         raise ValueError("Enter a number, e.g. 95 or 97.5.")
     fraction = percent / 100
+    if not SERVICE_LEVEL_LOW < fraction < SERVICE_LEVEL_HIGH:
+        return fraction
     if fraction != fraction.quantize(Decimal("0.001")):
         raise ValueError("Use at most one decimal place, e.g. 97.5.")
     return fraction.quantize(Decimal("0.001"))
@@ -52,7 +56,7 @@ def service_level_from_percent(text: str) -> Decimal:
 
 def policy_errors(values: dict[str, Any]) -> dict[str, str]:
     """The rules of a matrix cell, per field: service level strictly between 50 % and 99.9 %,
-    FWOS target >= 0, presentation minimum >= 0, allocation priority 1, 2 or 3."""
+    FWOS target 0 to 9999.9, presentation minimum 0 to 100,000, allocation priority 1, 2 or 3."""
     errors: dict[str, str] = {}
     service = values.get("service_level")
     if service is not None and not SERVICE_LEVEL_LOW < Decimal(service) < SERVICE_LEVEL_HIGH:
@@ -61,11 +65,13 @@ def policy_errors(values: dict[str, Any]) -> dict[str, str]:
     if fwos is not None:
         if Decimal(fwos) < 0:
             errors["fwos_target"] = "FWOS target cannot be negative."
-        elif Decimal(fwos) >= Decimal("10000"):
+        elif Decimal(fwos) >= Decimal("9999.95"):  # stored to 0.1: that would be 10000.0
             errors["fwos_target"] = "FWOS target must be below 10000 weeks."
     minimum = values.get("presentation_min")
     if minimum is not None and int(minimum) < 0:
         errors["presentation_min"] = "Presentation minimum cannot be negative."
+    elif minimum is not None and int(minimum) > PRESENTATION_MIN_HIGH:
+        errors["presentation_min"] = f"Presentation minimum is at most {PRESENTATION_MIN_HIGH:,} units."
     priority = values.get("allocation_priority")
     if priority is not None and int(priority) not in PRIORITIES:
         errors["allocation_priority"] = "Allocation priority is 1, 2 or 3 (1 is served first)."

@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from otb.models import VendorItem
+from otb.orders import MAX_LINE_UNITS
 from otb.services import OTBError, decision_record
 from planning.models import Department
 from planning.roles import ADMIN, MANAGER, user_roles
@@ -35,6 +36,8 @@ def terms_problems(values: dict[str, Any]) -> dict[str, str]:
     for name, label in (("moq", "MOQ"), ("order_multiple", "Order multiple")):
         if name in values and (not isinstance(values[name], int) or values[name] < 1):
             problems[name] = f"{label} must be a whole number of units, at least 1."
+        elif name in values and values[name] > MAX_LINE_UNITS:  # more than an order line takes
+            problems[name] = f"{label} is at most {MAX_LINE_UNITS:,} units."
     for name, label in (("order_cost", "Order cost"), ("holding_rate", "Holding rate")):
         if name in values and values[name] is not None:
             value = _decimal(values[name])
