@@ -236,8 +236,14 @@ def test_switching_to_a_span_turn_keeps_the_average_stock(
     sales = np.asarray(plan.sales)
     assume((eop.mean(axis=1) > 0.01).all())  # a turn line always holds stock: span sales / turn
     if switch_to == "basic_stock":
-        # The average stock basic stock can plan without a negative BOP.
-        assume((eop.mean(axis=1) >= sales.mean(axis=1) - sales.min(axis=1)).all())
+        # Basic stock plans BOP = sales + X - average sales, so its EOPs sum to sum(next BOPs) + n X
+        # (the last closes on the first BOP, or on X itself by `average`): the X keeping the stock
+        # must leave no BOP negative, X >= average - least sales (sales [1, 6], EOP [1, 6] by
+        # `average` needs X = 2.25 < 2.5: not plannable by basic stock).
+        shape = sales - sales.mean(axis=1, keepdims=True)
+        closes = np.zeros(len(sales)) if rule == "average" else shape[:, 0]
+        needed = (eop.sum(axis=1) - shape[:, 1:].sum(axis=1) - closes) / periods
+        assume((needed >= sales.mean(axis=1) - sales.min(axis=1)).all())
 
     switched = _switched(plan, eop, switch_to)
 
