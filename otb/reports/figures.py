@@ -1,20 +1,24 @@
 """The weekly report's arithmetic, pure pandas/numpy (no Django): period sums, ratios from rolled-up
 parts (DESIGN section 6: never averaged), weeks of supply, turn, GMROI and sell-through.
 
+Every KPI here is the one definition of `planning.engine.kpis` (README, "Formulas") that the plan
+grid uses too, taking plain floats and answering None where the figure means nothing.
+
 Frames are tidy: one row per (scope key, week) with money columns as floats in the engine; the
-report rounds to the cent once on the way out (`money`).
+report rounds to the cent once on the way out (`money`), half up.
 """
 
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
+import numpy.typing as npt
 import pandas as pd
 
-from planning.engine.kpis import WEEKS_PER_YEAR
+from planning.engine import kpis, rounding
 
-CENT = Decimal("0.01")
+CENT = rounding.CENT
 WOS_WEEKS = 4  # weeks of supply divide by the average weekly sales of the last 4 weeks
 
 
@@ -22,7 +26,13 @@ def money(value: float | None) -> Decimal | None:
     """A float from the engine as cents (half up), None for a missing or non-finite value."""
     if value is None or not math.isfinite(value):
         return None
-    return Decimal(repr(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+    return rounding.money(value)
+
+
+def _defined(value: npt.ArrayLike) -> float | None:
+    """A 0-d result of the engine as a float, None where it is undefined (NaN)."""
+    number = float(value)  # type: ignore[arg-type]
+    return number if math.isfinite(number) else None
 
 
 def ratio(numerator: float | None, denominator: float | None) -> float | None:
@@ -31,6 +41,20 @@ def ratio(numerator: float | None, denominator: float | None) -> float | None:
         return None
     result = numerator / denominator
     return result if math.isfinite(result) else None
+
+
+def gm_percent(margin: float | None, sales: float | None) -> float | None:
+    """GM% = GM$ / sales: 100.80 on 168.00 is 0.60."""
+    if margin is None or sales is None:
+        return None
+    return _defined(kpis.gm_percent_of(margin, sales))
+
+
+def markdown_percent(markdowns: float | None, sales: float | None) -> float | None:
+    """Markdown % = markdowns / sales."""
+    if markdowns is None or sales is None:
+        return None
+    return _defined(kpis.markdown_percent(markdowns, sales))
 
 
 def period_sums(frame: pd.DataFrame, weeks: list[int], columns: list[str]) -> pd.DataFrame:
@@ -44,7 +68,15 @@ def weeks_of_supply(eop: float | None, recent_sales: list[float]) -> float | Non
     5.0 weeks. None without sales."""
     if eop is None or not recent_sales:
         return None
-    return ratio(eop, sum(recent_sales) / len(recent_sales))
+    return weeks_of_supply_of(eop, sum(recent_sales), len(recent_sales))
+
+
+def weeks_of_supply_of(stock: float, sold: float, weeks: int) -> float | None:
+    """Stock / (sold / weeks), in $ or in units: 12 units after selling 8 in 4 weeks is 6.0
+    weeks. None without sales or weeks."""
+    if weeks <= 0:
+        return None
+    return _defined(kpis.weeks_of_supply(stock, sold, weeks))
 
 
 def average_inventory(bop: float, eops: list[float]) -> float | None:
@@ -52,39 +84,43 @@ def average_inventory(bop: float, eops: list[float]) -> float | None:
     520 / 4 = 130."""
     if not eops:
         return None
-    return (bop + sum(eops)) / (len(eops) + 1)
-
-
-def annualised(span_figure: float | None, weeks: int) -> float | None:
-    """A figure over `weeks` weeks scaled to a year (x 52 / weeks)."""
-    if span_figure is None or weeks <= 0:
-        return None
-    return span_figure * WEEKS_PER_YEAR / weeks
+    return _defined(kpis.average_inventory_of(bop, sum(eops), len(eops)))
 
 
 def turn(sales: float | None, bop: float | None, eops: list[float], weeks: int) -> float | None:
-    """Sales over the span / average inventory at retail, annualised."""
-    if sales is None or bop is None:
+    """Sales over the span / average inventory at retail, annualised (x 52 / weeks)."""
+    average = None if bop is None else average_inventory(bop, eops)
+    if sales is None or average is None or weeks <= 0:
         return None
-    return annualised(ratio(sales, average_inventory(bop, eops)), weeks)
+    return _defined(kpis.turn_of(sales, average, weeks))
 
 
 def gmroi(margin: float | None, bop_cost: float | None, eops_cost: list[float], weeks: int) -> float | None:
-    """GM$ over the span / average inventory at cost, annualised."""
-    if margin is None or bop_cost is None:
+    """GM$ over the span / average inventory at cost, annualised (x 52 / weeks)."""
+    average = None if bop_cost is None else average_inventory(bop_cost, eops_cost)
+    if margin is None or average is None or weeks <= 0:
         return None
-    return annualised(ratio(margin, average_inventory(bop_cost, eops_cost)), weeks)
+    return _defined(kpis.gmroi_of(margin, average, weeks))
 
 
 def sell_through_of_available(
     sales: float | None, markdowns: float | None, eop: float | None
 ) -> float | None:
-    """Sales / (BOP + receipts) over a span, with receipts = EOP - BOP + sales + markdowns (shrink
-    is not recorded), so the available stock is EOP + sales + markdowns: sales 400, markdowns 50,
-    EOP 550 -> 400 / 1,000 = 0.40."""
+    """Actual stock: sales / (BOP + receipts) over a span, where receipts are not recorded, so
+    the stock that was available is EOP + sales + markdowns (receipts = EOP - BOP + sales +
+    markdowns; shrink is not recorded): sales 400, markdowns 50, EOP 550 -> 400 / 1,000 = 0.40.
+    At retail $, not units."""
     if sales is None or eop is None:
         return None
-    return ratio(sales, eop + sales + (markdowns or 0.0))
+    return _defined(kpis.sell_through_of_available(sales, eop + sales + (markdowns or 0.0)))
+
+
+def planned_sell_through(sales: float | None, bop: float | None, receipts: float | None) -> float | None:
+    """A plan's sell-through of available over a span: sales / (the first week's BOP + the
+    span's receipts), at retail $, as the grid shows it."""
+    if sales is None or bop is None:
+        return None
+    return _defined(kpis.sell_through_of_available(sales, bop + (receipts or 0.0)))
 
 
 def stock_series(deltas: pd.DataFrame, weeks: list[int]) -> pd.DataFrame:

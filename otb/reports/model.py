@@ -99,12 +99,16 @@ class ScopeRow:
     name: str
     parent: str  # the department's code for a class row, "" otherwise
     periods: dict[str, PeriodFigures]  # by PERIODS
-    eop: Versus  # stock at the week's end, at retail
+    eop: Versus  # stock at the selling locations at the week's end, at retail (as plans count it)
     wos: Ratio  # weeks of supply: EOP / the last 4 weeks' average weekly sales
     turn: Ratio  # year to date, annualised (sales / average inventory at retail x 52 / weeks)
     gmroi: Ratio  # year to date, annualised (GM$ / average inventory at cost x 52 / weeks)
-    sell_through: Ratio  # season to date: sales / (sales + EOP), at retail
+    sell_through: Ratio  # season to date, $: sales / (BOP + receipts) = sales / (EOP + sales + markdowns)
     notes: tuple[str, ...] = ()  # why a figure is missing (no plan for the channel, ...)
+    # Total owned stock at the week's end, at retail: the selling locations' stock, the DCs' and
+    # what is in transit (TY and LY; plans count selling locations only). Turn, GMROI, weeks of
+    # supply and sell-through use `eop`, the selling locations' stock.
+    owned: Versus = Versus(None)
 
 
 @dataclass(frozen=True)

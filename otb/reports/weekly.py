@@ -10,11 +10,14 @@ Where the numbers come from:
 - Plans: each department's plan for the whole company covering the week (the newest), its
   working (WP) and original approved (OP) versions, class lines summed. Plans are by department:
   channel rows have no plan figures, and say so.
-- Inventory: stock at the selling locations (as plans count it) at retail and at cost, from the
-  sparse stock positions as a running total of their changes, so every week's stock comes from
-  one scan; weeks of supply = EOP / the last 4 weeks' average weekly sales; turn and GMROI year to
-  date, annualised, on the average of the opening stock and every week's close; sell-through of
-  available stock season to date.
+- Inventory, at retail and at cost, from the sparse stock positions as a running total of their
+  changes, so every week's stock comes from one scan: stock at the selling locations (stores and
+  web, as plans count it: EOP, weeks of supply, turn, GMROI and sell-through use it) and total
+  owned stock (adding the DCs' stock and what is in transit). Each week's stock is valued at the
+  retail price in effect that week (the price history of approved markdowns): a markdown
+  effective later does not revalue a closed week. Weeks of supply = EOP / the last 4 weeks'
+  average weekly sales; turn and GMROI year to date, annualised, on the average of the opening
+  stock and every week's close; sell-through of available stock ($) season to date.
 - OTB: the approved budgets' receipts less received and on order for the coming 3 months.
 - Lists: best sellers of the week, understocked (fast sellers under 2 weeks of supply) and
   overstocked (over 26 weeks, or stock that did not sell in 4 weeks), by style-color.
@@ -24,6 +27,7 @@ Where the numbers come from:
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -38,7 +42,14 @@ from django.db.models import Max, Q, Sum
 
 from forecasting import accuracy
 from forecasting.selectors import latest_closed_week, weeks_after
-from otb.models import MarkdownProposal, OTBBudget, OTBBudgetMonth, OTBException, PurchaseOrderLine
+from otb.models import (
+    MarkdownProposal,
+    OTBBudget,
+    OTBBudgetMonth,
+    OTBException,
+    PriceChange,
+    PurchaseOrderLine,
+)
 from otb.page_support import otb_table
 from otb.reports import figures
 from otb.reports.model import (
@@ -54,6 +65,7 @@ from otb.reports.model import (
     WeekPoint,
 )
 from otb.services import month_label
+from planning.engine import rounding
 from planning.models import (
     Channel,
     Department,
@@ -77,7 +89,8 @@ UNDERSTOCKED_WOS = 2.0
 OVERSTOCKED_WOS = 26.0
 _CLASS = "sku__style_color__style__subclass__merch_class_id"
 MONEY = ["sales", "cost", "markdowns"]
-PLAN_COLUMNS = ["sales", "markdowns", "gross_margin", "eop", "bop"]
+PLAN_COLUMNS = ["sales", "markdowns", "gross_margin", "eop", "bop", "receipts", "eop_cost", "bop_cost"]
+STOCK_COLUMNS = ["eop", "eop_cost", "eop_units", "owned", "owned_cost"]
 
 
 def weekly_report(week_id: int | None = None) -> WeeklyReport:
@@ -105,6 +118,7 @@ def data_stamp() -> str:
         PlanVersion.objects.aggregate(m=Max("id"))["m"],
         PurchaseOrderLine.objects.aggregate(m=Max("id"))["m"],
         OTBBudgetMonth.objects.aggregate(m=Max("id"))["m"],
+        PriceChange.objects.aggregate(m=Max("id"))["m"],  # a markdown revalues stock from its week
     ]
     return "-".join(str(stamp) for stamp in stamps)
 
@@ -222,35 +236,135 @@ def sales_frame(weeks: list[int], tree: Hierarchy) -> pd.DataFrame:
     return _expand(rows, [*MONEY, "units"], tree)
 
 
-def stock_changes(up_to: int, tree: Hierarchy) -> pd.DataFrame:
-    """Per report key and week: the change of the stock at the selling locations, at retail and at
-    cost (each position's value less its previous one): one scan of the positions."""
-    sql = f"""
-        SELECT d.fiscal_week_id, st.subclass_id, l.channel_id,
-               SUM(d.delta * c.retail_price), SUM(d.delta * c.unit_cost), SUM(d.delta)
+def _position_changes(columns: str, group: str, where: str = "") -> str:
+    """SQL over every stock position up to a week (parameters: the DC kind, the week): each
+    position's change since its previous row, `selling` (on hand at a store or the web shop)
+    and `owned` (on hand and in transit anywhere), summed per `group` with `columns` (`d`: the
+    changes, `k`: the SKU, `c`: its style-color, `st`: its style)."""
+    table = StockPosition._meta.db_table
+    window = "OVER (PARTITION BY p.sku_id, p.location_id ORDER BY p.fiscal_week_id)"
+    return f"""
+        SELECT {columns}
         FROM (
-            SELECT fiscal_week_id, sku_id, location_id,
-                   on_hand - COALESCE(LAG(on_hand) OVER (
-                       PARTITION BY sku_id, location_id ORDER BY fiscal_week_id), 0) AS delta
-            FROM {StockPosition._meta.db_table}
-            WHERE fiscal_week_id <= %s
+            SELECT p.fiscal_week_id, p.sku_id, l.channel_id,
+                   CASE WHEN l.kind <> %s
+                        THEN p.on_hand - COALESCE(LAG(p.on_hand) {window}, 0) ELSE 0 END AS selling,
+                   p.on_hand + p.in_transit - COALESCE(LAG(p.on_hand + p.in_transit) {window}, 0) AS owned
+            FROM {table} p
+            JOIN planning_location l ON l.id = p.location_id
+            WHERE p.fiscal_week_id <= %s {where}
         ) d
-        JOIN planning_location l ON l.id = d.location_id
         JOIN planning_sku k ON k.id = d.sku_id
         JOIN planning_stylecolor c ON c.id = k.style_color_id
         JOIN planning_style st ON st.id = c.style_id
-        WHERE d.delta <> 0 AND l.kind <> %s
-        GROUP BY d.fiscal_week_id, st.subclass_id, l.channel_id
+        WHERE d.selling <> 0 OR d.owned <> 0
+        GROUP BY {group}
     """  # noqa: S608 - table names are ours; values are parameters
+
+
+def stock_changes(up_to: int, tree: Hierarchy) -> pd.DataFrame:
+    """Per report key and week: the change of the stock at the selling locations (at retail, at
+    cost and in units) and of the total owned stock (every location's on hand and in transit, at
+    retail and at cost), each position's value less its previous one: one scan of the positions.
+    Retail at today's price; `price_corrections` puts each week at the price of its own week."""
+    sql = _position_changes(
+        "d.fiscal_week_id, st.subclass_id, d.channel_id,"
+        " SUM(d.selling * c.retail_price), SUM(d.selling * c.unit_cost), SUM(d.selling),"
+        " SUM(d.owned * c.retail_price), SUM(d.owned * c.unit_cost)",
+        "d.fiscal_week_id, st.subclass_id, d.channel_id",
+    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [up_to, Location.Kind.DC])
+        cursor.execute(sql, [Location.Kind.DC, up_to])
         raw = cursor.fetchall()
     subclass_class = dict(_subclasses())
-    rows = [
-        (week, subclass_class.get(sub), channel, retail, cost, units)
-        for week, sub, channel, retail, cost, units in raw
-    ]
-    return _expand(rows, ["eop", "eop_cost", "eop_units"], tree)
+    rows = [(week, subclass_class.get(sub), channel, *values) for week, sub, channel, *values in raw]
+    return _expand(rows, STOCK_COLUMNS, tree)
+
+
+def prices_in_effect(history: list[tuple[int, Decimal, Decimal]], weeks: list[int]) -> list[Decimal]:
+    """An item's retail price in each week from its price changes (effective week, old price,
+    new price; oldest first): the new price of the latest change effective by the week, the
+    old price of the first change before it. 24.00 -> 18.00 from W46: W44 24.00, W46 18.00."""
+    starts = [week for week, _, _ in history]
+    prices = []
+    for week in weeks:
+        latest = bisect_right(starts, week)
+        prices.append(history[latest - 1][2] if latest else history[0][1])
+    return prices
+
+
+def price_corrections(weeks: list[int], up_to: int, tree: Hierarchy) -> pd.DataFrame:
+    """Per report key and wanted week: what valuing the week's stock at the retail price in effect
+    that week (`prices_in_effect`), rather than today's, adds: positive for a markdown approved
+    since, negative for a price raised since. Items without a price change are at today's price
+    already. Columns eop (selling locations) and owned. One scan of the changed items' positions,
+    summed per item and channel before pricing.
+
+    E.g. an item at 24.00 marked down to 18.00 from W46 (retail price 18.00 now): 7 units held at
+    the end of W44 add 7 x (24.00 - 18.00) = 42.00 to W44, nothing to W46."""
+    changes: dict[int, list[tuple[int, Decimal, Decimal]]] = defaultdict(list)
+    for item, week, old, new in PriceChange.objects.order_by("effective_week_id", "id").values_list(
+        "style_color_id", "effective_week_id", "old_price", "new_price"
+    ):
+        changes[item].append((week, old, new))
+    if not changes or not weeks:
+        return _no_corrections()
+    items = {
+        pk: (price, merch_class)
+        for pk, price, merch_class in StyleColor.objects.filter(pk__in=list(changes)).values_list(
+            "pk", "retail_price", "style__subclass__merch_class_id"
+        )
+    }
+    # Per (item, channel): the change of its units, selling and owned, week by week.
+    changed = f"SELECT style_color_id FROM {PriceChange._meta.db_table}"  # noqa: S608 - our table
+    changed_skus = f"SELECT id FROM planning_sku WHERE style_color_id IN ({changed})"  # noqa: S608
+    sql = _position_changes(
+        "d.fiscal_week_id, c.id, d.channel_id, SUM(d.selling), SUM(d.owned)",
+        "d.fiscal_week_id, c.id, d.channel_id",
+        where=f"AND p.sku_id IN ({changed_skus})",
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [Location.Kind.DC, up_to])
+        raw = cursor.fetchall()
+    if not raw:
+        return _no_corrections()
+    places = sorted({(item, channel) for _, item, channel, _, _ in raw}, key=lambda p: (p[0], p[1] or 0))
+    index = {place: number for number, place in enumerate(places)}
+    deltas = pd.DataFrame(
+        [
+            (index[item, channel], week, float(selling), float(owned))
+            for week, item, channel, selling, owned in raw
+        ],
+        columns=["key", "week", "selling", "owned"],
+    )
+    units = figures.stock_series(deltas, weeks)  # units held at each wanted week's end
+    price_gap = {
+        item: [float(price - items[item][0]) for price in prices_in_effect(changes[item], weeks)]
+        for item in {item for item, _ in places}
+    }
+    week_at = {week: position for position, week in enumerate(weeks)}
+    rows: list[tuple[Any, ...]] = []
+    for (number, week), selling, owned in zip(
+        units.index, units["selling"].to_numpy(), units["owned"].to_numpy(), strict=True
+    ):
+        item, channel = places[number]
+        gap = price_gap[item][week_at[week]]
+        if gap and (selling or owned):
+            rows.append((week, items[item][1], channel, selling * gap, owned * gap))
+    frame = _expand(rows, ["eop", "owned"], tree)
+    return frame.groupby(["key", "week"])[["eop", "owned"]].sum() if not frame.empty else _no_corrections()
+
+
+def _no_corrections() -> pd.DataFrame:
+    index = pd.MultiIndex.from_tuples([], names=["key", "week"])
+    return pd.DataFrame({"eop": pd.Series(dtype=float), "owned": pd.Series(dtype=float)}, index=index)
+
+
+def valued_at_their_prices(stock: pd.DataFrame, corrections: pd.DataFrame) -> pd.DataFrame:
+    """The stock series with each week's retail values at that week's prices."""
+    if corrections.empty:
+        return stock
+    return stock.add(corrections, fill_value=0.0).fillna(0.0)
 
 
 def _subclasses() -> list[tuple[int, int]]:
@@ -261,10 +375,9 @@ def _subclasses() -> list[tuple[int, int]]:
 
 @dataclass(frozen=True)
 class Plans:
-    frame: pd.DataFrame  # key, week, kind (op/wp), sales, markdowns, gross_margin, eop
+    frame: pd.DataFrame  # key, week, kind (op/wp) and PLAN_COLUMNS (stock also at cost)
     departments: set[int]  # with a whole-company plan covering the week
     with_op: set[int]
-    cost_complement: dict[str, float]  # report key -> the plan's 1 - IMU
 
 
 def plans(calendar_: Calendar, tree: Hierarchy) -> Plans:
@@ -280,45 +393,33 @@ def plans(calendar_: Calendar, tree: Hierarchy) -> Plans:
             versions[version.pk] = ("wp", version.plan_id)
         elif version.kind == PlanVersion.Kind.ORIGINAL and version.status == PlanVersion.Status.APPROVED:
             versions[version.pk] = ("op", version.plan_id)
+    # A plan's stock at cost is its retail stock x its cost complement (1 - IMU%), per plan, so a
+    # class, a department and the company all sum the cost of their own plans (GMROI).
+    complement = {plan.pk: float(plan.cost_complement) for plan in chosen.values()}
     wanted = [*calendar_.ty, *([calendar_.opening_ty] if calendar_.opening_ty else [])]
     rows = PlanWeek.objects.filter(
         line__version_id__in=list(versions), line__merch_class__isnull=False, fiscal_week_id__in=wanted
     ).values_list(
-        "line__version_id",
-        "fiscal_week_id",
-        "line__merch_class_id",
-        "sales",
-        "markdowns",
-        "gross_margin",
-        "eop",
-        "bop",
-    )
+        "line__version_id", "fiscal_week_id", "line__merch_class_id", "sales", "markdowns", "gross_margin",
+        "eop", "bop", "receipts",
+    )  # fmt: skip
     out: list[tuple[Any, ...]] = []
-    for version_id, week_id, merch_class, sales, markdowns, margin, eop, bop in rows:
-        kind = versions[version_id][0]
+    for version_id, week_id, merch_class, sales, markdowns, margin, eop, bop, receipts in rows:
+        kind, plan_id = versions[version_id]
+        cost = complement[plan_id]
+        values = (
+            float(sales), float(markdowns), None if margin is None else float(margin), float(eop), float(bop),
+            float(receipts), float(eop) * cost, float(bop) * cost,
+        )  # fmt: skip
         for key in _keys(merch_class, None, tree):
-            out.append(
-                (
-                    key,
-                    week_id,
-                    kind,
-                    float(sales),
-                    float(markdowns),
-                    None if margin is None else float(margin),
-                    float(eop),
-                    float(bop),
-                )
-            )
-    frame = pd.DataFrame(
-        out, columns=["key", "week", "kind", "sales", "markdowns", "gross_margin", "eop", "bop"]
-    )
+            out.append((key, week_id, kind, *values))
+    frame = pd.DataFrame(out, columns=["key", "week", "kind", *PLAN_COLUMNS])
     with_op = {
         chosen_plan.department_id
         for chosen_plan in chosen.values()
         if any(v == ("op", chosen_plan.pk) for v in versions.values())
     }
-    complement = {f"department:{plan.department_id}": float(plan.cost_complement) for plan in chosen.values()}
-    return Plans(frame, set(chosen), with_op, complement)
+    return Plans(frame, set(chosen), with_op)
 
 
 # -- putting it together -------------------------------------------------------------------------
@@ -344,7 +445,9 @@ def build(week: FiscalWeek) -> WeeklyReport:
         # No history last year: "no data", not zero sales.
         cal = Calendar(cal.week, cal.ty, {}, cal.periods, cal.labels, cal.opening_ty, None, cal.dates)
         ly_weeks = []
-    stock = figures.stock_series(read["stock"], wanted_stock)
+    stock = valued_at_their_prices(
+        figures.stock_series(read["stock"], wanted_stock), price_corrections(wanted_stock, week.pk, tree)
+    )
     plan = plans(cal, tree)
     notes: list[str] = []
     if not cal.ly:
@@ -476,7 +579,7 @@ def _rows(
                 name=name,
                 parent=parent,
                 periods=periods,
-                **_stock_figures(cal, key, sales_cube, plans_here, stock, plan, recent),
+                **_stock_figures(cal, key, sales_cube, plans_here, stock, recent),
                 notes=tuple(row_notes),
             )
         )
@@ -524,15 +627,15 @@ def _period(cal: Calendar, sales: Cube, plan: dict[str, Cube], key: str, period:
         sales=_versus(ty["sales"], op["sales"], wp["sales"], ly["sales"]),
         gross_margin=_versus(margin_ty, op["gross_margin"], wp["gross_margin"], margin_ly),
         gm_percent=Ratio(
-            figures.ratio(margin_ty, ty["sales"]),
-            figures.ratio(wp["gross_margin"], wp["sales"]),
-            figures.ratio(margin_ly, ly["sales"]),
+            figures.gm_percent(margin_ty, ty["sales"]),
+            figures.gm_percent(wp["gross_margin"], wp["sales"]),
+            figures.gm_percent(margin_ly, ly["sales"]),
         ),
         markdowns=_versus(ty["markdowns"], op["markdowns"], wp["markdowns"], ly["markdowns"]),
         markdown_percent=Ratio(
-            figures.ratio(ty["markdowns"], ty["sales"]),
-            figures.ratio(wp["markdowns"], wp["sales"]),
-            figures.ratio(ly["markdowns"], ly["sales"]),
+            figures.markdown_percent(ty["markdowns"], ty["sales"]),
+            figures.markdown_percent(wp["markdowns"], wp["sales"]),
+            figures.markdown_percent(ly["markdowns"], ly["sales"]),
         ),
     )
 
@@ -543,9 +646,10 @@ def _stock_figures(
     sales: Cube,
     plan_rows: dict[str, Cube],
     stock: pd.DataFrame,
-    plan: Plans,
     recent: list[int],
 ) -> dict[str, Any]:
+    """Stock figures of one scope: at the selling locations (EOP; weeks of supply, turn, GMROI and
+    sell-through use it, as plans count stock) and total owned stock (with DCs and in transit)."""
     week = cal.week.pk
     ly_week = cal.ly.get(week)
     eop_series = figures.series_of(stock, key, cal.ty, "eop")
@@ -555,6 +659,8 @@ def _stock_figures(
     eop_ty = eop_series[-1] if eop_series else None
     ly_list = [cal.ly[w] for w in cal.ty if w in cal.ly]
     eop_ly = figures.series_of(stock, key, [ly_week], "eop")[0] if ly_week else None
+    owned_ty = figures.series_of(stock, key, [week], "owned")[0]
+    owned_ly = figures.series_of(stock, key, [ly_week], "owned")[0] if ly_week else None
     weekly_sales = [_sum(sales, key, [w], "sales") for w in recent]
     ytd_sales = _sum(sales, key, cal.ty, "sales")
     ytd_margin = ytd_sales - _sum(sales, key, cal.ty, "cost")
@@ -572,10 +678,15 @@ def _stock_figures(
     wp_eops = (
         [_plan_at(plan_rows, key, "wp", w, "eop") or 0.0 for w in cal.ty] if wp_eop_at is not None else []
     )
+    wp_eops_cost = (
+        [_plan_at(plan_rows, key, "wp", w, "eop_cost") or 0.0 for w in cal.ty]
+        if wp_eop_at is not None
+        else []
+    )
     wp_opening = _plan_at(plan_rows, key, "wp", cal.ty[0], "bop") if wp_eop_at is not None else None
+    wp_opening_cost = _plan_at(plan_rows, key, "wp", cal.ty[0], "bop_cost") if wp_eop_at is not None else None
     wp_ytd_sales = _plan_sum(plan_rows, key, "wp", cal.ty, "sales")
     wp_ytd_margin = _plan_sum(plan_rows, key, "wp", cal.ty, "gross_margin")
-    complement = plan.cost_complement.get(key)
     # Last year.
     ly_eops = figures.series_of(stock, key, ly_list, "eop")
     ly_eops_cost = figures.series_of(stock, key, ly_list, "eop_cost")
@@ -590,6 +701,7 @@ def _stock_figures(
     weeks = len(cal.ty)
     return {
         "eop": _versus(eop_ty, op_eop_at, wp_eop_at, eop_ly),
+        "owned": _versus(owned_ty, None, None, owned_ly),
         "wos": Ratio(
             figures.weeks_of_supply(eop_ty, weekly_sales),
             figures.weeks_of_supply(wp_eop_at, wp_weekly) if wp_weekly else None,
@@ -602,19 +714,15 @@ def _stock_figures(
         ),
         "gmroi": Ratio(
             figures.gmroi(ytd_margin, opening_cost, cost_series, weeks),
-            figures.gmroi(
-                wp_ytd_margin, (wp_opening or 0.0) * complement, [e * complement for e in wp_eops], weeks
-            )
-            if wp_eops and complement is not None and wp_opening is not None
-            else None,
+            figures.gmroi(wp_ytd_margin, wp_opening_cost, wp_eops_cost, weeks) if wp_eops_cost else None,
             figures.gmroi(ly_margin, ly_opening_cost, ly_eops_cost, len(ly_list)) if ly_list else None,
         ),
         "sell_through": Ratio(
             figures.sell_through_of_available(std_sales, std_markdowns, eop_ty),
-            figures.sell_through_of_available(
+            figures.planned_sell_through(
                 _plan_sum(plan_rows, key, "wp", std, "sales"),
-                _plan_sum(plan_rows, key, "wp", std, "markdowns"),
-                wp_eop_at,
+                _plan_at(plan_rows, key, "wp", std[0], "bop"),
+                _plan_sum(plan_rows, key, "wp", std, "receipts"),
             )
             if wp_eop_at is not None
             else None,
@@ -727,7 +835,6 @@ def _lists(cal: Calendar) -> dict[str, list[ItemRow]]:
         code, name, dept = info[style]
         sales, units = this_week.get(style, (Decimal("0.00"), 0))
         on_hand = stock.get(style, 0)
-        weekly = recent_units.get(style, 0) / len(recent) if recent else 0
         sold = season_units.get(style, 0)
         return ItemRow(
             code=code,
@@ -736,8 +843,9 @@ def _lists(cal: Calendar) -> dict[str, list[ItemRow]]:
             sales=sales.quantize(figures.CENT),
             units=units,
             stock_units=on_hand,
-            wos=figures.ratio(on_hand, weekly),
-            sell_through=figures.ratio(sold, sold + on_hand),
+            wos=figures.weeks_of_supply_of(on_hand, recent_units.get(style, 0), len(recent)),
+            # units: sold / (sold + on hand), the stock that was available (no receipts recorded)
+            sell_through=figures.sell_through_of_available(sold, 0.0, on_hand),
             reason=reason,
         )
 
@@ -761,8 +869,8 @@ def _lists(cal: Calendar) -> dict[str, list[ItemRow]]:
     under_rows = [
         item(
             style,
-            (f"{cover:.1f} weeks of supply" if cover else "out of stock at the stores")
-            + f", selling {recent_units[style] / len(recent):.0f} a week (last {len(recent)} weeks)",
+            (f"{_shown(cover)} weeks of supply" if cover else "out of stock at the stores")
+            + f", selling {_shown(recent_units[style] / len(recent), 0)} a week (last {len(recent)} weeks)",
         )
         for cover, style in sorted(under)[:LIST_LENGTH]
     ]
@@ -772,10 +880,16 @@ def _lists(cal: Calendar) -> dict[str, list[ItemRow]]:
         reason = (
             f"{stock[style]:,} units and no sale in {len(recent)} weeks"
             if not weekly
-            else f"{stock[style] / weekly:.0f} weeks of supply ({stock[style]:,} units, {weekly:.1f} a week)"
+            else f"{_shown(stock[style] / weekly, 0)} weeks of supply ({stock[style]:,} units,"
+            f" {_shown(weekly)} a week)"
         )
         over_rows.append(item(style, reason))
     return {"best_sellers": best_rows, "understocked": under_rows, "overstocked": over_rows}
+
+
+def _shown(value: float, places: int = 1) -> str:
+    """A ratio in a sentence, rounded half up as the tables round it: 2.25 -> 2.3."""
+    return f"{rounding.shown_ratio(value, places):,}"
 
 
 def _stock_by_style(week: int) -> dict[int, int]:

@@ -153,13 +153,124 @@ def test_lists_and_charts_points(shop: Any) -> None:
 
 def test_cached_per_week_until_the_data_changes(shop: Any, django_assert_max_num_queries: Any) -> None:
     first = weekly_report(WEEK)
-    with django_assert_max_num_queries(8):  # the data stamp only
+    with django_assert_max_num_queries(9):  # the data stamp only (prices included)
         assert weekly_report(WEEK) is not None
     _sale(shop["sku_m"], shop["store"], 202504, 1, "24.00", "9.60")
     assert first.company.periods["week"].sales.ty == D("168.00")
     assert weekly_report(WEEK).company.periods["week"].sales.ty == D("192.00")  # a new sale: computed again
     with pytest.raises(FiscalWeek.DoesNotExist):
         weekly_report(209901)  # not closed yet
+
+
+def test_the_working_plan_has_gmroi_for_its_classes_and_department(shop: Any) -> None:
+    report = build(FiscalWeek.objects.get(pk=WEEK))
+    # GM 4 x 80 = 320 over the average plan stock (200 + 4 x 200) / 5 = 200 at retail, x 0.45 at cost
+    # (the plan's 1 - IMU) = 90: 320 / 90 x 52 / 4 = 46.22
+    for row in (_row(report, "class", "W-TOP-TEE"), _row(report, "department", "W-TOP")):
+        assert row.gmroi.plan == pytest.approx(320 / 90 * 13)
+
+
+@pytest.mark.django_db
+def test_the_demo_working_plan_has_gmroi_for_its_classes() -> None:
+    """Issue 16: the working plan's GMROI was blank for every class of the demo's planned
+    department (W01): the plan's stock at cost was only known per department."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("load_demo", "--size", "small", "--seed", "7", stdout=StringIO())
+    report = weekly_report()
+    plan = Plan.objects.get()
+    version = plan.versions.get(kind=PlanVersion.Kind.WORKING)
+    department = _row(report, "department", plan.department.code)
+    classes = [row for row in report.rows if row.level == "class" and row.parent == department.code]
+    assert len(classes) >= 2
+    weeks = list(FiscalWeek.objects.filter(year=report.week_id // 100, id__lte=report.week_id).order_by("id"))
+    for row in [department, *classes]:
+        lines = PlanWeek.objects.filter(
+            line__version=version, line__merch_class__isnull=False, fiscal_week__in=weeks
+        )
+        if row.level == "class":
+            lines = lines.filter(line__merch_class__code=row.code)
+        by_week: dict[int, list[Decimal]] = {}
+        for week_id, eop, bop, margin in lines.values_list("fiscal_week_id", "eop", "bop", "gross_margin"):
+            totals = by_week.setdefault(week_id, [D(0), D(0), D(0)])
+            totals[0] += eop
+            totals[1] += bop
+            totals[2] += margin or 0
+        ordered = [by_week[week.pk] for week in weeks]
+        # GM / ((first BOP + every EOP) / (weeks + 1) x (1 - IMU)) x 52 / weeks
+        average_cost = (ordered[0][1] + sum(t[0] for t in ordered)) / (len(weeks) + 1) * plan.cost_complement
+        expected = float(sum(t[2] for t in ordered) / average_cost) * 52 / len(weeks)
+        assert row.gmroi.plan == pytest.approx(expected), row.code
+        assert row.gmroi.plan > 0
+
+
+def test_the_plans_sell_through_is_of_its_available_stock_shrink_included(shop: Any) -> None:
+    # a consistent plan: each week 150 sold, 5 marked down, 5 shrunk, 160 received: EOP = BOP = 200
+    PlanWeek.objects.update(shrink=D("5.00"), receipts=D("160.00"))
+    tops = _row(build(FiscalWeek.objects.get(pk=WEEK)), "department", "W-TOP")
+    # season to date: 600 / (BOP 200 + receipts 640)
+    assert tops.sell_through.plan == pytest.approx(600 / 840)
+
+
+def _mark_down(shop: Any, planner: User, week: int, old: str, new: str) -> None:
+    from otb.models import MarkdownProposal, PriceChange
+
+    proposal = MarkdownProposal.objects.create(
+        department=shop["tops"], name=f"Tees {new}", effective_week_id=week, created_by=planner,
+        status=MarkdownProposal.Status.APPROVED,
+    )  # fmt: skip
+    color = shop["sku_s"].style_color
+    PriceChange.objects.create(
+        style_color=color, effective_week_id=week, old_price=D(old), new_price=D(new), proposal=proposal,
+        changed_by=planner,
+    )  # fmt: skip
+    color.retail_price = D(new)  # approval sets today's price at once (README, markdowns)
+    color.save(update_fields=["retail_price"])
+
+
+def test_each_week_is_valued_at_the_price_in_effect_that_week(shop: Any, planner: User) -> None:
+    StockPosition.objects.create(sku=shop["sku_s"], location=shop["store"], fiscal_week_id=202404, on_hand=3)
+    # 24.00 -> 18.00 from W04, then 18.00 -> 12.00 from W06 (after the report's week); today: 12.00
+    _mark_down(shop, planner, 202504, "24.00", "18.00")
+    _mark_down(shop, planner, 202506, "18.00", "12.00")
+
+    report = build(FiscalWeek.objects.get(pk=WEEK))
+
+    # units at the selling locations 20, 24, 14, 7: W01..W03 at 24.00, W04 at 18.00
+    assert [point.eop_ty for point in report.weeks] == [D("480.00"), D("576.00"), D("336.00"), D("126.00")]
+    company = report.company
+    assert company.eop.ty == D("126.00")
+    assert company.eop.ly == D("72.00")  # last year's W04: 3 units at the 24.00 of then, not at 12.00
+    # turn on the selling locations' stock, the year opening with last year's 3 units (72.00):
+    # 408 / ((72 + 480 + 576 + 336 + 126) / 5 = 318) x 13
+    assert company.turn.ty == pytest.approx(408 / 318 * 13)
+    # owned: the 7 at the stores and web and the DC's 100, at 18.00
+    assert company.owned.ty == D("1926.00")
+
+
+def test_the_price_in_effect_each_week() -> None:
+    from otb.reports.weekly import prices_in_effect
+
+    # 24.00 -> 18.00 from W46, then back up to 20.00 from W50
+    history = [(202646, D("24.00"), D("18.00")), (202650, D("18.00"), D("20.00"))]
+    weeks = [202544, 202644, 202645, 202646, 202649, 202650, 202652]
+    assert prices_in_effect(history, weeks) == [D("24.00"), D("24.00"), D("24.00"), D("18.00"), D("18.00"),
+                                                D("20.00"), D("20.00")]  # fmt: skip
+
+
+def test_owned_stock_adds_the_dcs_and_what_is_in_transit(shop: Any) -> None:
+    StockPosition.objects.filter(sku=shop["sku_m"], location=shop["web"], fiscal_week_id=202504).update(
+        in_transit=3
+    )
+    report = build(FiscalWeek.objects.get(pk=WEEK))
+    company = report.company
+    # selling locations 7 x 24 = 168.00; owned adds the DC's 100 and the 3 in transit: 110 x 24
+    assert (company.eop.ty, company.owned.ty, company.owned.ly) == (D("168.00"), D("2640.00"), D("0.00"))
+    # the web shop's 3 in transit are the e-commerce channel's; the DC has no channel
+    assert _row(report, "channel", "ECOM").owned.ty == D("120.00")
+    assert _row(report, "department", "W-TOP").owned.ty == D("2640.00")
 
 
 def test_figures_by_hand() -> None:
