@@ -20,6 +20,7 @@ from matplotlib.ticker import FuncFormatter
 
 from forecasting.charts import _ACCENT, _INK, _MUTED, _OVERRIDE, _figure, _style, _svg, _title_and_legend
 from otb.reports.model import WeeklyReport
+from planning.engine import rounding
 
 Format = Literal["svg", "png"]
 
@@ -147,12 +148,14 @@ def inventory_chart(report: WeeklyReport, fmt: Format = "svg") -> str | bytes:
             ("TY", _values([week.eop_ty for week in weeks]),
              {"color": _ACCENT, "linewidth": 1.9, "marker": "o", "markersize": 2.5}),
         ])  # fmt: skip
-        axes.set_ylabel("Stock at retail (EOP)", fontsize=8, color=_MUTED)
+        axes.set_ylabel("Stock at selling locations (retail)", fontsize=8, color=_MUTED)
     else:
         _empty(axes, "No closed weeks this year yet")
     plan_shown = any(week.eop_plan is not None for week in weeks)
     _titled(
-        axes, "Inventory at the end of each week" + (": this year vs plan" if plan_shown else ", this year")
+        axes,
+        "Stock at selling locations at the end of each week"
+        + (": this year vs plan" if plan_shown else ", this year"),
     )
     return _output(figure, fmt)
 
@@ -204,7 +207,8 @@ def otb_chart(report: WeeklyReport, fmt: Format = "svg") -> str | bytes:
                    if not math.isnan(value)], default=0.0)  # fmt: skip
         for position, budget, value in has_remaining:
             color = _REMAINING if value >= 0 else "#b3261e"
-            axes.annotate(f"{value:,.0f}", (position, budget), textcoords="offset points", xytext=(0, 3),
+            shown = f"{rounding.shown_money(value):,}"  # half up, as the tables
+            axes.annotate(shown, (position, budget), textcoords="offset points", xytext=(0, 3),
                           ha="center", fontsize=7, color=color)  # fmt: skip
         for position, budget in zip(left, budgets, strict=True):
             if math.isnan(budget):

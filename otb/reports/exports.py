@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+from otb.reports.formulas import DEFINITIONS, STOCK_BASIS
 from otb.reports.model import (
     PERIOD_LABELS,
     PERIODS,
@@ -27,6 +28,7 @@ from otb.reports.model import (
     Versus,
     WeeklyReport,
 )
+from planning.engine import rounding
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MONEY_FORMAT = "#,##0.00"
@@ -95,6 +97,16 @@ def _ratio_columns(label: str, kind: str, get: Callable[[ScopeRow, str], Ratio])
     return [maker("TY", lambda r: r.ty), maker("plan", lambda r: r.plan), maker("LY", lambda r: r.ly)]
 
 
+def _owned_columns() -> list[_Deferred]:
+    """Total owned stock (selling locations + DCs + in transit): this year and last; plans count
+    the selling locations only."""
+    return [
+        _fixed(Column("Owned stock TY", MONEY, lambda row: row.owned.ty)),
+        _fixed(Column("Owned stock LY", MONEY, lambda row: row.owned.ly)),
+        _fixed(Column("Owned stock vs LY %", PERCENT, lambda row: row.owned.vs_ly_percent)),
+    ]
+
+
 def _fixed(column: Column) -> _Deferred:
     return _Deferred(lambda period: column)
 
@@ -109,11 +121,12 @@ _SCOPE_COLUMNS: list[_Deferred] = [
     *_ratio_columns("GM %", PERCENT, lambda row, period: row.periods[period].gm_percent),
     *_versus_columns("Markdowns", lambda row, period: row.periods[period].markdowns),
     *_ratio_columns("Markdown %", PERCENT, lambda row, period: row.periods[period].markdown_percent),
-    *_versus_columns("EOP stock", lambda row, period: row.eop),
+    *_versus_columns("Stock at selling locations", lambda row, period: row.eop),
+    *_owned_columns(),
     *_ratio_columns("Weeks of supply", RATIO, lambda row, period: row.wos),
     *_ratio_columns("Turn YTD", RATIO, lambda row, period: row.turn),
     *_ratio_columns("GMROI YTD", RATIO, lambda row, period: row.gmroi),
-    *_ratio_columns("Sell-through STD", PERCENT, lambda row, period: row.sell_through),
+    *_ratio_columns("Sell-through $ of available STD", PERCENT, lambda row, period: row.sell_through),
     _fixed(Column("Notes", TEXT, lambda row: " ".join(row.notes))),
 ]
 
@@ -130,7 +143,7 @@ def _csv_value(value: Any, kind: str) -> Any:
     if value is None:
         return ""
     if kind in (PERCENT, RATIO):
-        return round(float(value), 4)
+        return float(rounding.shown_ratio(value, 4))  # half up, from the unrounded share
     return safe_cell(value)
 
 
@@ -203,14 +216,15 @@ def _kpis(report: WeeklyReport) -> list[tuple[str, str, Versus | Ratio]]:
         ("Gross margin, week", MONEY, week.gross_margin),
         ("Gross margin, year to date", MONEY, ytd.gross_margin),
         ("Markdowns, week", MONEY, week.markdowns),
-        ("Stock at the week's end (retail)", MONEY, company.eop),
+        ("Stock at selling locations, week's end (retail)", MONEY, company.eop),
+        ("Total owned stock: + DCs + in transit (retail)", MONEY, company.owned),
         ("GM %, week", PERCENT, week.gm_percent),
         ("GM %, year to date", PERCENT, ytd.gm_percent),
         ("Markdown %, week", PERCENT, week.markdown_percent),
         ("Weeks of supply", RATIO, company.wos),
         ("Turn, year to date", RATIO, company.turn),
         ("GMROI, year to date", RATIO, company.gmroi),
-        ("Sell-through, season to date", PERCENT, company.sell_through),
+        ("Sell-through $ of available, season to date", PERCENT, company.sell_through),
     ]
 
 
@@ -229,7 +243,7 @@ def _kpi_values(kind: str, figure: Versus | Ratio) -> tuple[list[Any], list[str]
 
 ITEM_HEADERS = [
     "Code", "Name", "Department", "Sales, week", "Units, week", "Stock units", "Weeks of supply",
-    "Sell-through STD", "Why",
+    "Sell-through units STD", "Why",
 ]  # fmt: skip
 ITEM_KINDS = [TEXT, TEXT, TEXT, MONEY, UNITS, UNITS, RATIO, PERCENT, TEXT]
 
@@ -313,6 +327,12 @@ def report_xlsx(report: WeeklyReport) -> bytes:
         accuracy.row(_accuracy_values(week), [TEXT, TEXT, PERCENT, PERCENT])
     accuracy.finish()
 
+    definitions = _Sheet(workbook, "Definitions")
+    definitions.header(["Figure", "How it is calculated"])
+    for name, text in DEFINITIONS:
+        definitions.row([name, text])
+    definitions.finish()
+
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -322,6 +342,7 @@ def report_xlsx(report: WeeklyReport) -> bytes:
 
 SHEET_NAMES = [
     "Summary", "Scopes by period", "OTB", "Best sellers", "Understocked", "Overstocked", "Forecast accuracy",
+    "Definitions",
 ]  # fmt: skip
 
 
@@ -329,10 +350,10 @@ MINUS = "\u2212"
 
 
 def money(value: Decimal | None, places: int = 0) -> str:
-    """1,234,567 (or 1,234.50 with places=2), negatives with a minus sign; None is a dash."""
+    """1,234,567 (or 1,234.50 with places=2), half up, negatives with a minus sign; None is a dash."""
     if value is None:
         return DASH
-    text = f"{abs(value):,.{places}f}"
+    text = f"{abs(rounding.shown_money(value, places)):,}"
     return MINUS + text if value < 0 else text
 
 
@@ -340,7 +361,7 @@ def percent(value: float | None, *, signed: bool = False) -> str:
     """A share as a percent (0.053: 5.3%, or +5.3% for a change); None is a dash."""
     if value is None:
         return DASH
-    text = f"{abs(value) * 100:.1f}%"
+    text = f"{abs(rounding.shown_percent(value)):,}%"  # half up, from the unrounded share
     if value < 0 and text != "0.0%":
         return MINUS + text
     return "+" + text if signed else text
@@ -350,7 +371,7 @@ def number(value: float | None) -> str:
     """A ratio to one decimal (12,345.6), negatives with a minus sign as money has; None is a dash."""
     if value is None:
         return DASH
-    text = f"{abs(value):,.1f}"
+    text = f"{abs(rounding.shown_ratio(value, 1)):,}"
     return MINUS + text if value < 0 and text != "0.0" else text
 
 
@@ -489,16 +510,18 @@ def report_pdf(report: WeeklyReport) -> bytes:
         table(KPI_HEADERS, kpi_rows, "TNNNNNNN", kpi_widths),
         Spacer(1, 2 * mm),
         Paragraph(escape(f"Waiting for approval: {approvals or 'nothing'}"), note_style),
+        Paragraph(escape(f"{STOCK_BASIS}; how each figure is calculated: the last section."), note_style),
     ]
 
     # The scope table for the week and for the year to date.
     scope_headers = [
         "Scope", "Sales", "vs OP", "vs WP", "vs LY", "GM", "GM %", "GM %\nplan", "Mark-\ndowns", "MD %",
-        "EOP\nstock", "EOP vs\nplan", "WOS", "Turn\nYTD", "GMROI\nYTD", "Sell-\nthrough\nSTD",
+        "Stock\nselling\nlocations", "Stock vs\nplan", "Owned\nstock", "WOS", "Turn\nYTD", "GMROI\nYTD",
+        "Sell-\nthrough\n$ STD",
     ]  # fmt: skip
     # Money columns take what the name, the percents and the ratios leave (billions fit).
     # T: the name, M: money, P: percent, R: ratio, S: sell-through (a long header).
-    widths_by = "TMPPPMPPMPMPRRRS"
+    widths_by = "TMPPPMPPMPMPMRRRS"
     narrow = {"P": 13 * mm, "R": 12.5 * mm, "S": 15 * mm}
     name_width = 44 * mm
     money_width = (width - name_width - sum(narrow.get(kind, 0) for kind in widths_by)) / widths_by.count("M")
@@ -527,6 +550,7 @@ def report_pdf(report: WeeklyReport) -> bytes:
                     percent(figures.markdown_percent.ty),
                     money(row.eop.ty),
                     percent(row.eop.vs_wp_percent, signed=True),
+                    money(row.owned.ty),
                     number(row.wos.ty),
                     number(row.turn.ty),
                     number(row.gmroi.ty),
@@ -601,7 +625,8 @@ def report_pdf(report: WeeklyReport) -> bytes:
                     item.reason,
                 ]
             )
-        item_headers = ["Code", "Name", "Department", "Sales", "Units", "Stock", "WOS", "Sell-thru", "Why"]
+        item_headers = ["Code", "Name", "Department", "Sales", "Units", "Stock", "WOS", "Sell-thru\nunits"]
+        item_headers.append("Why")
         laid = table(item_headers, item_rows, "TTTNNNNNT", item_widths, fill=True)
         story += [CondPageBreak(30 * mm), heading, laid]
 
@@ -625,6 +650,16 @@ def report_pdf(report: WeeklyReport) -> bytes:
             KeepTogether([Paragraph("Notes", heading_style), notes[0]]),
             *notes[1:],
         ]
+
+    definitions = [
+        Paragraph(f'<font name="{bold}">{escape(name)}</font>: {escape(text)}', note_style)
+        for name, text in DEFINITIONS
+    ]
+    story += [
+        CondPageBreak(25 * mm),
+        KeepTogether([Paragraph("How the figures are calculated", heading_style), definitions[0]]),
+        *definitions[1:],
+    ]
 
     charts = chart_images(report)
     if charts:

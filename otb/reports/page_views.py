@@ -19,6 +19,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from otb.reports import formulas
 from otb.reports.charts import report_charts
 from otb.reports.model import (
     PERIOD_LABELS,
@@ -32,6 +33,7 @@ from otb.reports.model import (
 )
 from otb.reports.models import is_subscribed
 from planning.departments import DepartmentLookupError, department_from_filter
+from planning.engine import rounding
 from planning.models import Department, FiscalWeek
 
 MISSING = "\N{EN DASH}"
@@ -59,17 +61,20 @@ class Cell:
 _NONE = Cell(MISSING, missing=True)
 
 
+# Rounded once, half up (planning.engine.rounding), as the plan grid and the exports round.
+
+
 def money(value: Decimal | None, places: int = 0) -> Cell:
     if value is None:
         return _NONE
-    text = f"{abs(value):,.{places}f}"
+    text = f"{abs(rounding.shown_money(value, places)):,}"
     return Cell(f"{MINUS}{text}" if value < 0 else text, negative=value < 0)
 
 
 def signed_money(value: Decimal | None) -> Cell:
     if value is None:
         return _NONE
-    text = f"{abs(value):,.0f}"
+    text = f"{abs(rounding.shown_money(value)):,}"
     if value < 0:
         return Cell(f"{MINUS}{text}", negative=True)
     return Cell(f"+{text}")
@@ -79,22 +84,23 @@ def signed_percent(share: float | None) -> Cell:
     """A change as a share (0.053) shown as +5.3%."""
     if share is None:
         return _NONE
-    text = f"{abs(share) * 100:.1f}%"
+    text = f"{abs(rounding.shown_percent(share)):,}%"
     if share < 0 and text != "0.0%":
         return Cell(f"{MINUS}{text}", negative=True)
     return Cell(f"+{text}")
 
 
 def percent(share: float | None) -> Cell:
-    return _NONE if share is None else Cell(f"{share * 100:.1f}%")
+    return _NONE if share is None else Cell(f"{rounding.shown_percent(share):,}%")
 
 
 def number(value: float | None, places: int = 1) -> Cell:
-    return _NONE if value is None else Cell(f"{value:,.{places}f}")
+    return _NONE if value is None else Cell(f"{rounding.shown_ratio(value, places):,}")
 
 
 # -- the main table -----------------------------------------------------------------------
 
+SELLING = "Stock at selling locations"
 COLUMNS = [  # the group over its label
     ("Sales", "TY"),
     ("Sales", "OP"),
@@ -107,14 +113,40 @@ COLUMNS = [  # the group over its label
     ("Gross margin", "%"),
     ("Markdowns", "$"),
     ("Markdowns", "%"),
-    ("EOP stock", "TY"),
-    ("EOP stock", "Plan"),
-    ("EOP stock", "LY"),
+    (SELLING, "TY"),
+    (SELLING, "Plan"),
+    (SELLING, "LY"),
+    ("Owned", "TY"),
     ("Ratios", "WOS"),
     ("Ratios", "Turn"),
     ("Ratios", "GMROI"),
-    ("Ratios", "Sell-thru"),
+    ("Ratios", "Sell-thru $"),
 ]
+# Each column's header tooltip: how it is calculated (otb.reports.formulas, README "Formulas").
+FORMULAS = {
+    ("Sales", "TY"): "Sales $ at retail this year over the period's weeks",
+    ("Sales", "OP"): "The original (approved) plan's sales $ over the same weeks",
+    ("Sales", "vs OP %"): "(TY - OP) / OP",
+    ("Sales", "WP"): "The working plan's sales $ over the same weeks",
+    ("Sales", "vs WP %"): "(TY - WP) / WP",
+    ("Sales", "LY"): "Last year's sales $ over the same week numbers (restated calendar)",
+    ("Sales", "vs LY %"): "(TY - LY) / LY",
+    ("Gross margin", "$"): formulas.GROSS_MARGIN,
+    ("Gross margin", "%"): formulas.GM_PERCENT,
+    ("Markdowns", "$"): formulas.MARKDOWNS,
+    ("Markdowns", "%"): formulas.MARKDOWN_PERCENT,
+    (SELLING, "TY"): f"{formulas.SELLING_STOCK}. {formulas.STOCK_BASIS}",
+    (SELLING, "Plan"): "The working plan's EOP $ of the week (plans count the selling locations)",
+    (
+        SELLING,
+        "LY",
+    ): "Last year's stock at the selling locations, same week number, at the price in effect then",
+    ("Owned", "TY"): formulas.OWNED_STOCK,
+    ("Ratios", "WOS"): formulas.WEEKS_OF_SUPPLY,
+    ("Ratios", "Turn"): formulas.TURN,
+    ("Ratios", "GMROI"): formulas.GMROI,
+    ("Ratios", "Sell-thru $"): formulas.SELL_THROUGH,
+}
 
 
 def _column_groups() -> list[tuple[str, int]]:
@@ -144,6 +176,7 @@ def row_cells(row: ScopeRow, figures: PeriodFigures) -> list[Cell]:
         money(row.eop.ty),
         money(row.eop.wp),
         money(row.eop.ly),
+        money(row.owned.ty),
         number(row.wos.ty),
         number(row.turn.ty),
         number(row.gmroi.ty, 2),
@@ -214,6 +247,7 @@ class Kpi:
     label: str
     value: Cell
     details: list[tuple[str, Cell]] = field(default_factory=list)  # e.g. ("vs OP", +150 +5.3%)
+    formula: str = ""  # the label's tooltip
 
 
 def _versus_details(versus: Versus) -> list[tuple[str, Cell]]:
@@ -229,6 +263,10 @@ def _versus_details(versus: Versus) -> list[tuple[str, Cell]]:
     return details
 
 
+def _formula(group: str, label: str) -> str:
+    return FORMULAS[group, label]
+
+
 def _ratio_details(ratio: Ratio, cell: Any) -> list[tuple[str, Cell]]:
     return [("plan", cell(ratio.plan)), ("LY", cell(ratio.ly))]
 
@@ -241,14 +279,20 @@ def _kpis(report: WeeklyReport) -> list[Kpi]:
     return [
         Kpi("Sales, week", money(week.sales.ty), _versus_details(week.sales)),
         Kpi("Sales, year to date", money(ytd.sales.ty), _versus_details(ytd.sales)),
-        Kpi("GM %, week", percent(week.gm_percent.ty), _ratio_details(week.gm_percent, percent)),
+        Kpi(
+            "GM %, week",
+            percent(week.gm_percent.ty),
+            _ratio_details(week.gm_percent, percent),
+            _formula("Gross margin", "%"),
+        ),
         Kpi(
             "Markdown %, week",
             percent(week.markdown_percent.ty),
             _ratio_details(week.markdown_percent, percent),
+            _formula("Markdowns", "%"),
         ),
         Kpi(
-            "EOP stock",
+            "Stock at selling locations",
             money(eop.ty),
             [
                 ("plan", money(eop.wp)),
@@ -256,18 +300,37 @@ def _kpis(report: WeeklyReport) -> list[Kpi]:
                 ("LY", money(eop.ly)),
                 ("vs LY", signed_percent(eop.vs_ly_percent)),
             ],
+            _formula(SELLING, "TY"),
         ),
-        Kpi("Weeks of supply", number(company.wos.ty), _ratio_details(company.wos, number)),
-        Kpi("Turn (YTD, annualised)", number(company.turn.ty), _ratio_details(company.turn, number)),
+        Kpi(
+            "Total owned stock",
+            money(company.owned.ty),
+            [("LY", money(company.owned.ly)), ("vs LY", signed_percent(company.owned.vs_ly_percent))],
+            _formula("Owned", "TY"),
+        ),
+        Kpi(
+            "Weeks of supply (last 4 weeks)",
+            number(company.wos.ty),
+            _ratio_details(company.wos, number),
+            _formula("Ratios", "WOS"),
+        ),
+        Kpi(
+            "Turn (YTD, annualised)",
+            number(company.turn.ty),
+            _ratio_details(company.turn, number),
+            _formula("Ratios", "Turn"),
+        ),
         Kpi(
             "GMROI (YTD, annualised)",
             number(company.gmroi.ty, 2),
             _ratio_details(company.gmroi, lambda value: number(value, 2)),
+            _formula("Ratios", "GMROI"),
         ),
         Kpi(
-            "Sell-through (season)",
+            "Sell-through $ of available (season)",
             percent(company.sell_through.ty),
             _ratio_details(company.sell_through, percent),
+            _formula("Ratios", "Sell-thru $"),
         ),
         Kpi(
             "Open approvals",
@@ -370,7 +433,7 @@ def report_page(request: HttpRequest) -> HttpResponse:
         ],
         "kpis": _kpis(report),
         "column_groups": _column_groups(),
-        "columns": [label for _, label in COLUMNS],
+        "columns": [(label, FORMULAS[group, label]) for group, label in COLUMNS],
         "rows": rows,
         "footnotes": footnotes,
         "department": department,
@@ -393,6 +456,11 @@ def report_page(request: HttpRequest) -> HttpResponse:
             ("understocked", "Understocked", [_item(item) for item in report.understocked]),
             ("overstocked", "Overstocked", [_item(item) for item in report.overstocked]),
         ],
+        "item_formulas": {
+            "stock": formulas.ITEM_STOCK,
+            "wos": formulas.ITEM_WEEKS_OF_SUPPLY,
+            "sell_through": formulas.ITEM_SELL_THROUGH,
+        },
         "accuracy": [
             {"week": week, "wmape": percent(week.wmape), "bias": signed_percent(week.bias)}
             for week in report.accuracy

@@ -46,6 +46,7 @@ def _message(report: WeeklyReport, pdf: bytes, address: str, name: str) -> Email
         "gm_percent_plan": exports.percent(week.gm_percent.plan),
         "markdown_percent": exports.percent(week.markdown_percent.ty),
         "eop": exports.money(company.eop.ty),
+        "owned": exports.money(company.owned.ty),
         "wos": exports.number(company.wos.ty),
         "ytd_sales": exports.money(company.periods["ytd"].sales.ty),
         "ytd_vs_op": exports.percent(company.periods["ytd"].sales.vs_op_percent, signed=True),

@@ -45,6 +45,7 @@ def _row(
         parent=parent,
         periods={period: _period(scale * (index + 1)) for index, period in enumerate(PERIODS)},
         eop=Versus(D(5000 * scale), D(5200 * scale), D(5100 * scale), D(4800 * scale)),
+        owned=Versus(D(8000 * scale), ly=D(7500 * scale)),  # + the DCs and in transit
         wos=Ratio(5.0, 5.2, 5.3),
         turn=Ratio(3.1, 3.0, 2.8),
         gmroi=Ratio(2.4, 2.3, 2.1),

@@ -21,6 +21,7 @@ from otb.reports.exports import (
     SHEET_NAMES,
     filename,
     money,
+    number,
     percent,
     report_csv,
     report_pdf,
@@ -74,6 +75,11 @@ def test_pdf_formats() -> None:
     assert money(Decimal("-1500")) == "\u22121,500"  # a minus sign, not a hyphen
     assert percent(-0.038, signed=True) == "\u22123.8%"
     assert percent(-0.0001, signed=True) == "+0.0%"
+    # Half up, once, as the plan grid rounds: never half to even.
+    assert money(Decimal("1234.50")) == "1,235"
+    assert money(Decimal("-0.5")) == "\u22121"
+    assert percent(0.0525) == "5.3%"  # 5.25 is a tie: half to even of the float would give 5.2
+    assert number(2.25) == "2.3"
 
 
 def test_csv_is_the_scope_table_with_every_column_escaped() -> None:
@@ -93,10 +99,29 @@ def test_csv_is_the_scope_table_with_every_column_escaped() -> None:
     assert company["Sales vs LY"] == "1500"
     assert company["Sales vs OP %"] == "0.0526"
     assert company["GM % TY"] == "0.52"
+    # stock named by where it is: the selling locations (turn and GMROI use it) and all owned stock
+    assert (company["Stock at selling locations TY"], company["Owned stock TY"]) == ("15000", "24000")
+    assert company["Owned stock vs LY %"] == "0.0667"  # 24,000 against 22,500
+    assert company["Sell-through $ of available STD plan"] == "0.4"
     # A negative number stays a number, unescaped.
     tops = dict(zip(header, body[1], strict=True))
     assert tops["Markdowns vs LY"] == "-100"
     assert tops["Notes"] == "No plan by channel: plan columns are blank."
+
+
+def test_csv_shares_round_half_up_from_the_unrounded_share() -> None:
+    from dataclasses import replace
+
+    from otb.reports.model import Ratio
+
+    report = sample_report()
+    company = report.rows[0]
+    # 0.01235 is a tie at 4 places: half up gives 0.0124 (round() of the float gives 0.0123)
+    report.rows[0] = replace(company, sell_through=Ratio(0.01235, 0.30005))
+    header, first = list(csv.reader(io.StringIO(report_csv(report, "week"))))[:2]
+    row = dict(zip(header, first, strict=True))
+    assert row["Sell-through $ of available STD TY"] == "0.0124"
+    assert row["Sell-through $ of available STD plan"] == "0.3001"
 
 
 def test_csv_of_an_unknown_period_is_refused() -> None:
@@ -149,6 +174,23 @@ def test_xlsx_has_typed_formatted_and_escaped_cells() -> None:
     assert accuracy["C2"].value == pytest.approx(0.31)
     assert accuracy["D2"].number_format == PERCENT_FORMAT
 
+    # Each figure's definition, the stock the ratios use among them (README, "Formulas").
+    definitions = {row[0].value: row[1].value for row in workbook["Definitions"].iter_rows(min_row=2)}
+    assert definitions["Stock in the ratios"] == (
+        "Weeks of supply, turn, GMROI and sell-through use the stock at selling locations, not the total"
+        " owned stock"
+    )
+    assert definitions["Total owned stock"].startswith(
+        "Total owned stock = the stock at selling locations + the DCs' stock + what is in transit"
+    )
+    assert definitions["Sell-through $ of available"].startswith(
+        "Sell-through of available, season to date, $ at retail = sales / (BOP + receipts)"
+    )
+    assert "units sold / (units sold + units on hand)" in definitions["Sell-through units (item lists)"]
+    summary_labels = [row[0].value for row in summary.iter_rows(min_row=5)]
+    assert "Stock at selling locations, week's end (retail)" in summary_labels
+    assert "Total owned stock: + DCs + in transit (retail)" in summary_labels
+
 
 def _page_count(pdf: bytes) -> int:
     return len(re.findall(rb"/Type\s*/Page[^s]", pdf))
@@ -160,6 +202,29 @@ def test_pdf_has_pages_and_the_report() -> None:
     assert pdf.startswith(b"%PDF")
     assert _page_count(pdf) >= 2
     assert b"Merchplan weekly report FY2026 W06" in pdf  # the document's title
+
+
+def test_pdf_names_both_stocks_and_says_how_each_figure_is_calculated(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from reportlab import rl_config
+
+    from otb.reports import exports
+
+    # Helvetica and no compression: the page's text is plain in the file.
+    monkeypatch.setattr(rl_config, "pageCompression", 0)
+    monkeypatch.setattr(exports, "_fonts", lambda: ("Helvetica", "Helvetica-Bold"))
+    pdf = report_pdf(sample_report())
+
+    for text in (
+        b"Stock at selling locations, week's end \\(retail\\)",  # parentheses escaped in the file
+        b"Total owned stock: + DCs + in transit \\(retail\\)",
+        b"Weeks of supply, turn, GMROI and sell-through use the stock at selling locations",
+        b"How the figures are calculated",
+        b"Sell-through of available, season to date, $ at retail = sales / \\(BOP + receipts\\)",
+    ):
+        assert text in pdf, text
+    assert b"24,000" in pdf  # the company's owned stock, in the scope table too
 
 
 # --- Views

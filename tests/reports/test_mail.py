@@ -58,6 +58,10 @@ def test_one_mail_per_active_subscriber_with_the_pdf(built: list[int | None]) ->
     assert message.from_email == settings.DEFAULT_FROM_EMAIL
     assert "Good morning Eve," in message.body
     assert "Sales 3,000 (+5.3% vs original plan, +11.1% vs last year)" in message.body
+    assert (
+        "Stock at selling locations 15,000 (retail), 5.0 weeks of supply; turn and GMROI use" in message.body
+    )
+    assert "Total owned stock 24,000, adding the DCs and what is in transit" in message.body
     assert "https://merchplan.example/otb/report/?week=202606" in message.body
     [(html, mimetype)] = message.alternatives  # type: ignore[attr-defined]
     assert mimetype == "text/html"

@@ -71,10 +71,19 @@ def test_the_page_shows_the_week_and_the_company(
     assert "Weekly report FY2026 W06" in html
     assert "2026-03-08 to 2026-03-14" in html
     company = _cells(_row(html, ""))
-    # Sales TY, OP, vs OP %, WP, vs WP %, LY, vs LY %, GM $, GM %, MD $, MD %, EOP TY, plan, LY, ratios
+    # Sales TY, OP, vs OP %, WP, vs WP %, LY, vs LY %, GM $, GM %, MD $, MD %, stock at the selling
+    # locations TY, plan, LY, owned stock TY, ratios
     assert company[:7] == ["3,000", "2,850", "+5.3%", "2,940", "+2.0%", "2,700", "+11.1%"]
     assert company[7:11] == ["1,560", "52.0%", "240", "8.0%"]
-    assert company[11:] == ["15,000", "15,300", "14,400", "5.0", "3.1", "2.40", "41.0%"]
+    assert company[11:] == ["15,000", "15,300", "14,400", "24,000", "5.0", "3.1", "2.40", "41.0%"]
+    # Every header says how it is calculated.
+    assert 'title="Sell-through of available, season to date, $ at retail = sales / (BOP + receipts)' in html
+    assert re.search(r'<th scope="col"\s+class="num"\s+title="Total owned stock = [^"]*">TY</th>', html)
+    # ... and which stock the ratios use
+    assert (
+        "Weeks of supply, turn, GMROI and sell-through use the stock at selling locations, not the total"
+        " owned stock" in html
+    )
 
 
 def test_the_kpi_strip(client: Client, executive: User, asked: list[int | None]) -> None:
@@ -89,10 +98,14 @@ def test_the_kpi_strip(client: Client, executive: User, asked: list[int | None])
     assert "Sales, year to date 15,000 vs OP +750 (+5.3%)" in text
     assert "GM %, week 52.0% plan 52.0% LY 50.0%" in text
     assert "Markdown %, week 8.0% plan 7.1% LY 10.0%" in text
-    assert "EOP stock 15,000 plan 15,300 vs plan \N{MINUS SIGN}2.0% LY 14,400 vs LY +4.2%" in text
+    assert (
+        "Stock at selling locations 15,000 plan 15,300 vs plan \N{MINUS SIGN}2.0% LY 14,400 vs LY +4.2%"
+        in text
+    )
+    assert "Total owned stock 24,000 LY 22,500 vs LY +6.7%" in text
     assert "Open approvals 4 Plans 1 OTB budgets 0 Markdowns 2 Orders over OTB 1" in text
-    for label in ("Weeks of supply 5.0", "Turn (YTD, annualised) 3.1", "GMROI (YTD, annualised) 2.40",
-                  "Sell-through (season) 41.0%"):  # fmt: skip
+    for label in ("Weeks of supply (last 4 weeks) 5.0", "Turn (YTD, annualised) 3.1",
+                  "GMROI (YTD, annualised) 2.40", "Sell-through $ of available (season) 41.0%"):  # fmt: skip
         assert label in text
     # A negative variance is marked.
     assert '<dd class="neg">\N{MINUS SIGN}2.0%</dd>' in html
@@ -148,7 +161,11 @@ def test_none_is_a_dash_never_a_number(
         markdown_percent=Ratio(None),
     )
     report.rows[1] = replace(
-        channel, periods={**channel.periods, "week": blank}, eop=Versus(None), wos=Ratio(None)
+        channel,
+        periods={**channel.periods, "week": blank},
+        eop=Versus(None),
+        owned=Versus(None),
+        wos=Ratio(None),
     )
     monkeypatch.setattr(page_views, "_report", lambda week_id: report)
     client.force_login(executive)
@@ -157,8 +174,8 @@ def test_none_is_a_dash_never_a_number(
 
     dash = "\N{EN DASH}"
     assert cells[0] == "2,000"
-    assert cells[1:15] == [dash] * 14
-    assert cells[15:] == ["3.1", "2.40", "41.0%"]
+    assert cells[1:16] == [dash] * 15  # ... stock at the selling locations, owned stock, WOS
+    assert cells[16:] == ["3.1", "2.40", "41.0%"]
 
 
 def test_the_otb_months(client: Client, executive: User, asked: list[int | None]) -> None:
@@ -185,6 +202,12 @@ def test_the_lists_accuracy_and_notes(client: Client, executive: User, asked: li
     assert "1,234.50" in best.group(1)
     assert "2.0 weeks of supply, selling 51 a week" in best.group(1)
     assert "62.0%" in best.group(1)
+    # the items' sell-through is in units, and says so
+    assert re.search(
+        r'title="Sell-through of available in units, season to date = units sold / \(units sold \+ units on'
+        r' hand\)">Sell-thru units</th>',
+        best.group(1),
+    )
     over = re.search(r'data-testid="items-overstocked">(.*?)</div>', html, flags=re.DOTALL)
     assert over is not None
     assert "None this week." in over.group(1)
