@@ -97,6 +97,11 @@ class PlanVersion(models.Model):
     values_version = models.PositiveIntegerField(default=1)
     totals_version = models.PositiveIntegerField(default=1)
     lock_version = models.PositiveIntegerField(default=1)
+    # In season: the last closed week whose actuals the version holds (DESIGN.md 11); the weeks up
+    # to it are read-only and the first open week opens on its actual EOP. Null: none closed yet.
+    actuals_through = models.ForeignKey(
+        FiscalWeek, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -190,6 +195,8 @@ class PlanWeek(models.Model):
     # that stock to the cent; a sell-through of 2.1% rounded to 3 places would move it by 2%.
     target = models.DecimalField(max_digits=14, decimal_places=10, null=True, blank=True)
     receipts_entered = _money(default=Decimal("0"))
+    # A closed week's actual EOP at the plan's scope (null: an open week); the engine keeps it.
+    actual_eop = _money(null=True, blank=True)
     # Derived by the engine (recomputed from the entered values; never edited directly).
     bop = _money(default=Decimal("0"))
     eop = _money(default=Decimal("0"))
@@ -243,6 +250,7 @@ class PlanCellChange(models.Model):
         MARKDOWN = "markdown", "Approved markdown"
         POLICY = "policy", "Replenishment policy"
         METHOD = "method", "Method changed"
+        ACTUAL = "actual", "Week closed"
 
     line = models.ForeignKey(PlanLine, on_delete=models.CASCADE, related_name="+")
     fiscal_week = models.ForeignKey(FiscalWeek, on_delete=models.PROTECT, related_name="+")
@@ -280,6 +288,7 @@ class PlanTransition(models.Model):
         "reject": "Rejected",
         "withdraw": "Withdrawn",
         "method": "Method changed",
+        "roll": "Week closed",
     }
 
     class Meta:
