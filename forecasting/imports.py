@@ -129,6 +129,7 @@ def sales_import_apply(
             record.save()
             record.rows_inserted, record.rows_updated, record.rows_unchanged = _upsert(rows, record)
             record.save(update_fields=["rows_inserted", "rows_updated", "rows_unchanged"])
+            transaction.on_commit(_queue_plans_roll)
     except IntegrityError:
         record.pk = None
         record.rows_inserted = record.rows_updated = record.rows_unchanged = 0
@@ -138,6 +139,13 @@ def sales_import_apply(
         )
         return _reject(record, [_error(None, "", message)], 1)
     return record
+
+
+def _queue_plans_roll() -> None:
+    """Sales loaded: the weeks they close come into the plans (planning.plans.in_season)."""
+    from planning.tasks import plans_roll
+
+    plans_roll.delay()
 
 
 def _reject(record: SalesImport, errors: list[dict[str, Any]], count: int) -> SalesImport:

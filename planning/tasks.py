@@ -34,3 +34,11 @@ def version_totals_recompute(version_id: int, values_version: int | None = None)
     from planning.plans.services import version_totals_recompute as version_totals_recompute_service
 
     return version_totals_recompute_service(version_id, values_version=values_version)
+
+
+@shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=3)
+def plans_roll() -> int:
+    """Roll every plan through the last closed week (idempotent: safe to run twice)."""
+    from planning.plans.in_season import roll_plans
+
+    return roll_plans()

@@ -125,6 +125,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "otb.replenishment.tasks.replenishment_nightly",
         "schedule": crontab(minute=30, hour=4),
     },
+    # In season: plans take each closed week's actuals (idempotent; a sales import rolls too).
+    "plans-roll-daily": {
+        "task": "planning.tasks.plans_roll",
+        "schedule": crontab(minute=0, hour=6),
+    },
     "forecast-weekly": {
         "task": "forecasting.tasks.forecast_run_scheduled",
         "schedule": crontab(minute=0, hour=3, day_of_week="sun"),

@@ -28,6 +28,8 @@ class LineBlock:
     opening: np.ndarray
     turn: np.ndarray
     entered: dict[str, np.ndarray]
+    # In season: each closed week's actual EOP (lines x periods), NaN in the open weeks.
+    actual_eop: np.ndarray | None = None
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -35,9 +37,20 @@ class LineBlock:
         return rows, periods
 
 
+def closed_weeks(block: LineBlock) -> int:
+    """How many leading periods are closed: those whose actual EOP is known on every line."""
+    actual = block.actual_eop
+    if actual is None or actual.size == 0:
+        return 0
+    known = ~np.isnan(actual).any(axis=0)
+    return int(known.argmin()) if not known.all() else int(known.size)
+
+
 def plan_inputs(block: LineBlock, *, exhaustion: str, cost_complement: float) -> PlanInputs:
-    """The engine's inputs for a block of lines (empty targets and turns made neutral)."""
+    """The engine's inputs for a block of lines (empty targets and turns made neutral); the
+    leading weeks with an actual EOP are closed (DESIGN.md 11)."""
     entered = block.entered
+    closed = closed_weeks(block)
     return PlanInputs(
         sales=entered["sales"],
         method=block.methods,
@@ -52,6 +65,8 @@ def plan_inputs(block: LineBlock, *, exhaustion: str, cost_complement: float) ->
         exhaustion=exhaustion,
         next_sales=np.zeros((block.shape[0], 0)) if exhaustion == "next_plan" else None,
         cost_complement=cost_complement,
+        closed_weeks=closed,
+        actual_eop=np.nan_to_num(block.actual_eop) if closed and block.actual_eop is not None else None,
     )
 
 
@@ -81,14 +96,16 @@ def total_block(block: LineBlock, outputs: PlanOutputs) -> LineBlock:
     entered = {name: values.sum(axis=0, keepdims=True) for name, values in block.entered.items()}
     entered["receipts_entered"] = outputs.receipts.sum(axis=0, keepdims=True)
     entered["target"] = np.full_like(entered["sales"], np.nan)
-    return LineBlock([], ["receipts"], block.opening.sum(keepdims=True), np.array([np.nan]), entered)
+    # Summed as it is: a week some line has no actual for (NaN) is open on the total too.
+    actual = None if block.actual_eop is None else block.actual_eop.sum(axis=0, keepdims=True)
+    return LineBlock([], ["receipts"], block.opening.sum(keepdims=True), np.array([np.nan]), entered, actual)
 
 
 def block_from_rows(
     rows: list[tuple[Any, ...]], lines: list[tuple[int, str, Decimal, Decimal | None]]
 ) -> LineBlock:
-    """rows: (line_id, period, *ENTERED_FIELDS) ordered by line then period; lines: (id, method,
-    opening, turn) in the same order."""
+    """rows: (line_id, period, *ENTERED_FIELDS[, actual_eop]) ordered by line then period; lines:
+    (id, method, opening, turn) in the same order."""
     line_ids = [line[0] for line in lines]
     index = {line_id: i for i, line_id in enumerate(line_ids)}
     periods = 1 + max((row[1] for row in rows), default=-1)
@@ -99,10 +116,16 @@ def block_from_rows(
         for offset, name in enumerate(ENTERED_FIELDS, start=2):
             column = np.array([np.nan if row[offset] is None else float(row[offset]) for row in rows])
             entered[name][line_index, period_index] = column
+    actual = np.full((len(lines), periods), np.nan)
+    width = 2 + len(ENTERED_FIELDS)
+    if rows and len(rows[0]) > width:
+        values = [np.nan if row[width] is None else float(row[width]) for row in rows]
+        actual[line_index, period_index] = values
     return LineBlock(
         line_ids=line_ids,
         methods=[line[1] for line in lines],
         opening=np.array([float(line[2]) for line in lines]),
         turn=np.array([np.nan if line[3] is None else float(line[3]) for line in lines]),
         entered=entered,
+        actual_eop=actual,
     )

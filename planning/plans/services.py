@@ -16,7 +16,7 @@ import numpy as np
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import DecimalField, F, Sum
+from django.db.models import Count, DecimalField, F, Sum
 
 from planning import calendar, clock
 from planning.engine import fwos_from_eop
@@ -314,7 +314,7 @@ def load_block(version: PlanVersion, line_ids: list[int] | None = None) -> tuple
         lines_query = lines_query.filter(id__in=line_ids)
         weeks = weeks.filter(line_id__in=line_ids)
     lines = list(lines_query.values_list("id", "method", "opening_stock", "turn"))
-    columns = read_columns(weeks, ["line_id", "period", "id", *ENTERED_FIELDS])
+    columns = read_columns(weeks, ["line_id", "period", "id", *ENTERED_FIELDS, "actual_eop"])
     order = np.array([line[0] for line in lines], dtype=np.int64)
     by_id = np.argsort(order)
     row, period = by_id[np.searchsorted(order, columns["line_id"], sorter=by_id)], columns["period"]
@@ -324,12 +324,15 @@ def load_block(version: PlanVersion, line_ids: list[int] | None = None) -> tuple
         entered[name][row, period] = columns[name]
     week_ids = np.zeros(shape, dtype=np.int64)
     week_ids[row, period] = columns["id"]
+    actual_eop = np.full(shape, np.nan)
+    actual_eop[row, period] = columns["actual_eop"]
     block = LineBlock(
         line_ids=order.tolist(),
         methods=[line[1] for line in lines],
         opening=np.array([float(line[2]) for line in lines]),
         turn=np.array([np.nan if line[3] is None else float(line[3]) for line in lines]),
         entered=entered,
+        actual_eop=actual_eop,
     )
     return block, [ids[ids > 0].tolist() for ids in week_ids]
 
@@ -447,7 +450,12 @@ def version_totals_recompute(version_id: int, *, values_version: int | None = No
         PlanWeek.objects.filter(line__version=version, line__merch_class__isnull=False)
         .values("period")
         .order_by("period")
-        .annotate(**{name: Sum(name) for name in (*ENTERED_FIELDS, "receipts")})
+        .annotate(
+            **{name: Sum(name) for name in (*ENTERED_FIELDS, "receipts")},
+            actual_sum=Sum("actual_eop"),
+            weeks=Count("id"),
+            actual_weeks=Count("actual_eop"),
+        )
     )
     opening = PlanLine.objects.filter(version=version, merch_class__isnull=False).aggregate(
         total=Sum("opening_stock")
@@ -455,7 +463,13 @@ def version_totals_recompute(version_id: int, *, values_version: int | None = No
     entered = {name: np.array([float(row[name] or 0) for row in sums])[None, :] for name in ENTERED_FIELDS}
     entered["receipts_entered"] = np.array([float(row["receipts"] or 0) for row in sums])[None, :]
     entered["target"] = np.full_like(entered["sales"], np.nan)
-    total = LineBlock([], ["receipts"], np.array([float(opening["total"] or 0)]), np.array([np.nan]), entered)
+    # A week is closed on the total when every line has its actual (SQL's SUM skips NULLs).
+    actual = np.array(
+        [float(row["actual_sum"]) if row["actual_weeks"] == row["weeks"] else np.nan for row in sums]
+    )[None, :]
+    total = LineBlock(
+        [], ["receipts"], np.array([float(opening["total"] or 0)]), np.array([np.nan]), entered, actual
+    )
     _store_total(version, total)
     # Stamped only if no edit came in meanwhile; otherwise that edit's own task follows.
     PlanVersion.objects.filter(pk=version.pk, values_version=seen).update(totals_version=seen)
@@ -476,6 +490,8 @@ def _store_total(version: PlanVersion, total: LineBlock) -> None:
     for name in DERIVED:
         columns[name] = _storable(name, measures[name][0, : len(ids)])
     columns["sales_units"] = np.rint(columns["sales_units"])
+    if total.actual_eop is not None:
+        columns["actual_eop"] = total.actual_eop[0, : len(ids)]
     write_columns(PlanWeek, ids, columns)
     PlanLine.objects.filter(pk=total_line.pk).update(
         opening_stock=Decimal(repr(float(total.opening[0]))).quantize(Decimal("0.01"), ROUND_HALF_UP)
@@ -837,6 +853,7 @@ def _clone(source: PlanVersion, user: User, kind: str, name: str, *, frozen: boo
         status=Status.APPROVED if frozen else Status.DRAFT,
         values_version=source.values_version,
         totals_version=source.totals_version,
+        actuals_through_id=source.actuals_through_id,
     )
     old_lines = list(PlanLine.objects.filter(version=source).order_by("pk"))
     new_lines = PlanLine.objects.bulk_create(
@@ -853,7 +870,7 @@ def _clone(source: PlanVersion, user: User, kind: str, name: str, *, frozen: boo
         ]
     )
     mapping = {old.pk: new.pk for old, new in zip(old_lines, new_lines, strict=True)}
-    columns = [*ENTERED_FIELDS, *DERIVED]
+    columns = [*ENTERED_FIELDS, *DERIVED, "actual_eop"]
     PlanWeek.objects.bulk_create(
         [
             PlanWeek(

@@ -1,0 +1,177 @@
+"""In season (DESIGN.md section 11): closed weeks hold this year's actuals.
+
+A week is closed once its fiscal week has ended and its sales are loaded. Rolling a version
+writes this year's actuals at the plan's scope into its closed weeks (sales, units, markdowns,
+no shrink, the actual EOP), opens its lines on the actual opening stock and recomputes it: the
+engine keeps the closed weeks' actual EOP and opens the first open week on the last of them.
+Idempotent (a version already rolled through the week is left alone) and all or nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import numpy as np
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.db.models import F, Max
+
+from planning import clock
+from planning.models import (
+    FiscalWeek,
+    Plan,
+    PlanCellChange,
+    PlanLine,
+    PlanTransition,
+    PlanVersion,
+    PlanWeek,
+    SalesHistory,
+)
+from planning.plans import history
+from planning.plans.services import version_recompute
+
+logger = logging.getLogger(__name__)
+
+Kind = PlanVersion.Kind
+CENTS = Decimal("0.01")
+ACTUAL_MEASURES = ("sales", "sales_units", "markdowns", "shrink", "actual_eop")
+
+
+def last_closed_week(today: date | None = None) -> FiscalWeek | None:
+    """The newest fiscal week that has ended and has its sales loaded (rows in it or later)."""
+    today = today or clock.today()
+    newest_sales = SalesHistory.objects.aggregate(newest=Max("fiscal_week_id"))["newest"]
+    if newest_sales is None:
+        return None
+    return FiscalWeek.objects.filter(end_date__lt=today, id__lte=newest_sales).order_by("-id").first()
+
+
+def week_label(week_id: int) -> str:
+    return f"W{week_id % 100:02d}"
+
+
+def _money(value: float) -> Decimal:
+    return Decimal(repr(max(float(value), 0.0))).quantize(CENTS, ROUND_HALF_UP)
+
+
+def rollable_versions(plan: Plan) -> list[PlanVersion]:
+    """The versions that follow actuals: the working plan, draft scenarios and TY."""
+    return list(
+        PlanVersion.objects.filter(plan=plan)
+        .filter(kind__in=(Kind.WORKING, Kind.ACTUAL, Kind.SCENARIO))
+        .exclude(kind=Kind.SCENARIO, status__in=(PlanVersion.Status.SUBMITTED, PlanVersion.Status.APPROVED))
+        .order_by("pk")
+    )
+
+
+@transaction.atomic
+def roll_version(version: PlanVersion, through: FiscalWeek, user: User) -> bool:
+    """Bring the version up to date with the actuals through `through` (capped at the plan's
+    last week). Returns whether anything changed; the same week again changes nothing."""
+    version = PlanVersion.objects.select_for_update().select_related("plan").get(pk=version.pk)
+    plan = version.plan
+    through_id = min(through.id, plan.last_week_id)
+    if version.actuals_through_id == through_id or through_id < plan.first_week_id:
+        return False
+    lines = list(
+        PlanLine.objects.select_for_update()
+        .filter(version=version, merch_class__isnull=False)
+        .order_by("position", "id")
+    )
+    rows = list(
+        PlanWeek.objects.select_for_update()
+        .filter(line__version=version, line__merch_class__isnull=False)
+        .order_by("line_id", "period")
+    )
+    week_ids = sorted({row.fiscal_week_id for row in rows})
+    closed_ids: list[int | None] = [week for week in week_ids if week <= through_id]
+    class_ids = [line.merch_class_id for line in lines if line.merch_class_id is not None]
+    actuals = history.actuals(plan, class_ids, closed_ids)
+    row_of = {line.pk: i for i, line in enumerate(lines)}
+    column_of = {week: j for j, week in enumerate(closed_ids) if week is not None}
+    bop = np.concatenate([actuals.opening[:, None], actuals.eop[:, :-1]], axis=1)
+    implied = actuals.eop - bop + actuals.sales + actuals.markdowns
+    changes: list[PlanCellChange] = []
+    changed_rows: list[PlanWeek] = []
+    for row in rows:
+        j = column_of.get(row.fiscal_week_id)
+        i = row_of[row.line_id]
+        new: dict[str, Any]
+        if j is None:  # an open week (one no longer closed, if sales went away): no actual
+            new = {"actual_eop": None}
+        else:
+            new = {
+                "sales": _money(actuals.sales[i, j]),
+                "sales_units": max(round(float(actuals.units[i, j])), 0),
+                "markdowns": _money(actuals.markdowns[i, j]),
+                "shrink": Decimal("0.00"),
+                "actual_eop": _money(actuals.eop[i, j]),
+            }
+            if version.kind == Kind.ACTUAL:  # TY keeps receipts as the stock identity implies
+                new["receipts_entered"] = Decimal(repr(float(implied[i, j]))).quantize(CENTS, ROUND_HALF_UP)
+        changed = False
+        for name, value in new.items():
+            old = getattr(row, name)
+            if old != value:
+                changes.append(
+                    PlanCellChange(
+                        line_id=row.line_id,
+                        fiscal_week_id=row.fiscal_week_id,
+                        measure=name,
+                        old_value=old,
+                        new_value=value,
+                        source=PlanCellChange.Source.ACTUAL,
+                        changed_by_id=user.pk,
+                    )
+                )
+                setattr(row, name, value)
+                changed = True
+        if changed:
+            row.row_version += 1
+            row.updated_by_id = user.pk
+            changed_rows.append(row)
+    fields = ["sales", "sales_units", "markdowns", "shrink", "actual_eop", "receipts_entered"]
+    PlanWeek.objects.bulk_update(changed_rows, fields=[*fields, "row_version", "updated_by"], batch_size=2000)
+    PlanCellChange.objects.bulk_create(changes, batch_size=2000)
+    for line in lines:
+        line.opening_stock = _money(actuals.opening[row_of[line.pk]])
+    PlanLine.objects.bulk_update(lines, fields=["opening_stock"])
+    label = week_label(through_id)
+    PlanVersion.objects.filter(pk=version.pk).update(
+        actuals_through_id=through_id,
+        values_version=F("values_version") + 1,
+        lock_version=F("lock_version") + 1,
+    )
+    PlanTransition.objects.create(
+        version=version,
+        action="roll",
+        from_status=version.status,
+        to_status=version.status,
+        reason=f"Week {label} closed: actuals through {label}",
+        user=user,
+    )
+    version_recompute(version.pk)
+    return True
+
+
+def roll_plans(today: date | None = None) -> int:
+    """Roll every plan whose span has closed weeks; returns the versions changed. Each plan in
+    its own transaction: one that fails is left as it was (and logged), the others roll."""
+    through = last_closed_week(today)
+    if through is None:
+        return 0
+    rolled = 0
+    for plan in (
+        Plan.objects.filter(first_week_id__lte=through.id).select_related("created_by").order_by("pk")
+    ):
+        try:
+            with transaction.atomic():
+                rolled += sum(
+                    roll_version(version, through, plan.created_by) for version in rollable_versions(plan)
+                )
+        except Exception:
+            logger.exception("Rolling plan %s through %s failed; it is left as it was.", plan.pk, through.id)
+    return rolled
