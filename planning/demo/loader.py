@@ -440,7 +440,9 @@ def _demo_users(master: MasterData) -> None:
 def _demo_plan(through: calendar.FiscalWeek, pattern: str) -> None:
     """A working plan for the demo planner's first department over this fiscal year (the year
     of the week after the last loaded one, today's week: in its first week no week of it has
-    closed yet), so the grid has something to show on the first visit."""
+    closed yet), so the grid has something to show on the first visit; its closed weeks hold the
+    actuals loaded."""
+    from planning.plans.in_season import roll_plans
     from planning.plans.services import PlanSpec, plan_create
 
     planner = User.objects.get(username="planner")
@@ -456,3 +458,5 @@ def _demo_plan(through: calendar.FiscalWeek, pattern: str) -> None:
         growth_percent=Decimal("5"),
     )
     plan_create(user=planner, spec=spec)
+    # In season: the weeks of this year that closed hold their actuals (DESIGN.md 11).
+    roll_plans()

@@ -109,24 +109,26 @@ def test_demo_orders_buy_only_what_their_vendor_supplies(
 
 
 def test_demo_orders_on_the_pinned_day() -> None:
-    """FY2026 W45: the plan has 8 open weeks (W45-W52); order n goes to VENDORS[n % 3] in the
-    open week 2n - 1. Only 002 (W48, V-CDR) is created: 001 (W46, V-BRK) buys no whole unit,
-    003's W50 plans receipts of -868.85 (nothing to buy), 004 (W52) falls in FY2026 M12, whose
-    budget is -8.87 (W49-W52: 277.92 - 868.85 + 367.76 + 214.30), so it is over OTB; there is no
-    005 (no tenth week). The order over OTB goes to the first vendor, V-ATL, in W48."""
+    """FY2026 W45: the plan has 8 open weeks (W45-W52); W01-W44 are closed and hold the actuals, so
+    W45 opens on the actual stock (8,714.07 for the department, W44's actual EOP) and plans
+    receipts of -4,764.90. Order n goes to VENDORS[n % 3] in the open week 2n - 1: 001 (W46,
+    receipts 72.96), 002 (W48, 104.17), 003 (W50, -149.88) and 004 (W52, 91.63) buy no whole unit
+    (40-70% of the week's receipts over up to 6 SKUs); there is no 005 (no tenth week). FY2026 M12's
+    budget is 230.79 (W49-W52: 166.62 - 149.88 + 122.42 + 91.63). The order over OTB goes to the
+    first vendor, V-ATL, in W48."""
     _load_demo()
     message = otb_demo_create(seed=1)
     department = OTBBudget.objects.get().department_id
     replenishment_demo_create(department_id=department, seed=1)
 
-    assert message.endswith("1 open orders, 1 over OTB waiting for approval.")
+    assert message.endswith("0 open orders, 1 over OTB waiting for approval.")
     numbers = set(
         PurchaseOrder.objects.filter(number__startswith="PO-DEMO").values_list("number", "vendor__code")
     )
-    assert numbers == {("PO-DEMO-002", "V-CDR"), ("PO-DEMO-OVER", "V-ATL")}
+    assert numbers == {("PO-DEMO-OVER", "V-ATL")}
     budget = OTBBudget.objects.get()
-    assert budget.months.get(month_key=202612).receipts_retail == Decimal("-8.87")
-    assert budget.months.get(month_key=202612).receipts_units == -1
+    assert budget.months.get(month_key=202612).receipts_retail == Decimal("230.79")
+    assert budget.months.get(month_key=202612).receipts_units == 18
     in_department = StyleColor.objects.filter(style__subclass__merch_class__department_id=department)
     gone = in_department.filter(
         Q(exit_date__lt=clock.today()) | Q(lifecycle=StyleColor.Lifecycle.DISCONTINUED)
@@ -146,3 +148,15 @@ def test_replacing_the_demo_retailer_removes_its_open_to_buy() -> None:
     assert not PurchaseOrder.objects.exists()
     assert not OTBBudget.objects.exists()
     assert not Sku.objects.exists()
+
+
+def test_the_demo_plan_holds_the_actuals_through_the_last_closed_week() -> None:
+    """Pinned on 2026-12-07 (FY2026 W45): the demo's sales run through W44, which is closed."""
+    from planning.models import PlanTransition, PlanVersion
+
+    _load_demo()
+    working = PlanVersion.objects.get(kind=PlanVersion.Kind.WORKING)
+    assert working.actuals_through_id == 202644
+    assert PlanTransition.objects.get(version=working, action="roll").reason == (
+        "Week W44 closed: actuals through W44"
+    )
