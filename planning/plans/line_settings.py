@@ -216,10 +216,10 @@ def _write_targets(
         values = [Decimal(repr(float(v))).quantize(CENT) for v in receipts]
     else:
         return []
-    changes = []
+    changes: list[tuple[PlanWeek, str, Decimal | None]] = []
     for row, value in zip(rows, values, strict=True):
         old = getattr(row, measure)
-        if old != value:
+        if old != value and row.actual_eop is None:  # a closed week keeps what it holds
             setattr(row, measure, value)
             row.row_version += 1
             row.updated_by_id = user.pk

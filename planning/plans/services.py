@@ -608,6 +608,8 @@ def _apply(
     row = rows.get((edit.line_id, edit.week_id))
     if row is None:
         raise PlanError(f"Week {edit.week_id} is not in this plan.")
+    if row.actual_eop is not None:
+        raise PlanError(closed_week_message(edit.week_id))
     line = lines[edit.line_id]
     if edit.measure == "receipts_entered" and line.method != PlanLine.Method.RECEIPTS:
         raise PlanError("Receipts are derived on this line; change its method to enter them.")
@@ -629,6 +631,10 @@ def _apply(
     else:
         setattr(row, edit.measure, value.quantize(Decimal("0.01"), ROUND_HALF_UP))
     return row, (edit.measure, old)
+
+
+def closed_week_message(week_id: int) -> str:
+    return f"W{week_id % 100:02d} is closed: it holds this year's actuals."
 
 
 def _unchanged(current: Decimal | int | None, expected: str | None) -> bool:
@@ -1005,6 +1011,12 @@ def plan_aggregate_update(
         )
         if not rows:
             raise PlanError("No weeks under that total.")
+        if all(row.actual_eop is not None for row in rows):
+            raise PlanError(
+                "Every week under that total is closed: it holds this year's actuals."
+                if len(rows) > 1
+                else closed_week_message(rows[0].fiscal_week_id)
+            )
         method = "receipts" if measure == "receipts_entered" else lines[0].method
         try:
             entry = parse_cell_input(value, measure=measure, method=method)
@@ -1013,14 +1025,15 @@ def plan_aggregate_update(
             new_value = resolve_cell_input(entry, current, measure=measure)
         except CellInputError as error:
             raise PlanError(str(error)) from None
+        open_rows = [row for row in rows if row.actual_eop is None]  # closed weeks keep their actuals
         if measure == "target" and entry.is_change:
             # A target is not summed: +10% on a month changes each of its weeks' own targets.
-            edits = [CellEdit(row.line_id, row.fiscal_week_id, measure, value) for row in rows]
+            edits = [CellEdit(row.line_id, row.fiscal_week_id, measure, value) for row in open_rows]
         elif measure == "target":
             problem = next((p for p in (validate("target", new_value, li.method) for li in lines) if p), None)
             if problem:
                 raise PlanError(problem)
-            edits = [CellEdit(row.line_id, row.fiscal_week_id, measure, str(new_value)) for row in rows]
+            edits = [CellEdit(row.line_id, row.fiscal_week_id, measure, str(new_value)) for row in open_rows]
         else:
             problem = validate(measure, new_value, method)
             if problem:
@@ -1046,7 +1059,8 @@ def _spread_edits(
                 f"This total changed to {current.sum():,.2f} since you read it (you saw {seen:,}); "
                 "check it and enter yours again."
             )
-    locked = np.array([measure in row.locked.split(",") for row in rows])
+    # Closed weeks are locked: they keep their actuals and the open weeks take the difference.
+    locked = np.array([measure in row.locked.split(",") or row.actual_eop is not None for row in rows])
     reference = _last_year_reference(version, rows, measure)
     decimals = 0 if measure == "sales_units" else 2
     try:

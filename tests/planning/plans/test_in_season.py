@@ -191,3 +191,97 @@ def test_the_roll_plans_command(in_season_plan: Plan, this_year: dict[str, Any])
         "2 plan versions rolled (actuals through FY2025 W02).",
         "0 plan versions rolled (actuals through FY2025 W02).",
     ]
+
+
+# --- closed weeks are read-only --------------------------------------------------------------
+@pytest.fixture
+def rolled(in_season_plan: Plan) -> PlanVersion:
+    _roll(in_season_plan)
+    return version_of(in_season_plan, PlanVersion.Kind.WORKING)
+
+
+def test_a_closed_week_refuses_a_cell_edit(
+    rolled: PlanVersion, this_year: dict[str, Any], planner: User
+) -> None:
+    from planning.plans.services import CellEdit, PlanError, plan_cells_update
+
+    tees = line_of(rolled, this_year["tees"])
+    before = snapshot(rolled)
+    with pytest.raises(PlanError, match=r"^W02 is closed: it holds this year's actuals\.$"):
+        plan_cells_update(
+            user=planner,
+            version_id=rolled.pk,
+            edits=[CellEdit(tees.pk, 202503, "sales", "800"), CellEdit(tees.pk, 202502, "sales", "300")],
+        )
+    assert snapshot(rolled) == before
+
+
+def test_the_api_answers_400_for_a_closed_week(
+    rolled: PlanVersion, this_year: dict[str, Any], planner: User
+) -> None:
+    from rest_framework.test import APIClient
+
+    tees = line_of(rolled, this_year["tees"])
+    before = snapshot(rolled)
+    client = APIClient()
+    client.force_login(planner)
+    cell = {"line": tees.pk, "week": "2025-W01", "measure": "markdowns", "value": "1", "row_version": 2}
+    response = client.patch(f"/api/v1/plan-versions/{rolled.pk}/cells/", {"cells": [cell]}, format="json")
+    assert response.status_code == 400
+    assert "W01 is closed: it holds this year's actuals." in response.content.decode()
+    assert snapshot(rolled) == before
+
+
+def test_a_month_edited_mid_month_keeps_its_closed_weeks(
+    rolled: PlanVersion, this_year: dict[str, Any], planner: User
+) -> None:
+    """DESIGN.md 11: month = actual + plan. Tees' month (W01..W04) holds the actuals 120 + 240;
+    1,610 leaves 1,250 for W03 and W04, spread as their 792 : 198 = 4 : 1 -> 1,000 and 250."""
+    from planning.plans.services import plan_aggregate_update
+
+    tees = line_of(rolled, this_year["tees"])
+    month = f"M{column(tees, 'fiscal_week__month')[0]}"
+    plan_aggregate_update(
+        user=planner, version_id=rolled.pk, line_id=tees.pk, column_key=month, measure="sales",
+        value="1610", expected=None,
+    )  # fmt: skip
+    assert column(tees, "sales") == dollars("120.00", "240.00", "1000.00", "250.00")
+    assert column(tees, "eop")[:2] == dollars("1680.00", "1440.00")
+
+
+def test_a_plan_total_spread_and_a_target_on_a_month_skip_the_closed_weeks(
+    rolled: PlanVersion, this_year: dict[str, Any], planner: User
+) -> None:
+    """The plan total's season markdowns: closed 6.00 (tees W01) + 0; open tees W04 66.00 and
+    blouses 0 (LY 0) -> 106.00 leaves 100.00 for the open weeks, all to tees W04 (the only one
+    with a value). A target typed on the month goes to the open weeks only."""
+    from planning.plans.services import plan_aggregate_update
+
+    tees, blouses = line_of(rolled, this_year["tees"]), line_of(rolled, this_year["blouses"])
+    plan_aggregate_update(
+        user=planner, version_id=rolled.pk, line_id=line_of(rolled, None).pk, column_key="season",
+        measure="markdowns", value="106", expected=None,
+    )  # fmt: skip
+    assert column(tees, "markdowns") == dollars("6.00", "0.00", "0.00", "100.00")
+    assert column(blouses, "markdowns") == dollars("0.00", "0.00", "0.00", "0.00")
+    month = f"M{column(tees, 'fiscal_week__month')[0]}"
+    plan_aggregate_update(
+        user=planner, version_id=rolled.pk, line_id=tees.pk, column_key=month, measure="target",
+        value="3", expected=None,
+    )  # fmt: skip
+    assert column(tees, "target") == [Decimal("5.1"), Decimal("4.1"), Decimal("3"), Decimal("3")]
+
+
+def test_a_method_switch_keeps_the_closed_weeks(
+    rolled: PlanVersion, this_year: dict[str, Any], planner: User
+) -> None:
+    from planning.plans.line_settings import plan_line_settings_update
+
+    tees = line_of(rolled, this_year["tees"])
+    targets = column(tees, "target")
+    plan_line_settings_update(
+        user=planner, version_id=rolled.pk, line_id=tees.pk, method="wos", turn=None, opening_stock=None
+    )
+    assert column(tees, "target")[:2] == targets[:2]  # the closed weeks keep theirs
+    assert column(tees, "eop")[:3] == dollars("1680.00", "1440.00", "1449.00")  # EOP kept
+    assert column(tees, "actual_eop")[:2] == dollars("1680.00", "1440.00")
