@@ -208,6 +208,7 @@ class Grid:
     compare_names: list[str]
     # Over the whole version, not only the lines shown: the header counts every page.
     negative_receipts: NegativeReceipts = field(default_factory=NegativeReceipts)
+    actuals_through: str = ""  # "W44": the weeks up to it are closed and hold the actuals
 
 
 def plan_grid(version: PlanVersion, *, is_editable: bool, line_ids: list[int] | None = None) -> Grid:
@@ -235,6 +236,9 @@ def plan_grid(version: PlanVersion, *, is_editable: bool, line_ids: list[int] | 
     if version.kind == PlanVersion.Kind.ACTUAL:
         groups = _actuals_only(columns, values, periods)
     comparisons = _comparisons(version, periods, today, class_ids=[line[1] for line in lines])
+    through = version.actuals_through_id if version.kind != PlanVersion.Kind.ACTUAL else None
+    # In season (DESIGN.md 11): closed weeks hold this year's actuals, read-only.
+    closed = {row[1] for row in week_rows if through is not None and row[0] <= through}
     blocks = []
     for line_id, class_id, code, name, method, turn in lines:
         is_total = class_id is None
@@ -246,7 +250,16 @@ def plan_grid(version: PlanVersion, *, is_editable: bool, line_ids: list[int] | 
             if is_total and measure.name == "receipts_entered":
                 measure = Measure("receipts", "Receipts $", "flow", False)
             block.rows.append(
-                _row(measure, line_values, columns, is_editable, method, groups=groups, is_total=is_total)
+                _row(
+                    measure,
+                    line_values,
+                    columns,
+                    is_editable,
+                    method,
+                    groups=groups,
+                    is_total=is_total,
+                    closed=closed,
+                )
             )
             if measure.name in ("sales", "eop"):
                 others = _with_reforecast(version, line_values, comparisons.get(class_id, {}))
@@ -255,7 +268,8 @@ def plan_grid(version: PlanVersion, *, is_editable: bool, line_ids: list[int] | 
     names = [label for label, _ in _COMPARE if any(label in c for c in comparisons.values())]
     negatives = version_negative_receipts(version)
     _mark_negative_receipts(blocks, negatives)
-    return Grid(version, columns, blocks, is_editable, names, negatives)
+    label = f"W{through % 100:02d}" if through is not None else ""
+    return Grid(version, columns, blocks, is_editable, names, negatives, label)
 
 
 def _actuals_only(columns: list[Column], values: dict[int, dict[str, np.ndarray]], periods: int) -> Groups:
@@ -392,6 +406,7 @@ def _row(
     *,
     groups: Groups,
     is_total: bool = False,
+    closed: set[int] | frozenset[int] = frozenset(),
 ) -> Row:
     label = TARGET_LABELS.get(method, "Target") if measure.name == "target" else measure.label
     locks: dict[int, set[str]] = values.get("locks_of", {})  # type: ignore[assignment]
@@ -406,6 +421,8 @@ def _row(
         share = is_share(measure.name, method)  # a sell-through target reads as the % it is
         text, css = format_value("sell_through" if share else measure.name, value)
         is_input = _is_input(measure, column, editable=editable, is_total=is_total)
+        if column.kind == "week" and column.periods[0] in closed:
+            is_input, css = False, f"{css} actual".strip()
         if column.kind == "week" and measure.name in locks.get(column.periods[0], set()):
             css = f"{css} locked"
         raw = "" if np.isnan(value) else _raw_text(measure.name, value, share=share)

@@ -43,6 +43,11 @@ def grid_cells(row: Any, block: Any, error: dict[str, str] | None = None) -> Saf
                 f'data-line="{block.line_id}" data-period="{escape(cell.key)}" '
                 f'data-measure="{measure}"{note}>{text}</td>'
             )
+        elif "actual" in cell.css.split():  # a closed week: this year's actual, read-only
+            parts.append(
+                f'<td id="cell-{block.line_id}-{cell.key}-{measure}" class="{css}" '
+                f'title="Closed week: this year\'s actual">{text}</td>'
+            )
         else:
             parts.append(f'<td class="{css}">{text}</td>' if css else f"<td>{text}</td>")
     # Every value above went through escape(); S308 (mark_safe) is off in this project.

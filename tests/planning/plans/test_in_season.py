@@ -285,3 +285,26 @@ def test_a_method_switch_keeps_the_closed_weeks(
     assert column(tees, "target")[:2] == targets[:2]  # the closed weeks keep theirs
     assert column(tees, "eop")[:3] == dollars("1680.00", "1440.00", "1449.00")  # EOP kept
     assert column(tees, "actual_eop")[:2] == dollars("1680.00", "1440.00")
+
+
+def test_the_grid_shows_closed_weeks_read_only(
+    rolled: PlanVersion, this_year: dict[str, Any], planner: User
+) -> None:
+    import re
+
+    from django.test import Client
+    from django.urls import reverse
+
+    from tests.conftest import PASSWORD
+
+    client = Client()
+    assert client.login(username=planner.get_username(), password=PASSWORD)
+    with time_machine.travel(IN_W03, tick=False):
+        html = client.get(reverse("planning:plan-version", args=[rolled.pk])).content.decode()
+    assert "Actuals through W02" in html
+    tees = line_of(rolled, this_year["tees"]).pk
+    classes = dict(re.findall(rf'<td id="cell-{tees}-(2025-W0\d)-sales" class="([^"]*)"', html))
+    assert classes["2025-W01"].split() == ["actual"]  # 120, read-only
+    assert classes["2025-W02"].split() == ["actual"]
+    assert classes["2025-W03"].split()[0] == "in"
+    assert "actual" not in classes["2025-W03"].split()
