@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from celery.result import allow_join_result
 from django.db import connection
 
 from config.celery import app as celery_app
@@ -39,7 +40,11 @@ def celery_worker_queue(celery_worker_session: str) -> Iterator[str]:
     tests keep running tasks eagerly)."""
     celery_app.conf.task_always_eager = False
     try:
-        yield celery_worker_session
+        # Eager tasks set Celery's process-wide "inside a task" flag around each run and restore
+        # it after; two threads running eager tasks at once (the concurrency tests) can restore
+        # each other's value and leave it set, and result.get() would then refuse to wait.
+        with allow_join_result():
+            yield celery_worker_session
     finally:
         celery_app.conf.task_always_eager = True
 
