@@ -190,7 +190,10 @@ class PlanWeek(models.Model):
     sales_units = models.PositiveIntegerField(default=0)
     markdowns = _money(default=Decimal("0"))
     shrink = _money(default=Decimal("0"))
+    # Open purchase-order lines due in the week at retail, and what was received against the week
+    # (PO receipts in an open week; a closed week's actual receipts). Kept by otb (never typed).
     on_order = _money(default=Decimal("0"))
+    received = _money(default=Decimal("0"))
     # Ten places: a target derived from a stock plan (a line switching method) must give back
     # that stock to the cent; a sell-through of 2.1% rounded to 3 places would move it by 2%.
     target = models.DecimalField(max_digits=14, decimal_places=10, null=True, blank=True)
