@@ -92,6 +92,13 @@ class PlanVersion(models.Model):
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Original plans only: every approval adds a revision (OP r1, r2, ...); earlier ones stay,
+    # frozen, with who approved them and when. The newest is "the OP" (selectors.current_original).
+    revision = models.PositiveSmallIntegerField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
     # Bumped by every change of an entered value; the worker stamps `totals_version` when the
     # totals it computed are from that state. Different numbers = totals are recalculating.
     values_version = models.PositiveIntegerField(default=1)
@@ -109,13 +116,27 @@ class PlanVersion(models.Model):
         ordering = ["plan", "kind", "name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["plan", "kind"], condition=~models.Q(kind="scenario"), name="planversion_one_per_kind"
+                fields=["plan", "kind"],
+                condition=~models.Q(kind__in=["scenario", "op"]),
+                name="planversion_one_per_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["plan", "revision"],
+                condition=models.Q(kind="op"),
+                name="planversion_op_revision_unique",
             ),
             models.UniqueConstraint(fields=["plan", "name"], name="planversion_name_unique"),
         ]
 
     def __str__(self) -> str:
         return f"{self.plan} · {self.name}"
+
+    @property
+    def label(self) -> str:
+        """How pages name the version: "OP r2" for an original plan's revision, else its name."""
+        if self.kind == self.Kind.ORIGINAL and self.revision:
+            return f"OP r{self.revision}"
+        return self.name
 
     @property
     def is_editable(self) -> bool:

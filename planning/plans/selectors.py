@@ -1,11 +1,11 @@
-"""Reads for plan approvals: what waits for a manager, a version's trail."""
+"""Reads for plan approvals: what waits for a manager, a version's trail, the current OP."""
 
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 
-from planning.models import Department, PlanTransition, PlanVersion
+from planning.models import Department, Plan, PlanTransition, PlanVersion
 from planning.roles import ADMIN, MANAGER, user_roles
 
 
@@ -39,3 +39,23 @@ def plan_trail(version: PlanVersion, limit: int = 50) -> list[PlanTransition]:
 def version_trail(version: PlanVersion) -> list[PlanTransition]:
     """Every step of one version, oldest first."""
     return list(PlanTransition.objects.filter(version=version).select_related("user").order_by("at", "id"))
+
+
+def current_original(plan: Plan | int) -> PlanVersion | None:
+    """The plan's current original plan: its newest approved revision (None before the first
+    approval). Earlier revisions stay, frozen; "the OP" everywhere means this one."""
+    plan_id = plan if isinstance(plan, int) else plan.pk
+    return (
+        PlanVersion.objects.filter(plan_id=plan_id, kind=PlanVersion.Kind.ORIGINAL)
+        .select_related("approved_by")
+        .order_by(F("revision").desc(nulls_last=True), "-id")
+        .first()
+    )
+
+
+def current_originals() -> QuerySet[PlanVersion]:
+    """Every plan's current original plan (one query; filter it by plan as needed)."""
+    newer = PlanVersion.objects.filter(
+        plan_id=OuterRef("plan_id"), kind=PlanVersion.Kind.ORIGINAL, revision__gt=OuterRef("revision")
+    )
+    return PlanVersion.objects.filter(kind=PlanVersion.Kind.ORIGINAL).exclude(Exists(newer))

@@ -16,7 +16,8 @@ import numpy as np
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, DecimalField, F, Sum
+from django.db.models import Count, DecimalField, F, Max, Sum
+from django.utils import timezone
 
 from planning import calendar, clock
 from planning.engine import fwos_from_eop
@@ -751,8 +752,9 @@ def can_decide(user: User, version: PlanVersion) -> bool:
 
 @transaction.atomic
 def version_approve(*, user: User, version_id: int, comment: str = "") -> PlanVersion:
-    """The submitted plan becomes the new original plan (OP, frozen); the working plan goes on.
-    The approver's comment, if any, stays in the plan's trail with the approval."""
+    """The submitted plan becomes the plan's next original-plan revision (OP r1, r2, ...,
+    frozen); earlier revisions stay as they were. The working plan goes on. The approver's
+    comment, if any, stays in the plan's trail with the approval."""
     version = _locked_version(version_id)
     _check_approver(user, version)
     comment = _comment(comment)
@@ -767,14 +769,32 @@ def version_approve(*, user: User, version_id: int, comment: str = "") -> PlanVe
         _recompute_all(working)
     elif version.totals_are_stale:
         _recompute_all(version)  # the roll-up task has not run yet: never freeze stale totals
-    PlanVersion.objects.filter(plan=plan, kind=Kind.ORIGINAL).delete()
-    original = _clone(working or version, user, Kind.ORIGINAL, "Original plan", frozen=True)
-    PlanTransition.objects.create(version=original, action="approve", to_status=Status.APPROVED, user=user)
+    _new_original(plan, working or version, user)
     to_status = Status.APPROVED if version.kind == Kind.SCENARIO else Status.DRAFT
     _transition(version, user, "approve", to_status, comment)
     version.is_frozen = version.kind == Kind.SCENARIO
     version.save(update_fields=["status", "lock_version", "is_frozen"])
     return version
+
+
+def _new_original(plan: Plan, source: PlanVersion, user: User) -> PlanVersion:
+    """A frozen copy of `source` as the plan's next OP revision, approved by `user` now.
+
+    The plan's row is locked first: two approvals of the same plan at once (the working plan
+    and a scenario) queue here and take r2 and r3, never the same number."""
+    Plan.objects.select_for_update().filter(pk=plan.pk).first()
+    top = PlanVersion.objects.filter(plan=plan, kind=Kind.ORIGINAL).aggregate(top=Max("revision"))["top"]
+    revision = (top or 0) + 1
+    name = "Original plan" if revision == 1 else f"Original plan r{revision}"
+    taken = set(PlanVersion.objects.filter(plan=plan, name__startswith=name).values_list("name", flat=True))
+    suffix = 2
+    while name in taken:  # a scenario may already be called "Original plan r2"
+        name, suffix = f"Original plan r{revision} ({suffix})", suffix + 1
+    original = _clone(source, user, Kind.ORIGINAL, name, frozen=True)
+    original.revision, original.approved_by, original.approved_at = revision, user, timezone.now()
+    original.save(update_fields=["revision", "approved_by", "approved_at"])
+    PlanTransition.objects.create(version=original, action="approve", to_status=Status.APPROVED, user=user)
+    return original
 
 
 @transaction.atomic

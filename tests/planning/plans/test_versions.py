@@ -104,7 +104,7 @@ def test_every_transition_is_recorded(working: PlanVersion, planner: User, manag
     assert _trail(version_of(working.plan, Kind.ORIGINAL)) == [("approve", "", "approved", "", manager.pk)]
 
 
-def test_a_second_approval_replaces_the_original_plan(
+def test_a_second_approval_adds_a_revision_and_keeps_the_first(
     working: PlanVersion, planner: User, manager: User, history: dict[str, Any]
 ) -> None:
     version_submit(user=planner, version_id=working.pk)
@@ -113,9 +113,15 @@ def test_a_second_approval_replaces_the_original_plan(
     version_submit(user=planner, version_id=working.pk)
     version_approve(user=manager, version_id=working.pk)
 
-    originals = PlanVersion.objects.filter(plan=working.plan, kind=Kind.ORIGINAL)
-    assert originals.count() == 1
-    assert column(line_of(originals.get(), history["tees"]), "sales")[0] == Decimal("600.00")
+    first, second = PlanVersion.objects.filter(plan=working.plan, kind=Kind.ORIGINAL).order_by("revision")
+    assert (first.revision, first.name, second.revision, second.name) == (
+        1,
+        "Original plan",
+        2,
+        "Original plan r2",
+    )
+    assert column(line_of(first, history["tees"]), "sales")[0] == Decimal("501.60")  # as first approved
+    assert column(line_of(second, history["tees"]), "sales")[0] == Decimal("600.00")
 
 
 def test_the_submitter_cannot_approve(
