@@ -15,6 +15,7 @@ from django.db.models import F, Sum
 from otb.models import OTBBudget, OTBBudgetMonth, PurchaseOrder, PurchaseOrderLine
 from otb.selectors import OTBRow
 from planning.models import Department, FiscalWeek, MerchClass, PlanVersion, PlanWeek
+from planning.plans.selectors import current_originals
 
 _CENT = Decimal("0.01")
 _ZERO = Decimal("0.00")
@@ -298,9 +299,9 @@ def drill_breakdown(department_id: int, month_key: int) -> dict[str, list[dict[s
         )
     }
     version_id = (
-        PlanVersion.objects.filter(
+        current_originals()
+        .filter(
             plan__department_id=department_id,
-            kind=PlanVersion.Kind.ORIGINAL,
             status=PlanVersion.Status.APPROVED,
         )
         .order_by("-pk")
