@@ -19,6 +19,7 @@ urlpatterns = [
         name="api-otb-exception-decide",
     ),
     path("budgets/", apis.OTBBudgetList.as_view(), name="api-otb-budgets"),
+    path("budgets/revise/", apis.OTBBudgetRevise.as_view(), name="api-otb-budget-revise"),
     path("markdowns/", apis.MarkdownProposalList.as_view(), name="api-otb-markdowns"),
     path("markdowns/candidates/", apis.MarkdownCandidates.as_view(), name="api-otb-markdown-candidates"),
     path("markdowns/budget/", apis.MarkdownBudget.as_view(), name="api-otb-markdown-budget"),

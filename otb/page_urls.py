@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.otb_page, name="otb"),
     path("drill/", views.otb_drill, name="drill"),
     path("budgets/", views.budget_list, name="budgets"),
+    path("budgets/revise/", views.budget_revise, name="budget-revise"),
     path("budgets/<int:budget_id>/submit/", views.budget_submit, name="budget-submit"),
     path("budgets/<int:budget_id>/decide/", views.budget_decide, name="budget-decide"),
     path("orders/", order_views.order_list, name="orders"),

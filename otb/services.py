@@ -18,9 +18,8 @@ from django.utils import timezone
 
 from otb import ledger, notifications
 from otb.models import ApprovalDecision, OTBBudget, OTBBudgetMonth, OTBException, PurchaseOrder
+from planning.engine.rounding import half_up
 from planning.models import Department, FiscalWeek, PlanVersion, PlanWeek
-
-_CENT = Decimal("0.01")
 
 
 class OTBError(Exception):
@@ -61,15 +60,86 @@ def otb_budget_from_plan(*, user: User, version_id: int) -> OTBBudget:
     plan = version.plan
     if not Department.objects.editable_by(user).filter(pk=plan.department_id).exists():
         raise OTBError(f"You cannot budget {plan.department}.")
+    return budget_create(user=user, version=version, months=plan_budget_months(version))
+
+
+class OTBDuplicateError(OTBError):
+    """The same thing exists already (a second click): a 409 where the caller tells it apart."""
+
+
+@transaction.atomic
+def otb_budget_revision(*, user: User, version_id: int, comment: str = "") -> OTBBudget:
+    """A draft revision of a department's budget from its working plan's receipts as they stand,
+    built as a budget from the approved plan is (`plan_budget_months`: retail, cost through the
+    plan's cost complement, units, the plan's sign), numbered after the department-year's newest
+    and audited ("revise", who and when, with `comment`). A draft or submitted revision of the
+    same working plan with the same months (the same plan state: a double click) is refused.
+    It then goes through the normal submit and approve flow."""
+    version = (
+        PlanVersion.objects.select_for_update(of=("self",))
+        .select_related("plan", "plan__department")
+        .get(pk=version_id)
+    )
+    if version.kind != PlanVersion.Kind.WORKING:
+        raise OTBError("A budget revision comes from a working plan.")
+    plan = version.plan
+    if not Department.objects.editable_by(user).filter(pk=plan.department_id).exists():
+        raise OTBForbiddenError(f"You cannot budget {plan.department}.")
+    months = plan_budget_months(version)
+    wanted = [(m.month_key, m.receipts_retail, m.receipts_cost, m.receipts_units) for m in months]
+    pending = OTBBudget.objects.filter(
+        source_version=version, status__in=[OTBBudget.Status.DRAFT, OTBBudget.Status.SUBMITTED]
+    ).prefetch_related("months")
+    for budget in pending.order_by("-number"):
+        held = [
+            (m.month_key, m.receipts_retail, m.receipts_cost, m.receipts_units)
+            for m in sorted(budget.months.all(), key=lambda m: m.month_key)
+        ]
+        if held == wanted:
+            raise OTBDuplicateError(
+                f"Budget FY{budget.fiscal_year} v{budget.number} ({budget.get_status_display().lower()}) "
+                f"already holds {plan.name}'s working plan receipts as they stand: "
+                f"{'submit' if budget.status == OTBBudget.Status.DRAFT else 'decide on'} it instead."
+            )
+    budget = budget_create(user=user, version=version, months=months)
+    note = f"Revision from the working plan of {plan.name} (values v{version.values_version})"
+    note = f"{note}: {comment}" if comment else note
+    decision_record(user, "otb_budget", budget.pk, "revise", note[:500])
+    return budget
+
+
+def plan_budget_months(version: PlanVersion) -> list[OTBBudgetMonth]:
+    """A version's receipts by fiscal month as (unsaved) budget months, in month order: retail
+    summed over its class lines, cost = retail x the plan's cost complement half up to the cent
+    (4.545 -> 4.55), units at the month's planned price (`_receipt_units`), each signed as the
+    plan has it. One grouped query."""
     receipts = (
         PlanWeek.objects.filter(line__version=version, line__merch_class__isnull=False)
         .values("fiscal_week__year", "fiscal_week__month")
         .annotate(retail=Sum("receipts"), sales=Sum("sales"), sales_units=Sum("sales_units"))
         .order_by("fiscal_week__year", "fiscal_week__month")
     )
-    if not receipts:
+    complement = Decimal(version.plan.cost_complement)
+    return [
+        OTBBudgetMonth(
+            month_key=row["fiscal_week__year"] * 100 + row["fiscal_week__month"],
+            receipts_retail=half_up(Decimal(row["retail"]), 2),
+            receipts_cost=half_up(Decimal(row["retail"]) * complement, 2),
+            receipts_units=_receipt_units(row),
+        )
+        for row in receipts
+    ]
+
+
+def budget_create(*, user: User, version: PlanVersion, months: list[OTBBudgetMonth]) -> OTBBudget:
+    """A draft budget of `months` (from `plan_budget_months`), of the fiscal year of its first
+    month, numbered after the department-year's newest (the department's row is locked while
+    numbering, so two budgets at once never take the same number). Call it in a transaction."""
+    plan = version.plan
+    if not months:
         raise OTBError(f"{plan.name} has no weeks.")
-    year = receipts[0]["fiscal_week__year"]
+    Department.objects.select_for_update().filter(pk=plan.department_id).first()
+    year = months[0].month_key // 100
     number = (
         OTBBudget.objects.filter(department=plan.department, fiscal_year=year).aggregate(top=Max("number"))[
             "top"
@@ -79,17 +149,9 @@ def otb_budget_from_plan(*, user: User, version_id: int) -> OTBBudget:
     budget = OTBBudget.objects.create(
         department=plan.department, fiscal_year=year, number=number, source_version=version, created_by=user
     )
-    complement = Decimal(plan.cost_complement)
-    OTBBudgetMonth.objects.bulk_create(
-        OTBBudgetMonth(
-            budget=budget,
-            month_key=row["fiscal_week__year"] * 100 + row["fiscal_week__month"],
-            receipts_retail=Decimal(row["retail"]).quantize(_CENT),
-            receipts_cost=(Decimal(row["retail"]) * complement).quantize(_CENT),
-            receipts_units=_receipt_units(row),
-        )
-        for row in receipts
-    )
+    for month in months:
+        month.budget = budget
+    OTBBudgetMonth.objects.bulk_create(months)
     return budget
 
 

@@ -14,12 +14,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from otb import page_support, services
+from otb import budget_drift, page_support, services
 from otb.forms import BudgetCreateForm, DecisionForm, DepartmentFilterForm
 from otb.models import OTBBudget, OTBBudgetMonth, PurchaseOrder, PurchaseOrderLine
 from planning import clock
 from planning.departments import DepartmentLookupError, department_from_filter
-from planning.models import Department, FiscalWeek
+from planning.models import Department, FiscalWeek, PlanVersion
 from planning.roles import ADMIN, MANAGER, user_roles
 
 
@@ -68,6 +68,12 @@ def otb_page(request: HttpRequest) -> HttpResponse:
         "months": [{"key": key, "label": f"M{key % 100:02d}"} for key in month_keys],
         "blocks": blocks,
         "company": company,
+        "drift": budget_drift.budget_drift(
+            departments,
+            month_keys,
+            user=request.user,
+            working={key: cell.working_receipts_retail for key, cell in table.items()},
+        ),
     }
     return render(request, "otb/otb.html", context, status=400 if form.errors else 200)
 
@@ -227,5 +233,29 @@ def budget_decide(request: HttpRequest, budget_id: int) -> HttpResponse:
         messages.success(
             request,
             f"Budget FY{budget.fiscal_year} v{budget.number} {'approved' if approve else 'rejected'}.",
+        )
+    return redirect("otb:budgets")
+
+
+@login_required
+@require_POST
+def budget_revise(request: HttpRequest) -> HttpResponse:
+    """One click on a budget-drift notice: a draft revision of the department's budget from its
+    working plan's receipts (`services.otb_budget_revision`), then the budgets page."""
+    version = get_object_or_404(
+        PlanVersion.objects.filter(plan__department__in=_visible(request), kind=PlanVersion.Kind.WORKING),
+        pk=_int(request.POST.get("version")),
+    )
+    if not _editable(request).filter(pk=version.plan.department_id).exists():
+        raise PermissionDenied("You cannot budget this department.")
+    try:
+        budget = services.otb_budget_revision(user=request.user, version_id=version.pk)  # type: ignore[arg-type]
+    except services.OTBError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            f"Draft budget FY{budget.fiscal_year} v{budget.number} created from the working plan's receipts: "
+            "submit it for approval.",
         )
     return redirect("otb:budgets")

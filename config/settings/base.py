@@ -225,6 +225,9 @@ MERCHPLAN_OBSOLETE_WEEKS = 26
 # They set the stock a store holds (FWOS proposals) and the weeks an allocation covers.
 MERCHPLAN_STORE_LEAD_TIME_WEEKS = 1.0
 MERCHPLAN_STORE_REVIEW_WEEKS = 1.0
+# Budget drift (otb.budget_drift): an open month whose working-plan receipts differ from the
+# approved OTB budget by more than this % of it is flagged on the OTB page and the manager's home.
+MERCHPLAN_BUDGET_DRIFT_PERCENT = 5
 # `load_demo` creates users with a known password: never in production.
 # --- Mail: approval notifications. Console in development; set a real backend in production.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND") or "django.core.mail.backends.console.EmailBackend"

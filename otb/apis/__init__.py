@@ -8,7 +8,7 @@ input or an OTB rule 400, not allowed 403, nothing of that id visible 404, insuf
 unless the field says cost; a fiscal month is `year * 100 + month` (202603: month 3 of FY2026).
 """
 
-from otb.apis.budgets import OTBBudgetList, OTBTable
+from otb.apis.budgets import OTBBudgetList, OTBBudgetRevise, OTBTable
 from otb.apis.exceptions import OTBExceptionDecide, OTBExceptionList
 from otb.apis.markdowns import (
     MarkdownBudget,
@@ -29,6 +29,7 @@ __all__ = [
     "MarkdownProposalList",
     "MarkdownProposalSubmit",
     "OTBBudgetList",
+    "OTBBudgetRevise",
     "OTBExceptionDecide",
     "OTBExceptionList",
     "OTBTable",

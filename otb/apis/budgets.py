@@ -5,24 +5,31 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
-from drf_spectacular.utils import extend_schema
-from rest_framework import generics, serializers
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from otb import selectors
+from otb import selectors, services
 from otb.apis.common import (
     BAD_INPUT,
+    REFUSALS,
     MonthLabelField,
+    OTBErrorSerializer,
+    is_editable,
     money,
     refused,
+    request_user,
     status_field,
     validated,
     visible_departments,
 )
 from otb.models import OTBBudget, OTBBudgetMonth
 from planning.departments import DepartmentParamField
+from planning.models import PlanVersion
 
 
 class OTBQuerySerializer(serializers.Serializer[Any]):
@@ -120,3 +127,49 @@ class OTBBudgetList(generics.ListAPIView[OTBBudget]):
         """OTB budgets of the departments you may see (every version and status), with their
         approved receipts by fiscal month; the newest approved version is the one in force."""
         return super().get(request, *args, **kwargs)
+
+
+class BudgetReviseSerializer(serializers.Serializer[Any]):
+    version = serializers.IntegerField(help_text="The working plan (version id) to draft the revision from.")
+
+
+class OTBBudgetRevise(APIView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        request=BudgetReviseSerializer,
+        responses={
+            201: OTBBudgetSerializer,
+            **REFUSALS,
+            409: OpenApiResponse(OTBErrorSerializer, description="A revision of this plan state exists."),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        """A draft revision of the department's OTB budget from its working plan's receipts by
+        fiscal month (retail, cost through the plan's cost complement, units; signed), numbered
+        after the department-year's newest; it then goes through submit and approve. A planner
+        or manager of the department; 409 when a draft or submitted revision of the same plan
+        state exists (a second click)."""
+        data = validated(BudgetReviseSerializer(data=request.data))
+        version = get_object_or_404(
+            PlanVersion.objects.filter(
+                plan__department__in=visible_departments(request), kind=PlanVersion.Kind.WORKING
+            ).select_related("plan"),
+            pk=data["version"],
+        )
+        if not is_editable(request, version.plan.department_id):
+            return refused("You cannot budget this department.", status.HTTP_403_FORBIDDEN)
+        try:
+            budget = services.otb_budget_revision(user=request_user(request), version_id=version.pk)
+        except services.OTBDuplicateError as error:
+            return refused(str(error), status.HTTP_409_CONFLICT)
+        except services.OTBForbiddenError as error:
+            return refused(str(error), status.HTTP_403_FORBIDDEN)
+        except services.OTBError as error:
+            return refused(str(error))
+        budget = (
+            OTBBudget.objects.select_related("department", "created_by", "submitted_by", "decided_by")
+            .prefetch_related(Prefetch("months", OTBBudgetMonth.objects.order_by("month_key")))
+            .get(pk=budget.pk)
+        )
+        return Response(OTBBudgetSerializer(budget).data, status=status.HTTP_201_CREATED)

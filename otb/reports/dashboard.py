@@ -6,8 +6,9 @@ grouped queries whatever the number of rows (never one query per row).
   department: policies whose first projected stock-out falls within the coming weeks), overstock
   (inventory health's excess, read from its cheaper parts: see `overstock`) and OTB over-spend
   (months whose OTB remaining at retail is negative, as the OTB page computes it).
-- Manager: what waits for approval (`otb.approvals.inbox`) and sales this year against the
-  working plan by department, for the last closed week and the month to date.
+- Manager: what waits for approval (`otb.approvals.inbox`), sales this year against the
+  working plan by department, for the last closed week and the month to date, and the months
+  whose working-plan receipts drift from the approved budget (`otb.budget_drift`).
 - Executive: the weekly report's headline (the report is built by `otb.reports.weekly`, which
   the view imports lazily).
 
@@ -31,7 +32,7 @@ from django.urls import reverse
 from forecasting import accuracy
 from forecasting.models import ForecastOverride, ForecastRun
 from forecasting.selectors import latest_closed_week, weeks_after, weeks_up_to
-from otb import approvals, page_support, services
+from otb import approvals, budget_drift, page_support, services
 from otb.models import ItemPolicy, ReplenishmentRun
 from otb.replenishment import health
 from planning import calendar
@@ -540,6 +541,8 @@ class ManagerHome:
     waiting: list[approvals.Waiting]
     waiting_by_kind: list[tuple[str, int]]
     plan_vs_actual: PlanVsActual | None  # None: no department assigned
+    # Departments whose working plan's receipts drift from the approved budget (otb.budget_drift).
+    drift: list[budget_drift.DepartmentDrift] = field(default_factory=list)
 
 
 WAITING_LABELS = {
@@ -558,6 +561,7 @@ def manager_home(user: User, today: date) -> ManagerHome:
         waiting=waiting,
         waiting_by_kind=[(label, kinds[kind]) for kind, label in WAITING_LABELS.items() if kinds[kind]],
         plan_vs_actual=plan_vs_actual(departments, latest_closed_week(today)) if departments else None,
+        drift=budget_drift.budget_drift(departments, budget_drift.coming_month_keys(today), user=user),
     )
 
 
