@@ -5,6 +5,7 @@ from planning.models.hierarchy import Department, Division, MerchClass, Sku, Sty
 from planning.models.inventory import SalesHistory, StockPosition
 from planning.models.locations import Channel, Location, Region
 from planning.models.plans import Plan, PlanCellChange, PlanLine, PlanTransition, PlanVersion, PlanWeek
+from planning.models.scenario_base import ScenarioBaseLine, ScenarioBaseWeek
 
 __all__ = [
     "Channel",
@@ -21,6 +22,8 @@ __all__ = [
     "PlanWeek",
     "Region",
     "SalesHistory",
+    "ScenarioBaseLine",
+    "ScenarioBaseWeek",
     "Sku",
     "StockPosition",
     "Style",

@@ -7,7 +7,7 @@ recorded with who and when.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -751,21 +751,37 @@ def can_decide(user: User, version: PlanVersion) -> bool:
 
 
 @transaction.atomic
-def version_approve(*, user: User, version_id: int, comment: str = "") -> PlanVersion:
+def version_approve(
+    *,
+    user: User,
+    version_id: int,
+    comment: str = "",
+    resolutions: Mapping[str, str] | None = None,
+    resolve_all: str | None = None,
+) -> PlanVersion:
     """The submitted plan becomes the plan's next original-plan revision (OP r1, r2, ...,
     frozen); earlier revisions stay as they were. The working plan goes on. The approver's
-    comment, if any, stays in the plan's trail with the approval."""
+    comment, if any, stays in the plan's trail with the approval.
+
+    A scenario is promoted three-way (planning.plans.promotion): its own changes since the
+    branch go into the working plan; cells both changed are refused (PromotionConflictError)
+    unless `resolutions` ("<class_id>:<week_id>:<measure>" -> "scenario" or "working") or
+    `resolve_all` pick the value that wins."""
     version = _locked_version(version_id)
     _check_approver(user, version)
     comment = _comment(comment)
     plan = version.plan
     working = version if version.kind == Kind.WORKING else None
     if version.kind == Kind.SCENARIO:
-        # Promotion: the scenario's values become the working plan's, audited per cell.
+        from planning.plans.promotion import scenario_promote
+
+        # Promotion: the scenario's own changes become the working plan's, audited per cell.
         working = (
             PlanVersion.objects.select_for_update().select_related("plan").get(plan=plan, kind=Kind.WORKING)
         )
-        _copy_values(version, working, user, PlanCellChange.Source.PROMOTE)
+        scenario_promote(
+            user=user, scenario=version, working=working, resolutions=resolutions, resolve_all=resolve_all
+        )
         _recompute_all(working)
     elif version.totals_are_stale:
         _recompute_all(version)  # the roll-up task has not run yet: never freeze stale totals
@@ -865,6 +881,9 @@ def scenario_branch(*, user: User, version_id: int, name: str) -> PlanVersion:
     scenario = _clone(source, user, Kind.SCENARIO, name, frozen=False)
     scenario.branched_from = source
     scenario.save(update_fields=["branched_from"])
+    from planning.plans.promotion import scenario_base_snapshot
+
+    scenario_base_snapshot(scenario)  # the base its promotion merges from
     PlanTransition.objects.create(version=scenario, action="branch", to_status=Status.DRAFT, user=user)
     return scenario
 

@@ -127,10 +127,10 @@ def merge(
             result.applied[key] = theirs
             continue
         result.conflicts.append(Conflict(key, before, theirs, ours))
-        choice = resolutions[key] if key in resolutions else resolve_all
-        if choice is not None:
-            result.resolved[key] = choice
-            if choice == SCENARIO:
+        picked = resolutions.get(key) or resolve_all
+        if picked is not None:
+            result.resolved[key] = picked
+            if picked == SCENARIO:
                 result.applied[key] = theirs
     return result
 

@@ -4,11 +4,31 @@ hypothesis properties over random base / scenario / working plan states."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from hypothesis import given
 from hypothesis import strategies as st
 
+from planning.models import (
+    PlanCellChange,
+    PlanLine,
+    PlanTransition,
+    PlanVersion,
+    PlanWeek,
+    ScenarioBaseLine,
+    ScenarioBaseWeek,
+)
+from planning.plans.promotion import PromotionConflictError, promotion_preview
+from planning.plans.services import (
+    CellEdit,
+    PlanError,
+    plan_cells_update,
+    scenario_branch,
+    version_approve,
+    version_submit,
+)
 from planning.plans.three_way import (
     MISSING,
     CellKey,
@@ -20,7 +40,10 @@ from planning.plans.three_way import (
     merged_values,
     parse_key,
 )
+from tests.planning.plans.conftest import column, dollars, line_of, snapshot
 
+Retailer = dict[str, Any]
+Status = PlanVersion.Status
 D = Decimal
 A, B = 1, 2  # class ids
 W10, W11 = 202610, 202611
@@ -153,3 +176,250 @@ def test_frozen_cells_keep_the_working_plans_values(
     merged = merged_values(current, result)
     assert all(merged[key] == current[key] for key in frozen)
     assert not frozen & {conflict.key for conflict in result.conflicts}
+
+
+# --- the service: version_approve promotes a scenario three-way --------------------------------
+# The plan (tests/planning/plans/conftest.py): Tops over FY2025 W01..W04, FWOS, seeded from last
+# year x 1.1: Tees sales 501.60, 264.00, 792.00, 198.00 (456 / 240 / 720 / 180 x 1.1), Blouses
+# 330.00, 165.00, 330.00, 165.00 (300 / 150 / 300 / 150 x 1.1).
+
+
+@pytest.fixture
+def tops_manager(manager: User, retailer: Retailer) -> User:
+    retailer["tops"].planners.add(manager)
+    return manager
+
+
+def _edit(version: PlanVersion, user: User, merch_class: Any, week: int, measure: str, value: str) -> None:
+    line = line_of(version, merch_class)
+    row_version = PlanWeek.objects.get(line=line, fiscal_week_id=week).row_version
+    plan_cells_update(
+        user=user, version_id=version.pk, edits=[CellEdit(line.pk, week, measure, value, row_version)]
+    )
+
+
+def _row_versions(version: PlanVersion) -> dict[tuple[int | None, int], int]:
+    rows = PlanWeek.objects.filter(line__version=version).values_list(
+        "line__merch_class_id", "fiscal_week_id", "row_version"
+    )
+    return {(class_id, week): row_version for class_id, week, row_version in rows}
+
+
+def _promoted(version: PlanVersion) -> list[tuple[int, int, str, Decimal | None, Decimal | None, int]]:
+    changes = PlanCellChange.objects.filter(line__version=version, source=PlanCellChange.Source.PROMOTE)
+    return sorted(
+        (c.line_id, c.fiscal_week_id, c.measure, c.old_value, c.new_value, c.changed_by_id) for c in changes
+    )
+
+
+@pytest.fixture
+def conflict(
+    working: PlanVersion, planner: User, tops_manager: User, history: dict[str, Any]
+) -> tuple[PlanVersion, str]:
+    """A scenario that sets Tees W02 sales to 300 while the working plan set them to 280."""
+    scenario = scenario_branch(user=planner, version_id=working.pk, name="Hot summer")
+    _edit(scenario, planner, history["tees"], 202502, "sales", "300")
+    _edit(working, planner, history["tees"], 202502, "sales", "280")
+    _edit(working, planner, history["tees"], 202503, "sales", "800")
+    version_submit(user=planner, version_id=scenario.pk)
+    return scenario, f"{history['tees'].pk}:202502:sales"
+
+
+def test_branching_records_the_working_plan_as_the_base(working: PlanVersion, planner: User) -> None:
+    scenario = scenario_branch(user=planner, version_id=working.pk, name="Hot summer")
+    # 2 classes x 4 weeks, and a settings row per class (not the total line).
+    assert ScenarioBaseWeek.objects.filter(scenario=scenario).count() == 8
+    assert ScenarioBaseLine.objects.filter(scenario=scenario).count() == 2
+    base = dict(
+        ScenarioBaseWeek.objects.filter(scenario=scenario).values_list("fiscal_week_id", "sales").order_by()
+        .filter(merch_class__code="W-TOP-BLS")
+    )  # fmt: skip
+    assert base == {202501: D("330.00"), 202502: D("165.00"), 202503: D("330.00"), 202504: D("165.00")}
+
+
+def test_both_sides_changes_survive_the_promotion(
+    working: PlanVersion,
+    planner: User,
+    tops_manager: User,
+    history: dict[str, Any],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    tees, blouses = history["tees"], history["blouses"]
+    scenario = scenario_branch(user=planner, version_id=working.pk, name="Hot summer")
+    with django_capture_on_commit_callbacks(execute=True):
+        _edit(scenario, planner, tees, 202502, "sales", "300")  # the scenario: Tees W02
+        _edit(working, planner, tees, 202503, "sales", "800")  # the working plan: Tees W03, Blouses W02
+        _edit(working, planner, blouses, 202502, "sales", "200")
+    version_submit(user=planner, version_id=scenario.pk)
+    before = _row_versions(working)
+
+    version_approve(user=tops_manager, version_id=scenario.pk)
+
+    assert column(line_of(working, tees), "sales") == dollars("501.60", "300.00", "800.00", "198.00")
+    assert column(line_of(working, blouses), "sales") == dollars("330.00", "200.00", "330.00", "165.00")
+    assert _promoted(working) == [
+        (line_of(working, tees).pk, 202502, "sales", D("264.00"), D("300.00"), tops_manager.pk)
+    ]
+    # Only the promoted row has a new version (the total line is rewritten by the recompute).
+    after = _row_versions(working)
+    assert {key for key in before if after[key] != before[key]} == {(tees.pk, 202502)}
+    # Recomputed: the total sums the lines (W02: 300 + 200), its totals are current.
+    working.refresh_from_db()
+    assert working.values_version == working.totals_version
+    assert column(line_of(working, None), "sales") == dollars("831.60", "500.00", "1130.00", "363.00")
+    trail = PlanTransition.objects.filter(version=working, action="promote").get()
+    assert (trail.user_id, trail.reason) == (tops_manager.pk, "Promoted Hot summer: 1 changes applied")
+    scenario.refresh_from_db()
+    assert (scenario.status, scenario.is_frozen) == (Status.APPROVED, True)
+
+
+def test_a_conflict_refuses_the_approval_with_the_cell(
+    working: PlanVersion, conflict: tuple[PlanVersion, str], tops_manager: User, history: dict[str, Any]
+) -> None:
+    scenario, key = conflict
+    before = snapshot(working)
+
+    with pytest.raises(PromotionConflictError) as refused:
+        version_approve(user=tops_manager, version_id=scenario.pk)
+
+    assert str(refused.value) == (
+        "1 cell changed in both Hot summer and the working plan since it was branched: choose which "
+        "value wins for each (or for all), then approve."
+    )
+    assert [cell.as_dict() for cell in refused.value.conflicts] == [
+        {
+            "key": key,
+            "class_id": history["tees"].pk,
+            "class": "W-TOP-TEE Tees",
+            "week": "FY2025 W02",
+            "measure": "sales",
+            "measure_label": "Sales $",
+            "base": "264.00",
+            "scenario": "300.00",
+            "working": "280.00",
+        }
+    ]
+    assert snapshot(working) == before
+    scenario.refresh_from_db()
+    assert scenario.status == Status.SUBMITTED
+
+
+def test_the_approver_picks_the_scenario(
+    working: PlanVersion, conflict: tuple[PlanVersion, str], tops_manager: User, history: dict[str, Any]
+) -> None:
+    scenario, key = conflict
+
+    version_approve(user=tops_manager, version_id=scenario.pk, resolutions={key: "scenario"})
+
+    tees = line_of(working, history["tees"])
+    assert column(tees, "sales") == dollars("501.60", "300.00", "800.00", "198.00")  # W03: the WP's 800
+    assert _promoted(working) == [(tees.pk, 202502, "sales", D("280.00"), D("300.00"), tops_manager.pk)]
+    assert PlanTransition.objects.get(version=working, action="promote").reason == (
+        "Promoted Hot summer: 0 changes applied, 1 conflicts (1 to the scenario, 0 to the working plan)"
+    )
+
+
+def test_the_approver_keeps_the_working_plan(
+    working: PlanVersion, conflict: tuple[PlanVersion, str], tops_manager: User, history: dict[str, Any]
+) -> None:
+    scenario, _ = conflict
+
+    version_approve(user=tops_manager, version_id=scenario.pk, resolve_all="working")
+
+    assert column(line_of(working, history["tees"]), "sales") == dollars(
+        "501.60", "280.00", "800.00", "198.00"
+    )
+    assert _promoted(working) == []
+    scenario.refresh_from_db()
+    assert scenario.status == Status.APPROVED
+
+
+@pytest.mark.parametrize(
+    ("resolutions", "resolve_all", "message"),
+    [
+        ({"1:sales": "scenario"}, None, "'1:sales' is not a cell"),
+        ({"1:202502:sales": "both"}, None, "Choose 'scenario' or 'working' for 1:202502:sales"),
+        ({}, "mine", "resolve_all is 'scenario' or 'working'"),
+    ],
+)
+def test_bad_choices_are_refused(
+    conflict: tuple[PlanVersion, str],
+    tops_manager: User,
+    resolutions: dict[str, str],
+    resolve_all: str | None,
+    message: str,
+) -> None:
+    scenario, _ = conflict
+    with pytest.raises(PlanError, match=message):
+        version_approve(
+            user=tops_manager, version_id=scenario.pk, resolutions=resolutions, resolve_all=resolve_all
+        )
+
+
+def test_closed_weeks_on_order_and_the_in_season_opening_stock_keep_the_working_plans(
+    working: PlanVersion, planner: User, tops_manager: User, history: dict[str, Any]
+) -> None:
+    tees = history["tees"]
+    scenario = scenario_branch(user=planner, version_id=working.pk, name="Hot summer")
+    _edit(scenario, planner, tees, 202501, "sales", "999")
+    _edit(scenario, planner, tees, 202502, "sales", "300")
+    PlanWeek.objects.filter(line__version=scenario, fiscal_week_id=202503).update(on_order=D("50.00"))
+    PlanLine.objects.filter(version=scenario, merch_class=tees).update(opening_stock=D("5000.00"))
+    version_submit(user=planner, version_id=scenario.pk)
+    # Meanwhile W01 closed in the working plan (as a roll leaves it: its actuals, the actual stock).
+    PlanWeek.objects.filter(line__version=working, fiscal_week_id=202501).update(actual_eop=D("1000.00"))
+    PlanVersion.objects.filter(pk=working.pk).update(actuals_through_id=202501)
+    opening = line_of(working, tees).opening_stock
+
+    preview = promotion_preview(scenario)
+    version_approve(user=tops_manager, version_id=scenario.pk)
+
+    assert [(cell.week, cell.measure) for cell in preview.changes] == [("FY2025 W02", "sales")]
+    assert column(line_of(working, tees), "sales")[:2] == dollars("501.60", "300.00")
+    assert column(line_of(working, tees), "on_order")[2] == D("0")
+    assert line_of(working, tees).opening_stock == opening
+
+
+def test_line_settings_merge_as_cells(
+    working: PlanVersion, planner: User, tops_manager: User, history: dict[str, Any]
+) -> None:
+    tees, blouses = history["tees"], history["blouses"]
+    scenario = scenario_branch(user=planner, version_id=working.pk, name="Hot summer")
+    PlanLine.objects.filter(version=scenario, merch_class=blouses).update(opening_stock=D("700.00"))
+    PlanLine.objects.filter(version=working, merch_class=tees).update(opening_stock=D("1500.00"))
+    PlanLine.objects.filter(version=scenario, merch_class=tees).update(opening_stock=D("1400.00"))
+    version_submit(user=planner, version_id=scenario.pk)
+
+    with pytest.raises(PromotionConflictError) as refused:
+        version_approve(user=tops_manager, version_id=scenario.pk)
+    assert [
+        (c.class_label, c.week, c.measure_label, c.base, c.scenario, c.working)
+        for c in refused.value.conflicts
+    ] == [("W-TOP-TEE Tees", "line setting", "Opening stock $", "1200.00", "1400.00", "1500.00")]
+    version_approve(user=tops_manager, version_id=scenario.pk, resolve_all="working")
+
+    assert line_of(working, blouses).opening_stock == D("700.00")  # the scenario's
+    assert line_of(working, tees).opening_stock == D("1500.00")  # the working plan's, picked
+    assert PlanTransition.objects.get(version=working, action="promote").reason == (
+        "Promoted Hot summer: 1 changes applied, 1 conflicts (0 to the scenario, 1 to the working plan); "
+        "W-TOP-BLS Blouses opening stock $ 450.00 -> 700.00"
+    )  # the plan opens on the stock before FY2025: 15 blouses x 30.00; Tees 50 x 24.00 = 1,200.00
+
+
+def test_a_scenario_branched_before_snapshots_takes_its_base_from_the_audit(
+    working: PlanVersion, planner: User, tops_manager: User, history: dict[str, Any]
+) -> None:
+    tees = history["tees"]
+    scenario = scenario_branch(user=planner, version_id=working.pk, name="Hot summer")
+    ScenarioBaseWeek.objects.filter(scenario=scenario).delete()
+    ScenarioBaseLine.objects.filter(scenario=scenario).delete()
+    _edit(scenario, planner, tees, 202502, "sales", "300")
+    _edit(working, planner, tees, 202503, "sales", "800")  # audited: its base is the old 792.00
+    _edit(working, planner, tees, 202503, "sales", "810")
+    version_submit(user=planner, version_id=scenario.pk)
+
+    preview = promotion_preview(scenario)
+    version_approve(user=tops_manager, version_id=scenario.pk)
+
+    assert (preview.base_is_snapshot, preview.conflicts) == (False, [])
+    assert column(line_of(working, tees), "sales") == dollars("501.60", "300.00", "810.00", "198.00")
