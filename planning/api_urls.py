@@ -43,6 +43,11 @@ urlpatterns = [
         name="api-plan-trail",
     ),
     path(
+        "plan-versions/<int:version_id>/promotion/",
+        approval_apis.PlanVersionPromotion.as_view(),
+        name="api-plan-promotion",
+    ),
+    path(
         "plan-versions/<int:version_id>/branch/",
         plan_apis.PlanVersionBranch.as_view(),
         name="api-plan-branch",

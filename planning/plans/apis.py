@@ -29,6 +29,7 @@ from planning import calendar
 from planning.models import Department, Plan, PlanCellChange, PlanLine, PlanVersion, PlanWeek
 from planning.plans.measures import DERIVED, ENTERED, TARGET_LABELS, stored_text
 from planning.plans.negative_receipts import version_negative_receipts
+from planning.plans.promotion import PromotionConflictError, conflict_body
 from planning.plans.services import (
     CellConflictError,
     CellEdit,
@@ -93,6 +94,31 @@ class PlanCellConflictSerializer(serializers.Serializer[Any]):
     row_version = serializers.IntegerField(help_text="The row's version now: read it again, then retry.")
 
 
+class PromotionCellSerializer(serializers.Serializer[Any]):
+    key = serializers.CharField(help_text='"<class_id>:<week_id>:<measure>" (week 0: a line setting).')
+    class_id = serializers.IntegerField()
+    class_ = serializers.CharField(help_text='The class as the grid names it, e.g. "W-TOP-TEE Tees".')
+    week = serializers.CharField(help_text='As the grid shows it, e.g. "FY2026 W45"; "line setting".')
+    measure = serializers.CharField()
+    measure_label = serializers.CharField()
+    base = serializers.CharField(allow_null=True, help_text="The working plan's value at the branch.")
+    scenario = serializers.CharField(allow_null=True)
+    working = serializers.CharField(allow_null=True, help_text="The working plan's value now.")
+
+    def get_fields(self) -> dict[str, Any]:
+        fields = super().get_fields()
+        fields["class"] = fields.pop("class_")  # a Python keyword as a field name
+        return fields
+
+
+class PromotionConflictSerializer(serializers.Serializer[Any]):
+    """Cells both the scenario and the working plan changed since the branch: approve again
+    with `resolutions` or `resolve_all`."""
+
+    detail = serializers.CharField()
+    conflicts = PromotionCellSerializer(many=True)
+
+
 _REFUSALS = {
     400: OpenApiResponse(PlanErrorSerializer, description="Bad input, or a rule of the plan refused it."),
     403: OpenApiResponse(PlanErrorSerializer, description="Not signed in, or not allowed to do this."),
@@ -136,6 +162,8 @@ def _validated(serializer: serializers.Serializer[Any]) -> dict[str, Any]:
 
 def _refusal(error: Exception) -> Response:
     """The answer for a service's refusal or bad input; nothing was changed."""
+    if isinstance(error, PromotionConflictError):
+        return Response(conflict_body(error), status=status.HTTP_409_CONFLICT)
     if isinstance(error, CellConflictError):
         body = {
             "detail": str(error),
@@ -547,6 +575,17 @@ class ApproveSerializer(serializers.Serializer[Any]):
     comment = serializers.CharField(
         allow_blank=True, default="", max_length=2000, help_text="Optional; kept in the plan's trail."
     )
+    resolutions = serializers.DictField(
+        child=serializers.ChoiceField(choices=["scenario", "working"]),
+        default=dict,
+        help_text='A scenario\'s conflicts: "<class_id>:<week_id>:<measure>" -> "scenario" or "working".',
+    )
+    resolve_all = serializers.ChoiceField(
+        choices=["scenario", "working"],
+        allow_null=True,
+        default=None,
+        help_text="The value that wins in every conflict without a resolution of its own.",
+    )
 
 
 class BranchSerializer(serializers.Serializer[Any]):
@@ -570,15 +609,29 @@ class PlanVersionSubmit(APIView):
 
 
 class PlanVersionApprove(APIView):
-    @extend_schema(request=ApproveSerializer, responses=_DECIDED)
+    @extend_schema(
+        request=ApproveSerializer,
+        responses={
+            **_DECIDED,
+            409: OpenApiResponse(PromotionConflictSerializer, description="A scenario's open conflicts."),
+        },
+    )
     def post(self, request: Request, version_id: int) -> Response:
         """Approve a submitted version (a manager of its department other than the submitter):
         it becomes the original plan; an approved scenario is promoted into the working plan.
-        The optional comment is kept with the approval in the trail."""
+        The optional comment is kept with the approval in the trail. A scenario's own changes
+        since the branch go into the working plan; cells the working plan changed too, to another
+        value, answer 409 with the cells until `resolutions` or `resolve_all` pick the winner."""
         version = _version(request, version_id)
         try:
             data = _validated(ApproveSerializer(data=request.data))
-            version = version_approve(user=_user(request), version_id=version.pk, comment=data["comment"])
+            version = version_approve(
+                user=_user(request),
+                version_id=version.pk,
+                comment=data["comment"],
+                resolutions=data["resolutions"],
+                resolve_all=data["resolve_all"],
+            )
         except _SERVICE_ERRORS as error:
             return _refusal(error)
         return _version_response(request, version)

@@ -1,5 +1,6 @@
 """REST endpoints of the approval flow beside submit/approve/reject (planning.plans.apis): a
-submitter withdraws a submission; anyone who sees a version reads its trail."""
+submitter withdraws a submission; anyone who sees a version reads its trail, and for a scenario
+what promoting it would change in the working plan."""
 
 from __future__ import annotations
 
@@ -11,18 +12,20 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from planning.models import PlanTransition
+from planning.models import PlanTransition, PlanVersion
 from planning.plans import selectors
 from planning.plans.apis import (
     _DECIDED,
     _REFUSALS,
     _SERVICE_ERRORS,
+    PromotionCellSerializer,
     _refusal,
     _user,
     _validated,
     _version,
     _version_response,
 )
+from planning.plans.promotion import promotion_preview
 from planning.plans.services import COMMENT_MAX, version_withdraw
 
 
@@ -70,3 +73,33 @@ class PlanVersionTrail(APIView):
         comment), rejected (with the reason), withdrawn; who and when."""
         version = _version(request, version_id)
         return Response(PlanTransitionSerializer(selectors.version_trail(version), many=True).data)
+
+
+class PromotionPreviewSerializer(serializers.Serializer[Any]):
+    changes_count = serializers.IntegerField(help_text="Scenario changes applied without a choice.")
+    changes = PromotionCellSerializer(many=True, help_text="Each with the working plan's value now.")
+    conflicts = PromotionCellSerializer(many=True, help_text="Changed on both sides: pick the winner.")
+    base = serializers.ChoiceField(
+        choices=["snapshot", "audit"],
+        help_text="Where the base came from: the branch's snapshot, or (scenarios branched before "
+        "snapshots) the working plan's audit trail.",
+    )
+
+
+class PlanVersionPromotion(APIView):
+    @extend_schema(responses={200: PromotionPreviewSerializer, **_REFUSALS})
+    def get(self, request: Request, version_id: int) -> Response:
+        """What approving this scenario now would change in the working plan (its own changes
+        since the branch, against the working plan's values now) and the cells both changed,
+        with the base, scenario and working plan values: what the approve call must resolve."""
+        version = _version(request, version_id)
+        if version.kind != PlanVersion.Kind.SCENARIO:
+            return _refusal(ValueError("Only a what-if scenario is promoted into the working plan."))
+        preview = promotion_preview(version)
+        body = {
+            "changes_count": len(preview.changes),
+            "changes": [cell.as_dict() for cell in preview.changes],
+            "conflicts": [cell.as_dict() for cell in preview.conflicts],
+            "base": "snapshot" if preview.base_is_snapshot else "audit",
+        }
+        return Response(body)

@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth.models import User
 from hypothesis import given
 from hypothesis import strategies as st
+from rest_framework.test import APIClient
 
 from planning.models import (
     PlanCellChange,
@@ -423,3 +424,68 @@ def test_a_scenario_branched_before_snapshots_takes_its_base_from_the_audit(
 
     assert (preview.base_is_snapshot, preview.conflicts) == (False, [])
     assert column(line_of(working, tees), "sales") == dollars("501.60", "300.00", "810.00", "198.00")
+
+
+# --- the API ------------------------------------------------------------------------------------
+def _api(user: User) -> APIClient:
+    client = APIClient()
+    client.force_login(user)
+    return client
+
+
+def test_the_api_answers_409_with_the_conflicts_then_takes_the_choices(
+    working: PlanVersion, conflict: tuple[PlanVersion, str], tops_manager: User, history: dict[str, Any]
+) -> None:
+    scenario, key = conflict
+    url = f"/api/v1/plan-versions/{scenario.pk}/approve/"
+
+    preview = _api(tops_manager).get(f"/api/v1/plan-versions/{scenario.pk}/promotion/")
+    refused = _api(tops_manager).post(url, {}, format="json")
+    bad = _api(tops_manager).post(url, {"resolutions": {key: "both"}}, format="json")
+    approved = _api(tops_manager).post(url, {"resolutions": {key: "working"}}, format="json")
+
+    cell = {
+        "key": key,
+        "class_id": history["tees"].pk,
+        "class": "W-TOP-TEE Tees",
+        "week": "FY2025 W02",
+        "measure": "sales",
+        "measure_label": "Sales $",
+        "base": "264.00",
+        "scenario": "300.00",
+        "working": "280.00",
+    }
+    assert preview.status_code == 200
+    # The scenario changed W02 only; the working plan's W03 (800) is its own: nothing to apply.
+    assert preview.json() == {"changes_count": 0, "changes": [], "conflicts": [cell], "base": "snapshot"}
+    assert refused.status_code == 409
+    assert refused.json() == {
+        "detail": "1 cell changed in both Hot summer and the working plan since it was branched: choose "
+        "which value wins for each (or for all), then approve.",
+        "conflicts": [cell],
+    }
+    assert bad.status_code == 400
+    assert bad.json()["detail"].startswith("resolutions.")
+    assert approved.status_code == 200
+    assert approved.json()["status"] == "approved"
+    assert column(line_of(working, history["tees"]), "sales")[1] == D("280.00")
+
+
+def test_the_api_keeps_the_approval_rules(
+    conflict: tuple[PlanVersion, str], planner: User, working: PlanVersion
+) -> None:
+    scenario, _ = conflict
+    # The submitter (a planner) may not approve, whatever they choose: 403 before any merge.
+    refused = _api(planner).post(
+        f"/api/v1/plan-versions/{scenario.pk}/approve/", {"resolve_all": "scenario"}, format="json"
+    )
+    not_a_scenario = _api(planner).get(f"/api/v1/plan-versions/{working.pk}/promotion/")
+
+    assert (refused.status_code, refused.json()) == (
+        403,
+        {"detail": "Only a manager approves or rejects plans."},
+    )
+    assert (not_a_scenario.status_code, not_a_scenario.json()) == (
+        400,
+        {"detail": "Only a what-if scenario is promoted into the working plan."},
+    )
