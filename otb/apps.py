@@ -10,8 +10,13 @@ class OtbConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_save
 
+        from otb.open_to_buy import plan_purchases
         from planning.demo.signals import demo_data_deleting
         from planning.models import PlanTransition
+        from planning.plans import purchases
+
+        # Plans take their on order and received from the purchase orders kept here.
+        purchases.set_provider(plan_purchases)
 
         post_save.connect(_plan_submitted, sender=PlanTransition, dispatch_uid="otb.plan_submitted_mail")
         demo_data_deleting.connect(_demo_otb_delete, dispatch_uid="otb.demo_delete")

@@ -20,7 +20,7 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from otb import ledger, notifications
+from otb import ledger, notifications, open_to_buy
 from otb.models import OTBException, PurchaseOrder, PurchaseOrderLine, PurchaseOrderReceipt, Vendor
 from otb.services import InsufficientOTBError, OTBError, decision_record, month_key, month_label
 from planning import clock
@@ -62,7 +62,9 @@ def purchase_order_create(
     months = sorted({line.month_key for line in resolved})
     try:
         with transaction.atomic():
-            return _create_checked(user, number, vendor_id, department, resolved, months, request_exception)
+            order = _create_checked(user, number, vendor_id, department, resolved, months, request_exception)
+            open_to_buy.orders_changed(department.pk)  # the plans' on order, in the same transaction
+            return order
     except IntegrityError:
         # The number is unique: two buyers saving the same number at once, one loses here.
         if PurchaseOrder.objects.filter(number=number).exists():
@@ -285,6 +287,7 @@ def purchase_order_line_receive(*, user: User, line_id: int, units: int) -> Purc
     line.save(update_fields=["received_units", "status", "row_version"])
     # The receipt's date is the vendor's history: lead time, on-time share.
     PurchaseOrderReceipt.objects.create(line=line, units=units, received_on=clock.today(), user=user)
+    open_to_buy.orders_changed(line.order.department_id)
     return line
 
 
@@ -361,6 +364,7 @@ def purchase_order_line_update(
         decision_record(
             user, "po_line", current.pk, "change", f"{units} x {unit_retail} in {month_label(key)}"
         )
+        open_to_buy.orders_changed(order.department_id)
     return current
 
 
@@ -387,4 +391,5 @@ def purchase_order_line_cancel(*, user: User, line_id: int, expected_version: in
     line.row_version += 1
     line.save(update_fields=["units", "status", "row_version"])
     decision_record(user, "po_line", line.pk, "cancel")
+    open_to_buy.orders_changed(line.order.department_id)
     return line

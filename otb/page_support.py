@@ -6,16 +6,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import F, Sum
 
-from otb.models import OTBBudget, OTBBudgetMonth, PurchaseOrder, PurchaseOrderLine
-from otb.selectors import OTBRow
+from otb.models import PurchaseOrder, PurchaseOrderLine
+from otb.open_to_buy import OTBRow, otb_table, working_plan_receipts
 from planning.models import Department, FiscalWeek, MerchClass, PlanVersion, PlanWeek
 from planning.plans.selectors import current_originals
+
+__all__ = ["OTBCell", "OTBRow", "otb_table", "working_plan_receipts"]
 
 _CENT = Decimal("0.01")
 _ZERO = Decimal("0.00")
@@ -50,111 +52,15 @@ def fiscal_month_keys(year: int) -> list[int]:
     return [year * 100 + month for month in months]
 
 
-@dataclass(frozen=True)
-class OTBCell(OTBRow):
-    """An OTB row with the in-season view and the working plan's receipts beside the budget."""
-
-    working_receipts_retail: Decimal = _ZERO
-
-    @property
-    def working_otb_retail(self) -> Decimal:
-        """The working plan's receipts - received - on order: what the plan as it stands now
-        leaves to buy."""
-        return self.working_receipts_retail - self.received_retail - self.on_order_retail
-
-    @property
-    def in_season_retail(self) -> Decimal:
-        """Received to date + on order: what the season has bought, against the budget."""
-        return self.received_retail + self.on_order_retail
-
-
-def otb_table(department_ids: list[int], month_keys: list[int]) -> dict[tuple[int, int], OTBCell]:
-    """One OTBRow per (department, month): the newest approved budget month, and what released
-    orders have open (on order) and received. Same figures as `selectors.otb_rows`."""
-    budget: dict[tuple[int, int], tuple[Decimal, Decimal, int]] = {}
-    months = (
-        OTBBudgetMonth.objects.filter(
-            budget__department_id__in=department_ids,
-            budget__status=OTBBudget.Status.APPROVED,
-            month_key__in=month_keys,
-        )
-        .order_by("budget__department_id", "month_key", "-budget__number")
-        .values_list(
-            "budget__department_id", "month_key", "receipts_retail", "receipts_cost", "receipts_units"
-        )
-    )
-    for department_id, key, retail, cost, units in months:
-        budget.setdefault((department_id, key), (retail, cost, units))
-    lines = (
-        PurchaseOrderLine.objects.filter(
-            order__department_id__in=department_ids,
-            order__status=PurchaseOrder.Status.RELEASED,
-            month_key__in=month_keys,
-        )
-        .exclude(status=PurchaseOrderLine.Status.CANCELLED)
-        .values("order__department_id", "month_key")
-        .annotate(
-            open_retail=Sum((F("units") - F("received_units")) * F("unit_retail")),
-            open_cost=Sum((F("units") - F("received_units")) * F("unit_cost")),
-            units_open=Sum(F("units") - F("received_units")),
-            received_retail=Sum(F("received_units") * F("unit_retail")),
-            received_cost=Sum(F("received_units") * F("unit_cost")),
-            units_received=Sum("received_units"),
-        )
-        .order_by()
-    )
-    orders = {(row["order__department_id"], row["month_key"]): row for row in lines}
-    working = working_plan_receipts(department_ids, month_keys)
-    table = {}
-    for department_id in department_ids:
-        for key in month_keys:
-            retail, cost, units = budget.get((department_id, key), (_ZERO, _ZERO, 0))
-            order = orders.get((department_id, key), {})
-            table[department_id, key] = OTBCell(
-                department_id=department_id,
-                month_key=key,
-                budget_retail=retail,
-                budget_cost=cost,
-                on_order_retail=Decimal(order.get("open_retail") or 0).quantize(_CENT),
-                on_order_cost=Decimal(order.get("open_cost") or 0).quantize(_CENT),
-                on_order_units=int(order.get("units_open") or 0),
-                received_retail=Decimal(order.get("received_retail") or 0).quantize(_CENT),
-                received_cost=Decimal(order.get("received_cost") or 0).quantize(_CENT),
-                received_units=int(order.get("units_received") or 0),
-                budget_units=units,
-                working_receipts_retail=working.get((department_id, key), _ZERO),
-            )
-    return table
-
-
-def working_plan_receipts(department_ids: list[int], month_keys: list[int]) -> dict[tuple[int, int], Decimal]:
-    """Planned receipts of the departments' working plans (their class lines) by fiscal month, in
-    one grouped query: (department, month key) -> retail."""
-    keys = set(month_keys)
-    weeks = (
-        PlanWeek.objects.filter(
-            line__version__kind=PlanVersion.Kind.WORKING,
-            line__version__plan__department_id__in=department_ids,
-            line__merch_class__isnull=False,
-            fiscal_week__year__in={key // 100 for key in keys},
-        )
-        .values("line__version__plan__department_id", "fiscal_week__year", "fiscal_week__month")
-        .annotate(receipts=Sum("receipts"))
-        .order_by()
-    )
-    receipts = {}
-    for row in weeks:
-        key = row["fiscal_week__year"] * 100 + row["fiscal_week__month"]
-        if key in keys:
-            receipts[row["line__version__plan__department_id"], key] = Decimal(row["receipts"] or 0).quantize(
-                _CENT
-            )
-    return receipts
+# The OTB page's rows are the one read path's (`otb.open_to_buy`).
+OTBCell = OTBRow
 
 
 @dataclass(frozen=True)
 class OTBTotal:
-    """Sums of OTB rows (a department's year, a month across departments, the company)."""
+    """Sums of OTB rows (a department's year, a month across departments, the company). The OTB
+    is the sum of the months' (a closed month has none), not the summed budget less what was
+    bought: a year's OTB counts its open months only."""
 
     budget_retail: Decimal
     budget_cost: Decimal
@@ -166,22 +72,10 @@ class OTBTotal:
     budget_units: int = 0
     received_cost: Decimal = _ZERO
     received_units: int = 0
-
-    @property
-    def otb_units(self) -> int:
-        return self.budget_units - self.received_units - self.on_order_units
-
-    @property
-    def otb_retail(self) -> Decimal:
-        return self.budget_retail - self.received_retail - self.on_order_retail
-
-    @property
-    def working_otb_retail(self) -> Decimal:
-        return self.working_receipts_retail - self.received_retail - self.on_order_retail
-
-    @property
-    def otb_cost(self) -> Decimal:
-        return self.budget_cost - self.received_cost - self.on_order_cost
+    otb_retail: Decimal = _ZERO
+    otb_cost: Decimal = _ZERO
+    otb_units: int = 0
+    working_otb_retail: Decimal = _ZERO
 
     @property
     def used_percent(self) -> Decimal | None:
@@ -199,18 +93,12 @@ class OTBTotal:
 
 def otb_total(rows: Iterable[OTBRow | OTBTotal]) -> OTBTotal:
     rows = list(rows)
-    return OTBTotal(
-        budget_retail=sum((row.budget_retail for row in rows), _ZERO),
-        budget_cost=sum((row.budget_cost for row in rows), _ZERO),
-        on_order_retail=sum((row.on_order_retail for row in rows), _ZERO),
-        on_order_cost=sum((row.on_order_cost for row in rows), _ZERO),
-        on_order_units=sum(row.on_order_units for row in rows),
-        received_retail=sum((row.received_retail for row in rows), _ZERO),
-        received_cost=sum((row.received_cost for row in rows), _ZERO),
-        received_units=sum(row.received_units for row in rows),
-        working_receipts_retail=sum((getattr(row, "working_receipts_retail", _ZERO) for row in rows), _ZERO),
-        budget_units=sum(row.budget_units for row in rows),
-    )
+
+    def total(name: str) -> Any:
+        return sum((getattr(row, name) for row in rows), 0 if name.endswith("units") else _ZERO)
+
+    names = [f.name for f in fields(OTBTotal)]
+    return OTBTotal(**{name: total(name) for name in names})
 
 
 def scaled_to_fit(

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
 
-from otb import ledger, notifications
+from otb import ledger, notifications, open_to_buy
 from otb.models import ApprovalDecision, OTBBudget, OTBBudgetMonth, OTBException, PurchaseOrder
 from planning.engine.rounding import half_up
 from planning.models import Department, FiscalWeek, PlanVersion, PlanWeek
@@ -271,4 +271,5 @@ def otb_exception_decide(
         ledger.commit(order.department_id, ledger.order_amounts(order.pk))
     order.row_version += 1
     order.save(update_fields=["status", "row_version"])
+    open_to_buy.orders_changed(order.department_id)  # released or cancelled: the plans follow
     return exception

@@ -17,7 +17,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from otb import ledger
+from otb import ledger, open_to_buy
 from otb.models import (
     PurchaseOrder,
     PurchaseOrderLine,
@@ -91,6 +91,7 @@ def _history(
     today = clock.today()
     weeks = list(FiscalWeek.objects.filter(end_date__lt=today).order_by("-start_date")[4:52])
     created = 0
+    departments: set[int] = set()
     for code, vendor in vendors.items():
         quoted, (low, high) = TERMS[code]
         supplied = [color for color in colors if suppliers.get(color.pk) == code]
@@ -126,5 +127,7 @@ def _history(
             # Received orders stay committed against their month, as if placed through the check.
             ledger.commit(department, {line.month_key: received * color.retail_price})
             PurchaseOrderReceipt.objects.create(line=line, units=received, received_on=received_on, user=user)
+            departments.add(department)
             created += 1
+    open_to_buy.orders_changed(sorted(departments))  # the plans' received follow the history
     return created

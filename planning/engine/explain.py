@@ -110,9 +110,9 @@ def _describe(
         )
     if measure == "otb":
         return (
-            "OTB = planned receipts - on order",
-            f"OTB = {_n(c['receipts'])} - {_n(c['on_order'])} = {_n(c['otb'])}",
-            {k: c[k] for k in ("receipts", "on_order")},
+            "OTB = planned receipts - received - on order",
+            f"OTB = {_n(c['receipts'])} - {_n(c['received'])} - {_n(c['on_order'])} = {_n(c['otb'])}",
+            {k: c[k] for k in ("receipts", "received", "on_order")},
         )
     if measure == "wos":
         weekly = c["sales"] / weeks

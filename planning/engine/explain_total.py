@@ -27,8 +27,8 @@ from planning.engine.kpis import (
 )
 
 FLOWS = (
-    "sales", "sales_units", "markdowns", "shrink", "on_order", "receipts", "receipts_entered", "otb",
-    "gross_margin",
+    "sales", "sales_units", "markdowns", "shrink", "on_order", "received", "receipts", "receipts_entered",
+    "otb", "gross_margin",
 )  # fmt: skip
 LAST_WEEK = ("eop", "fwos", "target")
 RATIOS = ("wos", "sell_through", "gm_percent", "turn")

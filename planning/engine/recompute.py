@@ -73,6 +73,9 @@ class PlanInputs:
     markdowns: ArrayLike = 0.0
     shrink: ArrayLike = 0.0
     on_order: ArrayLike = 0.0
+    # What was received against each period (open: purchase-order receipts; closed: the actual
+    # receipts): bought already, so the OTB leaves it out. May be negative (returns to vendor).
+    received: ArrayLike = 0.0
     opening: ArrayLike = 0.0
     exhaustion: str = "wrap"
     next_sales: ArrayLike | None = None
@@ -91,6 +94,7 @@ class PlanOutputs:
     markdowns: Array
     shrink: Array
     on_order: Array
+    received: Array
     bop: Array
     eop: Array
     receipts: Array
@@ -126,6 +130,7 @@ class CheckedPlan:
     cost_complement: Array
     closed_weeks: int = 0
     actual_eop: Array | None = None  # (lines, closed_weeks): the closed periods' actual EOP
+    received: Array | float = 0.0
 
     def line(self, index: int) -> CheckedPlan:
         """The same plan restricted to one line (keeps 2-D shapes)."""
@@ -179,9 +184,10 @@ def _check(inputs: PlanInputs) -> CheckedPlan:
     )
     check_non_negative("cost_complement", np.nan_to_num(complement[:, 0]))
     closed, actual_eop = _closed(inputs, sales.shape)
+    received = like("received", inputs.received, sales.shape)
     return CheckedPlan(
         sales, checked["markdowns"], checked["shrink"], checked["on_order"], opening, method, targets, turn,
-        entered, next_sales_2d(inputs.next_sales, lines), closing, complement, closed, actual_eop,
+        entered, next_sales_2d(inputs.next_sales, lines), closing, complement, closed, actual_eop, received,
     )  # fmt: skip
 
 
@@ -303,9 +309,11 @@ def _target_bop(method: str, sales: Array, targets: Array, turn: Array) -> Array
     return bop
 
 
-def _open_to_buy(receipts: Array, on_order: Array, closed: int) -> Array:
-    """Planned receipts less on order; a closed week received what it received: nothing to buy."""
-    otb = receipts - on_order
+def _open_to_buy(receipts: Array, received: Array | float, on_order: Array, closed: int) -> Array:
+    """Planned receipts less what was received and what is on order; a closed week received
+    what it received: nothing is left to buy in it."""
+    otb = receipts - received
+    otb -= on_order
     otb[:, :closed] = 0.0
     return otb
 
@@ -340,10 +348,11 @@ def derive(plan: CheckedPlan, exhaustion: str, weeks_per_period: float) -> PlanO
         markdowns=markdowns,
         shrink=shrink,
         on_order=plan.on_order,
+        received=np.broadcast_to(plan.received, sales.shape),
         bop=bop,
         eop=eop,
         receipts=planned_receipts,
-        otb=_open_to_buy(planned_receipts, plan.on_order, plan.closed_weeks),
+        otb=_open_to_buy(planned_receipts, plan.received, plan.on_order, plan.closed_weeks),
         wos=weeks_of_supply(eop, sales, weeks_per_period),
         fwos=fwos,
         turn=turn_of(sales, average_stock, weeks_per_period),

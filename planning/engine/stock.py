@@ -337,10 +337,11 @@ def receipts(
     return drop(eop_2d - like("bop", bop, shape) + flows[0] + flows[1] + flows[2], was_1d)
 
 
-def otb(planned_receipts: ArrayLike, on_order: ArrayLike) -> Array:
-    """Open-to-buy = planned receipts - on order (negative: over-bought)."""
+def otb(planned_receipts: ArrayLike, on_order: ArrayLike, received: ArrayLike = 0.0) -> Array:
+    """Open-to-buy = planned receipts - received - on order (negative: over-bought)."""
     receipts_2d, was_1d = lift("receipts", planned_receipts)
-    return drop(receipts_2d - like("on_order", on_order, receipts_2d.shape), was_1d)
+    shape = receipts_2d.shape
+    return drop(receipts_2d - like("received", received, shape) - like("on_order", on_order, shape), was_1d)
 
 
 def _project_stock(opening: Array, net: Array) -> tuple[Array, Array]:

@@ -27,7 +27,7 @@ from rest_framework.views import APIView
 
 from planning import calendar
 from planning.models import Department, Plan, PlanCellChange, PlanLine, PlanVersion, PlanWeek
-from planning.plans.measures import DERIVED, ENTERED, TARGET_LABELS, stored_text
+from planning.plans.measures import DERIVED, ENTERED, PURCHASED, TARGET_LABELS, stored_text
 from planning.plans.negative_receipts import version_negative_receipts
 from planning.plans.promotion import PromotionConflictError, conflict_body
 from planning.plans.services import (
@@ -41,7 +41,8 @@ from planning.plans.services import (
     version_submit,
 )
 
-MEASURES = (*ENTERED, *DERIVED)  # entered first, then derived, in a stable order
+# Entered first, then those kept from purchase orders, then derived, in a stable order.
+MEASURES = (*ENTERED, *PURCHASED, *DERIVED)
 MAX_CELLS_PER_PATCH = 10_000
 _WEEK_PATTERN = re.compile(r"^(\d{4})-W(\d{2})$")
 
@@ -515,9 +516,9 @@ class PlanVersionCells(APIView):
     )
     def get(self, request: Request, version_id: int) -> Response:
         """Cells of a version, line by line and week by week, one per measure: entered values
-        first (sales, sales_units, markdowns, shrink, on_order, target, receipts_entered), then
-        derived ones (bop, eop, receipts, otb, gross_margin, wos, fwos, turn, sell_through,
-        gm_percent, gmroi)."""
+        first (sales, sales_units, markdowns, shrink, target, receipts_entered), then on_order and
+        received (from purchase orders and receipts, read-only), then derived ones (bop, eop,
+        receipts, otb, gross_margin, wos, fwos, turn, sell_through, gm_percent, gmroi)."""
         version = _version(request, version_id)
         try:
             filters = _validated(CellQuerySerializer(data=request.query_params))

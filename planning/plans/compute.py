@@ -13,7 +13,12 @@ import numpy as np
 from planning.engine import PlanInputs, PlanOutputs, recompute
 from planning.plans.measures import DERIVED
 
-ENTERED_FIELDS = ("sales", "sales_units", "markdowns", "shrink", "on_order", "target", "receipts_entered")
+# The engine's inputs: the planner's values, and what purchase orders and actuals bought
+# (on order, received: kept by `planning.plans.purchases`, never typed).
+ENTERED_FIELDS = (
+    "sales", "sales_units", "markdowns", "shrink", "on_order", "target", "receipts_entered", "received",
+)  # fmt: skip
+PURCHASE_FIELDS = ("on_order", "received")
 CENTS = Decimal("0.01")
 RATIO = Decimal("0.0001")
 MONEY_DERIVED = {"bop", "eop", "receipts", "otb", "gross_margin"}
@@ -60,6 +65,7 @@ def plan_inputs(block: LineBlock, *, exhaustion: str, cost_complement: float) ->
         markdowns=entered["markdowns"],
         shrink=entered["shrink"],
         on_order=entered["on_order"],
+        received=entered["received"],
         opening=block.opening,
         # A following plan is not linked yet: `next_plan` falls back to the average.
         exhaustion=exhaustion,

@@ -25,7 +25,7 @@ from planning.plans.negative_receipts import NegativeReceipts, version_negative_
 SPAN_TURN_METHODS = ("turn", "basic_stock")
 
 VALUE_FIELDS = (
-    "sales", "sales_units", "markdowns", "shrink", "on_order", "target", "receipts_entered",
+    "sales", "sales_units", "markdowns", "shrink", "on_order", "received", "target", "receipts_entered",
     "bop", "eop", "receipts", "otb", "gross_margin", "wos", "fwos", "turn", "sell_through", "gm_percent",
 )  # fmt: skip
 PERCENT = {"sell_through", "gm_percent"}
@@ -114,6 +114,7 @@ FLOWS = (
     "markdowns",
     "shrink",
     "on_order",
+    "received",
     "receipts",
     "receipts_entered",
     "otb",
@@ -384,7 +385,7 @@ def _comparisons(
     return result
 
 
-SPREADABLE = ("sales", "sales_units", "markdowns", "shrink", "on_order", "receipts_entered")
+SPREADABLE = ("sales", "sales_units", "markdowns", "shrink", "receipts_entered")
 
 
 def _is_input(measure: Measure, column: Column, *, editable: bool, is_total: bool) -> bool:

@@ -30,7 +30,7 @@ from planning.models import (
     PlanWeek,
     SalesHistory,
 )
-from planning.plans import history
+from planning.plans import history, purchases
 from planning.plans.services import version_recompute
 
 logger = logging.getLogger(__name__)
@@ -154,6 +154,8 @@ def roll_version(version: PlanVersion, through: FiscalWeek, user: User) -> bool:
         user=user,
     )
     version_recompute(version.pk)
+    # The closed weeks received their actual receipts; overdue orders move to the first open week.
+    purchases.refresh(PlanVersion.objects.get(pk=version.pk))
     return True
 
 

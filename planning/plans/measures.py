@@ -28,7 +28,8 @@ RECEIPTS = Measure("receipts", "Receipts $", "flow", False)
 RECEIPTS_ENTERED = Measure("receipts_entered", "Receipts $", "flow", True)
 BOP = Measure("bop", "BOP $", "opening", False)
 EOP = Measure("eop", "EOP $", "closing", False)
-ON_ORDER = Measure("on_order", "On order $", "flow", True)
+ON_ORDER = Measure("on_order", "On order $", "flow", False)
+RECEIVED = Measure("received", "Received $", "flow", False)
 OTB = Measure("otb", "OTB $", "flow", False)
 TARGET = Measure("target", "Target", "closing", True, decimals=2, maximum=Decimal("104"), is_money=False)
 WOS = Measure("wos", "WOS", "ratio", False, decimals=1, is_money=False)
@@ -39,7 +40,9 @@ SELL_THROUGH = Measure(
 )
 GM_PERCENT = Measure("gm_percent", "GM %", "ratio", False, decimals=1, is_money=False)
 
-ENTERED = {m.name: m for m in (SALES, SALES_UNITS, MARKDOWNS, SHRINK, ON_ORDER, TARGET, RECEIPTS_ENTERED)}
+ENTERED = {m.name: m for m in (SALES, SALES_UNITS, MARKDOWNS, SHRINK, TARGET, RECEIPTS_ENTERED)}
+# Kept from purchase orders and actuals (`planning.plans.purchases`): shown, never typed.
+PURCHASED = {m.name: m for m in (ON_ORDER, RECEIVED)}
 DERIVED = (
     "bop",
     "eop",
@@ -81,8 +84,12 @@ FORMULAS = {
     "bop": "BOP $ = the EOP of the week before (the opening stock in the first week); a total shows"
     " its first week's",
     "eop": "EOP $ = BOP + receipts - sales - markdowns - shrink; a total shows its last week's",
-    "on_order": "On order $: open purchase orders due in the week, at retail; a total sums its weeks",
-    "otb": "OTB $ = planned receipts - on order (negative: over-bought); a total sums its weeks",
+    "received": "Received $: what came in against the week (a closed week: its actual receipts; an open"
+    " week: purchase-order receipts so far), at retail; a total sums its weeks",
+    "on_order": "On order $: open lines of released purchase orders due in the week (overdue ones in the"
+    " first open week), at retail; read-only, from the orders; a total sums its weeks",
+    "otb": "OTB $ = planned receipts - received - on order (negative: over-bought; a closed week has"
+    " none); a total sums its weeks",
     "fwos": "FWOS = how many weeks of the planned sales after the week its EOP covers; a total shows"
     " its last week's",
     "wos": "WOS = EOP / average weekly sales of the column (its sales / its weeks)",
@@ -125,6 +132,7 @@ def grid_measures(method: str) -> list[Measure]:
         RECEIPTS_ENTERED if method == "receipts" else RECEIPTS,
         BOP,
         EOP,
+        RECEIVED,
         ON_ORDER,
         OTB,
     ]
@@ -135,6 +143,8 @@ def grid_measures(method: str) -> list[Measure]:
 
 def validate(measure: str, value: Decimal, method: str) -> str | None:
     """An error message for a value out of range for this measure and method, else None."""
+    if measure in PURCHASED:
+        return f"{PURCHASED[measure].label} comes from purchase orders and receipts; it cannot be typed."
     if measure not in ENTERED:
         return f"{measure} is calculated, not entered."
     spec = ENTERED[measure]

@@ -32,7 +32,7 @@ from planning.models import (
     PlanVersion,
     PlanWeek,
 )
-from planning.plans import history
+from planning.plans import history, purchases
 from planning.plans.bulk_write import read_columns, write_columns
 from planning.plans.cell_input import CellInputError, cell_value, parse_cell_input, parse_number
 from planning.plans.cell_input import resolve as resolve_cell_input
@@ -43,7 +43,7 @@ from planning.plans.compute import (
     run_engine,
     total_block,
 )
-from planning.plans.measures import DERIVED, ENTERED, TARGET_PLACES, stored_text, validate
+from planning.plans.measures import DERIVED, ENTERED, PURCHASED, TARGET_PLACES, stored_text, validate
 
 Kind = PlanVersion.Kind
 Status = PlanVersion.Status
@@ -141,6 +141,7 @@ def plan_create(*, user: User, spec: PlanSpec) -> Plan:
         _create_actuals_version(plan, user, Kind.LAST_YEAR, "Last year", last_year, week_ids)
         _create_actuals_version(plan, user, Kind.ACTUAL, "This year actuals", this_year, week_ids)
         _create_working_version(plan, user, spec, last_year, this_year, week_ids)
+        purchases.refresh_plans([plan.pk])  # on order and received from the open purchase orders
     return plan
 
 
@@ -178,6 +179,7 @@ def _create_actuals_version(
             "markdowns": actuals.markdowns,
             "shrink": np.zeros_like(actuals.sales),
             "on_order": np.zeros_like(actuals.sales),
+            "received": np.zeros_like(actuals.sales),
             "target": np.full_like(actuals.sales, np.nan),
             "receipts_entered": implied_receipts,
         },
@@ -211,6 +213,7 @@ def _create_working_version(
             "markdowns": np.round(last_year.markdowns * growth, 2),
             "shrink": np.zeros_like(sales),
             "on_order": np.zeros_like(sales),
+            "received": np.zeros_like(sales),
             "target": targets,
             "receipts_entered": np.round(
                 np.maximum(last_year.eop - _bop(last_year) + last_year.sales, 0) * growth, 2
@@ -294,7 +297,7 @@ def _entered_columns(block: LineBlock, row: int, period: int) -> dict[str, Any]:
             values[name] = None if np.isnan(value) else Decimal(repr(value)).quantize(TARGET_PLACES)
         elif name == "sales_units":
             values[name] = max(round(value), 0)
-        elif name == "receipts_entered":
+        elif name in ("receipts_entered", "received"):  # signed: returns to vendor
             values[name] = Decimal(repr(value)).quantize(Decimal("0.01"), ROUND_HALF_UP)
         else:
             values[name] = Decimal(repr(max(value, 0.0))).quantize(Decimal("0.01"), ROUND_HALF_UP)
@@ -605,7 +608,7 @@ def _apply(
     user: User,
 ) -> tuple[PlanWeek, tuple[str, Decimal | None]]:
     if edit.measure not in ENTERED:
-        raise PlanError(f"{edit.measure} is calculated, not entered.")
+        raise PlanError(validate(edit.measure, Decimal(0), "") or f"{edit.measure} is not entered.")
     row = rows.get((edit.line_id, edit.week_id))
     if row is None:
         raise PlanError(f"Week {edit.week_id} is not in this plan.")
@@ -998,7 +1001,7 @@ def _copy_values(source: PlanVersion, target: PlanVersion, user: User, source_ki
 
 
 # --- totals edited: spread to the weeks and lines below -------------------------------------
-FLOW_ENTERED = ("sales", "sales_units", "markdowns", "shrink", "on_order", "receipts_entered")
+FLOW_ENTERED = ("sales", "sales_units", "markdowns", "shrink", "receipts_entered")
 
 
 def _group_filter(column_key: str) -> dict[str, Any]:
@@ -1031,6 +1034,8 @@ def plan_aggregate_update(
     are all zero, evenly where last year is empty too; locked cells keep their values; whole
     units and cents, summing exactly. A weekly target typed on a total fills its weeks."""
     if measure not in (*FLOW_ENTERED, "target"):
+        if measure in PURCHASED:
+            raise PlanError(validate(measure, Decimal(0), "") or "")
         raise PlanError(f"{measure} is calculated; enter its inputs instead.")
     with transaction.atomic():
         version = PlanVersion.objects.select_for_update().select_related("plan").get(pk=version_id)

@@ -158,7 +158,7 @@ def test_explain_spells_out_the_fwos_eop() -> None:
 def test_explain_receipts_otb_and_ssr() -> None:
     plan = _mixed()
     assert explain(plan, 0, 2, "receipts").text == "receipts = 230 - 165 + 120 + 5 + 0 = 190"
-    assert explain(plan, 0, 0, "otb").text == "OTB = 105 - 50 = 55"
+    assert explain(plan, 0, 0, "otb").text == "OTB = 105 - 0 - 50 = 55"
     assert explain(plan, 1, 1, "eop").text == "EOP = BOP of P2 = 3 x 120 = 360"
     assert explain(plan, 0, 0, "bop").text == "BOP = opening stock 200"
     assert explain(plan, 2, 1, "eop").text == "EOP = 245 + 0 - 80 - 5 - 0 = 160"

@@ -34,7 +34,7 @@ Retailer = dict[str, Any]
 Kind = PlanVersion.Kind
 WEEKS = ["2027-W01", "2027-W02", "2027-W03", "2027-W04"]
 MEASURES = [
-    "sales", "sales_units", "markdowns", "shrink", "on_order", "target", "receipts_entered",
+    "sales", "sales_units", "markdowns", "shrink", "target", "receipts_entered", "on_order", "received",
     "bop", "eop", "receipts", "otb", "gross_margin", "wos", "fwos", "turn", "sell_through", "gm_percent",
     "gmroi",
 ]  # fmt: skip
@@ -297,8 +297,8 @@ def test_cells_match_the_stored_rows(planner: User, working: PlanVersion) -> Non
         (row["line_id"], row["fiscal_week_id"]): dict(row)
         for row in PlanWeek.objects.filter(line__version=working).values()
     }
-    assert body["count"] == len(rows) * 18 == 2 * 4 * 18
-    assert len(body["results"]) == 144
+    assert body["count"] == len(rows) * 19 == 2 * 4 * 19
+    assert len(body["results"]) == 152
     for cell in body["results"]:
         year, week = cell["week"].split("-W")
         row = rows[cell["line"], int(year) * 100 + int(week)]
@@ -313,7 +313,7 @@ def test_cells_of_the_total_line_are_not_entered(planner: User, working: PlanVer
 
     body = _client(planner).get(_cells_url(working) + f"?line={total.pk}").json()
 
-    assert body["count"] == 72
+    assert body["count"] == 76
     assert {cell["is_entered"] for cell in body["results"]} == {False}
     assert _by_week(body["results"], "sales") == ["100.00", "80.00", "120.00", "90.00"]
 
@@ -323,7 +323,8 @@ def test_which_cells_are_entered_on_an_fwos_line(planner: User, working: PlanVer
 
     entered = [cell["measure"] for cell in body["results"] if cell["is_entered"]]
     # Receipts are derived on an FWOS line; its target is the FWOS.
-    assert entered == ["sales", "sales_units", "markdowns", "shrink", "on_order", "target"]
+    # On order and received come from purchase orders: never entered.
+    assert entered == ["sales", "sales_units", "markdowns", "shrink", "target"]
 
 
 def test_cells_page_across_rows(planner: User, working: PlanVersion, tees: PlanLine) -> None:
@@ -331,10 +332,10 @@ def test_cells_page_across_rows(planner: User, working: PlanVersion, tees: PlanL
 
     body = _client(planner).get(url).json()
 
-    assert body["count"] == 72
+    assert body["count"] == 76
     assert [(cell["week"], cell["measure"]) for cell in body["results"]] == [
         *(("2027-W01", measure) for measure in MEASURES[10:]),
-        *(("2027-W02", measure) for measure in MEASURES[:12]),
+        *(("2027-W02", measure) for measure in MEASURES[:11]),
     ]
     assert body["next"].endswith(f"?limit=20&line={tees.pk}&offset=30")
     assert body["previous"].endswith(f"?limit=20&line={tees.pk}")
@@ -391,7 +392,7 @@ def test_fwos_target_edit_answers_with_the_recomputed_line(
     body = response.json()
     assert (body["values_version"], body["totals_version"]) == (2, 1)  # totals follow in the background
     cells = body["cells"]
-    assert len(cells) == 72  # the edited line, every week and measure
+    assert len(cells) == 76  # the edited line, every week and measure
     assert {cell["line"] for cell in cells} == {tees.pk}
     assert _by_week(cells, "target") == ["0.000", "0.000", "0.000", "2.500"]
     # W04 covers 2.5 weeks after it, wrapping to the plan's start: 100 + 80 + 0.5 x 120 = 240.
@@ -477,7 +478,7 @@ def test_stale_row_version_is_409_and_theirs_stands(
         (
             [("2027-W04", "eop", "10")],
             'cells[0].measure: "eop" is not entered; enter one of sales, sales_units, markdowns, shrink, '
-            "on_order, target, receipts_entered.",
+            "target, receipts_entered.",
         ),
         (
             [("2027-W04", "receipts_entered", "10")],

@@ -7,9 +7,9 @@ The plan "W01 FY2026" covers FY2026 W01..W05 for Tops, one class (W-TOP-TEE), we
   no stock anywhere, so the seeded WOS targets are 0.0 and every EOP is 0.
 
 The sheet (hand-laid): header block rows 1..8, a note on row 9, the table header on row 10;
-the TOTAL line first (13 measure rows: 11..23), then W-TOP-TEE (14 rows: 24..37; sales on
-24, EOP on 29, target on 32). Columns: A Line, B Measure, C Label, D..G W01..W04, H "Total
-Feb", I W05, J "Total Mar", K "Total Q1", L "Total season".
+the TOTAL line first (14 measure rows: 11..24), then W-TOP-TEE (15 rows: 25..39; sales on
+25, EOP on 30, received 31, on order 32, target on 34). Columns: A Line, B Measure, C Label,
+D..G W01..W04, H "Total Feb", I W05, J "Total Mar", K "Total Q1", L "Total season".
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from planning.plans.services import CellEdit, PlanSpec, plan_cells_update, plan_
 Retailer = dict[str, Any]
 D = Decimal
 
-TEES_SALES, TEES_EOP, TEES_TARGET = 24, 29, 32
+TEES_SALES, TEES_EOP, TEES_TARGET = 25, 30, 34
 WEEK_COLUMN = {"2026-W01": "D", "2026-W02": "E", "2026-W03": "F", "2026-W04": "G", "2026-W05": "I"}
 
 
@@ -136,13 +136,13 @@ def test_export_has_the_header_the_week_columns_the_lines_and_the_values(
         "2026-W01", "2026-W02", "2026-W03", "2026-W04", "Total Feb",
         "2026-W05", "Total Mar", "Total Q1", "Total season",
     ]  # fmt: skip
-    codes = [sheet.cell(row, 1).value for row in (11, 23, 24, 37)]
+    codes = [sheet.cell(row, 1).value for row in (11, 24, 25, 39)]
     assert codes == ["TOTAL", "TOTAL", "W-TOP-TEE", "W-TOP-TEE"]
-    assert sheet.max_row == 37
-    assert [sheet.cell(24, column).value for column in range(2, 4)] == ["sales", "Sales $"]
-    assert [sheet.cell(32, column).value for column in range(2, 4)] == ["target", "WOS target"]
-    assert [sheet[f"{c}24"].value for c in "DEFGHIJKL"] == [1000, 1200, 800, 600, 3600, 500, 500, 4100, 4100]
-    assert [sheet[f"{c}25"].value for c in "DEFGI"] == [40, 48, 32, 24, 20]  # units
+    assert sheet.max_row == 39
+    assert [sheet.cell(25, column).value for column in range(2, 4)] == ["sales", "Sales $"]
+    assert [sheet.cell(34, column).value for column in range(2, 4)] == ["target", "WOS target"]
+    assert [sheet[f"{c}25"].value for c in "DEFGHIJKL"] == [1000, 1200, 800, 600, 3600, 500, 500, 4100, 4100]
+    assert [sheet[f"{c}26"].value for c in "DEFGI"] == [40, 48, 32, 24, 20]  # units
     assert [sheet[f"{c}11"].value for c in "DEFGI"] == [1000, 1200, 800, 600, 500]  # the total line
     assert sheet.freeze_panes == "D11"
 
@@ -154,15 +154,15 @@ def test_export_marks_entered_cells_unlocked_yellow_and_the_rest_locked_grey(
 
     sheet = _export(client, excel_version).active
 
-    sales, eop, total_sales, feb = sheet["D24"], sheet["D29"], sheet["D11"], sheet["H24"]
+    sales, eop, total_sales, feb = sheet["D25"], sheet["D30"], sheet["D11"], sheet["H25"]
     assert (sales.fill.fgColor.rgb, sales.protection.locked) == ("00FFF2CC", False)
     assert sales.number_format == "#,##0"
     assert (eop.fill.fgColor.rgb, eop.protection.locked) == ("00F2F2F2", True)
     assert total_sales.protection.locked is True  # the plan total is calculated from the lines
     assert (feb.fill.fgColor.rgb, feb.protection.locked) == ("00D9D9D9", True)
     assert sheet["H10"].fill.fgColor.rgb == "00D9D9D9"
-    assert sheet["D32"].number_format == "0.00"  # target
-    assert sheet["D36"].number_format == "0.0%"  # sell-through
+    assert sheet["D34"].number_format == "0.00"  # target
+    assert sheet["D38"].number_format == "0.0%"  # sell-through
     assert sheet.protection.sheet is True
 
 
@@ -192,7 +192,7 @@ def test_executive_exports_but_sees_no_import_form(
 
     assert f'href="/planning/plans/versions/{excel_version.pk}/export.xlsx"' in html
     assert "/import/" not in html
-    assert _export(client, excel_version).active["A24"].value == "W-TOP-TEE"
+    assert _export(client, excel_version).active["A25"].value == "W-TOP-TEE"
 
 
 def test_grid_page_has_the_export_link_and_a_multipart_import_form(
@@ -260,9 +260,9 @@ def test_import_with_text_and_a_changed_calculated_cell_lists_every_error_and_ch
     sheet[f"E{TEES_SALES}"] = 1300  # a good change: not saved either (all or nothing)
     sheet[f"F{TEES_EOP}"] = 999  # a calculated cell changed
     sheet[f"I{TEES_TARGET}"] = 200  # WOS target out of range
-    sheet["H24"] = 1  # a total column: ignored
-    sheet["A37"] = "W-TOP-XXX"  # unknown line
-    sheet["B36"] = "magic"  # unknown measure
+    sheet["H25"] = 1  # a total column: ignored
+    sheet["A39"] = "W-TOP-XXX"  # unknown line
+    sheet["B38"] = "magic"  # unknown measure
     before = _state(excel_version)
 
     response = _upload(client, excel_version, _bytes(workbook))
@@ -270,12 +270,12 @@ def test_import_with_text_and_a_changed_calculated_cell_lists_every_error_and_ch
     assert response.status_code == 302
     assert _messages(response) == [
         ("error", "The import changed nothing: 5 problems in the workbook."),
-        ("error", "row 24, column D (2026-W01): 'lots' is not a number."),
-        ("error", "row 29, column F (2026-W03): EOP $ is calculated, not entered; "
+        ("error", "row 25, column D (2026-W01): 'lots' is not a number."),
+        ("error", "row 30, column F (2026-W03): EOP $ is calculated, not entered; "
                   "change the entered values instead."),
-        ("error", "row 32, column I (2026-W05): WOS target must be between 0 and 104."),
-        ("error", "row 36, column B (Measure): 'magic' is not a measure of W-TOP-TEE."),
-        ("error", "row 37, column A (Line): unknown line code 'W-TOP-XXX'."),
+        ("error", "row 34, column I (2026-W05): WOS target must be between 0 and 104."),
+        ("error", "row 38, column B (Measure): 'magic' is not a measure of W-TOP-TEE."),
+        ("error", "row 39, column A (Line): unknown line code 'W-TOP-XXX'."),
     ]  # fmt: skip
     assert _state(excel_version) == before
     assert not PlanCellChange.objects.filter(line__version=excel_version).exists()
@@ -297,9 +297,9 @@ def test_import_reads_text_cells_as_the_grid_reads_typing(
 
     assert refused == [
         ("error", "The import changed nothing: 2 problems in the workbook."),
-        ("error", "row 24, column D (2026-W01): Sales $ takes an amount, not a percentage: type 10 to set "
+        ("error", "row 25, column D (2026-W01): Sales $ takes an amount, not a percentage: type 10 to set "
                   "it to 10, or +10% to raise its current value by 10%."),
-        ("error", "row 24, column E (2026-W02): '+10%' is a change; an import takes the value itself "
+        ("error", "row 25, column E (2026-W02): '+10%' is a change; an import takes the value itself "
                   "(e.g. 1,250)."),
     ]  # fmt: skip
     assert _state(excel_version) == before
