@@ -12,6 +12,7 @@ given, every other week 0).
 
 from __future__ import annotations
 
+import threading
 from decimal import Decimal
 from typing import Any
 
@@ -266,6 +267,38 @@ def test_a_double_click_is_refused_and_a_new_plan_state_drafts_again(
         (2, "draft"),
         (3, "draft"),
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_five_simultaneous_clicks_draft_one_revision(plan: dict[str, Any], manager: User) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL row locks: SQLite serialises writers before they can race")
+    _set_receipts(plan["working"], {M10: "10000", M11: "10600", M12: "10000"})
+    barrier = threading.Barrier(5)
+    outcomes: list[str] = []
+
+    def click() -> None:
+        barrier.wait()
+        try:
+            services.otb_budget_revision(user=manager, version_id=plan["working"].pk)
+            outcomes.append("drafted")
+        except services.OTBDuplicateError:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=click) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(outcomes) == ["drafted"] + ["refused"] * 4
+    assert list(OTBBudget.objects.order_by("number").values_list("number", "status")) == [
+        (1, "approved"),
+        (2, "draft"),
+    ]
+    assert ApprovalDecision.objects.filter(kind="otb_budget", action="revise").count() == 1
 
 
 def test_the_revision_goes_through_submit_and_approve_and_the_notice_goes(
