@@ -42,6 +42,12 @@ def decide(request: HttpRequest, kind: str, object_id: int) -> HttpResponse:
     if action not in ("approve", "reject"):
         return _answer(request, kind, object_id, "Choose approve or reject.", 422)
     comment = request.POST.get("comment", "").strip()
+    # A scenario's conflicts: one radio per cell ("resolve:<class>:<week>:<measure>") and one for all.
+    resolutions = {
+        name.removeprefix("resolve:"): str(request.POST.get(name, ""))
+        for name in request.POST
+        if name.startswith("resolve:") and request.POST.get(name)
+    }
     try:
         approvals.decide(
             user=user,
@@ -50,14 +56,28 @@ def decide(request: HttpRequest, kind: str, object_id: int) -> HttpResponse:
             approve=action == "approve",
             comment=comment,
             reason=request.POST.get("reason", ""),
+            resolutions=resolutions,
+            resolve_all=request.POST.get("resolve_all") or None,
         )
     except approvals.DecisionError as refused:
         if refused.is_forbidden and not request.htmx:  # type: ignore[attr-defined]
             raise PermissionDenied(str(refused)) from refused  # the 403 page says why
-        return _answer(request, kind, object_id, str(refused), 403 if refused.is_forbidden else 422)
+        status = 403 if refused.is_forbidden else 409 if refused.is_conflict else 422
+        return _answer(request, kind, object_id, str(refused), status)
     return _answer(
         request, kind, object_id, "", 200, decided="Approved" if action == "approve" else "Rejected"
     )
+
+
+@login_required
+@require_GET
+def promotion_changes(request: HttpRequest, version_id: int) -> HttpResponse:
+    """Every change approving a waiting scenario would make in the working plan (the card
+    lists the first few), and its conflicts."""
+    promotion = approvals.promotion_to_decide(_manager(request), version_id)
+    if promotion is None:
+        raise Http404("No scenario of yours waits for approval with that id.")
+    return render(request, "otb/promotion_changes.html", {"promotion": promotion})
 
 
 def _answer(

@@ -15,10 +15,11 @@ from django.db.models import Count, Q, Sum
 from otb import services
 from otb.markdowns import services as markdown_services
 from otb.models import MarkdownProposal, OTBBudget, OTBException
-from planning.models import Department, PlanWeek
+from planning.models import Department, PlanVersion, PlanWeek
 from planning.plans import selectors as plan_selectors
 from planning.plans import services as plan_services
 from planning.plans.negative_receipts import negative_receipts
+from planning.plans.promotion import Promotion, PromotionConflictError, promotion_preview
 
 KINDS = ("plan", "otb_budget", "otb_exception", "markdown")
 
@@ -27,9 +28,10 @@ class DecisionError(Exception):
     """The decision was refused; the message is for the manager. `is_forbidden`: not theirs to
     decide (another department, their own request, not a manager), answered as a 403."""
 
-    def __init__(self, message: str, *, is_forbidden: bool = False) -> None:
+    def __init__(self, message: str, *, is_forbidden: bool = False, is_conflict: bool = False) -> None:
         super().__init__(message)
         self.is_forbidden = is_forbidden
+        self.is_conflict = is_conflict  # a scenario's conflicts are not resolved yet (409)
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,14 @@ class Waiting:
     needs_reason_code: bool = False
     url: str = ""
     warnings: tuple[str, ...] = ()  # what the approver accepts too: a plan's negative receipts
+    # A scenario: what promoting it changes in the working plan now, and the conflicts to resolve.
+    promotion: Promotion | None = None
+
+    PROMOTION_SHOWN = 10  # changes listed on the card; the rest behind "all changes"
+
+    @property
+    def promotion_changes_shown(self) -> list[Any]:
+        return self.promotion.changes[: self.PROMOTION_SHOWN] if self.promotion else []
 
 
 def _money(value: Any) -> str:
@@ -73,6 +83,7 @@ def inbox(user: User) -> list[Waiting]:
                          ("Markdowns", _money(total.get("markdowns")))],
                 url=f"/planning/plans/versions/{version.pk}/",
                 warnings=(flagged.summary, *flagged.lines) if flagged else (),
+                promotion=promotion_preview(version) if version.kind == PlanVersion.Kind.SCENARIO else None,
             )
         )  # fmt: skip
     budgets = (
@@ -134,6 +145,14 @@ def inbox(user: User) -> list[Waiting]:
     return items
 
 
+def promotion_to_decide(user: User, version_id: int) -> Promotion | None:
+    """Every change promoting the scenario would make, for a manager who may decide on it."""
+    version = (
+        plan_selectors.versions_to_decide(user).filter(pk=version_id, kind=PlanVersion.Kind.SCENARIO).first()
+    )
+    return promotion_preview(version) if version is not None else None
+
+
 def waiting_count(user: User) -> int:
     departments = Department.objects.editable_by(user)
     return (
@@ -152,23 +171,50 @@ def waiting_count(user: User) -> int:
     )
 
 
-def decide(*, user: User, kind: str, object_id: int, approve: bool, comment: str, reason: str = "") -> None:
-    """Approve or reject one waiting item through its own service (which audits it)."""
+def decide(
+    *,
+    user: User,
+    kind: str,
+    object_id: int,
+    approve: bool,
+    comment: str,
+    reason: str = "",
+    resolutions: dict[str, str] | None = None,
+    resolve_all: str | None = None,
+) -> None:
+    """Approve or reject one waiting item through its own service (which audits it). A
+    scenario's conflicts are resolved by `resolutions` (cell key -> "scenario"/"working") or
+    `resolve_all`; unresolved ones refuse the approval (`is_conflict`)."""
     try:
         with transaction.atomic():
             _decide(
-                user=user, kind=kind, object_id=object_id, approve=approve, comment=comment, reason=reason
-            )
+                user=user, kind=kind, object_id=object_id, approve=approve, comment=comment, reason=reason,
+                resolutions=resolutions, resolve_all=resolve_all,
+            )  # fmt: skip
     # (Markdown refusals are OTBErrors too.)
     except (services.OTBError, plan_services.PlanError, PermissionDenied) as refused:
         forbidden = isinstance(refused, PermissionDenied | services.OTBForbiddenError)
-        raise DecisionError(str(refused), is_forbidden=forbidden) from refused
+        conflict = isinstance(refused, PromotionConflictError)
+        raise DecisionError(str(refused), is_forbidden=forbidden, is_conflict=conflict) from refused
 
 
-def _decide(*, user: User, kind: str, object_id: int, approve: bool, comment: str, reason: str) -> None:
+def _decide(
+    *,
+    user: User,
+    kind: str,
+    object_id: int,
+    approve: bool,
+    comment: str,
+    reason: str,
+    resolutions: dict[str, str] | None = None,
+    resolve_all: str | None = None,
+) -> None:
     if kind == "plan":
         if approve:
-            plan_services.version_approve(user=user, version_id=object_id, comment=comment)
+            plan_services.version_approve(
+                user=user, version_id=object_id, comment=comment, resolutions=resolutions,
+                resolve_all=resolve_all,
+            )  # fmt: skip
         else:
             plan_services.version_reject(user=user, version_id=object_id, reason=comment)
         services.decision_record(user, "plan", object_id, "approve" if approve else "reject", comment[:500])
