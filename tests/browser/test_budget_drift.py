@@ -12,7 +12,10 @@ from django.contrib.auth.models import User
 from otb.models import OTBBudget
 from tests.browser.conftest import screenshot
 from tests.conftest import PASSWORD
-from tests.otb.test_budget_drift import M10, M11, M12, _set_receipts, plan  # noqa: F401 (a fixture)
+from tests.otb import test_budget_drift
+from tests.otb.test_budget_drift import M10, M11, M12, _set_receipts
+
+plan = test_budget_drift.plan  # the fixture: Tops' approved budget v1 and working plan
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,7 +24,7 @@ def test_the_manager_drafts_a_revised_budget_from_the_home_page(
     live_server: Any,
     page: Any,
     plan: dict[str, Any],
-    manager: User,  # noqa: F811 (the fixture)
+    manager: User,
 ) -> None:
     _set_receipts(plan["working"], {M10: "10000", M11: "10600", M12: "9300"})
     page.goto(f"{live_server.url}/login/")
@@ -41,3 +44,7 @@ def test_the_manager_drafts_a_revised_budget_from_the_home_page(
     assert (draft.status, draft.source_version_id) == (OTBBudget.Status.DRAFT, plan["working"].pk)
     assert page.locator(f"#budget-{draft.pk}").get_by_text("Draft", exact=True).count() == 1
     screenshot(page, "budget-drift-draft")
+    # A draft does not count: the OTB page still says so, above the table.
+    page.goto(f"{live_server.url}/otb/?year=2026")
+    assert "FY2026 M11 +6.0%, M12 -7.0%" in notice.inner_text()
+    screenshot(page, "budget-drift-otb")
