@@ -21,6 +21,7 @@ from otb.models import OTBBudget, PurchaseOrder, Vendor, VendorItem
 from otb.orders import LineRequest, purchase_order_create
 from otb.replenishment import demo as replenishment_demo
 from planning.models import Location, PlanVersion, PlanWeek, Sku
+from planning.plans.selectors import current_original
 from planning.plans.services import version_approve, version_submit
 
 VENDORS = [("V-ATL", "Atlas Apparel"), ("V-BRK", "Brookline Knits"), ("V-CDR", "Cedar Textiles")]
@@ -39,7 +40,9 @@ def otb_demo_create(*, seed: int = 42) -> str:
     with transaction.atomic():
         version_submit(user=planner, version_id=working.pk)
         version_approve(user=manager, version_id=working.pk)
-    original = PlanVersion.objects.get(plan=working.plan, kind=PlanVersion.Kind.ORIGINAL)
+    original = current_original(working.plan)  # the revision just approved
+    if original is None:
+        return "The demo plan could not be approved."
     budget = services.otb_budget_from_plan(user=manager, version_id=original.pk)
     services.otb_budget_submit(user=manager, budget_id=budget.pk)
     services.otb_budget_decide(user=admin, budget_id=budget.pk, approve=True, comment="Demo budget")

@@ -11,6 +11,7 @@ from otb.orders import MAX_LINE_UNITS
 from planning import clock
 from planning.departments import DepartmentFilterField
 from planning.models import Department, FiscalWeek, PlanVersion
+from planning.plans.selectors import current_originals
 
 RECEIPT_WEEKS_SHOWN = 52
 
@@ -45,13 +46,16 @@ class BudgetCreateForm(forms.Form):
 
     def __init__(self, *args: Any, departments: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Each plan's current OP revision only: a budget is drawn from what is approved now
+        # (older revisions stay readable on the plan, and budgets built from them keep them).
         self.fields["version"].queryset = (  # type: ignore[attr-defined]
-            PlanVersion.objects.filter(kind=PlanVersion.Kind.ORIGINAL, plan__department__in=departments)
+            current_originals()
+            .filter(plan__department__in=departments)
             .select_related("plan")
             .order_by("plan__name")
         )
         self.fields["version"].label_from_instance = lambda version: (  # type: ignore[attr-defined]
-            f"{version.plan.name}: {version.name} ({version.get_status_display().lower()})"
+            f"{version.plan.name}: {version.label} ({version.get_status_display().lower()})"
         )
 
 

@@ -39,13 +39,13 @@ from otb.models import ApprovalDecision, MarkdownProposal
 from planning.models import (
     FiscalWeek,
     Location,
-    PlanVersion,
     PlanWeek,
     SalesHistory,
     Sku,
     StockPosition,
     StyleColor,
 )
+from planning.plans.selectors import current_originals
 
 LOOK_BACK_WEEKS = 8
 SELL_THROUGH_BELOW = Decimal("0.40")
@@ -318,7 +318,7 @@ def markdown_budget_vs_actual(department_id: int, fiscal_year: int) -> list[Budg
     budget = dict(
         PlanWeek.objects.filter(
             line__version__plan__department_id=department_id,
-            line__version__kind=PlanVersion.Kind.ORIGINAL,
+            line__version__in=current_originals(),  # each plan's current OP revision
             line__merch_class__isnull=False,
             fiscal_week__year=fiscal_year,
         )

@@ -38,7 +38,7 @@ from typing import Any
 import pandas as pd
 from django.core.cache import cache
 from django.db import connection, connections
-from django.db.models import Max, Q, Sum
+from django.db.models import F, Max, Q, Sum
 
 from forecasting import accuracy
 from forecasting.selectors import latest_closed_week, weeks_after
@@ -388,11 +388,16 @@ def plans(calendar_: Calendar, tree: Hierarchy) -> Plans:
     ).order_by("department_id", "created_at", "pk"):
         chosen[plan.department_id] = plan  # the newest wins
     versions: dict[int, tuple[str, int]] = {}
-    for version in PlanVersion.objects.filter(plan__in=chosen.values()).order_by("pk"):
+    current_op: dict[int, int] = {}  # plan -> its current OP revision (the newest; older ones stay)
+    versions_in_order = PlanVersion.objects.filter(plan__in=chosen.values()).order_by(
+        F("revision").asc(nulls_first=True), "pk"
+    )
+    for version in versions_in_order:
         if version.kind == PlanVersion.Kind.WORKING:
             versions[version.pk] = ("wp", version.plan_id)
         elif version.kind == PlanVersion.Kind.ORIGINAL and version.status == PlanVersion.Status.APPROVED:
-            versions[version.pk] = ("op", version.plan_id)
+            current_op[version.plan_id] = version.pk
+    versions.update({version_id: ("op", plan_id) for plan_id, version_id in current_op.items()})
     # A plan's stock at cost is its retail stock x its cost complement (1 - IMU%), per plan, so a
     # class, a department and the company all sum the cost of their own plans (GMROI).
     complement = {plan.pk: float(plan.cost_complement) for plan in chosen.values()}

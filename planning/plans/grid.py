@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-from django.db.models import Q
+from django.db.models import F, Q
 
 from planning import calendar, clock
 from planning.engine import kpis, rounding
@@ -335,7 +335,7 @@ def _values_by_line(
 _COMPARE_FORMULAS = {
     "WP": "The working plan's figure",
     "LY": "Last year's actuals, restated: week N of last year",
-    "OP": "The original plan (the approved budget)",
+    "OP": "The original plan (the approved budget): its current revision",
     "TY": "This year's actuals (closed weeks only)",
     "RF": "Reforecast: this year's actuals for the closed weeks, the working plan ahead",
 }
@@ -357,12 +357,14 @@ def _comparisons(
         if kind != PlanVersion.Kind.WORKING or version.kind != PlanVersion.Kind.WORKING
     ]
     label_of: dict[str, str] = {str(kind): label for label, kind in wanted}
-    others = {
-        version_id: label_of[kind]
-        for version_id, kind in PlanVersion.objects.filter(plan_id=version.plan_id, kind__in=list(label_of))
-        .exclude(pk=version.pk)
+    # "OP" is the current (newest) revision; older ones are not compared with (one query still).
+    candidates = list(
+        PlanVersion.objects.filter(plan_id=version.plan_id, kind__in=list(label_of))
+        .order_by(F("revision").asc(nulls_first=True), "pk")
         .values_list("pk", "kind")
-    }
+    )
+    newest = {kind: version_id for version_id, kind in candidates}
+    others = {version_id: label_of[kind] for kind, version_id in newest.items() if version_id != version.pk}
     result: dict[int | None, dict[str, dict[str, np.ndarray]]] = {}
     classes = [class_id for class_id in class_ids if class_id is not None]
     same_lines = (

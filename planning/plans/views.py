@@ -121,6 +121,10 @@ def plan_version(request: HttpRequest, version_id: int) -> HttpResponse:
             "methods": PlanLine.Method.choices,
             "lines_page": lines,
             "scenario_form": ScenarioForm(),
+            # An OP revision's page says which revision it is and whether a newer one replaced it.
+            "current_original": selectors.current_original(version.plan_id)
+            if version.kind == PlanVersion.Kind.ORIGINAL
+            else None,
         },
     )
 

@@ -301,7 +301,7 @@ def test_promoting_a_scenario_copies_its_values_into_the_working_plan(
     assert _trail(scenario)[-1] == ("approve", "submitted", "approved", "", manager.pk)
 
 
-def test_promotion_replaces_an_earlier_original_plan(
+def test_promotion_adds_a_revision_after_an_earlier_original_plan(
     working: PlanVersion, planner: User, manager: User, history: dict[str, Any]
 ) -> None:
     version_submit(user=planner, version_id=working.pk)
@@ -312,8 +312,13 @@ def test_promotion_replaces_an_earlier_original_plan(
 
     version_approve(user=manager, version_id=scenario.pk)
 
-    original = PlanVersion.objects.get(plan=working.plan, kind=Kind.ORIGINAL)
-    assert column(line_of(original, history["blouses"]), "sales")[0] == Decimal("400.00")
+    first, second = PlanVersion.objects.filter(plan=working.plan, kind=Kind.ORIGINAL).order_by("revision")
+    # Blouses W01: 300 x 1.1 = 330.00 as first approved; 400.00 as promoted.
+    assert column(line_of(first, history["blouses"]), "sales")[0] == Decimal("330.00")
+    assert (second.revision, column(line_of(second, history["blouses"]), "sales")[0]) == (
+        2,
+        Decimal("400.00"),
+    )
 
 
 def test_approving_with_totals_still_recalculating_freezes_correct_totals(
