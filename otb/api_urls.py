@@ -12,6 +12,7 @@ urlpatterns = [
         name="api-otb-order-line-receive",
     ),
     path("otb/", apis.OTBTable.as_view(), name="api-otb-table"),
+    path("plan-versions/<int:version_id>/otb/", apis.PlanVersionOTB.as_view(), name="api-otb-plan-version"),
     path("exceptions/", apis.OTBExceptionList.as_view(), name="api-otb-exceptions"),
     path(
         "exceptions/<int:exception_id>/decide/",

@@ -154,6 +154,58 @@ def plan_purchases(version: PlanVersion, open_from: int) -> dict[tuple[int, int]
     }
 
 
+@dataclass(frozen=True)
+class OrderLine:
+    """A purchase-order line behind a plan's on order: open units due in `expected_week_id`."""
+
+    line: PurchaseOrderLine
+    open_units: int
+    open_retail: Decimal
+    expected_week_id: int
+
+    @property
+    def expected_label(self) -> str:
+        return f"FY{self.expected_week_id // 100} W{self.expected_week_id % 100:02d}"
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.expected_week_id != self.line.receipt_week_id
+
+
+def first_open_week(version: PlanVersion) -> int:
+    """The first week after the version's actuals (its plan's first week before any closed)."""
+    through = version.actuals_through_id
+    return _week_after(through) if through else version.plan.first_week_id
+
+
+def _week_after(week_id: int) -> int:
+    following = FiscalWeek.objects.filter(id__gt=week_id).order_by("id").values_list("id", flat=True).first()
+    return following if following is not None else week_id + 1
+
+
+def plan_order_lines(version: PlanVersion, class_id: int | None = None) -> list[OrderLine]:
+    """The open lines behind the version's on order (one class's, or all), by expected week: what
+    the grid's on-order row drills to. Same selection as `plan_purchases`."""
+    plan = version.plan
+    open_from = first_open_week(version)
+    lines = (
+        released_lines()
+        .filter(scope_filter(plan), order__department_id=plan.department_id)
+        .filter(receipt_week_id__gte=plan.first_week_id, receipt_week_id__lte=plan.last_week_id)
+        .filter(units__gt=F("received_units"))
+        .select_related("order", "order__vendor", "sku", "location", "receipt_week")
+        .order_by("receipt_week_id", "order__number", "id")
+    )
+    if class_id is not None:
+        lines = lines.filter(**{CLASS_PATH: class_id})
+    found = []
+    for line in lines:
+        units = line.units - line.received_units
+        retail = (units * line.unit_retail).quantize(_CENT)
+        found.append(OrderLine(line, units, retail, max(line.receipt_week_id, open_from)))
+    return sorted(found, key=lambda row: (row.expected_week_id, row.line.order.number, row.line.pk))
+
+
 def refresh_department(department_id: int) -> int:
     """Bring every plan of the department that follows purchases up to date (class-weeks changed)."""
     plan_ids = list(Plan.objects.filter(department_id=department_id).values_list("pk", flat=True))

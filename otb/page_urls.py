@@ -5,6 +5,7 @@ from otb import order_views, views
 urlpatterns = [
     path("", views.otb_page, name="otb"),
     path("drill/", views.otb_drill, name="drill"),
+    path("on-order/<int:version_id>/", views.plan_on_order, name="plan-on-order"),
     path("budgets/", views.budget_list, name="budgets"),
     path("budgets/revise/", views.budget_revise, name="budget-revise"),
     path("budgets/<int:budget_id>/submit/", views.budget_submit, name="budget-submit"),

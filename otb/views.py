@@ -14,12 +14,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from otb import budget_drift, page_support, services
+from otb import budget_drift, open_to_buy, page_support, services
 from otb.forms import BudgetCreateForm, DecisionForm, DepartmentFilterForm
 from otb.models import OTBBudget, OTBBudgetMonth, PurchaseOrder, PurchaseOrderLine
 from planning import clock
 from planning.departments import DepartmentLookupError, department_from_filter
-from planning.models import Department, FiscalWeek, PlanVersion
+from planning.models import Department, FiscalWeek, PlanLine, PlanVersion
 from planning.roles import ADMIN, MANAGER, user_roles
 
 
@@ -112,6 +112,37 @@ def otb_drill(request: HttpRequest) -> HttpResponse:
         **page_support.drill_breakdown(department.pk, key),
     }
     return render(request, _drill_template(request), context)
+
+
+@login_required
+@require_GET
+def plan_on_order(request: HttpRequest, version_id: int) -> HttpResponse:
+    """The purchase-order lines behind a plan version's on order (a class line's, or all), by
+    the week they are expected: what the grid's "On order $" row adds up."""
+    version = get_object_or_404(
+        PlanVersion.objects.select_related("plan", "plan__department"),
+        pk=version_id,
+        plan__department__in=_visible(request),
+    )
+    line = None
+    if request.GET.get("line"):
+        line = (
+            PlanLine.objects.filter(version=version, pk=_int(request.GET["line"]))
+            .select_related("merch_class")
+            .first()
+        )
+        if line is None:
+            raise Http404("That line is not in this plan version.")
+    class_id = line.merch_class_id if line is not None else None
+    rows = open_to_buy.plan_order_lines(version, class_id)
+    context = {
+        "version": version,
+        "line": line,
+        "rows": rows,
+        "total": sum((row.open_retail for row in rows), Decimal("0.00")),
+        "units": sum(row.open_units for row in rows),
+    }
+    return render(request, "otb/plan_on_order.html", context)
 
 
 def _drill_template(request: HttpRequest) -> str:

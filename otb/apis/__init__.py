@@ -8,7 +8,7 @@ input or an OTB rule 400, not allowed 403, nothing of that id visible 404, insuf
 unless the field says cost; a fiscal month is `year * 100 + month` (202603: month 3 of FY2026).
 """
 
-from otb.apis.budgets import OTBBudgetList, OTBBudgetRevise, OTBTable
+from otb.apis.budgets import OTBBudgetList, OTBBudgetRevise, OTBTable, PlanVersionOTB
 from otb.apis.exceptions import OTBExceptionDecide, OTBExceptionList
 from otb.apis.markdowns import (
     MarkdownBudget,
@@ -33,6 +33,7 @@ __all__ = [
     "OTBExceptionDecide",
     "OTBExceptionList",
     "OTBTable",
+    "PlanVersionOTB",
     "PriceChangeList",
     "PurchaseOrderDetail",
     "PurchaseOrderLineReceive",

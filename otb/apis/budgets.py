@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from otb import selectors, services
+from otb import open_to_buy, selectors, services
 from otb.apis.common import (
     BAD_INPUT,
     REFUSALS,
@@ -68,6 +68,29 @@ class OTBTable(APIView):
             return refused(f"department: no department {request.query_params['department']}.")
         keys = [query["year"] * 100 + month for month in range(1, 13)]
         return Response(OTBRowSerializer(selectors.otb_rows(department.pk, keys), many=True).data)
+
+
+class VersionMonthSerializer(serializers.Serializer[Any]):
+    month = serializers.IntegerField(source="month_key", help_text="Fiscal month: year * 100 + month.")
+    month_label = serializers.CharField(source="label")
+    receipts_retail = money(help_text="The version's planned receipts (a closed week's: its actual ones).")
+    received_retail = money(help_text="Received: closed weeks' actual receipts, open weeks' PO receipts.")
+    on_order_retail = money(help_text="Open lines of released orders at the plan's scope, by expected week.")
+    otb_retail = money(help_text="Planned receipts - received - on order, summed over the open weeks.")
+    otb_cost = money(help_text="OTB at the plan's cost complement.")
+
+
+class PlanVersionOTB(APIView):
+    @extend_schema(responses={200: VersionMonthSerializer(many=True), **REFUSALS})
+    def get(self, request: Request, version_id: int) -> Response:
+        """A plan version's OTB by fiscal month, as its grid's month totals show it (one read path:
+        `otb.open_to_buy`)."""
+        version = get_object_or_404(
+            PlanVersion.objects.select_related("plan"),
+            pk=version_id,
+            plan__department__in=visible_departments(request),
+        )
+        return Response(VersionMonthSerializer(open_to_buy.version_months(version), many=True).data)
 
 
 class OTBBudgetMonthSerializer(serializers.ModelSerializer[OTBBudgetMonth]):
