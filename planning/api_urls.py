@@ -2,7 +2,7 @@ from django.urls import path
 
 from planning import apis
 from planning.plans import apis as plan_apis
-from planning.plans import approval_apis
+from planning.plans import approval_apis, compare_apis
 
 urlpatterns = [
     path("fiscal-weeks/", apis.FiscalWeekList.as_view(), name="api-fiscal-weeks"),
@@ -10,6 +10,7 @@ urlpatterns = [
     path("locations/", apis.LocationList.as_view(), name="api-locations"),
     path("plans/", plan_apis.PlanList.as_view(), name="api-plans"),
     path("plans/<int:pk>/", plan_apis.PlanDetail.as_view(), name="api-plan"),
+    path("plans/<int:pk>/compare/", compare_apis.PlanCompare.as_view(), name="api-plan-compare"),
     path("plan-versions/<int:version_id>/", plan_apis.PlanVersionDetail.as_view(), name="api-plan-version"),
     path(
         "plan-versions/<int:version_id>/lines/", plan_apis.PlanVersionLines.as_view(), name="api-plan-lines"

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from planning.plans import excel_views, views
+from planning.plans import compare_views, excel_views, views
 
 urlpatterns = [
     path("plans/", views.plan_list, name="plans"),
     path("plans/new/", views.plan_create, name="plan-create"),
+    path("plans/<int:plan_id>/compare/", compare_views.plan_compare, name="plan-compare"),
     path("plans/versions/<int:version_id>/", views.plan_version, name="plan-version"),
     path("plans/versions/<int:version_id>/cells/", views.cell_update, name="plan-cells"),
     path("plans/versions/<int:version_id>/totals/", views.totals, name="plan-totals"),
