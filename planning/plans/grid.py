@@ -19,7 +19,14 @@ from planning import calendar, clock
 from planning.engine import kpis, rounding
 from planning.models import PlanLine, PlanVersion, PlanWeek
 from planning.plans.cell_input import is_share
-from planning.plans.measures import FORMULAS, TARGET_FORMULAS, TARGET_LABELS, Measure, grid_measures
+from planning.plans.measures import (
+    FORMULAS,
+    PURCHASED,
+    TARGET_FORMULAS,
+    TARGET_LABELS,
+    Measure,
+    grid_measures,
+)
 from planning.plans.negative_receipts import NegativeReceipts, version_negative_receipts
 
 SPAN_TURN_METHODS = ("turn", "basic_stock")
@@ -442,7 +449,8 @@ def _row(
         )
     _label_cells(cells, columns)
     formula = TARGET_FORMULAS.get(method, "") if measure.name == "target" else FORMULAS.get(measure.name, "")
-    css = "entered" if measure.is_entered else "derived"
+    # On order and received come from purchase orders: read-only, and not engine-derived either.
+    css = "entered" if measure.is_entered else "purchased" if measure.name in PURCHASED else "derived"
     return Row(label, measure.name, cells, css, measure.is_entered, formula)
 
 
