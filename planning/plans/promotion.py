@@ -465,16 +465,20 @@ def _apply(
     working.refresh_from_db(fields=["values_version", "totals_version"])
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
 def _summary(promotion: Promotion) -> str:
     """The working plan's trail entry: what the promotion changed and how conflicts went."""
     picked = promotion.result.resolved
     from_scenario = sum(choice == "scenario" for choice in picked.values())
-    text = f"Promoted {promotion.scenario.name}: {len(promotion.changes):,} changes applied" + (
-        f", {len(picked):,} conflicts ({from_scenario:,} to the scenario, "
-        f"{len(picked) - from_scenario:,} to the working plan)"
-        if picked
-        else ""
-    )
+    text = f"Promoted {promotion.scenario.name}: {_count(len(promotion.changes), 'change')} applied"
+    if picked:
+        text += (
+            f", {_count(len(picked), 'conflict')} resolved ({from_scenario:,} to the scenario, "
+            f"{len(picked) - from_scenario:,} to the working plan)"
+        )
     settings = [
         f"{cell.class_label} {cell.measure_label.lower()} {cell.working} -> {cell.scenario}"
         for cell in promotion.changes + promotion.conflicts

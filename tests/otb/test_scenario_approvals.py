@@ -55,7 +55,7 @@ def test_the_card_shows_the_changes_and_the_conflict(
     html = _client(manager).get("/otb/approvals/").content.decode()
 
     key = f"{history['tees'].pk}:202502:sales"
-    assert "1 change from the scenario apply to the working plan as it is now" in html
+    assert "1 change from the scenario applies to the working plan as it is now" in html
     assert "1 cell changed in both since the branch" in html
     assert f'name="resolve:{key}" value="scenario"' in html
     assert f'name="resolve:{key}" value="working"' in html

@@ -269,7 +269,7 @@ def test_both_sides_changes_survive_the_promotion(
     assert working.values_version == working.totals_version
     assert column(line_of(working, None), "sales") == dollars("831.60", "500.00", "1130.00", "363.00")
     trail = PlanTransition.objects.filter(version=working, action="promote").get()
-    assert (trail.user_id, trail.reason) == (tops_manager.pk, "Promoted Hot summer: 1 changes applied")
+    assert (trail.user_id, trail.reason) == (tops_manager.pk, "Promoted Hot summer: 1 change applied")
     scenario.refresh_from_db()
     assert (scenario.status, scenario.is_frozen) == (Status.APPROVED, True)
 
@@ -316,7 +316,8 @@ def test_the_approver_picks_the_scenario(
     assert column(tees, "sales") == dollars("501.60", "300.00", "800.00", "198.00")  # W03: the WP's 800
     assert _promoted(working) == [(tees.pk, 202502, "sales", D("280.00"), D("300.00"), tops_manager.pk)]
     assert PlanTransition.objects.get(version=working, action="promote").reason == (
-        "Promoted Hot summer: 0 changes applied, 1 conflicts (1 to the scenario, 0 to the working plan)"
+        "Promoted Hot summer: 0 changes applied, 1 conflict resolved "
+        "(1 to the scenario, 0 to the working plan)"
     )
 
 
@@ -402,8 +403,8 @@ def test_line_settings_merge_as_cells(
     assert line_of(working, blouses).opening_stock == D("700.00")  # the scenario's
     assert line_of(working, tees).opening_stock == D("1500.00")  # the working plan's, picked
     assert PlanTransition.objects.get(version=working, action="promote").reason == (
-        "Promoted Hot summer: 1 changes applied, 1 conflicts (0 to the scenario, 1 to the working plan); "
-        "W-TOP-BLS Blouses opening stock $ 450.00 -> 700.00"
+        "Promoted Hot summer: 1 change applied, 1 conflict resolved "
+        "(0 to the scenario, 1 to the working plan); W-TOP-BLS Blouses opening stock $ 450.00 -> 700.00"
     )  # the plan opens on the stock before FY2025: 15 blouses x 30.00; Tees 50 x 24.00 = 1,200.00
 
 
