@@ -18,6 +18,7 @@ from otb.models import MarkdownProposal, OTBBudget, OTBException
 from planning.models import Department, PlanVersion, PlanWeek
 from planning.plans import selectors as plan_selectors
 from planning.plans import services as plan_services
+from planning.plans.month_summary import MonthSummary, month_summaries
 from planning.plans.negative_receipts import negative_receipts
 from planning.plans.promotion import Promotion, PromotionConflictError, promotion_preview
 
@@ -47,6 +48,8 @@ class Waiting:
     warnings: tuple[str, ...] = ()  # what the approver accepts too: a plan's negative receipts
     # A scenario: what promoting it changes in the working plan now, and the conflicts to resolve.
     promotion: Promotion | None = None
+    # A plan: its months beside the plan's current OP and LY (sales, GM %, receipts, EOP).
+    months: MonthSummary | None = None
 
     PROMOTION_SHOWN = 10  # changes listed on the card; the rest behind "all changes"
 
@@ -71,6 +74,7 @@ def inbox(user: User) -> list[Waiting]:
         .annotate(sales=Sum("sales"), receipts=Sum("receipts"), markdowns=Sum("markdowns"))
     }
     negatives = negative_receipts([version.pk for version in versions])
+    summaries = month_summaries(versions)
     for version in versions:
         total = totals.get(version.pk, {})
         flagged = negatives[version.pk]
@@ -84,6 +88,7 @@ def inbox(user: User) -> list[Waiting]:
                 url=f"/planning/plans/versions/{version.pk}/",
                 warnings=(flagged.summary, *flagged.lines) if flagged else (),
                 promotion=promotion_preview(version) if version.kind == PlanVersion.Kind.SCENARIO else None,
+                months=summaries.get(version.pk),
             )
         )  # fmt: skip
     budgets = (

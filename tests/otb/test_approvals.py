@@ -14,6 +14,18 @@ from forecasting import selectors as forecast_selectors
 from otb import services
 from otb.models import ApprovalDecision, OTBBudget, OTBBudgetMonth, OTBException, PurchaseOrder, Vendor
 from otb.orders import LineRequest, purchase_order_create
+from planning.models import PlanLine, PlanVersion, PlanWeek
+from planning.plans.month_summary import MonthFigures, month_summaries
+from planning.plans.services import (
+    CellEdit,
+    PlanSpec,
+    plan_cells_update,
+    plan_create,
+    version_approve,
+    version_recompute,
+    version_submit,
+)
+from tests.planning.plans.conftest import history  # noqa: F401 (the fixture, for the plans' history)
 
 pytestmark = pytest.mark.django_db
 
@@ -145,3 +157,125 @@ def test_a_submitted_plan_waits_in_the_inbox_and_mails_its_approvers(
     working.refresh_from_db()
     assert working.status == PlanVersion.Status.DRAFT
     assert ApprovalDecision.objects.filter(kind="plan", action="reject", comment="Too optimistic").exists()
+
+
+# --- a plan's card: its months beside the current OP and LY ---------------------------------
+# Tops over FY2025 W01..W05 (fiscal months M01 = W01..W04 and M02 = W05), entered receipts,
+# growth 10%, from the hand-made history of tests/planning/plans/conftest.py. Plan total:
+#   sales      831.60, 429.00, 1,122.00, 363.00 | 10,998.90  (LY 756, 390, 1,020, 330 | 9,999; x 1.1)
+#   markdowns   39.60,   0,        0,     66.00 |      0
+#   receipts 2,613.60, 165.00,  792.00, 165.00 | 10,998.90  (LY eop - bop + sales, floored at 0, x 1.1)
+#   opening 1,650.00 (this year's stock: tees 50 x 24 + blouses 15 x 30)
+#   EOP      3,392.40, 3,128.40, 2,798.40, 2,534.40 | 2,534.40  (BOP + receipts - sales - markdowns)
+# M01: sales 2,745.60, receipts 3,735.60, EOP 2,534.40; GM = 2,745.60 - 0.45 x (2,745.60 + 105.60)
+#      = 1,462.56, GM % = 1,462.56 / 2,745.60 = 53.27% -> 53.3
+# M02: sales = receipts 10,998.90, EOP 2,534.40; GM % = 1 - 0.45 = 55.0
+# LY:  M01 sales 2,496.00, receipts (eop - bop + sales + markdowns) 1,692 + 1,350 = 3,042.00,
+#      EOP 1,200 + 450 = 1,650.00; M02 sales 9,999.00, receipts 9,999.00, EOP 1,650.00
+D = Decimal
+
+
+@pytest.fixture
+def deciders(retailer: dict[str, Any], planner: User, manager: User) -> User:
+    """A second manager of Tops who decides on the planner's and the manager's plans."""
+    second = User.objects.create_user(username="mo.manager", password="x")
+    second.groups.add(*manager.groups.all())
+    retailer["tops"].planners.add(planner, manager, second)
+    return second
+
+
+@pytest.fixture
+def five_weeks(
+    request: pytest.FixtureRequest, retailer: dict[str, Any], planner: User, deciders: User
+) -> PlanVersion:
+    request.getfixturevalue("history")  # tests/planning/plans/conftest.py's sales and stock
+    plan = plan_create(
+        user=planner,
+        spec=PlanSpec(
+            name="Tops 5 weeks", department_id=retailer["tops"].pk, first_week_id=202501,
+            last_week_id=202505, method=PlanLine.Method.RECEIPTS, growth_percent=D("10"),
+        ),
+    )  # fmt: skip
+    return plan.versions.get(kind=PlanVersion.Kind.WORKING)
+
+
+def _figures(sales: str, gm: str | None, receipts: str, eop: str) -> MonthFigures:
+    return MonthFigures(D(sales), None if gm is None else D(gm), D(receipts), D(eop))
+
+
+def test_a_first_plan_card_shows_its_months_against_ly_and_no_op_yet(
+    five_weeks: PlanVersion, planner: User, deciders: User
+) -> None:
+    version_submit(user=planner, version_id=five_weeks.pk)
+
+    summary = month_summaries([five_weeks])[five_weeks.pk]
+
+    assert summary.original is None
+    assert [row.label for row in summary.months] == ["FY2025 M01 Feb", "FY2025 M02 Mar"]
+    first, second = summary.months
+    assert first.plan == _figures("2745.60", "53.3", "3735.60", "2534.40")
+    assert second.plan == _figures("10998.90", "55.0", "10998.90", "2534.40")
+    assert first.original is None
+    assert (first.last_year.sales, first.last_year.receipts, first.last_year.eop) == (  # type: ignore[union-attr]
+        D("2496.00"), D("3042.00"), D("1650.00"),
+    )  # fmt: skip
+    assert (second.last_year.sales, second.last_year.receipts, second.last_year.eop) == (  # type: ignore[union-attr]
+        D("9999.00"), D("9999.00"), D("1650.00"),
+    )  # fmt: skip
+    html = _client(deciders).get("/otb/approvals/").content.decode()
+    assert 'data-testid="no-op">(no OP yet)' in html
+    assert "FY2025 M01 Feb" in html
+    assert "2,746" in html  # M01 sales shown in whole dollars
+
+
+def test_the_card_compares_with_the_current_op(
+    five_weeks: PlanVersion, planner: User, manager: User, deciders: User
+) -> None:
+    """OP r1 is the plan as seeded; then Tees W01 sales 501.60 -> 1,501.60 (+1,000): M01 sales
+    3,745.60, EOP 2,534.40 - 1,000 = 1,534.40 (receipts are entered: they stay 3,735.60);
+    GM = 3,745.60 - 0.45 x (3,745.60 + 105.60) = 2,012.56, GM % 53.73 -> 53.7."""
+    version_submit(user=planner, version_id=five_weeks.pk)
+    version_approve(user=deciders, version_id=five_weeks.pk)
+    tees = PlanLine.objects.get(version=five_weeks, merch_class__code="W-TOP-TEE")
+    row = PlanWeek.objects.get(line=tees, fiscal_week_id=202501)
+    plan_cells_update(
+        user=planner,
+        version_id=five_weeks.pk,
+        edits=[CellEdit(tees.pk, 202501, "sales", "1501.60", row.row_version)],
+    )
+    version_recompute(five_weeks.pk)  # the plan total, as the worker rolls it up after the commit
+    version_submit(user=planner, version_id=five_weeks.pk)
+
+    summary = month_summaries([five_weeks])[five_weeks.pk]
+
+    assert summary.original == "OP r1"
+    first, second = summary.months
+    assert first.plan == _figures("3745.60", "53.7", "3735.60", "1534.40")
+    assert first.original == _figures("2745.60", "53.3", "3735.60", "2534.40")
+    assert second.original == _figures("10998.90", "55.0", "10998.90", "2534.40")
+    html = _client(deciders).get("/otb/approvals/").content.decode()
+    assert "vs OP r1 (the current OP)" in html
+    assert "no OP yet" not in html
+    assert "53.7%" in html
+    assert "1,534" in html
+
+
+def test_month_figures_take_a_fixed_number_of_queries(
+    five_weeks: PlanVersion, planner: User, manager: User, retailer: dict[str, Any]
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    version_submit(user=planner, version_id=five_weeks.pk)
+    with CaptureQueriesContext(connection) as one:
+        month_summaries([five_weeks])
+    other = plan_create(
+        user=manager,
+        spec=PlanSpec(
+            name="Tops again", department_id=retailer["tops"].pk, first_week_id=202501, last_week_id=202504
+        ),
+    ).versions.get(kind=PlanVersion.Kind.WORKING)
+    with CaptureQueriesContext(connection) as two:
+        summaries = month_summaries([five_weeks, other])
+    assert len(one) == len(two) == 2  # the plans' OPs and LYs, then the plan-total weeks
+    assert [row.label for row in summaries[other.pk].months] == ["FY2025 M01 Feb"]
