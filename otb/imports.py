@@ -49,7 +49,7 @@ from forecasting.import_files import (
     _Table,
     _text,
 )
-from otb import ledger, services
+from otb import ledger, open_to_buy, services
 from otb.models import PurchaseOrder, Vendor
 from otb.orders import LineRequest, purchase_order_create
 from planning import calendar, clock, uploads
@@ -456,31 +456,38 @@ def _create(user: User, orders: dict[str, list[_Line]], request_exceptions: bool
         # Adding nothing locks each month's commitment row: department by department, month by month.
         for department in sorted(wanted):
             ledger.commit(department, dict.fromkeys(wanted[department], Decimal(0)))
-        for number, lines in orders.items():
-            try:
-                order = purchase_order_create(
-                    user=user,
-                    number=number,
-                    vendor_code=lines[0].vendor,
-                    department_id=lines[0].department_id,
-                    lines=[line.request for line in lines],
-                    request_exception=request_exceptions,
-                )
-            except services.InsufficientOTBError as error:
-                raise _OverOTBError(number, error.short) from error
-            except services.OTBError as error:
-                raise _OrderRefusedError(number, str(error)) from error
-            except IntegrityError:
-                raise _OrderRefusedError(number, "was written by someone else meanwhile.") from None
-            created.append(
-                ImportedOrder(
-                    number=number,
-                    status=order.status,
-                    lines=len(lines),
-                    units=sum(line.request.units for line in lines),
-                    retail=sum(
-                        (line.request.unit_retail * line.request.units for line in lines), Decimal("0")
-                    ),
-                )
-            )
+        with open_to_buy.refreshed_once():  # the plans follow once, not once per order
+            _create_each(user, orders, request_exceptions, created)
     return created
+
+
+def _create_each(
+    user: User, orders: dict[str, list[_Line]], request_exceptions: bool, created: list[ImportedOrder]
+) -> None:
+    for number, lines in orders.items():
+        try:
+            order = purchase_order_create(
+                user=user,
+                number=number,
+                vendor_code=lines[0].vendor,
+                department_id=lines[0].department_id,
+                lines=[line.request for line in lines],
+                request_exception=request_exceptions,
+            )
+        except services.InsufficientOTBError as error:
+            raise _OverOTBError(number, error.short) from error
+        except services.OTBError as error:
+            raise _OrderRefusedError(number, str(error)) from error
+        except IntegrityError:
+            raise _OrderRefusedError(number, "was written by someone else meanwhile.") from None
+        created.append(
+            ImportedOrder(
+                number=number,
+                status=order.status,
+                lines=len(lines),
+                units=sum(line.request.units for line in lines),
+                retail=sum(
+                    (line.request.unit_retail * line.request.units for line in lines), Decimal("0")
+                ),
+            )
+        )

@@ -21,6 +21,9 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -212,11 +215,36 @@ def refresh_department(department_id: int) -> int:
     return purchases.refresh_plans(plan_ids)
 
 
+_pending: ContextVar[set[int] | None] = ContextVar("otb_pending_refresh", default=None)
+
+
 def orders_changed(department_ids: int | list[int]) -> None:
     """Call in the transaction of a purchase-order write (release, line change, receipt,
-    cancellation, import): the plans' on order and OTB change with it, all or nothing."""
-    for department_id in sorted({department_ids} if isinstance(department_ids, int) else set(department_ids)):
+    cancellation, import): the plans' on order and OTB change with it, all or nothing. Inside
+    `refreshed_once` the departments are only noted."""
+    departments = {department_ids} if isinstance(department_ids, int) else set(department_ids)
+    pending = _pending.get()
+    if pending is not None:
+        pending.update(departments)
+        return
+    for department_id in sorted(departments):
         refresh_department(department_id)
+
+
+@contextmanager
+def refreshed_once() -> Iterator[None]:
+    """Many order writes in one transaction (an import): the plans are refreshed once, at the
+    end, for every department the writes touched (not at all if the block raises)."""
+    if _pending.get() is not None:  # already inside one: the outer block refreshes
+        yield
+        return
+    departments: set[int] = set()
+    token = _pending.set(departments)
+    try:
+        yield
+    finally:
+        _pending.reset(token)
+    orders_changed(sorted(departments))
 
 
 @dataclass(frozen=True)

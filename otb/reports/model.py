@@ -121,10 +121,14 @@ class OTBMonth:
     budget: Decimal | None  # None: no approved budget for the month
     received: Decimal
     on_order: Decimal
+    # The OTB left as `otb.open_to_buy` has it (0 for a closed month); None: budget - bought.
+    left: Decimal | None = None
 
     @property
     def remaining(self) -> Decimal | None:
-        return None if self.budget is None else self.budget - self.received - self.on_order
+        if self.budget is None:
+            return None
+        return self.left if self.left is not None else self.budget - self.received - self.on_order
 
 
 @dataclass(frozen=True)

@@ -797,6 +797,7 @@ def _otb(week: FiscalWeek, department_ids: list[int]) -> list[OTBMonth]:
                 budget=budget,
                 received=sum((cell.received_retail for cell in cells), Decimal("0.00")),
                 on_order=sum((cell.on_order_retail for cell in cells), Decimal("0.00")),
+                left=sum((cell.otb_retail for cell in cells), Decimal("0.00")),
             )
         )
     return months

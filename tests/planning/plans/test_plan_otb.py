@@ -260,3 +260,23 @@ def test_grid_page_and_api_give_the_same_otb_to_the_cent(
     assert grid[MONTH] == page.working_otb_retail == api[MONTH]
     # And the planned receipts less what the page says was bought, to the cent.
     assert page.working_receipts_retail - page.received_retail - page.on_order_retail == grid[MONTH]
+
+
+def test_many_order_writes_refresh_the_plans_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    refreshed: list[int] = []
+    monkeypatch.setattr(open_to_buy, "refresh_department", refreshed.append)
+    with open_to_buy.refreshed_once():
+        open_to_buy.orders_changed(7)
+        open_to_buy.orders_changed([7, 3])
+        with open_to_buy.refreshed_once():  # nested: the outer block refreshes
+            open_to_buy.orders_changed(5)
+        assert refreshed == []
+    assert refreshed == [3, 5, 7]
+    def failing_import() -> None:
+        with open_to_buy.refreshed_once():
+            open_to_buy.orders_changed(9)
+            raise RuntimeError("row 3 is bad")
+
+    with pytest.raises(RuntimeError):
+        failing_import()
+    assert refreshed == [3, 5, 7]  # an import that fails refreshes nothing (it rolled back)
