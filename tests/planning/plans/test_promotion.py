@@ -21,6 +21,7 @@ from planning.models import (
     ScenarioBaseLine,
     ScenarioBaseWeek,
 )
+from planning.plans.line_settings import plan_line_settings_update
 from planning.plans.promotion import PromotionConflictError, promotion_preview
 from planning.plans.services import (
     CellEdit,
@@ -490,3 +491,33 @@ def test_the_api_keeps_the_approval_rules(
         400,
         {"detail": "Only a what-if scenario is promoted into the working plan."},
     )
+
+
+def test_a_merged_line_must_hold_together(
+    working: PlanVersion, planner: User, tops_manager: User, history: dict[str, Any]
+) -> None:
+    """The scenario switches Blouses to sell-through (its targets rewritten as shares of BOP);
+    the working plan typed an FWOS target of 6 into W02 meanwhile. Keeping the working plan's 6
+    would make a sell-through target of 600%: refused with the cell, nothing written."""
+    blouses = history["blouses"]
+    scenario = scenario_branch(user=planner, version_id=working.pk, name="Hot summer")
+    plan_line_settings_update(
+        user=planner,
+        version_id=scenario.pk,
+        line_id=line_of(scenario, blouses).pk,
+        method="sell_through",
+        turn=None,
+        opening_stock=None,
+    )
+    _edit(working, planner, blouses, 202502, "target", "6")
+    version_submit(user=planner, version_id=scenario.pk)
+    before = snapshot(working)
+
+    with pytest.raises(PlanError, match="W-TOP-BLS Blouses FY2025 W02: Sell-through target must be between"):
+        version_approve(user=tops_manager, version_id=scenario.pk, resolve_all="working")
+    assert snapshot(working) == before
+
+    version_approve(user=tops_manager, version_id=scenario.pk, resolve_all="scenario")
+    line = line_of(working, blouses)
+    assert line.method == "sell_through"
+    assert column(line, "target") == column(line_of(scenario, blouses), "target")
