@@ -209,6 +209,35 @@ def plan_order_lines(version: PlanVersion, class_id: int | None = None) -> list[
     return sorted(found, key=lambda row: (row.expected_week_id, row.line.order.number, row.line.pk))
 
 
+def department_order_lines(department_id: int, month_key: int) -> list[OrderLine]:
+    """The open lines behind a department-month's on order on the OTB page: lines due in its
+    open weeks, and overdue lines (due in a closed week) when it holds the first open week."""
+    through = _closed_through([department_id]).get(department_id, 0)
+    open_from = _week_after(through) if through else 0
+    weeks = FiscalWeek.objects.filter(year=month_key // 100, month=month_key % 100)
+    lines = (
+        released_lines()
+        .filter(order__department_id=department_id, units__gt=F("received_units"))
+        .select_related("order", "order__vendor", "sku", "location", "receipt_week")
+    )
+    if weeks.filter(id=open_from).exists():  # the month the overdue lines (of its year) are expected in
+        year = month_key // 100 * 100
+        overdue = Q(receipt_week_id__lte=through, month_key__gt=year, month_key__lt=year + 100)
+        lines = lines.filter(Q(month_key=month_key, receipt_week_id__gt=through) | overdue)
+    else:
+        lines = lines.filter(month_key=month_key, receipt_week_id__gt=through)
+    found = [
+        OrderLine(
+            line,
+            line.units - line.received_units,
+            ((line.units - line.received_units) * line.unit_retail).quantize(_CENT),
+            max(line.receipt_week_id, open_from),
+        )
+        for line in lines
+    ]
+    return sorted(found, key=lambda row: (row.expected_week_id, row.line.order.number, row.line.pk))
+
+
 def refresh_department(department_id: int) -> int:
     """Bring every plan of the department that follows purchases up to date (class-weeks changed)."""
     plan_ids = list(Plan.objects.filter(department_id=department_id).values_list("pk", flat=True))

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from otb import budget_drift, open_to_buy, page_support, services
 from otb.forms import BudgetCreateForm, DecisionForm, DepartmentFilterForm
-from otb.models import OTBBudget, OTBBudgetMonth, PurchaseOrder, PurchaseOrderLine
+from otb.models import OTBBudget, OTBBudgetMonth
 from planning import clock
 from planning.departments import DepartmentLookupError, department_from_filter
 from planning.models import Department, FiscalWeek, PlanLine, PlanVersion
@@ -90,20 +90,9 @@ def otb_drill(request: HttpRequest) -> HttpResponse:
         message = f"There is no department {error.value!r}: give its id or its code (e.g. W01)."
         return render(request, _drill_template(request), {"error": message}, status=400)
     key = _int(request.GET.get("month"))
-    lines = (
-        PurchaseOrderLine.objects.filter(
-            order__department=department, order__status=PurchaseOrder.Status.RELEASED, month_key=key
-        )
-        .exclude(status=PurchaseOrderLine.Status.CANCELLED)
-        .select_related("order", "order__vendor", "sku", "location", "receipt_week")
-        .order_by("order__number", "id")
-    )
-    rows: list[dict[str, Any]] = []
-    total = Decimal("0.00")
-    for line in lines:
-        open_retail = (line.open_units * line.unit_retail).quantize(Decimal("0.01"))
-        total += open_retail
-        rows.append({"line": line, "open_units": line.open_units, "open_retail": open_retail})
+    # The lines the OTB page's on order counts (an overdue line in the first open week's month).
+    rows = open_to_buy.department_order_lines(department.pk, key)
+    total = sum((row.open_retail for row in rows), Decimal("0.00"))
     context = {
         "department": department,
         "month_label": services.month_label(key),

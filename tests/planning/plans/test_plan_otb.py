@@ -272,6 +272,7 @@ def test_many_order_writes_refresh_the_plans_once(monkeypatch: pytest.MonkeyPatc
             open_to_buy.orders_changed(5)
         assert refreshed == []
     assert refreshed == [3, 5, 7]
+
     def failing_import() -> None:
         with open_to_buy.refreshed_once():
             open_to_buy.orders_changed(9)
@@ -280,3 +281,22 @@ def test_many_order_writes_refresh_the_plans_once(monkeypatch: pytest.MonkeyPatc
     with pytest.raises(RuntimeError):
         failing_import()
     assert refreshed == [3, 5, 7]  # an import that fails refreshes nothing (it rolled back)
+
+
+def test_the_otb_pages_drill_lists_what_its_on_order_counts(
+    rolled: Plan, orders: dict[str, Any], client: Client, planner: User
+) -> None:
+    client.force_login(planner)
+    with time_machine.travel(IN_W04, tick=False):
+        page = client.get(f"/otb/drill/?department={rolled.department_id}&month={MONTH}")
+    assert page.status_code == 200
+    rows = page.context["rows"]
+    # The overdue line (due W02, expected W04) and the partly received one: 240 + 360 = 600, the
+    # page's on order for the month; the received, cancelled and draft lines are not on order.
+    assert [(row.line.pk, row.expected_week_id) for row in rows] == [
+        (orders["overdue"].pk, 202504),
+        (orders["partly"].pk, 202504),
+    ]
+    assert page.context["total"] == Decimal("600.00")
+    table = open_to_buy.otb_table([rolled.department_id], [MONTH])
+    assert table[rolled.department_id, MONTH].on_order_retail == page.context["total"]
