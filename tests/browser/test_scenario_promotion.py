@@ -85,6 +85,7 @@ def test_an_unresolved_conflict_is_refused_on_the_card(
     plan_version.plan.department.planners.add(manager)
     scenario = scenario_branch(user=planner, version_id=plan_version.pk, name="Hot summer")
     _edit(scenario, planner, 202502, "300")
+    _edit(scenario, planner, 202504, "95")
     _edit(plan_version, planner, 202502, "280")
     version_submit(user=planner, version_id=scenario.pk)
 
@@ -97,3 +98,9 @@ def test_an_unresolved_conflict_is_refused_on_the_card(
     page.wait_for_selector("[role=alert]:has-text('changed in both Hot summer and the working plan')")
     scenario.refresh_from_db()
     assert scenario.status == PlanVersion.Status.SUBMITTED
+    # The card links to every change and conflict.
+    page.click("[data-testid=promotion-all]")
+    page.wait_for_selector("text=1 conflict: pick the winner on the approval card")
+    rows = page.locator("[data-testid=promotion-changes] tbody tr")
+    assert rows.inner_text().split("\t") == ["W-TOP-TEE Tees", "FY2025 W04", "Sales $", "90.00", "95.00"]
+    screenshot(page, "scenario-promotion-all-changes")

@@ -113,6 +113,6 @@ def test_the_page_of_all_changes_is_the_deciding_managers(
 
     assert page.status_code == 200
     html = page.content.decode()
-    assert "1 change applied" in html
+    assert "1 change to apply" in html
     assert "1 conflict: pick the winner on the approval card" in html
     assert refused.status_code == 403  # the inbox is for managers
