@@ -61,7 +61,12 @@ def versions_to_refresh(plan_ids: list[int]) -> list[PlanVersion]:
 @transaction.atomic
 def refresh(version: PlanVersion) -> int:
     """Write the version's on order, received and OTB from the provider's facts; returns how
-    many class-weeks changed. Without a provider (planning alone) only closed weeks change."""
+    many class-weeks changed. Without a provider (planning alone) only closed weeks change.
+
+    Locks as an edit does, the version first (edits, rolls and refreshes of a version take turns,
+    never deadlock), then its total line as the roll-up task does (a roll-up never writes back
+    totals read before this refresh)."""
+    PlanVersion.objects.select_for_update().filter(pk=version.pk).first()
     rows = list(
         PlanWeek.objects.select_for_update()
         .filter(line__version=version, line__merch_class__isnull=False)
@@ -92,6 +97,9 @@ def refresh(version: PlanVersion) -> int:
 
 def _refresh_total(version: PlanVersion) -> None:
     """The total line's on order, received and OTB: its class lines' sums, week by week."""
+    total = PlanLine.objects.select_for_update().filter(version=version, merch_class__isnull=True).first()
+    if total is None:
+        return
     sums = {
         row["period"]: row
         for row in PlanWeek.objects.filter(line__version=version, line__merch_class__isnull=False)
@@ -99,9 +107,6 @@ def _refresh_total(version: PlanVersion) -> None:
         .order_by("period")
         .annotate(on_order=Sum("on_order"), received=Sum("received"), otb=Sum("otb"))
     }
-    total = PlanLine.objects.filter(version=version, merch_class__isnull=True).first()
-    if total is None:
-        return
     weeks = list(PlanWeek.objects.select_for_update().filter(line=total).order_by("period"))
     for week in weeks:
         row = sums.get(week.period, {})
