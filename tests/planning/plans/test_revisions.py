@@ -49,7 +49,7 @@ def _tees_row(html: str, line_id: int, label: str) -> list[str]:
     line = re.search(rf'<tbody id="line-{line_id}".*?</tbody>', html, flags=re.DOTALL)
     assert line is not None
     match = re.search(
-        rf'<th class="measure"[^>]*>{re.escape(label)}</th>(.*?)</tr>', line.group(0), re.DOTALL
+        rf'<th class="measure"[^>]*>\s*{re.escape(label)}\s*</th>(.*?)</tr>', line.group(0), re.DOTALL
     )
     assert match is not None, label
     return re.findall(r">([^<>]*)</td>", match.group(1))
