@@ -43,6 +43,11 @@ def grid_cells(row: Any, block: Any, error: dict[str, str] | None = None) -> Saf
                 f'data-line="{block.line_id}" data-period="{escape(cell.key)}" '
                 f'data-measure="{measure}"{note}>{text}</td>'
             )
+        elif row.css == "purchased":  # on order, received: from purchase orders, read-only
+            parts.append(
+                f'<td id="cell-{block.line_id}-{cell.key}-{measure}" class="{css}" '
+                f'title="From purchase orders and receipts: not typed">{text}</td>'
+            )
         elif "actual" in cell.css.split():  # a closed week: this year's actual, read-only
             parts.append(
                 f'<td id="cell-{block.line_id}-{cell.key}-{measure}" class="{css}" '
