@@ -313,6 +313,7 @@ class PlanTransition(models.Model):
         "withdraw": "Withdrawn",
         "method": "Method changed",
         "roll": "Week closed",
+        "promote": "What-if promoted",
     }
 
     class Meta:

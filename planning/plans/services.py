@@ -937,69 +937,6 @@ def _clone(source: PlanVersion, user: User, kind: str, name: str, *, frozen: boo
     return copy
 
 
-def _copy_line_settings(source: PlanVersion, target: PlanVersion) -> None:
-    """A promoted scenario brings its lines' methods, turns and opening stocks too."""
-    settings_by_class = {
-        line.merch_class_id: line
-        for line in PlanLine.objects.filter(version=source, merch_class__isnull=False)
-    }
-    lines = list(PlanLine.objects.filter(version=target, merch_class__isnull=False))
-    for line in lines:
-        incoming = settings_by_class.get(line.merch_class_id)
-        if incoming is not None:
-            line.method, line.turn, line.opening_stock = (
-                incoming.method,
-                incoming.turn,
-                incoming.opening_stock,
-            )
-    PlanLine.objects.bulk_update(lines, fields=["method", "turn", "opening_stock"])
-
-
-def _copy_values(source: PlanVersion, target: PlanVersion, user: User, source_kind: str) -> None:
-    """Entered values of `source` into `target`, line by class, week by week, with audit rows."""
-    source_rows = {
-        (row["line__merch_class_id"], row["fiscal_week_id"]): row
-        for row in PlanWeek.objects.filter(line__version=source, line__merch_class__isnull=False).values(
-            "line__merch_class_id", "fiscal_week_id", *ENTERED_FIELDS
-        )
-    }
-    targets = list(
-        PlanWeek.objects.select_for_update()
-        .filter(line__version=target, line__merch_class__isnull=False)
-        .select_related("line")
-        .order_by("pk")
-    )
-    changes: list[PlanCellChange] = []
-    changed_rows: list[PlanWeek] = []
-    for row in targets:
-        incoming = source_rows.get((row.line.merch_class_id, row.fiscal_week_id))
-        if incoming is None:
-            continue
-        before = len(changes)
-        for name in ENTERED_FIELDS:
-            if getattr(row, name) != incoming[name]:
-                changes.append(
-                    PlanCellChange(
-                        line_id=row.line_id,
-                        fiscal_week_id=row.fiscal_week_id,
-                        measure=name,
-                        old_value=getattr(row, name),
-                        new_value=incoming[name],
-                        source=source_kind,
-                        changed_by_id=user.pk,
-                    )
-                )
-                setattr(row, name, incoming[name])
-        if len(changes) > before:  # only rows that changed: open grids elsewhere keep working
-            row.row_version += 1
-            changed_rows.append(row)
-    PlanWeek.objects.bulk_update(changed_rows, fields=[*ENTERED_FIELDS, "row_version"], batch_size=2000)
-    _copy_line_settings(source, target)
-    PlanCellChange.objects.bulk_create(changes, batch_size=2000)
-    PlanVersion.objects.filter(pk=target.pk).update(values_version=F("values_version") + 1)
-    target.refresh_from_db(fields=["values_version", "totals_version"])
-
-
 # --- totals edited: spread to the weeks and lines below -------------------------------------
 FLOW_ENTERED = ("sales", "sales_units", "markdowns", "shrink", "receipts_entered")
 
