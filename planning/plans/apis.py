@@ -224,6 +224,9 @@ class PlanVersionSerializer(serializers.ModelSerializer[PlanVersion]):
             "values_version",
             "totals_version",
             "is_editable",
+            "revision",
+            "approved_by",
+            "approved_at",
         ]
 
     def get_is_editable(self, version: PlanVersion) -> bool:

@@ -136,6 +136,9 @@ def _version_body(version: PlanVersion, **changes: Any) -> dict[str, Any]:
         "values_version": 1,
         "totals_version": 1,
         "is_editable": False,
+        "revision": None,  # an original plan's: 1, 2, ... with who approved it and when
+        "approved_by": None,
+        "approved_at": None,
     }
     body.update(changes)
     return body
@@ -633,6 +636,12 @@ def test_submit_reject_resubmit_approve(
     assert approved.json() == _version_body(working, status="draft", is_editable=True)
     original = tops_plan.versions.get(kind=Kind.ORIGINAL)
     assert (original.name, original.status, original.is_frozen) == ("Original plan", "approved", True)
+    body = _client(planner).get(f"/api/v1/plan-versions/{original.pk}/").json()
+    assert (body["revision"], body["approved_by"], body["approved_at"][:16]) == (
+        1,
+        manager.pk,
+        "2026-12-07T12:00",
+    )
 
 
 def test_the_submitter_does_not_approve(
