@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import importlib
 import re
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import User
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -253,3 +254,50 @@ def test_migration_numbers_existing_originals_from_their_approval(
     second.refresh_from_db()
     assert (first.revision, first.approved_by, first.approved_at) == (1, manager, approved)
     assert (second.revision, second.approved_by, second.approved_at) == (2, None, None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_approvals_at_once_take_r1_and_r2(
+    working: PlanVersion, planner: User, manager: User, retailer: Retailer
+) -> None:
+    """The working plan and a what-if of the same plan approved at the same moment by two
+    managers: the plan's row lock queues them, so they take r1 and r2, never the same number."""
+    from django.contrib.auth.models import Group
+
+    from planning.roles import MANAGER
+    from tests.planning.plans.test_concurrency import _in_memory_sqlite
+
+    if _in_memory_sqlite():
+        pytest.skip("threads need a real database (run with DATABASE_URL, PostgreSQL, as CI does)")
+    second = User.objects.create_user(username="mo.manager", password=PASSWORD)
+    second.groups.add(Group.objects.get(name=MANAGER))
+    retailer["tops"].planners.add(second)
+    scenario = scenario_branch(user=planner, version_id=working.pk, name="Hot summer")
+    version_submit(user=planner, version_id=working.pk)
+    version_submit(user=planner, version_id=scenario.pk)
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def approve(user: User, version_id: int) -> None:
+        try:
+            start.wait(timeout=30)
+            version_approve(user=user, version_id=version_id)
+            outcomes.append("approved")
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            outcomes.append(f"error {type(error).__name__}: {error}")
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=approve, args=(manager, working.pk)),
+        threading.Thread(target=approve, args=(second, scenario.pk)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert outcomes == ["approved", "approved"]
+    originals = PlanVersion.objects.filter(plan=working.plan, kind=Kind.ORIGINAL).order_by("revision")
+    assert [(v.revision, v.name) for v in originals] == [(1, "Original plan"), (2, "Original plan r2")]
+    assert PlanTransition.objects.filter(version__in=originals, action="approve").count() == 2
