@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
@@ -15,12 +14,12 @@ from planning.plans.compare import MEASURE_LABELS, compare_versions
 SHOWN_CELLS = 2000  # the page lists this many differing cells; the count covers them all
 
 
-def plan_versions(plan: Plan) -> QuerySet[PlanVersion]:
+def plan_versions(plan: Plan) -> list[PlanVersion]:
     """The plan's versions in the order the pickers list them: working plan, OP revisions
     newest first, scenarios, LY, TY."""
     order = {"wp": 0, "op": 1, "scenario": 2, "ly": 3, "ty": 4}
     versions = list(PlanVersion.objects.filter(plan=plan).order_by("-revision", "name", "pk"))
-    return sorted(versions, key=lambda version: order.get(version.kind, 9))  # type: ignore[return-value]
+    return sorted(versions, key=lambda version: order.get(version.kind, 9))
 
 
 def pick(versions: list[PlanVersion], raw: str | None, default: PlanVersion | None) -> PlanVersion | None:
@@ -46,7 +45,7 @@ def plan_compare(request: HttpRequest, plan_id: int) -> HttpResponse:
         ),
         pk=plan_id,
     )
-    versions = list(plan_versions(plan))
+    versions = plan_versions(plan)
     working = next((version for version in versions if version.kind == PlanVersion.Kind.WORKING), None)
     original = selectors.current_original(plan)
     version_a = pick(versions, request.GET.get("a"), original or working)
