@@ -28,9 +28,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, Q, Sum
+from django.conf import settings
+from django.db.models import F, Max, Q, Sum
 
 from otb.models import OTBBudget, OTBBudgetMonth, PurchaseOrder, PurchaseOrderLine
+from planning import calendar
 from planning.models import FiscalWeek, Plan, PlanVersion, PlanWeek
 from planning.plans import purchases
 
@@ -339,18 +341,25 @@ def _closed_through(department_ids: list[int]) -> dict[int, int]:
     return through
 
 
+def _calendar_weeks(years: set[int]) -> list[tuple[int, int, int]]:
+    """(week id, year, month) of the fiscal years, in order, from the calendar (no query)."""
+    pattern = settings.MERCHPLAN_CALENDAR_PATTERN
+    return [
+        (year * 100 + week.week, year, month.month)
+        for year in sorted(years)
+        for month in calendar.fiscal_year(year, pattern).months
+        for week in month.weeks
+    ]
+
+
 def _bought(
-    department_ids: list[int], month_keys: list[int]
+    department_ids: list[int], month_keys: list[int], through: dict[int, int]
 ) -> tuple[dict[tuple[int, int], _Bought], set[tuple[int, int]]]:
-    """(department, month) -> received and on order; and the (department, month)s fully closed."""
+    """(department, month) -> received and on order; and the (department, month)s fully closed.
+    `through`: each department's last closed week."""
     keys = set(month_keys)
-    weeks = list(
-        FiscalWeek.objects.filter(year__in={key // 100 for key in keys})
-        .order_by("id")
-        .values_list("id", "year", "month")
-    )
+    weeks = _calendar_weeks({key // 100 for key in keys})
     month_of = {week_id: year * 100 + month for week_id, year, month in weeks if year * 100 + month in keys}
-    through = _closed_through(department_ids)
     week_ids = [week_id for week_id, _year, _month in weeks]
     # The first open week (None past the months' years: nothing of them is open then).
     next_week = {
@@ -440,6 +449,14 @@ def _actual_receipts(
 def working_plan_receipts(department_ids: list[int], month_keys: list[int]) -> dict[tuple[int, int], Decimal]:
     """Planned receipts of the departments' working plans (their class lines) by fiscal month, in
     one grouped query: (department, month key) -> retail."""
+    return _working_plan_months(department_ids, month_keys)[0]
+
+
+def _working_plan_months(
+    department_ids: list[int], month_keys: list[int]
+) -> tuple[dict[tuple[int, int], Decimal], dict[int, int]]:
+    """The working plans' receipts by (department, month) and each department's last closed
+    week (the newest `actuals_through` of its working plans), in one grouped query."""
     keys = set(month_keys)
     weeks = (
         PlanWeek.objects.filter(
@@ -449,15 +466,19 @@ def working_plan_receipts(department_ids: list[int], month_keys: list[int]) -> d
             fiscal_week__year__in={key // 100 for key in keys},
         )
         .values("line__version__plan__department_id", "fiscal_week__year", "fiscal_week__month")
-        .annotate(receipts=Sum("receipts"))
+        .annotate(receipts=Sum("receipts"), through=Max("line__version__actuals_through_id"))
         .order_by()
     )
     receipts = {}
+    through: dict[int, int] = {}
     for row in weeks:
+        department_id = row["line__version__plan__department_id"]
+        if row["through"]:
+            through[department_id] = max(through.get(department_id, 0), row["through"])
         key = row["fiscal_week__year"] * 100 + row["fiscal_week__month"]
         if key in keys:
-            receipts[row["line__version__plan__department_id"], key] = _money(row["receipts"])
-    return receipts
+            receipts[department_id, key] = _money(row["receipts"])
+    return receipts, through
 
 
 def otb_table(department_ids: list[int], month_keys: list[int]) -> dict[tuple[int, int], OTBRow]:
@@ -477,8 +498,8 @@ def otb_table(department_ids: list[int], month_keys: list[int]) -> dict[tuple[in
     )
     for department_id, key, retail, cost, units in months:
         budget.setdefault((department_id, key), (retail, cost, units))
-    bought, closed = _bought(department_ids, month_keys)
-    working = working_plan_receipts(department_ids, month_keys)
+    working, through = _working_plan_months(department_ids, month_keys)
+    bought, closed = _bought(department_ids, month_keys, through)
     table = {}
     for department_id in department_ids:
         for key in month_keys:

@@ -31,6 +31,8 @@ PLANNING_MODELS = [
     "planweek",
     "plancellchange",
     "plantransition",
+    "scenariobaseline",
+    "scenariobaseweek",
 ]
 FORECASTING_MODELS = [
     "forecastrun",
@@ -104,7 +106,7 @@ def test_executives_only_read() -> None:
     permissions = _group_permissions(EXECUTIVE)
 
     assert permissions == VIEW_PLANNING
-    assert len(permissions) == 19 + 11 + 20 + 5
+    assert len(permissions) == 21 + 11 + 20 + 5
     assert not any(".change_" in p or ".add_" in p or ".delete_" in p for p in permissions)
 
 
@@ -123,7 +125,7 @@ def test_admin_runs_master_data_and_users() -> None:
     permissions = _group_permissions(ADMIN)
 
     assert permissions == ALL_PLANNING | ADMIN_AUTH
-    assert len(permissions) == (19 + 11 + 20 + 5) * 4 + 4
+    assert len(permissions) == (21 + 11 + 20 + 5) * 4 + 4
     assert "planning.change_location" in permissions
     assert "auth.delete_user" not in permissions
     assert "auth.change_group" not in permissions
