@@ -486,8 +486,6 @@ def _create_each(
                 status=order.status,
                 lines=len(lines),
                 units=sum(line.request.units for line in lines),
-                retail=sum(
-                    (line.request.unit_retail * line.request.units for line in lines), Decimal("0")
-                ),
+                retail=sum((line.request.unit_retail * line.request.units for line in lines), Decimal("0")),
             )
         )
