@@ -33,6 +33,7 @@ from django.db.models import F, Max, Q, Sum
 
 from otb.models import OTBBudget, OTBBudgetMonth, PurchaseOrder, PurchaseOrderLine
 from planning import calendar
+from planning.engine.rounding import half_up
 from planning.models import FiscalWeek, Plan, PlanVersion, PlanWeek
 from planning.plans import purchases
 
@@ -120,7 +121,7 @@ _RECEIVED_UNITS = Sum("received_units")
 
 
 def _money(value: Any) -> Decimal:
-    return Decimal(value or 0).quantize(_CENT)
+    return half_up(Decimal(value or 0), 2)
 
 
 # -- plans -------------------------------------------------------------------------------------
@@ -280,51 +281,87 @@ def refreshed_once() -> Iterator[None]:
 
 @dataclass(frozen=True)
 class VersionMonth:
-    """A plan version's fiscal month: planned receipts, received, on order and OTB (retail; cost
-    at the plan's cost complement). The OTB is the sum of the weeks' (closed weeks have none)."""
+    """A plan version's fiscal month: planned receipts, received, on order and OTB, summed over its
+    weeks (a closed week has no OTB). At cost: planned receipts at the plan's cost complement,
+    received and on order at the orders' unit costs (a closed week's actual receipts at the
+    complement), so the OTB at cost is what the orders leave at cost."""
 
     month_key: int
     receipts_retail: Decimal
     received_retail: Decimal
     on_order_retail: Decimal
     otb_retail: Decimal
-    cost_complement: Decimal
+    receipts_cost: Decimal = _ZERO
+    received_cost: Decimal = _ZERO
+    on_order_cost: Decimal = _ZERO
+    otb_cost: Decimal = _ZERO
 
     @property
     def label(self) -> str:
         return f"FY{self.month_key // 100} M{self.month_key % 100:02d}"
 
-    def _cost(self, retail: Decimal) -> Decimal:
-        return (retail * self.cost_complement).quantize(_CENT)
 
-    @property
-    def otb_cost(self) -> Decimal:
-        return self._cost(self.otb_retail)
-
-    @property
-    def receipts_cost(self) -> Decimal:
-        return self._cost(self.receipts_retail)
+def _order_costs(version: PlanVersion, open_from: int) -> dict[int, list[Decimal]]:
+    """Open week -> [received, on order] at the orders' unit costs, at the plan's scope and span;
+    overdue lines on order in the first open week (as `plan_purchases` has them at retail)."""
+    plan = version.plan
+    rows = (
+        released_lines()
+        .filter(scope_filter(plan), order__department_id=plan.department_id)
+        .filter(receipt_week_id__gte=plan.first_week_id, receipt_week_id__lte=plan.last_week_id)
+        .values("receipt_week_id")
+        .annotate(on_order=_OPEN_COST, received=_RECEIVED_COST)
+        .order_by()
+    )
+    costs: dict[int, list[Decimal]] = defaultdict(lambda: [_ZERO, _ZERO])
+    for row in rows:
+        week_id = row["receipt_week_id"]
+        if week_id >= open_from:  # a closed week's received is its actual receipts
+            costs[week_id][0] += _money(row["received"])
+        costs[max(week_id, open_from)][1] += _money(row["on_order"])
+    return costs
 
 
 def version_months(version: PlanVersion) -> list[VersionMonth]:
-    """The version's months from its stored weeks (the class lines, as the grid's total sums)."""
+    """The version's months from its stored weeks (the class lines, as the grid's total sums);
+    TY's only as far as its actuals go (the grid shows nothing after them)."""
+    weeks = PlanWeek.objects.filter(line__version=version, line__merch_class__isnull=False)
+    if version.kind == PlanVersion.Kind.ACTUAL:
+        weeks = weeks.filter(fiscal_week_id__lte=version.actuals_through_id or 0)
     rows = (
-        PlanWeek.objects.filter(line__version=version, line__merch_class__isnull=False)
-        .values("fiscal_week__year", "fiscal_week__month")
+        weeks.values("fiscal_week_id", "fiscal_week__year", "fiscal_week__month")
         .annotate(**{name: Sum(name) for name in ("receipts", "received", "on_order", "otb")})
-        .order_by("fiscal_week__year", "fiscal_week__month")
+        .order_by("fiscal_week_id")
     )
     complement = Decimal(version.plan.cost_complement)
+    through = version.actuals_through_id or 0
+    costs = _order_costs(version, first_open_week(version))
+    months: dict[int, dict[str, Decimal]] = {}
+    for row in rows:
+        key = row["fiscal_week__year"] * 100 + row["fiscal_week__month"]
+        month = months.setdefault(key, defaultdict(lambda: _ZERO))
+        for name in ("receipts", "received", "on_order", "otb"):
+            month[name] += _money(row[name])
+        receipts = _money(row["receipts"])
+        month["receipts_cost"] += receipts * complement
+        if row["fiscal_week_id"] <= through:  # closed: its actual receipts, nothing left to buy
+            month["received_cost"] += _money(row["received"]) * complement
+            continue
+        received, on_order = costs.get(row["fiscal_week_id"], [_ZERO, _ZERO])
+        month["received_cost"] += received
+        month["on_order_cost"] += on_order
+        month["otb_cost"] += receipts * complement - received - on_order
+    cost_names = ("receipts_cost", "received_cost", "on_order_cost", "otb_cost")
     return [
         VersionMonth(
-            row["fiscal_week__year"] * 100 + row["fiscal_week__month"],
-            _money(row["receipts"]),
-            _money(row["received"]),
-            _money(row["on_order"]),
-            _money(row["otb"]),
-            complement,
+            key,
+            month["receipts"],
+            month["received"],
+            month["on_order"],
+            month["otb"],
+            *(half_up(month[name], 2) for name in cost_names),
         )
-        for row in rows
+        for key, month in months.items()
     ]
 
 

@@ -77,7 +77,10 @@ class VersionMonthSerializer(serializers.Serializer[Any]):
     received_retail = money(help_text="Received: closed weeks' actual receipts, open weeks' PO receipts.")
     on_order_retail = money(help_text="Open lines of released orders at the plan's scope, by expected week.")
     otb_retail = money(help_text="Planned receipts - received - on order, summed over the open weeks.")
-    otb_cost = money(help_text="OTB at the plan's cost complement.")
+    receipts_cost = money(help_text="Planned receipts at the plan's cost complement.")
+    received_cost = money(help_text="Received at the orders' unit costs (closed weeks: at the complement).")
+    on_order_cost = money(help_text="On order at the orders' unit costs.")
+    otb_cost = money(help_text="Planned receipts at cost - received - on order at cost, over the open weeks.")
 
 
 class PlanVersionOTB(APIView):

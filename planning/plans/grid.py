@@ -273,6 +273,8 @@ def plan_grid(version: PlanVersion, *, is_editable: bool, line_ids: list[int] | 
                 others = _with_reforecast(version, line_values, comparisons.get(class_id, {}))
                 block.rows.extend(_compare_rows(measure.name, line_values, others, columns, groups))
         blocks.append(block)
+    if version.kind == PlanVersion.Kind.ACTUAL:
+        _blank_totals_without_actuals(blocks, columns)
     names = [label for label, _ in _COMPARE if any(label in c for c in comparisons.values())]
     negatives = version_negative_receipts(version)
     _mark_negative_receipts(blocks, negatives)
@@ -296,6 +298,20 @@ def _actuals_only(columns: list[Column], values: dict[int, dict[str, np.ndarray]
         weeks = [period for period in column.periods if closed[period]] or column.periods
         spans.append(Column(column.kind, column.label, column.key, weeks))
     return Groups.of(spans, periods)
+
+
+def _blank_totals_without_actuals(blocks: list[LineBlock], columns: list[Column]) -> None:
+    """TY: a month, quarter or season with no closed week has no actuals: blank, not 0."""
+    closed = {column.periods[0] for column in columns if column.kind == "week" and column.is_closed}
+    empty = [
+        i for i, column in enumerate(columns) if column.kind != "week" and not closed & set(column.periods)
+    ]
+    for block in blocks:
+        for row in block.rows:
+            for index in empty:
+                cell = row.cells[index]
+                cell.text, cell.raw, cell.is_editable = "\u2013", "", False
+                cell.css = " ".join(["undef", *(c for c in cell.css.split() if c not in ("neg", "undef"))])
 
 
 def _mark_negative_receipts(blocks: list[LineBlock], negatives: NegativeReceipts) -> None:
@@ -431,7 +447,7 @@ def _row(
         share = is_share(measure.name, method)  # a sell-through target reads as the % it is
         text, css = format_value("sell_through" if share else measure.name, value)
         is_input = _is_input(measure, column, editable=editable, is_total=is_total)
-        if column.kind == "week" and column.periods[0] in closed:
+        if column.periods and set(column.periods) <= closed:  # a closed week, or a total of closed weeks
             is_input, css = False, f"{css} actual".strip()
         if column.kind == "week" and measure.name in locks.get(column.periods[0], set()):
             css = f"{css} locked"

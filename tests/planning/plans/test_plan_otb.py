@@ -201,6 +201,16 @@ def test_the_grid_drills_to_the_order_lines(
     api = client.get(f"/api/v1/otb/plan-versions/{working.pk}/otb/").json()
     assert api[0]["month"] == MONTH
     assert Decimal(api[0]["otb_retail"]) == open_to_buy.version_months(working)[0].otb_retail
+    # At cost, the open W04 only: planned receipts x 0.45 - received 5 x 10.00 - on order
+    # (10 + 15) x 10.00; tees -830.40 x 0.45 = -373.68, so -373.68 - 50 - 250 = -673.68 plus the
+    # blouses' W04 receipts x 0.45.
+    blouse_receipts = column(line_of(working, three_closed["blouses"]), "receipts")[3]
+    blouse_cost = (blouse_receipts * Decimal("0.45")).quantize(Decimal("0.01"))
+    assert (Decimal(api[0]["received_cost"]) - Decimal("50.00")) == (
+        (Decimal("606.00") + Decimal("96.00") + Decimal("300.00")) * Decimal("0.45")
+    )  # closed weeks' actual receipts at the complement
+    assert Decimal(api[0]["on_order_cost"]) == Decimal("250.00")
+    assert Decimal(api[0]["otb_cost"]) == Decimal("-673.68") + blouse_cost
 
 
 def _grid_month_otb(version: PlanVersion) -> dict[int, Decimal]:
@@ -300,3 +310,30 @@ def test_the_otb_pages_drill_lists_what_its_on_order_counts(
     assert page.context["total"] == Decimal("600.00")
     table = open_to_buy.otb_table([rolled.department_id], [MONTH])
     assert table[rolled.department_id, MONTH].on_order_retail == page.context["total"]
+
+
+def test_this_years_otb_ends_with_its_actuals(rolled: Plan, orders: dict[str, Any]) -> None:
+    """TY holds actuals through W03: its month is those weeks' (receipts 606 + 96 + 300 = 1,002
+    received, no OTB), not the open W04's stock identity on an empty week."""
+    actuals = version_of(rolled, PlanVersion.Kind.ACTUAL)
+    assert actuals.actuals_through_id == 202503
+    [month] = open_to_buy.version_months(actuals)
+    assert (month.receipts_retail, month.received_retail, month.otb_retail) == (
+        Decimal("1002.00"), Decimal("1002.00"), Decimal("0.00")
+    )  # fmt: skip
+
+
+def test_a_month_of_closed_weeks_is_not_an_input(
+    rolled: Plan, three_closed: dict[str, Any], retailer: dict[str, Any]
+) -> None:
+    sale(retailer["sku_s"], retailer["store"], 202504, 1, "24.00")  # W04's sales loaded
+    with time_machine.travel(datetime(2025, 3, 3, 12, tzinfo=UTC), tick=False):  # in W05
+        roll_plans()
+        working = version_of(rolled, PlanVersion.Kind.WORKING)
+        assert working.actuals_through_id == 202504  # the plan's last week: the whole month closed
+        grid = plan_grid(working, is_editable=True)
+    tees = next(b for b in grid.lines if b.line_id == line_of(working, three_closed["tees"]).pk)
+    month = next(i for i, c in enumerate(grid.columns) if c.kind == "month")
+    sales = next(row for row in tees.rows if row.measure == "sales")
+    assert not sales.cells[month].is_editable
+    assert "actual" in sales.cells[month].css.split()
