@@ -63,6 +63,9 @@ def test_the_card_shows_the_changes_and_the_conflict(
     assert f'href="/otb/approvals/plan/{scenario.pk}/changes/"' in html
     for text in ("W-TOP-BLS Blouses", "FY2025 W02", "165.00", "200.00", "264.00", "280.00", "300.00"):
         assert text in html
+    # Its month figures are the what-if's, and the card says the new OP is the merged working plan.
+    assert "By month: this what-if" in html
+    assert 'data-testid="what-if-months-note"' in html
 
 
 def test_approving_without_a_choice_is_refused_then_a_choice_approves(
