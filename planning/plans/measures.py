@@ -57,6 +57,13 @@ DERIVED = (
     "gmroi",
 )
 
+# Every grid row's name as the grid shows it (for messages).
+_ROWS = (SALES, SALES_UNITS, MARKDOWNS, SHRINK, RECEIPTS, BOP, EOP, ON_ORDER, RECEIVED, OTB, TARGET)
+LABELS = {m.name: m.label for m in (*_ROWS, WOS, FWOS, TURN, SELL_THROUGH, GM_PERCENT)} | {
+    "gross_margin": "GM $",
+    "gmroi": "GMROI",
+}
+
 # How a target is stored (PlanWeek.target): ten places, so that targets derived from a stock
 # plan (a line switching method) give that stock back to the cent.
 TARGET_PLACES = Decimal("1E-10")
@@ -146,7 +153,7 @@ def validate(measure: str, value: Decimal, method: str) -> str | None:
     if measure in PURCHASED:
         return f"{PURCHASED[measure].label} comes from purchase orders and receipts; it cannot be typed."
     if measure not in ENTERED:
-        return f"{measure} is calculated, not entered."
+        return f"{LABELS.get(measure, measure)} is calculated, not entered."
     spec = ENTERED[measure]
     low, high = (
         TARGET_RANGES.get(method, (spec.minimum, spec.maximum))

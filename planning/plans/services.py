@@ -43,7 +43,7 @@ from planning.plans.compute import (
     run_engine,
     total_block,
 )
-from planning.plans.measures import DERIVED, ENTERED, PURCHASED, TARGET_PLACES, stored_text, validate
+from planning.plans.measures import DERIVED, ENTERED, LABELS, PURCHASED, TARGET_PLACES, stored_text, validate
 
 Kind = PlanVersion.Kind
 Status = PlanVersion.Status
@@ -973,7 +973,7 @@ def plan_aggregate_update(
     if measure not in (*FLOW_ENTERED, "target"):
         if measure in PURCHASED:
             raise PlanError(validate(measure, Decimal(0), "") or "")
-        raise PlanError(f"{measure} is calculated; enter its inputs instead.")
+        raise PlanError(f"{LABELS.get(measure, measure)} is calculated; enter its inputs instead.")
     with transaction.atomic():
         version = PlanVersion.objects.select_for_update().select_related("plan").get(pk=version_id)
         _check_editable(user, version)
