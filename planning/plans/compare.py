@@ -59,17 +59,25 @@ def diff_cells(a: Values, b: Values, measures: tuple[str, ...] = MEASURES) -> li
 
 
 def version_values(version_id: int) -> dict[Key, dict[str, Decimal | None]]:
-    """Every line x week of a version, MEASURES only (one query)."""
-    rows = PlanWeek.objects.filter(line__version_id=version_id).values_list(
+    """Every class line x week of a version, MEASURES only (one query), and the plan total as
+    their exact sums (every measure compared adds up over classes): the stored total line is
+    rolled up in floats and may differ by a cent where no class does."""
+    rows = PlanWeek.objects.filter(line__version_id=version_id, line__merch_class__isnull=False).values_list(
         "line__merch_class_id", "fiscal_week_id", *MEASURES
     )
-    return {
-        (row[0], row[1]): {
+    values: dict[Key, dict[str, Decimal | None]] = {}
+    totals: dict[Key, dict[str, Decimal | None]] = {}
+    for row in rows:
+        cell = {
             name: None if value is None else Decimal(value)
             for name, value in zip(MEASURES, row[2:], strict=True)
         }
-        for row in rows
-    }
+        values[row[0], row[1]] = cell
+        total = totals.setdefault((None, row[1]), dict.fromkeys(MEASURES, Decimal("0")))
+        for name, value in cell.items():
+            if value is not None and total[name] is not None:
+                total[name] += value  # type: ignore[operator]
+    return {**totals, **values}
 
 
 @dataclass(frozen=True)

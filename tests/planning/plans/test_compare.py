@@ -24,6 +24,7 @@ from planning.plans.compare import CellDiff, Values, compare_versions, diff_cell
 from planning.plans.services import (
     CellEdit,
     plan_cells_update,
+    scenario_branch,
     version_approve,
     version_recompute,
     version_submit,
@@ -214,3 +215,13 @@ def test_compare_api_of_a_plan_you_cannot_see(
         reverse("api-plan-compare", args=[working.plan_id]), {"a": changed.pk, "b": working.pk}
     )
     assert response.status_code == 404
+
+
+def test_the_plan_total_is_the_exact_sum_of_its_classes(working: PlanVersion, planner: User) -> None:
+    """A stored total a cent off (rolled up in floats) is no difference when no class differs."""
+    what_if = scenario_branch(user=planner, version_id=working.pk, name="Same")
+    total = line_of(what_if, None)
+    week = PlanWeek.objects.filter(line=total).order_by("period").first()
+    assert week is not None
+    PlanWeek.objects.filter(pk=week.pk).update(eop=week.eop + Decimal("0.01"))
+    assert compare_versions(working, what_if).count == 0
