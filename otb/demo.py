@@ -1,5 +1,7 @@
-"""Demo open-to-buy: the demo plan approved, its OTB budget approved, vendors and open
-purchase orders that use part of the budget, and one order over OTB waiting for a manager.
+"""Demo open-to-buy: the demo plan's OTB budget, built from its current OP (the pre-season
+plan the demo loader approved; a plan with no OP is approved here first) and approved,
+vendors and open purchase orders that use part of the budget, and one order over OTB waiting
+for a manager.
 
 Each order buys only items its vendor supplies (`otb.replenishment.demo.demo_suppliers`, the
 assignment the replenishment demo gives vendor terms by; existing vendor terms win) and none
@@ -37,10 +39,14 @@ def otb_demo_create(*, seed: int = 42) -> str:
     if not (planner and manager and admin and working):
         return "No demo plan: load the demo retailer first."
     rng = random.Random(seed)  # noqa: S311 (demo data, not security)
-    with transaction.atomic():
-        version_submit(user=planner, version_id=working.pk)
-        version_approve(user=manager, version_id=working.pk)
-    original = current_original(working.plan)  # the revision just approved
+    # The demo loader approves the plan before the season (OP r1) and rolls it afterwards: the
+    # budget is the OP's. A plan made some other way, with no OP yet, is approved here.
+    original = current_original(working.plan)
+    if original is None:
+        with transaction.atomic():
+            version_submit(user=planner, version_id=working.pk)
+            version_approve(user=manager, version_id=working.pk)
+        original = current_original(working.plan)  # the revision just approved
     if original is None:
         return "The demo plan could not be approved."
     budget = services.otb_budget_from_plan(user=manager, version_id=original.pk)

@@ -39,6 +39,7 @@ from planning.models import (
     Location,
     MerchClass,
     Plan,
+    PlanVersion,
     Region,
     SalesHistory,
     Sku,
@@ -438,14 +439,19 @@ def _demo_users(master: MasterData) -> None:
 
 
 def _demo_plan(through: calendar.FiscalWeek, pattern: str) -> None:
-    """A working plan for the demo planner's first department over this fiscal year (the year
-    of the week after the last loaded one, today's week: in its first week no week of it has
-    closed yet), so the grid has something to show on the first visit; its closed weeks hold the
-    actuals loaded."""
+    """A plan for the demo planner's first department over this fiscal year (the year of the
+    week after the last loaded one, today's week: in its first week no week of it has closed
+    yet), so the grid has something to show on the first visit.
+
+    As in real use, the plan is approved before the season: the demo planner submits it and the
+    demo manager approves it, so OP r1 is the pre-season plan. Only then does it roll: the
+    working plan's closed weeks hold the actuals loaded, the OP keeps what was planned for them,
+    and "vs OP" shows plan against actual."""
     from planning.plans.in_season import roll_plans
-    from planning.plans.services import PlanSpec, plan_create
+    from planning.plans.services import PlanSpec, plan_create, version_approve, version_submit
 
     planner = User.objects.get(username="planner")
+    manager = User.objects.get(username="manager")
     department = Department.objects.editable_by(planner).order_by("code").first()
     if department is None:
         return
@@ -457,6 +463,10 @@ def _demo_plan(through: calendar.FiscalWeek, pattern: str) -> None:
         last_week_id=year.weeks[-1].key,
         growth_percent=Decimal("5"),
     )
-    plan_create(user=planner, spec=spec)
-    # In season: the weeks of this year that closed hold their actuals (DESIGN.md 11).
+    plan = plan_create(user=planner, spec=spec)
+    working = plan.versions.get(kind=PlanVersion.Kind.WORKING)
+    version_submit(user=planner, version_id=working.pk)
+    version_approve(user=manager, version_id=working.pk, comment="Demo: the pre-season plan")
+    # In season: the weeks of this year that closed hold their actuals (DESIGN.md 11); the
+    # OP is not rolled (planning.plans.in_season.rollable_versions).
     roll_plans()

@@ -52,6 +52,10 @@ def test_the_demo_builds_and_every_first_page_answers(
     assert plan.first_week.year == today.year  # this fiscal year's plan, today's week in it
     assert plan.first_week_id <= today.key <= plan.last_week_id
     assert OTBBudget.objects.get().status == OTBBudget.Status.APPROVED
+    # One OP: the loader approves the plan before the season (r1); otb_demo budgets from it.
+    original = plan.versions.get(kind=PlanVersion.Kind.ORIGINAL)
+    assert original.revision == 1
+    assert OTBBudget.objects.get().source_version_id == original.pk
     assert ForecastRun.objects.filter(status=ForecastRun.Status.SUCCEEDED).exists()
     manager = User.objects.get(username="manager")
     with django_capture_on_commit_callbacks(execute=True):

@@ -18,7 +18,16 @@ from django.db.models import Sum
 from planning import calendar
 from planning.demo.generator import PRESETS, HistoryWeeks, generate_master, history_chunks
 from planning.demo.loader import demo_exists, demo_load, history_weeks
-from planning.models import Department, FiscalWeek, Location, Plan, SalesHistory, StockPosition, StyleColor
+from planning.models import (
+    Department,
+    FiscalWeek,
+    Location,
+    Plan,
+    PlanTransition,
+    SalesHistory,
+    StockPosition,
+    StyleColor,
+)
 from planning.roles import ADMIN, MANAGER, PLANNER, user_roles
 from planning.selectors import stock_as_of
 
@@ -83,7 +92,19 @@ def test_small_demo_loads_master_data_history_and_users(small_demo: dict[str, ob
     assert sorted(Department.objects.editable_by(planner).values_list("code", flat=True)) == ["W01", "W02"]
     plan = Plan.objects.get()
     assert plan.name == "W01 FY2026"
-    assert sorted(plan.versions.values_list("kind", flat=True)) == ["ly", "ty", "wp"]
+    assert sorted(plan.versions.values_list("kind", flat=True)) == ["ly", "op", "ty", "wp"]
+    # Approved before the season (OP r1: the planner submitted, the manager approved), rolled
+    # after: the OP holds no actuals, the working plan holds them through the last closed week.
+    original = plan.versions.get(kind="op")
+    approver = User.objects.get(username="manager").pk
+    assert (original.revision, original.approved_by_id, original.is_frozen) == (1, approver, True)
+    assert original.actuals_through_id is None
+    assert plan.versions.get(kind="wp").actuals_through_id is not None
+    assert list(
+        PlanTransition.objects.filter(version__plan=plan, version__kind="wp")
+        .order_by("id")
+        .values_list("action", "user__username")
+    )[:4] == [("create", "planner"), ("submit", "planner"), ("approve", "manager"), ("roll", "planner")]
     manager = User.objects.get(username="manager")
     assert sorted(Department.objects.editable_by(manager).values_list("code", flat=True)) == [
         "M01", "M02", "W01", "W02",
