@@ -94,6 +94,7 @@ def otb_drill(request: HttpRequest) -> HttpResponse:
     rows = open_to_buy.department_order_lines(department.pk, key)
     total = sum((row.open_retail for row in rows), Decimal("0.00"))
     context = {
+        "units": sum(row.open_units for row in rows),
         "department": department,
         "month_label": services.month_label(key),
         "rows": rows,
