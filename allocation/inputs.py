@@ -34,12 +34,13 @@ from numpy.typing import NDArray
 from allocation.models import AllocationRun, Transfer
 from forecasting.models import LikeItem
 from forecasting.selectors import weeks_after, weeks_up_to
-from otb.models import PurchaseOrderLine, SegmentPolicy
-from otb.replenishment.health import supplying_dc
-from otb.replenishment.inputs import style_color_forecasts
+from otb.models import PurchaseOrderLine
 from planning import clock
 from planning.engine.segmentation import segment
 from planning.models import FiscalWeek, Location, SalesHistory, Sku, StockPosition
+from replenishment.health import supplying_dc
+from replenishment.inputs import style_color_forecasts
+from replenishment.models import SegmentPolicy
 
 SHARE_WEEKS = 13  # the weeks of sales that split demand between stores
 SEGMENT_WEEKS = 26  # the weeks of sales that place a SKU-store in ABC x XYZ

@@ -13,7 +13,7 @@ weeks. Each suggestion is charged to a budget group (department x fiscal month o
 a capacity group (one of 4 DCs x receipt week) whose capacity covers ~110% of that DC's average
 week, so the peak weeks bind. The optimiser therefore has to cut.
 
-Stages timed: policies (otb/replenishment/engine/policy.py when present, else the DESIGN.md
+Stages timed: policies (replenishment/engine/policy.py when present, else the DESIGN.md
 formulas inline), suggest_orders, constrain. Weekly review makes ~8 suggestions per
 SKU-location, ~400,000 rows for the optimiser, whose MILP decides a core of ~10,000 of them
 within --time-limit seconds (4 s: with the fallback LP's quarter on top, constrain stays
@@ -36,11 +36,11 @@ import numpy.typing as npt
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from otb.replenishment.engine.optimise import constrain
-from otb.replenishment.engine.suggest import suggest_orders
+from replenishment.engine.optimise import constrain
+from replenishment.engine.suggest import suggest_orders
 
 try:  # written alongside this benchmark; the inline formulas stand in until it lands
-    from otb.replenishment.engine.policy import PolicyInputs, policies
+    from replenishment.engine.policy import PolicyInputs, policies
 
     HAS_POLICY = True
 except ImportError:

@@ -56,10 +56,10 @@ def main() -> None:
 
 def _bench() -> bool:
     from forecasting.selectors import latest_closed_week
-    from otb.models import ReplenishmentRun, VendorItem
-    from otb.replenishment import runs
-    from otb.replenishment.simulation import simulate_run
     from planning.models import Department
+    from replenishment import runs
+    from replenishment.models import ReplenishmentRun, VendorItem
+    from replenishment.simulation import simulate_run
 
     if not VendorItem.objects.exists():
         sys.exit("The demo has no vendor terms: run `manage.py otb_demo` on it first.")

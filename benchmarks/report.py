@@ -4,7 +4,7 @@ Runs on a copy of a SQLite database with the medium demo loaded (MERCHPLAN_VAR_D
 /tmp/benchdb: `make demo`, or load_demo --size medium, forecast_demo and otb_demo, under that
 directory). Prints, for the last closed week:
 - the report's data built cold (every aggregate query, no cache), stage by stage;
-- the page (/otb/report/) requested as the executive through Django's test client, cold (cache
+- the page (/report/) requested as the executive through Django's test client, cold (cache
   empty: built and rendered) and warm (the week's report from the cache: rendered only);
 - the PDF export, warm.
 The goal is the warm page (the report is cached per week until its data changes, and the Monday
@@ -47,7 +47,7 @@ def _setup(scratch: Path) -> None:
 
 def _stages() -> None:
     from forecasting.selectors import latest_closed_week
-    from otb.reports import figures, weekly
+    from reports import figures, weekly
 
     week = latest_closed_week()
     timings: list[tuple[str, float]] = []
@@ -84,15 +84,15 @@ def _pages(repeats: int) -> bool:
     client.force_login(User.objects.get(username="executive"))
     cache.clear()
     started = time.perf_counter()
-    cold = client.get("/otb/report/")
+    cold = client.get("/report/")
     cold_seconds = time.perf_counter() - started
     warm: list[float] = []
     for _ in range(repeats):
         started = time.perf_counter()
-        response = client.get("/otb/report/")
+        response = client.get("/report/")
         warm.append(time.perf_counter() - started)
     started = time.perf_counter()
-    pdf = client.get("/otb/report/pdf/")
+    pdf = client.get("/report/pdf/")
     pdf_seconds = time.perf_counter() - started
     print(f"page, cold (built and rendered): {cold_seconds:.2f} s (status {cold.status_code})")
     print("page, warm (from the week's cache): " + ", ".join(f"{seconds:.2f} s" for seconds in warm))

@@ -1,5 +1,4 @@
-"""Admin screens for open-to-buy. Vendors, their terms and DC receiving capacities are master
-data and editable; budgets, orders,
+"""Admin screens for open-to-buy. Vendors are master data and editable; budgets, orders,
 exceptions, markdowns, price changes and decisions come from the services' workflows (approval,
 OTB checks, audit trail), so the admin only reads them."""
 
@@ -18,9 +17,7 @@ from otb.models import (
     PriceChange,
     PurchaseOrder,
     PurchaseOrderLine,
-    ReceivingCapacity,
     Vendor,
-    VendorItem,
 )
 
 
@@ -28,24 +25,6 @@ from otb.models import (
 class VendorAdmin(admin.ModelAdmin[Vendor]):
     list_display = ["code", "name"]
     search_fields = ["code", "name"]
-
-
-@admin.register(VendorItem)
-class VendorItemAdmin(admin.ModelAdmin[VendorItem]):
-    """Vendor terms are master data; the model's validators refuse a negative lead time, an MOQ
-    or order multiple below 1."""
-
-    list_display = ["style_color", "vendor", "lead_time_weeks", "moq", "order_multiple", "direct_to_store"]
-    list_filter = ["vendor", "direct_to_store"]
-    search_fields = ["style_color__code", "vendor__code"]
-    list_select_related = ["style_color", "vendor"]
-    autocomplete_fields = ["vendor"]
-    raw_id_fields = ["style_color"]
-
-
-@admin.register(ReceivingCapacity)
-class ReceivingCapacityAdmin(admin.ModelAdmin[ReceivingCapacity]):
-    list_display = ["location", "units_per_week"]
 
 
 class _ReadOnly:

@@ -1,7 +1,6 @@
-from django.urls import include, path
+from django.urls import path
 
 from otb import apis
-from otb.replenishment import health_apis, simulation_apis, terms_apis
 
 urlpatterns = [
     path("orders/", apis.PurchaseOrderList.as_view(), name="api-otb-orders"),
@@ -36,14 +35,4 @@ urlpatterns = [
         name="api-otb-markdown-decide",
     ),
     path("price-changes/", apis.PriceChangeList.as_view(), name="api-otb-price-changes"),
-    path("replenishment/", include("otb.replenishment.api_urls")),
-    path("policies/", health_apis.PolicyList.as_view(), name="api-otb-policies"),
-    path("policies/<str:cell>/", health_apis.PolicyDetail.as_view(), name="api-otb-policy"),
-    path("health/", health_apis.HealthReport.as_view(), name="api-otb-health"),
-    path("policy-simulation/", simulation_apis.PolicySimulation.as_view(), name="api-otb-policy-simulation"),
-    path("vendor-items/", terms_apis.VendorItemList.as_view(), name="api-otb-vendor-items"),
-    path("vendor-items/<int:item_id>/", terms_apis.VendorItemDetail.as_view(), name="api-otb-vendor-item"),
-    path(
-        "vendor-reliability/", health_apis.VendorReliabilityList.as_view(), name="api-otb-vendor-reliability"
-    ),
 ]

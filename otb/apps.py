@@ -27,11 +27,9 @@ def _demo_otb_delete(sender: Any, **kwargs: Any) -> None:
     from otb import models
 
     for model in (
-        models.Suggestion, models.ItemPolicy, models.ReplenishmentRun, models.PurchaseOrderReceipt,
-        models.VendorItem, models.ReceivingCapacity, models.SegmentPolicyChange,
-        models.ApprovalDecision, models.PriceChange, models.MarkdownItem, models.MarkdownProposal,
-        models.OTBException, models.PurchaseOrderLine, models.PurchaseOrder, models.OTBCommitment,
-        models.OTBBudget, models.Vendor,
+        models.PurchaseOrderReceipt, models.ApprovalDecision, models.PriceChange, models.MarkdownItem,
+        models.MarkdownProposal, models.OTBException, models.PurchaseOrderLine, models.PurchaseOrder,
+        models.OTBCommitment, models.OTBBudget, models.Vendor,
     ):  # fmt: skip
         model.objects.all().delete()
 

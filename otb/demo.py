@@ -3,7 +3,7 @@ plan the demo loader approved; a plan with no OP is approved here first) and app
 vendors and open purchase orders that use part of the budget, and one order over OTB waiting
 for a manager.
 
-Each order buys only items its vendor supplies (`otb.replenishment.demo.demo_suppliers`, the
+Each order buys only items its vendor supplies (`replenishment.demo.demo_suppliers`, the
 assignment the replenishment demo gives vendor terms by; existing vendor terms win) and none
 that exited or are discontinued."""
 
@@ -19,12 +19,13 @@ from django.db.models import Sum
 
 from forecasting import selectors as forecast_selectors
 from otb import services
-from otb.models import OTBBudget, PurchaseOrder, Vendor, VendorItem
+from otb.models import OTBBudget, PurchaseOrder, Vendor
 from otb.orders import LineRequest, purchase_order_create
-from otb.replenishment import demo as replenishment_demo
 from planning.models import Location, PlanVersion, PlanWeek, Sku
 from planning.plans.selectors import current_original
 from planning.plans.services import version_approve, version_submit
+from replenishment import demo as replenishment_demo
+from replenishment.models import VendorItem
 
 VENDORS = [("V-ATL", "Atlas Apparel"), ("V-BRK", "Brookline Knits"), ("V-CDR", "Cedar Textiles")]
 

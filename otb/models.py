@@ -228,86 +228,6 @@ class OTBException(models.Model):
         return Decimal(self.requested_retail) - Decimal(self.available_retail)
 
 
-class MarkdownProposal(models.Model):
-    """Price reductions a planner proposes and a manager (not the planner) approves."""
-
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        SUBMITTED = "submitted", "Submitted for approval"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
-
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="markdown_proposals")
-    name = models.CharField(max_length=120)
-    effective_week = models.ForeignKey(FiscalWeek, on_delete=models.PROTECT, related_name="+")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
-    row_version = models.PositiveIntegerField(default=1)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    comment = models.CharField(max_length=500, blank=True, default="")
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"Markdown {self.name} ({self.status})"
-
-
-class MarkdownItem(models.Model):
-    """One style-color of a proposal: current and new price, the units the new price is
-    expected to sell, and the markdown cost (price reduction x units affected)."""
-
-    proposal = models.ForeignKey(MarkdownProposal, on_delete=models.CASCADE, related_name="items")
-    style_color = models.ForeignKey("planning.StyleColor", on_delete=models.PROTECT, related_name="+")
-    current_price = models.DecimalField(max_digits=12, decimal_places=2, validators=_NON_NEGATIVE)
-    new_price = models.DecimalField(max_digits=12, decimal_places=2, validators=_NON_NEGATIVE)
-    units_affected = models.PositiveIntegerField(
-        help_text="Units on hand and on order the new price applies to."
-    )
-    projected_units = models.PositiveIntegerField(
-        default=0, help_text="Units expected to sell at the new price."
-    )
-    markdown_cost = _money(validators=_NON_NEGATIVE)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["proposal", "style_color"], name="markdown_item_unique"),
-            models.CheckConstraint(
-                condition=models.Q(new_price__lt=models.F("current_price"), new_price__gte=0),
-                name="markdown_item_price_reduced",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.style_color_id}: {self.current_price} -> {self.new_price}"
-
-
-class PriceChange(models.Model):
-    """Price history: every approved markdown writes the style-color's new price here."""
-
-    style_color = models.ForeignKey("planning.StyleColor", on_delete=models.PROTECT, related_name="+")
-    effective_week = models.ForeignKey(FiscalWeek, on_delete=models.PROTECT, related_name="+")
-    old_price = models.DecimalField(max_digits=12, decimal_places=2)
-    new_price = models.DecimalField(max_digits=12, decimal_places=2)
-    proposal = models.ForeignKey(MarkdownProposal, on_delete=models.PROTECT, related_name="price_changes")
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    changed_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-changed_at", "-id"]
-        indexes = [models.Index(fields=["style_color", "effective_week"], name="price_change_item_week")]
-
-    def __str__(self) -> str:
-        return f"{self.style_color_id} {self.effective_week_id}: {self.old_price} -> {self.new_price}"
-
-
 class ApprovalDecision(models.Model):
     """Audit trail of every approval decision in one place (plans keep their own transitions
     too): what was decided, by whom, when, with which comment."""
@@ -327,27 +247,23 @@ class ApprovalDecision(models.Model):
         return f"{self.kind} {self.object_id}: {self.action} by {self.user_id}"
 
 
-# Replenishment's tables belong to this app: Django finds them through this module.
-from otb.replenishment.models import (  # noqa: E402
-    ItemPolicy,
-    PurchaseOrderReceipt,
-    ReceivingCapacity,
-    ReplenishmentRun,
-    SegmentPolicy,
-    SegmentPolicyChange,
-    Suggestion,
-    VendorItem,
-)
-from otb.reports.models import ReportSubscription  # noqa: E402
+class PurchaseOrderReceipt(models.Model):
+    """One receipt against a line: when and how much (vendor lead time, on-time and fill)."""
 
-__all__ = [
-    "ItemPolicy",
-    "PurchaseOrderReceipt",
-    "ReceivingCapacity",
-    "ReplenishmentRun",
-    "ReportSubscription",
-    "SegmentPolicy",
-    "SegmentPolicyChange",
-    "Suggestion",
-    "VendorItem",
-]
+    line = models.ForeignKey(PurchaseOrderLine, on_delete=models.CASCADE, related_name="receipts")
+    units = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    received_on = models.DateField()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["received_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.line_id}: {self.units} on {self.received_on}"
+
+
+# The markdown models live with the rest of markdowns (otb.markdowns); importing them here is how
+# Django finds them for this app.
+from otb.markdowns.models import MarkdownItem, MarkdownProposal, PriceChange  # noqa: E402
+
+__all__ = ["MarkdownItem", "MarkdownProposal", "PriceChange"]

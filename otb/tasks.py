@@ -1,5 +1,5 @@
 """Celery finds the otb app's tasks here (autodiscovery looks for <app>.tasks)."""
 
-from otb.replenishment.tasks import replenishment_nightly, replenishment_run
+from replenishment.tasks import replenishment_nightly, replenishment_run
 
 __all__ = ["replenishment_nightly", "replenishment_run"]

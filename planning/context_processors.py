@@ -20,8 +20,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         ("Plans", reverse("planning:plans")),
         ("Forecasts", reverse("forecasting:runs")),
         ("Open to buy", reverse("otb:otb")),
-        ("Report", reverse("otb:report")),
-        ("Replenishment", reverse("otb:replenishment")),
+        ("Report", reverse("reports:report")),
+        ("Replenishment", reverse("replenishment:worksheet")),
         ("Allocation", reverse("allocation:runs")),
         *([("Approvals", reverse("otb:approvals"))] if roles & {MANAGER, ADMIN} or user.is_superuser else []),
         ("Calendar", reverse("planning:calendar")),
@@ -31,15 +31,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if ADMIN in roles or user.is_staff:
         items.append(("Admin", reverse("admin:index")))
     current = request.path
-    # Pages of a section that live outside its prefix: the replenishment tabs under /otb/.
-    replenishment = reverse("otb:replenishment")
-    for url in (
-        reverse("otb:policy-matrix"),
-        reverse("otb:inventory-health"),
-        reverse("otb:vendor-reliability"),
-    ):
-        if current.startswith(url):
-            current = replenishment
     # The most specific item containing the page is the active one (/otb/approvals/, not /otb/).
     matching = [url for _, url in items if current == url or (url != "/" and current.startswith(url))]
     active = max(matching, key=len, default=None)

@@ -1,5 +1,5 @@
 """Pages for the foundation: the fiscal calendar, master data browsers (the role-aware home is
-`otb.reports.dashboard_views`: it shows what the other apps know)."""
+`reports.dashboard_views`: it shows what the other apps know)."""
 
 from __future__ import annotations
 

@@ -34,10 +34,14 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_htmx",
     "template_partials",
+    "core",
     "planning",
     "forecasting",
     "allocation",
+    # replenishment before otb: its rows protect otb's orders and vendors (demo delete order).
+    "replenishment",
     "otb",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -122,7 +126,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     # Fiscal weeks end on Saturday: Sunday night every department is forecast as of that week.
     "replenishment-nightly": {
-        "task": "otb.replenishment.tasks.replenishment_nightly",
+        "task": "replenishment.tasks.replenishment_nightly",
         "schedule": crontab(minute=30, hour=4),
     },
     # In season: plans take each closed week's actuals (idempotent; a sales import rolls too).
@@ -141,16 +145,16 @@ CELERY_BEAT_SCHEDULE = {
     # The executive weekly report by e-mail, once the week's forecasts and replenishment ran.
     # After the Sunday night forecast and replenishment runs: the week's report ready in the cache.
     "weekly-report-warm": {
-        "task": "otb.reports.tasks.weekly_report_warm",
+        "task": "reports.tasks.weekly_report_warm",
         "schedule": crontab(minute=0, hour=6, day_of_week="mon"),
     },
     "weekly-report-mail": {
-        "task": "otb.reports.tasks.weekly_report_mail",
+        "task": "reports.tasks.weekly_report_mail",
         "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
     },
 }
 # Task modules that `autodiscover_tasks` (which reads only each app's tasks.py) would not find.
-CELERY_IMPORTS = ["otb.reports.tasks"]
+CELERY_IMPORTS = ["reports.tasks"]
 # Forecast partitions and their chord run on their own queue (the tests point it elsewhere).
 MERCHPLAN_FORECAST_QUEUE = env_str("MERCHPLAN_FORECAST_QUEUE") or "forecast"
 

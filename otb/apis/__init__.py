@@ -10,7 +10,8 @@ unless the field says cost; a fiscal month is `year * 100 + month` (202603: mont
 
 from otb.apis.budgets import OTBBudgetList, OTBBudgetRevise, OTBTable, PlanVersionOTB
 from otb.apis.exceptions import OTBExceptionDecide, OTBExceptionList
-from otb.apis.markdowns import (
+from otb.apis.orders import PurchaseOrderDetail, PurchaseOrderLineReceive, PurchaseOrderList
+from otb.markdowns.apis import (
     MarkdownBudget,
     MarkdownCandidates,
     MarkdownProposalDecide,
@@ -19,7 +20,6 @@ from otb.apis.markdowns import (
     MarkdownProposalSubmit,
     PriceChangeList,
 )
-from otb.apis.orders import PurchaseOrderDetail, PurchaseOrderLineReceive, PurchaseOrderList
 
 __all__ = [
     "MarkdownBudget",

@@ -19,8 +19,8 @@ import pytest
 from django.contrib.auth.models import User
 
 from forecasting.selectors import latest_closed_week, weeks_up_to
-from otb.models import SegmentPolicy
 from planning.models import Location, SalesHistory, StockPosition
+from replenishment.models import SegmentPolicy
 
 
 def put_stock(sku: Any, location: Any, week: int, on_hand: int, in_transit: int = 0) -> None:

@@ -15,8 +15,8 @@ from django.core.exceptions import PermissionDenied
 from allocation import runs, services
 from allocation.models import AllocationChange, AllocationItem, AllocationLine, AllocationRun, Transfer
 from allocation.runs import AllocationError, RunRequest
-from otb.models import SegmentPolicy
 from planning.models import StyleColor
+from replenishment.models import SegmentPolicy
 from tests.allocation.conftest import put_stock
 
 
@@ -275,7 +275,7 @@ def test_store_caps_split_the_room_by_need() -> None:
 def test_released_transfers_are_committed_in_available_to_sell(
     world: Any, planner: User, django_capture_on_commit_callbacks: Any
 ) -> None:
-    from otb.replenishment.health import inventory_health
+    from replenishment.health import inventory_health
 
     run = _run(planner, world, django_capture_on_commit_callbacks)
     services.allocation_release(user=planner, run_id=run.pk)

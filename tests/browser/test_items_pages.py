@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 
-from otb.replenishment import runs
+from replenishment import runs
 from tests.allocation.conftest import world  # noqa: F401 (a fixture)
 from tests.browser.conftest import screenshot
 from tests.browser.test_allocation_browser import _login
@@ -49,7 +49,7 @@ def test_the_worksheet_shows_a_skipped_minimum_order(
 ) -> None:
     runs.start_run(user=manager, department_ids=[slow["department"].pk])
     _login(page, live_server.url, manager.username)
-    page.goto(f"{live_server.url}/otb/replenishment/")
+    page.goto(f"{live_server.url}/replenishment/")
     skipped = page.locator('[data-testid="skipped-lines"]')
     assert "ST-1-SLO-M" in skipped.inner_text()
     assert "(MOQ 48), is" in skipped.inner_text()  # (its policy numbers: tests/replenishment)
@@ -64,7 +64,7 @@ def test_health_calls_a_young_item_new(
     planner: User,
 ) -> None:
     _login(page, live_server.url, planner.username)
-    page.goto(f"{live_server.url}/otb/health/?department={young_shop['tops'].pk}")
+    page.goto(f"{live_server.url}/replenishment/health/?department={young_shop['tops'].pk}")
     assert page.locator('[data-testid="new-BIG-M"]').inner_text() == "New: launched 2 weeks ago"
     assert "none in its 12 weeks on sale" in page.locator("#health-no-move").inner_text()
     assert page.locator('[data-testid="total-obsolete"]').inner_text() == "0.00"

@@ -14,7 +14,8 @@ import pytest
 from django.apps import apps as django_apps
 from django.contrib.auth.models import User
 
-from otb.models import PurchaseOrder, SegmentPolicy, Suggestion, Vendor
+from otb.models import PurchaseOrder, Vendor
+from replenishment.models import SegmentPolicy, Suggestion
 from tests.browser.conftest import screenshot
 from tests.conftest import PASSWORD
 from tests.replenishment.test_po_review import review_setup  # noqa: F401 (fixture)
@@ -88,7 +89,7 @@ def test_planner_dismisses_and_restores_a_suggestion(
     sheet = build_sheet(retailer, planner, manager)
     small = sheet["s"].pk
     _login(page, live_server.url, planner.username)
-    page.goto(f"{live_server.url}/otb/replenishment/")
+    page.goto(f"{live_server.url}/replenishment/")
     page.click(f'[data-testid="dismiss-{small}"]')
     page.wait_for_selector(f'#suggestion-{small}[data-status="dismissed"]')
     page.wait_for_selector('[data-testid="total-count"]:text-is("1")')  # the totals follow the dismissal
@@ -115,7 +116,7 @@ def test_planner_expedites_a_line_from_the_review(
 ) -> None:
     line, weeks = review_setup["expedite"], review_setup["weeks"]
     _login(page, live_server.url, planner.username)
-    page.goto(f"{live_server.url}/otb/replenishment/")
+    page.goto(f"{live_server.url}/replenishment/")
     page.click("text=Open-order review")
     page.wait_for_selector('[data-testid="open-order-review"]')
     screenshot(page, "replenishment-open-orders")
@@ -135,7 +136,7 @@ def test_planner_pages_to_a_vendor_and_walks_the_tabs(
     manager: User,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from otb.replenishment import views
+    from replenishment import views
 
     monkeypatch.setattr(views, "PAGE_SIZE", 2)  # V1's two lines fill page 1; V2 is on page 2
     sheet = build_sheet(retailer, planner, manager)
@@ -146,7 +147,7 @@ def test_planner_pages_to_a_vendor_and_walks_the_tabs(
         unit_retail=sheet["s"].unit_retail,
     )  # fmt: skip
     _login(page, live_server.url, planner.username)
-    page.goto(f"{live_server.url}/otb/replenishment/")
+    page.goto(f"{live_server.url}/replenishment/")
     assert " ".join(page.locator('[data-testid="showing"]').inner_text().split()) == (
         "Showing 1\u20132 of 3 lines, 2 vendors."
     )
@@ -190,7 +191,7 @@ def test_manager_saves_a_policy_cell_and_the_table_stays_whole(
     # A transactional test empties the tables its predecessors used: the migration's cells again.
     importlib.import_module("otb.migrations.0003_replenishment").seed(django_apps, None)
     _login(page, live_server.url, manager.username)
-    page.goto(f"{live_server.url}/otb/policies/")
+    page.goto(f"{live_server.url}/replenishment/policies/")
     page.fill("#sl-BY", "98")
     page.click("#cell-BY button[type=submit]")
     page.wait_for_selector("#cell-BY >> text=Saved.")

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 
-from otb.reports import export_views, page_views
-from otb.reports.models import is_subscribed
+from reports import export_views, page_views
+from reports.models import is_subscribed
 from tests.browser.conftest import SCREENSHOTS, screenshot
 from tests.conftest import PASSWORD
 from tests.reports.sample import sample_report
@@ -40,7 +40,7 @@ def test_an_executive_downloads_the_weekly_pdf_and_subscribes(
     page.click("button[type=submit]")
     page.wait_for_url(lambda url: "/login/" not in url)
 
-    page.goto(f"{live_server.url}/otb/report/")
+    page.goto(f"{live_server.url}/report/")
     page.wait_for_selector("text=FY2026 W06")
     with page.expect_download() as download_info:
         page.click("a:text-is('PDF')")

@@ -18,10 +18,10 @@ from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 
 from otb.notifications import approval_requested
-from otb.reports import export_views
-from otb.reports.models import ReportSubscription
-from otb.reports.tasks import weekly_report_mail
 from planning.roles import MANAGER
+from reports import export_views
+from reports.models import ReportSubscription
+from reports.tasks import weekly_report_mail
 from tests.reports.sample import sample_report
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -134,7 +134,7 @@ def test_the_weekly_mail_links_to_the_report_on_the_site_url(monkeypatch: pytest
     assert weekly_report_mail() == 1
 
     [message] = mail.outbox
-    assert f"The report with its drill-down: {SERVED}/otb/report/?week=202606\n" in message.body
+    assert f"The report with its drill-down: {SERVED}/report/?week=202606\n" in message.body
     [(html, _)] = message.alternatives  # type: ignore[attr-defined]
-    assert f'href="{SERVED}/otb/report/?week=202606"' in html
+    assert f'href="{SERVED}/report/?week=202606"' in html
     assert "127.0.0.1" not in message.body + html

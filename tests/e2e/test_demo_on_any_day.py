@@ -17,11 +17,12 @@ from django.core.management import call_command
 from django.test import Client
 
 from forecasting.models import ForecastRun
-from otb.models import OTBBudget, ReplenishmentRun
-from otb.replenishment import runs
-from otb.reports.weekly import weekly_report
+from otb.models import OTBBudget
 from planning import calendar
 from planning.models import Plan, PlanVersion
+from replenishment import runs
+from replenishment.models import ReplenishmentRun
+from reports.weekly import weekly_report
 from tests.conftest import on_days
 
 pytestmark = pytest.mark.django_db
@@ -29,11 +30,11 @@ pytestmark = pytest.mark.django_db
 PAGES = {
     "planner": [
         "/", "/planning/plans/", "{grid}", "/otb/", "/otb/budgets/", "/otb/orders/", "/forecasting/",
-        "/forecasting/accuracy/", "/forecasting/exceptions/", "/otb/health/", "/otb/replenishment/",
-        "/otb/replenishment/fwos/", "/otb/markdowns/", "/allocation/", "/otb/report/",
+        "/forecasting/accuracy/", "/forecasting/exceptions/", "/replenishment/health/", "/replenishment/",
+        "/replenishment/fwos/", "/otb/markdowns/", "/allocation/", "/report/",
     ],
-    "manager": ["/", "/otb/approvals/", "/otb/", "/otb/report/", "/otb/report/pdf/", "/otb/report/xlsx/"],
-    "executive": ["/", "/otb/report/", "/otb/report/csv/", "/planning/plans/", "{grid}"],
+    "manager": ["/", "/otb/approvals/", "/otb/", "/report/", "/report/pdf/", "/report/xlsx/"],
+    "executive": ["/", "/report/", "/report/csv/", "/planning/plans/", "{grid}"],
 }  # fmt: skip
 
 

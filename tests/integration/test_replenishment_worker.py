@@ -12,9 +12,10 @@ from django.contrib.auth.models import User
 
 from forecasting import selectors as forecast_selectors
 from forecasting.models import ForecastRun, StyleColorForecast
-from otb.models import ItemPolicy, ReplenishmentRun, Suggestion, Vendor, VendorItem
-from otb.replenishment.tasks import replenishment_run
+from otb.models import Vendor
 from planning.models import StockPosition
+from replenishment.models import ItemPolicy, ReplenishmentRun, Suggestion, VendorItem
+from replenishment.tasks import replenishment_run
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

@@ -14,11 +14,12 @@ from django.db.models import Q, Sum
 
 from otb import ledger, selectors
 from otb.demo import otb_demo_create
-from otb.models import OTBBudget, OTBException, PurchaseOrder, PurchaseOrderLine, VendorItem
-from otb.replenishment.demo import replenishment_demo_create
+from otb.models import OTBBudget, OTBException, PurchaseOrder, PurchaseOrderLine
 from planning import calendar, clock
 from planning.demo.loader import demo_load
 from planning.models import PlanVersion, PlanWeek, StyleColor
+from replenishment.demo import replenishment_demo_create
+from replenishment.models import VendorItem
 from tests.conftest import on_days
 
 pytestmark = pytest.mark.django_db
@@ -180,9 +181,9 @@ def test_on_the_pinned_day_the_demo_compares_the_pre_season_plan_with_the_actual
     vs OP: 1,147.53 - 619.11 = +528.42, +85.4% (528.42 / 619.11 = 0.8535)."""
     from django.contrib.auth.models import User
 
-    from otb.reports.weekly import weekly_report
     from planning.models import Plan
     from planning.plans.grid import plan_grid
+    from reports.weekly import weekly_report
 
     _load_demo()
     plan = Plan.objects.get()

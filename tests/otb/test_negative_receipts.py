@@ -25,12 +25,13 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from otb import selectors, services
-from otb.models import OTBBudget, OTBException, PurchaseOrder, Suggestion, Vendor
+from otb.models import OTBBudget, OTBException, PurchaseOrder, Vendor
 from otb.orders import LineRequest, purchase_order_create
-from otb.replenishment import runs
 from planning import clock
 from planning.models import PlanVersion, PlanWeek
 from planning.plans.services import PlanSpec, plan_create, version_approve, version_submit
+from replenishment import runs
+from replenishment.models import Suggestion
 from tests.replenishment.test_runs import supplied  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
@@ -209,7 +210,7 @@ def test_the_planners_home_counts_what_was_bought_into_a_negative_month_as_over(
 ) -> None:
     """M11's budget is -100.00: nothing bought, nothing over (the grid and the budget show the
     negative plan); an order of 24.00 released by an exception is 24.00 over, not 124.00."""
-    from otb.reports.dashboard import otb_overspend
+    from reports.dashboard import otb_overspend
 
     _approve_budget(approved, manager, admin_user)
     tops = approved["tops"]

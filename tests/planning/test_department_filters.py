@@ -12,9 +12,10 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from forecasting.models import ForecastRun
-from otb.models import OTBBudget, ReplenishmentRun
+from otb.models import OTBBudget
 from planning.departments import DepartmentLookupError, department_from_filter
 from planning.models import Department, FiscalWeek
+from replenishment.models import ReplenishmentRun
 
 UNKNOWN_API = "department: no department 'NOPE'; give its id or its code (e.g. W01)."
 UNKNOWN_PAGE = "There is no department &#x27;NOPE&#x27;"
@@ -25,9 +26,9 @@ PAGES = [
     ("/otb/drill/", {"month": "202611"}),
     ("/otb/budgets/", {}),
     ("/otb/orders/", {}),
-    ("/otb/health/", {}),
-    ("/otb/replenishment/", {}),
-    ("/otb/replenishment/open-orders/", {}),
+    ("/replenishment/health/", {}),
+    ("/replenishment/", {}),
+    ("/replenishment/open-orders/", {}),
     ("/forecasting/accuracy/", {}),
     ("/forecasting/exceptions/", {}),
     ("/forecasting/runs/{forecast_run}/", {}),
@@ -166,4 +167,4 @@ def test_outside_the_scope_a_code_is_refused_as_an_id_is(shop: dict[str, Any], n
         assert (table.status_code, table.json()) == (400, {"detail": f"department: no department {value}."})
         health = client.get("/api/v1/otb/health/", {"department": value})
         assert health.status_code == 404
-        assert client.get("/otb/health/", {"department": value}).status_code == 404
+        assert client.get("/replenishment/health/", {"department": value}).status_code == 404

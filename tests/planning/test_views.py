@@ -244,7 +244,7 @@ def test_home_query_count_does_not_grow_with_departments(
     client.force_login(planner)
 
     # session, user, groups, editable ids, department rows, first and last sales week, locations;
-    # the planner's exceptions (otb.reports.dashboard): the departments, the weeks, the forecast
+    # the planner's exceptions (reports.dashboard): the departments, the weeks, the forecast
     # look-back and its cache key, the replenishment runs, the OTB months and table
     with django_assert_max_num_queries(26):
         response = client.get("/")

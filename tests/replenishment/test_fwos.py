@@ -37,11 +37,11 @@ from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
 
-from otb.models import ItemPolicy, ReplenishmentRun
-from otb.replenishment import fwos
 from planning.engine import eop_from_fwos
 from planning.models import FiscalWeek, Location, PlanCellChange, PlanLine, PlanVersion, Sku
 from planning.plans.services import CellEdit, plan_cells_update
+from replenishment import fwos
+from replenishment.models import ItemPolicy, ReplenishmentRun
 from tests.conftest import PASSWORD
 from tests.planning.plans import conftest as plans
 from tests.planning.plans.conftest import column, line_of, snapshot
@@ -357,7 +357,7 @@ def _client(user: User) -> Client:
 
 
 def _page(version: PlanVersion) -> str:
-    return f"{reverse('otb:fwos:page')}?version={version.pk}"
+    return f"{reverse('replenishment:fwos:page')}?version={version.pk}"
 
 
 def _form(version: PlanVersion, *lines: PlanLine) -> dict[str, Any]:
@@ -389,11 +389,11 @@ def test_page_lists_current_and_proposed(
     assert ">2.3<" in html
     assert "AX 1 · BY 1 · CZ 1" in html
     assert "Accept into the plan" in html
-    assert reverse("otb:replenishment") in html
+    assert reverse("replenishment:worksheet") in html
 
 
 def test_page_without_a_version_lists_working_plans(working: PlanVersion, planner: User) -> None:
-    response = _client(planner).get(reverse("otb:fwos:page"))
+    response = _client(planner).get(reverse("replenishment:fwos:page"))
     assert response.status_code == 200
     assert f"?version={working.pk}" in response.content.decode()
 
@@ -410,7 +410,7 @@ def test_executive_reads_but_cannot_accept(
     assert "the planners and managers of Tops accept them" in html
     before = snapshot(working)
     tees = line_of(working, history["tees"])
-    response = client.post(reverse("otb:fwos:accept"), _form(working, tees))
+    response = client.post(reverse("replenishment:fwos:accept"), _form(working, tees))
     assert response.status_code == 403
     assert snapshot(working) == before
 
@@ -420,7 +420,7 @@ def test_accept_through_the_page(
 ) -> None:
     client = _client(planner)
     tees, blouses = line_of(working, history["tees"]), line_of(working, history["blouses"])
-    response = client.post(reverse("otb:fwos:accept"), _form(working, tees, blouses), follow=True)
+    response = client.post(reverse("replenishment:fwos:accept"), _form(working, tees, blouses), follow=True)
     assert response.redirect_chain == [(_page(working), 302)]
     assert (
         "FWOS targets accepted into Working plan for W-TOP-BLS, W-TOP-TEE: 4 weeks changed"
@@ -439,7 +439,7 @@ def test_page_answers_a_conflict_with_409(
     data = _form(working, tees)
     plan_cells_update(user=planner, version_id=working.pk, edits=[CellEdit(tees.pk, 202503, "target", "7")])
     before = snapshot(working)
-    response = client.post(reverse("otb:fwos:accept"), data)
+    response = client.post(reverse("replenishment:fwos:accept"), data)
     assert response.status_code == 409
     html = response.content.decode()
     assert "The FWOS targets of W-TOP-TEE Tees changed since you opened the page (now 2.7 to 7.0)" in html
@@ -457,7 +457,7 @@ def test_page_refuses_a_version_that_is_not_the_working_plan(
     assert "Accept into the plan" not in html
     before = snapshot(last_year)
     line = line_of(last_year, history["tees"])
-    response = client.post(reverse("otb:fwos:accept"), {"version": last_year.pk, "line": [line.pk]})
+    response = client.post(reverse("replenishment:fwos:accept"), {"version": last_year.pk, "line": [line.pk]})
     assert response.status_code == 400
     assert (
         "Last year is not the working plan: only the working plan takes FWOS targets"
@@ -472,7 +472,9 @@ def test_page_of_another_department_plan_is_read_only_for_its_non_planner(
     # A manager not assigned to Tops reads; posting is refused before anything is parsed.
     client = _client(manager)
     assert client.get(_page(working)).status_code == 200
-    response = client.post(reverse("otb:fwos:accept"), _form(working, line_of(working, history["tees"])))
+    response = client.post(
+        reverse("replenishment:fwos:accept"), _form(working, line_of(working, history["tees"]))
+    )
     assert response.status_code == 403
 
 
@@ -502,12 +504,12 @@ def test_page_explains_the_matrix_target_and_splits_the_sku_location_counts(
 
 def test_unknown_version_answers_a_plain_404(working: PlanVersion, planner: User) -> None:
     client = _client(planner)
-    response = client.get(f"{reverse('otb:fwos:page')}?version=99999")
+    response = client.get(f"{reverse('replenishment:fwos:page')}?version=99999")
     assert response.status_code == 404
     html = response.content.decode()
     assert "There is no plan version 99999 that you can see" in html
     assert f"?version={working.pk}" in html  # the working plans to choose from
-    assert client.get(f"{reverse('otb:fwos:page')}?version=abc").status_code == 404
-    response = client.post(reverse("otb:fwos:accept"), {"version": 99999, "line": [1]})
+    assert client.get(f"{reverse('replenishment:fwos:page')}?version=abc").status_code == 404
+    response = client.post(reverse("replenishment:fwos:accept"), {"version": 99999, "line": [1]})
     assert response.status_code == 404
     assert "There is no plan version 99999" in response.content.decode()

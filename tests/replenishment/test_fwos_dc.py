@@ -33,10 +33,10 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from otb.models import ReplenishmentRun, SegmentPolicy
-from otb.replenishment import fwos
-from otb.replenishment.engine.policy import selling_stock
 from planning.models import Channel, Location, Plan, PlanCellChange, PlanVersion
+from replenishment import fwos
+from replenishment.engine.policy import selling_stock
+from replenishment.models import ReplenishmentRun, SegmentPolicy
 from tests.conftest import PASSWORD
 from tests.planning.plans import conftest as plans
 from tests.planning.plans.conftest import column, line_of, sale
@@ -222,7 +222,7 @@ def test_accepting_a_dc_proposal_goes_through_the_plan_cells(
 def _html(user: User, version: PlanVersion) -> str:
     client = Client()
     assert client.login(username=user.username, password=PASSWORD)
-    response = client.get(f"{reverse('otb:fwos:page')}?version={version.pk}")
+    response = client.get(f"{reverse('replenishment:fwos:page')}?version={version.pk}")
     assert response.status_code == 200
     return response.content.decode()
 

@@ -12,16 +12,10 @@ from django.test import Client
 from django.urls import reverse
 
 from forecasting import selectors as forecast_selectors
-from otb.models import (
-    ItemPolicy,
-    PurchaseOrder,
-    PurchaseOrderLine,
-    ReplenishmentRun,
-    Vendor,
-    VendorItem,
-)
-from otb.replenishment import health
+from otb.models import PurchaseOrder, PurchaseOrderLine, Vendor
 from planning.models import Location, SalesHistory, Sku, StockPosition, StyleColor
+from replenishment import health
+from replenishment.models import ItemPolicy, ReplenishmentRun, VendorItem
 from tests.conftest import PASSWORD
 
 LIMITS = health.Thresholds(excess_weeks=8, no_move_weeks=8, slow_moving_wos=26, obsolete_weeks=26)
@@ -244,7 +238,9 @@ def test_health_page(
 ) -> None:
     client.login(username=planner.username, password=PASSWORD)
     with django_assert_max_num_queries(25):
-        response = client.get(reverse("otb:inventory-health"), {"department": health_shop["tops"].pk})
+        response = client.get(
+            reverse("replenishment:inventory-health"), {"department": health_shop["tops"].pk}
+        )
     assert response.status_code == 200
     text = response.content.decode()
     assert "Transfer to S002 (1 wk)" in text
@@ -257,7 +253,7 @@ def test_health_page_opens_on_the_department_of_the_latest_run(
 ) -> None:
     # Dresses (W-DRS) sorts before Tops (W-TOP) but has no run: the page opens on Tops.
     client.login(username=planner.username, password=PASSWORD)
-    response = client.get(reverse("otb:inventory-health"))
+    response = client.get(reverse("replenishment:inventory-health"))
     text = response.content.decode()
     assert f'value="{health_shop["tops"].pk}"\n                selected' in text
     assert 'data-testid="total-excess">1,200.00' in text
@@ -268,10 +264,10 @@ def test_health_page_answers_400_for_an_unknown_department(
     client: Client, health_shop: dict[str, Any], planner: User
 ) -> None:
     client.login(username=planner.username, password=PASSWORD)
-    response = client.get(reverse("otb:inventory-health"), {"department": 99999})
+    response = client.get(reverse("replenishment:inventory-health"), {"department": 99999})
     assert response.status_code == 400
     assert "There is no department &#x27;99999&#x27;: choose one from the list" in response.content.decode()
-    assert client.get(reverse("otb:inventory-health"), {"department": "x"}).status_code == 400
+    assert client.get(reverse("replenishment:inventory-health"), {"department": "x"}).status_code == 400
 
 
 def test_available_to_sell_hides_zero_rows_and_pages(
@@ -281,9 +277,9 @@ def test_available_to_sell_hides_zero_rows_and_pages(
     arriving): ZERO-M is hidden unless asked for. Two a page: 4 rows = 2 pages, 5 = 3 pages."""
     closed = forecast_selectors.latest_closed_week()
     _stock(_item(retailer, "ZERO", "1.00"), retailer["store"], closed.id, 0)
-    monkeypatch.setattr("otb.replenishment.health_views.AVAILABLE_PER_PAGE", 2)
+    monkeypatch.setattr("replenishment.health_views.AVAILABLE_PER_PAGE", 2)
     client.login(username=planner.username, password=PASSWORD)
-    url = reverse("otb:inventory-health")
+    url = reverse("replenishment:inventory-health")
     department = health_shop["tops"].pk
 
     def skus(text: str) -> list[str]:
@@ -310,7 +306,7 @@ def test_available_to_sell_hides_zero_rows_and_pages(
 
 def test_vendor_reliability_page(client: Client, health_shop: dict[str, Any], planner: User) -> None:
     client.login(username=planner.username, password=PASSWORD)
-    response = client.get(reverse("otb:vendor-reliability"))
+    response = client.get(reverse("replenishment:vendor-reliability"))
     assert response.status_code == 200
     text = response.content.decode()
     assert "V1 Vendor one" in text

@@ -12,9 +12,9 @@ from django.test import Client
 from django.urls import reverse
 
 from forecasting import selectors as forecast_selectors
-from otb.models import ReplenishmentRun
-from otb.replenishment import health
 from planning.models import Location
+from replenishment import health
+from replenishment.models import ReplenishmentRun
 from tests.conftest import PASSWORD
 from tests.replenishment.test_health import _item, _policy, _sale, _stock
 
@@ -160,7 +160,7 @@ def test_dc_rows_show_the_sales_they_are_judged_by(dc_shop: dict[str, Any]) -> N
 
 def test_dc_rows_on_the_page_and_the_api(client: Client, dc_shop: dict[str, Any], planner: User) -> None:
     client.login(username=planner.username, password=PASSWORD)
-    response = client.get(reverse("otb:inventory-health"), {"department": dc_shop["tops"].pk})
+    response = client.get(reverse("replenishment:inventory-health"), {"department": dc_shop["tops"].pk})
     text = response.content.decode()
     assert 'data-testid="total-obsolete">200.00' in text
     assert "(supplies 2)" in text

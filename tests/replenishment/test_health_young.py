@@ -14,8 +14,8 @@ from django.test import Client
 from django.urls import reverse
 
 from forecasting import selectors as forecast_selectors
-from otb.models import ReplenishmentRun
-from otb.replenishment import health
+from replenishment import health
+from replenishment.models import ReplenishmentRun
 from tests.replenishment.test_health import LIMITS, _item, _policy, _sale, _stock
 
 pytestmark = pytest.mark.django_db
@@ -128,7 +128,9 @@ def test_young_stock_is_neither_obsolete_nor_slow(young_shop: dict[str, Any]) ->
 def test_the_health_page_says_new_and_since_launch(young_shop: dict[str, Any], planner: User) -> None:
     client = Client()
     client.force_login(planner)
-    html = client.get(reverse("otb:inventory-health"), {"department": young_shop["tops"].pk}).content.decode()
+    html = client.get(
+        reverse("replenishment:inventory-health"), {"department": young_shop["tops"].pk}
+    ).content.decode()
     assert "New: launched 2 weeks ago" in html
     assert "none in its 12 weeks on sale" in html
     obsolete = html.split('id="health-obsolete"')[1].split("</section>")[0]

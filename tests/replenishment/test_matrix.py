@@ -14,8 +14,8 @@ from django.test import Client
 from django.urls import reverse
 
 from forecasting import selectors as forecast_selectors
-from otb.models import ItemPolicy, ReplenishmentRun, SegmentPolicy, SegmentPolicyChange
-from otb.replenishment import matrix, matrix_reads
+from replenishment import matrix, matrix_reads
+from replenishment.models import ItemPolicy, ReplenishmentRun, SegmentPolicy, SegmentPolicyChange
 from tests.conftest import PASSWORD
 
 
@@ -157,7 +157,7 @@ def test_page_read_only_for_planner(
 ) -> None:
     client.login(username=planner.username, password=PASSWORD)
     with django_assert_max_num_queries(10):
-        response = client.get(reverse("otb:policy-matrix"))
+        response = client.get(reverse("replenishment:policy-matrix"))
     assert response.status_code == 200
     text = response.content.decode()
     assert 'id="cell-AX"' in text
@@ -165,17 +165,19 @@ def test_page_read_only_for_planner(
     assert "hx-post" not in text
     policy = SegmentPolicy.objects.get(cell="AX")
     before = _snapshot()
-    refused = client.post(reverse("otb:policy-cell-save", args=["AX"]), _form(policy, fwos_target="9"))
+    refused = client.post(
+        reverse("replenishment:policy-cell-save", args=["AX"]), _form(policy, fwos_target="9")
+    )
     assert refused.status_code == 403
     assert _snapshot() == before
 
 
 def test_htmx_save_returns_cell_and_audit(client: Client, manager: User) -> None:
     client.login(username=manager.username, password=PASSWORD)
-    assert "hx-post" in client.get(reverse("otb:policy-matrix")).content.decode()
+    assert "hx-post" in client.get(reverse("replenishment:policy-matrix")).content.decode()
     policy = SegmentPolicy.objects.get(cell="BX")
     response = client.post(
-        reverse("otb:policy-cell-save", args=["BX"]),
+        reverse("replenishment:policy-cell-save", args=["BX"]),
         _form(policy, fwos_target="7.5", service_level="98"),
         HTTP_HX_REQUEST="true",
     )
@@ -207,7 +209,7 @@ def test_htmx_save_returns_cell_and_audit(client: Client, manager: User) -> None
     assert SegmentPolicy.objects.get(cell="BX").fwos_target == Decimal("7.5")
     assert SegmentPolicy.objects.get(cell="BX").service_level == Decimal("0.980")
     # The page's log shows the same percent.
-    page = client.get(reverse("otb:policy-matrix")).content.decode()
+    page = client.get(reverse("replenishment:policy-matrix")).content.decode()
     assert "98.0%" in page
     assert "0.980" not in page
 
@@ -231,7 +233,7 @@ def test_htmx_save_validation_messages(client: Client, manager: User) -> None:
     policy = SegmentPolicy.objects.get(cell="AY")
     before = _snapshot()
     response = client.post(
-        reverse("otb:policy-cell-save", args=["AY"]),
+        reverse("replenishment:policy-cell-save", args=["AY"]),
         _form(policy, service_level="99.9", fwos_target="-2", allocation_priority="5", presentation_min="x"),
     )
     assert response.status_code == 422
@@ -243,7 +245,7 @@ def test_htmx_save_validation_messages(client: Client, manager: User) -> None:
     assert 'value="99.9"' in text  # what was typed stays in the cell
     # Once the units parse, the rules speak for each field.
     response = client.post(
-        reverse("otb:policy-cell-save", args=["AY"]),
+        reverse("replenishment:policy-cell-save", args=["AY"]),
         _form(policy, service_level="50", fwos_target="-2", allocation_priority="5"),
     )
     assert response.status_code == 422
@@ -261,7 +263,7 @@ def test_htmx_save_conflict(client: Client, manager: User, admin_user: User) -> 
     before = _snapshot()
     client.login(username=manager.username, password=PASSWORD)
     response = client.post(
-        reverse("otb:policy-cell-save", args=["CY"]),
+        reverse("replenishment:policy-cell-save", args=["CY"]),
         _form(policy, fwos_target="2", service_level="97"),
         HTTP_HX_REQUEST="true",
     )
@@ -280,7 +282,7 @@ def test_htmx_save_conflict(client: Client, manager: User, admin_user: User) -> 
     assert re.search(rf'name="row_version"\s+value="{policy.row_version + 1}"', text)
     assert _snapshot() == before
     again = client.post(
-        reverse("otb:policy-cell-save", args=["CY"]),
+        reverse("replenishment:policy-cell-save", args=["CY"]),
         _form(policy, fwos_target="2", service_level="97", row_version=str(policy.row_version + 1)),
         HTTP_HX_REQUEST="true",
     )
@@ -298,7 +300,7 @@ def test_planner_posting_gets_a_readable_refusal(client: Client, planner: User) 
     client.login(username=planner.username, password=PASSWORD)
     policy = SegmentPolicy.objects.get(cell="AX")
     before = _snapshot()
-    url = reverse("otb:policy-cell-save", args=["AX"])
+    url = reverse("replenishment:policy-cell-save", args=["AX"])
     cell = client.post(url, _form(policy, fwos_target="9"), HTTP_HX_REQUEST="true")
     assert cell.status_code == 403
     text = cell.content.decode()

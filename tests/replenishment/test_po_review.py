@@ -28,19 +28,10 @@ from rest_framework.test import APIClient
 
 from forecasting import selectors as forecast_selectors
 from otb import services
-from otb.models import (
-    ApprovalDecision,
-    ItemPolicy,
-    OTBBudget,
-    OTBBudgetMonth,
-    PurchaseOrder,
-    PurchaseOrderLine,
-    ReplenishmentRun,
-    Vendor,
-    VendorItem,
-)
+from otb.models import ApprovalDecision, OTBBudget, OTBBudgetMonth, PurchaseOrder, PurchaseOrderLine, Vendor
 from otb.orders import LineRequest, purchase_order_create
-from otb.replenishment import po_review
+from replenishment import po_review
+from replenishment.models import ItemPolicy, ReplenishmentRun, VendorItem
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -185,7 +176,7 @@ def test_a_push_back_over_the_months_otb_is_refused(review_setup: dict[str, Any]
 
 
 def test_the_page_lists_the_rows_with_their_actions(review_setup: dict[str, Any], planner: User) -> None:
-    response = _client(planner).get(reverse("otb:replenishment-open-orders"))
+    response = _client(planner).get(reverse("replenishment:open-orders"))
     assert response.status_code == 200
     body = response.content.decode()
     weeks, order = review_setup["weeks"], review_setup["order"]
@@ -202,23 +193,23 @@ def test_the_page_moves_cuts_and_cancels_lines(review_setup: dict[str, Any], pla
     weeks = review_setup["weeks"]
     expedite, cut, cancel = review_setup["expedite"], review_setup["cut"], review_setup["cancel"]
     moved = client.post(
-        reverse("otb:replenishment-line-move", args=[expedite.pk]),
+        reverse("replenishment:line-move", args=[expedite.pk]),
         {"week": weeks[2].pk, "version": 1, "department": review_setup["tops"].pk},
         follow=True,
     )
     assert moved.redirect_chain[-1][0] == (
-        f"{reverse('otb:replenishment-open-orders')}?department={review_setup['tops'].pk}"
+        f"{reverse('replenishment:open-orders')}?department={review_setup['tops'].pk}"
     )
     assert f"PO PO-1: ST-1-BLK-S moved to {weeks[2]}." in moved.content.decode()
-    client.post(reverse("otb:replenishment-line-cut", args=[cut.pk]), {"units": 30, "version": 1})
-    client.post(reverse("otb:replenishment-line-cancel", args=[cancel.pk]), {"version": 1})
+    client.post(reverse("replenishment:line-cut", args=[cut.pk]), {"units": 30, "version": 1})
+    client.post(reverse("replenishment:line-cancel", args=[cancel.pk]), {"version": 1})
     lines = {line.pk: line for line in PurchaseOrderLine.objects.all()}
     assert lines[expedite.pk].receipt_week_id == weeks[2].pk
     assert (lines[cut.pk].units, lines[cut.pk].row_version) == (30, 2)
     assert lines[cancel.pk].status == PurchaseOrderLine.Status.CANCELLED
     # A second click with the version read before: refused with the message, nothing changes.
     stale = client.post(
-        reverse("otb:replenishment-line-cut", args=[cut.pk]), {"units": 20, "version": 1}, follow=True
+        reverse("replenishment:line-cut", args=[cut.pk]), {"units": 20, "version": 1}, follow=True
     )
     assert "Someone changed this line since you loaded it" in stale.content.decode()
     cut.refresh_from_db()
@@ -227,7 +218,7 @@ def test_the_page_moves_cuts_and_cancels_lines(review_setup: dict[str, Any], pla
 
 def test_executives_read_the_review_but_cannot_act(review_setup: dict[str, Any], executive: User) -> None:
     client = _client(executive)
-    response = client.get(reverse("otb:replenishment-open-orders"))
+    response = client.get(reverse("replenishment:open-orders"))
     assert response.status_code == 200
     body = response.content.decode()
     assert "ST-1-BLK-S" in body
@@ -237,18 +228,15 @@ def test_executives_read_the_review_but_cannot_act(review_setup: dict[str, Any],
     week = review_setup["weeks"][2].pk
     assert (
         client.post(
-            reverse("otb:replenishment-line-move", args=[line.pk]), {"week": week, "version": 1}
+            reverse("replenishment:line-move", args=[line.pk]), {"week": week, "version": 1}
         ).status_code
         == 403
     )
     assert (
-        client.post(reverse("otb:replenishment-line-cancel", args=[line.pk]), {"version": 1}).status_code
-        == 403
+        client.post(reverse("replenishment:line-cancel", args=[line.pk]), {"version": 1}).status_code == 403
     )
     assert (
-        client.post(
-            reverse("otb:replenishment-line-cut", args=[line.pk]), {"units": 1, "version": 1}
-        ).status_code
+        client.post(reverse("replenishment:line-cut", args=[line.pk]), {"units": 1, "version": 1}).status_code
         == 403
     )
     line.refresh_from_db()
@@ -398,7 +386,7 @@ def test_the_whole_line_goes_when_a_cut_breaks_the_moq_and_the_stock_lasts(
 def test_the_page_counts_add_up_to_the_lines_reviewed(review_setup: dict[str, Any], planner: User) -> None:
     # With MOQ 60 the cut line is kept: 4 reviewed = 1 expedite + 1 cancel + 1 push back + 1 none.
     _terms(review_setup, moq=60, multiple=12)
-    body = _client(planner).get(reverse("otb:replenishment-open-orders")).content.decode()
+    body = _client(planner).get(reverse("replenishment:open-orders")).content.decode()
     figures = {
         name: int(body.split(f'data-testid="count-{name}">')[1].split("<")[0].strip())
         for name in ("reviewed", "expedite", "cancel", "push_back", "no-action")
@@ -437,7 +425,7 @@ def test_a_whole_line_above_the_threshold_the_stock_needs_is_cut_to_the_need(
         "Cancel 82 of 103 open units: the stock is above order-up-to + 4 weeks of demand when it lands, "
         f"but runs out in {weeks[13]} without the line; the horizon needs 21 of its units."
     )
-    body = _client(planner).get(reverse("otb:replenishment-open-orders")).content.decode()
+    body = _client(planner).get(reverse("replenishment:open-orders")).content.decode()
     assert "Cut to 21 units" in body
     assert "not needed within the horizon" not in body
 

@@ -9,7 +9,8 @@ import pytest
 from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
-from otb.models import ApprovalDecision, OTBException, PurchaseOrder, ReplenishmentRun, Suggestion
+from otb.models import ApprovalDecision, OTBException, PurchaseOrder
+from replenishment.models import ReplenishmentRun, Suggestion
 from tests.replenishment.test_worksheet import build_sheet, sheet  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db

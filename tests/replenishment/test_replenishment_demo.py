@@ -11,11 +11,12 @@ import pytest
 from django.contrib.auth.models import User
 
 from otb import ledger
-from otb.models import PurchaseOrderLine, PurchaseOrderReceipt, ReceivingCapacity, Vendor, VendorItem
-from otb.replenishment.demo import HISTORY_ORDERS, demo_colors, demo_suppliers, replenishment_demo_create
-from otb.replenishment.reliability import vendor_reliability
+from otb.models import PurchaseOrderLine, PurchaseOrderReceipt, Vendor
 from planning import clock
 from planning.models import Sku, StyleColor
+from replenishment.demo import HISTORY_ORDERS, demo_colors, demo_suppliers, replenishment_demo_create
+from replenishment.models import ReceivingCapacity, VendorItem
+from replenishment.reliability import vendor_reliability
 from tests.conftest import on_days
 
 pytestmark = pytest.mark.django_db

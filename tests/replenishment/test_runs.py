@@ -15,19 +15,11 @@ from django.urls import reverse
 from forecasting import selectors as forecast_selectors
 from forecasting.models import ForecastRun, SeriesFit, StyleColorForecast
 from otb import services
-from otb.models import (
-    ItemPolicy,
-    OTBBudget,
-    OTBBudgetMonth,
-    ReplenishmentRun,
-    SegmentPolicy,
-    Suggestion,
-    Vendor,
-    VendorItem,
-)
-from otb.replenishment import runs
-from otb.replenishment.engine.policy import PolicyInputs, policies
+from otb.models import OTBBudget, OTBBudgetMonth, Vendor
 from planning.models import StockPosition
+from replenishment import runs
+from replenishment.engine.policy import PolicyInputs, policies
+from replenishment.models import ItemPolicy, ReplenishmentRun, SegmentPolicy, Suggestion, VendorItem
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -220,7 +212,7 @@ def _sell(retailer: dict[str, Any], weekly: dict[str, int]) -> None:
 def test_without_a_forecast_demand_is_the_recent_sales_rate(
     supplied: dict[str, Any], retailer: dict[str, Any]
 ) -> None:
-    from otb.replenishment.inputs import gather
+    from replenishment.inputs import gather
 
     # No forecast. S sold 6 a week at S001 and 2 a week at WEB over the last 13 weeks, both
     # supplied by DC1 (the only DC): 8 a week at DC1. M sold nothing: no demand.
@@ -263,7 +255,7 @@ def test_weeks_past_the_forecast_runs_horizon_carry_its_mean(
 ) -> None:
     from datetime import timedelta
 
-    from otb.replenishment.inputs import gather
+    from replenishment.inputs import gather
 
     # The forecast covers 13 of the 26 weeks: 100 a week in weeks 0-5, 300 in weeks 6-12 (mean
     # (6 x 100 + 7 x 300) / 13 = 207.69). The item exits in week 20: weeks 13-19 carry the mean,
@@ -296,7 +288,7 @@ def _client(user: User) -> Client:
 def test_a_bad_horizon_is_refused_beside_its_field(retailer: dict[str, Any], planner: User) -> None:
     retailer["tops"].planners.add(planner)
     response = _client(planner).post(
-        reverse("otb:replenishment-run-start"), {"departments": [retailer["tops"].pk], "horizon": 3}
+        reverse("replenishment:run-start"), {"departments": [retailer["tops"].pk], "horizon": 3}
     )
     assert response.status_code == 422
     body = re.sub(r"\s+", " ", response.content.decode())
@@ -322,7 +314,7 @@ def test_the_runs_table_keeps_the_run_and_dates_on_one_line_and_opens_a_long_not
         status=ReplenishmentRun.Status.DONE, as_of=forecast_selectors.latest_closed_week(), horizon=26,
         message=note,
     )  # fmt: skip
-    body = _client(planner).get(reverse("otb:replenishment-runs")).content.decode()
+    body = _client(planner).get(reverse("replenishment:runs")).content.decode()
     assert f'title="{note}"' in body
     details = body[body.index(f'data-testid="run-note-{run.pk}"') :]
     details = details[: details.index("</details>")]

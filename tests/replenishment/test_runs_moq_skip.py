@@ -15,10 +15,11 @@ from django.test import Client
 from django.urls import reverse
 
 from forecasting.models import ForecastRun, SeriesFit, StyleColorForecast
-from otb.models import ItemPolicy, ReplenishmentRun, Suggestion, Vendor, VendorItem
-from otb.replenishment import runs
-from otb.replenishment.engine.policy import PolicyInputs, policies
+from otb.models import Vendor
 from planning.models import Sku, StyleColor
+from replenishment import runs
+from replenishment.engine.policy import PolicyInputs, policies
+from replenishment.models import ItemPolicy, ReplenishmentRun, Suggestion, VendorItem
 from tests.replenishment.test_runs import supplied  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db
@@ -86,7 +87,7 @@ def test_the_worksheet_lists_skipped_lines_apart(
     policy = ItemPolicy.objects.get(run=run, sku__code="ST-1-SLO-M")
     client = Client()
     client.force_login(manager)
-    page = client.get(reverse("otb:replenishment")).content.decode()
+    page = client.get(reverse("replenishment:worksheet")).content.decode()
     skipped = page.split('data-testid="skipped-lines"')[1].split("</section>")[0]
     assert "Skipped: minimum order far above the need (1)" in skipped
     assert "ST-1-SLO-M" in skipped
@@ -98,7 +99,7 @@ def test_the_worksheet_lists_skipped_lines_apart(
     assert "ST-1-SLO-M" not in listed
     # Filtered to another vendor, the list is gone.
     tees_vendor = Vendor.objects.get(code="V1")
-    other = client.get(reverse("otb:replenishment"), {"vendor": tees_vendor.pk}).content.decode()
+    other = client.get(reverse("replenishment:worksheet"), {"vendor": tees_vendor.pk}).content.decode()
     assert 'data-testid="skipped-lines"' not in other
 
 

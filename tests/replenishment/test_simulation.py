@@ -11,9 +11,9 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from forecasting.selectors import latest_closed_week
-from otb.models import ItemPolicy, ReplenishmentRun
-from otb.replenishment.engine.policy import PolicyInputs, policies
-from otb.replenishment.simulation import simulate_run
+from replenishment.engine.policy import PolicyInputs, policies
+from replenishment.models import ItemPolicy, ReplenishmentRun
+from replenishment.simulation import simulate_run
 
 pytestmark = pytest.mark.django_db
 
@@ -68,8 +68,8 @@ def test_the_simulation_api(client: Client, run: ReplenishmentRun, planner: User
 
 
 def test_the_simulation_api_rounds_its_numbers() -> None:
-    from otb.replenishment.simulation import CellResult
-    from otb.replenishment.simulation_apis import CellResultSerializer
+    from replenishment.simulation import CellResult
+    from replenishment.simulation_apis import CellResultSerializer
 
     noisy = CellResult(
         cell="AX", items=3, target_fill=0.9500000000000001, achieved_fill=0.912345678,

@@ -10,9 +10,10 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from otb.models import ApprovalDecision, Vendor, VendorItem
-from otb.replenishment import terms
+from otb.models import ApprovalDecision, Vendor
 from otb.services import OTBError
+from replenishment import terms
+from replenishment.models import VendorItem
 
 pytestmark = pytest.mark.django_db
 

@@ -14,18 +14,9 @@ from django.urls import reverse
 
 from forecasting import selectors as forecast_selectors
 from otb import services
-from otb.models import (
-    ApprovalDecision,
-    ItemPolicy,
-    OTBBudget,
-    OTBBudgetMonth,
-    PurchaseOrder,
-    ReplenishmentRun,
-    Suggestion,
-    Vendor,
-    VendorItem,
-)
-from otb.replenishment import worksheet
+from otb.models import ApprovalDecision, OTBBudget, OTBBudgetMonth, PurchaseOrder, Vendor
+from replenishment import worksheet
+from replenishment.models import ItemPolicy, ReplenishmentRun, Suggestion, VendorItem
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -224,7 +215,7 @@ def test_zero_unit_lines_are_skipped(sheet: dict[str, Any], planner: User) -> No
 
 
 def test_the_worksheet_shows_the_open_suggestions_by_vendor(sheet: dict[str, Any], planner: User) -> None:
-    response = _client(planner).get(reverse("otb:replenishment"))
+    response = _client(planner).get(reverse("replenishment:worksheet"))
     assert response.status_code == 200
     body = response.content.decode()
     assert 'data-testid="vendor-V1"' in body
@@ -247,27 +238,27 @@ def test_the_worksheet_shows_the_open_suggestions_by_vendor(sheet: dict[str, Any
     ]
     assert "Create purchase orders" in body
     assert "Showing 1\u20132 of 2 lines, 1 vendor." in _squeezed(body)
-    runs_page = _client(planner).get(reverse("otb:replenishment-runs"))
+    runs_page = _client(planner).get(reverse("replenishment:runs"))
     assert runs_page.status_code == 200
     assert "Start a run" in runs_page.content.decode()
 
 
 def test_executives_read_the_worksheet_but_cannot_change_it(sheet: dict[str, Any], executive: User) -> None:
     client = _client(executive)
-    response = client.get(reverse("otb:replenishment"))
+    response = client.get(reverse("replenishment:worksheet"))
     assert response.status_code == 200
     assert "Create purchase orders" not in response.content.decode()
-    change = reverse("otb:replenishment-suggestion-change", args=[sheet["s"].pk])
+    change = reverse("replenishment:suggestion-change", args=[sheet["s"].pk])
     assert client.post(change, {"units": 24, "version": 1}).status_code == 403
-    assert client.post(reverse("otb:replenishment-order"), {"suggestion": [sheet["s"].pk]}).status_code == 403
-    assert client.post(reverse("otb:replenishment-run-start"), {"horizon": 26}).status_code == 403
+    assert client.post(reverse("replenishment:order"), {"suggestion": [sheet["s"].pk]}).status_code == 403
+    assert client.post(reverse("replenishment:run-start"), {"horizon": 26}).status_code == 403
     sheet["s"].refresh_from_db()
     assert (sheet["s"].units, sheet["s"].status) == (48, Suggestion.Status.OPEN)
 
 
 def test_the_change_endpoint_answers_the_row_or_the_refusal(sheet: dict[str, Any], planner: User) -> None:
     client = _client(planner)
-    change = reverse("otb:replenishment-suggestion-change", args=[sheet["s"].pk])
+    change = reverse("replenishment:suggestion-change", args=[sheet["s"].pk])
     refused = client.post(change, {"units": 30, "version": 1}, headers={"HX-Request": "true"})
     assert refused.status_code == 422
     assert "Order in multiples of 12 units, at least 24." in refused.content.decode()
@@ -284,7 +275,7 @@ def test_the_change_endpoint_answers_the_row_or_the_refusal(sheet: dict[str, Any
 def test_the_order_button_creates_orders_and_lists_them(sheet: dict[str, Any], planner: User) -> None:
     client = _client(planner)
     response = client.post(
-        reverse("otb:replenishment-order"), {"suggestion": [sheet["s"].pk, sheet["m"].pk]}, follow=True
+        reverse("replenishment:order"), {"suggestion": [sheet["s"].pk, sheet["m"].pk]}, follow=True
     )
     order = PurchaseOrder.objects.get()
     body = response.content.decode()
@@ -296,7 +287,7 @@ def test_the_order_button_creates_orders_and_lists_them(sheet: dict[str, Any], p
 def test_the_order_button_reports_a_refusal(retailer: dict[str, Any], planner: User, manager: User) -> None:
     sheet = build_sheet(retailer, planner, manager, budget="1000.00")
     response = _client(planner).post(
-        reverse("otb:replenishment-order"), {"suggestion": [sheet["s"].pk]}, follow=True
+        reverse("replenishment:order"), {"suggestion": [sheet["s"].pk]}, follow=True
     )
     body = response.content.decode()
     assert "V1 / W-TOP not ordered: Insufficient OTB" in body
@@ -307,21 +298,21 @@ def test_starting_a_run_queues_it(sheet: dict[str, Any], planner: User) -> None:
     # The task is queued on commit; the test's transaction never commits, so the run stays queued.
     client = _client(planner)
     response = client.post(
-        reverse("otb:replenishment-run-start"),
+        reverse("replenishment:run-start"),
         {"departments": [sheet["tops"].pk], "horizon": 13},
         follow=True,
     )
     run = ReplenishmentRun.objects.exclude(pk=sheet["run"].pk).get()
     assert (run.horizon, list(run.departments.all()), run.status) == (13, [sheet["tops"]], "queued")
     assert f"Run {run.pk} started: its status and progress show below." in response.content.decode()
-    polled = client.get(reverse("otb:replenishment-runs"), headers={"HX-Request": "true"})
+    polled = client.get(reverse("replenishment:runs"), headers={"HX-Request": "true"})
     assert 'hx-trigger="every 2s"' in polled.content.decode()
     assert "HX-Refresh" not in polled
 
 
 def test_bad_units_come_back_beside_the_input_with_422(sheet: dict[str, Any], planner: User) -> None:
     client = _client(planner)
-    change = reverse("otb:replenishment-suggestion-change", args=[sheet["s"].pk])
+    change = reverse("replenishment:suggestion-change", args=[sheet["s"].pk])
     response = client.post(change, {"units": "abc", "version": 1}, headers={"HX-Request": "true"})
     assert response.status_code == 422
     body = response.content.decode()
@@ -330,7 +321,7 @@ def test_bad_units_come_back_beside_the_input_with_422(sheet: dict[str, Any], pl
     assert f"{error}Enter whole units: 0 drops the line.</p>" in body
     assert 'value="abc"' in body
     missing = client.post(
-        reverse("otb:replenishment-suggestion-dismiss", args=[sheet["s"].pk]),
+        reverse("replenishment:suggestion-dismiss", args=[sheet["s"].pk]),
         {},
         headers={"HX-Request": "true"},
     )
@@ -360,13 +351,13 @@ def _second_vendor(sheet: dict[str, Any]) -> Suggestion:
 def test_every_vendor_is_reachable_page_by_page(
     sheet: dict[str, Any], planner: User, monkeypatch: pytest.MonkeyPatch, django_assert_max_num_queries: Any
 ) -> None:
-    from otb.replenishment import views
+    from replenishment import views
 
     monkeypatch.setattr(views, "PAGE_SIZE", 2)
     zed = _second_vendor(sheet)
     client = _client(planner)
     with django_assert_max_num_queries(16):
-        first = client.get(reverse("otb:replenishment"))
+        first = client.get(reverse("replenishment:worksheet"))
     body = first.content.decode()
     assert 'data-testid="vendor-V1"' in body
     assert 'data-testid="vendor-V2"' not in body
@@ -386,14 +377,14 @@ def test_every_vendor_is_reachable_page_by_page(
         "cost": Decimal("1046.40"),
         "retail": Decimal("2616.00"),
     }
-    second = client.get(reverse("otb:replenishment"), {"page": 2})
+    second = client.get(reverse("replenishment:worksheet"), {"page": 2})
     body = second.content.decode()
     assert 'data-testid="vendor-V1"' not in body
     assert f'id="suggestion-{zed.pk}"' in body
     assert "Showing 3\u20133 of 3 lines, 2 vendors." in _squeezed(body)
     assert second.context["totals"]["count"] == 3
     # The filter link of a vendor shows its lines alone.
-    only = client.get(reverse("otb:replenishment"), {"vendor": zed.vendor_id})
+    only = client.get(reverse("replenishment:worksheet"), {"vendor": zed.vendor_id})
     assert [row["suggestion"].pk for group in only.context["groups"] for row in group["rows"]] == [zed.pk]
     assert "Showing 1\u20131 of 1 line, 1 vendor." in _squeezed(only.content.decode())
 
@@ -401,17 +392,17 @@ def test_every_vendor_is_reachable_page_by_page(
 def test_a_vendor_split_over_pages_says_so(
     sheet: dict[str, Any], planner: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from otb.replenishment import views
+    from replenishment import views
 
     monkeypatch.setattr(views, "PAGE_SIZE", 1)
     client = _client(planner)
-    first = client.get(reverse("otb:replenishment")).content.decode()
+    first = client.get(reverse("replenishment:worksheet")).content.decode()
     assert "Mill &amp; Co continues on the next page." in first
-    second = client.get(reverse("otb:replenishment"), {"page": 2})
+    second = client.get(reverse("replenishment:worksheet"), {"page": 2})
     [group] = second.context["groups"]
     assert (group["is_continued"], group["continues"]) == (True, False)
     assert [row["suggestion"].pk for row in group["rows"]] == [sheet["s"].pk]
-    assert client.get(reverse("otb:replenishment"), {"page": "99"}).context["page"].number == 2
+    assert client.get(reverse("replenishment:worksheet"), {"page": "99"}).context["page"].number == 2
 
 
 def _oob(body: str, element_id: str) -> str:
@@ -427,7 +418,7 @@ def test_a_row_edit_answers_the_totals_out_of_band(sheet: dict[str, Any], planne
     client = _client(planner)
     vendor = sheet["vendor"].pk
     query = f"vendor={vendor}"
-    change = reverse("otb:replenishment-suggestion-change", args=[sheet["s"].pk])
+    change = reverse("replenishment:suggestion-change", args=[sheet["s"].pk])
     changed = client.post(
         change,
         {"units": 60, "version": 1, "suggestion": [sheet["s"].pk], "query": query},
@@ -450,7 +441,7 @@ def test_a_row_edit_answers_the_totals_out_of_band(sheet: dict[str, Any], planne
     assert f'name="query" value="{query}"' in body  # the row's dismiss form keeps the filter
 
     dismissed = client.post(
-        reverse("otb:replenishment-suggestion-dismiss", args=[sheet["m"].pk]),
+        reverse("replenishment:suggestion-dismiss", args=[sheet["m"].pk]),
         {"version": 1, "suggestion": [sheet["s"].pk], "query": query},
         headers={"HX-Request": "true"},
     )
@@ -458,7 +449,7 @@ def test_a_row_edit_answers_the_totals_out_of_band(sheet: dict[str, Any], planne
     assert re.search(r'data-testid="total-count">\s*1\s*<', totals)
     assert re.search(r'data-testid="total-units">\s*60\s*<', totals)
     restored = client.post(
-        reverse("otb:replenishment-suggestion-restore", args=[sheet["m"].pk]),
+        reverse("replenishment:suggestion-restore", args=[sheet["m"].pk]),
         {"version": 2, "query": query},
         headers={"HX-Request": "true"},
     )
@@ -469,7 +460,7 @@ def test_a_row_edit_answers_the_totals_out_of_band(sheet: dict[str, Any], planne
 
 def test_ticking_lines_refreshes_the_totals(sheet: dict[str, Any], planner: User) -> None:
     response = _client(planner).get(
-        reverse("otb:replenishment-totals"),
+        reverse("replenishment:totals"),
         {"suggestion": [sheet["s"].pk, sheet["m"].pk], "query": f"run={sheet['run'].pk}"},
         headers={"HX-Request": "true"},
     )
@@ -483,13 +474,13 @@ def test_ticking_lines_refreshes_the_totals(sheet: dict[str, Any], planner: User
 def test_the_replenishment_pages_share_the_tabs(sheet: dict[str, Any], planner: User) -> None:
     client = _client(planner)
     tabs = {
-        "otb:replenishment": "Worksheet",
-        "otb:replenishment-runs": "Runs",
-        "otb:replenishment-open-orders": "Open-order review",
-        "otb:policy-matrix": "Policy matrix",
-        "otb:fwos:page": "FWOS proposals",
-        "otb:inventory-health": "Inventory health",
-        "otb:vendor-reliability": "Vendor reliability",
+        "replenishment:worksheet": "Worksheet",
+        "replenishment:runs": "Runs",
+        "replenishment:open-orders": "Open-order review",
+        "replenishment:policy-matrix": "Policy matrix",
+        "replenishment:fwos:page": "FWOS proposals",
+        "replenishment:inventory-health": "Inventory health",
+        "replenishment:vendor-reliability": "Vendor reliability",
     }
     for name, label in tabs.items():
         body = client.get(reverse(name)).content.decode()
@@ -523,7 +514,7 @@ def test_dismiss_and_restore_are_audited_and_versioned(sheet: dict[str, Any], pl
 def test_dismissed_rows_are_hidden_unless_asked_for(sheet: dict[str, Any], planner: User) -> None:
     worksheet.suggestion_dismiss(user=planner, suggestion_id=sheet["s"].pk, expected_version=1)
     client = _client(planner)
-    response = client.get(reverse("otb:replenishment"))
+    response = client.get(reverse("replenishment:worksheet"))
     body = response.content.decode()
     assert f'id="suggestion-{sheet["s"].pk}"' not in body
     assert "Show dismissed (1)" in body
@@ -535,7 +526,7 @@ def test_dismissed_rows_are_hidden_unless_asked_for(sheet: dict[str, Any], plann
         "cost": Decimal("345.60"),
         "retail": Decimal("864.00"),
     }
-    shown = client.get(reverse("otb:replenishment"), {"show_dismissed": "on"})
+    shown = client.get(reverse("replenishment:worksheet"), {"show_dismissed": "on"})
     body = shown.content.decode()
     assert f'data-testid="restore-{sheet["s"].pk}"' in body
     assert f'data-testid="dismiss-{sheet["m"].pk}"' in body
@@ -547,7 +538,7 @@ def test_dismissed_rows_are_hidden_unless_asked_for(sheet: dict[str, Any], plann
 
 def test_the_dismiss_button_answers_the_row(sheet: dict[str, Any], planner: User, executive: User) -> None:
     client = _client(planner)
-    dismiss = reverse("otb:replenishment-suggestion-dismiss", args=[sheet["s"].pk])
+    dismiss = reverse("replenishment:suggestion-dismiss", args=[sheet["s"].pk])
     response = client.post(dismiss, {"version": 1}, headers={"HX-Request": "true"})
     assert response.status_code == 200
     body = response.content.decode()
@@ -556,7 +547,7 @@ def test_the_dismiss_button_answers_the_row(sheet: dict[str, Any], planner: User
     assert 'name="suggestion"' not in body  # a dismissed row cannot be ticked
     stale = client.post(dismiss, {"version": 1}, headers={"HX-Request": "true"})
     assert stale.status_code == 409
-    restore = reverse("otb:replenishment-suggestion-restore", args=[sheet["s"].pk])
+    restore = reverse("replenishment:suggestion-restore", args=[sheet["s"].pk])
     restored = client.post(restore, {"version": 2}, follow=True)  # without HTMX: a message and back
     assert f"Suggestion for {sheet['s'].policy.sku.code} restored." in restored.content.decode()
     assert Suggestion.objects.get(pk=sheet["s"].pk).status == Suggestion.Status.OPEN
@@ -566,7 +557,7 @@ def test_the_dismiss_button_answers_the_row(sheet: dict[str, Any], planner: User
 
 def test_a_units_change_keeps_the_tick(sheet: dict[str, Any], planner: User) -> None:
     client = _client(planner)
-    change = reverse("otb:replenishment-suggestion-change", args=[sheet["s"].pk])
+    change = reverse("replenishment:suggestion-change", args=[sheet["s"].pk])
     ticked = client.post(
         change, {"units": 60, "version": 1, "suggestion": sheet["s"].pk}, headers={"HX-Request": "true"}
     )
@@ -635,7 +626,7 @@ def test_the_refusal_offers_an_exception_request(
 ) -> None:
     sheet = build_sheet(retailer, planner, manager, budget="1000.00")
     client = _client(planner)
-    order_url = reverse("otb:replenishment-order")
+    order_url = reverse("replenishment:order")
     refused = client.post(order_url, {"suggestion": [sheet["s"].pk]}, follow=True).content.decode()
     assert "V1 / W-TOP not ordered: Insufficient OTB" in refused
     assert 'data-testid="exception-offer"' in refused
@@ -653,12 +644,14 @@ def test_the_refusal_offers_an_exception_request(
 def test_the_main_nav_marks_replenishment_on_its_pages_outside_its_prefix(planner: User) -> None:
     client = _client(planner)
     for url in (
-        reverse("otb:policy-matrix"),
-        reverse("otb:inventory-health"),
-        reverse("otb:vendor-reliability"),
+        reverse("replenishment:policy-matrix"),
+        reverse("replenishment:inventory-health"),
+        reverse("replenishment:vendor-reliability"),
     ):
         body = client.get(url).content.decode()
-        assert f'<a href="{reverse("otb:replenishment")}" aria-current="page">Replenishment</a>' in body, url
+        assert (
+            f'<a href="{reverse("replenishment:worksheet")}" aria-current="page">Replenishment</a>' in body
+        ), url
         assert f'<a href="{reverse("otb:otb")}" aria-current="page">' not in body, url
     otb_page = client.get(reverse("otb:otb")).content.decode()
     assert f'<a href="{reverse("otb:otb")}" aria-current="page">Open to buy</a>' in otb_page
@@ -679,7 +672,7 @@ def test_a_suggestion_landing_after_the_stock_out_is_marked_late(
     sheet: dict[str, Any], planner: User
 ) -> None:
     stockout = _stockout_before_the_arrival(sheet)
-    body = _squeezed(_client(planner).get(reverse("otb:replenishment")).content.decode())
+    body = _squeezed(_client(planner).get(reverse("replenishment:worksheet")).content.decode())
     text = (
         f"arrives {sheet['arrival']}, after the projected stock-out in {stockout}: expedite with the vendor "
         "or transfer stock"
@@ -691,7 +684,7 @@ def test_a_suggestion_landing_after_the_stock_out_is_marked_late(
     # M runs out in the arrival week itself: the arrival counts in that week, not late.
     assert f'data-testid="late-{sheet["m"].pk}"' not in body
     # The row answered after an edit keeps the mark.
-    change = reverse("otb:replenishment-suggestion-change", args=[sheet["s"].pk])
+    change = reverse("replenishment:suggestion-change", args=[sheet["s"].pk])
     answer = _client(planner).post(change, {"units": 60, "version": 1}, headers={"HX-Request": "true"})
     assert text in answer.content.decode()
 
@@ -718,7 +711,7 @@ def test_a_later_suggestion_of_a_policy_covered_in_time_is_not_late(
 
 def test_a_zero_unit_line_cannot_be_ticked(sheet: dict[str, Any], planner: User) -> None:
     Suggestion.objects.filter(pk=sheet["m"].pk).update(units=0)
-    body = _client(planner).get(reverse("otb:replenishment")).content.decode()
+    body = _client(planner).get(reverse("replenishment:worksheet")).content.decode()
     medium = body[body.index(f'<tr id="suggestion-{sheet["m"].pk}"') :]
     medium = medium[: medium.index("</tr>")]
     assert 'title="0 units: nothing to order. Set its units to tick it."' in medium
@@ -731,19 +724,19 @@ def test_a_zero_unit_line_cannot_be_ticked(sheet: dict[str, Any], planner: User)
 def test_the_order_button_says_ticks_stay_on_their_page(
     sheet: dict[str, Any], planner: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from otb.replenishment import views
+    from replenishment import views
 
     note = "Ticks apply to this page: convert before moving to another page."
-    assert note not in _client(planner).get(reverse("otb:replenishment")).content.decode()  # one page
+    assert note not in _client(planner).get(reverse("replenishment:worksheet")).content.decode()  # one page
     monkeypatch.setattr(views, "PAGE_SIZE", 1)
-    assert note in _client(planner).get(reverse("otb:replenishment")).content.decode()
+    assert note in _client(planner).get(reverse("replenishment:worksheet")).content.decode()
 
 
 def test_a_refused_quantity_says_which_units_the_retail_value_is_for(
     sheet: dict[str, Any], planner: User
 ) -> None:
     # 30 typed and refused: the input keeps 30, the retail value is still the saved 48 x 24.00.
-    change = reverse("otb:replenishment-suggestion-change", args=[sheet["s"].pk])
+    change = reverse("replenishment:suggestion-change", args=[sheet["s"].pk])
     refused = _client(planner).post(change, {"units": 30, "version": 1}, headers={"HX-Request": "true"})
     assert refused.status_code == 422
     body = refused.content.decode()

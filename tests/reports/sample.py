@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from otb.reports.model import (
+from reports.model import (
     PERIODS,
     AccuracyWeek,
     ItemRow,

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from otb.reports import charts
-from otb.reports.model import OTBMonth
+from reports import charts
+from reports.model import OTBMonth
 from tests.reports.sample import sample_report
 
 CHARTS: list[Callable[..., Any]] = [charts.sales_chart, charts.inventory_chart, charts.otb_chart]

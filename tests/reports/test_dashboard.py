@@ -18,18 +18,11 @@ from pytest_django import DjangoAssertNumQueries
 
 from forecasting import selectors as forecast_selectors
 from otb import services
-from otb.models import (
-    ItemPolicy,
-    OTBBudget,
-    OTBBudgetMonth,
-    PurchaseOrder,
-    PurchaseOrderLine,
-    ReplenishmentRun,
-    Vendor,
-)
-from otb.reports import dashboard_views
+from otb.models import OTBBudget, OTBBudgetMonth, PurchaseOrder, PurchaseOrderLine, Vendor
 from planning import calendar
 from planning.models import FiscalWeek, Plan, PlanLine, PlanVersion, PlanWeek, SalesHistory
+from replenishment.models import ItemPolicy, ReplenishmentRun
+from reports import dashboard_views
 from tests.reports.sample import sample_report
 
 pytestmark = pytest.mark.django_db
@@ -110,7 +103,7 @@ def test_planner_sees_a_stock_out_risk_with_its_week_and_a_link(
 
     section = _section(_html(client, planner), "exceptions-stockouts")
 
-    link = f'<a href="/otb/replenishment/?department={retailer["tops"].pk}">'
+    link = f'<a href="/replenishment/?department={retailer["tops"].pk}">'
     assert f"{link}W-TOP (1)</a>" in section
     row = re.search(r"<tbody>(.*?)</tbody>", section)
     assert row is not None
@@ -174,7 +167,7 @@ def test_planner_sees_excess_stock_at_cost(client: Client, planner: User, retail
     section = _section(_html(client, planner), "exceptions-overstock")
 
     assert "<strong>768</strong> at cost in excess stock, 1 SKU x location:" in section
-    assert f'href="/otb/health/?department={retailer["tops"].pk}"' in section
+    assert f'href="/replenishment/health/?department={retailer["tops"].pk}"' in section
 
 
 def test_query_count_is_bounded_for_a_planner_with_two_departments(
@@ -275,7 +268,7 @@ def test_executive_sees_the_report_headline_and_no_planner_sections(
     html = _html(client, executive)
 
     section = _section(html, "home-executive")
-    assert '<a href="/otb/report/">Weekly report, FY2026 W06</a>' in section
+    assert '<a href="/report/">Weekly report, FY2026 W06</a>' in section
     assert 'Company sales, the week: <strong data-testid="week-sales">3,000</strong>' in section
     rows = re.findall(r"<tr> <td>([A-Z][a-z ]+)</td> (.*?)</tr>", section)
     cells = [(label, re.findall(r'<td class="num">([^<]*)</td>', rest)) for label, rest in rows]

@@ -14,8 +14,8 @@ from django.contrib.messages import get_messages
 from django.test import Client
 from openpyxl import load_workbook
 
-from otb.reports import export_views
-from otb.reports.exports import (
+from reports import export_views
+from reports.exports import (
     MONEY_FORMAT,
     PERCENT_FORMAT,
     SHEET_NAMES,
@@ -29,8 +29,8 @@ from otb.reports.exports import (
     safe_cell,
     scope_columns,
 )
-from otb.reports.model import PERIODS
-from otb.reports.models import ReportSubscription, is_subscribed
+from reports.model import PERIODS
+from reports.models import ReportSubscription, is_subscribed
 from tests.reports.sample import sample_report
 
 FORMULA_NAME = "=cmd|' /C calc'!A0"
@@ -112,7 +112,7 @@ def test_csv_is_the_scope_table_with_every_column_escaped() -> None:
 def test_csv_shares_round_half_up_from_the_unrounded_share() -> None:
     from dataclasses import replace
 
-    from otb.reports.model import Ratio
+    from reports.model import Ratio
 
     report = sample_report()
     company = report.rows[0]
@@ -209,7 +209,7 @@ def test_pdf_names_both_stocks_and_says_how_each_figure_is_calculated(
 ) -> None:
     from reportlab import rl_config
 
-    from otb.reports import exports
+    from reports import exports
 
     # Helvetica and no compression: the page's text is plain in the file.
     monkeypatch.setattr(rl_config, "pageCompression", 0)
@@ -252,9 +252,9 @@ def _client(user: User) -> Client:
 @pytest.mark.parametrize(
     ("url", "content_type", "name"),
     [
-        ("/otb/report/pdf/", "application/pdf", "merchplan-weekly-FY2026-W06.pdf"),
-        ("/otb/report/xlsx/", export_views.XLSX, "merchplan-weekly-FY2026-W06.xlsx"),
-        ("/otb/report/csv/", "text/csv; charset=utf-8", "merchplan-weekly-FY2026-W06.csv"),
+        ("/report/pdf/", "application/pdf", "merchplan-weekly-FY2026-W06.pdf"),
+        ("/report/xlsx/", export_views.XLSX, "merchplan-weekly-FY2026-W06.xlsx"),
+        ("/report/csv/", "text/csv; charset=utf-8", "merchplan-weekly-FY2026-W06.csv"),
     ],
 )
 def test_downloads_are_attachments(
@@ -270,19 +270,19 @@ def test_downloads_are_attachments(
 
 def test_any_role_downloads(sample: list[int | None], planner: User, manager: User, admin_user: User) -> None:
     for user in (planner, manager, admin_user):
-        assert _client(user).get("/otb/report/pdf/").content.startswith(b"%PDF")
+        assert _client(user).get("/report/pdf/").content.startswith(b"%PDF")
 
 
 def test_downloads_need_a_login_and_a_role(sample: list[int | None], nobody: User) -> None:
-    anonymous = Client().get("/otb/report/xlsx/")
+    anonymous = Client().get("/report/xlsx/")
     assert anonymous.status_code == 302
     assert "/login/" in anonymous["Location"]
-    assert _client(nobody).get("/otb/report/xlsx/").status_code == 403
+    assert _client(nobody).get("/report/xlsx/").status_code == 403
     assert sample == []
 
 
 def test_csv_reads_the_week_and_period(sample: list[int | None], executive: User) -> None:
-    response = _client(executive).get("/otb/report/csv/", {"week": "202606", "period": "ytd"})
+    response = _client(executive).get("/report/csv/", {"week": "202606", "period": "ytd"})
 
     assert response["Content-Disposition"] == 'attachment; filename="merchplan-weekly-FY2026-W06-ytd.csv"'
     text = response.content.decode("utf-8-sig")
@@ -298,7 +298,7 @@ def test_csv_reads_the_week_and_period(sample: list[int | None], executive: User
 def test_unknown_week_or_period_is_not_found(
     sample: list[int | None], executive: User, query: dict[str, str]
 ) -> None:
-    assert _client(executive).get("/otb/report/pdf/", query).status_code == 404
+    assert _client(executive).get("/report/pdf/", query).status_code == 404
     assert sample == []
 
 
@@ -310,11 +310,11 @@ def test_no_closed_week_is_not_found(monkeypatch: pytest.MonkeyPatch, executive:
 
     monkeypatch.setattr(export_views, "_report", none_closed)
 
-    assert _client(executive).get("/otb/report/csv/").status_code == 404
+    assert _client(executive).get("/report/csv/").status_code == 404
 
 
 def test_downloads_are_get_only(sample: list[int | None], executive: User) -> None:
-    assert _client(executive).post("/otb/report/pdf/").status_code == 405
+    assert _client(executive).post("/report/pdf/").status_code == 405
 
 
 # --- Subscription
@@ -325,18 +325,18 @@ def test_subscription_toggles_on_and_off(executive: User) -> None:
     executive.save()
     client = _client(executive)
 
-    response = client.post("/otb/report/subscription/")
+    response = client.post("/report/subscription/")
 
     assert response.status_code == 302
-    assert response["Location"] == "/otb/report/"
+    assert response["Location"] == "/report/"
     assert is_subscribed(executive)
     assert [str(m) for m in get_messages(response.wsgi_request)] == [
         "You will get the weekly report by e-mail every Monday morning."
     ]
 
-    response = client.post("/otb/report/subscription/", {"next": "/otb/report/?week=202606"})
+    response = client.post("/report/subscription/", {"next": "/report/?week=202606"})
 
-    assert response["Location"] == "/otb/report/?week=202606"
+    assert response["Location"] == "/report/?week=202606"
     assert not is_subscribed(executive)
     assert ReportSubscription.objects.get(user=executive).active is False
     # Messages pile up until a page shows them: the newest is this one.
@@ -348,44 +348,42 @@ def test_subscription_toggles_on_and_off(executive: User) -> None:
 def test_subscription_sets_an_explicit_state_and_warns_without_an_address(executive: User) -> None:
     client = _client(executive)
 
-    client.post("/otb/report/subscription/", {"active": "1"})
-    response = client.post("/otb/report/subscription/", {"active": "1"})
+    client.post("/report/subscription/", {"active": "1"})
+    response = client.post("/report/subscription/", {"active": "1"})
 
     assert is_subscribed(executive)
     assert "no e-mail address" in " ".join(str(m) for m in get_messages(response.wsgi_request))
-    client.post("/otb/report/subscription/", {"active": "0"})
+    client.post("/report/subscription/", {"active": "0"})
     assert not is_subscribed(executive)
     assert ReportSubscription.objects.count() == 1
 
 
 def test_subscription_follows_the_pages_buttons_back_to_the_week(executive: User) -> None:
     client = _client(executive)
-    came_from = {"referer": "http://testserver/otb/report/?week=202606&period=ytd"}
+    came_from = {"referer": "http://testserver/report/?week=202606&period=ytd"}
 
-    response = client.post("/otb/report/subscription/", {"action": "subscribe"}, headers=came_from)
-    client.post("/otb/report/subscription/", {"action": "subscribe"})
+    response = client.post("/report/subscription/", {"action": "subscribe"}, headers=came_from)
+    client.post("/report/subscription/", {"action": "subscribe"})
 
-    assert response["Location"] == "/otb/report/?week=202606&period=ytd"
+    assert response["Location"] == "/report/?week=202606&period=ytd"
     assert is_subscribed(executive)
-    client.post("/otb/report/subscription/", {"action": "unsubscribe"})
-    client.post("/otb/report/subscription/", {"action": "unsubscribe"})
+    client.post("/report/subscription/", {"action": "unsubscribe"})
+    client.post("/report/subscription/", {"action": "unsubscribe"})
     assert not is_subscribed(executive)
 
 
 def test_subscription_refuses_get_and_foreign_redirects(executive: User) -> None:
     client = _client(executive)
 
-    assert client.get("/otb/report/subscription/").status_code == 405
-    response = client.post("/otb/report/subscription/", {"next": "https://evil.example/"})
-    assert response["Location"] == "/otb/report/"
-    response = client.post(
-        "/otb/report/subscription/", {"next": "/admin/"}, HTTP_REFERER="https://evil.example/"
-    )
-    assert response["Location"] == "/otb/report/"
+    assert client.get("/report/subscription/").status_code == 405
+    response = client.post("/report/subscription/", {"next": "https://evil.example/"})
+    assert response["Location"] == "/report/"
+    response = client.post("/report/subscription/", {"next": "/admin/"}, HTTP_REFERER="https://evil.example/")
+    assert response["Location"] == "/report/"
 
 
 def test_subscription_needs_a_login(db: None) -> None:
-    response = Client().post("/otb/report/subscription/")
+    response = Client().post("/report/subscription/")
 
     assert response.status_code == 302
     assert "/login/" in response["Location"]

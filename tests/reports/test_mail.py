@@ -11,9 +11,9 @@ from django.contrib.auth.models import User
 from django.core import mail
 from django.test import override_settings
 
-from otb.reports import export_views
-from otb.reports.models import ReportSubscription
-from otb.reports.tasks import weekly_report_mail
+from reports import export_views
+from reports.models import ReportSubscription
+from reports.tasks import weekly_report_mail
 from tests.reports.sample import sample_report
 
 pytestmark = pytest.mark.django_db
@@ -62,10 +62,10 @@ def test_one_mail_per_active_subscriber_with_the_pdf(built: list[int | None]) ->
         "Stock at selling locations 15,000 (retail), 5.0 weeks of supply; turn and GMROI use" in message.body
     )
     assert "Total owned stock 24,000, adding the DCs and what is in transit" in message.body
-    assert "https://merchplan.example/otb/report/?week=202606" in message.body
+    assert "https://merchplan.example/report/?week=202606" in message.body
     [(html, mimetype)] = message.alternatives  # type: ignore[attr-defined]
     assert mimetype == "text/html"
-    assert 'href="https://merchplan.example/otb/report/?week=202606"' in html
+    assert 'href="https://merchplan.example/report/?week=202606"' in html
     [(name, content, content_type)] = message.attachments
     assert name == "merchplan-weekly-FY2026-W06.pdf"
     assert content_type == "application/pdf"
@@ -110,4 +110,4 @@ def test_the_mail_is_scheduled_on_monday_mornings() -> None:
     assert entry["schedule"].day_of_week == {1}
     assert entry["schedule"].hour == {7}
     assert entry["schedule"].minute == {0}
-    assert "otb.reports.tasks" in settings.CELERY_IMPORTS
+    assert "reports.tasks" in settings.CELERY_IMPORTS

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Table
 
-from otb.reports.exports import number, report_pdf
-from otb.reports.model import (
+from reports.exports import number, report_pdf
+from reports.model import (
     PERIODS,
     AccuracyWeek,
     ItemRow,
@@ -23,7 +23,7 @@ from otb.reports.model import (
     Versus,
     WeeklyReport,
 )
-from otb.reports.pdf_layout import NUMBER, TEXT, fit, fitted_table, overflowing_cells
+from reports.pdf_layout import NUMBER, TEXT, fit, fitted_table, overflowing_cells
 from tests.reports.sample import sample_report
 
 D = Decimal

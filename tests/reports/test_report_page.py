@@ -1,5 +1,5 @@
 """The weekly report page, rendered from the hand-made sample report (the engine's numbers are
-tested in test_weekly.py): `otb.reports.page_views._report` is replaced by the sample."""
+tested in test_weekly.py): `reports.page_views._report` is replaced by the sample."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from otb.reports import page_views
-from otb.reports.model import WeeklyReport
 from planning.models import Department, Division, FiscalWeek
+from reports import page_views
+from reports.model import WeeklyReport
 from tests.reports.sample import sample_report
 
-URL = "/otb/report/"
+URL = "/report/"
 
 
 @pytest.fixture
@@ -120,12 +120,12 @@ def test_departments_drill_down_to_their_classes(
     expanded = _html(client.get(URL, {"department": "W01"}))
 
     assert _codes(collapsed) == ["", "STORES", "W01", "W02"]
-    assert 'href="/otb/report/?department=W01#scope-W01"' in collapsed  # back to the row, not the top
+    assert 'href="/report/?department=W01#scope-W01"' in collapsed  # back to the row, not the top
     assert 'id="scope-W01"' in collapsed
     assert _codes(expanded) == ["", "STORES", "W01", "W01-01", "W02"]  # the class right under its department
     assert "Tees" in _row(expanded, "W01-01")
     assert _cells(_row(expanded, "W01-01"))[0] == "1,000"
-    assert 'href="/otb/report/"' in expanded  # collapse again
+    assert 'href="/report/"' in expanded  # collapse again
     assert "Hide the classes of Women&#x27;s tops" in expanded
 
 
@@ -149,7 +149,7 @@ def test_none_is_a_dash_never_a_number(
 ) -> None:
     from dataclasses import replace
 
-    from otb.reports.model import PeriodFigures, Ratio, Versus
+    from reports.model import PeriodFigures, Ratio, Versus
 
     report = sample_report()
     channel = report.rows[1]
@@ -242,13 +242,13 @@ def test_the_period_tabs_switch_the_table(client: Client, executive: User, asked
     week = _html(client.get(URL))
     ytd = _html(client.get(URL, {"period": "ytd"}))
 
-    assert 'href="/otb/report/?period=ytd"' in week
+    assert 'href="/report/?period=ytd"' in week
     assert _cells(_row(week, ""))[0] == "3,000"
     assert _cells(_row(ytd, ""))[:3] == ["15,000", "14,250", "+5.3%"]
     assert "Year to date: company, channels and departments" in ytd
     assert "main table: year to date (2026-02-01 to 2026-03-14)" in ytd  # the period's own dates
     assert re.search(
-        r'<a href="/otb/report/\?period=ytd"\s+title="Year to date"\s+aria-current="page">YTD</a>', ytd
+        r'<a href="/report/\?period=ytd"\s+title="Year to date"\s+aria-current="page">YTD</a>', ytd
     )
     # The stock and the ratios are the week's whatever the period.
     assert _cells(_row(ytd, ""))[11] == "15,000"
@@ -264,10 +264,10 @@ def test_exports_and_subscription_keep_the_query(
 
     assert asked == [202606]
     for name in ("pdf", "xlsx", "csv"):
-        assert f'href="/otb/report/{name}/?week=202606&amp;period=qtd"' in html
-    assert 'action="/otb/report/subscription/"' in html
+        assert f'href="/report/{name}/?week=202606&amp;period=qtd"' in html
+    assert 'action="/report/subscription/"' in html
     assert 'name="csrfmiddlewaretoken"' in html
-    assert '<input type="hidden" name="next" value="/otb/report/?week=202606&amp;period=qtd">' in html
+    assert '<input type="hidden" name="next" value="/report/?week=202606&amp;period=qtd">' in html
     # not subscribed: one button to subscribe, none to unsubscribe
     assert 'name="action" value="subscribe"' in html
     assert 'name="action" value="unsubscribe"' not in html
@@ -334,7 +334,7 @@ def test_every_role_may_read(
     response = client.get(URL)
 
     assert response.status_code == 200
-    assert re.search(r'<a href="/otb/report/"\s+aria-current="page">Report</a>', _html(response))
+    assert re.search(r'<a href="/report/"\s+aria-current="page">Report</a>', _html(response))
 
 
 def test_names_are_escaped(client: Client, executive: User, asked: list[int | None]) -> None:

@@ -26,9 +26,9 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.cache import cache
 
-from otb.reports import figures
-from otb.reports.weekly import build, weekly_report
 from planning.models import FiscalWeek, Plan, PlanLine, PlanVersion, PlanWeek, SalesHistory, StockPosition
+from reports import figures
+from reports.weekly import build, weekly_report
 
 D = Decimal
 WEEK = 202504
@@ -251,7 +251,7 @@ def test_each_week_is_valued_at_the_price_in_effect_that_week(shop: Any, planner
 
 
 def test_the_price_in_effect_each_week() -> None:
-    from otb.reports.weekly import prices_in_effect
+    from reports.weekly import prices_in_effect
 
     # 24.00 -> 18.00 from W46, then back up to 20.00 from W50
     history = [(202646, D("24.00"), D("18.00")), (202650, D("18.00"), D("20.00"))]
@@ -285,7 +285,7 @@ def test_figures_by_hand() -> None:
 
 
 def test_the_warm_task_fills_the_cache(shop: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from otb.reports import tasks, weekly
+    from reports import tasks, weekly
 
     monkeypatch.setattr(weekly, "latest_closed_week", lambda: FiscalWeek.objects.get(pk=WEEK))
     assert tasks.weekly_report_warm() == WEEK

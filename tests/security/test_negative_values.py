@@ -45,15 +45,7 @@ from otb.models import (
     PriceChange,
     PurchaseOrder,
     PurchaseOrderLine,
-)
-from otb.replenishment import runs as replenishment_runs
-from otb.replenishment.models import (
     PurchaseOrderReceipt,
-    ReplenishmentRun,
-    SegmentPolicy,
-    SegmentPolicyChange,
-    Suggestion,
-    VendorItem,
 )
 from planning.models import (
     Department,
@@ -64,6 +56,14 @@ from planning.models import (
     PlanVersion,
     PlanWeek,
     StyleColor,
+)
+from replenishment import runs as replenishment_runs
+from replenishment.models import (
+    ReplenishmentRun,
+    SegmentPolicy,
+    SegmentPolicyChange,
+    Suggestion,
+    VendorItem,
 )
 from tests.conftest import PINNED_NOW
 
@@ -358,14 +358,14 @@ def _po_import(column: str) -> Send:
 def _open_order_cut(world: World, value: str) -> Answer:
     line = world.order_line
     return _page(world.planner).post(
-        f"/otb/replenishment/open-orders/lines/{line.pk}/cut/", {"units": value, "version": line.row_version}
+        f"/replenishment/open-orders/lines/{line.pk}/cut/", {"units": value, "version": line.row_version}
     )
 
 
 def _open_order_move(world: World, value: str) -> Answer:
     line = world.order_line
     return _page(world.planner).post(
-        f"/otb/replenishment/open-orders/lines/{line.pk}/move/", {"week": value, "version": line.row_version}
+        f"/replenishment/open-orders/lines/{line.pk}/move/", {"week": value, "version": line.row_version}
     )
 
 
@@ -455,7 +455,7 @@ def _policy_page(field: str) -> Send:
                 "presentation_min": str(policy.presentation_min),
                 "allocation_priority": str(policy.allocation_priority), "row_version": policy.row_version,
                 field: value}  # fmt: skip
-        return _page(world.manager).post(f"/otb/policies/{policy.cell}/", data, headers=HTMX)
+        return _page(world.manager).post(f"/replenishment/policies/{policy.cell}/", data, headers=HTMX)
 
     return send
 
@@ -480,7 +480,7 @@ def _vendor_terms(field: str) -> Send:
 def _suggestion_page(world: World, value: str) -> Answer:
     suggestion = world.suggestion
     return _page(world.planner).post(
-        f"/otb/replenishment/suggestions/{suggestion.pk}/change/",
+        f"/replenishment/suggestions/{suggestion.pk}/change/",
         {"units": value, "version": suggestion.row_version},
         headers=HTMX,
     )
@@ -497,7 +497,7 @@ def _suggestion_api(world: World, value: str) -> Answer:
 
 def _replenishment_run_page(world: World, value: str) -> Answer:
     return _page(world.planner).post(
-        "/otb/replenishment/runs/start/", {"departments": [world.department.pk], "horizon": value}
+        "/replenishment/runs/start/", {"departments": [world.department.pk], "horizon": value}
     )
 
 
@@ -511,7 +511,7 @@ def _replenishment_run_api(world: World, value: str) -> Answer:
 
 def _fwos_accept(world: World, value: str) -> Answer:
     return _page(world.planner).post(
-        "/otb/replenishment/fwos/accept/",
+        "/replenishment/fwos/accept/",
         {"version": world.version.pk, "line": [world.line.pk], f"proposed-{world.line.pk}": value},
     )
 

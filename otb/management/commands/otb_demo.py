@@ -5,8 +5,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from otb.demo import otb_demo_create
-from otb.replenishment.demo import replenishment_demo_create
 from planning.models import PlanVersion
+from replenishment.demo import replenishment_demo_create
 
 
 class Command(BaseCommand):

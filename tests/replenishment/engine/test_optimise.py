@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import milp
 
-from otb.replenishment.engine import optimise
-from otb.replenishment.engine.optimise import constrain, service_premium
-from otb.replenishment.engine.suggest import units_short_without
+from replenishment.engine import optimise
+from replenishment.engine.optimise import constrain, service_premium
+from replenishment.engine.suggest import units_short_without
 
 
 def run(

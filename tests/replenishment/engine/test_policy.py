@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import brentq
 
-from otb.replenishment.engine.policy import (
+from replenishment.engine.policy import (
     Z_MAX,
     PolicyInputs,
     eoq,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from otb.replenishment.engine.policy import PolicyInputs, ServiceKind, UnmetDemand, policies
-from otb.replenishment.engine.simulate import Simulation, simulate
+from replenishment.engine.policy import PolicyInputs, ServiceKind, UnmetDemand, policies
+from replenishment.engine.simulate import Simulation, simulate
 
 
 # --- hand-traced, demand without error ---------------------------------------------------

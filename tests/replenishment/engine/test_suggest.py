@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from otb.replenishment.engine.suggest import (
+from replenishment.engine.suggest import (
     cut_to_terms,
     excess_arrivals,
     expedite_candidates,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from otb.replenishment.engine.suggest import Suggestions, suggest_orders
+from replenishment.engine.suggest import Suggestions, suggest_orders
 
 
 def _three_rows(max_moq_ratio: float | None = None) -> Suggestions:

@@ -1,0 +1,1 @@
+"""The executive weekly report, the home pages, their exports and the weekly mail."""

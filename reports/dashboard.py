@@ -1,0 +1,619 @@
+"""Reads for the home page of each role: pure reads returning dataclasses, a fixed number of
+grouped queries whatever the number of rows (never one query per row).
+
+- Planner (their departments): forecast exceptions (the forecasting look-back and its rules, as
+  the exceptions page lists them), stock-out risk (the latest finished replenishment run of each
+  department: policies whose first projected stock-out falls within the coming weeks), overstock
+  (inventory health's excess, read from its cheaper parts: see `overstock`) and OTB over-spend
+  (months whose OTB remaining at retail is negative, as the OTB page computes it).
+- Manager: what waits for approval (`otb.approvals.inbox`), sales this year against the
+  working plan by department, for the last closed week and the month to date, and the months
+  whose working-plan receipts drift from the approved budget (`otb.budget_drift`).
+- Executive: the weekly report's headline (the report is built by `reports.weekly`, which
+  the view imports lazily).
+
+A part without data says so (its `note`); no number is ever made up.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, Max, Q, Sum
+from django.template.defaultfilters import pluralize
+from django.urls import reverse
+
+from forecasting import accuracy
+from forecasting.models import ForecastOverride, ForecastRun
+from forecasting.selectors import latest_closed_week, weeks_after, weeks_up_to
+from otb import approvals, budget_drift, page_support, services
+from planning import calendar
+from planning.models import (
+    Department,
+    FiscalWeek,
+    Location,
+    PlanVersion,
+    PlanWeek,
+    SalesHistory,
+    StockPosition,
+    StyleColor,
+)
+from replenishment import health
+from replenishment.models import ItemPolicy, ReplenishmentRun
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from reports.model import WeeklyReport
+
+_CENT = Decimal("0.01")
+TOP_ITEMS = 5  # items listed under each exception count
+STOCKOUT_WEEKS = 4  # stock-out risk: a projected stock-out within this many coming weeks
+OTB_MONTHS = 12  # OTB over-spend: the current fiscal month and the coming ones
+LOOKBACK_WEEKS = 13  # forecast exceptions: the exceptions page's default look-back
+FORECAST_CACHE_SECONDS = 15 * 60
+_DEPARTMENT = "sku__style_color__style__subclass__merch_class__department_id"
+
+
+@dataclass(frozen=True)
+class DepartmentCount:
+    """A department's count (or value) in an exception, with the page that fixes it."""
+
+    code: str
+    name: str
+    count: int
+    url: str
+    value: Decimal | None = None
+
+
+# -- forecast exceptions ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ForecastItem:
+    code: str
+    name: str
+    department: str
+    reasons: str
+    abs_error: float
+    url: str
+
+
+@dataclass(frozen=True)
+class ForecastExceptions:
+    count: int
+    by_department: list[DepartmentCount]
+    items: list[ForecastItem]
+    weeks: str  # the look-back, e.g. "FY2026 W30 to FY2026 W42"
+    url: str
+    note: str = ""  # why there is nothing to show
+
+
+def forecast_exceptions(departments: list[Department]) -> ForecastExceptions:
+    """`_forecast_exceptions`, cached until a forecast run finishes, an override is set, sales or
+    stock are loaded or a week closes: the look-back reads 13 weeks of forecasts, sales and
+    stock (about a second for four departments on the demo), the home page loads at every
+    sign-in. The key is a handful of single-row reads (the newest id of each source)."""
+    stamps = [
+        ForecastRun.objects.filter(status__in=ForecastRun.FINISHED).aggregate(m=Max("id"))["m"],
+        ForecastOverride.objects.aggregate(m=Max("id"))["m"],
+        SalesHistory.objects.aggregate(m=Max("id"))["m"],
+        StockPosition.objects.aggregate(m=Max("id"))["m"],
+    ]
+    ids = ",".join(str(department.pk) for department in departments)
+    key = f"merchplan:home-forecast:{ids}:{latest_closed_week().pk}:{'-'.join(map(str, stamps))}"
+    cached: ForecastExceptions | None = cache.get(key)
+    if cached is None:
+        cached = _forecast_exceptions(departments)
+        cache.set(key, cached, FORECAST_CACHE_SECONDS)
+    return cached
+
+
+def _forecast_exceptions(departments: list[Department]) -> ForecastExceptions:
+    """Style-colors whose look-back error crosses the thresholds of
+    `settings.MERCHPLAN_FORECAST_EXCEPTIONS`: the exceptions page's list at its defaults
+    (13 closed weeks, lag 1), worst first."""
+    url = reverse("forecasting:exceptions")
+    weeks = accuracy.lookback_weeks(LOOKBACK_WEEKS)
+    span = f"{weeks[0]} to {weeks[-1]}" if weeks else ""
+    frame = accuracy.lookback_frame([department.pk for department in departments], weeks, lag=1)
+    if frame.empty:
+        return ForecastExceptions(
+            0, [], [], span, url,
+            note="No forecast to measure yet: exceptions start once weeks a finished forecast run "
+            "predicted have closed.",
+        )  # fmt: skip
+    table = accuracy.exceptions(frame, accuracy.ExceptionRules.from_settings())
+    counts = Counter(int(value) for value in table["department_id"])
+    by_department = [
+        DepartmentCount(d.code, d.name, counts[d.pk], f"{url}?department={d.pk}")
+        for d in departments
+        if counts[d.pk]
+    ]
+    top = accuracy.records(table.head(TOP_ITEMS))
+    items = StyleColor.objects.in_bulk([row["style_color_id"] for row in top])
+    codes = {department.pk: department.code for department in departments}
+    rows = []
+    for row in top:
+        item = items.get(row["style_color_id"])
+        rows.append(
+            ForecastItem(
+                code=item.code if item else str(row["style_color_id"]),
+                name=item.style.name if item else "",
+                department=codes.get(int(row["department_id"]), ""),
+                reasons=row["reasons"],
+                abs_error=float(row["abs_error"] or 0),
+                url=reverse("forecasting:item", args=[row["style_color_id"]]),
+            )
+        )
+    return ForecastExceptions(len(table), by_department, rows, span, url)
+
+
+# -- stock-out risk ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StockoutItem:
+    sku: str
+    style: str
+    location: str
+    department: str
+    week: str
+    on_hand: int
+    url: str
+
+
+@dataclass(frozen=True)
+class StockoutRisk:
+    count: int
+    by_department: list[DepartmentCount]
+    items: list[StockoutItem]
+    until: str  # the last week counted, e.g. "FY2026 W46"
+    note: str = ""
+    uncovered: list[str] = field(default_factory=list)  # department codes no finished run covers
+
+
+def latest_runs(department_ids: list[int]) -> dict[int, ReplenishmentRun]:
+    """Each department's latest finished replenishment run (one query)."""
+    through = ReplenishmentRun.departments.through
+    rows = (
+        through.objects.filter(
+            department_id__in=department_ids, replenishmentrun__status=ReplenishmentRun.Status.DONE
+        )
+        .select_related("replenishmentrun", "replenishmentrun__as_of")
+        .order_by("-replenishmentrun__created_at", "-replenishmentrun__id")
+    )
+    runs: dict[int, ReplenishmentRun] = {}
+    for row in rows:
+        runs.setdefault(row.department_id, row.replenishmentrun)
+    return runs
+
+
+def _in_runs(runs: dict[int, ReplenishmentRun]) -> Q:
+    """Policies of each department in its own latest run."""
+    by_run: dict[int, list[int]] = defaultdict(list)
+    for department_id, run in runs.items():
+        by_run[run.pk].append(department_id)
+    condition = Q(pk__in=[])
+    for run_id, department_ids in by_run.items():
+        condition |= Q(run_id=run_id, **{f"{_DEPARTMENT}__in": department_ids})
+    return condition
+
+
+def stockout_risk(
+    departments: list[Department], runs: dict[int, ReplenishmentRun], closed: FiscalWeek
+) -> StockoutRisk:
+    """SKU x locations whose first projected stock-out (with open orders only) falls at the
+    latest within the STOCKOUT_WEEKS weeks after the last closed week: two queries."""
+    coming = weeks_after(closed, STOCKOUT_WEEKS)
+    until = coming[-1] if coming else closed
+    uncovered = [d.code for d in departments if d.pk not in runs]
+    if not runs:
+        return StockoutRisk(
+            0, [], [], str(until), note="No finished replenishment run covers your departments yet.",
+            uncovered=uncovered,
+        )  # fmt: skip
+    policies = ItemPolicy.objects.filter(_in_runs(runs), first_stockout_week_id__lte=until.id)
+    counts = dict(policies.values_list(_DEPARTMENT).annotate(count=Count("id")).order_by())
+    worksheet = reverse("replenishment:worksheet")
+    by_department = [
+        DepartmentCount(d.code, d.name, counts.get(d.pk, 0), f"{worksheet}?department={d.pk}")
+        for d in departments
+        if counts.get(d.pk)
+    ]
+    codes = {department.pk: department.code for department in departments}
+    items = [
+        StockoutItem(
+            sku=row["sku__code"], style=row["sku__style_color__style__name"], location=row["location__code"],
+            department=codes.get(row[_DEPARTMENT], ""), week=_week_label(row["first_stockout_week_id"]),
+            on_hand=row["on_hand"], url=f"{worksheet}?department={row[_DEPARTMENT]}",
+        )
+        for row in policies.values(
+            "sku__code", "sku__style_color__style__name", "location__code", _DEPARTMENT,
+            "first_stockout_week_id", "on_hand",
+        ).order_by("first_stockout_week_id", "sku__code", "location__code")[:TOP_ITEMS]
+    ]  # fmt: skip
+    return StockoutRisk(sum(counts.values()), by_department, items, str(until), uncovered=uncovered)
+
+
+# -- overstock --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Overstock:
+    value: Decimal  # excess at cost
+    lines: int  # SKU x locations in excess
+    by_department: list[DepartmentCount]
+    note: str = ""
+
+
+def overstock(
+    departments: list[Department], runs: dict[int, ReplenishmentRun], closed: FiscalWeek
+) -> Overstock:
+    """Inventory health's excess list (stock above order-up-to + N weeks of demand, and not
+    already obsolete or no-move, which take precedence), valued at cost, per department.
+
+    `health.inventory_health` costs about a second a department on the demo (most of it the
+    rationalisation list and the available-to-promise table, which the home page does not show),
+    so this reads only what the excess list needs from the same parts: the stock and sales of
+    the department (`health._stock`, `health._sales`, two queries) and the run's policies (one).
+    A department whose latest run has no policy is skipped without a query."""
+    if not runs:
+        return Overstock(
+            Decimal("0.00"), 0, [], note="No finished replenishment run covers your departments yet."
+        )
+    limits = health.thresholds()
+    policies: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in ItemPolicy.objects.filter(_in_runs(runs)).values(
+        _DEPARTMENT, "sku_id", "location_id", "location__kind", "demand", "order_up_to",
+        "sku__style_color__unit_cost", "sku__style_color__lifecycle",
+    ):  # fmt: skip
+        policies[row[_DEPARTMENT]].append(row)
+    window: list[int] = []
+    locations: list[tuple[int, str, int | None]] = []
+    url = reverse("replenishment:inventory-health")
+    by_department = []
+    for department in departments:
+        rows = policies.get(department.pk)
+        if not rows:
+            continue
+        if not window:
+            window = [
+                week.id for week in weeks_up_to(closed, max(limits.obsolete_weeks, limits.no_move_weeks, 13))
+            ]
+            locations = list(Location.objects.values_list("id", "kind", "supplied_by_id"))
+        value, lines = _excess(rows, department.pk, closed, window, locations, limits)
+        if lines:
+            by_department.append(
+                DepartmentCount(
+                    department.code, department.name, lines, f"{url}?department={department.pk}", value
+                )
+            )
+    return Overstock(
+        sum((row.value or Decimal("0.00") for row in by_department), Decimal("0.00")),
+        sum(row.count for row in by_department),
+        by_department,
+    )
+
+
+def _excess(
+    policies: list[dict[str, Any]],
+    department_id: int,
+    closed: FiscalWeek,
+    window: list[int],
+    locations: list[tuple[int, str, int | None]],
+    limits: health.Thresholds,
+) -> tuple[Decimal, int]:
+    """(excess value at cost, SKU x locations in excess) of one department, with the
+    precedence of `health._classify`: obsolete > no-move > excess."""
+    stock = health._stock(department_id, closed.id)
+    sales = health._sales(department_id, window)
+    supplier = health.supplying_dc(locations)
+    dc_ids = {location for location, kind, _ in locations if kind == Location.Kind.DC}
+    served = health.served_sales(sales, supplier, dc_ids)
+    value, lines = Decimal("0.00"), 0
+    for policy in policies:
+        key = (int(policy["sku_id"]), int(policy["location_id"]))
+        on_hand = stock.get(key, 0)
+        if on_hand <= 0:
+            continue
+        since, _ = (served if policy["location__kind"] == Location.Kind.DC else sales).get(key, (None, 0))
+        discontinued = policy["sku__style_color__lifecycle"] == StyleColor.Lifecycle.DISCONTINUED
+        if health.age_bucket(on_hand, since, limits, is_discontinued=discontinued) is not None:
+            continue
+        extra = health.excess_units(
+            on_hand,
+            float(policy["order_up_to"]),
+            float(policy["demand"]),
+            limits.excess_weeks,
+        )
+        if extra:
+            value += health.at_cost(extra, policy["sku__style_color__unit_cost"])
+            lines += 1
+    return value, lines
+
+
+# -- OTB over-spend ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OverspentMonth:
+    department: str
+    month: str
+    budget: Decimal
+    spent: Decimal  # received + on order, at retail
+    over: Decimal  # how much more than the budget (positive)
+    url: str
+
+
+@dataclass(frozen=True)
+class OTBOverspend:
+    months: list[OverspentMonth]
+    span: str  # e.g. "FY2026 M11 to FY2027 M10"
+
+    @property
+    def total(self) -> Decimal:
+        return sum((month.over for month in self.months), Decimal("0.00"))
+
+
+def otb_overspend(departments: list[Department], today: date) -> OTBOverspend:
+    """The current fiscal month and the coming ones (OTB_MONTHS) that bought more (received + on
+    order, at retail) than their approved budget, or anything at all where the budget is below
+    zero, most over-spent first: the OTB page's
+    figures (`page_support.otb_table`, two grouped queries and one for the month keys)."""
+    current = calendar.fiscal_week_of(today, settings.MERCHPLAN_CALENDAR_PATTERN)
+    first = current.year * 100 + current.month
+    keys = [
+        key
+        for key in page_support.fiscal_month_keys(current.year)
+        + page_support.fiscal_month_keys(current.year + 1)
+        if key >= first
+    ][:OTB_MONTHS]
+    if not keys or not departments:
+        return OTBOverspend([], "")
+    table = page_support.otb_table([department.pk for department in departments], keys)
+    url = reverse("otb:otb")
+    months = []
+    for department in departments:
+        for key in keys:
+            cell = table[department.pk, key]
+            # Bought beyond the budget: a month planning negative receipts (a budget below
+            # zero) has nothing to spend, so all it bought is over, but not more than that.
+            spent = cell.received_retail + cell.on_order_retail
+            over = spent - max(cell.budget_retail, Decimal("0.00"))
+            if over > 0:
+                months.append(
+                    OverspentMonth(
+                        department=department.code, month=cell.label, budget=cell.budget_retail,
+                        spent=spent, over=over, url=f"{url}?department={department.pk}&year={key // 100}",
+                    )
+                )  # fmt: skip
+    months.sort(key=lambda month: (-month.over, month.department, month.month))
+    return OTBOverspend(months, f"{services.month_label(keys[0])} to {services.month_label(keys[-1])}")
+
+
+# -- the planner's home -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlannerHome:
+    departments: list[str]
+    forecast: ForecastExceptions
+    stockouts: StockoutRisk
+    overstock: Overstock
+    otb: OTBOverspend
+
+
+def planner_home(user: User, today: date) -> PlannerHome | None:
+    """The exceptions of the departments the user may change; None without any."""
+    departments = list(Department.objects.editable_by(user).order_by("code"))
+    if not departments:
+        return None
+    closed = latest_closed_week(today)
+    runs = latest_runs([department.pk for department in departments])
+    return PlannerHome(
+        departments=[department.code for department in departments],
+        forecast=forecast_exceptions(departments),
+        stockouts=stockout_risk(departments, runs, closed),
+        overstock=overstock(departments, runs, closed),
+        otb=otb_overspend(departments, today),
+    )
+
+
+# -- the manager's home -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Versus:
+    """Sales this year against the working plan over one period."""
+
+    actual: Decimal | None  # None: no sales recorded
+    plan: Decimal | None  # None: no working plan covers the period
+
+    @property
+    def difference(self) -> Decimal | None:
+        return None if self.actual is None or self.plan is None else self.actual - self.plan
+
+    @property
+    def percent(self) -> float | None:
+        """(actual - plan) / plan x 100; None without both or with a zero plan."""
+        if self.actual is None or not self.plan:
+            return None
+        return float((self.actual - self.plan) / self.plan * 100)
+
+    @property
+    def percent_text(self) -> str:
+        """ "+4.2%", "-0.5%"; "" without a percent."""
+        return "" if self.percent is None else f"{self.percent:+.1f}%"
+
+
+@dataclass(frozen=True)
+class DepartmentVersus:
+    code: str
+    name: str
+    week: Versus
+    month_to_date: Versus
+
+
+@dataclass(frozen=True)
+class PlanVsActual:
+    week: str  # "FY2026 W42"
+    month: str  # "FY2026 M10 to date (2 weeks)"
+    rows: list[DepartmentVersus]
+    total: DepartmentVersus
+
+
+def plan_vs_actual(departments: list[Department], closed: FiscalWeek) -> PlanVsActual:
+    """Sales at retail (SalesHistory) against the working plan's sales (the total line of the
+    working version of the department's total-company plan: no channel, no region), for the last
+    closed week and the fiscal month to date: one grouped query each."""
+    ids = [department.pk for department in departments]
+    in_month = Q(
+        fiscal_week__year=closed.year, fiscal_week__month=closed.month, fiscal_week_id__lte=closed.id
+    )
+    sales = {
+        row[_DEPARTMENT]: row
+        for row in SalesHistory.objects.filter(in_month, **{f"{_DEPARTMENT}__in": ids})
+        .values(_DEPARTMENT)
+        .annotate(week=Sum("retail_value", filter=Q(fiscal_week_id=closed.id)), mtd=Sum("retail_value"))
+        .order_by()
+    }
+    plan_department = "line__version__plan__department_id"
+    plans = {
+        row[plan_department]: row
+        for row in PlanWeek.objects.filter(
+            in_month,
+            line__merch_class__isnull=True,
+            line__version__kind=PlanVersion.Kind.WORKING,
+            line__version__plan__channel__isnull=True,
+            line__version__plan__region__isnull=True,
+            **{f"{plan_department}__in": ids},
+        )
+        .values(plan_department)
+        .annotate(week=Sum("sales", filter=Q(fiscal_week_id=closed.id)), mtd=Sum("sales"))
+        .order_by()
+    }
+    rows = []
+    for department in departments:
+        actual, plan = sales.get(department.pk, {}), plans.get(department.pk, {})
+        rows.append(
+            DepartmentVersus(
+                department.code,
+                department.name,
+                Versus(_money(actual.get("week")), _money(plan.get("week"))),
+                Versus(_money(actual.get("mtd")), _money(plan.get("mtd"))),
+            )
+        )
+    weeks_in = closed.week_of_month
+    month = (
+        f"{services.month_label(services.month_key(closed))} to date ({weeks_in} week{pluralize(weeks_in)})"
+    )
+    total = DepartmentVersus(
+        "",
+        "Total of the departments with a plan" if any(row.week.plan is not None for row in rows) else "Total",
+        _total([row.week for row in rows]),
+        _total([row.month_to_date for row in rows]),
+    )
+    return PlanVsActual(str(closed), month, rows, total)
+
+
+def _total(values: list[Versus]) -> Versus:
+    """The departments' sum; a side is None only when no department has it. The plan is summed
+    over the departments that have both, so the % compares like with like."""
+    both = [value for value in values if value.actual is not None and value.plan is not None]
+    if not both:
+        actuals = [value.actual for value in values if value.actual is not None]
+        return Versus(sum(actuals, Decimal("0.00")) if actuals else None, None)
+    return Versus(
+        sum((value.actual for value in both if value.actual is not None), Decimal("0.00")),
+        sum((value.plan for value in both if value.plan is not None), Decimal("0.00")),
+    )
+
+
+@dataclass(frozen=True)
+class ManagerHome:
+    waiting: list[approvals.Waiting]
+    waiting_by_kind: list[tuple[str, int]]
+    plan_vs_actual: PlanVsActual | None  # None: no department assigned
+    # Departments whose working plan's receipts drift from the approved budget (otb.budget_drift).
+    drift: list[budget_drift.DepartmentDrift] = field(default_factory=list)
+
+
+WAITING_LABELS = {
+    "plan": "Plans",
+    "otb_budget": "OTB budgets",
+    "otb_exception": "Orders over OTB",
+    "markdown": "Markdowns",
+}
+
+
+def manager_home(user: User, today: date) -> ManagerHome:
+    waiting = approvals.inbox(user)
+    kinds = Counter(item.kind for item in waiting)
+    departments = list(Department.objects.editable_by(user).order_by("code"))
+    return ManagerHome(
+        waiting=waiting,
+        waiting_by_kind=[(label, kinds[kind]) for kind, label in WAITING_LABELS.items() if kinds[kind]],
+        plan_vs_actual=plan_vs_actual(departments, latest_closed_week(today)) if departments else None,
+        drift=budget_drift.budget_drift(departments, budget_drift.coming_month_keys(today), user=user),
+    )
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def _money(value: object) -> Decimal | None:
+    return None if value is None else Decimal(str(value)).quantize(_CENT)
+
+
+def _week_label(week_id: int) -> str:
+    return f"FY{week_id // 100} W{week_id % 100:02d}"
+
+
+# -- the executive's home ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Comparison:
+    label: str  # "working plan", "last year"
+    base: Decimal | None
+    change: Decimal | None
+    percent: float | None
+
+    @property
+    def percent_text(self) -> str:
+        return "" if self.percent is None else f"{self.percent * 100:+.1f}%"
+
+
+@dataclass(frozen=True)
+class ReportHeadline:
+    week_label: str
+    week_dates: str
+    sales: Decimal | None  # the company's sales of the week, None if the report has none
+    comparisons: list[Comparison]
+    notes: list[str]
+
+
+def report_headline(report: WeeklyReport) -> ReportHeadline:
+    """The weekly report's headline: the company's week sales against the working plan, the
+    original plan and last year, as the report computed them."""
+    period = report.company.periods.get("week") if report.rows else None
+    sales = period.sales if period else None
+    comparisons = (
+        [
+            Comparison("working plan", sales.wp, sales.vs_wp, sales.vs_wp_percent),
+            Comparison("original plan", sales.op, sales.vs_op, sales.vs_op_percent),
+            Comparison("last year", sales.ly, sales.vs_ly, sales.vs_ly_percent),
+        ]
+        if sales
+        else []
+    )
+    return ReportHeadline(
+        report.week_label, report.week_dates, sales.ty if sales else None, comparisons, list(report.notes)
+    )
