@@ -17,7 +17,7 @@ EXECUTIVE = "Executive"
 ADMIN = "Admin"
 ROLES = (PLANNER, MANAGER, EXECUTIVE, ADMIN)
 
-_PROJECT_APPS = ("planning", "forecasting", "allocation", "otb")
+_PROJECT_APPS = ("core", "planning", "forecasting", "allocation", "otb", "replenishment", "reports")
 PLANNER_PLAN_PERMISSIONS = [
     "add_plan",
     "change_plan",
