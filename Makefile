@@ -39,16 +39,21 @@ demo: migrate
 serve: migrate
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
+# The shape of the code: style, types, templates, import layers (pyproject.toml's import-linter
+# contracts) and no model change without its migration. .pre-commit-config.yaml runs this.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/djlint templates --lint
 	$(BIN)/lint-imports
+	@mkdir -p var
+	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/mypy .
 
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+	$(BIN)/djlint templates --reformat --quiet
 
 test: install lint
 	$(BIN)/pytest
