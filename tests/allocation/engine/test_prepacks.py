@@ -121,9 +121,10 @@ def test_units_are_packs_times_composition_and_supply_is_never_exceeded(problem:
     assert np.all(result.packs >= 0)
     held = np.ceil(available * problem["holdback"] - 1e-9)
     assert np.all(result.packs.sum(axis=1) <= available - held)
-    if problem["store_max"] is not None:
-        caps = np.floor(np.asarray(problem["store_max"])[None, :] / composition.sum(axis=1)[:, None])
-        assert np.all(result.packs <= caps)
+    # No cap (None) is an infinite one: the cap is checked on every example.
+    store_max = np.inf if problem["store_max"] is None else np.asarray(problem["store_max"])[None, :]
+    caps = np.floor(store_max / composition.sum(axis=1)[:, None])
+    assert np.all(result.packs <= caps)
 
 
 @settings(max_examples=200, deadline=None)
