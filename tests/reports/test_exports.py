@@ -209,7 +209,7 @@ def test_pdf_names_both_stocks_and_says_how_each_figure_is_calculated(
 ) -> None:
     from reportlab import rl_config
 
-    from reports import exports
+    from reports.exports import pdf as exports
 
     # Helvetica and no compression: the page's text is plain in the file.
     monkeypatch.setattr(rl_config, "pageCompression", 0)
