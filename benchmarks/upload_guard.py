@@ -1,4 +1,4 @@
-"""Benchmark: how long the upload guard (`planning.uploads`) takes to refuse each kind of bomb, and
+"""Benchmark: how long the upload guard (`core.imports`) takes to refuse each kind of bomb, and
 the memory it needs, under the limits of the sales and purchase order imports (TABLE_IMPORT) and of
 the plan's Excel import (PLAN_WORKBOOK); then an ordinary 100,000-row workbook read whole, for
 comparison. The bombs are those of the tests (tests/security/bombs.py), built here first.
@@ -23,7 +23,8 @@ sys.path.insert(0, str(ROOT))
 
 from openpyxl import Workbook
 
-from planning import uploads
+from core import imports as uploads
+from planning.plans.excel_import import PLAN_WORKBOOK
 from tests.security import bombs
 
 
@@ -73,9 +74,9 @@ def main() -> None:
     for name, content, read in cases:
         for limits_name, limits in (
             ("TABLE_IMPORT", uploads.TABLE_IMPORT),
-            ("PLAN_WORKBOOK", uploads.PLAN_WORKBOOK),
+            ("PLAN_WORKBOOK", PLAN_WORKBOOK),
         ):
-            if name.startswith("CSV") and limits is uploads.PLAN_WORKBOOK:
+            if name.startswith("CSV") and limits is PLAN_WORKBOOK:
                 continue  # the plan import takes workbooks only
             seconds, peak, outcome = _measure(lambda: read(content, limits))  # noqa: B023 - called at once
             size = f"{len(content) / uploads.MB:.2f} MB"

@@ -2,7 +2,7 @@
 
 A POST runs `forecasting.imports.sales_import_apply` and redirects to `?show=<id>`, which shows
 that import's counts or its problems, so reloading the page never uploads the file twice. A file
-beyond the import's limits (`planning.uploads`) is refused before it is parsed: the page answers
+beyond the import's limits (`core.imports`) is refused before it is parsed: the page answers
 413 or 422 with the reason under the form, and nothing is recorded.
 """
 
@@ -18,9 +18,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from forecasting import import_files, imports
+from core.imports import MB, UploadRefusedError, upload_read
+from forecasting import imports
 from forecasting.models import SalesImport
-from planning import uploads
 from planning.roles import ADMIN, MANAGER, PLANNER, user_roles
 
 IMPORT_ROLES = frozenset({PLANNER, MANAGER, ADMIN})
@@ -52,9 +52,9 @@ def sales_import_page(request: HttpRequest) -> HttpResponse:
             record = imports.sales_import_apply(
                 user=request.user,  # type: ignore[arg-type]
                 file_name=upload.name or "upload",
-                content=uploads.upload_read(upload, uploads.TABLE_IMPORT),
+                content=upload_read(upload, imports.LIMITS),
             )
-        except uploads.UploadRefusedError as refused:
+        except UploadRefusedError as refused:
             form.add_error("file", f"Nothing was imported: {refused}")
             return _page(request, form, status=refused.status)
         _report(request, record)
@@ -75,7 +75,7 @@ def _page(request: HttpRequest, form: SalesImportForm, *, status: int) -> HttpRe
             "shown": shown,
             "recent": SalesImport.objects.select_related("uploaded_by")[:RECENT_IMPORTS],
             "example": EXAMPLE,
-            "max_megabytes": import_files.MAX_FILE_MEGABYTES,
+            "max_megabytes": imports.LIMITS.max_bytes // MB,
             "max_errors": imports.MAX_STORED_ERRORS,
         },
         status=status,

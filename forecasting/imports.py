@@ -22,8 +22,8 @@ IMMEDIATE), so two uploads of overlapping files never race.
 
 Parsing works per distinct value (codes, weeks and amounts repeat a lot) with pandas and
 numpy doing the per-row gathering; lookups are one query per table. Reading the file and
-parsing numbers and amounts is `forecasting.import_files` (shared with the purchase order
-import).
+parsing numbers and amounts, the row errors and the all-or-nothing apply are the import kit's
+(`core.imports`), shared with the purchase order import and the plan's workbook.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -39,29 +39,34 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 
-from forecasting.import_files import (
-    _ISO_DATE,
-    _WEEK_KEY,
-    _YEAR_WEEK,
-    CENT,
-    _at,
-    _FileError,
-    _money,
-    _normalise,
-    _number,
-    _read_table,
-    _shown,
-    _Table,
-    _text,
+from core.audit import AuditEntry, audit_record_many
+from core.imports import (
+    TABLE_IMPORT,
+    ImportResult,
+    RowErrors,
+    Table,
+    apply_all_or_nothing,
+    check_size,
+    match_columns,
+    read_table,
 )
-from forecasting.models import SalesImport, SalesImportChange
-from planning import calendar, clock, uploads
+from core.imports.cells import cell_at, money, shown, text, week_key, week_label
+from core.imports.cells import number as cell_number
+from core.money import to_cents
+from forecasting.models import SalesImport
+from planning import calendar, clock
 from planning.models import Department, FiscalWeek, Location, SalesHistory, Sku
 from planning.plans.bulk_write import write_columns
 
+LIMITS = TABLE_IMPORT  # read at each import (a test narrows it)
 MAX_STORED_ERRORS = 200
+EXPECTED = "sku, location, week, units and retail (cost and markdown are optional)"
+WRITTEN_MEANWHILE = (
+    "Some of these sales rows were written by another process during the import: nothing was "
+    "imported. Load the file again."
+)
 REQUIRED = ("sku", "location", "week", "units", "retail")
 OPTIONAL = ("cost", "markdown")
 ALIASES: dict[str, str] = {
@@ -83,6 +88,9 @@ ALIASES: dict[str, str] = {
     for alias in aliases
 }  # fmt: skip
 BATCH_SIZE = 2000
+# One audit event per stored sales row an import changed, on the import, with the row's key and
+# values before and after (money as exact strings). New and unchanged rows are not audited.
+SALES_ROW_CHANGE = "sales.import.row.change"
 LOOKUP_FILTER_LIMIT = 5000  # narrow the read of stored rows by ids only while the list is short
 ZERO = Decimal("0.00")
 MAX_UNITS = 2**31 - 1
@@ -102,43 +110,50 @@ def sales_import_apply(
 ) -> SalesImport:
     """Check the whole file, then apply it whole or record it as rejected with its problems.
 
-    Raises UploadRefusedError (`planning.uploads`) for a file beyond the import's limits (20 MB,
+    Raises UploadRefusedError (`core.imports`) for a file beyond the import's limits (20 MB,
     its rows, columns, cells; a workbook's expanded size): nothing is recorded. Every other
     problem ends in a rejected SalesImport and no sales row written.
     """
-    uploads.check_size(len(content), uploads.TABLE_IMPORT)
+    check_size(len(content), LIMITS)
     record = SalesImport(
         file_name=file_name[:255], sha256=hashlib.sha256(content).hexdigest(), uploaded_by=user
     )
-    try:
-        table = _read_table(file_name, content)
-        columns = _match_columns(table)
-    except _FileError as error:
-        return _reject(record, [_error(error.row, "", str(error))], 1)
-    record.rows_total = len(table.rows)
-    editable = set(Department.objects.editable_by(user).values_list("id", flat=True))
-    rows, errors, error_count = _validate(table, columns, today or clock.today(), editable)
-    if rows is None:
-        return _reject(record, errors, error_count)
-    try:
-        with transaction.atomic():
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
-            record.status = SalesImport.Status.APPLIED
-            record.save()
-            record.rows_inserted, record.rows_updated, record.rows_unchanged = _upsert(rows, record)
-            record.save(update_fields=["rows_inserted", "rows_updated", "rows_unchanged"])
-            transaction.on_commit(_queue_plans_roll)
-    except IntegrityError:
-        record.pk = None
-        record.rows_inserted = record.rows_updated = record.rows_unchanged = 0
-        message = (
-            "Some of these sales rows were written by another process during the import: nothing was "
-            "imported. Load the file again."
+
+    def check(errors: RowErrors) -> _Rows | None:
+        table = read_table(file_name, content, LIMITS)
+        columns = match_columns(
+            table,
+            ALIASES,
+            REQUIRED,
+            expected=EXPECTED,
+            no_rows="The file has a header row but no sales rows.",
         )
-        return _reject(record, [_error(None, "", message)], 1)
+        record.rows_total = len(table.rows)
+        editable = set(Department.objects.editable_by(user).values_list("id", flat=True))
+        return _validate(table, columns, today or clock.today(), editable, errors)
+
+    result = apply_all_or_nothing(
+        check,
+        lambda rows: _write(record, rows),
+        limit=MAX_STORED_ERRORS,
+        integrity_message=WRITTEN_MEANWHILE,
+    )
+    if not result.is_applied:
+        _reject(record, result)
     return record
+
+
+def _write(record: SalesImport, rows: _Rows | None) -> None:
+    """Inside the import's transaction: serialised with every other sales import."""
+    assert rows is not None  # noqa: S101 - the kit writes only when every row was checked good
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+    record.status = SalesImport.Status.APPLIED
+    record.save()
+    record.rows_inserted, record.rows_updated, record.rows_unchanged = _upsert(rows, record)
+    record.save(update_fields=["rows_inserted", "rows_updated", "rows_unchanged"])
+    transaction.on_commit(_queue_plans_roll)
 
 
 def _queue_plans_roll() -> None:
@@ -148,44 +163,13 @@ def _queue_plans_roll() -> None:
     plans_roll.delay()
 
 
-def _reject(record: SalesImport, errors: list[dict[str, Any]], count: int) -> SalesImport:
+def _reject(record: SalesImport, result: ImportResult[None]) -> None:
+    """Recorded as rejected with its problems; a write rolled back leaves nothing of its own."""
+    record.pk = None
+    record.rows_inserted = record.rows_updated = record.rows_unchanged = 0
     record.status = SalesImport.Status.REJECTED
-    record.errors = errors[:MAX_STORED_ERRORS]
-    if count > MAX_STORED_ERRORS:
-        more = count - MAX_STORED_ERRORS
-        record.errors.append(_error(None, "", f"… and {more:,} more problem{'s' if more != 1 else ''}."))
+    record.errors = [error.as_dict() for error in result.errors]
     record.save()
-    return record
-
-
-def _error(row: int | None, column: str, message: str) -> dict[str, Any]:
-    return {"row": row, "column": column, "message": message}
-
-
-def _match_columns(table: _Table) -> dict[str, int]:
-    """Column name -> index in the row; a _FileError names every column missing."""
-    columns: dict[str, int] = {}
-    for index, title in enumerate(table.header):
-        name = ALIASES.get(_normalise(title))
-        if name is None:
-            continue  # a column of the user's own: ignored
-        if name in columns:
-            first = table.header[columns[name]]
-            raise _FileError(
-                f"The columns “{first}” and “{title}” both give {name}: keep one.", table.header_row
-            )
-        columns[name] = index
-    missing = [name for name in REQUIRED if name not in columns]
-    if missing:
-        found = ", ".join(f"“{title}”" for title in table.header if title) or "none"
-        raise _FileError(
-            f"Missing column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}. The header row must "
-            f"name sku, location, week, units and retail (cost and markdown are optional); found {found}.",
-            table.header_row,
-        )
-    if not table.rows:
-        raise _FileError("The file has a header row but no sales rows.")
-    return columns
 
 
 # --- checking -----------------------------------------------------------------------------
@@ -203,10 +187,10 @@ class _Rows:
 
 
 def _validate(
-    table: _Table, columns: dict[str, int], today: date, editable: set[int]
-) -> tuple[_Rows | None, list[dict[str, Any]], int]:
-    """Every row checked; returns the rows, the first errors in file order and the error count."""
-    raw = {name: [_at(values, index) for values in table.rows] for name, index in columns.items()}
+    table: Table, columns: dict[str, int], today: date, editable: set[int], errors: RowErrors
+) -> _Rows | None:
+    """Every row checked: the rows, or None with every problem noted in `errors`."""
+    raw = {name: [cell_at(values, index) for values in table.rows] for name, index in columns.items()}
     skus = {}
     department_of: dict[int, int] = {}
     for pk, code, unit_cost, department in Sku.objects.values_list(
@@ -224,27 +208,16 @@ def _validate(
         "location": _parse(raw["location"], lambda value: _lookup(value, "location", locations)),
         "week": _parse(raw["week"], lambda value: _week(value, weeks, today, pattern)),
         "units": _parse(raw["units"], lambda value: _units(value, comma)),
-        "retail": _parse(raw["retail"], lambda value: _money(value, comma, required=True)),
+        "retail": _parse(raw["retail"], lambda value: money(value, comma, required=True)),
     }
     for name in OPTIONAL:
         if name in raw:
-            parsed[name] = _parse(raw[name], lambda value: _money(value, comma, required=False))
+            parsed[name] = _parse(raw[name], lambda value: money(value, comma, required=False))
     parsed["duplicate"] = _duplicates(parsed, table.row_numbers)
     titles = {name: table.header[index] for name, index in columns.items()}
     titles["duplicate"] = " / ".join(titles[name] for name in ("sku", "location", "week"))
-    order = [name for name in (*REQUIRED, *OPTIONAL, "duplicate") if name in parsed]
-    messages = np.column_stack([parsed[name].messages for name in order])
-    has_message = pd.notna(messages)
-    error_count = int(has_message.sum())
-    errors: list[dict[str, Any]] = []
-    for row in np.flatnonzero(has_message.any(axis=1)):
-        for position in np.flatnonzero(has_message[row]):
-            name = order[position]
-            errors.append(_error(table.row_numbers[row], titles[name], str(messages[row, position])))
-        if len(errors) >= MAX_STORED_ERRORS:
-            break
-    if error_count:
-        return None, errors, error_count
+    if _note_problems(parsed, titles, table.row_numbers, errors):
+        return None
     row_skus = parsed["sku"].values.astype(np.int64).tolist()
     units = parsed["units"].values.astype(np.int64).tolist()
     unit_costs = dict(skus.values())
@@ -257,12 +230,32 @@ def _validate(
         units=units,
         retail=parsed["retail"].values.tolist(),
         cost=[
-            (unit_costs[sku] * count).quantize(CENT) if value is None else value
+            to_cents(unit_costs[sku] * count) if value is None else value
             for sku, count, value in zip(row_skus, units, cost, strict=True)
         ],
         markdown=[ZERO if value is None else value for value in markdown],
     )
-    return rows, [], 0
+    return rows
+
+
+def _note_problems(
+    parsed: dict[str, _Parsed], titles: dict[str, str], row_numbers: list[int], errors: RowErrors
+) -> bool:
+    """Note the problems of the first rows in file order (column by column within a row) up to
+    what the import stores, and count the rest; whether there was any."""
+    order = [name for name in (*REQUIRED, *OPTIONAL, "duplicate") if name in parsed]
+    messages = np.column_stack([parsed[name].messages for name in order])
+    has_message = pd.notna(messages)
+    error_count = int(has_message.sum())
+    listed = 0
+    for row in np.flatnonzero(has_message.any(axis=1)):
+        for position in np.flatnonzero(has_message[row]):
+            errors.add(row_numbers[row], titles[order[position]], str(messages[row, position]))
+            listed += 1
+        if listed >= MAX_STORED_ERRORS:
+            break
+    errors.add_unlisted(error_count - listed)
+    return error_count > 0
 
 
 def _parse(values: list[Any], parse: Callable[[Any], Any]) -> _Parsed:
@@ -304,51 +297,24 @@ def _duplicates(parsed: dict[str, _Parsed], row_numbers: list[int]) -> _Parsed:
 def _editable_sku(value: Any, ids: dict[str, int], department_of: dict[int, int], editable: set[int]) -> int:
     sku = _lookup(value, "SKU", ids)
     if department_of[sku] not in editable:
-        raise ValueError(f"SKU {_shown(_text(value))} belongs to a department you do not plan.")
+        raise ValueError(f"SKU {shown(text(value))} belongs to a department you do not plan.")
     return sku
 
 
 def _lookup(value: Any, label: str, ids: dict[str, int]) -> int:
-    code = _text(value)
+    code = text(value)
     if not code:
         raise ValueError(f"Empty: enter a {label} code.")
     found = ids.get(code.lower())
     if found is None:
-        raise ValueError(f"Unknown {label} {_shown(code)}.")
+        raise ValueError(f"Unknown {label} {shown(code)}.")
     return found
 
 
 def _week(value: Any, end_dates: dict[int, date], today: date, pattern: str) -> int:
     """The fiscal week key of a week key or a date; the week must exist and be closed."""
-    day: date | None = None
-    key: int | None = None
-    if isinstance(value, datetime):
-        day = value.date()
-    elif isinstance(value, date):
-        day = value
-    else:
-        text = _text(value)
-        if not text:
-            raise ValueError("Empty: enter a week such as 2025-W14, 202514 or a date such as 2025-05-04.")
-        if match := _WEEK_KEY.fullmatch(text) or _YEAR_WEEK.fullmatch(text):
-            key = int(match.group(1)) * 100 + int(match.group(2))
-        elif match := _ISO_DATE.fullmatch(text):
-            try:
-                day = date.fromisoformat(match.group(1))
-            except ValueError:
-                raise ValueError(f"{_shown(value)} is not a date.") from None
-    if day is not None:
-        try:
-            key = calendar.fiscal_week_of(day, pattern).key
-        except ValueError:
-            key = None
-        if key is None or key not in end_dates:
-            raise ValueError(f"{day:%Y-%m-%d} is outside the fiscal calendar.")
-    if key is None:
-        raise ValueError(
-            f"{_shown(value)} is not a week: write 2025-W14, 202514 or a date such as 2025-05-04."
-        )
-    label = f"{key // 100}-W{key % 100:02d}"
+    key = week_key(value, lambda day: calendar.fiscal_week_of(day, pattern).key, end_dates, year=2025)
+    label = week_label(key)
     end = end_dates.get(key)
     if end is None:
         raise ValueError(f"Week {label} is not in the fiscal calendar.")
@@ -362,14 +328,14 @@ def _week(value: Any, end_dates: dict[int, date], today: date, pattern: str) -> 
 def _units(value: Any, decimal_comma: bool) -> int:
     if value is None or value == "":
         raise ValueError("Empty: enter the units sold (0 for none).")
-    number = _number(value, decimal_comma)
-    if number != number.to_integral_value():
-        raise ValueError(f"{_shown(value)} is not a whole number of units.")
-    if number < 0:
-        raise ValueError(f"{_shown(value)} is negative: units sold cannot be below 0.")
-    if number > MAX_UNITS:
-        raise ValueError(f"{_shown(value)} is too large.")
-    return int(number)
+    units = cell_number(value, decimal_comma)
+    if units != units.to_integral_value():
+        raise ValueError(f"{shown(value)} is not a whole number of units.")
+    if units < 0:
+        raise ValueError(f"{shown(value)} is negative: units sold cannot be below 0.")
+    if units > MAX_UNITS:
+        raise ValueError(f"{shown(value)} is too large.")
+    return int(units)
 
 
 # --- writing ------------------------------------------------------------------------------
@@ -379,7 +345,7 @@ def _upsert(rows: _Rows, record: SalesImport) -> tuple[int, int, int]:
     stored = _stored(rows)
     inserts: list[SalesHistory] = []
     updates: list[tuple[int, int, Decimal, Decimal, Decimal]] = []
-    changes: list[SalesImportChange] = []
+    changes: list[AuditEntry] = []
     unchanged = 0
     for sku_id, location_id, week_id, units, retail, cost, markdown in zip(
         rows.sku_ids, rows.location_ids, rows.week_ids, rows.units, rows.retail, rows.cost, rows.markdown,
@@ -398,11 +364,13 @@ def _upsert(rows: _Rows, record: SalesImport) -> tuple[int, int, int]:
             unchanged += 1
         else:
             updates.append((current[0], *values))
+            key = {"sku": sku_id, "location": location_id, "week": week_id}
             changes.append(
-                SalesImportChange(
-                    sales_import=record, sku_id=sku_id, location_id=location_id, fiscal_week_id=week_id,
-                    old_units=current[1], new_units=units, old_retail=current[2], new_retail=retail,
-                    old_cost=current[3], new_cost=cost, old_markdown=current[4], new_markdown=markdown,
+                AuditEntry(
+                    record,
+                    {**key, "units": current[1], "retail": current[2], "cost": current[3],
+                     "markdown": current[4]},
+                    {**key, "units": units, "retail": retail, "cost": cost, "markdown": markdown},
                 )
             )  # fmt: skip
     SalesHistory.objects.bulk_create(inserts, batch_size=BATCH_SIZE)
@@ -411,7 +379,7 @@ def _upsert(rows: _Rows, record: SalesImport) -> tuple[int, int, int]:
         ids, units, retail, cost, markdown = zip(*updates, strict=True)
         columns = {"units": units, "retail_value": retail, "cost_value": cost, "markdown_value": markdown}
         write_columns(SalesHistory, ids, columns)
-        SalesImportChange.objects.bulk_create(changes, batch_size=BATCH_SIZE)
+        audit_record_many(record.uploaded_by, SALES_ROW_CHANGE, changes)
     return len(inserts), len(updates), unchanged
 
 

@@ -3,7 +3,7 @@
 A POST runs `otb.imports.po_import_apply` and redirects to the page (so a reload never uploads
 the file twice). Results are kept in the user's session, newest first: the orders written or
 the problems that stopped the file; no table of imports. A file beyond the import's limits
-(`planning.uploads`) is refused before it is parsed: the page answers 413 or 422 with the reason
+(`core.imports`) is refused before it is parsed: the page answers 413 or 422 with the reason
 under the form, and nothing is recorded.
 """
 
@@ -21,8 +21,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from core.imports import MAX_ERRORS, UploadRefusedError, upload_read
 from otb import imports
-from planning import uploads
 from planning.roles import ADMIN, MANAGER, PLANNER, user_roles
 
 IMPORT_ROLES = frozenset({PLANNER, MANAGER, ADMIN})
@@ -60,10 +60,10 @@ def po_import_page(request: HttpRequest) -> HttpResponse:
             result = imports.po_import_apply(
                 user=request.user,  # type: ignore[arg-type]
                 file_name=upload.name or "upload",
-                content=uploads.upload_read(upload, uploads.TABLE_IMPORT),
+                content=upload_read(upload, imports.LIMITS),
                 request_exceptions=form.cleaned_data["request_exceptions"],
             )
-        except uploads.UploadRefusedError as refused:
+        except UploadRefusedError as refused:
             form.add_error("file", f"Nothing was imported: {refused}")
             return _page(request, form, status=refused.status)
         request.session[SESSION_KEY] = [result.as_dict(), *request.session.get(SESSION_KEY, [])][
@@ -86,7 +86,7 @@ def _page(request: HttpRequest, form: POImportForm, *, status: int) -> HttpRespo
             "example": EXAMPLE,
             "columns": imports.COLUMNS,
             "max_megabytes": imports.MAX_MEGABYTES,
-            "max_errors": imports.MAX_ERRORS,
+            "max_errors": MAX_ERRORS,
         },
         status=status,
     )

@@ -1,21 +1,40 @@
-"""Excel export and import of a plan version's grid (see `planning.plans.excel` for the layout)."""
+"""Excel export and import of a plan version's grid (see `planning.plans.excel` for the layout).
+
+The import is the kit's all or nothing (`core.imports.apply_all_or_nothing`): every problem of
+the workbook, or the refusal of the file, is kept in the session and shown once on the version's
+page, next to the upload form, by the one import errors partial (templates/includes/
+import_errors.html); the import redirects back to that page either way.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
-from planning import uploads
+from core.imports import (
+    FileRejectedError,
+    ImportResult,
+    UploadRefusedError,
+    apply_all_or_nothing,
+    upload_read,
+)
 from planning.models import Department, PlanCellChange, PlanVersion
-from planning.plans import excel, services
+from planning.plans import excel, excel_import, services
 
-MAX_ERROR_MESSAGES = 50
+SESSION_KEY = "plan_excel_import"
+CONFLICT = (
+    "Someone changed the plan while the file was being imported: nothing was imported. "
+    "Export it again and re-enter your changes there."
+)
 
 
 def _version_for(request: HttpRequest, version_id: int) -> PlanVersion:
@@ -58,54 +77,80 @@ def plan_import(request: HttpRequest, version_id: int) -> HttpResponse:
         return back
     upload = request.FILES.get("file")
     if upload is None:
-        messages.error(request, "Choose an Excel file (.xlsx) to import.")
-        return back
+        return _refused(request, version, back, "Choose an Excel file (.xlsx) to import.")
+    user: User = request.user  # type: ignore[assignment]
     try:
-        content = uploads.upload_read(upload, uploads.PLAN_WORKBOOK)
-        edits = excel.workbook_edits(content, excel.plan_snapshot(version))
-    except uploads.UploadRefusedError as refused:
-        messages.error(request, f"Nothing was imported: {refused}")
-        return back
-    except excel.ImportRejectedError as rejected:
-        _report(request, rejected.errors)
-        return back
-    if not edits:
+        content = upload_read(upload, excel_import.PLAN_WORKBOOK)
+        snapshot = excel.plan_snapshot(version)
+        result = apply_all_or_nothing(
+            lambda errors: excel_import.workbook_edits(content, snapshot),
+            lambda edits: _cells_update(user, version, edits),
+            limit=excel_import.MAX_ERRORS,
+        )
+    except UploadRefusedError as refused:
+        return _refused(request, version, back, f"Nothing was imported: {refused}")
+    if not result.is_applied:
+        _keep_problems(request, version, result)
+    elif result.value is None:
         messages.info(request, "The workbook has the plan's values: nothing to import.")
-        return back
-    try:
-        result = services.plan_cells_update(
-            user=request.user,  # type: ignore[arg-type]
-            version_id=version.pk,
-            edits=edits,
-            source=PlanCellChange.Source.IMPORT,
-        )
-    except services.CellConflictError:
-        messages.error(
+    else:
+        edits, lines = result.value
+        messages.success(
             request,
-            "Someone changed the plan while the file was being imported: nothing was imported. "
-            "Export it again and re-enter your changes there.",
+            f"Imported {edits} changed cell{'s' if edits != 1 else ''} "
+            f"on {lines} line{'s' if lines != 1 else ''}; the lines are recalculated.",
         )
-        return back
-    except services.PlanError as error:
-        messages.error(request, f"Nothing was imported: {error}")
-        return back
-    lines = len(result.line_ids)
-    messages.success(
-        request,
-        f"Imported {len(edits)} changed cell{'s' if len(edits) != 1 else ''} "
-        f"on {lines} line{'s' if lines != 1 else ''}; the lines are recalculated.",
-    )
     return back
 
 
-def _report(request: HttpRequest, errors: list[str]) -> None:
-    count = len(errors)
-    if count > 1 or errors[0].startswith("row "):
-        messages.error(
-            request,
-            f"The import changed nothing: {count} problem{'s' if count != 1 else ''} in the workbook.",
+def _cells_update(user: User, version: PlanVersion, edits: list[services.CellEdit]) -> tuple[int, int] | None:
+    """The write, inside the import's transaction: the cells changed and the lines they are on,
+    or None when the workbook changes nothing. A refusal rolls the import back."""
+    if not edits:
+        return None
+    try:
+        result = services.plan_cells_update(
+            user=user, version_id=version.pk, edits=edits, source=PlanCellChange.Source.IMPORT
         )
-    for error in errors[:MAX_ERROR_MESSAGES]:
-        messages.error(request, error)
-    if count > MAX_ERROR_MESSAGES:
-        messages.error(request, f"… and {count - MAX_ERROR_MESSAGES} more.")
+    except services.CellConflictError:
+        raise FileRejectedError(CONFLICT) from None
+    except services.PlanError as error:
+        raise FileRejectedError(f"Nothing was imported: {error}") from None
+    return len(edits), len(result.line_ids)
+
+
+def _refused(
+    request: HttpRequest, version: PlanVersion, back: HttpResponseRedirect, message: str
+) -> HttpResponseRedirect:
+    _keep(request, version, {"refused": message})
+    return back
+
+
+def _keep_problems(request: HttpRequest, version: PlanVersion, result: ImportResult[Any]) -> None:
+    """One problem of the file as a whole reads as its refusal; rows' problems as a table."""
+    first = result.errors[0]
+    if result.error_count == 1 and first.row is None:
+        _keep(request, version, {"refused": first.message})
+    else:
+        errors = [error.as_dict() for error in result.errors]
+        _keep(request, version, {"errors": errors, "count": result.error_count})
+
+
+def _keep(request: HttpRequest, version: PlanVersion, outcome: dict[str, Any]) -> None:
+    request.session[SESSION_KEY] = {"version_id": version.pk, **outcome}
+
+
+def import_outcome_pop(request: HttpRequest, version_id: int) -> dict[str, Any] | None:
+    """The last import's refusal or problems for this version's page, shown once: `refused`
+    (a message) or `errors` with `count` and the `summary` above their table."""
+    outcome = request.session.get(SESSION_KEY)
+    if not outcome or outcome.get("version_id") != version_id:
+        return None
+    del request.session[SESSION_KEY]
+    if "errors" in outcome:
+        count = outcome["count"]
+        outcome["summary"] = (
+            f"The import changed nothing: {count} problem{'s' if count != 1 else ''} in the workbook."
+        )
+        outcome["max_errors"] = excel_import.MAX_ERRORS
+    return dict(outcome)

@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from planning.models import Department, Plan, PlanCellChange, PlanLine, PlanVersion
-from planning.plans import explain_cells, selectors, services
+from planning.plans import excel_views, explain_cells, selectors, services
 from planning.plans.forms import PlanCreateForm, RejectForm, ScenarioForm
 from planning.plans.grid import LineBlock, plan_grid
 from planning.plans.line_settings import plan_line_settings_update
@@ -121,6 +121,8 @@ def plan_version(request: HttpRequest, version_id: int) -> HttpResponse:
             "methods": PlanLine.Method.choices,
             "lines_page": lines,
             "scenario_form": ScenarioForm(),
+            # The last Excel import's refusal or problems, shown once next to its form.
+            "excel_import": excel_views.import_outcome_pop(request, version.pk),
             # An OP revision's page says which revision it is and whether a newer one replaced it.
             "current_original": selectors.current_original(version.plan_id)
             if version.kind == PlanVersion.Kind.ORIGINAL

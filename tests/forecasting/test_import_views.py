@@ -17,8 +17,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from forecasting import imports
 from forecasting.models import SalesImport
-from planning import uploads
 from planning.models import SalesHistory
 from tests.conftest import PASSWORD
 
@@ -159,7 +159,7 @@ def test_post_without_a_file_shows_the_form_error(retailer: Retailer, planner: U
 def test_file_over_the_cap_is_refused_before_reading(
     retailer: Retailer, planner: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(uploads, "TABLE_IMPORT", replace(uploads.TABLE_IMPORT, max_bytes=10))
+    monkeypatch.setattr(imports, "LIMITS", replace(imports.LIMITS, max_bytes=10))
 
     response = _upload(_client(planner), VALID)
 

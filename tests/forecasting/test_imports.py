@@ -23,9 +23,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import Workbook
 
-from forecasting.imports import sales_import_apply
+from core.audit import audit_for
+from core.imports import UploadRefusedError
+from forecasting import imports
+from forecasting.imports import SALES_ROW_CHANGE, sales_import_apply
 from forecasting.models import SalesImport
-from planning import calendar, uploads
+from planning import calendar
 from planning.models import SalesHistory
 
 D = Decimal
@@ -368,10 +371,10 @@ def test_unreadable_or_empty_files_are_rejected(
 def test_file_over_the_cap_raises_and_records_nothing(
     retailer: Retailer, planner: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(uploads, "TABLE_IMPORT", replace(uploads.TABLE_IMPORT, max_bytes=len(VALID) - 1))
+    monkeypatch.setattr(imports, "LIMITS", replace(imports.LIMITS, max_bytes=len(VALID) - 1))
 
     message = f"The file is {len(VALID)} bytes; the limit is {len(VALID) - 1} bytes: split"
-    with pytest.raises(uploads.UploadRefusedError, match=message) as refused:
+    with pytest.raises(UploadRefusedError, match=message) as refused:
         sales_import_apply(user=planner, file_name="sales.csv", content=VALID)
 
     assert refused.value.status == 413
@@ -458,15 +461,18 @@ def test_rows_of_departments_the_importer_does_not_plan_are_refused(
 
 
 def test_changed_rows_keep_their_old_values_in_the_audit(retailer: Retailer, planner: User) -> None:
-    from forecasting.models import SalesImportChange
-
     first = sales_import_apply(user=planner, file_name="sales.csv", content=VALID)
     lines = VALID.decode().splitlines()
     changed = "\n".join([lines[0], lines[1].replace(",3,", ",5,").replace(",72.00", ",120.00"), *lines[2:]])
     second = sales_import_apply(user=planner, file_name="fixed.csv", content=changed.encode())
 
     assert (second.rows_updated, second.rows_inserted) == (1, 0)
-    assert not SalesImportChange.objects.filter(sales_import=first).exists()
-    change = SalesImportChange.objects.get(sales_import=second)
-    assert (change.old_units, change.new_units) == (3, 5)
-    assert (change.old_retail, change.new_retail) == (Decimal("72.00"), Decimal("120.00"))
+    assert not audit_for(first).exists()
+    change = audit_for(second, actions=SALES_ROW_CHANGE).get()
+    assert change.user == planner
+    assert (change.old["units"], change.new["units"]) == (3, 5)
+    assert (change.old["retail"], change.new["retail"]) == ("72.00", "120.00")
+    assert (Decimal(change.old["retail"]), Decimal(change.new["retail"])) == (
+        Decimal("72.00"),
+        Decimal("120.00"),
+    )

@@ -121,11 +121,11 @@ def test_the_same_file_twice_is_refused_as_duplicate_orders(planner: User, budge
 
     again = _apply(planner, _valid(budget["week"]))
 
-    assert [(error["row"], error["column"]) for error in again.errors] == [
+    assert [(error.row, error.column) for error in again.errors] == [
         (2, "po_number"), (3, "po_number"), (4, "po_number"),
     ]  # fmt: skip
-    assert "Order number PO-1001 exists already" in again.errors[0]["message"]
-    assert "Order number PO-1002 exists already" in again.errors[2]["message"]
+    assert "Order number PO-1001 exists already" in again.errors[0].message
+    assert "Order number PO-1002 exists already" in again.errors[2].message
     assert again.orders == []
     assert PurchaseOrder.objects.count() == 2
     assert PurchaseOrderLine.objects.count() == 3
@@ -148,7 +148,7 @@ def test_every_bad_row_is_listed_and_nothing_is_written(planner: User, budget: d
 
     result = _apply(planner, content)
 
-    assert [(error["row"], error["column"]) for error in result.errors] == [
+    assert [(error.row, error.column) for error in result.errors] == [
         (3, "sku"),
         (4, "location"), (4, "units"),
         (5, "unit_cost"), (5, "unit_retail"),
@@ -159,7 +159,7 @@ def test_every_bad_row_is_listed_and_nothing_is_written(planner: User, budget: d
         (10, "vendor"),
         (11, "po_number"), (11, "units"), (11, "receipt_week"),
     ]  # fmt: skip
-    messages = [error["message"] for error in result.errors]
+    messages = [error.message for error in result.errors]
     assert messages[0] == "Unknown SKU “NOPE”."
     assert messages[1] == "Unknown location “XX”."
     assert messages[2] == "“-5” is negative: order at least 1 unit."
@@ -185,7 +185,7 @@ def test_a_department_the_user_does_not_plan_is_refused(
 
     result = _apply(planner, _valid(budget["week"]))
 
-    assert {(error["column"], error["message"]) for error in result.errors} == {
+    assert {(error.column, error.message) for error in result.errors} == {
         ("department", "You cannot buy for department W-TOP.")
     }
     assert not PurchaseOrder.objects.exists()
@@ -203,11 +203,9 @@ def test_an_order_over_otb_rolls_the_whole_file_back(planner: User, budget: dict
 
     assert len(result.errors) == 1
     error = result.errors[0]
-    assert (error["row"], error["column"]) == (3, "po_number")
+    assert (error.row, error.column) == (3, "po_number")
     month = f"FY{budget['week'].year} M{budget['week'].month:02d}"
-    assert (
-        f"Order PO-2 is over OTB ({month}: $20,000.00 at retail asked, $17,000.00 left)" in error["message"]
-    )
+    assert f"Order PO-2 is over OTB ({month}: $20,000.00 at retail asked, $17,000.00 left)" in error.message
     assert result.orders == []
     assert not PurchaseOrder.objects.exists()
     assert not PurchaseOrderLine.objects.exists()
@@ -260,8 +258,8 @@ def test_an_excel_file_works(planner: User, budget: dict[str, Any]) -> None:
 def test_a_file_without_the_columns_is_refused(planner: User, budget: dict[str, Any]) -> None:
     result = _apply(planner, b"sku;units\nST-1-BLK-S;3\n")
 
-    assert result.errors[0]["row"] == 1
-    assert result.errors[0]["message"].startswith(
+    assert result.errors[0].row == 1
+    assert result.errors[0].message.startswith(
         "Missing columns: po_number, vendor, department, location, unit_cost, unit_retail, receipt_week."
     )
 

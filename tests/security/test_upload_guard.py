@@ -1,4 +1,4 @@
-"""The upload guard (`planning.uploads`): bombs and hostile workbooks are refused with their status
+"""The upload guard (`core.imports`): bombs and hostile workbooks are refused with their status
 and a message that repeats nothing from the file; workbooks as Excel, openpyxl and the Open XML
 SDK write them, and plain CSV, are read as before."""
 
@@ -15,8 +15,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
-from planning import uploads
-from planning.uploads import PLAN_WORKBOOK, TABLE_IMPORT, Limits, UploadRefusedError
+from core import imports
+from core.imports import TABLE_IMPORT, Limits, UploadRefusedError
+from core.imports.sheet_scan import SCAN_CHUNK
+from planning.plans.excel_import import PLAN_WORKBOOK
 from tests.security import bombs
 from tests.security.bombs import MAIN, SECRET, sheet_xml, workbook
 
@@ -26,13 +28,13 @@ NOT_ORDINARY = "The workbook is not saved the way spreadsheet programs save an E
 
 def _refused(content: bytes, limits: Limits = TABLE_IMPORT) -> UploadRefusedError:
     with pytest.raises(UploadRefusedError) as refused:
-        uploads.workbook_rows(content, limits)
+        imports.workbook_rows(content, limits)
     assert SECRET not in str(refused.value)
     return refused.value
 
 
 def _rows(content: bytes, limits: Limits = TABLE_IMPORT) -> list[tuple[Any, ...]]:
-    sheets = uploads.workbook_rows(content, limits)
+    sheets = imports.workbook_rows(content, limits)
     assert len(sheets) == 1
     return sheets[0].rows
 
@@ -190,7 +192,7 @@ def test_a_doctype_in_a_part_read_whole_is_refused() -> None:
 
 
 def test_a_large_part_read_whole_is_refused() -> None:
-    styles = f'<styleSheet xmlns="{MAIN}">'.encode() + b" " * (11 * uploads.MB) + b"</styleSheet>"
+    styles = f'<styleSheet xmlns="{MAIN}">'.encode() + b" " * (11 * imports.MB) + b"</styleSheet>"
     content = workbook(
         sheet_xml([b"<row/>"]), extra={"xl/styles.xml": styles}, compression=zipfile.ZIP_STORED
     )
@@ -206,10 +208,10 @@ def test_a_large_part_read_whole_is_refused() -> None:
 
 def test_a_broken_archive_is_unreadable_not_refused() -> None:
     content = _openpyxl([["sku"]])
-    with pytest.raises(uploads.UnreadableWorkbookError):
-        uploads.workbook_rows(content[: len(content) // 2], TABLE_IMPORT)
-    with pytest.raises(uploads.UnreadableWorkbookError):
-        uploads.workbook_rows(b"PK\x03\x04broken", TABLE_IMPORT)
+    with pytest.raises(imports.UnreadableWorkbookError):
+        imports.workbook_rows(content[: len(content) // 2], TABLE_IMPORT)
+    with pytest.raises(imports.UnreadableWorkbookError):
+        imports.workbook_rows(b"PK\x03\x04broken", TABLE_IMPORT)
 
 
 # --- ordinary workbooks --------------------------------------------------------------------------
@@ -294,11 +296,11 @@ def test_row_tags_cut_between_two_chunks_of_the_scan_are_found() -> None:
 def test_a_namespace_declaration_cut_between_two_chunks_of_the_scan_is_found() -> None:
     """A row tag long enough to be cut, its declaration straddling the first megabyte's end."""
     start = bombs.SHEET_START.encode()
-    filler = b"<row/>" * ((uploads.SCAN_CHUNK - len(start) - 200) // 6)
+    filler = b"<row/>" * ((SCAN_CHUNK - len(start) - 200) // 6)
     head = start + filler + b'<row a="'
-    padding = b"a" * (uploads.SCAN_CHUNK - 4 - len(head))  # ' xmlns' starts 3 bytes before the end
+    padding = b"a" * (SCAN_CHUNK - 4 - len(head))  # ' xmlns' starts 3 bytes before the end
     rebound = head + padding + b'" xmlns="urn:other"><c><v>1</v></c></row><row/>'
-    assert rebound.rindex(b" xmlns") == uploads.SCAN_CHUNK - 3
+    assert rebound.rindex(b" xmlns") == SCAN_CHUNK - 3
 
     content = workbook([rebound, bombs.SHEET_END.encode()], compression=zipfile.ZIP_STORED)
 
@@ -321,7 +323,7 @@ def test_a_namespace_declaration_cut_between_two_chunks_of_the_scan_is_found() -
 )  # fmt: skip
 def test_a_csv_bomb_is_refused(bomb: Callable[[], bytes], message: str) -> None:
     with pytest.raises(UploadRefusedError) as refused:
-        uploads.csv_rows(bomb().decode(), ",", TABLE_IMPORT)
+        imports.csv_rows(bomb().decode(), ",", TABLE_IMPORT)
 
     assert (refused.value.status, str(refused.value)) == (422, message)
 
@@ -329,7 +331,7 @@ def test_a_csv_bomb_is_refused(bomb: Callable[[], bytes], message: str) -> None:
 def test_a_csv_file_reads_with_the_line_each_record_starts_on() -> None:
     text = 'sku,note\r\nST-1,"two\nlines"\r\n\r\nST-2,x\r\n'
 
-    assert uploads.csv_rows(text, ",", TABLE_IMPORT) == (
+    assert imports.csv_rows(text, ",", TABLE_IMPORT) == (
         [1, 2, 4, 5],
         [["sku", "note"], ["ST-1", "two\nlines"], [], ["ST-2", "x"]],
     )
@@ -341,10 +343,10 @@ def test_an_upload_over_the_size_is_refused_before_it_is_read() -> None:
             raise AssertionError("read")
 
     upload = Unread("big.xlsx", b"")
-    upload.size = 20 * uploads.MB + 1
+    upload.size = 20 * imports.MB + 1
 
     with pytest.raises(UploadRefusedError) as refused:
-        uploads.upload_read(upload, TABLE_IMPORT)
+        imports.upload_read(upload, TABLE_IMPORT)
 
     assert (refused.value.status, str(refused.value)) == (
         413,
