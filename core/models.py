@@ -11,6 +11,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 
+from core.run_models import BackgroundRun, RunStatus  # noqa: F401 - the abstract run, re-exported
+
 # How trails show an action ("plan.approve" -> "Approved"); the apps fill it through
 # core.audit.audit_labels_register in their AppConfig.ready.
 ACTION_LABELS: dict[str, str] = {}

@@ -156,6 +156,11 @@ CELERY_BEAT_SCHEDULE = {
 # Task modules that `autodiscover_tasks` (which reads only each app's tasks.py) would not find.
 CELERY_IMPORTS = ["reports.tasks"]
 # Forecast partitions and their chord run on their own queue (the tests point it elsewhere).
+# A queued or running run with no sign of its worker for this long is marked expired by the beat
+# task core.tasks.expire_lost_runs: longer than CELERY_TASK_TIME_LIMIT (60 minutes), so a task a
+# live worker is on is never expired. Progress is saved at most once a second.
+MERCHPLAN_RUN_STALE_MINUTES = int(env_str("MERCHPLAN_RUN_STALE_MINUTES") or "90")
+MERCHPLAN_RUN_PROGRESS_SECONDS = 1.0
 MERCHPLAN_FORECAST_QUEUE = env_str("MERCHPLAN_FORECAST_QUEUE") or "forecast"
 
 # --- Auth, i18n, static files.
