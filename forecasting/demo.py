@@ -14,9 +14,12 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Sum
 
-from forecasting.models import ForecastOverride, ForecastOverrideChange, ForecastRun, StyleColorForecast
+from core.audit import AuditEntry, audit_record_many
+from core.money import to_cents
+from forecasting.models import ForecastOverride, ForecastRun, StyleColorForecast
+from forecasting.selectors import OVERRIDE_CHANGE
 from planning import clock
-from planning.models import Department, SalesHistory
+from planning.models import Department, SalesHistory, StyleColor
 
 ITEMS = 12
 DEMO_NOTE = "demo"
@@ -29,7 +32,7 @@ def demo_overrides_create(*, seed: int = 42) -> int:
     if user is None:
         return 0
     departments = list(Department.objects.editable_by(user).values_list("id", flat=True))
-    runs = ForecastRun.objects.filter(status=ForecastRun.Status.SUCCEEDED).order_by("as_of_week_id")
+    runs = ForecastRun.objects.filter(status=ForecastRun.Status.DONE).order_by("as_of_week_id")
     if not departments or not runs.exists():
         return 0
     rng = random.Random(seed)  # noqa: S311 (demo data, not security)
@@ -65,14 +68,14 @@ def demo_overrides_create(*, seed: int = 42) -> int:
             sold = Decimal(actual.get((item, week), 0))
             # Seven in ten overrides move toward what sold; the rest overshoot.
             value = stat + (sold - stat) * Decimal("0.6") if rng.random() < 0.7 else stat * Decimal("1.4")
-            rows.append((item, week, value.quantize(Decimal("0.01")), ForecastOverride.Reason.MARKET))
+            rows.append((item, week, to_cents(value), ForecastOverride.Reason.MARKET))
     for item, week, stat in future:
         if item in chosen and rng.random() < 0.15:
             rows.append(
                 (
                     item,
                     week,
-                    (stat * Decimal("1.25")).quantize(Decimal("0.01")),
+                    to_cents(stat * Decimal("1.25")),
                     ForecastOverride.Reason.PROMOTION,
                 )
             )
@@ -82,9 +85,19 @@ def demo_overrides_create(*, seed: int = 42) -> int:
                              note=DEMO_NOTE, updated_by=user)
             for item, week, value, reason in rows
         )  # fmt: skip
-        ForecastOverrideChange.objects.bulk_create(
-            ForecastOverrideChange(style_color_id=item, fiscal_week_id=week, new_units=value, reason=reason,
-                                   note=DEMO_NOTE, changed_by=user)
-            for item, week, value, reason in rows
+        by_id = StyleColor.objects.in_bulk({item for item, _, _, _ in rows})
+        audit_record_many(
+            user,
+            OVERRIDE_CHANGE,
+            (
+                AuditEntry(
+                    by_id[item],
+                    {"week": week, "units": None},
+                    {"week": week, "units": value, "reason": reason},
+                    label=by_id[item].code,
+                )
+                for item, week, value, reason in rows
+            ),
+            comment=DEMO_NOTE,
         )  # fmt: skip
     return len(rows)

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from core.run_models import BackgroundRun, RunStatus, run_status_field
+from core.versioning import VersionedRow
 from planning.models import Department, FiscalWeek, Sku, StyleColor
 
 _NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
@@ -21,20 +23,25 @@ def _units(**options: object) -> models.DecimalField:  # type: ignore[type-arg]
     return models.DecimalField(max_digits=12, decimal_places=2, **options)  # type: ignore[arg-type]
 
 
-class ForecastRun(models.Model):
+class ForecastRun(BackgroundRun):
+    """A forecast run: its progress counts departments (partitions), each computed by a task of
+    its own, so the run has no single `run_execute`; each partition is a heartbeat."""
+
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
+        QUEUED = RunStatus.QUEUED.value, "Queued"
+        RUNNING = RunStatus.RUNNING.value, "Running"
+        DONE = RunStatus.DONE.value, "Succeeded"
         PARTIAL = "partial", "Partly failed"
-        FAILED = "failed", "Failed"
+        FAILED = RunStatus.FAILED.value, "Failed"
+        EXPIRED = RunStatus.EXPIRED.value, "Expired"
 
     class Trigger(models.TextChoices):
         MANUAL = "manual", "Started by a user"
         SCHEDULED = "scheduled", "Weekly schedule"
         BACKFILL = "backfill", "Look-back backfill"
 
-    FINISHED = (Status.SUCCEEDED, Status.PARTIAL, Status.FAILED)
+    # Runs whose snapshot may be read (an expired run keeps the departments it finished).
+    FINISHED = (Status.DONE, Status.PARTIAL, Status.FAILED, Status.EXPIRED)
 
     as_of_week = models.ForeignKey(
         FiscalWeek, on_delete=models.PROTECT, related_name="+", help_text="Last week of history used."
@@ -44,17 +51,12 @@ class ForecastRun(models.Model):
         default=80, validators=[MinValueValidator(50), MaxValueValidator(99)]
     )
     departments = models.ManyToManyField(Department, related_name="+")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    status = run_status_field(Status)
     trigger = models.CharField(max_length=16, choices=Trigger.choices, default=Trigger.MANUAL)
-    partitions_total = models.PositiveIntegerField(default=0)
-    partitions_done = models.PositiveIntegerField(default=0)
     series_count = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -63,7 +65,7 @@ class ForecastRun(models.Model):
                 condition=models.Q(horizon__gte=1, horizon__lte=52), name="run_horizon_range"
             ),
             models.CheckConstraint(
-                condition=models.Q(partitions_done__lte=models.F("partitions_total")),
+                condition=models.Q(progress_done__lte=models.F("progress_total")),
                 name="run_progress_bounded",
             ),
         ]
@@ -72,15 +74,23 @@ class ForecastRun(models.Model):
     def __str__(self) -> str:
         return f"Forecast run {self.pk} as of {self.as_of_week_id} ({self.status})"
 
-    @property
-    def is_finished(self) -> bool:
-        return self.status in self.FINISHED
-
-    @property
-    def progress_percent(self) -> int:
-        if not self.partitions_total:
-            return 100 if self.is_finished else 0
-        return round(100 * self.partitions_done / self.partitions_total)
+    def run_expired(self) -> None:
+        """The departments a lost worker never finished are failed; the others keep their
+        snapshot (readers take FINISHED runs, expired ones included)."""
+        unfinished = self.partitions.filter(
+            status__in=(ForecastRunPartition.Status.QUEUED, ForecastRunPartition.Status.RUNNING)
+        )
+        count = unfinished.update(
+            status=ForecastRunPartition.Status.FAILED, error="No result: the worker stopped."
+        )
+        # Every department is accounted for now: finished, or failed here.
+        ForecastRun.objects.filter(pk=self.pk).update(progress_done=models.F("progress_total"))
+        self.refresh_from_db(fields=["progress_done"])
+        ForecastRunLog.objects.create(
+            run=self,
+            level=ForecastRunLog.Level.ERROR,
+            message=f"Expired: {count} department(s) gave no result. {self.message}",
+        )
 
 
 class ForecastRunPartition(models.Model):
@@ -200,7 +210,7 @@ class SizeShare(models.Model):
         return f"{self.sku_id}: {self.share}"
 
 
-class ForecastOverride(models.Model):
+class ForecastOverride(VersionedRow):
     """A planner's number beside the statistical forecast, never over it."""
 
     class Reason(models.TextChoices):
@@ -217,7 +227,6 @@ class ForecastOverride(models.Model):
     units = _units(validators=_NON_NEGATIVE)
     reason = models.CharField(max_length=16, choices=Reason.choices)
     note = models.CharField(max_length=300, blank=True, default="")
-    row_version = models.PositiveIntegerField(default=1)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -229,26 +238,6 @@ class ForecastOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.style_color_id} {self.fiscal_week_id}: {self.units} ({self.reason})"
-
-
-class ForecastOverrideChange(models.Model):
-    """Audit trail of overrides: every set, change and removal, with who and why."""
-
-    style_color = models.ForeignKey(StyleColor, on_delete=models.PROTECT, related_name="+")
-    fiscal_week = models.ForeignKey(FiscalWeek, on_delete=models.PROTECT, related_name="+")
-    old_units = _units(null=True, blank=True)
-    new_units = _units(null=True, blank=True)
-    reason = models.CharField(max_length=16, blank=True, default="")
-    note = models.CharField(max_length=300, blank=True, default="")
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    changed_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-changed_at", "-id"]
-        indexes = [models.Index(fields=["style_color", "fiscal_week"], name="override_change_item_week")]
-
-    def __str__(self) -> str:
-        return f"{self.style_color_id} {self.fiscal_week_id}: {self.old_units} -> {self.new_units}"
 
 
 class LikeItem(models.Model):
@@ -291,24 +280,3 @@ class SalesImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.status})"
-
-
-class SalesImportChange(models.Model):
-    """A stored sales row an import changed, with its values before and after (audit). New rows
-    are the file's own, kept with the import's SHA-256; unchanged rows are not written."""
-
-    sales_import = models.ForeignKey(SalesImport, on_delete=models.CASCADE, related_name="changes")
-    sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="+")
-    location_id = models.BigIntegerField()
-    fiscal_week = models.ForeignKey(FiscalWeek, on_delete=models.PROTECT, related_name="+")
-    old_units = models.PositiveIntegerField()
-    new_units = models.PositiveIntegerField()
-    old_retail = models.DecimalField(max_digits=14, decimal_places=2)
-    new_retail = models.DecimalField(max_digits=14, decimal_places=2)
-    old_cost = models.DecimalField(max_digits=14, decimal_places=2)
-    new_cost = models.DecimalField(max_digits=14, decimal_places=2)
-    old_markdown = models.DecimalField(max_digits=14, decimal_places=2)
-    new_markdown = models.DecimalField(max_digits=14, decimal_places=2)
-
-    def __str__(self) -> str:
-        return f"{self.sku_id}@{self.location_id} {self.fiscal_week_id}: {self.old_units} -> {self.new_units}"

@@ -11,7 +11,7 @@ keep their values. The write goes through the plan's own cell service, so it is 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -19,6 +19,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q, Sum
 
+from core.money import to_cents, to_units
 from forecasting import selectors
 from forecasting.models import ForecastOverride, ForecastRun, ForecastRunPartition, StyleColorForecast
 from forecasting.services import ForecastError
@@ -201,8 +202,8 @@ def _seed(user: User, version: PlanVersion, run: ForecastRun, preview: SeedPrevi
         sales_by_week = preview.class_sales[merch_class]
         # Whole units and cents that add up to the exact line totals rounded half up, spread in
         # proportion to the weeks (largest remainder).
-        units_total = (Decimal(sum(units_by_week)) / 100).quantize(Decimal(1), ROUND_HALF_UP)
-        sales_total = (Decimal(sum(sales_by_week)) / 10000).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        units_total = to_units(Decimal(sum(units_by_week)) / 100)
+        sales_total = to_cents(Decimal(sum(sales_by_week)) / 10000)
         units = spread(float(units_total), np.asarray(units_by_week, dtype=float), decimals=0)
         sales = spread(float(sales_total), np.asarray(sales_by_week, dtype=float), decimals=2)
         for week_id, unit_value, sales_value in zip(preview.weeks, units, sales, strict=True):

@@ -11,7 +11,6 @@ import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 import numpy as np
@@ -21,10 +20,15 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core import scope
+from core.audit import audit_record
+from core.errors import Conflict, Forbidden, InvalidInput
+from core.money import is_cents, to_cents
+from core.runs import run_heartbeat
+from core.versioning import check_version
 from forecasting import engine, selectors
 from forecasting.models import (
     ForecastOverride,
-    ForecastOverrideChange,
     ForecastRun,
     ForecastRunLog,
     ForecastRunPartition,
@@ -39,17 +43,10 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_HORIZON = 13
 MAX_OVERRIDE_UNITS = Decimal("10000000")
-_CENT = Decimal("0.01")
 
 
-class ForecastError(Exception):
-    """A request the forecasting rules refuse; the message is for the user."""
-
-
-class OverrideConflictError(ForecastError):
-    def __init__(self, message: str, current: ForecastOverride | None) -> None:
-        super().__init__(message)
-        self.current = current
+class ForecastError(InvalidInput):
+    """A request the forecasting rules refuse (400); the message is for the user."""
 
 
 @dataclass(frozen=True)
@@ -96,7 +93,7 @@ def forecast_run_start(
             interval_level=interval_level,
             trigger=trigger,
             created_by=user if isinstance(user, User) else None,
-            partitions_total=len(departments),
+            progress_total=len(departments),
         )
         run.departments.set(departments)
         ForecastRunPartition.objects.bulk_create(
@@ -118,13 +115,13 @@ def _departments_for(
     if department_ids is None:
         departments = list(allowed.order_by("code"))
         if not departments:
-            raise ForecastError("You have no departments to forecast.")
+            raise Forbidden("You have no departments to forecast.")
         return departments
     wanted = sorted(set(department_ids))
     departments = list(allowed.filter(pk__in=wanted).order_by("code"))
     missing = sorted(set(wanted) - {department.pk for department in departments})
     if missing:
-        raise ForecastError(f"You cannot forecast department(s) {', '.join(map(str, missing))}.")
+        raise Forbidden(f"You cannot forecast department(s) {', '.join(map(str, missing))}.")
     if not departments:
         raise ForecastError("Choose at least one department.")
     return departments
@@ -140,6 +137,8 @@ def forecast_partition_compute(partition_id: int) -> PartitionResult:
     ForecastRun.objects.filter(pk=run.pk, started_at__isnull=True).update(
         started_at=timezone.now(), status=ForecastRun.Status.RUNNING
     )
+    # Each department is a sign of life: the shared expiry (core.runs) leaves the run alone.
+    run_heartbeat(ForecastRun, run.pk)
     ForecastRunPartition.objects.filter(pk=partition_id).update(status=ForecastRunPartition.Status.RUNNING)
     items = selectors.forecast_items(partition.department_id, run.as_of_week, run.horizon)
     ids = items.loc[items["is_forecast"], "style_color_id"].tolist()
@@ -184,8 +183,9 @@ def forecast_partition_compute(partition_id: int) -> PartitionResult:
             ForecastRunPartition.Status.FAILED,
         )
         ForecastRun.objects.filter(pk=run.pk).update(
-            partitions_done=F("partitions_done") + (0 if was_done else 1),
+            progress_done=F("progress_done") + (0 if was_done else 1),
             series_count=F("series_count") + len(ids) - partition.series_count,
+            heartbeat_at=timezone.now(),
         )
         _log(run.pk, f"{partition.department}: {len(ids)} style-colors in {seconds:.1f} s.")
     return PartitionResult(series=len(ids), seconds=seconds)
@@ -205,8 +205,9 @@ def forecast_partition_fail(partition_id: int, error: str) -> None:
             status=ForecastRunPartition.Status.FAILED, error=error[:2000], series_count=0
         )
         ForecastRun.objects.filter(pk=partition.run_id).update(
-            partitions_done=F("partitions_done") + (0 if was_done else 1),
+            progress_done=F("progress_done") + (0 if was_done else 1),
             series_count=F("series_count") - partition.series_count,
+            heartbeat_at=timezone.now(),
         )
         _log(partition.run_id, f"{partition.department} failed: {error[:500]}", ForecastRunLog.Level.ERROR)
 
@@ -218,14 +219,15 @@ def forecast_run_finish(run_id: int) -> ForecastRun:
         statuses = list(run.partitions.values_list("status", flat=True))
         failed = statuses.count(ForecastRunPartition.Status.FAILED)
         if failed == 0:
-            run.status = ForecastRun.Status.SUCCEEDED
+            run.status = ForecastRun.Status.DONE
         elif failed == len(statuses):
             run.status = ForecastRun.Status.FAILED
         else:
             run.status = ForecastRun.Status.PARTIAL
         run.finished_at = timezone.now()
-        run.partitions_done = len(statuses)
-        run.save(update_fields=["status", "finished_at", "partitions_done"])
+        run.progress_done = len(statuses)
+        run.heartbeat_at = run.finished_at
+        run.save(update_fields=["status", "finished_at", "progress_done", "heartbeat_at"])
         level = ForecastRunLog.Level.INFO if failed == 0 else ForecastRunLog.Level.WARNING
         _log(run.pk, f"Finished: {run.get_status_display().lower()}, {run.series_count} style-colors.", level)
     return run
@@ -242,38 +244,6 @@ def forecast_run_compute(run_id: int) -> ForecastRun:
             logger.exception("forecast partition %s failed", partition_id)
             forecast_partition_fail(partition_id, f"{type(error).__name__}: {error}")
     return forecast_run_finish(run_id)
-
-
-STALE_AFTER_HOURS = 3
-
-
-def forecast_runs_expire(*, now: datetime | None = None) -> list[int]:
-    """Close runs stuck queued or running (a worker killed mid-partition never fires the
-    chord): their unfinished departments are marked failed and the run finished as such."""
-    now = now or timezone.now()
-    stale = list(
-        ForecastRun.objects.filter(
-            status__in=(ForecastRun.Status.QUEUED, ForecastRun.Status.RUNNING),
-            created_at__lt=now - timedelta(hours=STALE_AFTER_HOURS),
-        ).values_list("id", flat=True)
-    )
-    for run_id in stale:
-        with transaction.atomic():
-            unfinished = ForecastRunPartition.objects.filter(
-                run_id=run_id,
-                status__in=(ForecastRunPartition.Status.QUEUED, ForecastRunPartition.Status.RUNNING),
-            )
-            count = unfinished.update(
-                status=ForecastRunPartition.Status.FAILED,
-                error=f"No result after {STALE_AFTER_HOURS} hours: the worker stopped.",
-            )
-            _log(
-                run_id,
-                f"{count} department(s) gave no result in {STALE_AFTER_HOURS} hours.",
-                ForecastRunLog.Level.ERROR,
-            )
-        forecast_run_finish(run_id)
-    return stale
 
 
 def forecast_run_scheduled() -> ForecastRun | None:
@@ -425,8 +395,12 @@ def forecast_override_set(
         if item is None:
             raise ForecastError(f"Style-color {style_color_id} does not exist.")
         department_id = item.style.subclass.merch_class.department_id
-        if not Department.objects.editable_by(user).filter(pk=department_id).exists():
-            raise ForecastError(f"You cannot change forecasts of {item.code}'s department.")
+        scope.require_department(
+            user,
+            department_id,
+            edit=True,
+            message=f"You cannot change forecasts of {item.code}'s department.",
+        )
         week = FiscalWeek.objects.filter(pk=fiscal_week_id).first()
         if week is None:
             raise ForecastError(f"Fiscal week {fiscal_week_id} does not exist.")
@@ -438,18 +412,18 @@ def forecast_override_set(
             .first()
         )
         current_version = current.row_version if current else 0
-        if expected_version is not None and expected_version != current_version:
-            raise OverrideConflictError(
-                f"Someone changed the override for {item.code} in week {week} since you loaded it: "
-                "review their number and try again.",
-                current,
-            )
+        check_version(
+            current_version,
+            expected_version,
+            message=f"Someone changed the override for {item.code} in week {week} since you loaded it: "
+            "review their number and try again.",
+        )
         old_units = current.units if current else None
         if value is None:
             if current is None:
                 return None
             current.delete()
-            _override_audit(user, item.pk, week.pk, old_units, None, current.reason, note)
+            _override_audit(user, item, department_id, week.pk, old_units, None, current.reason, note)
             return None
         if current is None:
             try:
@@ -457,9 +431,7 @@ def forecast_override_set(
                 # the other is told, as for any stale version.
                 # Versions continue across a removal (they count the cell's audited changes), so a
                 # planner who read version 1 before a remove-and-set cannot overwrite it unseen.
-                changes = ForecastOverrideChange.objects.filter(
-                    style_color_id=item.pk, fiscal_week_id=week.pk
-                ).count()
+                changes = selectors.override_changes([item.pk], week_from=week.pk, week_to=week.pk).count()
                 with transaction.atomic():
                     current = ForecastOverride.objects.create(
                         style_color=item,
@@ -471,16 +443,16 @@ def forecast_override_set(
                         row_version=changes + 1,
                     )
             except IntegrityError:
-                raise OverrideConflictError(
+                raise Conflict(
                     f"Someone set an override for {item.code} in week {week} at the same time: "
                     "review their number and try again.",
-                    ForecastOverride.objects.filter(style_color=item, fiscal_week=week).first(),
+                    details={"current_version": changes + 1, "seen_version": expected_version},
                 ) from None
         else:
             current.units, current.reason, current.note, current.updated_by = value, reason, note, user
             current.row_version = current_version + 1
             current.save(update_fields=["units", "reason", "note", "updated_by", "row_version", "updated_at"])
-        _override_audit(user, item.pk, week.pk, old_units, value, reason, note)
+        _override_audit(user, item, department_id, week.pk, old_units, value, reason, note)
     return current
 
 
@@ -497,26 +469,29 @@ def _override_units(units: str | Decimal | None) -> Decimal | None:
         raise ForecastError("An override cannot be negative.")
     if value >= MAX_OVERRIDE_UNITS:
         raise ForecastError("That override is larger than any week's demand could be.")
-    if value != value.quantize(_CENT):
+    if not is_cents(value):
         raise ForecastError("Use at most two decimals.")
-    return value.quantize(_CENT)
+    return to_cents(value)
 
 
 def _override_audit(
     user: User,
-    style_color_id: int,
+    item: StyleColor,
+    department_id: int,
     week_id: int,
     old: Decimal | None,
     new: Decimal | None,
     reason: str,
     note: str,
 ) -> None:
-    ForecastOverrideChange.objects.create(
-        style_color_id=style_color_id,
-        fiscal_week_id=week_id,
-        old_units=old,
-        new_units=new,
-        reason=reason,
-        note=note,
-        changed_by=user,
+    """One audit event per set, change or removal (units None where there was none)."""
+    audit_record(
+        user,
+        selectors.OVERRIDE_CHANGE,
+        item,
+        old={"week": week_id, "units": old},
+        new={"week": week_id, "units": new, "reason": reason},
+        comment=note,
+        department=department_id,
+        label=item.code,
     )

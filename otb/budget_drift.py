@@ -27,6 +27,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Exists, OuterRef, Subquery
 
+from core.weeks import month_key, short_month_label, week_key, year_of
 from otb import page_support, services
 from otb.models import OTBBudget, OTBBudgetMonth
 from planning import calendar
@@ -84,8 +85,8 @@ class DepartmentDrift:
         2 months (FY2027 M01 +12.4%, M02 -7.0%)": a month's year is named when it changes."""
         parts, year = [], 0
         for month in self.months:
-            label = month.label if month.month_key // 100 != year else f"M{month.month_key % 100:02d}"
-            year = month.month_key // 100
+            label = month.label if year_of(month.month_key) != year else short_month_label(month.month_key)
+            year = year_of(month.month_key)
             parts.append(f"{label} {month.change_text}")
         count = len(self.months)
         months = f"{count} month{'' if count == 1 else 's'}"
@@ -168,9 +169,9 @@ def _last_weeks(month_keys: list[int]) -> dict[int, int]:
     """Each month's last fiscal week id (year * 100 + week), from the calendar (no query)."""
     pattern = settings.MERCHPLAN_CALENDAR_PATTERN
     last = {}
-    for year in sorted({key // 100 for key in month_keys}):
+    for year in sorted({year_of(key) for key in month_keys}):
         for month in calendar.fiscal_year(year, pattern).months:
-            last[year * 100 + month.month] = year * 100 + month.weeks[-1].week
+            last[month_key(year, month.month)] = week_key(year, month.weeks[-1].week)
     return last
 
 
@@ -178,6 +179,6 @@ def coming_month_keys(today: date) -> list[int]:
     """The current fiscal month and the rest of this fiscal year and the next: the months a
     budget revision can still change (closed months drop out in `budget_drift`)."""
     current = calendar.fiscal_week_of(today, settings.MERCHPLAN_CALENDAR_PATTERN)
-    first = current.year * 100 + current.month
+    first = month_key(current.year, current.month)
     keys = page_support.fiscal_month_keys(current.year) + page_support.fiscal_month_keys(current.year + 1)
     return [key for key in keys if key >= first]

@@ -16,9 +16,9 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import F, OuterRef, Subquery, Sum
 
+from core.money import to_cents
 from otb.models import OTBBudget, OTBBudgetMonth, OTBCommitment, PurchaseOrder, PurchaseOrderLine
 
-_CENT = Decimal("0.01")
 # Upsert (PostgreSQL and SQLite): the row is created at the first order of the month.
 _COMMIT_SQL = """
     INSERT INTO otb_otbcommitment (department_id, month_key, committed_cents) VALUES (%s, %s, %s)
@@ -70,7 +70,7 @@ def order_amounts(order_id: int) -> dict[int, Decimal]:
         .annotate(retail=Sum(F("units") * F("unit_retail")))
         .values_list("month_key", "retail")
     )
-    return {key: Decimal(retail).quantize(_CENT) for key, retail in rows}
+    return {key: to_cents(retail) for key, retail in rows}
 
 
 def committed_from_lines(department_id: int, month_keys: list[int]) -> dict[int, Decimal]:
@@ -86,7 +86,7 @@ def committed_from_lines(department_id: int, month_keys: list[int]) -> dict[int,
         .annotate(retail=Sum(F("units") * F("unit_retail")))
         .values_list("month_key", "retail")
     )
-    return {key: Decimal(retail).quantize(_CENT) for key, retail in rows}
+    return {key: to_cents(retail) for key, retail in rows}
 
 
 def committed(department_id: int, month_keys: list[int]) -> dict[int, Decimal]:
@@ -105,4 +105,4 @@ def _cents(amount: Decimal) -> int:
 
 
 def _from_cents(cents: int) -> Decimal:
-    return (Decimal(cents) / 100).quantize(_CENT)
+    return to_cents(Decimal(cents) / 100)

@@ -12,13 +12,11 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 
+from core.fields import money_field
+from core.versioning import VersionedRow
 from planning.models import Department, FiscalWeek, Location, PlanVersion, Sku
 
-_NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
-
-
-def _money(**options: object) -> models.DecimalField:  # type: ignore[type-arg]
-    return models.DecimalField(max_digits=14, decimal_places=2, **options)  # type: ignore[arg-type]
+_NON_NEGATIVE: list[MinValueValidator] = [MinValueValidator(Decimal("0"))]
 
 
 class Vendor(models.Model):
@@ -80,8 +78,8 @@ class OTBBudgetMonth(models.Model):
 
     budget = models.ForeignKey(OTBBudget, on_delete=models.CASCADE, related_name="months")
     month_key = models.PositiveIntegerField()
-    receipts_retail = _money()
-    receipts_cost = _money()
+    receipts_retail = money_field()
+    receipts_cost = money_field()
     receipts_units = models.IntegerField(default=0)
 
     class Meta:
@@ -119,7 +117,7 @@ class OTBCommitment(models.Model):
         return f"{self.department_id} {self.month_key}: {self.committed_cents / 100:.2f}"
 
 
-class PurchaseOrder(models.Model):
+class PurchaseOrder(VersionedRow):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         AWAITING_APPROVAL = "awaiting", "Over OTB: awaiting approval"
@@ -130,7 +128,6 @@ class PurchaseOrder(models.Model):
     vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="orders")
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="purchase_orders")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
-    row_version = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -141,7 +138,7 @@ class PurchaseOrder(models.Model):
         return f"PO {self.number} ({self.status})"
 
 
-class PurchaseOrderLine(models.Model):
+class PurchaseOrderLine(VersionedRow):
     class Status(models.TextChoices):
         OPEN = "open", "Open"
         PARTLY_RECEIVED = "partly", "Partly received"
@@ -163,7 +160,6 @@ class PurchaseOrderLine(models.Model):
         default=0, help_text="Units as last ordered (before a cancellation): the vendor's fill rate."
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
-    row_version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["order", "id"]
@@ -205,8 +201,8 @@ class OTBException(models.Model):
     order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="exceptions")
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
     month_key = models.PositiveIntegerField()
-    requested_retail = _money()
-    available_retail = _money()
+    requested_retail = money_field()
+    available_retail = money_field()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(auto_now_add=True)

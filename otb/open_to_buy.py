@@ -31,13 +31,15 @@ from typing import Any
 from django.conf import settings
 from django.db.models import F, Max, Q, Sum
 
+from core.money import to_cents, to_places
+from core.weeks import month_key as fiscal_month_key
+from core.weeks import month_label, split_month_key, week_key, week_label, year_of
 from otb.models import OTBBudget, OTBBudgetMonth, PurchaseOrder, PurchaseOrderLine
 from planning import calendar
 from planning.engine.rounding import half_up
 from planning.models import FiscalWeek, Plan, PlanVersion, PlanWeek
 from planning.plans import purchases
 
-_CENT = Decimal("0.01")
 _ZERO = Decimal("0.00")
 CLASS_PATH = "sku__style_color__style__subclass__merch_class_id"
 
@@ -63,7 +65,7 @@ class OTBRow:
 
     @property
     def label(self) -> str:
-        return f"FY{self.month_key // 100} M{self.month_key % 100:02d}"
+        return month_label(self.month_key)
 
     @property
     def otb_retail(self) -> Decimal:
@@ -94,7 +96,7 @@ class OTBRow:
         """Share of the budget bought so far; none for a month without a positive budget."""
         if self.budget_retail <= 0:
             return None
-        return (100 * self.in_season_retail / self.budget_retail).quantize(Decimal("0.1"))
+        return to_places(100 * self.in_season_retail / self.budget_retail, 1)
 
 
 @dataclass
@@ -121,7 +123,7 @@ _RECEIVED_UNITS = Sum("received_units")
 
 
 def _money(value: Any) -> Decimal:
-    return half_up(Decimal(value or 0), 2)
+    return to_cents(Decimal(value or 0))
 
 
 # -- plans -------------------------------------------------------------------------------------
@@ -171,7 +173,7 @@ class OrderLine:
 
     @property
     def expected_label(self) -> str:
-        return f"FY{self.expected_week_id // 100} W{self.expected_week_id % 100:02d}"
+        return week_label(self.expected_week_id)
 
     @property
     def is_overdue(self) -> bool:
@@ -207,7 +209,7 @@ def plan_order_lines(version: PlanVersion, class_id: int | None = None) -> list[
     found = []
     for line in lines:
         units = line.units - line.received_units
-        retail = (units * line.unit_retail).quantize(_CENT)
+        retail = to_cents(units * line.unit_retail)
         found.append(OrderLine(line, units, retail, max(line.receipt_week_id, open_from)))
     return sorted(found, key=lambda row: (row.expected_week_id, row.line.order.number, row.line.pk))
 
@@ -217,15 +219,16 @@ def department_order_lines(department_id: int, month_key: int) -> list[OrderLine
     open weeks, and overdue lines (due in a closed week) when it holds the first open week."""
     through = _closed_through([department_id]).get(department_id, 0)
     open_from = _week_after(through) if through else 0
-    weeks = FiscalWeek.objects.filter(year=month_key // 100, month=month_key % 100)
+    year, month = split_month_key(month_key)
+    weeks = FiscalWeek.objects.filter(year=year, month=month)
     lines = (
         released_lines()
         .filter(order__department_id=department_id, units__gt=F("received_units"))
         .select_related("order", "order__vendor", "sku", "location", "receipt_week")
     )
     if weeks.filter(id=open_from).exists():  # the month the overdue lines (of its year) are expected in
-        year = month_key // 100 * 100
-        overdue = Q(receipt_week_id__lte=through, month_key__gt=year, month_key__lt=year + 100)
+        first, after = fiscal_month_key(year, 0), fiscal_month_key(year + 1, 0)
+        overdue = Q(receipt_week_id__lte=through, month_key__gt=first, month_key__lt=after)
         lines = lines.filter(Q(month_key=month_key, receipt_week_id__gt=through) | overdue)
     else:
         lines = lines.filter(month_key=month_key, receipt_week_id__gt=through)
@@ -233,7 +236,7 @@ def department_order_lines(department_id: int, month_key: int) -> list[OrderLine
         OrderLine(
             line,
             line.units - line.received_units,
-            ((line.units - line.received_units) * line.unit_retail).quantize(_CENT),
+            to_cents((line.units - line.received_units) * line.unit_retail),
             max(line.receipt_week_id, open_from),
         )
         for line in lines
@@ -298,7 +301,7 @@ class VersionMonth:
 
     @property
     def label(self) -> str:
-        return f"FY{self.month_key // 100} M{self.month_key % 100:02d}"
+        return month_label(self.month_key)
 
 
 def _order_costs(version: PlanVersion, open_from: int) -> dict[int, list[Decimal]]:
@@ -382,7 +385,7 @@ def _calendar_weeks(years: set[int]) -> list[tuple[int, int, int]]:
     """(week id, year, month) of the fiscal years, in order, from the calendar (no query)."""
     pattern = settings.MERCHPLAN_CALENDAR_PATTERN
     return [
-        (year * 100 + week.week, year, month.month)
+        (week_key(year, week.week), year, month.month)
         for year in sorted(years)
         for month in calendar.fiscal_year(year, pattern).months
         for week in month.weeks
@@ -395,8 +398,12 @@ def _bought(
     """(department, month) -> received and on order; and the (department, month)s fully closed.
     `through`: each department's last closed week."""
     keys = set(month_keys)
-    weeks = _calendar_weeks({key // 100 for key in keys})
-    month_of = {week_id: year * 100 + month for week_id, year, month in weeks if year * 100 + month in keys}
+    weeks = _calendar_weeks({year_of(key) for key in keys})
+    month_of = {
+        week_id: fiscal_month_key(year, month)
+        for week_id, year, month in weeks
+        if fiscal_month_key(year, month) in keys
+    }
     week_ids = [week_id for week_id, _year, _month in weeks]
     # The first open week (None past the months' years: nothing of them is open then).
     next_week = {
@@ -478,7 +485,7 @@ def _actual_receipts(
     found = []
     for row in rows:
         retail = _money(row["retail"])
-        cost = (retail * Decimal(row["complement"])).quantize(_CENT)
+        cost = to_cents(retail * Decimal(row["complement"]))
         found.append(((row["department"], month_of[row["week"]]), retail, cost))
     return found
 
@@ -500,7 +507,7 @@ def _working_plan_months(
             line__version__kind=PlanVersion.Kind.WORKING,
             line__version__plan__department_id__in=department_ids,
             line__merch_class__isnull=False,
-            fiscal_week__year__in={key // 100 for key in keys},
+            fiscal_week__year__in={year_of(key) for key in keys},
         )
         .values("line__version__plan__department_id", "fiscal_week__year", "fiscal_week__month")
         .annotate(receipts=Sum("receipts"), through=Max("line__version__actuals_through_id"))

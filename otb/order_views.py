@@ -14,6 +14,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.errors import AppError, Conflict
+from core.weeks import month_key
 from otb import page_support, services
 from otb.forms import (
     ExceptionDecisionForm,
@@ -27,7 +29,6 @@ from otb.forms import (
 )
 from otb.models import OTBException, PurchaseOrder, PurchaseOrderLine
 from otb.orders import (
-    LineConflictError,
     LineRequest,
     purchase_order_create,
     purchase_order_line_cancel,
@@ -116,7 +117,7 @@ def order_new(request: HttpRequest) -> HttpResponse:
 def _short_answer(requests: list[LineRequest], short: dict[int, tuple[Decimal, Decimal]]) -> dict[str, Any]:
     """What is left per month, and the units per line that would fit (scaled alike, rounded down)."""
     months = {
-        week_id: year * 100 + month
+        week_id: month_key(year, month)
         for week_id, year, month in FiscalWeek.objects.filter(
             pk__in=[line.receipt_week_id for line in requests]
         ).values_list("pk", "year", "month")
@@ -280,7 +281,7 @@ def line_change(request: HttpRequest, order_id: int, line_id: int) -> HttpRespon
             receipt_week_id=data["receipt_week"],
             expected_version=data["version"],
         )
-    except LineConflictError as error:
+    except Conflict as error:
         # Show the line as it is now: the buyer reviews it and tries again.
         return _line_answer(request, order, line.pk, error=str(error))
     except services.OTBError as error:
@@ -304,7 +305,7 @@ def line_cancel(request: HttpRequest, order_id: int, line_id: int) -> HttpRespon
             line_id=line.pk,
             expected_version=form.cleaned_data["version"],
         )
-    except services.OTBError as error:
+    except (services.OTBError, Conflict) as error:  # Conflict: the line changed meanwhile
         return _line_answer(request, order, line.pk, error=str(error))
     kept = f" ({cancelled.units} received units stay)" if cancelled.received_units else ""
     return _line_answer(request, order, line.pk, notice=f"Line {line.sku.code} cancelled{kept}.")
@@ -355,7 +356,7 @@ def exception_decide(request: HttpRequest, exception_id: int) -> HttpResponse:
             reason=form.cleaned_data["reason"],
             comment=form.cleaned_data["comment"],
         )
-    except services.OTBError as error:
+    except AppError as error:  # e.g. their own request (403): the page says why
         messages.error(request, str(error))
     else:
         messages.success(

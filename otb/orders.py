@@ -20,13 +20,23 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from otb import ledger, notifications, open_to_buy
+from core import scope
+from core.approvals import approval_notify
+from core.money import is_cents
+from core.versioning import check_version
+from otb import ledger, open_to_buy
 from otb.models import OTBException, PurchaseOrder, PurchaseOrderLine, PurchaseOrderReceipt, Vendor
-from otb.services import InsufficientOTBError, OTBError, decision_record, month_key, month_label
+from otb.services import (
+    InsufficientOTBError,
+    OTBError,
+    OTBForbiddenError,
+    decision_record,
+    month_key,
+    month_label,
+)
 from planning import clock
 from planning.models import Department, FiscalWeek, Location, Sku
 
-_CENT = Decimal("0.01")
 MAX_LINE_UNITS = 1_000_000  # units on one order line: more is a typing slip
 MAX_UNIT_PRICE = Decimal("9999999999.99")  # unit cost and retail as stored (12 digits, 2 places)
 MAX_MONTH_RETAIL = Decimal("999999999999.99")  # an order's retail in a month, as OTB amounts are stored
@@ -137,23 +147,14 @@ def _create_checked(
     ledger.commit(department.pk, {key: -amount for key, amount in requested.items()})
     order.status = PurchaseOrder.Status.AWAITING_APPROVAL
     order.save(update_fields=["status"])
-    OTBException.objects.bulk_create(
+    exceptions = OTBException.objects.bulk_create(
         OTBException(
             order=order, department=department, month_key=key, requested_retail=need,
             available_retail=max(rest, Decimal("0")), requested_by=user,
         )
         for key, (need, rest) in sorted(short.items())
     )  # fmt: skip
-    over = sum((need - max(rest, Decimal(0)) for need, rest in short.values()), Decimal(0))
-    notifications.approval_requested(
-        department_id=department.pk,
-        subject=f"PO {number} is ${over:,.2f} over OTB in {department}",
-        body="\n".join(
-            f"{month_label(key)}: order ${need:,.2f} at retail, OTB left ${max(rest, Decimal(0)):,.2f}"
-            for key, (need, rest) in sorted(short.items())
-        ),
-        requested_by=user,
-    )
+    approval_notify("otb_exception", exceptions[0], user)  # one mail for the order, after the commit
     return order
 
 
@@ -250,7 +251,7 @@ def _validated_lines(
             problems.append(f"{where}: cost and retail cannot be negative.")
         elif max(prices) > MAX_UNIT_PRICE:
             problems.append(f"{where}: cost and retail are at most {MAX_UNIT_PRICE:,}.")
-        elif any(price != price.quantize(_CENT) for price in prices):
+        elif any(not is_cents(price) for price in prices):
             problems.append(f"{where}: use at most two decimals for cost and retail.")
         if week is None:
             problems.append(f"{where}: unknown receipt week {line.receipt_week_id}.")
@@ -268,8 +269,13 @@ def _validated_lines(
 @transaction.atomic
 def purchase_order_line_receive(*, user: User, line_id: int, units: int) -> PurchaseOrderLine:
     line = PurchaseOrderLine.objects.select_for_update().select_related("order").get(pk=line_id)
-    if not Department.objects.editable_by(user).filter(pk=line.order.department_id).exists():
-        raise OTBError("You cannot receive for that department.")
+    scope.require_department(
+        user,
+        line.order.department_id,
+        edit=True,
+        message="You cannot receive for that department.",
+        error=OTBForbiddenError,
+    )
     if (
         line.order.status != PurchaseOrder.Status.RELEASED
         or line.status not in PurchaseOrderLine.OPEN_STATUSES
@@ -291,8 +297,8 @@ def purchase_order_line_receive(*, user: User, line_id: int, units: int) -> Purc
     return line
 
 
-class LineConflictError(OTBError):
-    """The line changed since the buyer read it."""
+_NOT_YOUR_ORDERS = "You cannot change orders of that department."
+_LINE_CHANGED = "Someone changed this line since you loaded it: review it and try again."
 
 
 def purchase_order_line_update(
@@ -311,8 +317,9 @@ def purchase_order_line_update(
         pk=line_id
     )
     order = line.order
-    if not Department.objects.editable_by(user).filter(pk=order.department_id).exists():
-        raise OTBError("You cannot change orders of that department.")
+    scope.require_department(
+        user, order.department_id, edit=True, message=_NOT_YOUR_ORDERS, error=OTBForbiddenError
+    )
     problems: list[str] = []
     request = LineRequest(line.sku.code, line.location.code, units, unit_cost, unit_retail, receipt_week_id)
     resolved = _validated_lines(order.department, [request], problems)
@@ -324,8 +331,7 @@ def purchase_order_line_update(
         raise OTBError(f"{line.received_units} units are received already: the line cannot go below that.")
     with transaction.atomic():
         current = PurchaseOrderLine.objects.select_for_update().get(pk=line_id)
-        if current.row_version != expected_version:
-            raise LineConflictError("Someone changed this line since you loaded it: review it and try again.")
+        check_version(current, expected_version, message=_LINE_CHANGED)
         if (
             order.status != PurchaseOrder.Status.RELEASED
             or current.status not in PurchaseOrderLine.OPEN_STATUSES
@@ -372,10 +378,10 @@ def purchase_order_line_update(
 def purchase_order_line_cancel(*, user: User, line_id: int, expected_version: int) -> PurchaseOrderLine:
     """Cancel what is still open of a line: it leaves on order, so its OTB comes back."""
     line = PurchaseOrderLine.objects.select_for_update().select_related("order").get(pk=line_id)
-    if not Department.objects.editable_by(user).filter(pk=line.order.department_id).exists():
-        raise OTBError("You cannot change orders of that department.")
-    if line.row_version != expected_version:
-        raise LineConflictError("Someone changed this line since you loaded it: review it and try again.")
+    scope.require_department(
+        user, line.order.department_id, edit=True, message=_NOT_YOUR_ORDERS, error=OTBForbiddenError
+    )
+    check_version(line, expected_version, message=_LINE_CHANGED)
     if line.status not in PurchaseOrderLine.OPEN_STATUSES:
         raise OTBError("Only open lines can be cancelled.")
     if line.order.status == PurchaseOrder.Status.RELEASED:

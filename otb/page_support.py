@@ -12,6 +12,8 @@ from typing import Any
 
 from django.db.models import F, Sum
 
+from core.money import to_cents, to_places
+from core.weeks import month_key, split_month_key, year_of
 from otb.models import PurchaseOrder, PurchaseOrderLine
 from otb.open_to_buy import OTBRow, otb_table, working_plan_receipts
 from planning.models import Department, FiscalWeek, MerchClass, PlanVersion, PlanWeek
@@ -19,7 +21,6 @@ from planning.plans.selectors import current_originals
 
 __all__ = ["OTBCell", "OTBRow", "otb_table", "working_plan_receipts"]
 
-_CENT = Decimal("0.01")
 _ZERO = Decimal("0.00")
 
 
@@ -49,7 +50,7 @@ _SIGNED_BUDGETS = {"budget_retail", "budget_cost", "budget_units", "working_rece
 def fiscal_month_keys(year: int) -> list[int]:
     """The fiscal months of a year that has weeks in the calendar, as year * 100 + month."""
     months = FiscalWeek.objects.filter(year=year).values_list("month", flat=True).distinct().order_by("month")
-    return [year * 100 + month for month in months]
+    return [month_key(year, month) for month in months]
 
 
 # The OTB page's rows are the one read path's (`otb.open_to_buy`).
@@ -83,7 +84,7 @@ class OTBTotal:
         if self.budget_retail <= 0:
             return None
         spent = self.on_order_retail + self.received_retail
-        return (100 * spent / self.budget_retail).quantize(Decimal("0.1"))
+        return to_places(100 * spent / self.budget_retail, 1)
 
     @property
     def in_season_retail(self) -> Decimal:
@@ -154,7 +155,7 @@ def drill_breakdown(department_id: int, month_key: int) -> dict[str, list[dict[s
     units) of released orders' lines, and the planned receipts of its newest approved plan (OP), if any.
     A fixed number of grouped queries."""
     weeks = list(
-        FiscalWeek.objects.filter(year=month_key // 100, month=month_key % 100)
+        FiscalWeek.objects.filter(year=year_of(month_key), month=split_month_key(month_key)[1])
         .order_by("id")
         .only("pk", "year", "week")
     )
@@ -207,17 +208,17 @@ def drill_breakdown(department_id: int, month_key: int) -> dict[str, list[dict[s
             .annotate(total=Sum("receipts"))
             .values_list("fiscal_week_id", "total")
         ):
-            planned_week[week_id] = Decimal(receipts or 0).quantize(_CENT)
+            planned_week[week_id] = to_cents(receipts or 0)
         for class_id, receipts in (
             plan_weeks.values("line__merch_class_id")
             .annotate(total=Sum("receipts"))
             .values_list("line__merch_class_id", "total")
         ):
-            planned_class[class_id] = Decimal(receipts or 0).quantize(_CENT)
+            planned_class[class_id] = to_cents(receipts or 0)
 
     def _row(label: str, order: dict[str, Any], planned: Decimal | None) -> dict[str, Any]:
-        on_order = Decimal(order.get("retail") or 0).quantize(_CENT)
-        received = Decimal(order.get("received") or 0).quantize(_CENT)
+        on_order = to_cents(order.get("retail") or 0)
+        received = to_cents(order.get("received") or 0)
         return {
             "label": label,
             "received_retail": received,

@@ -8,41 +8,47 @@ orders commit to the month (received or still open, at retail: `otb.ledger`).
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Max, Sum
-from django.utils import timezone
 
-from otb import ledger, notifications, open_to_buy
-from otb.models import ApprovalDecision, OTBBudget, OTBBudgetMonth, OTBException, PurchaseOrder
+from core import scope
+from core.approvals import approval_decide, approval_submit
+from core.errors import Forbidden, InvalidInput
+from core.money import whole_units
+from core.weeks import month_key as fiscal_month_key
+from core.weeks import month_label as month_label  # the label callers know as services.month_label
+from core.weeks import year_of
+from otb.models import ApprovalDecision, OTBBudget, OTBBudgetMonth, OTBException
 from planning.engine.rounding import half_up
 from planning.models import Department, FiscalWeek, PlanVersion, PlanWeek
 
 
-class OTBError(Exception):
-    """A request the OTB rules refuse; the message is for the user."""
+class OTBError(InvalidInput):
+    """A request the OTB rules refuse (400); the message is for the user."""
 
 
-class OTBForbiddenError(OTBError):
-    """Not this user's to decide: not a manager, or not of the department (a 403 where the
-    caller tells refusals apart)."""
+class OTBForbiddenError(Forbidden, OTBError):
+    """Not this user's to decide: not a manager, or not of the department (403). Still an
+    OTBError, so pages that show an OTB refusal beside the form show this one too."""
 
 
 class InsufficientOTBError(OTBError):
+    """Orders above the open-to-buy left (409, with the short months in the API's body)."""
+
+    status = 409
+    code = "insufficient_otb"
+
     def __init__(self, message: str, short: dict[int, tuple[Decimal, Decimal]]) -> None:
         super().__init__(message)
         self.short = short  # month key -> (requested retail, available retail)
 
 
 def month_key(week: FiscalWeek) -> int:
-    return week.year * 100 + week.month
-
-
-def month_label(key: int) -> str:
-    return f"FY{key // 100} M{key % 100:02d}"
+    return fiscal_month_key(week.year, week.month)
 
 
 # -- budgets ------------------------------------------------------------------------------
@@ -58,13 +64,21 @@ def otb_budget_from_plan(*, user: User, version_id: int) -> OTBBudget:
     if version.kind != PlanVersion.Kind.ORIGINAL:
         raise OTBError("An OTB budget comes from an approved (original) plan.")
     plan = version.plan
-    if not Department.objects.editable_by(user).filter(pk=plan.department_id).exists():
-        raise OTBError(f"You cannot budget {plan.department}.")
+    scope.require_department(
+        user,
+        plan.department_id,
+        edit=True,
+        message=f"You cannot budget {plan.department}.",
+        error=OTBForbiddenError,
+    )
     return budget_create(user=user, version=version, months=plan_budget_months(version))
 
 
 class OTBDuplicateError(OTBError):
-    """The same thing exists already (a second click): a 409 where the caller tells it apart."""
+    """The same thing exists already (a second click): 409."""
+
+    status = 409
+    code = "duplicate"
 
 
 @transaction.atomic
@@ -139,7 +153,7 @@ def budget_create(*, user: User, version: PlanVersion, months: list[OTBBudgetMon
     if not months:
         raise OTBError(f"{plan.name} has no weeks.")
     Department.objects.select_for_update().filter(pk=plan.department_id).first()
-    year = months[0].month_key // 100
+    year = year_of(months[0].month_key)
     number = (
         OTBBudget.objects.filter(department=plan.department, fiscal_year=year).aggregate(top=Max("number"))[
             "top"
@@ -163,46 +177,21 @@ def _receipt_units(month: dict[str, Any]) -> int:
     if not month["sales_units"] or not month["sales"]:
         return 0
     price = Decimal(month["sales"]) / Decimal(month["sales_units"])
-    return int((Decimal(month["retail"]) / price).quantize(Decimal(1), ROUND_HALF_UP))
+    return whole_units(Decimal(month["retail"]) / price)
 
 
-@transaction.atomic
 def otb_budget_submit(*, user: User, budget_id: int) -> OTBBudget:
-    budget = OTBBudget.objects.select_for_update().get(pk=budget_id)
-    if budget.status != OTBBudget.Status.DRAFT:
-        raise OTBError(
-            f"Budget v{budget.number} is {budget.get_status_display().lower()}: it cannot be submitted."
-        )
-    if not Department.objects.editable_by(user).filter(pk=budget.department_id).exists():
-        raise OTBError(f"You cannot submit budgets of {budget.department}.")
-    budget.status, budget.submitted_by = OTBBudget.Status.SUBMITTED, user
-    budget.save(update_fields=["status", "submitted_by"])
-    decision_record(user, "otb_budget", budget.pk, "submit")
-    notifications.approval_requested(
-        department_id=budget.department_id,
-        subject=f"OTB budget FY{budget.fiscal_year} v{budget.number} of {budget.department} waits for you",
-        body=f"The OTB budget FY{budget.fiscal_year} v{budget.number} of {budget.department} was submitted.",
-        requested_by=user,
-    )
+    """Send a draft budget for a manager's decision (`core.approvals`: checks, audit, mail)."""
+    budget: OTBBudget = approval_submit("otb_budget", budget_id, user)
     return budget
 
 
-@transaction.atomic
 def otb_budget_decide(*, user: User, budget_id: int, approve: bool, comment: str = "") -> OTBBudget:
-    """A manager (not the submitter) approves or rejects a submitted budget. Approved is frozen:
-    an in-season revision is a new version with its own approval."""
-    budget = OTBBudget.objects.select_for_update().get(pk=budget_id)
-    _check_manager(user, budget.department_id)
-    if budget.status != OTBBudget.Status.SUBMITTED:
-        raise OTBError(f"Budget v{budget.number} is not waiting for a decision.")
-    if budget.submitted_by_id == user.pk:
-        raise OTBError("You submitted this budget: another manager must decide on it.")
-    if not approve and not comment.strip():
-        raise OTBError("Say why the budget is rejected.")
-    budget.status = OTBBudget.Status.APPROVED if approve else OTBBudget.Status.REJECTED
-    budget.decided_by, budget.decided_at, budget.comment = user, timezone.now(), comment.strip()[:500]
-    budget.save(update_fields=["status", "decided_by", "decided_at", "comment"])
-    decision_record(user, "otb_budget", budget.pk, "approve" if approve else "reject", budget.comment)
+    """A manager (not the submitter) approves or rejects a submitted budget (`core.approvals`;
+    the transition is `otb.approval_kinds`)."""
+    budget: OTBBudget = approval_decide(
+        "otb_budget", budget_id, user, "approve" if approve else "reject", comment=comment
+    )
     return budget
 
 
@@ -210,7 +199,8 @@ def decision_record(user: User, kind: str, object_id: int, action: str, comment:
     ApprovalDecision.objects.create(user=user, kind=kind, object_id=object_id, action=action, comment=comment)
 
 
-def _check_manager(user: User, department_id: int) -> None:
+def check_manager(user: User, department_id: int) -> None:
+    """Who may decide on OTB: a manager (or admin) of the department (403 otherwise)."""
     from planning.roles import ADMIN, MANAGER, user_roles
 
     if not user_roles(user) & {MANAGER, ADMIN}:
@@ -239,37 +229,14 @@ def approved_budget_months(department_id: int, month_keys: list[int]) -> dict[in
 # -- OTB exceptions -----------------------------------------------------------------------
 
 
-@transaction.atomic
 def otb_exception_decide(
     *, user: User, exception_id: int, approve: bool, reason: str, comment: str = ""
 ) -> OTBException:
     """A manager approves (with a reason code) or rejects an over-OTB order; the requester may
-    not decide. When the order's last pending exception is approved, it is released."""
-    exception = OTBException.objects.select_for_update().select_related("order").get(pk=exception_id)
-    _check_manager(user, exception.department_id)
-    if exception.status != OTBException.Status.PENDING:
-        raise OTBError("This exception was decided already.")
-    if exception.requested_by_id == user.pk:
-        raise OTBError("You requested this exception: another manager must decide on it.")
-    if approve and reason not in OTBException.Reason.values:
-        raise OTBError("Choose a reason code to approve an OTB exception.")
-    if not approve and not comment.strip():
-        raise OTBError("Say why the exception is rejected.")
-    exception.status = OTBException.Status.APPROVED if approve else OTBException.Status.REJECTED
-    exception.reason, exception.comment = (reason if approve else ""), comment.strip()[:500]
-    exception.decided_by, exception.decided_at = user, timezone.now()
-    exception.save(update_fields=["status", "reason", "comment", "decided_by", "decided_at"])
-    note = f"{exception.reason}: {exception.comment}" if approve else exception.comment
-    decision_record(user, "otb_exception", exception.pk, "approve" if approve else "reject", note[:500])
-    order = PurchaseOrder.objects.select_for_update().get(pk=exception.order_id)
-    others = order.exceptions.exclude(pk=exception.pk)
-    if not approve:
-        order.status = PurchaseOrder.Status.CANCELLED
-    elif not others.filter(status__in=[OTBException.Status.PENDING, OTBException.Status.REJECTED]).exists():
-        order.status = PurchaseOrder.Status.RELEASED
-        # Approved over OTB: it commits its months whatever is left.
-        ledger.commit(order.department_id, ledger.order_amounts(order.pk))
-    order.row_version += 1
-    order.save(update_fields=["status", "row_version"])
-    open_to_buy.orders_changed(order.department_id)  # released or cancelled: the plans follow
+    not decide (`core.approvals`; the transition, releasing or cancelling the order, is
+    `otb.approval_kinds`)."""
+    exception: OTBException = approval_decide(
+        "otb_exception", exception_id, user, "approve" if approve else "reject",
+        comment=comment, reason=reason,
+    )  # fmt: skip
     return exception

@@ -14,6 +14,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.errors import AppError
+from core.weeks import short_month_label
 from otb import budget_drift, open_to_buy, page_support, services
 from otb.forms import BudgetCreateForm, DecisionForm, DepartmentFilterForm
 from otb.models import OTBBudget, OTBBudgetMonth
@@ -65,7 +67,7 @@ def otb_page(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,  # an unknown department: its error beside the select, all departments below
         "year": year,
-        "months": [{"key": key, "label": f"M{key % 100:02d}"} for key in month_keys],
+        "months": [{"key": key, "label": short_month_label(key)} for key in month_keys],
         "blocks": blocks,
         "company": company,
         "drift": budget_drift.budget_drift(
@@ -223,7 +225,7 @@ def budget_submit(request: HttpRequest, budget_id: int) -> HttpResponse:
     budget = _budget_for_change(request, budget_id)
     try:
         services.otb_budget_submit(user=request.user, budget_id=budget.pk)  # type: ignore[arg-type]
-    except services.OTBError as error:
+    except AppError as error:  # the approval flow's refusals, a 403 (not the department's) included
         messages.error(request, str(error))
     else:
         messages.success(request, f"Budget FY{budget.fiscal_year} v{budget.number} submitted for approval.")
@@ -248,7 +250,7 @@ def budget_decide(request: HttpRequest, budget_id: int) -> HttpResponse:
             approve=approve,
             comment=form.cleaned_data["comment"],
         )
-    except services.OTBError as error:
+    except AppError as error:  # e.g. their own budget (403): the page says why
         messages.error(request, str(error))
     else:
         messages.success(

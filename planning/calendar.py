@@ -21,6 +21,8 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from core.weeks import week_key
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -82,7 +84,7 @@ class FiscalWeek:
     @property
     def key(self) -> int:
         """Stable integer id such as 202401, handy for storage and joins."""
-        return self.year * 100 + self.week
+        return week_key(self.year, self.week)
 
     @property
     def month_name(self) -> str:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, OuterRef, Q, Subquery
 
+from core.weeks import week_label
 from planning.models import Channel, Department, Division, FiscalWeek, Location, SalesHistory, StockPosition
 
 if TYPE_CHECKING:
@@ -110,7 +111,7 @@ def company_figures() -> dict[str, Any]:
 
 def _week_label(week_id: int | None) -> str | None:
     """ "FY2024 W01" from the key 202401, as FiscalWeek prints it, without a query."""
-    return None if week_id is None else f"FY{week_id // 100} W{week_id % 100:02d}"
+    return None if week_id is None else week_label(week_id)
 
 
 def stock_as_of(week_id: int, *, location_ids: list[int] | None = None) -> dict[tuple[int, int], int]:

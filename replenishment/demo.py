@@ -17,6 +17,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from core.weeks import month_key
 from otb import ledger, open_to_buy
 from otb.models import PurchaseOrder, PurchaseOrderLine, PurchaseOrderReceipt, Vendor
 from planning import clock
@@ -115,7 +116,7 @@ def _history(
             line = PurchaseOrderLine.objects.create(
                 order=order, sku=sku, location=dc, units=received, ordered_units=units,
                 received_units=received, unit_cost=color.unit_cost, unit_retail=color.retail_price,
-                receipt_week=week, month_key=week.year * 100 + week.month,
+                receipt_week=week, month_key=month_key(week.year, week.month),
                 status=PurchaseOrderLine.Status.RECEIVED,
             )  # fmt: skip
             # Received orders stay committed against their month, as if placed through the check.

@@ -35,7 +35,7 @@ from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import numpy as np
 from django.conf import settings
@@ -44,6 +44,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q, Sum
 
+from core.errors import Conflict, InvalidInput
+from core.money import to_places
 from forecasting.selectors import weeks_up_to
 from planning import clock
 from planning.models import (
@@ -69,12 +71,9 @@ SHARE_WEEKS = 13  # the weeks of sales that split a DC's demand between its loca
 _CLASS = "sku__style_color__style__subclass__merch_class_id"
 
 
-class FwosError(ValueError):
-    """The accept cannot go ahead as asked: nothing was written."""
-
-
-class FwosConflictError(FwosError):
-    """The plan or the proposal changed since the planner read the page: nothing was written."""
+class FwosError(InvalidInput, ValueError):
+    """The accept cannot go ahead as asked (400): nothing was written. (The plan or the proposal
+    changed since the planner read the page: core's Conflict, 409.)"""
 
 
 # -- the arithmetic ----------------------------------------------------------------------------
@@ -90,7 +89,7 @@ def weighted_fwos(fwos_targets: Sequence[float | None], demands: Sequence[float]
     if not used.any():
         return None
     average = float(np.dot(values[used], weights[used]) / weights[used].sum())
-    return Decimal(repr(average)).quantize(WEEK, rounding=ROUND_HALF_UP)
+    return to_places(average, WEEK)
 
 
 # -- reading: the proposals of a version --------------------------------------------------------
@@ -141,7 +140,7 @@ class LineProposal:
         """Open weeks whose target the proposal would change."""
         if self.proposed is None:
             return 0
-        target = self.proposed.quantize(TARGET_PLACES)
+        target = to_places(self.proposed, TARGET_PLACES)
         return sum(1 for _, value in self.current if value != target)
 
     @property
@@ -423,7 +422,7 @@ def fwos_targets_accept(
     `seen` and `proposed` are, per line, what the page showed (`LineProposal.seen` and
     `.proposed_text`): a target changed by someone else since, or a newer run's proposal, is a
     conflict. Raises PermissionDenied (not a planner or manager of the department),
-    FwosConflictError, FwosError or planning's PlanError; nothing is written then.
+    core's Conflict, FwosError or planning's PlanError; nothing is written then.
     """
     if not line_ids:
         raise FwosError("Choose at least one line to accept.")
@@ -469,19 +468,19 @@ def _line_edits(line: LineProposal, seen: str | None, shown: str | None) -> list
     if line.proposed is None:
         raise FwosError(f"{label} has no SKU-location with a policy target and demand: nothing to propose.")
     if shown is not None and shown != line.proposed_text:
-        raise FwosConflictError(
+        raise Conflict(
             f"The proposal for {label} is now {line.proposed_text} weeks (you saw {shown}): a newer run "
             "finished. Check it and accept again."
         )
     if seen is not None and seen != line.seen:
-        raise FwosConflictError(
+        raise Conflict(
             f"The FWOS targets of {label} changed since you opened the page (now {line.current_text}). "
             "Check them and accept again."
         )
     problem = validate("target", line.proposed, line.method)
     if problem:
         raise FwosError(f"{label}: {problem}")
-    target = line.proposed.quantize(TARGET_PLACES)
+    target = to_places(line.proposed, TARGET_PLACES)
     return [
         CellEdit(line.line_id, week_id, "target", f"{target}")
         for week_id, value in line.current

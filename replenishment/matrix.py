@@ -11,26 +11,19 @@ from django.contrib.auth.models import AbstractBaseUser, User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from core.audit import audit_record
+from core.money import has_at_most_places, to_places
+from core.versioning import check_version
 from planning.roles import ADMIN, MANAGER, user_roles
-from replenishment.models import SegmentPolicy, SegmentPolicyChange
+from replenishment.models import SegmentPolicy
 
+POLICY_CHANGE = "replenishment.policy.change"  # one audit event per changed field
 EDITABLE_FIELDS = ("service_level", "fwos_target", "presentation_min", "allocation_priority")
 SERVICE_LEVEL_LOW = Decimal("0.500")  # exclusive bounds: 50 % < service level < 99.9 %
 SERVICE_LEVEL_HIGH = Decimal("0.999")
 PRIORITIES = (1, 2, 3)
 PRESENTATION_MIN_HIGH = 100_000  # units a store shows at least, per SKU: more is a typing slip
 _PLACES = {"service_level": Decimal("0.001"), "fwos_target": Decimal("0.1")}
-
-
-class PolicyConflictError(Exception):
-    """The cell changed since the editor read it."""
-
-    def __init__(self, policy: SegmentPolicy) -> None:
-        super().__init__(
-            f"{policy.cell} was changed by {policy.updated_by or 'someone'} since you opened it "
-            f"(version {policy.row_version}). Reload the cell and try again."
-        )
-        self.policy = policy
 
 
 def can_edit_policies(user: AbstractBaseUser | Any) -> bool:
@@ -49,9 +42,9 @@ def service_level_from_percent(text: str) -> Decimal:
     fraction = percent / 100
     if not SERVICE_LEVEL_LOW < fraction < SERVICE_LEVEL_HIGH:
         return fraction
-    if fraction != fraction.quantize(Decimal("0.001")):
+    if not has_at_most_places(fraction, 3):
         raise ValueError("Use at most one decimal place, e.g. 97.5.")
-    return fraction.quantize(Decimal("0.001"))
+    return to_places(fraction, 3)
 
 
 def policy_errors(values: dict[str, Any]) -> dict[str, str]:
@@ -87,8 +80,8 @@ def segment_policy_update(
     *, cell: str, user: User, row_version: int, values: dict[str, Any]
 ) -> SegmentPolicy:
     """Change some defaults of one cell. Raises PermissionDenied (not a manager or admin),
-    ValidationError (field -> message; nothing written), PolicyConflictError (stale row_version),
-    SegmentPolicy.DoesNotExist. Writes one SegmentPolicyChange per field that changed."""
+    ValidationError (field -> message; nothing written), core's Conflict (stale row_version),
+    SegmentPolicy.DoesNotExist. Audits one "replenishment.policy.change" per field that changed."""
     if not can_edit_policies(user):
         raise PermissionDenied("Only managers and admins change the policy matrix.")
     unknown = set(values) - set(EDITABLE_FIELDS)
@@ -98,28 +91,29 @@ def segment_policy_update(
     if errors:
         raise ValidationError(errors)
     policy = SegmentPolicy.objects.select_for_update(of=("self",)).select_related("updated_by").get(cell=cell)
-    if policy.row_version != row_version:
-        raise PolicyConflictError(policy)
+    check_version(
+        policy,
+        row_version,
+        message=f"{policy.cell} was changed by {policy.updated_by or 'someone'} since you opened it "
+        f"(version {policy.row_version}). Reload the cell and try again.",
+    )
     changes = []
     for name in EDITABLE_FIELDS:
         if name not in values:
             continue
         old, new = getattr(policy, name), values[name]
-        new = Decimal(new).quantize(_PLACES[name]) if name in _PLACES else int(new)
+        new = to_places(Decimal(new), _PLACES[name]) if name in _PLACES else int(new)
         if new == old:
             continue
         setattr(policy, name, new)
-        changes.append(
-            SegmentPolicyChange(
-                policy=policy, field=name, old_value=_text(old), new_value=_text(new), user=user
-            )
-        )
+        changes.append((name, _text(old), _text(new)))
     if not changes:
         return policy
     policy.row_version += 1
     policy.updated_by = user
-    policy.save(
-        update_fields=[*(change.field for change in changes), "row_version", "updated_by", "updated_at"]
-    )
-    SegmentPolicyChange.objects.bulk_create(changes)
+    policy.save(update_fields=[*(name for name, _, _ in changes), "row_version", "updated_by", "updated_at"])
+    for name, old_text, new_text in changes:
+        audit_record(
+            user, POLICY_CHANGE, policy, old={name: old_text}, new={name: new_text}, label=policy.cell
+        )
     return policy

@@ -8,9 +8,10 @@ from decimal import Decimal, InvalidOperation
 
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Sum
 
-from replenishment.models import ItemPolicy, ReplenishmentRun, SegmentPolicy, SegmentPolicyChange
-
-_CENT = Decimal("0.01")
+from core.audit import audit_trail
+from core.models import AuditEvent
+from core.money import to_cents, to_places
+from replenishment.models import ItemPolicy, ReplenishmentRun, SegmentPolicy
 
 
 def latest_done_run(department_id: int | None = None) -> ReplenishmentRun | None:
@@ -28,7 +29,7 @@ class MatrixCell:
 
     @property
     def service_percent(self) -> Decimal:
-        return (self.policy.service_level * 100).quantize(Decimal("0.1"))
+        return to_places(self.policy.service_level * 100, 1)
 
 
 def policy_matrix(run: ReplenishmentRun | None) -> list[list[MatrixCell]]:
@@ -46,7 +47,7 @@ def policy_matrix(run: ReplenishmentRun | None) -> list[list[MatrixCell]]:
             .annotate(count=Count("id"), value=Sum(value))
             .order_by("segment")
         ):
-            counts[row["segment"]] = (row["count"], Decimal(row["value"] or 0).quantize(_CENT))
+            counts[row["segment"]] = (row["count"], to_cents(row["value"] or 0))
     policies = {policy.cell: policy for policy in SegmentPolicy.objects.select_related("updated_by")}
     rows = []
     for abc in "ABC":
@@ -68,8 +69,9 @@ def matrix_cell(cell: str, run: ReplenishmentRun | None) -> MatrixCell:
     raise SegmentPolicy.DoesNotExist(cell)
 
 
-def policy_changes_latest(limit: int = 20) -> list[SegmentPolicyChange]:
-    return list(SegmentPolicyChange.objects.select_related("policy", "user")[:limit])
+def policy_changes_latest(limit: int = 20) -> list[AuditEvent]:
+    """The matrix's latest changes: audit events of one field each ({field: old} -> {field: new})."""
+    return list(audit_trail(actions="replenishment.policy.change", model=SegmentPolicy)[:limit])
 
 
 FIELD_LABELS = {
@@ -85,7 +87,8 @@ class PolicyChangeRow:
     """A change as the matrix shows it: the field's label and the values as the form takes them
     (the service level in percent, 0.980 -> "98.0%")."""
 
-    change: SegmentPolicyChange
+    change: AuditEvent
+    cell: str
     label: str
     old_value: str
     new_value: str
@@ -95,18 +98,21 @@ def _shown(field: str, text: str) -> str:
     if field != "service_level":
         return text
     try:
-        return f"{(Decimal(text) * 100).quantize(Decimal('0.1'))}%"
+        return f"{to_places(Decimal(text) * 100, 1)}%"
     except InvalidOperation:
         return text
 
 
+def _change_row(change: AuditEvent) -> PolicyChangeRow:
+    (field, new_value), old = next(iter(change.new.items())), change.old or {}
+    return PolicyChangeRow(
+        change=change,
+        cell=change.target_label,
+        label=FIELD_LABELS.get(field, field),
+        old_value=_shown(field, str(old.get(field, ""))),
+        new_value=_shown(field, str(new_value)),
+    )
+
+
 def policy_change_rows(limit: int = 20) -> list[PolicyChangeRow]:
-    return [
-        PolicyChangeRow(
-            change=change,
-            label=FIELD_LABELS.get(change.field, change.field),
-            old_value=_shown(change.field, change.old_value),
-            new_value=_shown(change.field, change.new_value),
-        )
-        for change in policy_changes_latest(limit)
-    ]
+    return [_change_row(change) for change in policy_changes_latest(limit)]

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import Q, Sum
 
+from core.money import to_cents
 from otb.models import PurchaseOrderLine, PurchaseOrderReceipt, Vendor
 from replenishment.models import VendorItem
 
@@ -91,9 +92,7 @@ def vendor_reliability_rows() -> list[dict[str, Any]]:
                 "vendor": vendor,
                 "reliability": measured,
                 "is_measured": bool(measured and measured.is_measured),
-                "quoted_lead_time": (sum(weeks, Decimal(0)) / len(weeks)).quantize(Decimal("0.01"))
-                if weeks
-                else None,
+                "quoted_lead_time": to_cents(sum(weeks, Decimal(0)) / len(weeks)) if weeks else None,
                 "items": len(weeks),
             }
         )

@@ -11,14 +11,15 @@ from __future__ import annotations
 import logging
 import math
 from collections import defaultdict
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import numpy as np
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.utils import timezone
 from numpy.typing import NDArray
 
+from core.money import to_cents
+from core.runs import Progress, run_execute, run_finish
 from forecasting.selectors import latest_closed_week
 from otb import ledger
 from otb.services import month_key, month_label
@@ -39,7 +40,6 @@ REVIEW_WEEKS = 1
 # line shows on the worksheet as skipped, with its reason. A module constant: a setting
 # (MERCHPLAN_MAX_MOQ_TO_ORDER_UP_TO) would let a retailer tune it.
 MAX_MOQ_TO_ORDER_UP_TO = 4.0
-_CENT = Decimal("0.01")
 
 
 def start_run(*, user: User | None, department_ids: list[int], horizon: int = 26) -> ReplenishmentRun:
@@ -60,53 +60,34 @@ def start_run(*, user: User | None, department_ids: list[int], horizon: int = 26
 
 
 def execute(run_id: int) -> ReplenishmentRun:
+    """Compute a queued run (core.runs.run_execute: a task delivered twice computes it once; a
+    failure marks the run failed with its message and writes nothing)."""
     run = ReplenishmentRun.objects.get(pk=run_id)
-    if run.status != ReplenishmentRun.Status.QUEUED:
-        return run  # done already (a task delivered twice, or run by hand): safe to run twice
-    _progress(run, 0, ReplenishmentRun.Status.RUNNING)
-    try:
-        inputs = gather(list(run.departments.values_list("pk", flat=True)), run.as_of, run.horizon)
-        _progress(run, 1)
-        found = _policies(inputs)
-        _progress(run, 2)
-        # Orders land in whole weeks: the nearest week to the lead time the policy protects.
-        suggested = suggest_orders(
-            inputs.on_hand, inputs.arrivals, inputs.forecast, found.reorder_point, found.order_up_to,
-            np.rint(inputs.lead_time).astype(np.int64), inputs.moq, inputs.multiple,
-            review_period=REVIEW_WEEKS, max_moq_ratio=MAX_MOQ_TO_ORDER_UP_TO,
-        )  # fmt: skip
-        _progress(run, 3)
-        rows, fitted, reasons = _fit(inputs, suggested)
-        _progress(run, 4)
+    return run_execute(run, lambda progress: _compute(run, progress))
+
+
+def _compute(run: ReplenishmentRun, progress: Progress) -> None:
+    inputs = gather(list(run.departments.values_list("pk", flat=True)), run.as_of, run.horizon)
+    progress(1, STAGES)
+    found = _policies(inputs)
+    progress(2)
+    # Orders land in whole weeks: the nearest week to the lead time the policy protects.
+    suggested = suggest_orders(
+        inputs.on_hand, inputs.arrivals, inputs.forecast, found.reorder_point, found.order_up_to,
+        np.rint(inputs.lead_time).astype(np.int64), inputs.moq, inputs.multiple,
+        review_period=REVIEW_WEEKS, max_moq_ratio=MAX_MOQ_TO_ORDER_UP_TO,
+    )  # fmt: skip
+    progress(3)
+    rows, fitted, reasons = _fit(inputs, suggested)
+    progress(4)
+    with transaction.atomic():
+        locked = ReplenishmentRun.objects.select_for_update().get(pk=run.pk)
+        if locked.status != ReplenishmentRun.Status.RUNNING:
+            return  # expired meanwhile: its rows are not written
         _write(run, inputs, found, suggested, rows, fitted, reasons)
-    except Exception as error:
-        logger.exception("Replenishment run %s failed", run_id)
-        run.status, run.message, run.finished_at = ReplenishmentRun.Status.FAILED, str(error), timezone.now()
-        run.save(update_fields=["status", "message", "finished_at"])
-        return run
-    run.status, run.finished_at, run.progress_done = ReplenishmentRun.Status.DONE, timezone.now(), STAGES
-    run.sku_locations = inputs.size
-    run.message = " ".join(inputs.notes)
-    run.save(
-        update_fields=[
-            "status",
-            "finished_at",
-            "progress_done",
-            "sku_locations",
-            "message",
-            "optimiser_status",
-        ]
-    )
-    return run
-
-
-def _progress(run: ReplenishmentRun, done: int, status: str | None = None) -> None:
-    run.progress_done = done
-    fields = ["progress_done"]
-    if status:
-        run.status = status
-        fields.append("status")
-    run.save(update_fields=fields)
+        run.sku_locations = inputs.size
+        run.save(update_fields=["sku_locations", "optimiser_status"])
+        run_finish(run, message=" ".join(inputs.notes))
 
 
 def lead_time_demand(forecast: NDArray[np.float64], weeks: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -223,7 +204,7 @@ def _fit(
 
 
 def _money(value: float) -> Decimal:
-    return Decimal(str(value)).quantize(_CENT, ROUND_HALF_UP)
+    return to_cents(Decimal(str(value)))
 
 
 @transaction.atomic

@@ -22,6 +22,10 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Min, Q, QuerySet, Sum
 
+from core import scope
+from core.errors import Forbidden, InvalidInput
+from core.money import to_cents
+from core.versioning import check_version
 from otb.models import PurchaseOrder
 from otb.orders import LineRequest, purchase_order_create
 from otb.services import InsufficientOTBError, OTBError, decision_record
@@ -30,19 +34,15 @@ from replenishment.models import ReplenishmentRun, Suggestion, VendorItem
 
 MAX_UNITS = 1_000_000
 NUMBER_LENGTH = 30  # PurchaseOrder.number
-_CENT = Decimal("0.01")
 
 
-class ReplenishmentError(Exception):
-    """A worksheet request the rules refuse; the message is for the user."""
+class ReplenishmentError(InvalidInput):
+    """A worksheet request the rules refuse (400); the message is for the user."""
 
 
-class SuggestionConflictError(ReplenishmentError):
-    """The suggestion changed since the user read it."""
-
-
-class SuggestionPermissionError(ReplenishmentError):
-    """The user may not change suggestions of that department."""
+class SuggestionPermissionError(Forbidden, ReplenishmentError):
+    """The user may not change suggestions of that department (403; still a worksheet refusal,
+    so the worksheet shows it beside the row)."""
 
 
 # -- reads ----------------------------------------------------------------------------------
@@ -136,8 +136,8 @@ def suggestion_vendor_totals(rows: QuerySet[Suggestion]) -> list[VendorTotals]:
             open_lines=row["open_count"],
             units=row["unit_sum"] or 0,
             suggested=row["suggested_sum"] or 0,
-            cost=Decimal(row["cost_sum"] or 0).quantize(_CENT),
-            retail=Decimal(row["retail_sum"] or 0).quantize(_CENT),
+            cost=to_cents(row["cost_sum"] or 0),
+            retail=to_cents(row["retail_sum"] or 0),
         )
         for row in figures
     ]
@@ -238,13 +238,19 @@ def _locked_suggestion(
         or not Department.objects.visible_to(user).filter(pk=suggestion.department_id).exists()
     ):
         raise ReplenishmentError(f"No suggestion {suggestion_id}.")
-    if not Department.objects.editable_by(user).filter(pk=suggestion.department_id).exists():
-        raise SuggestionPermissionError("You cannot change suggestions of that department.")
-    if suggestion.row_version != expected_version:
-        raise SuggestionConflictError(
-            f"Someone changed this suggestion since you loaded it: it is now {suggestion.units} units "
-            f"({suggestion.get_status_display().lower()}). Review it and try again."
-        )
+    scope.require_department(
+        user,
+        suggestion.department_id,
+        edit=True,
+        message="You cannot change suggestions of that department.",
+        error=SuggestionPermissionError,
+    )
+    check_version(
+        suggestion,
+        expected_version,
+        message=f"Someone changed this suggestion since you loaded it: it is now {suggestion.units} units "
+        f"({suggestion.get_status_display().lower()}). Review it and try again.",
+    )
     if suggestion.status != status:
         raise ReplenishmentError(
             f"Only {Suggestion.Status(status).label.lower()} suggestions can {verb}; "

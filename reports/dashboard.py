@@ -6,7 +6,7 @@ grouped queries whatever the number of rows (never one query per row).
   department: policies whose first projected stock-out falls within the coming weeks), overstock
   (inventory health's excess, read from its cheaper parts: see `overstock`) and OTB over-spend
   (months whose OTB remaining at retail is negative, as the OTB page computes it).
-- Manager: what waits for approval (`otb.approvals.inbox`), sales this year against the
+- Manager: what waits for approval (`core.approvals.approval_inbox`), sales this year against the
   working plan by department, for the last closed week and the month to date, and the months
   whose working-plan receipts drift from the approved budget (`otb.budget_drift`).
 - Executive: the weekly report's headline (the report is built by `reports.weekly`, which
@@ -29,10 +29,13 @@ from django.db.models import Count, Max, Q, Sum
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 
+from core.approvals import InboxRow, approval_inbox, approval_kinds
+from core.money import to_cents
+from core.weeks import month_key, week_label, year_of
 from forecasting import accuracy
 from forecasting.models import ForecastOverride, ForecastRun
 from forecasting.selectors import latest_closed_week, weeks_after, weeks_up_to
-from otb import approvals, budget_drift, page_support, services
+from otb import budget_drift, page_support, services
 from planning import calendar
 from planning.models import (
     Department,
@@ -52,7 +55,6 @@ if TYPE_CHECKING:
 
     from reports.model import WeeklyReport
 
-_CENT = Decimal("0.01")
 TOP_ITEMS = 5  # items listed under each exception count
 STOCKOUT_WEEKS = 4  # stock-out risk: a projected stock-out within this many coming weeks
 OTB_MONTHS = 12  # OTB over-spend: the current fiscal month and the coming ones
@@ -368,7 +370,7 @@ def otb_overspend(departments: list[Department], today: date) -> OTBOverspend:
     zero, most over-spent first: the OTB page's
     figures (`page_support.otb_table`, two grouped queries and one for the month keys)."""
     current = calendar.fiscal_week_of(today, settings.MERCHPLAN_CALENDAR_PATTERN)
-    first = current.year * 100 + current.month
+    first = month_key(current.year, current.month)
     keys = [
         key
         for key in page_support.fiscal_month_keys(current.year)
@@ -391,7 +393,7 @@ def otb_overspend(departments: list[Department], today: date) -> OTBOverspend:
                 months.append(
                     OverspentMonth(
                         department=department.code, month=cell.label, budget=cell.budget_retail,
-                        spent=spent, over=over, url=f"{url}?department={department.pk}&year={key // 100}",
+                        spent=spent, over=over, url=f"{url}?department={department.pk}&year={year_of(key)}",
                     )
                 )  # fmt: skip
     months.sort(key=lambda month: (-month.over, month.department, month.month))
@@ -538,28 +540,20 @@ def _total(values: list[Versus]) -> Versus:
 
 @dataclass(frozen=True)
 class ManagerHome:
-    waiting: list[approvals.Waiting]
+    waiting: list[InboxRow]
     waiting_by_kind: list[tuple[str, int]]
     plan_vs_actual: PlanVsActual | None  # None: no department assigned
     # Departments whose working plan's receipts drift from the approved budget (otb.budget_drift).
     drift: list[budget_drift.DepartmentDrift] = field(default_factory=list)
 
 
-WAITING_LABELS = {
-    "plan": "Plans",
-    "otb_budget": "OTB budgets",
-    "otb_exception": "Orders over OTB",
-    "markdown": "Markdowns",
-}
-
-
 def manager_home(user: User, today: date) -> ManagerHome:
-    waiting = approvals.inbox(user)
+    waiting = approval_inbox(user)
     kinds = Counter(item.kind for item in waiting)
     departments = list(Department.objects.editable_by(user).order_by("code"))
     return ManagerHome(
         waiting=waiting,
-        waiting_by_kind=[(label, kinds[kind]) for kind, label in WAITING_LABELS.items() if kinds[kind]],
+        waiting_by_kind=[(kind.label, kinds[kind.name]) for kind in approval_kinds() if kinds[kind.name]],
         plan_vs_actual=plan_vs_actual(departments, latest_closed_week(today)) if departments else None,
         drift=budget_drift.budget_drift(departments, budget_drift.coming_month_keys(today), user=user),
     )
@@ -569,11 +563,11 @@ def manager_home(user: User, today: date) -> ManagerHome:
 
 
 def _money(value: object) -> Decimal | None:
-    return None if value is None else Decimal(str(value)).quantize(_CENT)
+    return None if value is None else to_cents(Decimal(str(value)))
 
 
 def _week_label(week_id: int) -> str:
-    return f"FY{week_id // 100} W{week_id % 100:02d}"
+    return week_label(week_id)
 
 
 # -- the executive's home ---------------------------------------------------------------------

@@ -40,6 +40,7 @@ from django.core.cache import cache
 from django.db import connection, connections
 from django.db.models import F, Max, Q, Sum
 
+from core.money import to_cents
 from forecasting import accuracy
 from forecasting.selectors import latest_closed_week, weeks_after
 from otb.models import (
@@ -846,7 +847,7 @@ def _lists(cal: Calendar) -> dict[str, list[ItemRow]]:
             code=code,
             name=name,
             department=dept,
-            sales=sales.quantize(figures.CENT),
+            sales=to_cents(sales),
             units=units,
             stock_units=on_hand,
             wos=figures.weeks_of_supply_of(on_hand, recent_units.get(style, 0), len(recent)),
@@ -864,12 +865,11 @@ def _lists(cal: Calendar) -> dict[str, list[ItemRow]]:
     over: list[tuple[float, int]] = []
     for style, units in recent_units.items():
         weekly = units / len(recent)
-        cover = stock.get(style, 0) / weekly if weekly else None
+        cover = figures.weeks_of_supply_of(stock.get(style, 0), units, len(recent))
         if cover is not None and cover < UNDERSTOCKED_WOS and weekly >= 5:
             under.append((cover, style))
     for style, on_hand in stock.items():
-        weekly = recent_units.get(style, 0) / len(recent) if recent else 0
-        cover = on_hand / weekly if weekly else None
+        cover = figures.weeks_of_supply_of(on_hand, recent_units.get(style, 0), len(recent))
         if on_hand > 0 and (cover is None or cover > OVERSTOCKED_WOS):
             over.append((-on_hand, style))
     under_rows = [

@@ -6,11 +6,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from otb.models import _NON_NEGATIVE, _money
+from core.fields import money_field
+from core.versioning import VersionedRow
+from otb.models import _NON_NEGATIVE
 from planning.models import Department, FiscalWeek
 
 
-class MarkdownProposal(models.Model):
+class MarkdownProposal(VersionedRow):
     """Price reductions a planner proposes and a manager (not the planner) approves."""
 
     class Status(models.TextChoices):
@@ -23,7 +25,6 @@ class MarkdownProposal(models.Model):
     name = models.CharField(max_length=120)
     effective_week = models.ForeignKey(FiscalWeek, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
-    row_version = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_by = models.ForeignKey(
@@ -56,7 +57,7 @@ class MarkdownItem(models.Model):
     projected_units = models.PositiveIntegerField(
         default=0, help_text="Units expected to sell at the new price."
     )
-    markdown_cost = _money(validators=_NON_NEGATIVE)
+    markdown_cost = money_field(validators=_NON_NEGATIVE)
 
     class Meta:
         constraints = [

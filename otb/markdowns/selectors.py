@@ -34,6 +34,8 @@ from typing import Any
 
 from django.db.models import Min, OuterRef, Subquery, Sum
 
+from core.money import percent_of, to_cents, to_places
+from core.weeks import month_key, month_label
 from forecasting.selectors import latest_closed_week, weeks_up_to
 from otb.models import ApprovalDecision, MarkdownProposal
 from planning.models import (
@@ -74,7 +76,7 @@ class Candidate:
 
     @property
     def sell_through_percent(self) -> Decimal | None:
-        return None if self.sell_through is None else (self.sell_through * 100).quantize(Decimal("0.1"))
+        return None if self.sell_through is None else to_places(self.sell_through * 100, 1)
 
 
 def department_items(department_id: int) -> list[tuple[int, str, str, int, Decimal, Decimal, date | None]]:
@@ -180,7 +182,7 @@ def rates_by_item(
 
 
 def _percent(ratio: Decimal) -> str:
-    return f"{(ratio * 100).quantize(Decimal('1'))}%"
+    return f"{to_places(ratio * 100, 0)}%"
 
 
 def _since(window: list[FiscalWeek], on_sale: int, launch: date | None) -> str:
@@ -224,7 +226,7 @@ def markdown_candidates(
         sell_through = Decimal(units) / Decimal(units + on_hand)
         # The same pace over fewer weeks: 40 % over 8 weeks is 10 % over 2.
         bar = sell_through_below * on_sale / len(window)
-        wos = (Decimal(on_hand) * on_sale / units).quantize(Decimal("0.1")) if units else None
+        wos = to_places(Decimal(on_hand) * on_sale / units, 1) if units else None
         age = (as_of.end_date - launch).days // 7 if launch else None
         reasons = []
         if sell_through < bar:
@@ -257,12 +259,12 @@ def markdown_candidates(
                 unit_cost=cost,
                 units_sold=units,
                 on_hand=on_hand,
-                sell_through=sell_through.quantize(Decimal("0.0001")),
+                sell_through=to_places(sell_through, 4),
                 weeks_of_supply=wos,
                 age_weeks=age,
                 weeks_on_sale=on_sale,
-                value_retail=(retail * on_hand).quantize(Decimal("0.01")),
-                value_cost=(cost * on_hand).quantize(Decimal("0.01")),
+                value_retail=to_cents(retail * on_hand),
+                value_cost=to_cents(cost * on_hand),
                 reasons=reasons,
             )
         )
@@ -306,7 +308,7 @@ class BudgetMonth:
 
     @property
     def used_percent(self) -> Decimal | None:
-        return (self.actual * 100 / self.budget).quantize(Decimal("0.1")) if self.budget else None
+        return percent_of(self.actual, self.budget)
 
 
 def markdown_budget_vs_actual(department_id: int, fiscal_year: int) -> list[BudgetMonth]:
@@ -355,11 +357,11 @@ def markdown_budget_vs_actual(department_id: int, fiscal_year: int) -> list[Budg
     zero = Decimal("0.00")
     return [
         BudgetMonth(
-            month_key=fiscal_year * 100 + month,
-            label=f"FY{fiscal_year} M{month:02d}",
-            budget=Decimal(budget.get(month) or zero).quantize(Decimal("0.01")),
-            actual_sales=Decimal(actual.get(month) or zero).quantize(Decimal("0.01")),
-            approved_markdowns=Decimal(committed.get(month) or zero).quantize(Decimal("0.01")),
+            month_key=month_key(fiscal_year, month),
+            label=month_label(month_key(fiscal_year, month)),
+            budget=to_cents(budget.get(month) or zero),
+            actual_sales=to_cents(actual.get(month) or zero),
+            approved_markdowns=to_cents(committed.get(month) or zero),
         )
         for month in months
     ]

@@ -25,20 +25,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, Sum
-from django.utils import timezone
 
+from core.approvals import approval_decide, approval_submit
+from core.money import is_cents, to_cents, whole_units
 from forecasting.models import ForecastRun, ForecastRunPartition, StyleColorForecast
 from forecasting.selectors import latest_closed_week, weeks_up_to
-from otb import notifications
 from otb.markdowns import selectors
 from otb.models import MarkdownItem, MarkdownProposal, PriceChange, PurchaseOrder, PurchaseOrderLine
-from otb.services import OTBError, decision_record
+from otb.services import OTBError
 from planning import clock
 from planning.models import (
     Department,
@@ -55,7 +55,6 @@ from planning.plans.services import CellEdit, PlanError, load_block, plan_cells_
 ELASTICITY = Decimal("2")
 SEASON_WEEKS = 13
 RATE_WEEKS = 8
-_CENT = Decimal("0.01")
 KIND = "markdown"
 # The plan cell audit's source for markdown flows (PlanCellChange.Source has no choice for it yet).
 PLAN_SOURCE = PlanCellChange.Source.MARKDOWN
@@ -159,7 +158,7 @@ def _base_units(department_id: int, season: dict[int, list[int]]) -> dict[int, D
 def projected_units(base: Decimal, current: Decimal, new: Decimal, affected: int) -> int:
     discount = (current - new) / current if current else Decimal("0")
     uplifted = base * (1 + ELASTICITY * discount)
-    return min(affected, int(uplifted.quantize(Decimal("1"), rounding=ROUND_HALF_UP)))
+    return min(affected, whole_units(uplifted))
 
 
 def _build_items(department: Department, week: FiscalWeek, requests: list[ItemRequest]) -> list[MarkdownItem]:
@@ -184,7 +183,7 @@ def _build_items(department: Department, week: FiscalWeek, requests: list[ItemRe
             problems.append(f"{label}: the new price cannot be negative.")
         elif price >= item.retail_price:  # before the cents: a price of 1e99 has no cents to round
             problems.append(f"{label}: the new price must be below the current {item.retail_price}.")
-        elif price != price.quantize(_CENT):
+        elif not is_cents(price):
             problems.append(f"{label}: use at most two decimals for the new price.")
     if problems:
         raise MarkdownError(" ".join(problems))
@@ -209,7 +208,7 @@ def _build_items(department: Department, week: FiscalWeek, requests: list[ItemRe
                 projected_units=projected_units(
                     base.get(item.pk, Decimal(0)), current, request.new_price, affected
                 ),
-                markdown_cost=((current - request.new_price) * affected).quantize(_CENT),
+                markdown_cost=to_cents((current - request.new_price) * affected),
             )
         )
     return built
@@ -224,7 +223,7 @@ def _open_week(week_id: int) -> FiscalWeek:
     return week
 
 
-def _editable_department(user: User, department_id: int) -> Department:
+def editable_department(user: User, department_id: int) -> Department:
     department: Department | None = Department.objects.editable_by(user).filter(pk=department_id).first()
     if department is None:
         raise PermissionDenied("You can propose markdowns only for your own departments.")
@@ -238,7 +237,7 @@ def _editable_department(user: User, department_id: int) -> Department:
 def markdown_proposal_create(
     *, user: User, department_id: int, name: str, effective_week_id: int, items: list[ItemRequest]
 ) -> MarkdownProposal:
-    department = _editable_department(user, department_id)
+    department = editable_department(user, department_id)
     if not name.strip():
         raise MarkdownError("Give the proposal a name.")
     week = _open_week(effective_week_id)
@@ -264,8 +263,8 @@ def markdown_proposal_update(
 ) -> MarkdownProposal:
     """Replace a draft's (or a rejected proposal's, which goes back to draft) name, week and
     items; the numbers are computed again. The version read must still be current."""
-    proposal = _locked(proposal_id, row_version)
-    _editable_department(user, proposal.department_id)
+    proposal = proposal_locked(proposal_id, row_version)
+    editable_department(user, proposal.department_id)
     if proposal.status not in (Status.DRAFT, Status.REJECTED):
         raise MarkdownError(f"The proposal is {proposal.get_status_display().lower()}: it cannot be changed.")
     if not name.strip():
@@ -282,7 +281,7 @@ def markdown_proposal_update(
     return proposal
 
 
-def _locked(proposal_id: int, row_version: int | None) -> MarkdownProposal:
+def proposal_locked(proposal_id: int, row_version: int | None) -> MarkdownProposal:
     proposal = (
         MarkdownProposal.objects.select_for_update()
         .select_related("department")
@@ -296,63 +295,23 @@ def _locked(proposal_id: int, row_version: int | None) -> MarkdownProposal:
     return proposal
 
 
-@transaction.atomic
 def markdown_proposal_submit(
     *, user: User, proposal_id: int, row_version: int | None = None
 ) -> MarkdownProposal:
-    proposal = _locked(proposal_id, row_version)
-    _editable_department(user, proposal.department_id)
-    if proposal.status not in (Status.DRAFT, Status.REJECTED):
-        raise MarkdownError(
-            f"The proposal is {proposal.get_status_display().lower()}: it cannot be submitted."
-        )
-    if not proposal.items.exists():
-        raise MarkdownError("The proposal has no items.")
-    if proposal.effective_week.end_date < clock.today():
-        raise MarkdownError(f"The effective week {proposal.effective_week} has closed: choose a later one.")
-    proposal.status, proposal.submitted_by = Status.SUBMITTED, user
-    proposal.row_version += 1
-    proposal.save(update_fields=["status", "submitted_by", "row_version"])
-    decision_record(user, KIND, proposal.pk, "submit")
-    cost = proposal.items.aggregate(total=Sum("markdown_cost"))["total"] or Decimal("0")
-    notifications.approval_requested(
-        department_id=proposal.department_id,
-        subject=f"Markdown {proposal.name} of {proposal.department} waits for you",
-        body=f"Markdown {proposal.name} from {proposal.effective_week}: ${cost:,.2f} of markdown cost.",
-        requested_by=user,
-    )
+    """Send a draft (or rejected) proposal for a manager's decision (`core.approvals`; the
+    kind's rules are `otb.markdowns.approval_kind`)."""
+    proposal: MarkdownProposal = approval_submit(KIND, proposal_id, user, seen_version=row_version)
     return proposal
 
 
-def _check_manager(user: User, department_id: int) -> None:
-    from planning.roles import ADMIN, MANAGER, user_roles
-
-    if not user_roles(user) & {MANAGER, ADMIN}:
-        raise PermissionDenied("Only managers decide on markdowns.")
-    if not Department.objects.editable_by(user).filter(pk=department_id).exists():
-        raise PermissionDenied("You do not manage this department.")
-
-
-@transaction.atomic
 def markdown_proposal_decide(
     *, user: User, proposal_id: int, approve: bool, comment: str = "", row_version: int | None = None
 ) -> MarkdownProposal:
-    proposal = _locked(proposal_id, row_version)
-    _check_manager(user, proposal.department_id)
-    if proposal.status != Status.SUBMITTED:
-        raise MarkdownError("The proposal is not waiting for a decision.")
-    if proposal.submitted_by_id == user.pk:
-        raise MarkdownError("You submitted this proposal: another manager must decide on it.")
-    comment = comment.strip()[:500]
-    if not approve and not comment:
-        raise MarkdownError("Say why the proposal is rejected.")
-    if approve:
-        _apply_approved(user, proposal)
-    proposal.status = Status.APPROVED if approve else Status.REJECTED
-    proposal.decided_by, proposal.decided_at, proposal.comment = user, timezone.now(), comment
-    proposal.row_version += 1
-    proposal.save(update_fields=["status", "decided_by", "decided_at", "comment", "row_version"])
-    decision_record(user, KIND, proposal.pk, "approve" if approve else "reject", comment)
+    """A manager who did not submit it approves (`apply_approved`) or rejects with a comment."""
+    decision = "approve" if approve else "reject"
+    proposal: MarkdownProposal = approval_decide(
+        KIND, proposal_id, user, decision, comment=comment, seen_version=row_version
+    )
     return proposal
 
 
@@ -381,7 +340,8 @@ def _cost_by_class(proposal: MarkdownProposal) -> dict[int, Decimal]:
     return dict(totals)
 
 
-def _apply_approved(user: User, proposal: MarkdownProposal) -> None:
+def apply_approved(user: User, proposal: MarkdownProposal) -> None:
+    """The approved proposal's prices, price history and working-plan markdowns."""
     items = list(proposal.items.select_related("style_color").order_by("style_color_id"))
     locked = {
         item.pk: item
@@ -489,9 +449,9 @@ def markdown_plan_effect(proposal: MarkdownProposal) -> PlanEffect:
         changed[row, period] += float(costs.get(line_of[line_id], Decimal(0)))
     block.entered["markdowns"] = changed
     after = run_engine(block, exhaustion=plan.exhaustion, cost_complement=float(plan.cost_complement))
-    gm = Decimal(repr(float((after.gross_margin - before.gross_margin).sum()))).quantize(_CENT)
-    eop = Decimal(repr(float((after.eop[:, period] - before.eop[:, period]).sum()))).quantize(_CENT)
-    receipts = Decimal(repr(float((after.receipts - before.receipts).sum()))).quantize(_CENT)
+    gm = to_cents(float((after.gross_margin - before.gross_margin).sum()))
+    eop = to_cents(float((after.eop[:, period] - before.eop[:, period]).sum()))
+    receipts = to_cents(float((after.receipts - before.receipts).sum()))
     return PlanEffect(version.pk, week_id, costs, added, gm, eop, receipts)
 
 
@@ -500,7 +460,7 @@ def items_at_percent_off(style_color_ids: list[int], percent_off: Decimal) -> li
     factor = 1 - percent_off / 100
     prices = dict(StyleColor.objects.filter(pk__in=style_color_ids).values_list("pk", "retail_price"))
     return [
-        ItemRequest(item_id, (prices[item_id] * factor).quantize(_CENT, rounding=ROUND_HALF_UP))
+        ItemRequest(item_id, to_cents(prices[item_id] * factor))
         for item_id in style_color_ids
         if item_id in prices
     ]

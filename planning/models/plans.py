@@ -15,6 +15,8 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 
+from core.fields import money_field
+from core.versioning import VersionedRow
 from planning.models.calendar import FiscalWeek
 from planning.models.hierarchy import Department, MerchClass
 from planning.models.locations import Channel, Region
@@ -192,41 +194,37 @@ class PlanLine(models.Model):
         return self.merch_class_id is None
 
 
-def _money(**options: object) -> models.DecimalField[Decimal, Decimal]:
-    return models.DecimalField(max_digits=14, decimal_places=2, **options)  # type: ignore[arg-type]
-
-
 def _ratio() -> models.DecimalField[Decimal | None, Decimal | None]:
     return models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
 
 
-class PlanWeek(models.Model):
+class PlanWeek(VersionedRow):
     """A line's values for one fiscal week: what the planner entered and what the engine derived."""
 
     line = models.ForeignKey(PlanLine, on_delete=models.CASCADE, related_name="weeks")
     fiscal_week = models.ForeignKey(FiscalWeek, on_delete=models.PROTECT, related_name="+")
     period = models.PositiveSmallIntegerField()
     # Entered.
-    sales = _money(default=Decimal("0"))
+    sales = money_field(default=Decimal("0"))
     sales_units = models.PositiveIntegerField(default=0)
-    markdowns = _money(default=Decimal("0"))
-    shrink = _money(default=Decimal("0"))
+    markdowns = money_field(default=Decimal("0"))
+    shrink = money_field(default=Decimal("0"))
     # Open purchase-order lines due in the week at retail, and what was received against the week
     # (PO receipts in an open week; a closed week's actual receipts). Kept by otb (never typed).
-    on_order = _money(default=Decimal("0"))
-    received = _money(default=Decimal("0"))
+    on_order = money_field(default=Decimal("0"))
+    received = money_field(default=Decimal("0"))
     # Ten places: a target derived from a stock plan (a line switching method) must give back
     # that stock to the cent; a sell-through of 2.1% rounded to 3 places would move it by 2%.
     target = models.DecimalField(max_digits=14, decimal_places=10, null=True, blank=True)
-    receipts_entered = _money(default=Decimal("0"))
+    receipts_entered = money_field(default=Decimal("0"))
     # A closed week's actual EOP at the plan's scope (null: an open week); the engine keeps it.
-    actual_eop = _money(null=True, blank=True)
+    actual_eop = money_field(null=True, blank=True)
     # Derived by the engine (recomputed from the entered values; never edited directly).
-    bop = _money(default=Decimal("0"))
-    eop = _money(default=Decimal("0"))
-    receipts = _money(default=Decimal("0"))
-    otb = _money(default=Decimal("0"))
-    gross_margin = _money(null=True, blank=True)
+    bop = money_field(default=Decimal("0"))
+    eop = money_field(default=Decimal("0"))
+    receipts = money_field(default=Decimal("0"))
+    otb = money_field(default=Decimal("0"))
+    gross_margin = money_field(null=True, blank=True)
     wos = _ratio()
     fwos = _ratio()
     turn = _ratio()
@@ -235,7 +233,6 @@ class PlanWeek(models.Model):
     gmroi = _ratio()
     # Entered measures the planner locked: spreading a total over this week leaves them alone.
     locked = models.CharField(max_length=200, blank=True, default="")
-    row_version = models.PositiveIntegerField(default=1)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

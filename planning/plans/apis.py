@@ -2,19 +2,20 @@
 reject and branch versions.
 
 Thin views over the same services as the HTML grid (planning.plans.services): they scope
-reads to the user's visible departments, validate input into a 400 with one message, and map
-the services' refusals (PlanError 400, PermissionDenied 403, CellConflictError 409).
+reads to the user's visible departments; refusals are core's errors, answered by core.api's
+handler (bad input and PlanError 400, PermissionDenied 403, a stale cell 409).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
@@ -25,11 +26,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import REFUSALS, ErrorBody, StaleRowBody, validated
+from core.errors import Conflict, InvalidInput
+from core.weeks import iso_week_label, week_key
 from planning import calendar
 from planning.models import Department, Plan, PlanCellChange, PlanLine, PlanVersion, PlanWeek
 from planning.plans.measures import DERIVED, ENTERED, PURCHASED, TARGET_LABELS, stored_text
 from planning.plans.negative_receipts import version_negative_receipts
-from planning.plans.promotion import PromotionConflictError, conflict_body
 from planning.plans.services import (
     CellConflictError,
     CellEdit,
@@ -50,8 +53,7 @@ _WEEK_PATTERN = re.compile(r"^(\d{4})-W(\d{2})$")
 # --- shared fields and helpers --------------------------------------------------------------
 def week_label(week_id: int) -> str:
     """FiscalWeek id 202503 as "2025-W03"."""
-    year, week = divmod(week_id, 100)
-    return f"{year}-W{week:02d}"
+    return iso_week_label(week_id)
 
 
 @extend_schema_field(
@@ -74,20 +76,15 @@ class WeekField(serializers.Field[int, str, str, Any]):
             calendar.fiscal_week(year, week, settings.MERCHPLAN_CALENDAR_PATTERN)
         except ValueError:
             self.fail("missing", label=f"FY{year}", week=week)
-        return year * 100 + week
+        return week_key(year, week)
 
     def to_representation(self, value: int) -> str:
         return week_label(value)
 
 
-class PlanErrorSerializer(serializers.Serializer[Any]):
-    detail = serializers.CharField()
-
-
-class PlanCellConflictSerializer(serializers.Serializer[Any]):
+class StaleCellBody(StaleRowBody):
     """Someone changed the cell since it was read: their value stands."""
 
-    detail = serializers.CharField()
     measure = serializers.CharField()
     current = serializers.CharField(allow_null=True, help_text="Their value, as a decimal string.")
     changed_by = serializers.CharField()
@@ -112,75 +109,36 @@ class PromotionCellSerializer(serializers.Serializer[Any]):
         return fields
 
 
-class PromotionConflictSerializer(serializers.Serializer[Any]):
-    """Cells both the scenario and the working plan changed since the branch: approve again
-    with `resolutions` or `resolve_all`."""
+class OpenCellsBody(ErrorBody):
+    """A 409: cells both the scenario and the working plan changed since the branch: approve
+    again with `resolutions` or `resolve_all`."""
 
-    detail = serializers.CharField()
     conflicts = PromotionCellSerializer(many=True)
 
 
-_REFUSALS = {
-    400: OpenApiResponse(PlanErrorSerializer, description="Bad input, or a rule of the plan refused it."),
-    403: OpenApiResponse(PlanErrorSerializer, description="Not signed in, or not allowed to do this."),
-    404: OpenApiResponse(PlanErrorSerializer, description="No such version visible to you."),
-}
+_REFUSALS = REFUSALS
 
 
-class InputError(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-def _first_error(errors: Any, path: str = "") -> str:
-    """One readable message from a serializer's nested errors: "cells[2].value: ..."."""
-    if isinstance(errors, dict):
-        for key, value in errors.items():
-            if not value:
-                continue
-            if key == "non_field_errors":
-                where = path
-            elif isinstance(key, int):  # a ListField's items
-                where = f"{path}[{key}]"
-            else:
-                where = f"{path}.{key}" if path else str(key)
-            return _first_error(value, where)
-    if isinstance(errors, list) and errors:
-        if all(isinstance(item, str) for item in errors):
-            return f"{path}: {errors[0]}" if path else str(errors[0])
-        for index, item in enumerate(errors):
-            if item:
-                return _first_error(item, f"{path}[{index}]")
-    return f"{path}: invalid" if path else "Invalid input."
-
-
-def _validated(serializer: serializers.Serializer[Any]) -> dict[str, Any]:
-    if not serializer.is_valid():
-        raise InputError(_first_error(serializer.errors))
-    return cast(dict[str, Any], serializer.validated_data)
-
-
-def _refusal(error: Exception) -> Response:
-    """The answer for a service's refusal or bad input; nothing was changed."""
-    if isinstance(error, PromotionConflictError):
-        return Response(conflict_body(error), status=status.HTTP_409_CONFLICT)
-    if isinstance(error, CellConflictError):
-        body = {
-            "detail": str(error),
+@contextmanager
+def _answers_refusals() -> Iterator[None]:
+    """The plan services' own refusals as core's errors, which the API's handler answers: a
+    PlanError 400, a stale cell 409 with their value (PermissionDenied is answered as it is)."""
+    try:
+        yield
+    except CellConflictError as error:
+        details = {
+            "current_version": error.row_version,
             "measure": error.measure,
             "current": stored_text(error.measure, error.current),
             "changed_by": error.changed_by,
-            "changed_at": error.changed_at,
+            "changed_at": serializers.DateTimeField().to_representation(error.changed_at)
+            if error.changed_at
+            else None,
             "row_version": error.row_version,
         }
-        return Response(PlanCellConflictSerializer(body).data, status=status.HTTP_409_CONFLICT)
-    code = status.HTTP_403_FORBIDDEN if isinstance(error, PermissionDenied) else status.HTTP_400_BAD_REQUEST
-    message = error.message if isinstance(error, InputError) else str(error)
-    return Response({"detail": message}, status=code)
-
-
-_SERVICE_ERRORS = (CellConflictError, PlanError, PermissionDenied, InputError)
+        raise Conflict(str(error), details=details) from error
+    except PlanError as error:
+        raise InvalidInput(str(error)) from error
 
 
 def _user(request: Request) -> User:
@@ -506,7 +464,7 @@ class CellsUpdatedSerializer(serializers.Serializer[Any]):
     cells = PlanCellSerializer(many=True, help_text="Every cell of the edited lines, all weeks.")
 
 
-_CONFLICT = OpenApiResponse(PlanCellConflictSerializer, description="Changed by someone since you read it.")
+_CONFLICT = OpenApiResponse(StaleCellBody, description="Changed by someone since you read it.")
 
 
 class PlanVersionCells(APIView):
@@ -523,10 +481,7 @@ class PlanVersionCells(APIView):
         received (from purchase orders and receipts, read-only), then derived ones (bop, eop,
         receipts, otb, gross_margin, wos, fwos, turn, sell_through, gm_percent, gmroi)."""
         version = _version(request, version_id)
-        try:
-            filters = _validated(CellQuerySerializer(data=request.query_params))
-        except InputError as error:
-            return _refusal(error)
+        filters = validated(CellQuerySerializer(data=request.query_params))
         chosen = filters.get("measure")
         measures = [m for m in MEASURES if m in chosen] if chosen else list(MEASURES)
         paginator = CellPagination()
@@ -544,8 +499,8 @@ class PlanVersionCells(APIView):
         with every cell of the edited lines (their derived values move across the weeks); the
         total line is rolled up in the background (see the version's `totals_version`)."""
         version = _version(request, version_id)
-        try:
-            data = _validated(CellsPatchSerializer(data=request.data))
+        with _answers_refusals():
+            data = validated(CellsPatchSerializer(data=request.data))
             edits = [
                 CellEdit(
                     line_id=cell["line"],
@@ -559,8 +514,6 @@ class PlanVersionCells(APIView):
             result = plan_cells_update(
                 user=_user(request), version_id=version.pk, edits=edits, source=PlanCellChange.Source.EDIT
             )
-        except _SERVICE_ERRORS as error:
-            return _refusal(error)
         cells = _Cells(result.version, list(MEASURES), {"line": result.line_ids})
         body = {
             "values_version": result.version.values_version,
@@ -605,10 +558,8 @@ class PlanVersionSubmit(APIView):
         """Send a working plan or a scenario for approval; it cannot change meanwhile. The
         answer lists its weeks of negative planned receipts: a warning, not a refusal."""
         version = _version(request, version_id)
-        try:
+        with _answers_refusals():
             version = version_submit(user=_user(request), version_id=version.pk)
-        except _SERVICE_ERRORS as error:
-            return _refusal(error)
         return _version_response(request, version, serializer=PlanVersionWarningsSerializer)
 
 
@@ -617,7 +568,7 @@ class PlanVersionApprove(APIView):
         request=ApproveSerializer,
         responses={
             **_DECIDED,
-            409: OpenApiResponse(PromotionConflictSerializer, description="A scenario's open conflicts."),
+            409: OpenApiResponse(OpenCellsBody, description="A scenario's open conflicts."),
         },
     )
     def post(self, request: Request, version_id: int) -> Response:
@@ -627,8 +578,8 @@ class PlanVersionApprove(APIView):
         since the branch go into the working plan; cells the working plan changed too, to another
         value, answer 409 with the cells until `resolutions` or `resolve_all` pick the winner."""
         version = _version(request, version_id)
-        try:
-            data = _validated(ApproveSerializer(data=request.data))
+        with _answers_refusals():
+            data = validated(ApproveSerializer(data=request.data))
             version = version_approve(
                 user=_user(request),
                 version_id=version.pk,
@@ -636,8 +587,6 @@ class PlanVersionApprove(APIView):
                 resolutions=data["resolutions"],
                 resolve_all=data["resolve_all"],
             )
-        except _SERVICE_ERRORS as error:
-            return _refusal(error)
         return _version_response(request, version)
 
 
@@ -647,11 +596,9 @@ class PlanVersionReject(APIView):
         """Send a submitted version back to draft, saying why (a manager of its department other
         than the submitter)."""
         version = _version(request, version_id)
-        try:
-            data = _validated(RejectSerializer(data=request.data))
+        with _answers_refusals():
+            data = validated(RejectSerializer(data=request.data))
             version = version_reject(user=_user(request), version_id=version.pk, reason=data["reason"])
-        except _SERVICE_ERRORS as error:
-            return _refusal(error)
         return _version_response(request, version)
 
 
@@ -660,9 +607,7 @@ class PlanVersionBranch(APIView):
     def post(self, request: Request, version_id: int) -> Response:
         """A named what-if copy of this version's lines and values (a draft scenario)."""
         version = _version(request, version_id)
-        try:
-            data = _validated(BranchSerializer(data=request.data))
+        with _answers_refusals():
+            data = validated(BranchSerializer(data=request.data))
             scenario = scenario_branch(user=_user(request), version_id=version.pk, name=data["name"])
-        except _SERVICE_ERRORS as error:
-            return _refusal(error)
         return _version_response(request, scenario, status.HTTP_201_CREATED)

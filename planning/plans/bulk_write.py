@@ -20,7 +20,7 @@ Both run in the caller's transaction and never commit; `write_columns` refuses t
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -30,6 +30,8 @@ from django.db import connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import DecimalField, Field, Model, QuerySet
 from django.db.transaction import TransactionManagementError
+
+from core.money import to_places
 
 Column = Sequence[Decimal | int | None] | npt.NDArray[Any]
 NULL = int(np.iinfo(np.int64).min)  # NULL among scaled integers: no value scales to it
@@ -163,7 +165,7 @@ def _scale(value: Decimal | int | None, places: int, name: str) -> int:
 
 
 def round_scaled(values: npt.NDArray[np.float64], places: int) -> npt.NDArray[np.int64]:
-    """`Decimal(repr(value)).quantize(10**-places, ROUND_HALF_UP)` times 10**places, for a whole
+    """`core.money.to_places(value, places)` times 10**places, for a whole
     array (NULL for NaN and infinities): what `compute.to_decimal` stores, without a Decimal per
     cell.
 
@@ -179,10 +181,8 @@ def round_scaled(values: npt.NDArray[np.float64], places: int) -> npt.NDArray[np
     redo = finite & (near_tie | (np.abs(product) >= 2**52))
     scaled = np.where(finite & ~redo, np.rint(product), 0.0).astype(np.int64)
     scaled[~finite] = NULL
-    quantum = Decimal(1).scaleb(-places)
     for index in np.flatnonzero(redo):
-        exact = Decimal(repr(float(values[index])))
-        scaled[index] = int(exact.quantize(quantum, rounding=ROUND_HALF_UP).scaleb(places))
+        scaled[index] = int(to_places(float(values[index]), places).scaleb(places))
     return scaled
 
 

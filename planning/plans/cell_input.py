@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
+from core.money import CENT, to_places
 from planning.plans.measures import ENTERED, TARGET_LABELS
 
 MONEY = {"sales", "markdowns", "shrink", "on_order", "receipts_entered"}
@@ -122,7 +123,7 @@ def resolve(entry: CellInput, current: Decimal | int | None, *, measure: str) ->
     else:
         value = base / entry.number
     try:
-        return value.quantize(_STEP.get(measure, Decimal("0.01")), rounding=ROUND_HALF_UP)
+        return to_places(value, _STEP.get(measure, CENT))
     except InvalidOperation:  # more digits than a Decimal holds: far beyond any cell's range
         raise CellInputError("That change makes the value too large for this cell.") from None
 

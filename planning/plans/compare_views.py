@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from core.weeks import iso_week_label
 from planning.models import Department, Plan, PlanVersion
 from planning.plans import selectors
 from planning.plans.compare import MEASURE_LABELS, compare_versions
@@ -32,8 +33,7 @@ def pick(versions: list[PlanVersion], raw: str | None, default: PlanVersion | No
 
 
 def week_label(week_id: int) -> str:
-    year, week = divmod(week_id, 100)
-    return f"{year}-W{week:02d}"
+    return iso_week_label(week_id)
 
 
 @login_required

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
 
+from core.money import to_places
 from planning.engine import PlanInputs, PlanOutputs, recompute
 from planning.plans.measures import DERIVED
 
@@ -85,7 +86,7 @@ def to_decimal(value: float, field: str) -> Decimal | None:
     empty. (A GM at IMU 50% often ends in half a cent: 0.005 is 0.01, never 0.00 by half-even.)"""
     if math.isnan(value) or math.isinf(value):
         return None
-    return Decimal(repr(value)).quantize(CENTS if field in MONEY_DERIVED else RATIO, rounding=ROUND_HALF_UP)
+    return to_places(value, CENTS if field in MONEY_DERIVED else RATIO)
 
 
 def derived_columns(outputs: PlanOutputs, row: int, period: int) -> dict[str, Decimal | None]:

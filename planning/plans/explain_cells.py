@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 from django.db.models import QuerySet
 
+from core.weeks import short_week_label, split_week_key, year_of
 from planning import clock
 from planning.engine import Explanation, explain
 from planning.engine.explain import _n
@@ -100,8 +101,8 @@ def _opening_label(cell: Cell) -> str:
     before = FiscalWeek.objects.filter(id__lt=first).order_by("-id").values_list("id", flat=True).first()
     if before is None:
         return "the week before the plan"
-    year, week = divmod(before, 100)
-    return f"W{week:02d}" if year == first // 100 else f"W{week:02d} of FY{year}"
+    year, week = split_week_key(before)
+    return f"W{week:02d}" if year == year_of(first) else f"W{week:02d} of FY{year}"
 
 
 def explanation(cell: Cell) -> Explanation | TotalExplanation:
@@ -182,5 +183,5 @@ def changes(cell: Cell, limit: int = 50) -> tuple[list[PlanCellChange], int]:
     ).select_related("changed_by", "line__merch_class")
     shown = list(rows[:limit])
     for change in shown:
-        change.week_label = f"W{change.fiscal_week_id % 100:02d}"  # type: ignore[attr-defined]
+        change.week_label = short_week_label(change.fiscal_week_id)  # type: ignore[attr-defined]
     return shown, rows.count()

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 from django.db.models import F, Q
 
+from core.weeks import short_week_label
 from planning import calendar, clock
 from planning.engine import kpis, rounding
 from planning.models import PlanLine, PlanVersion, PlanWeek
@@ -278,7 +279,7 @@ def plan_grid(version: PlanVersion, *, is_editable: bool, line_ids: list[int] | 
     names = [label for label, _ in _COMPARE if any(label in c for c in comparisons.values())]
     negatives = version_negative_receipts(version)
     _mark_negative_receipts(blocks, negatives)
-    label = f"W{through % 100:02d}" if through is not None else ""
+    label = short_week_label(through) if through is not None else ""
     return Grid(version, columns, blocks, is_editable, names, negatives, label)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -19,6 +19,8 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F, Max
 
+from core.money import to_cents
+from core.weeks import short_week_label
 from planning import clock
 from planning.models import (
     FiscalWeek,
@@ -36,7 +38,6 @@ from planning.plans.services import version_recompute
 logger = logging.getLogger(__name__)
 
 Kind = PlanVersion.Kind
-CENTS = Decimal("0.01")
 ACTUAL_MEASURES = ("sales", "sales_units", "markdowns", "shrink", "actual_eop")
 
 
@@ -50,11 +51,11 @@ def last_closed_week(today: date | None = None) -> FiscalWeek | None:
 
 
 def week_label(week_id: int) -> str:
-    return f"W{week_id % 100:02d}"
+    return short_week_label(week_id)
 
 
 def _money(value: float) -> Decimal:
-    return Decimal(repr(max(float(value), 0.0))).quantize(CENTS, ROUND_HALF_UP)
+    return to_cents(max(float(value), 0.0))
 
 
 def rollable_versions(plan: Plan) -> list[PlanVersion]:
@@ -111,7 +112,7 @@ def roll_version(version: PlanVersion, through: FiscalWeek, user: User) -> bool:
                 "actual_eop": _money(actuals.eop[i, j]),
             }
             if version.kind == Kind.ACTUAL:  # TY keeps receipts as the stock identity implies
-                new["receipts_entered"] = Decimal(repr(float(implied[i, j]))).quantize(CENTS, ROUND_HALF_UP)
+                new["receipts_entered"] = to_cents(float(implied[i, j]))
         changed = False
         for name, value in new.items():
             old = getattr(row, name)

@@ -15,6 +15,8 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 
+from core.money import to_cents, to_places
+from core.weeks import short_week_label
 from planning.engine import MethodTargets, targets_for_eop
 from planning.models import PlanCellChange, PlanLine, PlanTransition, PlanVersion, PlanWeek
 from planning.plans.compute import ENTERED_FIELDS, LineBlock, plan_inputs, run_engine
@@ -32,7 +34,6 @@ Method = PlanLine.Method
 SPAN_METHODS = (Method.TURN, Method.BASIC_STOCK)
 TURN_RANGE = (Decimal("0.001"), Decimal("52"))  # the span turn a line may plan (3 places stored)
 MAX_OPENING_STOCK = ENTERED["sales"].maximum  # as a $ cell: the stock and its flows stay in the columns
-CENT = Decimal("0.01")
 _MOVED: dict[str, str] = {  # what a method cannot plan, for the planner's message
     Method.FWOS: "an FWOS target stops at 104 weeks and holds nothing where no sales follow",
     Method.WOS: "a WOS target holds nothing in a week that sells nothing and stops at 104 weeks",
@@ -83,7 +84,7 @@ def _turn(raw: str | None) -> Decimal | None:
         raise PlanError("Turn and basic stock lines need a turn greater than zero.")
     if value > TURN_RANGE[1]:
         raise PlanError("Turn must be between 0 and 52.")
-    return value.quantize(Decimal("0.001"))
+    return to_places(value, 3)
 
 
 @transaction.atomic
@@ -120,7 +121,7 @@ def plan_line_settings_update(
     block, _ = load_block(version, [line.pk])
     before = run_engine(block, exhaustion=plan.exhaustion, cost_complement=float(plan.cost_complement))
     previous = line.method
-    line.opening_stock = opening.quantize(CENT)
+    line.opening_stock = to_cents(opening)
     block.opening[0] = float(line.opening_stock)
     changes: list[tuple[PlanWeek, str, Decimal | None]] = []
     found = _targets(method, block, before.eop[0], plan.exhaustion) if method != previous else None
@@ -164,7 +165,7 @@ def plan_line_settings_update(
     _write_derived(block, after, row_ids)
     _queue_totals(version)
     moved = np.abs(np.round(after.eop[0], 2) - np.round(before.eop[0], 2)) > 0.005
-    labels = [f"W{row.fiscal_week_id % 100:02d}" for row in rows]
+    labels = [short_week_label(row.fiscal_week_id) for row in rows]
     return LineSettingsResult(
         line,
         previous,
@@ -198,7 +199,7 @@ def _clip_turn(turn: float) -> Decimal:
     low, high = TURN_RANGE
     if not np.isfinite(turn):
         return high
-    return min(max(Decimal(repr(turn)).quantize(Decimal("0.001")), low), high)
+    return min(max(to_places(float(turn), 3), low), high)
 
 
 def _write_targets(
@@ -210,10 +211,10 @@ def _write_targets(
     if method in TARGET_RANGES:
         low, high = TARGET_RANGES[method]
         measure = "target"
-        values = [min(max(Decimal(repr(float(v))).quantize(TARGET_PLACES), low), high) for v in targets]
+        values = [min(max(to_places(float(v), TARGET_PLACES), low), high) for v in targets]
     elif method == Method.RECEIPTS:
         measure = "receipts_entered"
-        values = [Decimal(repr(float(v))).quantize(CENT) for v in receipts]
+        values = [to_cents(float(v)) for v in receipts]
     else:
         return []
     changes: list[tuple[PlanWeek, str, Decimal | None]] = []

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from core.money import to_places
+
 
 @dataclass(frozen=True, slots=True)
 class Measure:
@@ -75,7 +77,7 @@ def stored_text(measure: str, value: Decimal | int | None) -> str | None:
     if value is None:
         return None
     if measure == "target" and isinstance(value, Decimal):
-        three = value.quantize(Decimal("0.001"))
+        three = to_places(value, 3)
         return str(three) if three == value else str(value.normalize())
     return str(value)
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.db.models import F, Sum
 
+from core.weeks import month_label, split_month_key
 from planning.calendar import MONTH_NAMES
 from planning.engine import kpis, rounding
 from planning.models import PlanVersion, PlanWeek
@@ -112,7 +113,7 @@ def month_summaries(versions: Iterable[PlanVersion]) -> dict[int, MonthSummary]:
             months=[
                 MonthRow(
                     key=key,
-                    label=f"FY{key // 100} M{key % 100:02d} {MONTH_NAMES[key % 100 - 1]}",
+                    label=f"{month_label(key)} {MONTH_NAMES[split_month_key(key)[1] - 1]}",
                     plan=month.figures(),
                     original=op_months[key].figures() if key in op_months else None,
                     last_year=ly_months[key].figures() if key in ly_months else None,

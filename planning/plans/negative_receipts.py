@@ -13,8 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
+from core.money import to_units
+from core.weeks import iso_week_label, short_week_label
 from planning.models import PlanVersion, PlanWeek
 
 # Actuals versions hold what happened: returns to vendors there are facts, not a plan to judge.
@@ -37,12 +39,12 @@ class NegativeWeek:
     @property
     def week(self) -> str:
         """ "W04", as the grid's column says."""
-        return f"W{self.week_id % 100:02d}"
+        return short_week_label(self.week_id)
 
     @property
     def week_key(self) -> str:
         """ "2025-W04", the grid column's key (the cell's data-period)."""
-        return f"{self.week_id // 100}-W{self.week_id % 100:02d}"
+        return iso_week_label(self.week_id)
 
     @property
     def left_by_sales(self) -> Decimal:
@@ -144,4 +146,4 @@ def version_negative_receipts(version: PlanVersion) -> NegativeReceipts:
 
 def _amount(value: Decimal) -> str:
     """Whole dollars, half up, as the grid shows them: "-271"."""
-    return f"{value.quantize(Decimal(1), ROUND_HALF_UP):,}"
+    return f"{to_units(value):,}"

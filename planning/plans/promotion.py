@@ -3,7 +3,7 @@
 base = the working plan when the scenario was branched, scenario = the what-if now, current =
 the working plan now. Only the scenario's own changes (scenario != base) are applied; the
 working plan's changes since the branch stay; a cell changed on both sides to different values
-is a conflict, and the approval is refused (PromotionConflictError, a 409 in the API) until the
+is a conflict, and the approval is refused (core's Conflict with the cells, a 409 in the API) until the
 approver picks, per cell or for all, which value wins.
 
 The base is a snapshot (planning.models.scenario_base) taken in the branch's transaction from
@@ -32,6 +32,9 @@ from django.contrib.auth.models import User
 from django.db import connection
 from django.db.models import F
 
+from core.errors import Conflict
+from core.money import to_cents, to_places
+from core.weeks import week_label as fiscal_week_label
 from planning.models import MerchClass, PlanCellChange, PlanLine, PlanTransition, PlanVersion, PlanWeek
 from planning.models.scenario_base import ScenarioBaseLine, ScenarioBaseWeek
 from planning.plans.measures import ENTERED, TARGET_LABELS, TARGET_PLACES, stored_text, validate
@@ -204,7 +207,7 @@ class Promotion:
 
 
 def week_label(week_id: int) -> str:
-    return "line setting" if week_id == LINE_WEEK else f"FY{week_id // 100} W{week_id % 100:02d}"
+    return "line setting" if week_id == LINE_WEEK else fiscal_week_label(week_id)
 
 
 def _text(measure: str, value: Any) -> str | None:
@@ -215,7 +218,7 @@ def _text(measure: str, value: Any) -> str | None:
     if measure == "turn":
         return f"{Decimal(value).normalize():f}"
     if measure == "opening_stock":
-        return str(Decimal(value).quantize(Decimal("0.01")))
+        return str(to_cents(value))
     if measure in ENTERED and isinstance(value, Decimal | int):
         return stored_text(measure, value)
     return str(value)
@@ -292,23 +295,17 @@ def promotion_preview(scenario: PlanVersion) -> Promotion:
 
 
 # --- the promotion itself -----------------------------------------------------------------------
-class PromotionConflictError(PlanError):
+def promotion_conflict(scenario: PlanVersion, conflicts: list[Cell]) -> Conflict:
     """Cells changed in both the scenario and the working plan since the branch: the approver
-    picks which value wins (per cell or for all) and approves again. Nothing was changed."""
-
-    def __init__(self, scenario: PlanVersion, conflicts: list[Cell]) -> None:
-        self.conflicts = conflicts
-        count = len(conflicts)
-        cells = "cell" if count == 1 else "cells"
-        super().__init__(
-            f"{count} {cells} changed in both {scenario.name} and the working plan since it was branched: "
-            "choose which value wins for each (or for all), then approve."
-        )
-
-
-def conflict_body(error: PromotionConflictError) -> dict[str, Any]:
-    """The API's 409 answer: the message and each conflicting cell with its three values."""
-    return {"detail": str(error), "conflicts": [cell.as_dict() for cell in error.conflicts]}
+    picks which value wins (per cell or for all) and approves again; nothing was changed. The
+    409 body lists each conflicting cell with its three values (`conflicts`)."""
+    count = len(conflicts)
+    cells = "cell" if count == 1 else "cells"
+    return Conflict(
+        f"{count} {cells} changed in both {scenario.name} and the working plan since it was branched: "
+        "choose which value wins for each (or for all), then approve.",
+        details={"conflicts": [cell.as_dict() for cell in conflicts]},
+    )
 
 
 def _choices(resolutions: Mapping[str, str] | None, resolve_all: str | None) -> dict[CellKey, str]:
@@ -336,7 +333,7 @@ def scenario_promote(
     """Apply the scenario's own changes to the working plan (the caller holds both versions'
     row locks, in its transaction, and recomputes the working plan afterwards).
 
-    Unresolved conflicts raise PromotionConflictError before anything is written. Every
+    Unresolved conflicts raise core's Conflict (`promotion_conflict`) before anything is written. Every
     applied week cell is audited with source "promote"; only changed rows get a new row
     version; line settings changed are listed in the working plan's trail."""
     choices = _choices(resolutions, resolve_all)
@@ -382,7 +379,7 @@ def scenario_promote(
     changes, conflicts = _describe(result, working)
     promotion = Promotion(scenario, working, result, changes, conflicts, is_snapshot)
     if promotion.unresolved:
-        raise PromotionConflictError(scenario, promotion.unresolved)
+        raise promotion_conflict(scenario, promotion.unresolved)
     _check_merged(result.applied, current, line_of)
     _apply(user, working, result.applied, line_of, row_of, promotion)
     return promotion
@@ -431,7 +428,7 @@ def _apply(
         row = row_of[(class_id, week_id)]
         old = getattr(row, measure)
         if measure == "target" and isinstance(value, Decimal):
-            value = value.quantize(TARGET_PLACES)
+            value = to_places(value, TARGET_PLACES)
         setattr(row, measure, value)
         changed_rows[row.pk] = row
         audit.append(

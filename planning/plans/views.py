@@ -16,6 +16,8 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from core.errors import Conflict, InvalidInput
+from core.weeks import short_week_label
 from planning.models import Department, Plan, PlanCellChange, PlanLine, PlanVersion
 from planning.plans import excel_views, explain_cells, selectors, services
 from planning.plans.forms import PlanCreateForm, RejectForm, ScenarioForm
@@ -246,7 +248,7 @@ def _address(edit: services.CellEdit) -> dict[str, str]:
 def _cell_name(edit: services.CellEdit) -> str:
     """ "W05 Sales $" for a message about one cell of a block."""
     measure = ENTERED.get(edit.measure)
-    return f"W{edit.week_id % 100:02d} {measure.label if measure else edit.measure}"
+    return f"{short_week_label(edit.week_id)} {measure.label if measure else edit.measure}"
 
 
 def _message_response(request: HttpRequest, message: str, *, status: int) -> HttpResponse:
@@ -373,7 +375,9 @@ def _decision(
     version = get_object_or_404(_visible_versions(request), pk=version_id)
     try:
         result = action(user=request.user, version_id=version.pk, **kwargs)
-    except services.PlanError as error:
+    # InvalidInput: the approval flow's refusals (not waiting, no reason); Conflict: a what-if's
+    # cells changed on both sides.
+    except (services.PlanError, InvalidInput, Conflict) as error:
         messages.error(request, str(error))
         return redirect("planning:plan-version", version_id=version.pk)
     except PermissionDenied as error:

@@ -11,13 +11,14 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.db.models import F, Sum
 
+from core.money import to_cents
 from otb.models import OTBCommitment, PurchaseOrder, PurchaseOrderLine
 
 
 def ledger_differences() -> dict[tuple[int, int], tuple[Decimal, Decimal]]:
     """(department, month) -> (ledger, lines) where they differ, at retail."""
     lines = {
-        (row["order__department_id"], row["month_key"]): Decimal(row["retail"]).quantize(Decimal("0.01"))
+        (row["order__department_id"], row["month_key"]): to_cents(row["retail"])
         for row in PurchaseOrderLine.objects.filter(order__status=PurchaseOrder.Status.RELEASED)
         .exclude(status=PurchaseOrderLine.Status.CANCELLED)
         .values("order__department_id", "month_key")
@@ -25,7 +26,7 @@ def ledger_differences() -> dict[tuple[int, int], tuple[Decimal, Decimal]]:
         .order_by()
     }
     held = {
-        (department, key): (Decimal(cents) / 100).quantize(Decimal("0.01"))
+        (department, key): to_cents(Decimal(cents) / 100)
         for department, key, cents in OTBCommitment.objects.values_list(
             "department_id", "month_key", "committed_cents"
         )
