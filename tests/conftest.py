@@ -29,6 +29,9 @@ from planning.roles import ADMIN, EXECUTIVE, MANAGER, PLANNER
 
 PASSWORD = "correct horse battery staple"
 
+# Shared fixtures beyond this module's (people of a department, budgets): tests/fixtures.
+pytest_plugins = ["tests.fixtures.people", "tests.fixtures.budgets"]
+
 # No test reads the real date: every test runs with the clock pinned (ticking on from there) to
 # PINNED_NOW, a Monday of FY2026 W45 (last closed week W44). Tests whose result depends on the
 # day (demo loads, OTB, forecast runs, the weekly report, replenishment and allocation demos)

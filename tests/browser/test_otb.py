@@ -4,15 +4,13 @@ on the order's page, and the order is released."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
 
-from forecasting import selectors as forecast_selectors
 from otb import services
-from otb.models import OTBBudget, OTBBudgetMonth, OTBException, PurchaseOrder, Vendor
+from otb.models import OTBException, PurchaseOrder
 from tests.browser.conftest import screenshot
 from tests.conftest import PASSWORD
 
@@ -20,24 +18,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def budget(retailer: dict[str, Any], planner: User, manager: User) -> dict[str, Any]:
-    """Tops: an approved budget of 117,000 at retail in the month of a week three weeks out."""
-    retailer["tops"].planners.add(planner, manager)
-    week = forecast_selectors.weeks_after(forecast_selectors.latest_closed_week(), 3)[2]
-    approved = OTBBudget.objects.create(
-        department=retailer["tops"],
-        fiscal_year=week.year,
-        status=OTBBudget.Status.APPROVED,
-        created_by=manager,
-    )
-    OTBBudgetMonth.objects.create(
-        budget=approved,
-        month_key=services.month_key(week),
-        receipts_retail=Decimal("117000.00"),
-        receipts_cost=Decimal("52650.00"),
-    )
-    Vendor.objects.create(code="V1", name="Mill & Co")
-    return {"week": week, "department": retailer["tops"]}
+def budget(approved_budget: dict[str, Any]) -> dict[str, Any]:
+    """Tops: an approved budget of 117,000 at retail in the month of a week three weeks out
+    (tests/fixtures/budgets.py)."""
+    return approved_budget
 
 
 def _login(page: Any, base: str, username: str) -> None:

@@ -39,10 +39,9 @@ Kind = PlanVersion.Kind
 migration = importlib.import_module("planning.migrations.0013_op_revisions")
 
 
-@pytest.fixture(autouse=True)
-def tops_manager(manager: User, retailer: Retailer) -> User:
-    retailer["tops"].planners.add(manager)
-    return manager
+# Plans are decided by a manager of their department (test_approval_scope: anyone else is
+# refused): every test here runs with the manager planning Tops (tests/fixtures/people.py).
+pytestmark = pytest.mark.usefixtures("tops_manager")
 
 
 def _tees_row(html: str, line_id: int, label: str) -> list[str]:

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 
 from planning.models import PlanCellChange, PlanLine, PlanTransition, PlanVersion, PlanWeek
@@ -22,8 +22,6 @@ from planning.plans.services import (
     version_reject,
     version_submit,
 )
-from planning.roles import MANAGER
-from tests.conftest import PASSWORD
 from tests.planning.plans.conftest import column, dollars, line_of, snapshot, version_of
 
 Retailer = dict[str, Any]
@@ -53,20 +51,9 @@ def _edit(version: PlanVersion, user: User, line: PlanLine, week: int, measure: 
     )
 
 
-@pytest.fixture(autouse=True)
-def tops_manager(manager: User, retailer: Retailer) -> User:
-    """Plans are decided by a manager of their department (test_approval_scope: anyone else
-    is refused)."""
-    retailer["tops"].planners.add(manager)
-    return manager
-
-
-@pytest.fixture
-def second_manager(retailer: Retailer) -> User:
-    user = User.objects.create_user(username="mo.manager", password=PASSWORD)
-    user.groups.add(Group.objects.get(name=MANAGER))
-    retailer["tops"].planners.add(user)
-    return user
+# Plans are decided by a manager of their department (test_approval_scope: anyone else is
+# refused): every test here runs with the manager planning Tops (tests/fixtures/people.py).
+pytestmark = pytest.mark.usefixtures("tops_manager")
 
 
 # --- submit and approve ---------------------------------------------------------------------
