@@ -3,10 +3,10 @@
 transfers themselves, and in-season rebalancing (suggested store-to-store moves, accepting some).
 
 Same services as the pages (`allocation.runs`, `allocation.services`, `allocation.rebalancing`).
-Refusals answer {"detail": ...}: bad input 400 (a refusal naming its field also carries
-{field: [message]}), not allowed 403, nothing of that id visible 404, a stale version (a line's
-row_version for an edit, the run's for release and cancel; or a rebalancing move no longer
-suggested) 409.
+Refusals answer {"detail": ..., "code": ...} (core.api's handler): bad input 400 (a refusal
+naming its field also carries {field: [message]}), not allowed 403, nothing of that id visible
+404, a stale version (a line's row_version for an edit, the run's for release and cancel; or a
+rebalancing move no longer suggested) 409.
 """
 
 from __future__ import annotations
@@ -14,10 +14,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import F, QuerySet
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
@@ -27,21 +26,14 @@ from rest_framework.views import APIView
 from allocation import rebalancing, runs, services
 from allocation.engine import SHORTFALL_TEXT, Shortfall
 from allocation.models import AllocationItem, AllocationLine, AllocationRun, Transfer
-from otb.apis.common import (
-    BAD_INPUT,
-    REFUSALS,
-    OTBErrorSerializer,
-    refused,
-    request_user,
-    status_field,
-    validated,
-    visible_departments,
-)
+from core.api import BAD_INPUT, REFUSALS, STALE_ROW, request_user, validated
+from core.errors import Conflict, InvalidInput
+from otb.apis.common import status_field, visible_departments
 from otb.models import PurchaseOrder
 from planning.departments import DepartmentLookupError, department_from_filter, unknown_department_message
 from planning.models import Department, Location, Region, Sku, StyleColor
 
-CONFLICT = {409: OpenApiResponse(OTBErrorSerializer, description="Changed since you read it: reload.")}
+CONFLICT = {409: STALE_ROW}
 
 
 # -- lookups by id or code -------------------------------------------------------------------
@@ -74,16 +66,6 @@ def _no(field: str, what: str, value: Any) -> str:
     return f"{field}: no {what} {str(value).strip()!r}."
 
 
-def _allocation_refusal(error: runs.AllocationError) -> Response:
-    """400: {"detail": "field: message", field: [message]} when the service names a field."""
-    if error.field:
-        return Response(
-            {"detail": f"{error.field}: {error}", error.field: [str(error)]},
-            status=status.HTTP_400_BAD_REQUEST,
-        )
-    return refused(str(error))
-
-
 def _finite(value: float) -> float | None:
     return round(value, 2) if math.isfinite(value) else None
 
@@ -105,6 +87,7 @@ class AllocationRunSerializer(serializers.ModelSerializer[AllocationRun]):
     created_by = serializers.CharField(source="created_by.username")
     released_by = serializers.CharField(source="released_by.username", allow_null=True, default=None)
     is_editable = serializers.BooleanField(help_text="A preview (not what-if): lines can change.")
+    progress = serializers.IntegerField(source="progress_percent", read_only=True, help_text="0 to 100.")
 
     class Meta:
         model = AllocationRun
@@ -363,15 +346,15 @@ def _run_request(request: Request, data: dict[str, Any]) -> runs.RunRequest | Re
     """The services' request from the API's fields, or a 400 naming what is unknown."""
     department = _visible_department(request, data["department"])
     if department is None:
-        return refused(_no("department", "department", data["department"]))
+        raise InvalidInput(_no("department", "department", data["department"]))
     dc = _by_id_or_code(Location.objects.all(), data["dc"])
     if dc is None:
-        return refused(_no("dc", "DC", data["dc"]))
+        raise InvalidInput(_no("dc", "DC", data["dc"]))
     style_colors = []
     for value in data["style_colors"]:
         style_color = _by_id_or_code(StyleColor.objects.select_related("style__subclass__merch_class"), value)
         if style_color is None:
-            return refused(_no("style_colors", "style-color", value))
+            raise InvalidInput(_no("style_colors", "style-color", value))
         style_colors.append(style_color)
     options: dict[str, Any] = {
         key: data[key]
@@ -384,12 +367,12 @@ def _run_request(request: Request, data: dict[str, Any]) -> runs.RunRequest | Re
     if "purchase_order" in data:
         order = _by_id_or_code(PurchaseOrder.objects.all(), data["purchase_order"], "number")
         if order is None:
-            return refused(_no("purchase_order", "purchase order", data["purchase_order"]))
+            raise InvalidInput(_no("purchase_order", "purchase order", data["purchase_order"]))
         options["purchase_order"] = order
     if "like_style_color" in data:
         like = _by_id_or_code(StyleColor.objects.all(), data["like_style_color"])
         if like is None:
-            return refused(_no("like_style_color", "style-color", data["like_style_color"]))
+            raise InvalidInput(_no("like_style_color", "style-color", data["like_style_color"]))
         options["like_style_color"] = like
     return runs.RunRequest(department=department, dc=dc, style_colors=style_colors, **options)
 
@@ -428,14 +411,7 @@ class AllocationRunList(generics.ListAPIView[AllocationRun]):
         computed in the background (status queued -> running -> preview, or failed with a message)."""
         data = validated(AllocationRunCreateSerializer(data=request.data))
         run_request = _run_request(request, data)
-        if isinstance(run_request, Response):
-            return run_request
-        try:
-            run = runs.start_run(user=request_user(request), request=run_request)
-        except PermissionDenied as error:
-            return refused(str(error), status.HTTP_403_FORBIDDEN)
-        except runs.AllocationError as error:
-            return _allocation_refusal(error)
+        run = runs.start_run(user=request_user(request), request=run_request)
         return Response(
             AllocationRunSerializer(_runs(request).get(pk=run.pk)).data, status=status.HTTP_201_CREATED
         )
@@ -493,19 +469,12 @@ class AllocationLineDetail(APIView):
             AllocationLine.objects.filter(run__department__in=visible_departments(request)), pk=line_id
         )
         data = validated(AllocationLineChangeSerializer(data=request.data))
-        try:
-            edit = services.allocation_line_set(
-                user=request_user(request),
-                line_id=line.pk,
-                units=data["units"],
-                seen_version=data["row_version"],
-            )
-        except PermissionDenied as error:
-            return refused(str(error), status.HTTP_403_FORBIDDEN)
-        except services.AllocationConflictError as error:
-            return refused(str(error), status.HTTP_409_CONFLICT)
-        except runs.AllocationError as error:
-            return _allocation_refusal(error)
+        edit = services.allocation_line_set(
+            user=request_user(request),
+            line_id=line.pk,
+            units=data["units"],
+            seen_version=data["row_version"],
+        )
         fresh = AllocationLine.objects.select_related("item__sku", "store").get(pk=edit.line.pk)
         return Response(
             AllocationLineEditSerializer(
@@ -526,16 +495,9 @@ class AllocationRunRelease(APIView):
         stock is checked again first)."""
         run = get_object_or_404(_runs(request), pk=run_id)
         data = validated(AllocationRunVersionSerializer(data=request.data))
-        try:
-            released = services.allocation_release(
-                user=request_user(request), run_id=run.pk, seen_version=data["run_version"]
-            )
-        except PermissionDenied as error:
-            return refused(str(error), status.HTTP_403_FORBIDDEN)
-        except services.AllocationConflictError as error:
-            return refused(str(error), status.HTTP_409_CONFLICT)
-        except runs.AllocationError as error:
-            return _allocation_refusal(error)
+        released = services.allocation_release(
+            user=request_user(request), run_id=run.pk, seen_version=data["run_version"]
+        )
         return Response(AllocationReleasedSerializer(released).data)
 
 
@@ -550,16 +512,9 @@ class AllocationRunCancel(APIView):
         """Cancel a queued, running or previewed run: it is never released."""
         run = get_object_or_404(_runs(request), pk=run_id)
         data = validated(AllocationRunVersionSerializer(data=request.data))
-        try:
-            services.allocation_cancel(
-                user=request_user(request), run_id=run.pk, seen_version=data["run_version"]
-            )
-        except PermissionDenied as error:
-            return refused(str(error), status.HTTP_403_FORBIDDEN)
-        except services.AllocationConflictError as error:
-            return refused(str(error), status.HTTP_409_CONFLICT)
-        except runs.AllocationError as error:
-            return _allocation_refusal(error)
+        services.allocation_cancel(
+            user=request_user(request), run_id=run.pk, seen_version=data["run_version"]
+        )
         return Response(AllocationRunSerializer(_runs(request).get(pk=run.pk)).data)
 
 
@@ -610,7 +565,7 @@ def _rebalance_options(request: Request, data: dict[str, Any]) -> dict[str, Any]
     """The rebalancing services' arguments from the API's fields, or a 400 naming what is unknown."""
     department = _visible_department(request, data["department"])
     if department is None:
-        return refused(_no("department", "department", data["department"]))
+        raise InvalidInput(_no("department", "department", data["department"]))
     options: dict[str, Any] = {
         "department": department,
         "min_wos": data["min_wos"],
@@ -620,12 +575,12 @@ def _rebalance_options(request: Request, data: dict[str, Any]) -> dict[str, Any]
     if data.get("style_color"):
         style_color = StyleColor.objects.filter(code__iexact=data["style_color"].strip()).first()
         if style_color is None:
-            return refused(_no("style_color", "style-color", data["style_color"]))
+            raise InvalidInput(_no("style_color", "style-color", data["style_color"]))
         options["style_color"] = style_color
     if data.get("region"):
         region = Region.objects.filter(code__iexact=data["region"].strip()).first()
         if region is None:
-            return refused(_no("region", "region", data["region"]))
+            raise InvalidInput(_no("region", "region", data["region"]))
         options["region_id"] = region.pk
     return options
 
@@ -641,13 +596,8 @@ class Rebalance(APIView):
         to stores below min_wos, neediest receivers first."""
         data = validated(RebalanceQuerySerializer(data=request.query_params))
         options = _rebalance_options(request, data)
-        if isinstance(options, Response):
-            return options
         department = options.pop("department")
-        try:
-            found = rebalancing.suggestions(department, **options)
-        except runs.AllocationError as error:
-            return _allocation_refusal(error)
+        found = rebalancing.suggestions(department, **options)
         return Response(RebalanceSuggestionsSerializer(found).data)
 
     @extend_schema(
@@ -660,15 +610,11 @@ class Rebalance(APIView):
         conflict (409) and nothing is written."""
         data = validated(RebalanceAcceptSerializer(data=request.data))
         options = _rebalance_options(request, data)
-        if isinstance(options, Response):
-            return options
         try:
             made = rebalancing.rebalance_accept(user=request_user(request), keys=data["moves"], **options)
-        except PermissionDenied as error:
-            return refused(str(error), status.HTTP_403_FORBIDDEN)
         except runs.AllocationError as error:
-            if error.field == "move":
-                return refused(str(error), status.HTTP_409_CONFLICT)
-            return _allocation_refusal(error)
+            if error.field == "move":  # a move no longer suggested: stock moved meanwhile
+                raise Conflict(error.message) from error
+            raise
         rows = _transfers(request).filter(pk__in=[transfer.pk for transfer in made]).order_by("pk")
         return Response(AllocationTransferSerializer(rows, many=True).data, status=status.HTTP_201_CREATED)

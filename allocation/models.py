@@ -14,6 +14,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from core.run_models import BackgroundRun, RunStatus, run_status_field
+from core.versioning import VersionedRow
 from otb.models import PurchaseOrder
 from planning.models import Department, FiscalWeek, Location, Sku, StyleColor
 
@@ -21,7 +23,10 @@ _SHARE = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("0.950"))]
 MAX_PACK_SIZE = 1000  # units a pack: runs and rebalancing move whole packs of 1 to this many
 
 
-class AllocationRun(models.Model):
+class AllocationRun(BackgroundRun, VersionedRow):
+    """An allocation: a background run (progress in percent) whose computed result is a
+    preview the planner edits, then releases as transfers or cancels."""
+
     class Source(models.TextChoices):
         DC_STOCK = "dc", "DC stock"
         PURCHASE_ORDER = "po", "Incoming purchase order"
@@ -36,12 +41,16 @@ class AllocationRun(models.Model):
         WOS = "wos", "Same weeks of supply"
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
+        QUEUED = RunStatus.QUEUED.value, "Queued"
+        RUNNING = RunStatus.RUNNING.value, "Running"
         PREVIEW = "preview", "Preview"
         RELEASED = "released", "Released"
-        FAILED = "failed", "Failed"
+        FAILED = RunStatus.FAILED.value, "Failed"
         CANCELLED = "cancelled", "Cancelled"
+        EXPIRED = RunStatus.EXPIRED.value, "Expired"
+
+    # A computed allocation is a preview (run_execute marks it so), not "done".
+    DONE_STATUS = Status.PREVIEW
 
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="allocation_runs")
     name = models.CharField(max_length=120, blank=True)
@@ -71,13 +80,8 @@ class AllocationRun(models.Model):
     )  # fmt: skip
     what_if = models.BooleanField(default=False, help_text="Unlimited supply: shows the full need.")
     as_of = models.ForeignKey(FiscalWeek, on_delete=models.PROTECT, related_name="+")
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
-    progress = models.PositiveSmallIntegerField(default=0)
-    message = models.TextField(blank=True)
-    row_version = models.PositiveIntegerField(default=1)
+    status = run_status_field(Status)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
     released_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -132,7 +136,7 @@ class AllocationItem(models.Model):
         return max(0, self.allocatable - self.allocated)
 
 
-class AllocationLine(models.Model):
+class AllocationLine(VersionedRow):
     """One SKU at one store: what it has, needs, was proposed and (after edits) gets."""
 
     # A run writes up to a million lines in one COPY: no per-row foreign-key triggers (the run's
@@ -157,7 +161,6 @@ class AllocationLine(models.Model):
     proposed = models.PositiveIntegerField(default=0, help_text="What the engine gave.")
     allocated = models.PositiveIntegerField(default=0, help_text="What the store gets (edited by hand).")
     shortfall = models.PositiveSmallIntegerField(default=0)
-    row_version = models.PositiveIntegerField(default=1)
 
     class Meta:
         # One index serves the run's lines, a SKU's lines within the run, and uniqueness.
@@ -224,33 +227,3 @@ class Transfer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.units} of {self.sku_id}: {self.from_location_id} -> {self.to_location_id}"
-
-
-class AllocationChange(models.Model):
-    """The audit trail of a run: created, edited line by line, released or cancelled."""
-
-    class Action(models.TextChoices):
-        CREATED = "created", "Created"
-        EDITED = "edited", "Line edited"
-        RELEASED = "released", "Released"
-        CANCELLED = "cancelled", "Cancelled"
-        REBALANCED = "rebalanced", "Rebalancing accepted"
-
-    run = models.ForeignKey(
-        AllocationRun, on_delete=models.CASCADE, null=True, blank=True, related_name="changes"
-    )
-    line = models.ForeignKey(
-        AllocationLine, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
-    )
-    action = models.CharField(max_length=12, choices=Action.choices)
-    old_units = models.PositiveIntegerField(null=True, blank=True)
-    new_units = models.PositiveIntegerField(null=True, blank=True)
-    note = models.CharField(max_length=240, blank=True)
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    changed_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-changed_at", "-pk"]
-
-    def __str__(self) -> str:
-        return f"{self.get_action_display()} by {self.changed_by_id}"

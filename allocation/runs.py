@@ -18,11 +18,13 @@ import pandas as pd
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import connection, models, transaction
-from django.utils import timezone
 
-from allocation.engine import Allocation, allocate
-from allocation.inputs import AllocationSetupError, RunInputs, gather
-from allocation.models import MAX_PACK_SIZE, AllocationChange, AllocationItem, AllocationLine, AllocationRun
+from allocation.engine import Allocation, allocate, store_caps, unlimited_supply, whole_unit_need
+from allocation.inputs import RunInputs, gather
+from allocation.models import MAX_PACK_SIZE, AllocationItem, AllocationLine, AllocationRun
+from core.audit import audit_record
+from core.errors import InvalidInput
+from core.runs import Progress, run_execute, run_finish
 from forecasting.models import LikeItem
 from forecasting.selectors import latest_closed_week
 from otb.models import PurchaseOrder
@@ -33,12 +35,17 @@ BATCH_SKUS = 250  # the engine's batch: progress moves every batch
 WRITE_BATCH = 5000
 
 
-class AllocationError(ValueError):
-    """A run or an edit that cannot go ahead as asked; `field` names the form field at fault."""
+class AllocationError(InvalidInput, ValueError):
+    """A run or an edit that cannot go ahead as asked (400); `field` names the form field at
+    fault. The API body also carries {field: [message]}, as DRF's own field errors do."""
 
     def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, field=field)
+
+    def body(self) -> dict[str, Any]:
+        if not self.field:
+            return super().body()
+        return {"detail": f"{self.field}: {self.message}", "code": self.code, self.field: [self.message]}
 
 
 @dataclass(frozen=True)
@@ -176,68 +183,46 @@ def start_run(*, user: User, request: RunRequest) -> AllocationRun:
 
     fields = check_request(user, request)
     with transaction.atomic():
-        run = AllocationRun.objects.create(as_of=latest_closed_week(), created_by=user, **fields)
+        run = AllocationRun.objects.create(
+            as_of=latest_closed_week(), created_by=user, progress_total=100, **fields
+        )
         run.style_colors.set(request.style_colors)
-        AllocationChange.objects.create(run=run, action=AllocationChange.Action.CREATED, changed_by=user)
+        audit_record(user, "allocation.create", run)
         transaction.on_commit(lambda: allocation_run.delay(run.pk))
     return run
 
 
 def execute(run_id: int) -> AllocationRun:
+    """Compute a queued run into its preview (core.runs.run_execute: a task delivered twice
+    computes it once; a run that fails writes nothing and says why)."""
     run = AllocationRun.objects.select_related("dc", "as_of").get(pk=run_id)
-    if run.status != AllocationRun.Status.QUEUED:
-        return run  # already computed (a retried task)
-    _progress(run, 0, AllocationRun.Status.RUNNING)
-    try:
-        inputs = gather(run)
-        _progress(run, 10)
-        results = _compute(run, inputs)
-        _progress(run, 90)
-        _write(run, inputs, results)
-    except Exception as error:  # a failed run writes nothing and says why
-        if not isinstance(error, (AllocationSetupError, ValueError)):
-            logger.exception("Allocation run %s failed", run_id)
-        run.status, run.message, run.finished_at = AllocationRun.Status.FAILED, str(error), timezone.now()
-        run.save(update_fields=["status", "message", "finished_at"])
-        return run
-    return run
+    return run_execute(run, lambda progress: _compute_and_write(run, progress))
 
 
-def _progress(run: AllocationRun, percent: int, status: str | None = None) -> None:
-    run.progress = percent
-    fields = ["progress"]
-    if status:
-        run.status = status
-        fields.append("status")
-    run.save(update_fields=fields)
-
-
-def store_caps(need: np.ndarray, room: np.ndarray) -> np.ndarray:
-    """Per SKU and store, the most units the store may get: where its room (capacity - stock)
-    is less than the run's total need there, each SKU's part of the room in proportion to its
-    need (rounded down); no cap (inf) where the room holds it all. Room 30 and needs 20 and 40:
-    10 and 20."""
-    total = need.sum(axis=0)
-    tight = np.isfinite(room) & (total > room)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        part = np.floor(need * np.where(total > 0, room / np.where(total > 0, total, 1.0), 0.0))
-    return np.where(tight[None, :], part, np.inf)
+def _compute_and_write(run: AllocationRun, progress: Progress) -> None:
+    progress(0, 100)
+    inputs = gather(run)
+    progress(10)
+    results = _compute(run, inputs, progress)
+    progress(90)
+    _write(run, inputs, results)
 
 
 def needs_of(inputs: RunInputs) -> np.ndarray:
-    """DESIGN.md section 9: forecast over the coverage + presentation minimum - on hand - in
-    transit, rounded up to whole units (0.2 of a unit short is a unit to send)."""
-    raw = inputs.demand_over_coverage + inputs.presentation_min - inputs.on_hand - inputs.in_transit
-    return np.ceil(np.maximum(raw, 0.0) - 1e-9)
+    """The run's need per SKU and store in whole units (`allocation.engine.whole_unit_need`)."""
+    return whole_unit_need(
+        inputs.demand_over_coverage, inputs.presentation_min, inputs.on_hand, inputs.in_transit
+    )
 
 
-def _compute(run: AllocationRun, inputs: RunInputs) -> list[tuple[slice, Allocation, np.ndarray]]:
+def _compute(
+    run: AllocationRun, inputs: RunInputs, progress: Progress
+) -> list[tuple[slice, Allocation, np.ndarray]]:
     need = needs_of(inputs)
     caps = store_caps(need, inputs.room)
     pack = run.pack_size
     if run.what_if:  # unlimited supply: every store's need in whole packs, within its cap
-        available = (np.minimum(np.ceil(need / pack), np.floor(caps / pack)) * pack).sum(axis=1)
-        available = np.where(np.isfinite(available), available, 0).astype(np.int64)
+        available = unlimited_supply(need, caps, pack)
         holdback = 0.0
     else:
         available, holdback = inputs.available, float(run.holdback)
@@ -258,7 +243,7 @@ def _compute(run: AllocationRun, inputs: RunInputs) -> list[tuple[slice, Allocat
             stock=(inputs.on_hand + inputs.in_transit)[rows],
         )
         results.append((rows, result, caps[rows]))
-        _progress(run, 10 + int(80 * rows.stop / count))
+        progress(10 + int(80 * rows.stop / count))
     return results
 
 
@@ -387,7 +372,4 @@ def _write(
                 )
         AllocationItem.objects.bulk_create(items, batch_size=WRITE_BATCH)
         _insert_lines(_line_frame(run, inputs, results, np.array([item.pk for item in items])))
-        locked.status, locked.progress, locked.finished_at = AllocationRun.Status.PREVIEW, 100, timezone.now()
-        locked.message = inputs.demand_note
-        locked.save(update_fields=["status", "progress", "finished_at", "message"])
-    run.refresh_from_db()
+        run_finish(locked, message=inputs.demand_note)  # the preview, with the lines

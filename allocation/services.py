@@ -2,7 +2,7 @@
 
 Every write locks the run row first, so two planners editing the same run queue instead of
 overwriting each other, and checks the row version the planner saw: a change made meanwhile is a
-conflict, never a silent overwrite. Each change leaves an AllocationChange row.
+conflict, never a silent overwrite. Each change leaves an audit event (core.audit) on the run.
 """
 
 from __future__ import annotations
@@ -10,41 +10,42 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
 from allocation.inputs import latest_stock
-from allocation.models import AllocationChange, AllocationItem, AllocationLine, AllocationRun, Transfer
+from allocation.models import AllocationItem, AllocationLine, AllocationRun, Transfer
 from allocation.runs import AllocationError
-from planning.models import Department
-
-
-class AllocationConflictError(AllocationError):
-    """Someone changed the run since the planner read it: nothing was written."""
+from core import scope
+from core.audit import audit_record
+from core.versioning import check_version
 
 
 def can_change(user: User, run: AllocationRun) -> bool:
-    return bool(Department.objects.editable_by(user).filter(pk=run.department_id).exists())
+    return scope.can_edit(user, run.department_id)
 
 
 def _locked_run(user: User, run_id: int, seen_version: int | None) -> AllocationRun:
     run = AllocationRun.objects.select_for_update().select_related("department", "dc").get(pk=run_id)
-    if not can_change(user, run):
-        raise PermissionDenied(
-            f"Only the planners and managers of {run.department.name} change its allocations."
-        )
+    scope.require_department(
+        user,
+        run.department_id,
+        edit=True,
+        message=f"Only the planners and managers of {run.department.name} change its allocations.",
+    )
     if run.what_if:
         raise AllocationError(
             "A what-if run shows the full need with unlimited supply: it cannot be edited or released."
         )
     if run.status != AllocationRun.Status.PREVIEW:
         raise AllocationError(f"The run is {run.get_status_display().lower()}: only a preview can change.")
-    if seen_version is not None and seen_version != run.row_version:
-        raise AllocationConflictError(
-            "Someone changed this allocation since you opened it: reload to see their change, then try again."
-        )
+    check_version(
+        run,
+        seen_version,
+        message="Someone changed this allocation since you opened it: reload to see their change, "
+        "then try again.",
+    )
     return run
 
 
@@ -72,11 +73,12 @@ def allocation_line_set(
     with transaction.atomic():
         run = _locked_run(user, line.run_id, None)
         line = AllocationLine.objects.select_for_update().select_related("store", "item__sku").get(pk=line_id)
-        if seen_version is not None and seen_version != line.row_version:
-            raise AllocationConflictError(
-                f"Someone changed {line.item.sku.code} at {line.store.code} since you opened it "
-                f"(now {line.allocated} units): reload to see it, then try again."
-            )
+        check_version(
+            line,
+            seen_version,
+            message=f"Someone changed {line.item.sku.code} at {line.store.code} since you opened it "
+            f"(now {line.allocated} units): reload to see it, then try again.",
+        )
         item = AllocationItem.objects.select_for_update().get(pk=line.item_id)
         wanted = _units(units)
         label = f"{item.sku.code} at {line.store.code}"
@@ -107,14 +109,13 @@ def allocation_line_set(
             line.save(update_fields=["allocated", "row_version"])
             run.row_version += 1
             run.save(update_fields=["row_version"])
-            AllocationChange.objects.create(
-                run=run,
-                line=line,
-                action=AllocationChange.Action.EDITED,
-                old_units=old,
-                new_units=wanted,
-                note=label,
-                changed_by=user,
+            audit_record(
+                user,
+                "allocation.line.change",
+                run,
+                old={"line": line.pk, "units": old},
+                new={"line": line.pk, "units": wanted},
+                comment=label,
             )
     return LineEdit(line=line, item=item, run_version=run.row_version)
 
@@ -166,12 +167,12 @@ def allocation_release(*, user: User, run_id: int, seen_version: int | None = No
         run.status, run.released_by, run.released_at = AllocationRun.Status.RELEASED, user, timezone.now()
         run.row_version += 1
         run.save(update_fields=["status", "released_by", "released_at", "row_version"])
-        AllocationChange.objects.create(
-            run=run,
-            action=AllocationChange.Action.RELEASED,
-            new_units=total,
-            note=f"{len(transfers)} transfers, {total} units",
-            changed_by=user,
+        audit_record(
+            user,
+            "allocation.release",
+            run,
+            new={"units": total, "transfers": len(transfers)},
+            comment=f"{len(transfers)} transfers, {total} units",
         )
     return Released(transfers=len(transfers), units=total)
 
@@ -199,22 +200,25 @@ def _check_dc_stock(run: AllocationRun, items: list[AllocationItem]) -> None:
 def allocation_cancel(*, user: User, run_id: int, seen_version: int | None = None) -> AllocationRun:
     with transaction.atomic():
         run = AllocationRun.objects.select_for_update().select_related("department").get(pk=run_id)
-        if not can_change(user, run):
-            raise PermissionDenied(
-                f"Only the planners and managers of {run.department.name} change its allocations."
-            )
+        scope.require_department(
+            user,
+            run.department_id,
+            edit=True,
+            message=f"Only the planners and managers of {run.department.name} change its allocations.",
+        )
         if run.status not in (
             AllocationRun.Status.PREVIEW,
             AllocationRun.Status.QUEUED,
             AllocationRun.Status.RUNNING,
         ):
             raise AllocationError(f"The run is {run.get_status_display().lower()}: it cannot be cancelled.")
-        if seen_version is not None and seen_version != run.row_version:
-            raise AllocationConflictError(
-                "Someone changed this allocation since you opened it: reload and try again."
-            )
+        check_version(
+            run,
+            seen_version,
+            message="Someone changed this allocation since you opened it: reload and try again.",
+        )
         run.status = AllocationRun.Status.CANCELLED
         run.row_version += 1
         run.save(update_fields=["status", "row_version"])
-        AllocationChange.objects.create(run=run, action=AllocationChange.Action.CANCELLED, changed_by=user)
+        audit_record(user, "allocation.cancel", run)
     return run

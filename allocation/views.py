@@ -20,7 +20,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from allocation import runs, services, shortfalls
 from allocation.engine import Shortfall, shortfall_reason
 from allocation.forms import LineEditForm, RunForm, VersionForm
-from allocation.models import AllocationChange, AllocationItem, AllocationLine, AllocationRun, Transfer
+from allocation.models import AllocationItem, AllocationLine, AllocationRun, Transfer
+from core.audit import audit_for
+from core.errors import AppError, Conflict, InvalidInput
+from core.htmx import htmx_error
 from planning.models import Department, Location, StyleColor
 
 RUNS_SHOWN = 50
@@ -276,9 +279,7 @@ def run_page(request: HttpRequest, run_id: int) -> HttpResponse:
             store_ids=scope["store_ids"],
         ),
         **scope,
-        "changes": list(
-            AllocationChange.objects.filter(run=run).select_related("changed_by")[:CHANGES_SHOWN]
-        ),
+        "changes": list(audit_for(run, actions="allocation.")[:CHANGES_SHOWN]),
         "transfers": list(
             Transfer.objects.filter(run=run)
             .select_related("sku", "to_location")
@@ -339,7 +340,7 @@ def line_edit(request: HttpRequest, line_id: int) -> HttpResponse:
             units=form.cleaned_data["units"],
             seen_version=form.cleaned_data["version"],
         )
-    except services.AllocationConflictError as error:
+    except Conflict as error:
         return _cell_answer(request, line_id, error=str(error), status=409)
     except runs.AllocationError as error:
         return _cell_answer(request, line_id, error=str(error), typed=typed, status=422)
@@ -377,9 +378,9 @@ def _run_change(request: HttpRequest, run_id: int, *, is_release: bool) -> HttpR
     and back to the run."""
     run = _visible_run(request, run_id)
     form = VersionForm(request.POST)
-    error, status = "", 200
+    refusal: AppError | None = None
     if not form.is_valid():
-        error, status = "The run's version is missing: reload the page.", 422
+        refusal = InvalidInput("The run's version is missing: reload the page.")
     else:
         try:
             if is_release:
@@ -394,17 +395,15 @@ def _run_change(request: HttpRequest, run_id: int, *, is_release: bool) -> HttpR
                     user=acting_user(request), run_id=run.pk, seen_version=form.cleaned_data["version"]
                 )
                 messages.success(request, f"{run} cancelled.")
-        except services.AllocationConflictError as error_:
-            error, status = str(error_), 409
-        except runs.AllocationError as error_:
-            error, status = str(error_), 422
+        except (Conflict, runs.AllocationError) as error:  # 409 a change meanwhile, 422 a rule
+            refusal = error
     back = reverse("allocation:run", args=[run.pk])
     if not request.htmx:  # type: ignore[attr-defined]
-        if error:
-            messages.error(request, error)
+        if refusal:
+            messages.error(request, refusal.message)
         return redirect(back)
-    if error:
-        return render(request, "allocation/run.html#action-error", {"error": error}, status=status)
+    if refusal:
+        return htmx_error(request, refusal, "allocation/run.html#action-error")
     response = HttpResponse(status=200)
     response["HX-Redirect"] = back
     return response

@@ -13,6 +13,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
 
 class AppError(Exception):
     """Base of every refusal a user can meet. `details` travel into the response body beside
@@ -37,22 +40,27 @@ class AppError(Exception):
         return body
 
 
-class InvalidInput(AppError):
+class InvalidInput(AppError):  # noqa: N818 - named for the answer
     status = 400
     code = "invalid"
 
 
-class Forbidden(AppError):
+class Forbidden(AppError, PermissionDenied):  # noqa: N818 - named for the answer
+    """Also Django's PermissionDenied: a page that does not catch it answers Django's 403, and
+    code that catches PermissionDenied catches it too."""
+
     status = 403
     code = "forbidden"
 
 
-class NotFound(AppError):
+class NotFound(AppError, Http404):  # noqa: N818 - named for the answer
+    """Also Django's Http404, for pages that let it through."""
+
     status = 404
     code = "not_found"
 
 
-class Conflict(AppError):
+class Conflict(AppError):  # noqa: N818 - named for the answer
     """The row changed since the client read it: the one conflict of the application. `details`
     carry what the client needs to show the current state (e.g. `current_version`)."""
 
@@ -60,6 +68,6 @@ class Conflict(AppError):
     code = "conflict"
 
 
-class RuleViolation(AppError):
+class RuleViolation(AppError):  # noqa: N818 - named for the answer
     status = 422
     code = "rule"

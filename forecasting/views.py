@@ -17,12 +17,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.errors import AppError, Conflict
 from forecasting import accuracy, charts, seeding, selectors, services
 from forecasting.engine import MODEL_LABELS
 from forecasting.forms import AccuracyFilterForm, ExceptionFilterForm, OverrideForm, RunStartForm
 from forecasting.models import (
     ForecastOverride,
-    ForecastOverrideChange,
     ForecastRun,
     SeriesFit,
     SizeShare,
@@ -67,7 +67,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
                     department_ids=[department.pk for department in form.cleaned_data["departments"]] or None,
                     horizon=form.cleaned_data["horizon"],
                 )
-            except services.ForecastError as error:
+            except AppError as error:  # a rule, or a department not theirs (Forbidden)
                 form.add_error(None, str(error))
             else:
                 messages.success(request, f"Forecast run {run.pk} started.")
@@ -225,9 +225,7 @@ def item_forecast(request: HttpRequest, style_color_id: int) -> HttpResponse:
             "chart": _item_chart(item, run, rows, overrides),
             "sizes": _size_table(run, item, rows, overrides),
             "reasons": ForecastOverride.Reason.choices,
-            "changes": ForecastOverrideChange.objects.filter(style_color=item).select_related(
-                "fiscal_week", "changed_by"
-            )[:20],
+            "changes": selectors.override_change_rows(item),
             "runs": ForecastRun.objects.filter(fits__style_color=item)
             .select_related("as_of_week")
             .order_by("-as_of_week_id", "-created_at")[:12],
@@ -316,7 +314,7 @@ def override_save(request: HttpRequest, style_color_id: int, week_id: int) -> Ht
                 note=form.cleaned_data["note"],
                 expected_version=form.cleaned_data["row_version"],
             )
-        except services.OverrideConflictError as conflict:
+        except Conflict as conflict:
             error, status = str(conflict), 409
         except services.ForecastError as problem:
             error, status = str(problem), 422

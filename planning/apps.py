@@ -19,3 +19,12 @@ class PlanningConfig(AppConfig):
 
         # After every migrate, so permissions of models added later reach the groups too.
         post_migrate.connect(sync_roles_after_migrate, dispatch_uid="planning.sync_roles")
+        from core import scope
+        from planning.models import Department
+
+        # The one department scope every app checks (core.scope.require_department).
+        scope.register(visible=Department.objects.visible_to, editable=Department.objects.editable_by)
+        from planning.plans import approval_kind
+
+        # Plans in the one approval flow (core.approvals), first in the inbox.
+        approval_kind.register()

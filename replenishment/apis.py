@@ -14,25 +14,17 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from otb.apis.common import (
-    BAD_INPUT,
-    REFUSALS,
-    OTBErrorSerializer,
-    is_editable,
-    money,
-    refused,
-    request_user,
-    status_field,
-    validated,
-    visible_departments,
-)
+from core import scope
+from core.api import BAD_INPUT, REFUSALS, STALE_ROW, request_user, validated
+from core.errors import Forbidden, InvalidInput
+from otb.apis.common import money, status_field, visible_departments
 from otb.models import Vendor
 from planning.departments import DepartmentParamField
 from planning.models import Department
@@ -40,7 +32,7 @@ from planning.plans.apis import WeekField
 from replenishment import po_review, runs, skipped, worksheet
 from replenishment.models import ReplenishmentRun, Suggestion
 
-CONFLICT = {409: OpenApiResponse(OTBErrorSerializer, description="Changed since you read it: reload.")}
+CONFLICT = {409: STALE_ROW}
 
 
 class RunSerializer(serializers.ModelSerializer[ReplenishmentRun]):
@@ -182,13 +174,13 @@ class ReplenishmentRunList(generics.ListAPIView[ReplenishmentRun]):
             Department.objects.editable_by(request.user).filter(pk__in=wanted).values_list("pk", flat=True)
         )
         if wanted - editable:
-            return refused("You cannot replenish every department chosen.", status.HTTP_403_FORBIDDEN)
+            raise Forbidden("You cannot replenish every department chosen.")
         try:
             run = runs.start_run(
                 user=request_user(request), department_ids=sorted(wanted), horizon=data["horizon"]
             )
         except ValueError as error:
-            return refused(str(error))
+            raise InvalidInput(str(error)) from error
         return Response(RunSerializer(_runs().get(pk=run.pk)).data, status=status.HTTP_201_CREATED)
 
 
@@ -264,7 +256,7 @@ class SkippedList(APIView):
         if "vendor" in filters:
             vendor = Vendor.objects.filter(code=filters["vendor"]).first()
             if vendor is None:
-                return refused(f"vendor: no vendor {filters['vendor']}.")
+                raise InvalidInput(f"vendor: no vendor {filters['vendor']}.")
             vendor_id = vendor.pk
         lines, count = skipped.skipped_lines(
             request_user(request),
@@ -287,20 +279,19 @@ class SuggestionDetail(APIView):
         suggestion = get_object_or_404(
             Suggestion.objects.filter(department__in=visible_departments(request)), pk=suggestion_id
         )
-        if not is_editable(request, suggestion.department_id):
-            return refused("You cannot change suggestions of this department.", status.HTTP_403_FORBIDDEN)
+        scope.require_department(
+            request.user,
+            suggestion.department_id,
+            edit=True,
+            message="You cannot change suggestions of this department.",
+        )
         data = validated(SuggestionChangeSerializer(data=request.data))
-        try:
-            worksheet.suggestion_update(
-                user=request_user(request),
-                suggestion_id=suggestion.pk,
-                units=data["units"],
-                expected_version=data["row_version"],
-            )
-        except worksheet.SuggestionConflictError as error:
-            return refused(str(error), status.HTTP_409_CONFLICT)
-        except worksheet.ReplenishmentError as error:
-            return refused(str(error))
+        worksheet.suggestion_update(
+            user=request_user(request),
+            suggestion_id=suggestion.pk,
+            units=data["units"],
+            expected_version=data["row_version"],
+        )
         fresh = worksheet.suggestion_rows(request_user(request), status=None).get(pk=suggestion.pk)
         return Response(SuggestionSerializer(fresh).data)
 
@@ -315,15 +306,12 @@ class SuggestionOrder(APIView):
         request_exception, one over OTB is kept awaiting a manager's approval instead."""
         data = validated(OrderRequestSerializer(data=request.data))
         if not Department.objects.editable_by(request.user).exists():
-            return refused("You have no departments to buy for.", status.HTTP_403_FORBIDDEN)
-        try:
-            result = worksheet.suggestions_to_orders(
-                user=request_user(request),
-                suggestion_ids=data["suggestion_ids"],
-                request_exception=data["request_exception"],
-            )
-        except worksheet.ReplenishmentError as error:
-            return refused(str(error))
+            raise Forbidden("You have no departments to buy for.")
+        result = worksheet.suggestions_to_orders(
+            user=request_user(request),
+            suggestion_ids=data["suggestion_ids"],
+            request_exception=data["request_exception"],
+        )
         return Response(OrderResultSerializer(result).data)
 
 
@@ -335,18 +323,15 @@ class _SuggestionStatusChange(APIView):
         suggestion = get_object_or_404(
             Suggestion.objects.filter(department__in=visible_departments(request)), pk=suggestion_id
         )
-        if not is_editable(request, suggestion.department_id):
-            return refused("You cannot change suggestions of this department.", status.HTTP_403_FORBIDDEN)
+        scope.require_department(
+            request.user,
+            suggestion.department_id,
+            edit=True,
+            message="You cannot change suggestions of this department.",
+        )
         data = validated(VersionSerializer(data=request.data))
         change = worksheet.suggestion_dismiss if self.is_dismiss else worksheet.suggestion_restore
-        try:
-            change(
-                user=request_user(request), suggestion_id=suggestion.pk, expected_version=data["row_version"]
-            )
-        except worksheet.SuggestionConflictError as error:
-            return refused(str(error), status.HTTP_409_CONFLICT)
-        except worksheet.ReplenishmentError as error:
-            return refused(str(error))
+        change(user=request_user(request), suggestion_id=suggestion.pk, expected_version=data["row_version"])
         fresh = worksheet.suggestion_rows(request_user(request), status=None).get(pk=suggestion.pk)
         return Response(SuggestionSerializer(fresh).data)
 

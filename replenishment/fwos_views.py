@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from core.errors import Conflict
 from planning.models import Department, PlanVersion
 from planning.plans.services import PlanError
 from replenishment import fwos
@@ -115,7 +116,7 @@ def fwos_accept(request: HttpRequest) -> HttpResponse:
             seen=_posted(request, "seen", line_ids),
             proposed=_posted(request, "proposed", line_ids),
         )
-    except fwos.FwosConflictError as conflict:
+    except Conflict as conflict:
         return _page(request, version, error=str(conflict), chosen=set(line_ids), status=409)
     except (fwos.FwosError, PlanError) as error:
         return _page(request, version, error=str(error), chosen=set(line_ids), status=400)

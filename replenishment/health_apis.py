@@ -5,22 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from django.core.exceptions import ValidationError
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from otb.apis.common import (
-    REFUSALS,
-    OTBErrorSerializer,
-    money,
-    refused,
-    request_user,
-    validated,
-    visible_departments,
-)
+from core.api import REFUSALS, STALE_ROW, request_user, validated
+from core.errors import InvalidInput, NotFound
+from otb.apis.common import money, visible_departments
 from planning.departments import DepartmentParamField
 from replenishment import health, matrix, matrix_reads, reliability
 from replenishment.models import SegmentPolicy
@@ -61,7 +55,7 @@ class PolicyDetail(APIView):
         responses={
             200: PolicySerializer,
             **REFUSALS,
-            409: OpenApiResponse(OTBErrorSerializer, description="Changed since you read it."),
+            409: STALE_ROW,
         },
     )
     def patch(self, request: Request, cell: str) -> Response:
@@ -69,7 +63,7 @@ class PolicyDetail(APIView):
         50 and 99.9 %, FWOS target >= 0, priority 1..3; one audit row per changed field."""
         data = validated(PolicyPatchSerializer(data=request.data))
         if not SegmentPolicy.objects.filter(cell=cell).exists():
-            return refused(f"No policy cell {cell}.", status.HTTP_404_NOT_FOUND)
+            raise NotFound(f"No policy cell {cell}.")
         values = {key: data[key] for key in matrix.EDITABLE_FIELDS if key in data}
         if "service_level_percent" in data:
             values["service_level"] = data["service_level_percent"] / 100
@@ -77,13 +71,11 @@ class PolicyDetail(APIView):
             matrix.segment_policy_update(
                 cell=cell, user=request_user(request), row_version=data["row_version"], values=values
             )
-        except PermissionDenied as error:
-            return refused(str(error), status.HTTP_403_FORBIDDEN)
         except ValidationError as error:
             field, messages = next(iter(error.message_dict.items()))
-            return refused(f"{field}: {' '.join(messages)}")
-        except matrix.PolicyConflictError as conflict:
-            return refused(str(conflict), status.HTTP_409_CONFLICT)
+            raise InvalidInput(
+                f"{field}: {' '.join(messages)}", details={"errors": error.message_dict}
+            ) from error
         return Response(PolicySerializer(matrix_reads.matrix_cell(cell, matrix_reads.latest_done_run())).data)
 
 
@@ -170,9 +162,7 @@ class HealthReport(APIView):
         query = validated(HealthQuerySerializer(data=request.query_params))
         department = visible_departments(request).filter(pk=query["department"].pk).first()
         if department is None:
-            return refused(
-                f"department: no department {request.query_params['department']}.", status.HTTP_404_NOT_FOUND
-            )
+            raise NotFound(f"department: no department {request.query_params['department']}.")
         return Response(HealthSerializer(health.inventory_health(department)).data)
 
 

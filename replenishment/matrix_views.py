@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_POST
 
+from core.errors import Conflict
 from replenishment import matrix, matrix_reads
 from replenishment.models import SegmentPolicy
 
@@ -108,7 +109,7 @@ def policy_cell_save(request: HttpRequest, cell: str) -> HttpResponse:
             message = "Saved."
         except ValidationError as error:
             errors = {name: " ".join(texts) for name, texts in error.message_dict.items()}
-        except matrix.PolicyConflictError:
+        except Conflict:
             # The cell comes back with the other person's values beside the user's own, which
             # stay in the fields, and the new version: saving again applies them.
             message, status, conflict = CONFLICT_MESSAGE, 409, True

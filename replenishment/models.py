@@ -10,6 +10,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from core.run_models import BackgroundRun, RunStatus
+from core.versioning import VersionedRow
 from otb.models import PurchaseOrder, Vendor
 from planning.models import Department, FiscalWeek, Location, Sku, StyleColor
 
@@ -68,7 +70,7 @@ class ReceivingCapacity(models.Model):
         return f"{self.location_id}: {self.units_per_week} units a week"
 
 
-class SegmentPolicy(models.Model):
+class SegmentPolicy(VersionedRow):
     """Defaults of one ABC x XYZ cell: fast, steady sellers get high service; erratic tails do
     not tie up cash."""
 
@@ -81,7 +83,6 @@ class SegmentPolicy(models.Model):
     fwos_target = models.DecimalField(max_digits=5, decimal_places=1, validators=_NON_NEGATIVE)
     presentation_min = models.PositiveIntegerField(default=0, help_text="Units a store shows at least.")
     allocation_priority = models.PositiveSmallIntegerField(default=2, help_text="1 is served first.")
-    row_version = models.PositiveIntegerField(default=1)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -100,47 +101,20 @@ class SegmentPolicy(models.Model):
         return f"{self.cell}: {self.service_level}"
 
 
-class SegmentPolicyChange(models.Model):
-    """Who changed which default of the matrix, from what to what."""
+class ReplenishmentRun(BackgroundRun):
+    """One recompute of policies and purchase suggestions (nightly or on demand); its progress
+    counts the stages of replenishment.runs."""
 
-    policy = models.ForeignKey(SegmentPolicy, on_delete=models.CASCADE, related_name="changes")
-    field = models.CharField(max_length=32)
-    old_value = models.CharField(max_length=32)
-    new_value = models.CharField(max_length=32)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    changed_at = models.DateTimeField(auto_now_add=True)
+    Status = RunStatus
 
-    class Meta:
-        db_table = "otb_segmentpolicychange"
-        ordering = ["-changed_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.policy_id} {self.field}: {self.old_value} -> {self.new_value}"
-
-
-class ReplenishmentRun(models.Model):
-    """One recompute of policies and purchase suggestions (nightly or on demand)."""
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
-
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     as_of = models.ForeignKey(FiscalWeek, on_delete=models.PROTECT, related_name="+")
     horizon = models.PositiveSmallIntegerField(default=26)
     departments = models.ManyToManyField(Department, related_name="+")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    progress_done = models.PositiveIntegerField(default=0)
-    progress_total = models.PositiveIntegerField(default=0)
     sku_locations = models.PositiveIntegerField(default=0)
     optimiser_status = models.CharField(max_length=32, blank=True, default="")
-    message = models.TextField(blank=True, default="")
 
     class Meta:
         db_table = "otb_replenishmentrun"
@@ -190,7 +164,7 @@ class ItemPolicy(models.Model):
         return f"{self.sku_id} at {self.location_id}: ROP {self.reorder_point:.0f}"
 
 
-class Suggestion(models.Model):
+class Suggestion(VersionedRow):
     """A suggested order line: placed in one week, arriving after the lead time; the optimiser
     may have cut it to fit OTB and DC capacity, and the buyer may edit it before ordering."""
 
@@ -215,7 +189,6 @@ class Suggestion(models.Model):
     purchase_order = models.ForeignKey(
         PurchaseOrder, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    row_version = models.PositiveIntegerField(default=1)
 
     class Meta:
         db_table = "otb_suggestion"

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from core.errors import Conflict
 from otb.models import PurchaseOrderLine
 from otb.orders import purchase_order_line_cancel
 from otb.services import OTBError
@@ -82,7 +83,7 @@ def _line_action(request: HttpRequest, line_id: int) -> tuple[PurchaseOrderLine,
 def _line_done(request: HttpRequest, back: str, call: Any, success: str) -> HttpResponse:
     try:
         call()
-    except OTBError as error:  # a conflict, a closed week, insufficient OTB...
+    except (OTBError, Conflict) as error:  # a conflict, a closed week, insufficient OTB...
         messages.error(request, str(error))
     else:
         messages.success(request, success)

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from otb.apis.common import REFUSALS, refused, visible_departments
+from core.api import REFUSALS
+from core.errors import InvalidInput, NotFound
+from otb.apis.common import visible_departments
 from planning.departments import DepartmentLookupError, department_from_filter, unknown_department_message
 from replenishment.models import ReplenishmentRun
 from replenishment.simulation import simulate_run
@@ -66,24 +68,22 @@ class PolicySimulation(APIView):
         params = request.query_params
         for name in ("run", "seeds"):
             if params.get(name) and not params[name].isdigit():
-                return refused(f"{name}: give a whole number.")
+                raise InvalidInput(f"{name}: give a whole number.")
         seeds = int(params.get("seeds") or 10)
         if not 1 <= seeds <= 50:
-            return refused("seeds: 1 to 50.")
+            raise InvalidInput("seeds: 1 to 50.")
         runs = ReplenishmentRun.objects.filter(status=ReplenishmentRun.Status.DONE)
         run = (
             runs.filter(pk=int(params["run"])).first() if params.get("run") else runs.order_by("-pk").first()
         )
         if run is None:
-            return refused("No finished replenishment run.", status.HTTP_404_NOT_FOUND)
+            raise NotFound("No finished replenishment run.")
         department = None
         if params.get("department"):
             try:
                 department = department_from_filter(params["department"]).pk
-            except DepartmentLookupError:
-                return refused(unknown_department_message(params["department"]))
+            except DepartmentLookupError as error:
+                raise InvalidInput(unknown_department_message(params["department"])) from error
             if not visible_departments(request).filter(pk=department).exists():
-                return refused(
-                    f"department: {params['department']} is not yours to see.", status.HTTP_404_NOT_FOUND
-                )
+                raise NotFound(f"department: {params['department']} is not yours to see.")
         return Response(SimulationSerializer(simulate_run(run, department_id=department, seeds=seeds)).data)

@@ -9,9 +9,9 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db import transaction
 
+from core import scope
 from otb.orders import MAX_LINE_UNITS
-from otb.services import OTBError, decision_record
-from planning.models import Department
+from otb.services import OTBError, OTBForbiddenError, decision_record
 from planning.roles import ADMIN, MANAGER, user_roles
 from replenishment.models import VendorItem
 
@@ -19,9 +19,14 @@ MAX_LEAD_TIME_WEEKS = Decimal("52")
 
 
 class TermsError(OTBError):
+    """Bad vendor terms (400): one message per field, each also at the top of the API body."""
+
     def __init__(self, problems: dict[str, str]) -> None:
         super().__init__(" ".join(problems.values()))
         self.problems = problems
+
+    def body(self) -> dict[str, Any]:
+        return {**super().body(), **self.problems}
 
 
 def terms_problems(values: dict[str, Any]) -> dict[str, str]:
@@ -53,9 +58,10 @@ def vendor_item_update(*, user: User, item_id: int, values: dict[str, Any]) -> V
     item = VendorItem.objects.select_for_update(of=("self",)).select_related("style_color").get(pk=item_id)
     department = item.style_color.style.subclass.merch_class.department_id
     if not user_roles(user) & {MANAGER, ADMIN}:
-        raise OTBError("Only managers and admins change vendor terms.")
-    if not Department.objects.editable_by(user).filter(pk=department).exists():
-        raise OTBError("You do not manage this department.")
+        raise OTBForbiddenError("Only managers and admins change vendor terms.")
+    scope.require_department(
+        user, department, edit=True, message="You do not manage this department.", error=OTBForbiddenError
+    )
     problems = terms_problems(values)
     if problems:
         raise TermsError(problems)

@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from otb.apis.common import REFUSALS, refused, request_user, visible_departments
-from otb.services import OTBError
+from core.api import REFUSALS, request_user
+from core.errors import InvalidInput, NotFound
+from otb.apis.common import visible_departments
 from planning.departments import DepartmentLookupError, department_from_filter, unknown_department_message
 from replenishment import terms
 from replenishment.models import VendorItem
@@ -57,8 +58,8 @@ class VendorItemList(APIView):
         if department:
             try:
                 found = department_from_filter(department)
-            except DepartmentLookupError:
-                return refused(unknown_department_message(department))
+            except DepartmentLookupError as error:
+                raise InvalidInput(unknown_department_message(department)) from error
             items = items.filter(style_color__style__subclass__merch_class__department=found)
         if request.query_params.get("vendor"):
             items = items.filter(vendor__code__iexact=request.query_params["vendor"])
@@ -70,16 +71,12 @@ class VendorItemDetail(APIView):
     def patch(self, request: Request, item_id: int) -> Response:
         """Change terms; each bad field gets its own message (400), nothing is written then."""
         if not VendorItem.objects.filter(pk=item_id).exists():
-            return refused(f"No vendor terms {item_id}.", status.HTTP_404_NOT_FOUND)
+            raise NotFound(f"No vendor terms {item_id}.")
         serializer = VendorItemPatchSerializer(data=request.data)
-        if not serializer.is_valid():
-            return Response(serializer.errors, status=status.HTTP_400_BAD_REQUEST)
-        try:
-            item = terms.vendor_item_update(
-                user=request_user(request), item_id=item_id, values=dict(serializer.validated_data)
-            )
-        except terms.TermsError as error:
-            return Response(error.problems, status=status.HTTP_400_BAD_REQUEST)
-        except OTBError as error:
-            return refused(str(error), status.HTTP_403_FORBIDDEN)
+        if not serializer.is_valid():  # each field's message at the top, as TermsError answers
+            errors = {field: str(messages[0]) for field, messages in serializer.errors.items()}
+            raise terms.TermsError(errors)
+        item = terms.vendor_item_update(
+            user=request_user(request), item_id=item_id, values=dict(serializer.validated_data)
+        )
         return Response(VendorItemSerializer(item).data)

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_GET, require_POST
 
+from core.errors import Conflict
 from otb.models import Vendor
 from otb.views import _editable, _visible
 from planning.departments import DepartmentFilterField
@@ -28,7 +29,6 @@ from replenishment.models import ReplenishmentRun, Suggestion
 
 PAGE_SIZE = 100  # worksheet lines a page
 RUNS_SHOWN = 8
-ACTIVE = (ReplenishmentRun.Status.QUEUED, ReplenishmentRun.Status.RUNNING)
 
 
 class FilterForm(forms.Form):
@@ -113,15 +113,9 @@ def _row(
 def _runs_context(request: HttpRequest) -> dict[str, Any]:
     recent = list(ReplenishmentRun.objects.select_related("as_of", "created_by")[:RUNS_SHOWN])
     return {
-        "runs": [
-            {
-                "run": run,
-                "percent": round(100 * run.progress_done / run.progress_total) if run.progress_total else 0,
-                "is_active": run.status in ACTIVE,
-            }
-            for run in recent
-        ],
-        "is_polling": any(run.status in ACTIVE for run in recent),
+        # Each row's status and progress: templates/core/_run_progress.html, from the run.
+        "runs": [{"run": run} for run in recent],
+        "is_polling": any(run.is_active for run in recent),
     }
 
 
@@ -339,7 +333,7 @@ def suggestion_change(request: HttpRequest, suggestion_id: int) -> HttpResponse:
                 units=form.cleaned_data["units"],
                 expected_version=form.cleaned_data["version"],
             )
-        except worksheet.SuggestionConflictError as error_:
+        except Conflict as error_:
             error, code, typed = str(error_), 409, ""
         except worksheet.ReplenishmentError as error_:
             error, code = str(error_), 422
@@ -386,7 +380,7 @@ def _status_change(request: HttpRequest, suggestion_id: int, *, is_dismiss: bool
                 suggestion_id=suggestion.pk,
                 expected_version=form.cleaned_data["version"],
             )
-        except worksheet.SuggestionConflictError as error_:
+        except Conflict as error_:
             error, code = str(error_), 409
         except worksheet.ReplenishmentError as error_:
             error, code = str(error_), 422

@@ -138,9 +138,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "forecasting.tasks.forecast_run_scheduled",
         "schedule": crontab(minute=0, hour=3, day_of_week="sun"),
     },
-    "forecast-runs-expire": {
-        "task": "forecasting.tasks.forecast_runs_expire",
-        "schedule": crontab(minute=15),
+    # Runs of every kind (forecast, allocation, replenishment) that a lost worker left running.
+    "runs-expire": {
+        "task": "core.tasks.expire_lost_runs",
+        "schedule": crontab(minute="*/10"),
     },
     # The executive weekly report by e-mail, once the week's forecasts and replenishment ran.
     # After the Sunday night forecast and replenishment runs: the week's report ready in the cache.
@@ -155,12 +156,12 @@ CELERY_BEAT_SCHEDULE = {
 }
 # Task modules that `autodiscover_tasks` (which reads only each app's tasks.py) would not find.
 CELERY_IMPORTS = ["reports.tasks"]
-# Forecast partitions and their chord run on their own queue (the tests point it elsewhere).
 # A queued or running run with no sign of its worker for this long is marked expired by the beat
 # task core.tasks.expire_lost_runs: longer than CELERY_TASK_TIME_LIMIT (60 minutes), so a task a
 # live worker is on is never expired. Progress is saved at most once a second.
 MERCHPLAN_RUN_STALE_MINUTES = int(env_str("MERCHPLAN_RUN_STALE_MINUTES") or "90")
 MERCHPLAN_RUN_PROGRESS_SECONDS = 1.0
+# Forecast partitions and their chord run on their own queue (the tests point it elsewhere).
 MERCHPLAN_FORECAST_QUEUE = env_str("MERCHPLAN_FORECAST_QUEUE") or "forecast"
 
 # --- Auth, i18n, static files.
@@ -190,6 +191,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 500,
+    # One body for every refusal: {"detail", "code", ...} (core.errors, core.api).
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Merchplan API",

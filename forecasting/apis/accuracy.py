@@ -21,11 +21,10 @@ from planning.plans.apis import WeekField
 if TYPE_CHECKING:
     import pandas as pd
 
+from core.api import BAD_INPUT, validated
 from forecasting.apis.common import (
-    _BAD_INPUT,
     _codes,
     _paginate,
-    _validated,
     _visible_departments,
 )
 
@@ -126,13 +125,13 @@ class ForecastAccuracy(APIView):
     pagination_class = LimitOffsetPagination
 
     @extend_schema(
-        parameters=[AccuracyQuerySerializer], responses={200: AccuracyRowSerializer(many=True), **_BAD_INPUT}
+        parameters=[AccuracyQuerySerializer], responses={200: AccuracyRowSerializer(many=True), **BAD_INPUT}
     )
     def get(self, request: Request) -> Response:
         """Look-back accuracy over the last closed weeks: each week's forecast is the newest
         finished run made at least `lag` weeks before it, measured against what sold, with and
         without the planners' overrides."""
-        query = _validated(AccuracyQuerySerializer(data=request.query_params))
+        query = validated(AccuracyQuerySerializer(data=request.query_params))
         column = _GROUPS[query["by"]]
         rows = accuracy.records(accuracy.summary(_lookback(request, query), [column]))
         labels: dict[Any, Any] = {}
@@ -158,12 +157,12 @@ class ForecastExceptionList(APIView):
 
     @extend_schema(
         parameters=[ExceptionQuerySerializer],
-        responses={200: AccuracyExceptionSerializer(many=True), **_BAD_INPUT},
+        responses={200: AccuracyExceptionSerializer(many=True), **BAD_INPUT},
     )
     def get(self, request: Request) -> Response:
         """Style-colors whose look-back final forecast crossed a threshold (WMAPE, bias or the
         tracking signal; defaults from the settings), most units of error first."""
-        query = _validated(ExceptionQuerySerializer(data=request.query_params))
+        query = validated(ExceptionQuerySerializer(data=request.query_params))
         rules = accuracy.ExceptionRules.from_settings(
             wmape=query.get("max_wmape"), bias=query.get("max_bias")
         )

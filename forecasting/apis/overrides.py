@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
@@ -17,26 +17,19 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from forecasting import services
-from forecasting.models import (
-    ForecastOverride,
-    ForecastOverrideChange,
-)
-from planning.models import Department
-from planning.plans.apis import WeekField, _first_error
-
-if TYPE_CHECKING:
-    pass
-
+from core import scope
+from core.api import BAD_INPUT, REFUSALS, StaleRowBody, first_error, request_user, validated
+from core.errors import Conflict, InvalidInput
+from core.models import AuditEvent
+from forecasting import selectors, services
 from forecasting.apis.common import (
-    _BAD_INPUT,
-    _REFUSALS,
     _item,
-    _refused,
-    _user,
-    _validated,
     _visible_items,
 )
+from forecasting.models import (
+    ForecastOverride,
+)
+from planning.plans.apis import WeekField
 
 
 # --- overrides ----------------------------------------------------------------------------------
@@ -86,16 +79,15 @@ class OverrideSetSerializer(serializers.Serializer[Any]):
     )
 
 
-class OverrideConflictSerializer(serializers.Serializer[Any]):
+class StaleOverrideBody(StaleRowBody):
     """Someone changed the override since it was read: their number stands."""
 
-    detail = serializers.CharField()
     current = ForecastOverrideSerializer(allow_null=True, help_text="The override now; null if removed.")
 
 
 def _overrides_filtered(request: Request, queryset: QuerySet[Any]) -> QuerySet[Any]:
     """Overrides or their changes: visible items, filtered by the query's item and weeks."""
-    filters = _validated(OverrideQuerySerializer(data=request.query_params))
+    filters = validated(OverrideQuerySerializer(data=request.query_params))
     rows = queryset.filter(style_color__in=_visible_items(request))
     if filters.get("style_color"):
         rows = rows.filter(style_color=_item(request, filters["style_color"]))
@@ -115,7 +107,7 @@ class ForecastOverrideList(generics.ListAPIView[ForecastOverride]):
 
     @extend_schema(
         parameters=[OverrideQuerySerializer],
-        responses={200: ForecastOverrideSerializer(many=True), **_BAD_INPUT},
+        responses={200: ForecastOverrideSerializer(many=True), **BAD_INPUT},
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Planner overrides of the style-colors you may see, by style-color code and week."""
@@ -142,10 +134,8 @@ class ForecastOverrideDetail(APIView):
         responses={
             200: ForecastOverrideSerializer,
             204: OpenApiResponse(description="The override was removed (or there was none)."),
-            **_REFUSALS,
-            409: OpenApiResponse(
-                OverrideConflictSerializer, description="Changed by someone since you read it."
-            ),
+            **REFUSALS,
+            409: OpenApiResponse(StaleOverrideBody, description="Changed by someone since you read it."),
         },
     )
     def put(self, request: Request, style_color_id: int, week: str) -> Response:
@@ -155,19 +145,20 @@ class ForecastOverrideDetail(APIView):
         try:
             week_id = WeekField().run_validation(week)
         except serializers.ValidationError as error:
-            return _refused(f"week: {_first_error(error.detail)}")
+            raise InvalidInput(f"week: {first_error(error.detail)}") from error
         item = get_object_or_404(
             _visible_items(request).select_related("style__subclass__merch_class"), pk=style_color_id
         )
-        department_id = item.style.subclass.merch_class.department_id
-        if not Department.objects.editable_by(request.user).filter(pk=department_id).exists():
-            return _refused(
-                f"You cannot change forecasts of {item.code}'s department.", status.HTTP_403_FORBIDDEN
-            )
-        data = _validated(OverrideSetSerializer(data=request.data))
+        scope.require_department(
+            request.user,
+            item.style.subclass.merch_class.department_id,
+            edit=True,
+            message=f"You cannot change forecasts of {item.code}'s department.",
+        )
+        data = validated(OverrideSetSerializer(data=request.data))
         try:
             override = services.forecast_override_set(
-                user=_user(request),
+                user=request_user(request),
                 style_color_id=item.pk,
                 fiscal_week_id=week_id,
                 units=data["units"],
@@ -175,47 +166,44 @@ class ForecastOverrideDetail(APIView):
                 note=data["note"],
                 expected_version=data["row_version"],
             )
-        except services.OverrideConflictError as conflict:
-            body = {"detail": str(conflict), "current": conflict.current}
-            return Response(OverrideConflictSerializer(body).data, status=status.HTTP_409_CONFLICT)
-        except services.ForecastError as error:
-            return _refused(str(error))
+        except Conflict as conflict:  # their number stands: answer it with the refusal
+            current = ForecastOverride.objects.filter(style_color=item, fiscal_week_id=week_id).first()
+            conflict.details["current"] = ForecastOverrideSerializer(current).data if current else None
+            raise
         if override is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         return Response(ForecastOverrideSerializer(override).data)
 
 
-class ForecastOverrideChangeSerializer(serializers.ModelSerializer[ForecastOverrideChange]):
-    style_color = serializers.CharField(source="style_color.code", help_text="Style-color code.")
-    style_color_id = serializers.IntegerField()
-    week = WeekField(source="fiscal_week_id")
-    changed_by = serializers.CharField(source="changed_by.username")
+class ForecastOverrideChangeSerializer(serializers.Serializer[AuditEvent]):
+    """An override's audit event (core.AuditEvent, action "forecast.override.change")."""
 
-    class Meta:
-        model = ForecastOverrideChange
-        fields = [
-            "style_color",
-            "style_color_id",
-            "week",
-            "old_units",
-            "new_units",
-            "reason",
-            "note",
-            "changed_by",
-            "changed_at",
-        ]
+    style_color = serializers.CharField(source="target_label", help_text="Style-color code.")
+    style_color_id = serializers.IntegerField(source="target_id")
+    week = WeekField(source="new.week")
+    old_units = serializers.DecimalField(max_digits=12, decimal_places=2, source="old.units", allow_null=True)
+    new_units = serializers.DecimalField(max_digits=12, decimal_places=2, source="new.units", allow_null=True)
+    reason = serializers.CharField(source="new.reason", default="")
+    note = serializers.CharField(source="comment")
+    changed_by = serializers.CharField(source="user.username")
+    changed_at = serializers.DateTimeField(source="at")
 
 
-class ForecastOverrideChangeList(generics.ListAPIView[ForecastOverrideChange]):
+class ForecastOverrideChangeList(generics.ListAPIView[AuditEvent]):
     serializer_class = ForecastOverrideChangeSerializer
 
-    def get_queryset(self) -> QuerySet[ForecastOverrideChange]:
-        changes = ForecastOverrideChange.objects.select_related("style_color", "changed_by")
-        return _overrides_filtered(self.request, changes).order_by("-changed_at", "-id")
+    def get_queryset(self) -> QuerySet[AuditEvent]:
+        filters = validated(OverrideQuerySerializer(data=self.request.query_params))
+        items = _visible_items(self.request)
+        if filters.get("style_color"):
+            items = items.filter(pk=_item(self.request, filters["style_color"]).pk)
+        return selectors.override_changes(
+            items, week_from=filters.get("week_from"), week_to=filters.get("week_to")
+        ).order_by("-at", "-id")
 
     @extend_schema(
         parameters=[OverrideQuerySerializer],
-        responses={200: ForecastOverrideChangeSerializer(many=True), **_BAD_INPUT},
+        responses={200: ForecastOverrideChangeSerializer(many=True), **BAD_INPUT},
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """The audit trail of overrides, newest first: every set, change and removal (old and

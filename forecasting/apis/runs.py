@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
@@ -19,7 +19,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import scope
+from core.api import BAD_INPUT, REFUSALS, request_user, validated
+from core.errors import Forbidden
 from forecasting import services
+from forecasting.apis.common import (
+    _ITEM_DEPARTMENT,
+    _item,
+    _paginate,
+    _units,
+    _visible_departments,
+)
 from forecasting.models import (
     ForecastOverride,
     ForecastRun,
@@ -33,22 +43,6 @@ from planning.departments import DepartmentParamField
 from planning.engine import spread
 from planning.models import Department, StyleColor
 from planning.plans.apis import WeekField
-
-if TYPE_CHECKING:
-    pass
-
-from forecasting.apis.common import (
-    _BAD_INPUT,
-    _ITEM_DEPARTMENT,
-    _REFUSALS,
-    _item,
-    _paginate,
-    _refused,
-    _units,
-    _user,
-    _validated,
-    _visible_departments,
-)
 
 
 # --- runs ---------------------------------------------------------------------------------------
@@ -71,6 +65,9 @@ class ForecastRunSerializer(serializers.ModelSerializer[ForecastRun]):
     as_of_week = WeekField(source="as_of_week_id", help_text="The last week of history the run used.")
     departments = serializers.SlugRelatedField[Department](slug_field="code", many=True, read_only=True)
     progress_percent = serializers.IntegerField(help_text="Share of partitions done, 0 to 100.")
+    # The API keeps its names for the run's progress (the columns are the shared progress_*).
+    partitions_total = serializers.IntegerField(source="progress_total", read_only=True)
+    partitions_done = serializers.IntegerField(source="progress_done", read_only=True)
     created_by = serializers.CharField(source="created_by.username", allow_null=True, default=None)
     partitions = ForecastRunPartitionSerializer(many=True, help_text="One per department, by code.")
     log = ForecastRunLogSerializer(many=True, help_text="Oldest first.")
@@ -140,14 +137,14 @@ class ForecastRunList(generics.ListAPIView[ForecastRun]):
     parser_classes = [JSONParser]
 
     def get_queryset(self) -> QuerySet[ForecastRun]:
-        filters = _validated(RunQuerySerializer(data=self.request.query_params))
+        filters = validated(RunQuerySerializer(data=self.request.query_params))
         runs = _runs(self.request)
         if "status" in filters:
             runs = runs.filter(status=filters["status"])
         return runs
 
     @extend_schema(
-        parameters=[RunQuerySerializer], responses={200: ForecastRunSerializer(many=True), **_BAD_INPUT}
+        parameters=[RunQuerySerializer], responses={200: ForecastRunSerializer(many=True), **BAD_INPUT}
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Forecast runs covering departments you may see, newest first, with their partitions
@@ -156,20 +153,17 @@ class ForecastRunList(generics.ListAPIView[ForecastRun]):
 
     @extend_schema(
         request=RunStartSerializer,
-        responses={202: ForecastRunSerializer, **_BAD_INPUT},
+        responses={202: ForecastRunSerializer, **BAD_INPUT},
     )
     def post(self, request: Request) -> Response:
         """Start a run as of the last closed week: one partition per department, computed in the
         background. Answers at once with the queued run; poll it for progress."""
-        data = _validated(RunStartSerializer(data=request.data))
-        if not Department.objects.editable_by(request.user).exists():
-            return _refused("You have no departments to forecast.", status.HTTP_403_FORBIDDEN)
-        try:
-            run = services.forecast_run_start(
-                user=_user(request), department_ids=data.get("departments"), horizon=data["horizon"]
-            )
-        except services.ForecastError as error:
-            return _refused(str(error))
+        data = validated(RunStartSerializer(data=request.data))
+        if not scope.editable_departments(request.user).exists():
+            raise Forbidden("You have no departments to forecast.")
+        run = services.forecast_run_start(
+            user=request_user(request), department_ids=data.get("departments"), horizon=data["horizon"]
+        )
         body = ForecastRunSerializer(_run(request, run.pk)).data
         return Response(body, status=status.HTTP_202_ACCEPTED)
 
@@ -232,12 +226,12 @@ _FORECAST_ROWS = PolymorphicProxySerializer(
 class ForecastRunForecasts(APIView):
     pagination_class = LimitOffsetPagination
 
-    @extend_schema(parameters=[ForecastQuerySerializer], responses={200: _FORECAST_ROWS, **_REFUSALS})
+    @extend_schema(parameters=[ForecastQuerySerializer], responses={200: _FORECAST_ROWS, **REFUSALS})
     def get(self, request: Request, run_id: int) -> Response:
         """A run's weekly forecast per style-color (by code, then week), beside the current
         override; or, with level=size, one style-color's final forecast split to its sizes."""
         run = _run(request, run_id)
-        query = _validated(ForecastQuerySerializer(data=request.query_params))
+        query = validated(ForecastQuerySerializer(data=request.query_params))
         item = _item(request, query["style_color"]) if query.get("style_color") else None
         if query["level"] == "size":  # the query serializer requires a style-color then
             paginator, page = _paginate(request, self, _size_rows(run, _item(request, query["style_color"])))
@@ -356,7 +350,7 @@ class SeriesFitList(generics.ListAPIView[SeriesFit]):
 
     def get_queryset(self) -> QuerySet[SeriesFit]:
         run = _run(self.request, self.kwargs["run_id"])
-        filters = _validated(FitQuerySerializer(data=self.request.query_params))
+        filters = validated(FitQuerySerializer(data=self.request.query_params))
         fits = SeriesFit.objects.filter(
             run=run, **{f"style_color__{_ITEM_DEPARTMENT}__in": _visible_departments(self.request)}
         )
@@ -369,7 +363,7 @@ class SeriesFitList(generics.ListAPIView[SeriesFit]):
         return fits.select_related(f"style_color__{_ITEM_DEPARTMENT}").order_by("style_color__code")
 
     @extend_schema(
-        parameters=[FitQuerySerializer], responses={200: SeriesFitSerializer(many=True), **_REFUSALS}
+        parameters=[FitQuerySerializer], responses={200: SeriesFitSerializer(many=True), **REFUSALS}
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Which model the run chose for each style-color (by code) and why, with the back-test

@@ -13,20 +13,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import scope
+from core.api import BAD_INPUT, REFUSALS, ErrorBody, request_user, validated
+from core.errors import InvalidInput
 from otb import open_to_buy, selectors, services
-from otb.apis.common import (
-    BAD_INPUT,
-    REFUSALS,
-    MonthLabelField,
-    OTBErrorSerializer,
-    is_editable,
-    money,
-    refused,
-    request_user,
-    status_field,
-    validated,
-    visible_departments,
-)
+from otb.apis.common import MonthLabelField, money, status_field, visible_departments
 from otb.models import OTBBudget, OTBBudgetMonth
 from planning.departments import DepartmentParamField
 from planning.models import PlanVersion
@@ -65,7 +56,7 @@ class OTBTable(APIView):
         query = validated(OTBQuerySerializer(data=request.query_params))
         department = visible_departments(request).filter(pk=query["department"].pk).first()
         if department is None:
-            return refused(f"department: no department {request.query_params['department']}.")
+            raise InvalidInput(f"department: no department {request.query_params['department']}.")
         keys = [query["year"] * 100 + month for month in range(1, 13)]
         return Response(OTBRowSerializer(selectors.otb_rows(department.pk, keys), many=True).data)
 
@@ -167,7 +158,7 @@ class OTBBudgetRevise(APIView):
         responses={
             201: OTBBudgetSerializer,
             **REFUSALS,
-            409: OpenApiResponse(OTBErrorSerializer, description="A revision of this plan state exists."),
+            409: OpenApiResponse(ErrorBody, description="A revision of this plan state exists."),
         },
     )
     def post(self, request: Request) -> Response:
@@ -183,16 +174,10 @@ class OTBBudgetRevise(APIView):
             ).select_related("plan"),
             pk=data["version"],
         )
-        if not is_editable(request, version.plan.department_id):
-            return refused("You cannot budget this department.", status.HTTP_403_FORBIDDEN)
-        try:
-            budget = services.otb_budget_revision(user=request_user(request), version_id=version.pk)
-        except services.OTBDuplicateError as error:
-            return refused(str(error), status.HTTP_409_CONFLICT)
-        except services.OTBForbiddenError as error:
-            return refused(str(error), status.HTTP_403_FORBIDDEN)
-        except services.OTBError as error:
-            return refused(str(error))
+        scope.require_department(
+            request.user, version.plan.department_id, edit=True, message="You cannot budget this department."
+        )
+        budget = services.otb_budget_revision(user=request_user(request), version_id=version.pk)
         budget = (
             OTBBudget.objects.select_related("department", "created_by", "submitted_by", "decided_by")
             .prefetch_related(Prefetch("months", OTBBudgetMonth.objects.order_by("month_key")))

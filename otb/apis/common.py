@@ -1,55 +1,21 @@
-"""Shared pieces of the OTB API: error answers, scoping, month fields."""
+"""Shared pieces of the OTB API: scoping and month fields (error answers, validation and the
+signed-in user: core.api)."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
-from django.contrib.auth.models import User
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiResponse, extend_schema_field
-from rest_framework import serializers, status
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
 from rest_framework.request import Request
-from rest_framework.response import Response
 
 from otb.services import month_label
 from planning.models import Department
-from planning.plans.apis import _first_error
-
-
-class OTBErrorSerializer(serializers.Serializer[Any]):
-    detail = serializers.CharField()
-
-
-REFUSALS: dict[int, OpenApiResponse] = {
-    400: OpenApiResponse(OTBErrorSerializer, description="Bad input, or an OTB rule refused it."),
-    403: OpenApiResponse(OTBErrorSerializer, description="Not signed in, or not allowed to do this."),
-    404: OpenApiResponse(OTBErrorSerializer, description="Nothing of that id visible to you."),
-}
-BAD_INPUT = {400: REFUSALS[400], 403: REFUSALS[403]}
-
-
-def validated(serializer: serializers.Serializer[Any]) -> dict[str, Any]:
-    """The serializer's data, or a 400 {"detail": "<field>: <message>"}."""
-    if not serializer.is_valid():
-        raise serializers.ValidationError({"detail": _first_error(serializer.errors)})
-    return cast(dict[str, Any], serializer.validated_data)
-
-
-def refused(message: str, code: int = status.HTTP_400_BAD_REQUEST) -> Response:
-    return Response({"detail": message}, status=code)
-
-
-def request_user(request: Request) -> User:
-    """The signed-in user (IsAuthenticated, the default permission, lets only them in)."""
-    return cast(User, request.user)
 
 
 def visible_departments(request: Request) -> QuerySet[Department]:
     return Department.objects.visible_to(request.user)
-
-
-def is_editable(request: Request, department_id: int) -> bool:
-    return Department.objects.editable_by(request.user).filter(pk=department_id).exists()
 
 
 def money(**options: Any) -> serializers.DecimalField:

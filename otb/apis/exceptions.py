@@ -7,25 +7,17 @@ from typing import Any
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, serializers, status
+from rest_framework import generics, serializers
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import scope
+from core.api import BAD_INPUT, REFUSALS, request_user, validated
+from core.errors import Forbidden
 from otb import services
-from otb.apis.common import (
-    BAD_INPUT,
-    REFUSALS,
-    MonthLabelField,
-    is_editable,
-    money,
-    refused,
-    request_user,
-    status_field,
-    validated,
-    visible_departments,
-)
+from otb.apis.common import MonthLabelField, money, status_field, visible_departments
 from otb.models import OTBException
 from planning.roles import ADMIN, MANAGER, user_roles
 
@@ -101,21 +93,16 @@ class OTBExceptionDecide(APIView):
         rejects with a comment. The order is released when its last exception is approved and
         cancelled when one is rejected."""
         exception = get_object_or_404(_exceptions(request), pk=exception_id)
-        if not user_roles(request.user) & {MANAGER, ADMIN} or not is_editable(
-            request, exception.department_id
-        ):
-            return refused(
-                "Only managers of the department decide on OTB exceptions.", status.HTTP_403_FORBIDDEN
-            )
+        decides = "Only managers of the department decide on OTB exceptions."
+        if not user_roles(request.user) & {MANAGER, ADMIN}:
+            raise Forbidden(decides)
+        scope.require_department(request.user, exception.department_id, edit=True, message=decides)
         data = validated(DecideSerializer(data=request.data))
-        try:
-            services.otb_exception_decide(
-                user=request_user(request),
-                exception_id=exception.pk,
-                approve=data["approve"],
-                reason=data["reason"],
-                comment=data["comment"],
-            )
-        except services.OTBError as error:
-            return refused(str(error))
+        services.otb_exception_decide(
+            user=request_user(request),
+            exception_id=exception.pk,
+            approve=data["approve"],
+            reason=data["reason"],
+            comment=data["comment"],
+        )
         return Response(OTBExceptionSerializer(_exceptions(request).get(pk=exception.pk)).data)

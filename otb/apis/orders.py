@@ -14,17 +14,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import scope
+from core.api import BAD_INPUT, REFUSALS, request_user, validated
+from core.errors import InvalidInput
 from otb import services
-from otb.apis.common import (
-    BAD_INPUT,
-    REFUSALS,
-    is_editable,
-    refused,
-    request_user,
-    status_field,
-    validated,
-    visible_departments,
-)
+from otb.apis.common import status_field, visible_departments
 from otb.models import PurchaseOrder, PurchaseOrderLine
 from otb.orders import MAX_LINE_UNITS, LineRequest, purchase_order_create, purchase_order_line_receive
 from planning.departments import DepartmentParamField
@@ -146,9 +140,10 @@ class PurchaseOrderList(generics.ListAPIView[PurchaseOrder]):
         data = validated(OrderCreateSerializer(data=request.data))
         department = visible_departments(request).filter(pk=data["department"].pk).first()
         if department is None:
-            return refused(f"department: no department {request.data['department']}.")
-        if not is_editable(request, department.pk):
-            return refused(f"You cannot buy for {department}.", status.HTTP_403_FORBIDDEN)
+            raise InvalidInput(f"department: no department {request.data['department']}.")
+        scope.require_department(
+            request.user, department.pk, edit=True, message=f"You cannot buy for {department}."
+        )
         lines = [
             LineRequest(
                 line["sku"], line["location"], line["units"], line["unit_cost"], line["unit_retail"],
@@ -177,8 +172,6 @@ class PurchaseOrderList(generics.ListAPIView[PurchaseOrder]):
             ]
             body = InsufficientOTBSerializer({"detail": str(error), "short": short}).data
             return Response(body, status=status.HTTP_409_CONFLICT)
-        except services.OTBError as error:
-            return refused(str(error))
         return Response(
             PurchaseOrderSerializer(_orders(request).get(pk=order.pk)).data, status=status.HTTP_201_CREATED
         )
@@ -203,14 +196,13 @@ class PurchaseOrderLineReceive(APIView):
         """Receive units against an open line of a released order: they leave on order."""
         order = get_object_or_404(_orders(request), pk=order_id)
         line = get_object_or_404(PurchaseOrderLine.objects.filter(order=order), pk=line_id)
-        if not is_editable(request, order.department_id):
-            return refused(f"You cannot receive for {Department.objects.get(pk=order.department_id)}.", 403)
+        scope.require_department(
+            request.user,
+            order.department_id,
+            edit=True,
+            message=f"You cannot receive for {Department.objects.get(pk=order.department_id)}.",
+        )
         data = validated(ReceiveSerializer(data=request.data))
-        try:
-            line = purchase_order_line_receive(
-                user=request_user(request), line_id=line.pk, units=data["units"]
-            )
-        except services.OTBError as error:
-            return refused(str(error))
+        line = purchase_order_line_receive(user=request_user(request), line_id=line.pk, units=data["units"])
         line = PurchaseOrderLine.objects.select_related("sku", "location").get(pk=line.pk)
         return Response(PurchaseOrderLineSerializer(line).data)

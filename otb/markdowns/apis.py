@@ -14,25 +14,17 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import DecimalField, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from otb.apis.common import (
-    BAD_INPUT,
-    REFUSALS,
-    OTBErrorSerializer,
-    is_editable,
-    money,
-    refused,
-    request_user,
-    status_field,
-    validated,
-    visible_departments,
-)
+from core import scope
+from core.api import BAD_INPUT, REFUSALS, STALE_ROW, request_user, validated
+from core.errors import AppError, Conflict, Forbidden, InvalidInput
+from otb.apis.common import money, status_field, visible_departments
 from otb.markdowns import selectors, services
 from otb.models import MarkdownItem, MarkdownProposal, PriceChange
 from planning.departments import DepartmentParamField
@@ -40,9 +32,7 @@ from planning.models import Department
 from planning.plans.apis import WeekField
 from planning.roles import ADMIN, MANAGER, user_roles
 
-CONFLICT = {
-    409: OpenApiResponse(OTBErrorSerializer, description="The proposal changed since you read it: reload it.")
-}
+CONFLICT = {409: STALE_ROW}
 
 
 def _department(request: Request, department: Department) -> Department | None:
@@ -93,7 +83,7 @@ class MarkdownCandidates(APIView):
         query = validated(DepartmentQuerySerializer(data=request.query_params))
         department = _department(request, query["department"])
         if department is None:
-            return refused(f"department: no department {request.query_params['department']}.")
+            raise InvalidInput(f"department: no department {request.query_params['department']}.")
         rows = selectors.markdown_candidates(department.pk)
         return Response(MarkdownCandidateSerializer(rows, many=True).data)
 
@@ -221,23 +211,17 @@ class MarkdownProposalList(generics.ListAPIView[MarkdownProposal]):
         data = validated(MarkdownProposalCreateSerializer(data=request.data))
         department = _department(request, data["department"])
         if department is None:
-            return refused(f"department: no department {request.data['department']}.")
-        if not is_editable(request, department.pk):
-            return refused(f"You cannot propose markdowns for {department}.", status.HTTP_403_FORBIDDEN)
-        try:
-            proposal = services.markdown_proposal_create(
-                user=request_user(request),
-                department_id=department.pk,
-                name=data["name"],
-                effective_week_id=data["effective_week"],
-                items=[
-                    services.ItemRequest(item["style_color"], item["new_price"]) for item in data["items"]
-                ],
-            )
-        except PermissionDenied as error:
-            return refused(str(error), status.HTTP_403_FORBIDDEN)
-        except services.MarkdownError as error:
-            return refused(str(error))
+            raise InvalidInput(f"department: no department {request.data['department']}.")
+        scope.require_department(
+            request.user, department.pk, edit=True, message=f"You cannot propose markdowns for {department}."
+        )
+        proposal = services.markdown_proposal_create(
+            user=request_user(request),
+            department_id=department.pk,
+            name=data["name"],
+            effective_week_id=data["effective_week"],
+            items=[services.ItemRequest(item["style_color"], item["new_price"]) for item in data["items"]],
+        )
         return Response(_detail(request, proposal.pk), status=status.HTTP_201_CREATED)
 
 
@@ -259,16 +243,16 @@ class MarkdownDecideSerializer(MarkdownSubmitSerializer):
     )
 
 
-def _refused_write(proposal: MarkdownProposal, row_version: int, error: Exception) -> Response:
-    """403 when not allowed; 409 when the proposal changed since it was read (the service
-    checks that under its lock; the transaction is rolled back, so the stored version tells);
-    else 400."""
+def _write_refusal(proposal: MarkdownProposal, row_version: int, error: Exception) -> AppError:
+    """What to raise for a refused write: 403 when not allowed; 409 when the proposal changed
+    since it was read (the service checks that under its lock; the transaction is rolled back,
+    so the stored version tells); else the service's 400."""
     if isinstance(error, PermissionDenied):
-        return refused(str(error), status.HTTP_403_FORBIDDEN)
+        return error if isinstance(error, Forbidden) else Forbidden(str(error))
     current = MarkdownProposal.objects.filter(pk=proposal.pk).values_list("row_version", flat=True).first()
     if current != row_version:
-        return refused(str(error), status.HTTP_409_CONFLICT)
-    return refused(str(error))
+        return Conflict(str(error), details={"current_version": current, "seen_version": row_version})
+    return error if isinstance(error, AppError) else InvalidInput(str(error))
 
 
 class MarkdownProposalSubmit(APIView):
@@ -281,17 +265,19 @@ class MarkdownProposalSubmit(APIView):
     def post(self, request: Request, proposal_id: int) -> Response:
         """Submit a draft (or rejected) proposal for a manager's approval."""
         proposal = get_object_or_404(_proposals(request), pk=proposal_id)
-        if not is_editable(request, proposal.department_id):
-            return refused(
-                f"You cannot submit markdowns for {proposal.department}.", status.HTTP_403_FORBIDDEN
-            )
+        scope.require_department(
+            request.user,
+            proposal.department_id,
+            edit=True,
+            message=f"You cannot submit markdowns for {proposal.department}.",
+        )
         data = validated(MarkdownSubmitSerializer(data=request.data))
         try:
             services.markdown_proposal_submit(
                 user=request_user(request), proposal_id=proposal.pk, row_version=data["row_version"]
             )
         except (PermissionDenied, services.MarkdownError) as error:
-            return _refused_write(proposal, data["row_version"], error)
+            raise _write_refusal(proposal, data["row_version"], error) from error
         return Response(_detail(request, proposal.pk))
 
 
@@ -306,10 +292,10 @@ class MarkdownProposalDecide(APIView):
         """A manager of the department who did not submit it approves (the new prices, the
         price history and the working plan's markdowns are written) or rejects with a comment."""
         proposal = get_object_or_404(_proposals(request), pk=proposal_id)
-        if not user_roles(request.user) & {MANAGER, ADMIN} or not is_editable(
-            request, proposal.department_id
-        ):
-            return refused("Only managers of the department decide on markdowns.", status.HTTP_403_FORBIDDEN)
+        decides = "Only managers of the department decide on markdowns."
+        if not user_roles(request.user) & {MANAGER, ADMIN}:
+            raise Forbidden(decides)
+        scope.require_department(request.user, proposal.department_id, edit=True, message=decides)
         data = validated(MarkdownDecideSerializer(data=request.data))
         try:
             services.markdown_proposal_decide(
@@ -320,7 +306,7 @@ class MarkdownProposalDecide(APIView):
                 row_version=data["row_version"],
             )
         except (PermissionDenied, services.MarkdownError) as error:
-            return _refused_write(proposal, data["row_version"], error)
+            raise _write_refusal(proposal, data["row_version"], error) from error
         return Response(_detail(request, proposal.pk))
 
 
@@ -354,7 +340,7 @@ class MarkdownBudget(APIView):
         query = validated(MarkdownBudgetQuerySerializer(data=request.query_params))
         department = _department(request, query["department"])
         if department is None:
-            return refused(f"department: no department {request.query_params['department']}.")
+            raise InvalidInput(f"department: no department {request.query_params['department']}.")
         rows = selectors.markdown_budget_vs_actual(department.pk, query["year"])
         return Response(MarkdownBudgetMonthSerializer(rows, many=True).data)
 

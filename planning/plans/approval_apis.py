@@ -12,16 +12,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import validated
+from core.errors import InvalidInput
 from planning.models import PlanTransition, PlanVersion
 from planning.plans import selectors
 from planning.plans.apis import (
     _DECIDED,
     _REFUSALS,
-    _SERVICE_ERRORS,
     PromotionCellSerializer,
-    _refusal,
+    _answers_refusals,
     _user,
-    _validated,
     _version,
     _version_response,
 )
@@ -42,11 +42,9 @@ class PlanVersionWithdraw(APIView):
         or a planner of its department); it leaves the approvals inbox. A version already
         approved or rejected answers 400 saying by whom."""
         version = _version(request, version_id)
-        try:
-            data = _validated(WithdrawSerializer(data=request.data))
+        data = validated(WithdrawSerializer(data=request.data))
+        with _answers_refusals():
             version = version_withdraw(user=_user(request), version_id=version.pk, reason=data["reason"])
-        except _SERVICE_ERRORS as error:
-            return _refusal(error)
         return _version_response(request, version)
 
 
@@ -94,7 +92,7 @@ class PlanVersionPromotion(APIView):
         with the base, scenario and working plan values: what the approve call must resolve."""
         version = _version(request, version_id)
         if version.kind != PlanVersion.Kind.SCENARIO:
-            return _refusal(ValueError("Only a what-if scenario is promoted into the working plan."))
+            raise InvalidInput("Only a what-if scenario is promoted into the working plan.")
         preview = promotion_preview(version)
         body = {
             "changes_count": len(preview.changes),

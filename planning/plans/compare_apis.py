@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.errors import InvalidInput
 from planning.models import Department, Plan, PlanVersion
 from planning.plans.apis import _REFUSALS, week_label
 from planning.plans.compare import MEASURES, compare_versions
@@ -68,10 +69,10 @@ class PlanCompare(APIView):
         for name in ("a", "b"):
             raw = request.query_params.get(name, "")
             if not raw.isdigit():
-                return Response({"detail": f"{name}: give the id of a version of {plan.name}."}, status=400)
+                raise InvalidInput(f"{name}: give the id of a version of {plan.name}.")
             version = PlanVersion.objects.filter(plan=plan, pk=int(raw)).select_related("approved_by").first()
             if version is None:
-                return Response({"detail": f"{name}: {plan.name} has no version {raw}."}, status=400)
+                raise InvalidInput(f"{name}: {plan.name} has no version {raw}.")
             chosen.append(version)
         comparison = compare_versions(chosen[0], chosen[1])
         body = {

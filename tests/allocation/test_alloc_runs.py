@@ -13,8 +13,10 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 
 from allocation import runs, services
-from allocation.models import AllocationChange, AllocationItem, AllocationLine, AllocationRun, Transfer
+from allocation.models import AllocationItem, AllocationLine, AllocationRun, Transfer
 from allocation.runs import AllocationError, RunRequest
+from core.audit import audit_for
+from core.errors import Conflict
 from planning.models import StyleColor
 from replenishment.models import SegmentPolicy
 from tests.allocation.conftest import put_stock
@@ -70,7 +72,7 @@ def test_enough_supply_every_store_gets_its_need(
     assert (
         run.message == "Demand from the forecast; 2 SKUs without a forecast use their last 13 weeks' sales."
     )
-    assert AllocationChange.objects.filter(run=run, action="created", changed_by=planner).exists()
+    assert audit_for(run, actions="allocation.create").filter(user=planner).exists()
 
 
 def test_scarce_supply_is_shared_by_fill_ratio(
@@ -140,10 +142,11 @@ def test_hand_edit_keeps_totals(world: Any, planner: User, django_capture_on_com
         services.allocation_line_set(user=planner, line_id=line.pk, units="two")
     with pytest.raises(AllocationError, match="negative"):
         services.allocation_line_set(user=planner, line_id=line.pk, units=-1)
-    with pytest.raises(services.AllocationConflictError):
+    with pytest.raises(Conflict):
         services.allocation_line_set(user=planner, line_id=line.pk, units=1, seen_version=line.row_version)
-    change = AllocationChange.objects.get(run=run, action="edited")
-    assert (change.old_units, change.new_units, change.note) == (2, 7, "ST-1-BLK-S at S002")
+    change = audit_for(run, actions="allocation.line.change").get()
+    assert (change.old["units"], change.new["units"], change.comment) == (2, 7, "ST-1-BLK-S at S002")
+    assert change.old["line"] == change.new["line"] == line.pk
     with pytest.raises(AllocationError, match="no allocation line 999999"):
         services.allocation_line_set(user=planner, line_id=999999, units=1)
 

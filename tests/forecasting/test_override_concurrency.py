@@ -11,9 +11,12 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import connection
 
+from core.audit import audit_trail
+from core.errors import Conflict
 from forecasting import selectors
-from forecasting.models import ForecastOverride, ForecastOverrideChange
-from forecasting.services import OverrideConflictError, forecast_override_set
+from forecasting.models import ForecastOverride
+from forecasting.selectors import OVERRIDE_CHANGE
+from forecasting.services import forecast_override_set
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -40,7 +43,7 @@ def test_simultaneous_first_overrides_one_wins_one_is_told(
                 expected_version=0,
             )
             outcomes[user.username] = "saved"
-        except OverrideConflictError:
+        except Conflict:
             outcomes[user.username] = "conflict"
         finally:
             connection.close()
@@ -58,4 +61,4 @@ def test_simultaneous_first_overrides_one_wins_one_is_told(
     winner = next(name for name, outcome in outcomes.items() if outcome == "saved")
     saved = ForecastOverride.objects.get()
     assert saved.units == (Decimal("100.00") if winner == planner.username else Decimal("200.00"))
-    assert ForecastOverrideChange.objects.count() == 1
+    assert audit_trail(actions=OVERRIDE_CHANGE).count() == 1

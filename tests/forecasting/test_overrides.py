@@ -8,9 +8,12 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 
+from core.audit import audit_trail
+from core.errors import Conflict, Forbidden
 from forecasting import selectors
-from forecasting.models import ForecastOverride, ForecastOverrideChange
-from forecasting.services import ForecastError, OverrideConflictError, forecast_override_set
+from forecasting.models import ForecastOverride
+from forecasting.selectors import OVERRIDE_CHANGE
+from forecasting.services import ForecastError, forecast_override_set
 from planning.models import FiscalWeek
 
 pytestmark = pytest.mark.django_db
@@ -53,16 +56,16 @@ def test_set_change_and_remove_an_override_with_its_audit_trail(
     assert _set(tops_planner, item, week, "", expected_version=2) is None
     assert not ForecastOverride.objects.exists()
 
-    trail = list(
-        ForecastOverrideChange.objects.order_by("id").values_list(
-            "old_units", "new_units", "changed_by__username"
-        )
-    )
-    assert trail == [
-        (None, Decimal("120.50"), "pat.planner"),
-        (Decimal("120.50"), Decimal("140.00"), "pat.planner"),
-        (Decimal("140.00"), None, "pat.planner"),
+    trail = [
+        (event.old["units"], event.new["units"], event.user.username)
+        for event in audit_trail(actions=OVERRIDE_CHANGE).order_by("id")
     ]
+    assert trail == [
+        (None, "120.50", "pat.planner"),
+        ("120.50", "140.00", "pat.planner"),
+        ("140.00", None, "pat.planner"),
+    ]
+    assert {event.target_id for event in audit_trail(actions=OVERRIDE_CHANGE)} == {item.pk}
 
 
 def test_a_stale_version_is_a_conflict_and_writes_nothing(
@@ -73,13 +76,13 @@ def test_a_stale_version_is_a_conflict_and_writes_nothing(
     _set(tops_planner, item, week, "50", expected_version=0)
 
     _set(manager, item, week, "65", expected_version=1)
-    with pytest.raises(OverrideConflictError) as conflict:
+    with pytest.raises(Conflict) as conflict:
         _set(tops_planner, item, week, "80", expected_version=1)
 
-    assert conflict.value.current is not None
-    assert conflict.value.current.units == Decimal("65.00")
+    # The refusal names the version the override is at now (the manager's 65.00).
+    assert (conflict.value.details["current_version"], conflict.value.details["seen_version"]) == (2, 1)
     assert ForecastOverride.objects.get().units == Decimal("65.00")
-    assert ForecastOverrideChange.objects.count() == 2
+    assert audit_trail(actions=OVERRIDE_CHANGE).count() == 2
 
 
 @pytest.mark.parametrize(
@@ -98,7 +101,7 @@ def test_bad_input_is_refused_with_a_message(
     with pytest.raises(ForecastError, match=message):
         _set(tops_planner, retailer["style_color"], _open_week(), units, reason=reason)
     assert not ForecastOverride.objects.exists()
-    assert not ForecastOverrideChange.objects.exists()
+    assert not audit_trail(actions=OVERRIDE_CHANGE).exists()
 
 
 def test_a_closed_week_keeps_its_forecast(tops_planner: User, retailer: dict[str, Any]) -> None:
@@ -112,7 +115,7 @@ def test_only_planners_of_the_department_may_override(
     planner: User, executive: User, retailer: dict[str, Any]
 ) -> None:
     for user in (planner, executive):  # planner not assigned to Tops; executives read only
-        with pytest.raises(ForecastError, match="cannot change forecasts"):
+        with pytest.raises(Forbidden, match="cannot change forecasts"):  # 403, not a 400
             _set(user, retailer["style_color"], _open_week(), "10")
     assert not ForecastOverride.objects.exists()
 
@@ -140,6 +143,6 @@ def test_a_stale_version_from_before_a_removal_is_still_a_conflict(
     again = _set(manager, item, week, "80", expected_version=0)  # C sets a new one
     assert again.row_version == 3  # type: ignore[attr-defined]
 
-    with pytest.raises(OverrideConflictError):
+    with pytest.raises(Conflict):
         _set(tops_planner, item, week, "60", expected_version=1)  # A, still on version 1
     assert ForecastOverride.objects.get().units == Decimal("80.00")

@@ -7,10 +7,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
 
+from core.errors import Forbidden
 from forecasting import engine, selectors, services
 from forecasting.models import (
     ForecastRun,
@@ -37,8 +39,8 @@ def test_a_run_forecasts_every_department_and_keeps_a_snapshot(
     run = start_run(user=_admin(), horizon=13)
 
     departments = Department.objects.count()
-    assert run.status == ForecastRun.Status.SUCCEEDED
-    assert run.partitions_total == run.partitions_done == departments == 4
+    assert run.status == ForecastRun.Status.DONE
+    assert run.progress_total == run.progress_done == departments == 4
     assert run.as_of_week_id == selectors.latest_closed_week().id
     fits = SeriesFit.objects.filter(run=run)
     assert fits.count() == run.series_count > 0
@@ -123,7 +125,7 @@ def test_planners_forecast_only_their_departments(demo: None, start_run: Callabl
     assert theirs
     assert other is not None
 
-    with pytest.raises(services.ForecastError, match="cannot forecast"):
+    with pytest.raises(Forbidden, match="cannot forecast"):  # 403: core.scope's answer
         start_run(user=planner, department_ids=[other.pk])
     run = services.forecast_run_start(user=planner, horizon=4)
 
@@ -246,22 +248,29 @@ def test_a_new_item_borrows_the_forecast_of_its_like_item_from_another_departmen
     assert sum(units) > 0
 
 
-def test_runs_a_lost_worker_left_running_are_closed_after_three_hours(demo: None) -> None:
+def test_runs_a_lost_worker_left_running_expire_once_their_heartbeat_is_stale(
+    demo: None, settings: Any
+) -> None:
     from datetime import timedelta
 
     from django.utils import timezone
 
+    from core.runs import runs_expire
+
+    settings.MERCHPLAN_RUN_STALE_MINUTES = 90
     run = services.forecast_run_start(user=_admin(), horizon=4, dispatch=False)
     ForecastRun.objects.filter(pk=run.pk).update(status=ForecastRun.Status.RUNNING)
     first = ForecastRunPartition.objects.filter(run=run).order_by("id").first()
     assert first is not None
-    services.forecast_partition_compute(first.pk)
+    services.forecast_partition_compute(first.pk)  # a heartbeat
 
-    assert services.forecast_runs_expire(now=timezone.now() + timedelta(hours=2)) == []
-    assert services.forecast_runs_expire(now=timezone.now() + timedelta(hours=4)) == [run.pk]
+    assert runs_expire(now=timezone.now() + timedelta(hours=1)) == {}
+    assert runs_expire(now=timezone.now() + timedelta(hours=2)) == {"forecasting.ForecastRun": [run.pk]}
 
     run.refresh_from_db()
-    assert run.status == ForecastRun.Status.PARTIAL  # one department finished, three were lost
-    assert run.partitions_done == run.partitions_total == 4
+    assert run.status == ForecastRun.Status.EXPIRED  # one department finished, three were lost
+    assert run.progress_done == run.progress_total == 4
     assert ForecastRunPartition.objects.filter(run=run, status="failed").count() == 3
-    assert run.log.filter(level="error", message__startswith="3 department(s) gave no result").exists()
+    assert run.log.filter(
+        level="error", message__startswith="Expired: 3 department(s) gave no result"
+    ).exists()

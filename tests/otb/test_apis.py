@@ -158,7 +158,7 @@ def test_post_bad_lines_is_a_400_and_writes_nothing(
     response = _post_order(planner, body)
 
     assert response.status_code == 400
-    assert response.json() == {"detail": detail}
+    assert response.json()["detail"] == detail
     assert not PurchaseOrder.objects.exists()
 
 
@@ -169,9 +169,9 @@ def test_post_needs_a_department_you_plan(planner: User, executive: User, budget
     assert _post_order(executive, _body(budget, "PO-1", 5)).status_code == 403
     missing = _body(budget, "PO-1", 5)
     missing["department"] = 999_999
-    assert _post_order(planner, missing).json() == {
-        "detail": "department: no department '999999'; give its id or its code (e.g. W01)."
-    }
+    assert _post_order(planner, missing).json()["detail"] == (
+        "department: no department '999999'; give its id or its code (e.g. W01)."
+    )
     assert _client().post(f"{API}/orders/", _body(budget, "PO-1", 5), format="json").status_code == 403
     assert not PurchaseOrder.objects.exists()
 
@@ -218,7 +218,7 @@ def test_receive_units_against_a_line(planner: User, executive: User, budget: di
     body = response.json()
     assert (body["received_units"], body["open_units"], body["status"]) == (150, 300, "partly")
     too_many = _client(planner).post(url, {"units": 301}, format="json")
-    assert (too_many.status_code, too_many.json()) == (400, {"detail": "Receive between 1 and 300 units."})
+    assert (too_many.status_code, too_many.json()["detail"]) == (400, "Receive between 1 and 300 units.")
     assert _client(executive).post(url, {"units": 1}, format="json").status_code == 403
     other = f"{API}/orders/{order.pk}/lines/{line.pk + 1}/receive/"
     assert _client(planner).post(other, {"units": 1}, format="json").status_code == 404
@@ -245,7 +245,7 @@ def test_otb_table_by_month(planner: User, budget: dict[str, Any]) -> None:
     other = next(row for row in rows if row["month"] != budget["key"])
     assert (other["budget_retail"], other["used_percent"]) == ("0.00", None)
     missing = _client(planner).get(f"{API}/otb/", {"year": year})
-    assert (missing.status_code, missing.json()) == (400, {"detail": "department: This field is required."})
+    assert (missing.status_code, missing.json()["detail"]) == (400, "department: This field is required.")
 
 
 def test_budgets_list_with_months(planner: User, nobody: User, budget: dict[str, Any]) -> None:
@@ -287,7 +287,7 @@ def test_exceptions_list_and_a_manager_decides(
     url = f"{API}/exceptions/{exception.pk}/decide/"
     assert _client(planner).post(url, {"approve": True, "reason": "demand"}, format="json").status_code == 403
     no_reason = _client(manager).post(url, {"approve": True}, format="json")
-    assert no_reason.json() == {"detail": "Choose a reason code to approve an OTB exception."}
+    assert no_reason.json()["detail"] == "Choose a reason code to approve an OTB exception."
     response = _client(manager).post(
         url, {"approve": True, "reason": "demand", "comment": "Strong sell-through"}, format="json"
     )
@@ -315,7 +315,7 @@ def test_the_requester_cannot_decide_their_own_exception(manager: User, budget: 
     )
 
     assert response.status_code == 400
-    assert response.json() == {"detail": "You requested this exception: another manager must decide on it."}
+    assert response.json()["detail"] == "You requested this exception: another manager must decide on it."
     assert OTBException.objects.get().status == OTBException.Status.PENDING
 
 

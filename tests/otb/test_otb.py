@@ -11,11 +11,11 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import connection
 
+from core.errors import Conflict
 from forecasting import selectors as forecast_selectors
 from otb import ledger, selectors, services
 from otb.models import OTBBudget, OTBBudgetMonth, OTBException, PurchaseOrder, PurchaseOrderLine, Vendor
 from otb.orders import (
-    LineConflictError,
     LineRequest,
     purchase_order_create,
     purchase_order_line_cancel,
@@ -289,7 +289,7 @@ def test_a_changed_line_is_checked_against_otb_without_counting_itself(
             user=planner, line_id=line.pk, units=1171, unit_cost=Decimal("45.00"),
             unit_retail=Decimal("100.00"), receipt_week_id=week, expected_version=2,
         )  # fmt: skip
-    with pytest.raises(LineConflictError):
+    with pytest.raises(Conflict):
         purchase_order_line_update(
             user=planner, line_id=line.pk, units=10, unit_cost=Decimal("45.00"),
             unit_retail=Decimal("100.00"), receipt_week_id=week, expected_version=1,

@@ -37,6 +37,7 @@ from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
 
+from core.errors import Conflict
 from planning.engine import eop_from_fwos
 from planning.models import FiscalWeek, Location, PlanCellChange, PlanLine, PlanVersion, Sku
 from planning.plans.services import CellEdit, plan_cells_update
@@ -255,7 +256,7 @@ def test_accept_refuses_a_line_whose_targets_changed_meanwhile(
     plan_cells_update(user=planner, version_id=working.pk, edits=[CellEdit(tees.pk, 202504, "target", "6")])
     before = snapshot(working)
     with pytest.raises(
-        fwos.FwosConflictError, match=r"W-TOP-TEE Tees changed since you opened the page \(now 4\.5 to 6\.0\)"
+        Conflict, match=r"W-TOP-TEE Tees changed since you opened the page \(now 4\.5 to 6\.0\)"
     ):
         fwos.fwos_targets_accept(
             user=planner, version_id=working.pk, line_ids=[blouses.pk, tees.pk], seen=seen, proposed=proposed
@@ -270,7 +271,7 @@ def test_accept_refuses_a_proposal_from_an_older_run(
     seen, proposed = _shown(working)
     _run(retailer["tops"], (retailer["sku_s"], retailer["store"], "AX", 10.0, 6.0))  # 6.0 + 4 / 10
     before = snapshot(working)
-    with pytest.raises(fwos.FwosConflictError, match=r"now 6\.4 weeks \(you saw 5\.3\)"):
+    with pytest.raises(Conflict, match=r"now 6\.4 weeks \(you saw 5\.3\)"):
         fwos.fwos_targets_accept(
             user=planner, version_id=working.pk, line_ids=[tees.pk], seen=seen, proposed=proposed
         )

@@ -13,9 +13,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
 
+from core.audit import audit_for, audit_record
+from core.errors import Conflict
+from core.models import AuditEvent
 from forecasting import selectors as forecast_selectors
 from replenishment import matrix, matrix_reads
-from replenishment.models import ItemPolicy, ReplenishmentRun, SegmentPolicy, SegmentPolicyChange
+from replenishment.models import ItemPolicy, ReplenishmentRun, SegmentPolicy
 from tests.conftest import PASSWORD
 
 
@@ -74,9 +77,12 @@ def test_manager_update_bumps_version_and_audits(manager: User) -> None:
     assert policy.service_level == Decimal("0.975")
     assert policy.row_version == before.row_version + 1
     assert policy.updated_by == manager
-    changes = list(
-        SegmentPolicyChange.objects.filter(policy=policy).values_list("field", "old_value", "new_value")
-    )
+    changes = [
+        (field, event.old[field], value)
+        for event in audit_for(policy, actions="replenishment.policy.change")
+        for field, value in event.new.items()
+    ]
+    assert {event.user for event in audit_for(policy)} == {manager}
     expected = [("service_level", str(old_service), "0.975")]
     if before.allocation_priority != 1:
         expected.append(("allocation_priority", str(before.allocation_priority), "1"))
@@ -89,7 +95,7 @@ def test_no_change_writes_nothing(manager: User) -> None:
         cell="BY", user=manager, row_version=before.row_version, values={"fwos_target": before.fwos_target}
     )
     assert SegmentPolicy.objects.get(cell="BY").row_version == before.row_version
-    assert not SegmentPolicyChange.objects.exists()
+    assert not AuditEvent.objects.exists()
 
 
 def test_refusals_change_nothing(manager: User, planner: User, executive: User) -> None:
@@ -107,12 +113,12 @@ def test_refusals_change_nothing(manager: User, planner: User, executive: User) 
     assert invalid.value.message_dict == {
         "allocation_priority": ["Allocation priority is 1, 2 or 3 (1 is served first)."]
     }
-    with pytest.raises(matrix.PolicyConflictError, match="Reload"):
+    with pytest.raises(Conflict, match="Reload"):
         matrix.segment_policy_update(
             cell="CZ", user=manager, row_version=policy.row_version + 5, values={"fwos_target": 3}
         )
     assert _snapshot() == before
-    assert not SegmentPolicyChange.objects.exists()
+    assert not AuditEvent.objects.exists()
 
 
 def test_matrix_counts_and_stock_at_cost(retailer: dict[str, Any]) -> None:
@@ -216,12 +222,9 @@ def test_htmx_save_returns_cell_and_audit(client: Client, manager: User) -> None
 
 def test_change_rows_show_the_service_level_in_percent(manager: User) -> None:
     policy = SegmentPolicy.objects.get(cell="AZ")
-    SegmentPolicyChange.objects.create(
-        policy=policy, field="service_level", old_value="0.950", new_value="0.975", user=manager
-    )
-    SegmentPolicyChange.objects.create(
-        policy=policy, field="presentation_min", old_value="2", new_value="3", user=manager
-    )
+    change = "replenishment.policy.change"
+    audit_record(manager, change, policy, old={"service_level": "0.950"}, new={"service_level": "0.975"})
+    audit_record(manager, change, policy, old={"presentation_min": "2"}, new={"presentation_min": "3"})
     assert [(row.label, row.old_value, row.new_value) for row in matrix_reads.policy_change_rows()] == [
         ("Presentation min (units)", "2", "3"),
         ("Service level", "95.0%", "97.5%"),
@@ -333,7 +336,7 @@ def test_api_policies_get_and_patch(client: Client, manager: User, planner: User
     client.login(username=manager.username, password=PASSWORD)
     bad = client.patch(url, {**body, "service_level_percent": "40"}, content_type="application/json")
     assert bad.status_code == 400
-    assert bad.json() == {"detail": "service_level: Service level must be above 50% and below 99.9%."}
+    assert bad.json()["detail"] == "service_level: Service level must be above 50% and below 99.9%."
     stale = client.patch(
         url, {**body, "row_version": policy.row_version + 1}, content_type="application/json"
     )

@@ -12,6 +12,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
+from core.errors import Conflict
 from forecasting import selectors as forecast_selectors
 from otb import services
 from otb.models import ApprovalDecision, OTBBudget, OTBBudgetMonth, PurchaseOrder, Vendor
@@ -113,7 +114,7 @@ def test_a_valid_change_bumps_the_version_and_is_audited(sheet: dict[str, Any], 
 
 def test_a_stale_version_is_a_conflict(sheet: dict[str, Any], planner: User, manager: User) -> None:
     worksheet.suggestion_update(user=manager, suggestion_id=sheet["s"].pk, units=24, expected_version=1)
-    with pytest.raises(worksheet.SuggestionConflictError, match="it is now 24 units"):
+    with pytest.raises(Conflict, match="it is now 24 units"):
         worksheet.suggestion_update(user=planner, suggestion_id=sheet["s"].pk, units=96, expected_version=1)
     sheet["s"].refresh_from_db()
     assert (sheet["s"].units, sheet["s"].row_version) == (24, 2)
@@ -500,7 +501,7 @@ def test_dismiss_and_restore_are_audited_and_versioned(sheet: dict[str, Any], pl
         worksheet.suggestion_update(user=planner, suggestion_id=sheet["s"].pk, units=24, expected_version=2)
     result = worksheet.suggestions_to_orders(user=planner, suggestion_ids=[sheet["s"].pk])
     assert result.skipped == ["The suggestion for ST-1-BLK-S at DC1 is dismissed already."]
-    with pytest.raises(worksheet.SuggestionConflictError, match=r"it is now 48 units \(dismissed\)"):
+    with pytest.raises(Conflict, match=r"it is now 48 units \(dismissed\)"):
         worksheet.suggestion_restore(user=planner, suggestion_id=sheet["s"].pk, expected_version=1)
     restored = worksheet.suggestion_restore(user=planner, suggestion_id=sheet["s"].pk, expected_version=2)
     assert (restored.status, restored.row_version) == (Suggestion.Status.OPEN, 3)

@@ -38,7 +38,7 @@ MEASURES = [
     "bop", "eop", "receipts", "otb", "gross_margin", "wos", "fwos", "turn", "sell_through", "gm_percent",
     "gmroi",
 ]  # fmt: skip
-AUTH_MISSING = {"detail": "Authentication credentials were not provided."}
+AUTH_MISSING = {"detail": "Authentication credentials were not provided.", "code": "not_authenticated"}
 
 
 def _user(username: str, role: str) -> User:
@@ -378,7 +378,7 @@ def test_cells_bad_query_is_400(planner: User, working: PlanVersion, query: str,
     response = _client(planner).get(_cells_url(working) + "?" + query)
 
     assert response.status_code == 400
-    assert response.json() == {"detail": message}
+    assert response.json()["detail"] == message
 
 
 # --- cells: editing -------------------------------------------------------------------------
@@ -459,6 +459,8 @@ def test_stale_row_version_is_409_and_theirs_stands(
     assert body == {
         "detail": "sam.second changed this cell to 2.500 since you read it; their value stands. "
         "Check it and enter yours again if needed.",
+        "code": "conflict",
+        "current_version": 2,
         "measure": "target",
         "current": "2.500",
         "changed_by": "sam.second",
@@ -501,7 +503,7 @@ def test_bad_cell_is_400_and_nothing_changes(
     )
 
     assert response.status_code == 400
-    assert response.json() == {"detail": message}
+    assert response.json()["detail"] == message
     assert _snapshot(working) == before
 
 
@@ -528,7 +530,7 @@ def test_incomplete_body_is_400(
     response = _client(planner).patch(_cells_url(working), body, format="json")
 
     assert response.status_code == 400
-    assert response.json() == {"detail": message}
+    assert response.json()["detail"] == message
     assert _snapshot(working) == before
 
 
@@ -540,7 +542,7 @@ def test_the_total_line_is_not_edited(planner: User, working: PlanVersion) -> No
     )
 
     assert response.status_code == 400
-    assert response.json() == {"detail": f"Line {total.pk} is not an editable line of this plan version."}
+    assert response.json()["detail"] == f"Line {total.pk} is not an editable line of this plan version."
 
 
 def test_frozen_version_is_400(planner: User, tops_plan: Plan, retailer: Retailer) -> None:
@@ -553,7 +555,7 @@ def test_frozen_version_is_400(planner: User, tops_plan: Plan, retailer: Retaile
     )
 
     assert response.status_code == 400
-    assert response.json() == {"detail": "Last year is approved: it cannot be changed."}
+    assert response.json()["detail"] == "Last year is approved: it cannot be changed."
     assert _snapshot(last_year) == before
 
 
@@ -565,7 +567,7 @@ def test_executive_edit_is_403(executive: User, working: PlanVersion, tees: Plan
     )
 
     assert response.status_code == 403
-    assert response.json() == {"detail": "You cannot change plans of W-TOP Tops."}
+    assert response.json()["detail"] == "You cannot change plans of W-TOP Tops."
     assert _snapshot(working) == before
 
 
@@ -579,7 +581,7 @@ def test_edit_needs_the_csrf_token(planner: User, working: PlanVersion, tees: Pl
     )
 
     assert response.status_code == 403
-    assert response.json() == {"detail": "CSRF Failed: CSRF cookie not set."}
+    assert response.json()["detail"] == "CSRF Failed: CSRF cookie not set."
     assert _snapshot(working) == before
 
 
@@ -605,21 +607,21 @@ def test_submit_reject_resubmit_approve(
     edit = _client(planner).patch(
         _cells_url(working), {"cells": [_edit(tees, "2027-W04", "target", "2.5")]}, format="json"
     )
-    assert (edit.status_code, edit.json()) == (
+    assert (edit.status_code, edit.json()["detail"]) == (
         400,
-        {"detail": "Working plan is submitted for approval: it cannot be changed."},
+        "Working plan is submitted for approval: it cannot be changed.",
     )
 
     refused = _post(planner, working, "approve")
-    assert (refused.status_code, refused.json()) == (
+    assert (refused.status_code, refused.json()["detail"]) == (
         403,
-        {"detail": "Only a manager approves or rejects plans."},
+        "Only a manager approves or rejects plans.",
     )
 
     no_reason = _post(manager, working, "reject", {"reason": "  "})
-    assert (no_reason.status_code, no_reason.json()) == (400, {"detail": "Say why the plan is rejected."})
+    assert (no_reason.status_code, no_reason.json()["detail"]) == (400, "Say why the plan is rejected.")
     missing = _post(manager, working, "reject")
-    assert (missing.status_code, missing.json()) == (400, {"detail": "reason: This field is required."})
+    assert (missing.status_code, missing.json()["detail"]) == (400, "reason: This field is required.")
 
     rejected = _post(manager, working, "reject", {"reason": "Too much stock in W04"})
     assert rejected.status_code == 200
@@ -653,7 +655,7 @@ def test_the_submitter_does_not_approve(
     own = _post(manager, working, "approve")
 
     assert own.status_code == 403
-    assert own.json() == {"detail": "You submitted this plan; another manager must approve or reject it."}
+    assert own.json()["detail"] == "You submitted this plan; another manager must approve or reject it."
     working.refresh_from_db()
     assert working.status == "submitted"
     assert _post(second_manager, working, "approve").json()["status"] == "draft"
@@ -663,9 +665,9 @@ def test_only_a_submitted_version_is_decided(manager: User, working: PlanVersion
     retailer["tops"].planners.add(manager)
     response = _post(manager, working, "approve")
 
-    assert (response.status_code, response.json()) == (
+    assert (response.status_code, response.json()["detail"]) == (
         400,
-        {"detail": "Working plan is not waiting for approval."},
+        "Working plan is not waiting for approval.",
     )
 
 
@@ -674,18 +676,18 @@ def test_last_year_does_not_go_for_approval(planner: User, tops_plan: Plan) -> N
 
     response = _post(planner, last_year, "submit")
 
-    assert (response.status_code, response.json()) == (
+    assert (response.status_code, response.json()["detail"]) == (
         400,
-        {"detail": "Only a working plan or a scenario goes for approval."},
+        "Only a working plan or a scenario goes for approval.",
     )
 
 
 def test_executive_submit_is_403(executive: User, working: PlanVersion) -> None:
     response = _post(executive, working, "submit")
 
-    assert (response.status_code, response.json()) == (
+    assert (response.status_code, response.json()["detail"]) == (
         403,
-        {"detail": "You cannot change plans of W-TOP Tops."},
+        "You cannot change plans of W-TOP Tops.",
     )
     working.refresh_from_db()
     assert working.status == "draft"
@@ -704,17 +706,14 @@ def test_branch_a_scenario(planner: User, executive: User, working: PlanVersion)
     assert [cell["value"] for cell in sales] == ["100.00", "80.00", "120.00", "90.00"] * 2
 
     again = _post(planner, working, "branch", {"name": "Stretch"})
-    assert (again.status_code, again.json()) == (
+    assert (again.status_code, again.json()["detail"]) == (
         400,
-        {"detail": "This plan already has a version named 'Stretch'."},
+        "This plan already has a version named 'Stretch'.",
     )
     unnamed = _post(planner, working, "branch")
-    assert (unnamed.status_code, unnamed.json()) == (400, {"detail": "name: This field is required."})
+    assert (unnamed.status_code, unnamed.json()["detail"]) == (400, "name: This field is required.")
     refused = _post(executive, working, "branch", {"name": "Mine"})
-    assert (refused.status_code, refused.json()) == (
-        403,
-        {"detail": "You cannot change plans of W-TOP Tops."},
-    )
+    assert (refused.status_code, refused.json()["detail"]) == (403, "You cannot change plans of W-TOP Tops.")
     assert PlanVersion.objects.filter(plan=working.plan, kind=Kind.SCENARIO).count() == 1
 
 
@@ -766,4 +765,4 @@ def test_schema_lists_the_plan_endpoints(planner: User) -> None:
         "/api/v1/plan-versions/{version_id}/branch/:",
     ):
         assert path in schema
-    assert "PlanCellConflict:" in schema
+    assert "StaleCellBody:" in schema

@@ -225,7 +225,7 @@ def test_the_api_refuses_another_departments_manager(
         f"/api/v1/plan-versions/{submitted.pk}/{action}/", body, format="json"
     )
 
-    assert (response.status_code, response.json()) == (403, {"detail": NOT_YOURS})
+    assert (response.status_code, response.json()["detail"]) == (403, NOT_YOURS)
     assert _state(submitted) == before
 
 

@@ -205,7 +205,7 @@ def test_compare_api_bad_input(
     changed: PlanVersion, planner: User, query: dict[str, str], message: str
 ) -> None:
     response = _api(planner).get(reverse("api-plan-compare", args=[changed.plan_id]), query)
-    assert (response.status_code, response.json()) == (400, {"detail": message})
+    assert (response.status_code, response.json()["detail"]) == (400, message)
 
 
 def test_compare_api_of_a_plan_you_cannot_see(

@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
+from core.errors import Conflict as RefusedConflict
 from planning.models import (
     PlanCellChange,
     PlanLine,
@@ -22,7 +23,7 @@ from planning.models import (
     ScenarioBaseWeek,
 )
 from planning.plans.line_settings import plan_line_settings_update
-from planning.plans.promotion import PromotionConflictError, promotion_preview
+from planning.plans.promotion import promotion_preview
 from planning.plans.services import (
     CellEdit,
     PlanError,
@@ -281,14 +282,14 @@ def test_a_conflict_refuses_the_approval_with_the_cell(
     scenario, key = conflict
     before = snapshot(working)
 
-    with pytest.raises(PromotionConflictError) as refused:
+    with pytest.raises(RefusedConflict) as refused:
         version_approve(user=tops_manager, version_id=scenario.pk)
 
     assert str(refused.value) == (
         "1 cell changed in both Hot summer and the working plan since it was branched: choose which "
         "value wins for each (or for all), then approve."
     )
-    assert [cell.as_dict() for cell in refused.value.conflicts] == [
+    assert refused.value.details["conflicts"] == [
         {
             "key": key,
             "class_id": history["tees"].pk,
@@ -393,11 +394,11 @@ def test_line_settings_merge_as_cells(
     PlanLine.objects.filter(version=scenario, merch_class=tees).update(opening_stock=D("1400.00"))
     version_submit(user=planner, version_id=scenario.pk)
 
-    with pytest.raises(PromotionConflictError) as refused:
+    with pytest.raises(RefusedConflict) as refused:
         version_approve(user=tops_manager, version_id=scenario.pk)
     assert [
-        (c.class_label, c.week, c.measure_label, c.base, c.scenario, c.working)
-        for c in refused.value.conflicts
+        (c["class"], c["week"], c["measure_label"], c["base"], c["scenario"], c["working"])
+        for c in refused.value.details["conflicts"]
     ] == [("W-TOP-TEE Tees", "line setting", "Opening stock $", "1200.00", "1400.00", "1500.00")]
     version_approve(user=tops_manager, version_id=scenario.pk, resolve_all="working")
 
@@ -464,6 +465,7 @@ def test_the_api_answers_409_with_the_conflicts_then_takes_the_choices(
     assert refused.json() == {
         "detail": "1 cell changed in both Hot summer and the working plan since it was branched: choose "
         "which value wins for each (or for all), then approve.",
+        "code": "conflict",
         "conflicts": [cell],
     }
     assert bad.status_code == 400
@@ -483,13 +485,13 @@ def test_the_api_keeps_the_approval_rules(
     )
     not_a_scenario = _api(planner).get(f"/api/v1/plan-versions/{working.pk}/promotion/")
 
-    assert (refused.status_code, refused.json()) == (
+    assert (refused.status_code, refused.json()["detail"]) == (
         403,
-        {"detail": "Only a manager approves or rejects plans."},
+        "Only a manager approves or rejects plans.",
     )
-    assert (not_a_scenario.status_code, not_a_scenario.json()) == (
+    assert (not_a_scenario.status_code, not_a_scenario.json()["detail"]) == (
         400,
-        {"detail": "Only a what-if scenario is promoted into the working plan."},
+        "Only a what-if scenario is promoted into the working plan.",
     )
 
 
