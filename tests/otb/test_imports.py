@@ -20,9 +20,17 @@ from django.urls import reverse
 from openpyxl import Workbook
 
 from forecasting import selectors as forecast_selectors
-from otb import imports, selectors, services
-from otb.models import OTBBudget, OTBBudgetMonth, OTBException, PurchaseOrder, PurchaseOrderLine, Vendor
-from planning.models import FiscalWeek, MerchClass, Sku, Style, StyleColor, Subclass
+from otb import imports, selectors
+from otb.models import OTBException, PurchaseOrder, PurchaseOrderLine
+from planning.models import FiscalWeek
+from tests.factories import (
+    MerchClassFactory,
+    SkuFactory,
+    StyleColorFactory,
+    StyleFactory,
+    SubclassFactory,
+    VendorFactory,
+)
 
 pytestmark = pytest.mark.django_db
 URL = reverse("otb:po-import")
@@ -30,33 +38,20 @@ HEADER = "po_number,vendor,department,sku,location,units,unit_cost,unit_retail,r
 
 
 @pytest.fixture
-def budget(retailer: dict[str, Any], planner: User, manager: User) -> dict[str, Any]:
-    retailer["tops"].planners.add(planner, manager)
+def budget(approved_budget: dict[str, Any], retailer: dict[str, Any], planner: User) -> dict[str, Any]:
+    """The approved Tops budget (tests/fixtures/budgets.py) with vendors V1 and V2; the planner
+    plans Dresses too, whose dress DR-1-RED-M (60.00 / 22.00) has no budget."""
     retailer["dresses"].planners.add(planner)
-    week = forecast_selectors.weeks_after(forecast_selectors.latest_closed_week(), 3)[2]
-    approved = OTBBudget.objects.create(
-        department=retailer["tops"],
-        fiscal_year=week.year,
-        status=OTBBudget.Status.APPROVED,
-        created_by=manager,
-    )
-    OTBBudgetMonth.objects.create(
-        budget=approved,
-        month_key=services.month_key(week),
-        receipts_retail=Decimal("117000.00"),
-        receipts_cost=Decimal("52650.00"),
-    )
-    Vendor.objects.create(code="V1", name="Mill & Co")
-    Vendor.objects.create(code="V2", name="Knit Ltd")
-    dresses = MerchClass.objects.create(code="W-DRS-DAY", name="Day dresses", department=retailer["dresses"])
-    midi = Subclass.objects.create(code="W-DRS-DAY-MID", name="Midi", merch_class=dresses)
-    style = Style.objects.create(code="DR-1", name="Midi dress", subclass=midi)
-    item = StyleColor.objects.create(
+    VendorFactory(code="V2", name="Knit Ltd")
+    dresses = MerchClassFactory(code="W-DRS-DAY", name="Day dresses", department=retailer["dresses"])
+    midi = SubclassFactory(code="W-DRS-DAY-MID", name="Midi", merch_class=dresses)
+    style = StyleFactory(code="DR-1", name="Midi dress", subclass=midi)
+    item = StyleColorFactory(
         style=style, code="DR-1-RED", color_code="RED", color_name="Red",
         retail_price=Decimal("60.00"), unit_cost=Decimal("22.00"),
     )  # fmt: skip
-    Sku.objects.create(style_color=item, code="DR-1-RED-M", size="M", size_order=2)
-    return {"week": week, "key": services.month_key(week), "tops": retailer["tops"]}
+    SkuFactory(style_color=item, code="DR-1-RED-M", size="M", size_order=2)
+    return approved_budget
 
 
 def _label(week: FiscalWeek) -> str:
