@@ -28,7 +28,6 @@ weeks on sale when fewer (3 a week over its 5 weeks, not 15 / 13)."""
 
 from __future__ import annotations
 
-import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -41,6 +40,7 @@ from django.conf import settings
 from django.db.models import F, Max, Min, OuterRef, Q, Subquery, Sum
 from django.urls import reverse
 
+from core.money import to_cents
 from forecasting.selectors import latest_closed_week, weeks_after, weeks_up_to
 from otb.models import PurchaseOrder, PurchaseOrderLine
 from planning.models import (
@@ -53,23 +53,34 @@ from planning.models import (
     StockPosition,
     StyleColor,
 )
+from replenishment.engine.stock_health import (
+    SLOW_WINDOW_WEEKS as SLOW_WINDOW_WEEKS,
+)
+from replenishment.engine.stock_health import (
+    Thresholds as Thresholds,
+)
+from replenishment.engine.stock_health import (
+    age_bucket as age_bucket,
+)
+from replenishment.engine.stock_health import (
+    excess_units as excess_units,
+)
+from replenishment.engine.stock_health import (
+    is_slow_moving as is_slow_moving,
+)
+from replenishment.engine.stock_health import (
+    sales_weeks as sales_weeks,
+)
+from replenishment.engine.stock_health import (
+    weeks_of_supply as weeks_of_supply,
+)
 from replenishment.matrix_reads import latest_done_run
 from replenishment.models import ItemPolicy, ReplenishmentRun, VendorItem
 
-_CENT = Decimal("0.01")
-SLOW_WINDOW_WEEKS = 13  # average weekly sales for slow-moving
 TRANSFER_WOS = 2.0  # stores below this projected weeks of supply need stock
 ARRIVING_WEEKS = 4  # open purchase order lines arriving within this many weeks count as available
 RATIONALISATION_WEEKS = 52
 RATIONALISATION_CELLS = ("CZ",)  # low value and erratic: candidates to drop
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    excess_weeks: int = 8  # excess: on hand above order-up-to + this many weeks of demand
-    no_move_weeks: int = 8  # no-move: stock and no sales in this many weeks
-    slow_moving_wos: float = 26.0  # slow-moving: weeks of supply above this
-    obsolete_weeks: int = 26  # obsolete: stock and no sales in this many weeks
 
 
 def thresholds() -> Thresholds:
@@ -79,64 +90,6 @@ def thresholds() -> Thresholds:
         slow_moving_wos=float(getattr(settings, "MERCHPLAN_SLOW_MOVING_WOS", 26)),
         obsolete_weeks=int(getattr(settings, "MERCHPLAN_OBSOLETE_WEEKS", 26)),
     )
-
-
-# -- the arithmetic --------------------------------------------------------------------------
-
-
-def excess_units(on_hand: int, order_up_to: float, weekly_demand: float, weeks: int) -> int:
-    """Whole units above order-up-to + `weeks` weeks of demand (0 if none).
-    300 on hand, order-up-to 100, 10 a week, 8 weeks: 300 - (100 + 80) = 120."""
-    ceiling = order_up_to + weeks * max(weekly_demand, 0.0)
-    return max(0, on_hand - math.ceil(ceiling - 1e-9))
-
-
-def weeks_of_supply(units: float, weekly_units: float) -> float | None:
-    """units / weekly units; None when nothing moves (infinite cover)."""
-    return units / weekly_units if weekly_units > 0 else None
-
-
-def age_bucket(
-    on_hand: int,
-    weeks_since_sale: int | None,
-    limits: Thresholds,
-    *,
-    is_discontinued: bool = False,
-    weeks_on_sale: int | None = None,
-) -> str | None:
-    """ "obsolete", "no_move" or None for a SKU x location. `weeks_since_sale`: 0 = sold in the
-    last closed week, 8 = the last sale was 8 weeks before it (none in the last 8 weeks);
-    None = no sale in the history read. `weeks_on_sale`: the weeks it has been on sale there,
-    the last closed week included (1 = launched in it, 0 = not yet); None = longer than the
-    history read. Unsold since it came on sale, it has gone `weeks_on_sale` weeks without a
-    sale: launched 3 weeks ago is not no-move, 12 weeks ago is no-move, not obsolete."""
-    if on_hand <= 0:
-        return None
-    if is_discontinued:
-        return "obsolete"
-    without_sale = weeks_since_sale if weeks_since_sale is not None else weeks_on_sale
-    if without_sale is None or without_sale >= limits.obsolete_weeks:
-        return "obsolete"
-    if without_sale >= limits.no_move_weeks:
-        return "no_move"
-    return None
-
-
-def sales_weeks(weeks_on_sale: int | None) -> int:
-    """The weeks slow-moving averages over: the last 13, or the weeks on sale when fewer."""
-    if weeks_on_sale is None:
-        return SLOW_WINDOW_WEEKS
-    return max(1, min(SLOW_WINDOW_WEEKS, weeks_on_sale))
-
-
-def is_slow_moving(
-    on_hand: int, units_in_window: int, limits: Thresholds, weeks_on_sale: int | None = None
-) -> bool:
-    """Weeks of supply (on hand / average weekly sales over 13 weeks, or over the weeks on sale
-    when fewer) above the limit. 130 on hand, 39 sold in 13 weeks (3 a week): 43.3 weeks > 26;
-    60 on hand, 15 sold in its 5 weeks on sale (3 a week): 20 weeks, not slow (not 60 / (15/13))."""
-    cover = weeks_of_supply(on_hand, units_in_window / sales_weeks(weeks_on_sale))
-    return on_hand > 0 and cover is not None and cover > limits.slow_moving_wos
 
 
 def weeks_on_sale(window: list[FiscalWeek], launch: date | None, first_stocked: int | None) -> int | None:
@@ -155,7 +108,7 @@ def weeks_on_sale(window: list[FiscalWeek], launch: date | None, first_stocked: 
 
 
 def at_cost(units: int, unit_cost: Decimal) -> Decimal:
-    return (units * unit_cost).quantize(_CENT)
+    return to_cents(units * unit_cost)
 
 
 # -- inventory health ------------------------------------------------------------------------
@@ -577,7 +530,7 @@ def _rationalisation(
             RationalisationRow(
                 sku=names[sku][0],
                 style_color=names[sku][1],
-                revenue=revenue.quantize(_CENT),
+                revenue=to_cents(revenue),
                 revenue_share_percent=round(float(100 * revenue / department_revenue), 2)
                 if department_revenue
                 else 0.0,

@@ -14,6 +14,7 @@ from allocation.engine.launch import launch_demand, launch_need
 from allocation.engine.prepacks import PrepackAllocation, allocate_prepacks, prepack_need
 from allocation.engine.rebalance import Transfer, rebalance
 from allocation.engine.sizes import size_split
+from allocation.engine.store_limits import store_caps, unlimited_supply, whole_unit_need
 
 __all__ = [
     "MODES",
@@ -31,5 +32,8 @@ __all__ = [
     "rebalance",
     "shortfall_reason",
     "size_split",
+    "store_caps",
     "store_need",
+    "unlimited_supply",
+    "whole_unit_need",
 ]
