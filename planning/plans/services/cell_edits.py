@@ -7,12 +7,13 @@ the totals queued after the commit; every change recorded in the cell history.""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 
+from core.money import to_cents, to_places
 from planning.models import PlanCellChange, PlanLine, PlanVersion, PlanWeek
 from planning.plans.cell_input import CellInputError, cell_value
 from planning.plans.compute import ENTERED_FIELDS, run_engine
@@ -146,9 +147,9 @@ def _apply(
     if edit.measure == "sales_units":
         setattr(row, edit.measure, int(value))
     elif edit.measure == "target":
-        setattr(row, edit.measure, value.quantize(TARGET_PLACES))
+        setattr(row, edit.measure, to_places(value, TARGET_PLACES))
     else:
-        setattr(row, edit.measure, value.quantize(Decimal("0.01"), ROUND_HALF_UP))
+        setattr(row, edit.measure, to_cents(value))
     return row, (edit.measure, old)
 
 

@@ -4,7 +4,7 @@ seeded from last year x (1 + growth) with targets taken from last year's KPIs.""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -12,6 +12,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from core.money import to_cents, to_places
 from planning import calendar, clock
 from planning.engine import fwos_from_eop
 from planning.models import (
@@ -200,7 +201,7 @@ def _insert_version_values(
                 merch_class_id=class_id,
                 position=i + 1,
                 method=block.methods[i],
-                opening_stock=Decimal(repr(float(block.opening[i]))).quantize(Decimal("0.01"), ROUND_HALF_UP),
+                opening_stock=to_cents(float(block.opening[i])),
                 turn=None if np.isnan(block.turn[i]) else Decimal(repr(float(block.turn[i]))),
             )
             for i, class_id in enumerate(class_ids)
@@ -210,7 +211,7 @@ def _insert_version_values(
     outputs = run_engine(block, exhaustion=plan.exhaustion, cost_complement=float(plan.cost_complement))
     total = total_block(block, outputs)
     total_outputs = run_engine(total, exhaustion=plan.exhaustion, cost_complement=float(plan.cost_complement))
-    lines[-1].opening_stock = Decimal(repr(float(total.opening[0]))).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    lines[-1].opening_stock = to_cents(float(total.opening[0]))
     lines[-1].save(update_fields=["opening_stock"])
     rows = []
     for row, line in enumerate(lines):
@@ -235,11 +236,11 @@ def _entered_columns(block: LineBlock, row: int, period: int) -> dict[str, Any]:
     for name in ENTERED_FIELDS:
         value = float(block.entered[name][row, period])
         if name == "target":
-            values[name] = None if np.isnan(value) else Decimal(repr(value)).quantize(TARGET_PLACES)
+            values[name] = None if np.isnan(value) else to_places(float(value), TARGET_PLACES)
         elif name == "sales_units":
             values[name] = max(round(value), 0)
         elif name in ("receipts_entered", "received"):  # signed: returns to vendor
-            values[name] = Decimal(repr(value)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+            values[name] = to_cents(float(value))
         else:
-            values[name] = Decimal(repr(max(value, 0.0))).quantize(Decimal("0.01"), ROUND_HALF_UP)
+            values[name] = to_cents(max(float(value), 0.0))
     return values

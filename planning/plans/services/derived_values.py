@@ -5,7 +5,6 @@ roll-up and the Celery tasks that run them after the commit."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import numpy as np
@@ -13,6 +12,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Count, DecimalField, Sum
 
+from core.money import to_cents
 from planning.models import PlanLine, PlanVersion, PlanWeek
 from planning.plans.bulk_write import read_columns, write_columns
 from planning.plans.compute import ENTERED_FIELDS, LineBlock, run_engine, total_block
@@ -212,9 +212,7 @@ def _store_total(version: PlanVersion, total: LineBlock) -> None:
     if total.actual_eop is not None:
         columns["actual_eop"] = total.actual_eop[0, : len(ids)]
     write_columns(PlanWeek, ids, columns)
-    PlanLine.objects.filter(pk=total_line.pk).update(
-        opening_stock=Decimal(repr(float(total.opening[0]))).quantize(Decimal("0.01"), ROUND_HALF_UP)
-    )
+    PlanLine.objects.filter(pk=total_line.pk).update(opening_stock=to_cents(float(total.opening[0])))
 
 
 def _queue_totals(version: PlanVersion) -> None:
