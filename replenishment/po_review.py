@@ -52,70 +52,17 @@ reads the lines and names the change.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-import numpy as np
 from django.contrib.auth.models import User
 
-from forecasting.selectors import weeks_after
 from otb.models import PurchaseOrder, PurchaseOrderLine
 from otb.orders import purchase_order_line_update
 from otb.services import OTBError
-from planning.models import Department, FiscalWeek
-from replenishment.engine.suggest import (
-    Excess,
-    FloatArray,
-    cut_to_terms,
-    excess_arrivals,
-    expedite_candidates,
-    first_stockout,
-    project_on_hand,
-)
+from planning.models import Department
 from replenishment.models import ItemPolicy, ReplenishmentRun, VendorItem
-
-WEEKS_OF_COVER = 4
-_TOLERANCE = 1e-9  # units: float noise
-
-
-class Kind:
-    EXPEDITE = "expedite"
-    PUSH_BACK = "push_back"
-    CANCEL = "cancel"
-
-
-KIND_LABELS = {Kind.EXPEDITE: "Expedite", Kind.PUSH_BACK: "Push back", Kind.CANCEL: "Cancel"}
-
-
-@dataclass(frozen=True)
-class ReviewRow:
-    """One suggestion for one open line. `target_week` is where to move it (expedite, push
-    back); `excess_units` how many units to take off it (cancel); `keep_units` the line's units
-    after the cut (its received units stay)."""
-
-    kind: str
-    line: PurchaseOrderLine
-    open_units: int
-    receipt_week: FiscalWeek
-    target_week: FiscalWeek | None
-    weeks: int  # earlier (expedite) or later (push back); 0 for a cancel
-    excess_units: int
-    keep_units: int
-    on_hand: int
-    order_up_to: float
-    demand: float
-    stockout_week: FiscalWeek | None
-    run_id: int
-    message: str
-
-    @property
-    def label(self) -> str:
-        return KIND_LABELS[self.kind]
-
-    @property
-    def is_whole_line(self) -> bool:
-        return self.kind == Kind.CANCEL and self.excess_units == self.open_units
+from replenishment.po_review_decisions import KIND_LABELS, Kind, ReviewRow, review_run
 
 
 @dataclass
@@ -195,7 +142,7 @@ def open_order_review(user: User, *, department_id: int | None = None) -> Review
     terms = _terms(lines)
     unmatched = beyond = blocked = 0
     for run in review.runs:
-        reviewed, skipped, late, kept = _review_run(run, by_run.get(run.pk, []), policies, terms, review.rows)
+        reviewed, skipped, late, kept = review_run(run, by_run.get(run.pk, []), policies, terms, review.rows)
         review.lines_reviewed += reviewed
         unmatched += skipped
         beyond += late
@@ -243,224 +190,6 @@ def _terms(lines: list[PurchaseOrderLine]) -> dict[int, tuple[int, int]]:
             style_color_id__in=style_colors
         ).values_list("style_color_id", "moq", "order_multiple")
     }
-
-
-def _review_run(
-    run: ReplenishmentRun,
-    lines: list[PurchaseOrderLine],
-    policies: dict[tuple[int, int, int], ItemPolicy],
-    terms: dict[int, tuple[int, int]],
-    out: list[ReviewRow],
-) -> tuple[int, int, int, int]:
-    """Append the run's rows to `out` (one per line at most); (lines reviewed, without a
-    policy, after the horizon, excess kept because of the vendor's terms)."""
-    weeks = weeks_after(run.as_of, run.horizon)
-    if not weeks or not lines:
-        return 0, 0, 0, 0
-    column = {week.pk: index for index, week in enumerate(weeks)}
-    last = weeks[-1].start_date
-    row_of: dict[tuple[int, int], int] = {}
-    chosen: list[ItemPolicy] = []
-    cells: dict[tuple[int, int], list[PurchaseOrderLine]] = defaultdict(list)
-    unmatched = beyond = 0
-    for line in lines:
-        policy = policies.get((run.pk, line.sku_id, line.location_id))
-        if policy is None:
-            unmatched += 1
-            continue
-        if line.receipt_week.start_date > last:
-            beyond += 1
-            continue
-        key = (line.sku_id, line.location_id)
-        if key not in row_of:
-            row_of[key] = len(chosen)
-            chosen.append(policy)
-        cells[row_of[key], column.get(line.receipt_week_id, 0)].append(line)
-    if not chosen:
-        return 0, unmatched, beyond, 0
-    arrivals = np.zeros((len(chosen), len(weeks)))
-    for (row, week), members in cells.items():
-        arrivals[row, week] = sum(line.units - line.received_units for line in members)
-    on_hand = np.array([float(max(policy.on_hand, 0)) for policy in chosen])
-    demand = np.array([max(policy.demand, 0.0) for policy in chosen])
-    order_up_to = np.array([max(policy.order_up_to, 0.0) for policy in chosen])
-    forecast = np.repeat(demand[:, None], len(weeks), axis=1)
-
-    _projected, unmet = project_on_hand(on_hand, arrivals, forecast)
-    stockout = first_stockout(unmet)
-    expedite = expedite_candidates(arrivals, stockout)
-    excess = excess_arrivals(on_hand, arrivals, forecast, order_up_to, weeks_of_cover=WEEKS_OF_COVER)
-
-    planned = arrivals.copy()  # the arrivals with the actions chosen so far
-
-    def after(row: int) -> FiscalWeek | None:
-        """The stock-out the row's arrivals as planned now cause, None if the stock lasts."""
-        _projected, short = project_on_hand(
-            on_hand[row : row + 1], planned[row : row + 1], forecast[row : row + 1]
-        )
-        at = int(first_stockout(short)[0])
-        return weeks[at] if at >= 0 else None
-
-    def row_for(
-        kind: str, line: PurchaseOrderLine, row: int, target: int | None, excess_units: int, message: str
-    ) -> ReviewRow:
-        """The row; its stock-out week is the one it answers (expedite) or the one the arrivals
-        cause once the action is taken (push back, cancel: `planned` already carries it)."""
-        policy, at = chosen[row], int(stockout[row])
-        current = weeks[at] if at >= 0 else None
-        return ReviewRow(
-            kind=kind, line=line, open_units=line.units - line.received_units,
-            receipt_week=line.receipt_week, target_week=weeks[target] if target is not None else None,
-            weeks=abs(target - column.get(line.receipt_week_id, 0)) if target is not None else 0,
-            excess_units=excess_units,
-            keep_units=line.units - excess_units if kind == Kind.CANCEL else line.units,
-            on_hand=policy.on_hand, order_up_to=policy.order_up_to, demand=policy.demand,
-            stockout_week=current if kind == Kind.EXPEDITE else after(row), run_id=run.pk, message=message,
-        )  # fmt: skip
-
-    def take(row: int, week: int, units: int, target: int | None = None) -> None:
-        planned[row, week] -= units
-        if target is not None:
-            planned[row, target] += units
-
-    blocked = 0
-    for (row, week), members in sorted(cells.items()):
-        earlier = int(expedite.weeks_earlier[row, week])
-        left = round(float(excess.units[row, week]))
-        for line in sorted(members, key=lambda line: -line.pk):  # the newest line is cut first
-            open_units = line.units - line.received_units
-            cut = min(open_units, max(left, 0))
-            moq, multiple = terms.get(line.sku.style_color_id, (1, 1))
-            if earlier:  # expedite wins over an excess (see the module docstring)
-                left -= cut
-                target = week - earlier
-                message = (
-                    f"Move {line.receipt_week} -> {weeks[target]}, {_weeks(earlier)} earlier: "
-                    f"stock runs out in {weeks[target]}."
-                )
-                if cut:
-                    message += (
-                        f" {_of_its_units(cut)} above order-up-to + {WEEKS_OF_COVER} weeks of "
-                        "demand: review its quantity once it is moved."
-                    )
-                take(row, week, open_units, target)
-                out.append(row_for(Kind.EXPEDITE, line, row, target, 0, message))
-                continue
-            if cut <= 0:
-                continue
-            if cut == open_units:
-                later = _later_week(excess, arrivals, row, week, cut)
-                if later is not None:
-                    left -= cut
-                    message = (
-                        f"Push back {line.receipt_week} -> {weeks[later]}, {_weeks(later - week)} "
-                        f"later: stock stays above order-up-to + {WEEKS_OF_COVER} weeks of demand "
-                        "until then."
-                    )
-                    take(row, week, open_units, later)
-                    out.append(row_for(Kind.PUSH_BACK, line, row, later, cut, message))
-                elif _lasts_without(on_hand[row], planned[row], forecast[row], week, open_units):
-                    left -= cut
-                    message = (
-                        f"Cancel the whole line: above order-up-to + {WEEKS_OF_COVER} weeks of demand, "
-                        "and the stock lasts the horizon without it."
-                    )
-                    take(row, week, open_units)
-                    out.append(row_for(Kind.CANCEL, line, row, None, cut, message))
-                else:  # the stock runs out without it: keep what the horizon needs, within terms
-                    needed = _units_needed(on_hand[row], planned[row], forecast[row], week, open_units)
-                    keep = int(cut_to_terms([line.units], [open_units - needed], [moq], [multiple])[0])
-                    if keep >= line.units:
-                        blocked += needed < open_units
-                        continue
-                    taken = line.units - keep
-                    left -= taken
-                    take(row, week, open_units)
-                    gone = after(row)  # the stock-out without the line
-                    take(row, week, -open_units)
-                    message = (
-                        f"Cancel {taken:,} of {open_units:,} open units: the stock is above "
-                        f"order-up-to + {WEEKS_OF_COVER} weeks of demand when it lands, but runs out "
-                        f"in {gone} without the line; the horizon needs {needed:,} of its units"
-                        + (
-                            f" (kept {keep - line.received_units:,}: MOQ {moq:,}, multiple {multiple:,})."
-                            if keep - line.received_units != needed
-                            else "."
-                        )
-                    )
-                    take(row, week, taken)
-                    out.append(row_for(Kind.CANCEL, line, row, None, taken, message))
-                continue
-            keep = int(cut_to_terms([line.units], [cut], [moq], [multiple])[0])
-            if keep < line.units:
-                taken = line.units - keep
-                left -= taken
-                take(row, week, taken)
-                stock_out = after(row)
-                message = (
-                    f"Cancel {taken:,} of {open_units:,} open units: above order-up-to + "
-                    f"{WEEKS_OF_COVER} weeks of demand, "
-                    + (
-                        "not needed within the horizon"
-                        if stock_out is None
-                        else f"the stock runs out in {stock_out} without them"
-                    )
-                    + (f" (kept {keep:,}: MOQ {moq:,}, multiple {multiple:,})." if taken != cut else ".")
-                )
-                out.append(row_for(Kind.CANCEL, line, row, None, taken, message))
-            elif _lasts_without(on_hand[row], planned[row], forecast[row], week, open_units):
-                left -= open_units
-                message = (
-                    f"Cancel the whole line: {cut:,} of its {open_units:,} open units are above "
-                    f"order-up-to + {WEEKS_OF_COVER} weeks of demand, a cut to the rest would be "
-                    f"below the vendor's MOQ of {moq:,} (multiple {multiple:,}), and the stock "
-                    "lasts the horizon without it."
-                )
-                take(row, week, open_units)
-                out.append(row_for(Kind.CANCEL, line, row, None, open_units, message))
-            else:
-                blocked += 1
-    return sum(len(members) for members in cells.values()), unmatched, beyond, blocked
-
-
-def _lasts_without(on_hand: float, arrivals: FloatArray, forecast: FloatArray, week: int, units: int) -> bool:
-    """Whether one row's stock meets all demand of the horizon with `units` fewer landing in
-    `week`."""
-    without = arrivals.copy()
-    without[week] = max(without[week] - units, 0.0)
-    _projected, unmet = project_on_hand(np.array([on_hand]), without[None, :], forecast[None, :])
-    return bool(unmet.sum() <= _TOLERANCE)
-
-
-def _units_needed(on_hand: float, arrivals: FloatArray, forecast: FloatArray, week: int, units: int) -> int:
-    """How many of `units` landing in `week` the row's stock needs within the horizon: the
-    demand left unmet without them less the demand left unmet with them, rounded up (lost
-    sales: a unit more on hand meets one unit of later unmet demand, or none)."""
-    without = arrivals.copy()
-    without[week] = max(without[week] - units, 0.0)
-    _projected, unmet_with = project_on_hand(np.array([on_hand]), arrivals[None, :], forecast[None, :])
-    _projected, unmet_without = project_on_hand(np.array([on_hand]), without[None, :], forecast[None, :])
-    short = float(unmet_without.sum() - unmet_with.sum())
-    return min(units, max(0, math.ceil(short - _TOLERANCE)))
-
-
-def _later_week(excess: Excess, arrivals: FloatArray, row: int, week: int, units: int) -> int | None:
-    """The first week after `week` in which `units` land at or under the threshold, given the
-    stock with the excess taken out; None if none within the horizon."""
-    kept = arrivals[row] - excess.units[row]
-    for later in range(week + 1, arrivals.shape[1]):
-        landed = excess.projected_on_hand[row, later] + kept[later] + units
-        if landed <= excess.threshold[row, later] + _TOLERANCE:
-            return later
-    return None
-
-
-def _weeks(count: int) -> str:
-    return f"{count} week" if count == 1 else f"{count} weeks"
-
-
-def _of_its_units(count: int) -> str:
-    return f"{count:,} of its units " + ("lands" if count == 1 else "land")
 
 
 def _open_lines(count: int, singular: str, plural: str) -> str:
