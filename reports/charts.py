@@ -20,7 +20,7 @@ from matplotlib.ticker import FuncFormatter
 
 from forecasting.charts import _ACCENT, _INK, _MUTED, _OVERRIDE, _figure, _style, _svg, _title_and_legend
 from planning.engine import rounding
-from reports.model import WeeklyReport
+from reports.report_types import WeeklyReport
 
 Format = Literal["svg", "png"]
 

@@ -53,7 +53,7 @@ from replenishment.models import ItemPolicy, ReplenishmentRun
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
-    from reports.model import WeeklyReport
+    from reports.report_types import WeeklyReport
 
 TOP_ITEMS = 5  # items listed under each exception count
 STOCKOUT_WEEKS = 4  # stock-out risk: a projected stock-out within this many coming weeks

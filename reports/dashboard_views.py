@@ -17,7 +17,7 @@ from planning.roles import ADMIN, EXECUTIVE, MANAGER, PLANNER, user_roles
 from reports import dashboard
 
 if TYPE_CHECKING:
-    from reports.model import WeeklyReport
+    from reports.report_types import WeeklyReport
 
 
 def _weekly() -> WeeklyReport:

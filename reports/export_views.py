@@ -21,11 +21,11 @@ from planning import clock
 from planning.models import FiscalWeek
 from planning.roles import user_roles
 from reports import exports
-from reports.model import PERIODS
+from reports.report_types import PERIODS
 from reports.models import ReportSubscription
 
 if TYPE_CHECKING:
-    from reports.model import WeeklyReport
+    from reports.report_types import WeeklyReport
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -24,7 +24,7 @@ from planning.engine import rounding
 from planning.models import Department, FiscalWeek
 from reports import formulas
 from reports.charts import report_charts
-from reports.model import (
+from reports.report_types import (
     PERIOD_LABELS,
     PERIODS,
     ItemRow,

@@ -17,7 +17,7 @@ from planning import clock
 from planning.models import FiscalWeek
 from planning.site import site_url
 from reports import export_views, exports
-from reports.model import WeeklyReport
+from reports.report_types import WeeklyReport
 from reports.models import ReportSubscription
 
 

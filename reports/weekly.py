@@ -69,7 +69,7 @@ from planning.models import (
     StyleColor,
 )
 from reports import figures
-from reports.model import (
+from reports.report_types import (
     PERIODS,
     AccuracyWeek,
     ItemRow,

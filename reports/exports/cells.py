@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from planning.engine import rounding
-from reports.model import WeeklyReport
+from reports.report_types import WeeklyReport
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MONEY_FORMAT = "#,##0.00"

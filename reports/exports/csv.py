@@ -9,7 +9,7 @@ from typing import Any
 from planning.engine import rounding
 from reports.exports.cells import PERCENT, RATIO, safe_cell
 from reports.exports.tables import scope_columns
-from reports.model import WeeklyReport
+from reports.report_types import WeeklyReport
 
 
 def _csv_value(value: Any, kind: str) -> Any:

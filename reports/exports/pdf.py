@@ -13,7 +13,7 @@ from xml.sax.saxutils import escape
 from reports.exports.cells import MONEY, PERCENT, money, number, percent
 from reports.exports.tables import KPI_HEADERS, kpi_values, kpis
 from reports.formulas import DEFINITIONS, STOCK_BASIS
-from reports.model import PERIOD_LABELS, ScopeRow, WeeklyReport
+from reports.report_types import PERIOD_LABELS, ScopeRow, WeeklyReport
 
 
 def _fonts() -> tuple[str, str]:

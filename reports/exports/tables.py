@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reports.exports.cells import MONEY, PERCENT, RATIO, TEXT, UNITS
-from reports.model import PERIODS, Ratio, ScopeRow, Versus, WeeklyReport
+from reports.report_types import PERIODS, Ratio, ScopeRow, Versus, WeeklyReport
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from reports.exports.cells import (
 )
 from reports.exports.tables import ITEM_HEADERS, ITEM_KINDS, KPI_HEADERS, kpi_values, kpis, scope_columns
 from reports.formulas import DEFINITIONS
-from reports.model import PERIOD_LABELS, PERIODS, AccuracyWeek, ItemRow, OTBMonth, WeeklyReport
+from reports.report_types import PERIOD_LABELS, PERIODS, AccuracyWeek, ItemRow, OTBMonth, WeeklyReport
 
 SHEET_NAMES = [
     "Summary", "Scopes by period", "OTB", "Best sellers", "Understocked", "Overstocked", "Forecast accuracy",

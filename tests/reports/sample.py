@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from reports.model import (
+from reports.report_types import (
     PERIODS,
     AccuracyWeek,
     ItemRow,

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from reports import charts
-from reports.model import OTBMonth
+from reports.report_types import OTBMonth
 from tests.reports.sample import sample_report
 
 CHARTS: list[Callable[..., Any]] = [charts.sales_chart, charts.inventory_chart, charts.otb_chart]

@@ -29,8 +29,8 @@ from reports.exports import (
     safe_cell,
     scope_columns,
 )
-from reports.model import PERIODS
 from reports.models import ReportSubscription, is_subscribed
+from reports.report_types import PERIODS
 from tests.reports.sample import sample_report
 
 FORMULA_NAME = "=cmd|' /C calc'!A0"
@@ -112,7 +112,7 @@ def test_csv_is_the_scope_table_with_every_column_escaped() -> None:
 def test_csv_shares_round_half_up_from_the_unrounded_share() -> None:
     from dataclasses import replace
 
-    from reports.model import Ratio
+    from reports.report_types import Ratio
 
     report = sample_report()
     company = report.rows[0]

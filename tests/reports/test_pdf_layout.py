@@ -12,7 +12,8 @@ import pytest
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Table
 
 from reports.exports import number, report_pdf
-from reports.model import (
+from reports.pdf_layout import NUMBER, TEXT, fit, fitted_table, overflowing_cells
+from reports.report_types import (
     PERIODS,
     AccuracyWeek,
     ItemRow,
@@ -23,7 +24,6 @@ from reports.model import (
     Versus,
     WeeklyReport,
 )
-from reports.pdf_layout import NUMBER, TEXT, fit, fitted_table, overflowing_cells
 from tests.reports.sample import sample_report
 
 D = Decimal

@@ -12,7 +12,7 @@ from django.test import Client
 
 from planning.models import Department, Division, FiscalWeek
 from reports import page_views
-from reports.model import WeeklyReport
+from reports.report_types import WeeklyReport
 from tests.reports.sample import sample_report
 
 URL = "/report/"
@@ -149,7 +149,7 @@ def test_none_is_a_dash_never_a_number(
 ) -> None:
     from dataclasses import replace
 
-    from reports.model import PeriodFigures, Ratio, Versus
+    from reports.report_types import PeriodFigures, Ratio, Versus
 
     report = sample_report()
     channel = report.rows[1]
