@@ -1,36 +1,32 @@
 from django.urls import path
 
 from planning import apis
-from planning.plans import apis as plan_apis
 from planning.plans import approval_apis, compare_apis
+from planning.plans.apis import approvals, cells, versions
 
 urlpatterns = [
     path("fiscal-weeks/", apis.FiscalWeekList.as_view(), name="api-fiscal-weeks"),
     path("departments/", apis.DepartmentList.as_view(), name="api-departments"),
     path("locations/", apis.LocationList.as_view(), name="api-locations"),
-    path("plans/", plan_apis.PlanList.as_view(), name="api-plans"),
-    path("plans/<int:pk>/", plan_apis.PlanDetail.as_view(), name="api-plan"),
+    path("plans/", versions.PlanList.as_view(), name="api-plans"),
+    path("plans/<int:pk>/", versions.PlanDetail.as_view(), name="api-plan"),
     path("plans/<int:pk>/compare/", compare_apis.PlanCompare.as_view(), name="api-plan-compare"),
-    path("plan-versions/<int:version_id>/", plan_apis.PlanVersionDetail.as_view(), name="api-plan-version"),
-    path(
-        "plan-versions/<int:version_id>/lines/", plan_apis.PlanVersionLines.as_view(), name="api-plan-lines"
-    ),
-    path(
-        "plan-versions/<int:version_id>/cells/", plan_apis.PlanVersionCells.as_view(), name="api-plan-cells"
-    ),
+    path("plan-versions/<int:version_id>/", versions.PlanVersionDetail.as_view(), name="api-plan-version"),
+    path("plan-versions/<int:version_id>/lines/", versions.PlanVersionLines.as_view(), name="api-plan-lines"),
+    path("plan-versions/<int:version_id>/cells/", cells.PlanVersionCells.as_view(), name="api-plan-cells"),
     path(
         "plan-versions/<int:version_id>/submit/",
-        plan_apis.PlanVersionSubmit.as_view(),
+        approvals.PlanVersionSubmit.as_view(),
         name="api-plan-submit",
     ),
     path(
         "plan-versions/<int:version_id>/approve/",
-        plan_apis.PlanVersionApprove.as_view(),
+        approvals.PlanVersionApprove.as_view(),
         name="api-plan-approve",
     ),
     path(
         "plan-versions/<int:version_id>/reject/",
-        plan_apis.PlanVersionReject.as_view(),
+        approvals.PlanVersionReject.as_view(),
         name="api-plan-reject",
     ),
     path(
@@ -50,7 +46,7 @@ urlpatterns = [
     ),
     path(
         "plan-versions/<int:version_id>/branch/",
-        plan_apis.PlanVersionBranch.as_view(),
+        approvals.PlanVersionBranch.as_view(),
         name="api-plan-branch",
     ),
 ]

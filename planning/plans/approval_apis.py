@@ -1,4 +1,4 @@
-"""REST endpoints of the approval flow beside submit/approve/reject (planning.plans.apis): a
+"""REST endpoints of the approval flow beside submit/approve/reject (planning.plans.apis.approvals): a
 submitter withdraws a submission; anyone who sees a version reads its trail, and for a scenario
 what promoting it would change in the working plan."""
 
@@ -16,10 +16,10 @@ from core.api import validated
 from core.errors import InvalidInput
 from planning.models import PlanTransition, PlanVersion
 from planning.plans import selectors
-from planning.plans.apis import (
+from planning.plans.apis.serializers import PromotionCellSerializer
+from planning.plans.apis.shared import (
     _DECIDED,
     _REFUSALS,
-    PromotionCellSerializer,
     _answers_refusals,
     _user,
     _version,

@@ -15,7 +15,8 @@ from rest_framework.views import APIView
 
 from core.errors import InvalidInput
 from planning.models import Department, Plan, PlanVersion
-from planning.plans.apis import _REFUSALS, week_label
+from planning.plans.apis.serializers import week_label
+from planning.plans.apis.shared import _REFUSALS
 from planning.plans.compare import MEASURES, compare_versions
 
 
