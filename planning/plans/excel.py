@@ -31,7 +31,9 @@ from openpyxl.utils import get_column_letter
 
 from planning import clock
 from planning.models import PlanLine, PlanVersion, PlanWeek
-from planning.plans.grid import PERCENT, VALUE_FIELDS, Column, _aggregate, columns_for
+from planning.plans.grid import VALUE_FIELDS
+from planning.plans.grid_cells import PERCENT
+from planning.plans.grid_columns import Column, _aggregate, columns_for
 from planning.plans.measures import RECEIPTS, TARGET_LABELS, Measure, grid_measures
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -19,7 +19,8 @@ from planning.engine.explain import _n
 from planning.engine.explain_total import TotalExplanation, explain_line_sum, explain_total
 from planning.models import FiscalWeek, PlanCellChange, PlanLine, PlanVersion, PlanWeek
 from planning.plans.compute import plan_inputs
-from planning.plans.grid import Column, _values_by_line, columns_for
+from planning.plans.grid import _values_by_line
+from planning.plans.grid_columns import Column, columns_for
 from planning.plans.measures import ENTERED, TARGET_LABELS, grid_measures
 from planning.plans.services import load_block
 

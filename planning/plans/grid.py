@@ -3,23 +3,25 @@
 
 Everything is read in a few queries (`plan_grid`), aggregated with numpy by DESIGN.md's rules
 (flows sum, BOP first, EOP last, ratios recomputed from rolled-up components), and handed to
-the template as plain strings: templates never compute numbers.
+the template as plain strings: templates never compute numbers. This module reads the values
+and assembles each line's rows; the columns and roll-ups are in `grid_columns`, the cells'
+text in `grid_cells`, the comparison and variance rows in `grid_compare`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 import numpy as np
-from django.db.models import F, Q
 
 from core.weeks import short_week_label
-from planning import calendar, clock
-from planning.engine import kpis, rounding
+from planning import clock
 from planning.models import PlanLine, PlanVersion, PlanWeek
 from planning.plans.cell_input import is_share
+from planning.plans.grid_cells import RATIOS, Cell, Row, _label_cells, _raw_text, format_value
+from planning.plans.grid_columns import Column, Groups, aggregate_columns, columns_for
+from planning.plans.grid_compare import _COMPARE, _compare_rows, _comparisons, _with_reforecast
 from planning.plans.measures import (
     FORMULAS,
     PURCHASED,
@@ -36,41 +38,6 @@ VALUE_FIELDS = (
     "sales", "sales_units", "markdowns", "shrink", "on_order", "received", "target", "receipts_entered",
     "bop", "eop", "receipts", "otb", "gross_margin", "wos", "fwos", "turn", "sell_through", "gm_percent",
 )  # fmt: skip
-PERCENT = {"sell_through", "gm_percent"}
-RATIOS = ("wos", "turn", "sell_through", "gm_percent")  # from components, in every column
-
-
-@dataclass
-class Column:
-    kind: str  # week, month, quarter, season
-    label: str
-    key: str  # "2026-W05" for weeks, "M3", "Q1", "season" for totals
-    periods: list[int]
-    week_id: int | None = None
-    is_closed: bool = False
-    css: str = ""
-
-
-@dataclass
-class Cell:
-    text: str
-    css: str = ""
-    is_editable: bool = False
-    row_version: int | None = None
-    raw: str = ""
-    key: str = ""  # the column's key: "2026-W05" for a week, "M3", "Q1", "season"
-    is_week: bool = False
-    note: str = ""  # a warning shown as the cell's tooltip (negative receipts)
-
-
-@dataclass
-class Row:
-    label: str
-    measure: str
-    cells: list[Cell]
-    css: str = ""
-    is_entered: bool = False
-    formula: str = ""  # the header's tooltip: how the row is calculated
 
 
 @dataclass
@@ -81,122 +48,6 @@ class LineBlock:
     is_total: bool
     rows: list[Row] = field(default_factory=list)
     turn: str = ""  # the span turn of a turn or basic-stock line, as the planner typed it
-
-
-def columns_for(weeks: list[tuple[int, int, int, int, date]], today: date) -> list[Column]:
-    """weeks: (week id, period, month, quarter, end date) in period order."""
-    columns: list[Column] = []
-    months: dict[int, list[int]] = {}
-    quarters: dict[int, list[int]] = {}
-    for index, (week_id, period, month, quarter, end) in enumerate(weeks):
-        year, number = divmod(week_id, 100)
-        columns.append(
-            Column("week", f"W{number:02d}", f"{year}-W{number:02d}", [period], week_id, end < today)
-        )
-        months.setdefault(month, []).append(period)
-        quarters.setdefault(quarter, []).append(period)
-        next_month = weeks[index + 1][2] if index + 1 < len(weeks) else None
-        if next_month != month:
-            columns.append(
-                Column("month", calendar.MONTH_NAMES[month - 1], f"M{month}", months[month], css="agg")
-            )
-            next_quarter = weeks[index + 1][3] if index + 1 < len(weeks) else None
-            if next_quarter != quarter:
-                columns.append(
-                    Column("quarter", f"Q{quarter}", f"Q{quarter}", quarters[quarter], css="agg q")
-                )
-    columns.append(Column("season", "Total", "season", [w[1] for w in weeks], css="agg s"))
-    return columns
-
-
-def _aggregate(measure: str, values: dict[str, np.ndarray], periods: list[int]) -> float:
-    """One line's measure over a group of weeks, by the roll-up rules (the Excel export's
-    totals): the grid's own computation for a single column."""
-    column = Column("total", "", "", list(periods))
-    return float(aggregate_columns(measure, values, Groups.of([column], len(values["sales"])))[0])
-
-
-FLOWS = (
-    "sales",
-    "sales_units",
-    "markdowns",
-    "shrink",
-    "on_order",
-    "received",
-    "receipts",
-    "receipts_entered",
-    "otb",
-    "gross_margin",
-)
-
-
-@dataclass(frozen=True)
-class Groups:
-    """Which weeks each grid column covers, as arrays, so a line's measure is aggregated for
-    every column at once (a matrix product for flows, index picks for BOP and EOP)."""
-
-    membership: np.ndarray  # columns x periods of 0/1
-    first: np.ndarray
-    last: np.ndarray
-    sizes: np.ndarray
-
-    @classmethod
-    def of(cls, columns: list[Column], periods: int) -> Groups:
-        membership = np.zeros((len(columns), periods))
-        for index, column in enumerate(columns):
-            membership[index, column.periods] = 1.0
-        return cls(
-            membership,
-            np.array([column.periods[0] for column in columns]),
-            np.array([column.periods[-1] for column in columns]),
-            membership.sum(axis=1),
-        )
-
-
-def aggregate_columns(measure: str, values: dict[str, np.ndarray], groups: Groups) -> np.ndarray:
-    """A line's measure for every column, by the roll-up rules of DESIGN.md section 6. Ratios
-    come from their components for every column, a week's too (never from a ratio already
-    rounded for storage), through the one definition of each KPI in `planning.engine.kpis`."""
-
-    def flow(name: str) -> np.ndarray:
-        result: np.ndarray = groups.membership @ np.nan_to_num(values[name])
-        return result
-
-    if measure in FLOWS:
-        return flow(measure)
-    if measure == "bop":
-        opening: np.ndarray = values["bop"][groups.first]
-        return opening
-    if measure in ("eop", "fwos", "target"):
-        closing: np.ndarray = values[measure][groups.last]
-        return closing
-    sales = flow("sales")
-    opening = values["bop"][groups.first]
-    if measure == "wos":
-        return kpis.weeks_of_supply(values["eop"][groups.last], sales, groups.sizes)
-    if measure == "sell_through":
-        return kpis.sell_through_of_available(sales, opening + flow("receipts"))
-    if measure == "gm_percent":
-        return kpis.gm_percent_of(flow("gross_margin"), sales)
-    if measure == "turn":
-        average = kpis.average_inventory_of(opening, flow("eop"), groups.sizes)
-        return kpis.turn_of(sales, average, groups.sizes)
-    return np.full(len(groups.sizes), np.nan)
-
-
-def format_value(measure: str, value: float | None) -> tuple[str, str]:
-    """(text, css) with thousands separators, negatives marked, undefined as an en dash.
-    Rounded once, half up (`planning.engine.rounding`): 1,234.50 shows as 1,235, 0.5125 as 51.3%."""
-    if value is None or np.isnan(value):
-        return "\u2013", "undef"
-    css = "neg" if value < 0 else ""
-    if measure in PERCENT:
-        return f"{rounding.shown_percent(value):,}%", css
-    if measure == "target":
-        return f"{rounding.shown_ratio(value, 2):,}".rstrip("0").rstrip(".") or "0", css
-    if measure in RATIOS:
-        return f"{rounding.shown_ratio(value, 1):,}", css
-    return f"{rounding.shown_money(value):,}", css
 
 
 def _line_values(rows: list[tuple[Any, ...]], periods: int) -> dict[str, np.ndarray]:
@@ -356,61 +207,6 @@ def _values_by_line(
     return result
 
 
-_COMPARE_FORMULAS = {
-    "WP": "The working plan's figure",
-    "LY": "Last year's actuals, restated: week N of last year",
-    "OP": "The original plan (the approved budget): its current revision",
-    "TY": "This year's actuals (closed weeks only)",
-    "RF": "Reforecast: this year's actuals for the closed weeks, the working plan ahead",
-}
-_COMPARE = (
-    ("WP", PlanVersion.Kind.WORKING),
-    ("LY", PlanVersion.Kind.LAST_YEAR),
-    ("OP", PlanVersion.Kind.ORIGINAL),
-    ("TY", PlanVersion.Kind.ACTUAL),
-)
-
-
-def _comparisons(
-    version: PlanVersion, periods: int, today: date, *, class_ids: list[int | None]
-) -> dict[int | None, dict[str, dict[str, np.ndarray]]]:
-    """Sales and EOP of LY, OP and TY per class (None: the total line), aligned by period."""
-    wanted = [
-        (label, kind)
-        for label, kind in _COMPARE
-        if kind != PlanVersion.Kind.WORKING or version.kind != PlanVersion.Kind.WORKING
-    ]
-    label_of: dict[str, str] = {str(kind): label for label, kind in wanted}
-    # "OP" is the current (newest) revision; older ones are not compared with (one query still).
-    candidates = list(
-        PlanVersion.objects.filter(plan_id=version.plan_id, kind__in=list(label_of))
-        .order_by(F("revision").asc(nulls_first=True), "pk")
-        .values_list("pk", "kind")
-    )
-    newest = {kind: version_id for version_id, kind in candidates}
-    others = {version_id: label_of[kind] for kind, version_id in newest.items() if version_id != version.pk}
-    result: dict[int | None, dict[str, dict[str, np.ndarray]]] = {}
-    classes = [class_id for class_id in class_ids if class_id is not None]
-    same_lines = (
-        Q(line__merch_class_id__in=classes) | Q(line__merch_class__isnull=True)
-        if None in class_ids
-        else Q(line__merch_class_id__in=classes)
-    )
-    rows = PlanWeek.objects.filter(same_lines, line__version_id__in=list(others)).values_list(
-        "line__version_id", "line__merch_class_id", "period", "sales", "eop", "fiscal_week__end_date"
-    )
-    for version_id, class_id, period, sales, eop, end in rows:
-        label = others[version_id]
-        series = result.setdefault(class_id, {}).setdefault(
-            label, {"sales": np.full(periods, np.nan), "eop": np.full(periods, np.nan)}
-        )
-        if label == "TY" and end >= today:
-            continue  # actuals exist only for closed weeks
-        series["sales"][period] = float(sales)
-        series["eop"][period] = float(eop)
-    return result
-
-
 SPREADABLE = ("sales", "sales_units", "markdowns", "shrink", "receipts_entered")
 
 
@@ -469,97 +265,3 @@ def _row(
     # On order and received come from purchase orders: read-only, and not engine-derived either.
     css = "entered" if measure.is_entered else "purchased" if measure.name in PURCHASED else "derived"
     return Row(label, measure.name, cells, css, measure.is_entered, formula)
-
-
-def _raw_text(measure: str, value: float, *, share: bool) -> str:
-    """What the cell's editor starts from: the stored value as typed back (25% for a share)."""
-    if share:
-        return f"{value * 100:.3f}".rstrip("0").rstrip(".") + "%"
-    if measure == "sales_units":
-        return f"{value:.0f}"
-    return f"{value:.2f}".rstrip("0").rstrip(".")
-
-
-def _label_cells(cells: list[Cell], columns: list[Column]) -> None:
-    for cell, column in zip(cells, columns, strict=True):
-        cell.key, cell.is_week = column.key, column.kind == "week"
-
-
-def _with_reforecast(
-    version: PlanVersion, values: dict[str, np.ndarray], others: dict[str, dict[str, np.ndarray]]
-) -> dict[str, dict[str, np.ndarray]]:
-    """Add the in-season reforecast (RF): actuals for the closed weeks, the working plan ahead."""
-    working = values if version.kind == PlanVersion.Kind.WORKING else others.get("WP")
-    actual = others.get("TY")
-    if working is None or actual is None or np.isnan(actual["sales"]).all():
-        return others
-    reforecast = {
-        name: np.where(np.isnan(actual[name]), working[name], actual[name]) for name in ("sales", "eop")
-    }
-    return {**others, "RF": reforecast}
-
-
-def _compare_rows(
-    measure: str,
-    values: dict[str, np.ndarray],
-    others: dict[str, dict[str, np.ndarray]],
-    columns: list[Column],
-    groups: Groups,
-) -> list[Row]:
-    rows = []
-    for label, series in others.items():
-        cells = []
-        totals = aggregate_columns(measure, {**series, "bop": series["eop"]}, groups)
-        known = groups.membership @ (~np.isnan(series[measure])).astype(float)
-        for index in range(len(columns)):
-            theirs = np.nan if known[index] == 0 else float(totals[index])
-            text, css = format_value(measure, theirs)
-            cells.append(Cell(text, f"{css} {columns[index].css}".strip()))
-        name = "EOP $" if measure == "eop" else "sales $"
-        _label_cells(cells, columns)
-        rows.append(
-            Row(f"{label} {name}", measure, cells, "compare", formula=_COMPARE_FORMULAS.get(label, ""))
-        )
-    if measure == "sales":
-        # Variances: the version shown vs LY and OP (and a scenario vs WP); TY vs LY and OP.
-        for label, series in others.items():
-            if label != "TY":
-                rows.extend(_variance_row("This", label, values["sales"], series["sales"], columns))
-        if "TY" in others:
-            for label in ("LY", "OP"):
-                if label in others:
-                    rows.extend(
-                        _variance_row("TY", label, others["TY"]["sales"], others[label]["sales"], columns)
-                    )
-    return rows
-
-
-def _variance_row(
-    own_label: str, label: str, own: np.ndarray, theirs: np.ndarray, columns: list[Column]
-) -> list[Row]:
-    """Variance of own over theirs in $ and %, on the weeks both have (TY has only closed weeks)."""
-    amounts, percents = [], []
-    for column in columns:
-        periods = np.asarray(column.periods)
-        both = ~np.isnan(own[periods]) & ~np.isnan(theirs[periods])
-        mine, other = float(own[periods][both].sum()), float(theirs[periods][both].sum())
-        difference = mine - other if both.any() else np.nan
-        change = difference / other if both.any() and other else np.nan
-        text, css = format_value("sales", difference)
-        amounts.append(Cell(("+" + text) if difference > 0 else text, f"{css} {column.css}".strip()))
-        text, css = format_value("gm_percent", change)
-        percents.append(Cell(("+" + text) if change > 0 else text, f"{css} {column.css}".strip()))
-    title = f"vs {label}" if own_label == "This" else f"TY vs {label}"
-    shown = "this version" if own_label == "This" else "TY"
-    _label_cells(amounts, columns)
-    _label_cells(percents, columns)
-    return [
-        Row(f"{title} $", "variance", amounts, "compare variance", formula=f"{title} $ = {shown} - {label}"),
-        Row(
-            f"{title} %",
-            "variance",
-            percents,
-            "compare variance",
-            formula=f"{title} % = ({shown} - {label}) / {label}, over the weeks both have",
-        ),
-    ]

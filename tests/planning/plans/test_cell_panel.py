@@ -19,7 +19,8 @@ from django.urls import reverse
 
 from planning.models import PlanVersion
 from planning.plans.explain_cells import explanation, resolve
-from planning.plans.grid import format_value, plan_grid
+from planning.plans.grid import plan_grid
+from planning.plans.grid_cells import format_value
 from planning.plans.services import CellEdit, plan_cells_update
 from tests.conftest import PASSWORD
 from tests.planning.plans.conftest import line_of

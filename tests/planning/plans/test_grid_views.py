@@ -507,7 +507,7 @@ def test_branch_view_refuses_an_executive(working: PlanVersion, executive: User)
 
 
 def test_the_reforecast_is_actuals_to_date_then_the_working_plan() -> None:
-    from planning.plans.grid import _with_reforecast
+    from planning.plans.grid_compare import _with_reforecast
 
     working = PlanVersion(kind=PlanVersion.Kind.WORKING)
     nan = float("nan")
@@ -521,7 +521,8 @@ def test_the_reforecast_is_actuals_to_date_then_the_working_plan() -> None:
 
 
 def test_variances_come_in_dollars_and_percent_on_the_weeks_both_have() -> None:
-    from planning.plans.grid import Column, _variance_row
+    from planning.plans.grid_columns import Column
+    from planning.plans.grid_compare import _variance_row
 
     columns = [Column("week", "W01", "2025-W01", [0]), Column("season", "Total", "season", [0, 1])]
     nan = float("nan")
