@@ -22,8 +22,9 @@ from django.db.models import Q, Sum
 
 from allocation.engine import rebalance
 from allocation.inputs import demand_over, latest_stock
-from allocation.models import MAX_PACK_SIZE, AllocationChange, Transfer
+from allocation.models import MAX_PACK_SIZE, Transfer
 from allocation.runs import AllocationError
+from core.audit import audit_record
 from forecasting.selectors import latest_closed_week
 from planning import clock
 from planning.models import Department, Location, Sku, StyleColor
@@ -227,10 +228,12 @@ def rebalance_accept(
                 for key in dict.fromkeys(keys)
             ]
         )
-        AllocationChange.objects.create(
-            action=AllocationChange.Action.REBALANCED,
-            new_units=sum(t.units for t in transfers),
-            note=f"{department.code}: {len(transfers)} store-to-store transfers",
-            changed_by=user,
+        audit_record(
+            user,
+            "allocation.rebalance",
+            department,
+            new={"units": sum(t.units for t in transfers), "transfers": len(transfers)},
+            comment=f"{department.code}: {len(transfers)} store-to-store transfers",
+            department=department,
         )
     return transfers

@@ -207,7 +207,7 @@ def _set_up(args: argparse.Namespace) -> int:
         for week in history[-2:]
     )
     forecast = ForecastRun.objects.create(
-        as_of_week=as_of, horizon=13, status=ForecastRun.Status.SUCCEEDED, created_by=user
+        as_of_week=as_of, horizon=13, status=ForecastRun.Status.DONE, created_by=user
     )
     forecast.departments.add(department)
     weekly = rng.gamma(2.0, 400.0, styles_count)  # units a week of each style-color, all stores
@@ -273,7 +273,7 @@ def _set_up(args: argparse.Namespace) -> int:
 def _time_run(run_id: int, args: argparse.Namespace) -> bool:
     from django.db.models import F, Sum
 
-    from allocation import runs
+    from allocation import run_compute as runs
     from allocation.inputs import gather
     from allocation.models import AllocationItem, AllocationLine, AllocationRun
 
@@ -283,7 +283,7 @@ def _time_run(run_id: int, args: argparse.Namespace) -> bool:
     run.save(update_fields=["status"])
     inputs = gather(run)
     read = time.perf_counter()
-    results = runs._compute(run, inputs)
+    results = runs._compute(run, inputs, lambda done, total=None, message="": None)
     computed = time.perf_counter()
     runs._write(run, inputs, results)
     written = time.perf_counter()

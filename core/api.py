@@ -122,15 +122,10 @@ class ErrorBody(serializers.Serializer[Any]):
 
 
 class InvalidBody(ErrorBody):
-    # Named `errors` in the body; `errors` is the serializer's own attribute, hence the source.
-    field_errors = serializers.DictField(
-        required=False, help_text="The serializer's errors, field by field.", source="errors"
+    # A schema only (never instantiated with data), so the field may shadow Serializer.errors.
+    errors = serializers.DictField(  # type: ignore[assignment]
+        required=False, help_text="The serializer's errors, field by field."
     )
-
-    def get_fields(self) -> dict[str, Any]:
-        fields = super().get_fields()
-        fields["errors"] = fields.pop("field_errors")
-        return fields
 
 
 class StaleRowBody(ErrorBody):

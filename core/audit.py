@@ -95,12 +95,14 @@ def audit_record(
     new: Any = None,
     comment: str = "",
     department: Any = None,
+    label: str | None = None,
 ) -> AuditEvent:
     """Record that `user` (None for the system) did `action` to `target`, from `old` to `new`.
 
     `department` (instance or id) scopes who may read the record; by default the target's own
-    `department_id` if it has one. Runs inside the caller's transaction."""
-    event = _event(user, action, target, old, new, comment, department)
+    `department_id` if it has one. `label` names the target in trails (default `str(target)`).
+    Runs inside the caller's transaction."""
+    event = _event(user, action, target, old, new, comment, department, label)
     event.save()
     return event
 
@@ -184,7 +186,9 @@ def audit_for_ids(
     """The trail of rows of `model` by id (when the instances are not at hand)."""
     content_type = ContentType.objects.get_for_model(model)
     return (
-        AuditEvent.objects.filter(target_type=content_type, target_id__in=list(ids))
+        AuditEvent.objects.filter(
+            target_type=content_type, target_id__in=ids if isinstance(ids, QuerySet) else list(ids)
+        )
         .filter(_action_filter(actions))
         .select_related("user")
     )

@@ -8,13 +8,11 @@ from django.http import HttpRequest
 
 from forecasting.models import (
     ForecastOverride,
-    ForecastOverrideChange,
     ForecastRun,
     ForecastRunLog,
     ForecastRunPartition,
     LikeItem,
     SalesImport,
-    SalesImportChange,
 )
 
 
@@ -71,24 +69,6 @@ class ForecastOverrideAdmin(_ReadOnly):
     search_fields = ["style_color__code"]
 
 
-@admin.register(ForecastOverrideChange)
-class ForecastOverrideChangeAdmin(_ReadOnly):
-    list_display = [
-        "changed_at",
-        "changed_by",
-        "style_color",
-        "fiscal_week",
-        "old_units",
-        "new_units",
-        "reason",
-    ]
-    raw_id_fields = ["style_color", "fiscal_week"]
-    search_fields = ["style_color__code"]
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(SalesImport)
 class SalesImportAdmin(_ReadOnly):
     list_display = [
@@ -101,22 +81,3 @@ class SalesImportAdmin(_ReadOnly):
         "uploaded_by",
     ]
     list_filter = ["status"]
-
-
-@admin.register(SalesImportChange)
-class SalesImportChangeAdmin(_ReadOnly):
-    list_display = [
-        "sales_import",
-        "sku",
-        "location_id",
-        "fiscal_week",
-        "old_units",
-        "new_units",
-        "old_retail",
-        "new_retail",
-    ]
-    list_select_related = ["sales_import", "sku", "fiscal_week"]
-    raw_id_fields = ["sales_import", "sku", "fiscal_week"]
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

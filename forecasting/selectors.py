@@ -7,12 +7,18 @@ stock anywhere is missing demand, not zero demand.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from django.db.models import Max, Q, QuerySet, Sum
 
+from core.audit import audit_for_ids
+from core.models import AuditEvent
 from forecasting.models import ForecastOverride, ForecastRun, LikeItem, StyleColorForecast
 from planning import clock
 from planning.models import FiscalWeek, SalesHistory, Sku, StockPosition, StyleColor
@@ -229,3 +235,56 @@ def overrides_for(style_color_id: int, week_ids: list[int]) -> dict[int, Forecas
             style_color_id=style_color_id, fiscal_week_id__in=week_ids
         )
     }
+
+
+# The audit action of an override set, changed or removed: the event is on the style-color, with
+# old/new {"week": id, "units": "12.00" or None} (new also holds the reason, the note is the comment).
+OVERRIDE_CHANGE = "forecast.override.change"
+
+
+def override_changes(
+    item_ids: Iterable[int] | QuerySet[Any], *, week_from: int | None = None, week_to: int | None = None
+) -> QuerySet[AuditEvent]:
+    """The audit trail of the overrides of these style-colors, newest first, by week range."""
+    ids = item_ids.values_list("pk", flat=True) if isinstance(item_ids, QuerySet) else list(item_ids)
+    changes = audit_for_ids(StyleColor, ids, actions=OVERRIDE_CHANGE)
+    if week_from is not None:
+        changes = changes.filter(new__week__gte=week_from)
+    if week_to is not None:
+        changes = changes.filter(new__week__lte=week_to)
+    return changes
+
+
+@dataclass(frozen=True)
+class OverrideChangeRow:
+    """An override change as the item page lists it."""
+
+    at: datetime
+    user: Any
+    week: FiscalWeek | None
+    old_units: Decimal | None
+    new_units: Decimal | None
+    reason: str
+    note: str
+
+
+def _units_or_none(values: dict[str, Any] | None) -> Decimal | None:
+    units = (values or {}).get("units")
+    return None if units is None else Decimal(units)
+
+
+def override_change_rows(item: StyleColor, limit: int = 20) -> list[OverrideChangeRow]:
+    changes = [(change, change.new or {}) for change in override_changes([item.pk])[:limit]]
+    weeks = FiscalWeek.objects.in_bulk({new.get("week") for _, new in changes})
+    return [
+        OverrideChangeRow(
+            at=change.at,
+            user=change.user,
+            week=weeks.get(new.get("week")),
+            old_units=_units_or_none(change.old),
+            new_units=_units_or_none(new),
+            reason=new.get("reason", ""),
+            note=change.comment,
+        )
+        for change, new in changes
+    ]

@@ -48,9 +48,3 @@ def forecast_run_scheduled() -> int | None:
     """Beat's weekly run; does nothing if this week's scheduled run exists already."""
     run = services.forecast_run_scheduled()
     return run.pk if run else None
-
-
-@shared_task(acks_late=True)
-def forecast_runs_expire() -> list[int]:
-    """Beat, hourly: close runs a lost worker left running."""
-    return services.forecast_runs_expire()

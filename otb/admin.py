@@ -8,7 +8,6 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from otb.models import (
-    ApprovalDecision,
     MarkdownItem,
     MarkdownProposal,
     OTBBudget,
@@ -149,12 +148,4 @@ class PriceChangeAdmin(_ReadOnly, admin.ModelAdmin[PriceChange]):
     ]
     list_select_related = ["style_color", "effective_week", "proposal", "changed_by"]
     raw_id_fields = ["style_color"]
-    show_full_result_count = False
-
-
-@admin.register(ApprovalDecision)
-class ApprovalDecisionAdmin(_ReadOnly, admin.ModelAdmin[ApprovalDecision]):
-    list_display = ["kind", "object_id", "action", "user", "at", "comment"]
-    list_filter = ["kind", "action"]
-    list_select_related = ["user"]
     show_full_result_count = False

@@ -1,4 +1,5 @@
-"""The manager's approvals inbox: one page, one click per decision (HTMX), a comment each."""
+"""The manager's approvals inbox: one page, one click per decision (HTMX), a comment each. It
+knows no kind: the cards and the decisions come from the registry (`core.approvals`)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from otb import approvals
+from core import approvals
+from core.errors import AppError, Conflict
 from otb.models import OTBException
+from planning.plans.approval_kind import promotion_to_decide
 from planning.roles import ADMIN, MANAGER, user_roles
 
 
@@ -28,7 +31,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "otb/approvals.html",
-        {"items": approvals.inbox(user), "reasons": OTBException.Reason.choices},
+        {"items": approvals.approval_inbox(user), "reasons": OTBException.Reason.choices},
     )
 
 
@@ -36,7 +39,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @require_POST
 def decide(request: HttpRequest, kind: str, object_id: int) -> HttpResponse:
     user = _manager(request)
-    if kind not in approvals.KINDS:
+    if kind not in {each.name for each in approvals.approval_kinds()}:
         raise Http404("Nothing of that kind waits for approval.")
     action = request.POST.get("action", "")
     if action not in ("approve", "reject"):
@@ -49,20 +52,16 @@ def decide(request: HttpRequest, kind: str, object_id: int) -> HttpResponse:
         if name.startswith("resolve:") and request.POST.get(name)
     }
     try:
-        approvals.decide(
-            user=user,
-            kind=kind,
-            object_id=object_id,
-            approve=action == "approve",
-            comment=comment,
-            reason=request.POST.get("reason", ""),
-            resolutions=resolutions,
+        approvals.approval_decide(
+            kind, object_id, user, action, comment=comment,
+            reason=request.POST.get("reason", ""), resolutions=resolutions,
             resolve_all=request.POST.get("resolve_all") or None,
-        )
-    except approvals.DecisionError as refused:
-        if refused.is_forbidden and not request.htmx:  # type: ignore[attr-defined]
+        )  # fmt: skip
+    except (AppError, PermissionDenied, ValueError) as refused:  # ValueError: a kind's own input error
+        forbidden = isinstance(refused, PermissionDenied)
+        if forbidden and not request.htmx:  # type: ignore[attr-defined]
             raise PermissionDenied(str(refused)) from refused  # the 403 page says why
-        status = 403 if refused.is_forbidden else 409 if refused.is_conflict else 422
+        status = 403 if forbidden else 409 if isinstance(refused, Conflict) else 422
         return _answer(request, kind, object_id, str(refused), status)
     return _answer(
         request, kind, object_id, "", 200, decided="Approved" if action == "approve" else "Rejected"
@@ -74,7 +73,7 @@ def decide(request: HttpRequest, kind: str, object_id: int) -> HttpResponse:
 def promotion_changes(request: HttpRequest, version_id: int) -> HttpResponse:
     """Every change approving a waiting scenario would make in the working plan (the card
     lists the first few), and its conflicts."""
-    promotion = approvals.promotion_to_decide(_manager(request), version_id)
+    promotion = promotion_to_decide(_manager(request), version_id)
     if promotion is None:
         raise Http404("No scenario of yours waits for approval with that id.")
     return render(request, "otb/promotion_changes.html", {"promotion": promotion})
@@ -89,7 +88,7 @@ def _answer(
         else:
             messages.success(request, f"{decided}.")
         return redirect("otb:approvals")
-    waiting = approvals.inbox(_manager(request))
+    waiting = approvals.approval_inbox(_manager(request))
     item = next((each for each in waiting if (each.kind, each.object_id) == (kind, object_id)), None)
     context = {
         "item": item,

@@ -224,25 +224,6 @@ class OTBException(models.Model):
         return Decimal(self.requested_retail) - Decimal(self.available_retail)
 
 
-class ApprovalDecision(models.Model):
-    """Audit trail of every approval decision in one place (plans keep their own transitions
-    too): what was decided, by whom, when, with which comment."""
-
-    kind = models.CharField(max_length=24)  # otb_budget, otb_exception, markdown
-    object_id = models.PositiveBigIntegerField()
-    action = models.CharField(max_length=16)  # submit, approve, reject
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(auto_now_add=True)
-    comment = models.CharField(max_length=500, blank=True, default="")
-
-    class Meta:
-        ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["kind", "object_id"], name="approval_decision_object")]
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.object_id}: {self.action} by {self.user_id}"
-
-
 class PurchaseOrderReceipt(models.Model):
     """One receipt against a line: when and how much (vendor lead time, on-time and fill)."""
 

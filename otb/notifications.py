@@ -1,11 +1,11 @@
-"""E-mail to the people who must decide: through Django's mail backend, after the commit."""
+"""E-mail to the people who must decide, through Django's mail backend: the approvals mailer
+(`core.approvals.approval_mailer_register`), called after the commit."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.mail import send_mass_mail
-from django.db import transaction
 from django.urls import reverse
 
 from planning.models import Department
@@ -25,8 +25,9 @@ def approvers(department_id: int, *, excluding: int | None = None) -> list[User]
     ]
 
 
-def approval_requested(*, department_id: int, subject: str, body: str, requested_by: User) -> None:
-    """Queue one mail per approver, sent once the request is committed (never for a rollback)."""
+def approval_mail_send(department_id: int, subject: str, body: str, requested_by: User) -> None:
+    """One mail per approver of the department, sent now: `core.approvals` calls it once the
+    request committed (the mailer OTB registers in its ready), so a rollback mails no one."""
     recipients = approvers(department_id, excluding=requested_by.pk)
     if not recipients:
         return
@@ -37,4 +38,4 @@ def approval_requested(*, department_id: int, subject: str, body: str, requested
     messages = [
         (f"[Merchplan] {subject}", text, settings.DEFAULT_FROM_EMAIL, [user.email]) for user in recipients
     ]
-    transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=True))
+    send_mass_mail(messages, fail_silently=True)

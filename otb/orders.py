@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
@@ -22,6 +22,7 @@ from django.db.models import Q
 
 from core import scope
 from core.approvals import approval_notify
+from core.audit import audit_record
 from core.money import is_cents
 from core.versioning import check_version
 from otb import ledger, open_to_buy
@@ -30,7 +31,6 @@ from otb.services import (
     InsufficientOTBError,
     OTBError,
     OTBForbiddenError,
-    decision_record,
     month_key,
     month_label,
 )
@@ -353,6 +353,7 @@ def purchase_order_line_update(
                 f"${max(left, Decimal(0)):,.2f} is left. Keep the line as it is or scale it down.",
                 {key: (value, left)},
             )
+        old = _line_terms(current)
         current.units, current.unit_cost, current.unit_retail = units, unit_cost, unit_retail
         current.ordered_units = units
         current.receipt_week, current.month_key = week, key
@@ -367,9 +368,10 @@ def purchase_order_line_update(
         )
         current.row_version += 1
         current.save()
-        decision_record(
-            user, "po_line", current.pk, "change", f"{units} x {unit_retail} in {month_label(key)}"
-        )
+        audit_record(
+            user, "po_line.change", current, old=old, new=_line_terms(current),
+            comment=f"{units} x {unit_retail} in {month_label(key)}", department=order.department_id,
+        )  # fmt: skip
         open_to_buy.orders_changed(order.department_id)
     return current
 
@@ -388,6 +390,7 @@ def purchase_order_line_cancel(*, user: User, line_id: int, expected_version: in
         # What is still open leaves the month's commitment: its OTB comes back.
         open_retail = (line.units - line.received_units) * line.unit_retail
         ledger.commit(line.order.department_id, {line.month_key: -open_retail})
+    old = {"status": line.status, "units": line.units}
     if line.received_units:
         # The received part stays; only the rest is cancelled.
         line.units = line.received_units
@@ -396,6 +399,17 @@ def purchase_order_line_cancel(*, user: User, line_id: int, expected_version: in
         line.status = PurchaseOrderLine.Status.CANCELLED
     line.row_version += 1
     line.save(update_fields=["units", "status", "row_version"])
-    decision_record(user, "po_line", line.pk, "cancel")
+    audit_record(
+        user, "po_line.cancel", line, old=old, new={"status": line.status, "units": line.units},
+        department=line.order.department_id,
+    )  # fmt: skip
     open_to_buy.orders_changed(line.order.department_id)
     return line
+
+
+def _line_terms(line: PurchaseOrderLine) -> dict[str, Any]:
+    """What a line change audits, before and after: units, costs, receipt week and month."""
+    return {
+        "units": line.units, "unit_cost": line.unit_cost, "unit_retail": line.unit_retail,
+        "receipt_week": line.receipt_week_id, "month_key": line.month_key,
+    }  # fmt: skip

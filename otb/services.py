@@ -17,12 +17,13 @@ from django.db.models import Max, Sum
 
 from core import scope
 from core.approvals import approval_decide, approval_submit
+from core.audit import audit_record
 from core.errors import Forbidden, InvalidInput
 from core.money import whole_units
 from core.weeks import month_key as fiscal_month_key
 from core.weeks import month_label as month_label  # the label callers know as services.month_label
 from core.weeks import year_of
-from otb.models import ApprovalDecision, OTBBudget, OTBBudgetMonth, OTBException
+from otb.models import OTBBudget, OTBBudgetMonth, OTBException
 from planning.engine.rounding import half_up
 from planning.models import Department, FiscalWeek, PlanVersion, PlanWeek
 
@@ -118,7 +119,7 @@ def otb_budget_revision(*, user: User, version_id: int, comment: str = "") -> OT
     budget = budget_create(user=user, version=version, months=months)
     note = f"Revision from the working plan of {plan.name} (values v{version.values_version})"
     note = f"{note}: {comment}" if comment else note
-    decision_record(user, "otb_budget", budget.pk, "revise", note[:500])
+    audit_record(user, "otb_budget.revise", budget, comment=note)
     return budget
 
 
@@ -193,10 +194,6 @@ def otb_budget_decide(*, user: User, budget_id: int, approve: bool, comment: str
         "otb_budget", budget_id, user, "approve" if approve else "reject", comment=comment
     )
     return budget
-
-
-def decision_record(user: User, kind: str, object_id: int, action: str, comment: str = "") -> None:
-    ApprovalDecision.objects.create(user=user, kind=kind, object_id=object_id, action=action, comment=comment)
 
 
 def check_manager(user: User, department_id: int) -> None:

@@ -29,7 +29,7 @@ from otb.models import Vendor
 from planning.departments import DepartmentParamField
 from planning.models import Department
 from planning.plans.apis import WeekField
-from replenishment import po_review, runs, skipped, worksheet
+from replenishment import po_review, po_review_decisions, runs, skipped, worksheet
 from replenishment.models import ReplenishmentRun, Suggestion
 
 CONFLICT = {409: STALE_ROW}
@@ -362,7 +362,7 @@ class ReviewQuerySerializer(serializers.Serializer[Any]):
 
 class ReviewRowSerializer(serializers.Serializer[Any]):
     kind = serializers.ChoiceField(
-        choices=list(po_review.KIND_LABELS),
+        choices=list(po_review_decisions.KIND_LABELS),
         help_text="expedite: pull the line forward to target_week; push_back: move it to target_week; "
         "cancel: take excess_units off it (keep_units stay).",
     )

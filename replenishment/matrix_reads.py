@@ -104,7 +104,7 @@ def _shown(field: str, text: str) -> str:
 
 
 def _change_row(change: AuditEvent) -> PolicyChangeRow:
-    (field, new_value), old = next(iter(change.new.items())), change.old or {}
+    (field, new_value), old = next(iter((change.new or {}).items())), change.old or {}
     return PolicyChangeRow(
         change=change,
         cell=change.target_label,

@@ -21,7 +21,7 @@ from otb.services import OTBError
 from otb.views import _editable, _visible
 from planning.departments import DepartmentFilterField
 from planning.models import Department, FiscalWeek
-from replenishment import po_review, worksheet
+from replenishment import po_review, po_review_decisions, worksheet
 from replenishment.views import VersionForm, _can_edit
 
 
@@ -59,7 +59,10 @@ def open_orders_page(request: HttpRequest) -> HttpResponse:
         "form": form,
         "review": review,
         "rows": rows,
-        "counts": {kind: sum(1 for row in review.rows if row.kind == kind) for kind in po_review.KIND_LABELS},
+        "counts": {
+            kind: sum(1 for row in review.rows if row.kind == kind)
+            for kind in po_review_decisions.KIND_LABELS
+        },
         "department_id": department.pk if department else "",
     }
     return render(request, "replenishment/open_orders.html", context, status=400 if form.errors else 200)

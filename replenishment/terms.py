@@ -10,8 +10,9 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from core import scope
+from core.audit import audit_record
 from otb.orders import MAX_LINE_UNITS
-from otb.services import OTBError, OTBForbiddenError, decision_record
+from otb.services import OTBError, OTBForbiddenError
 from planning.roles import ADMIN, MANAGER, user_roles
 from replenishment.models import VendorItem
 
@@ -65,15 +66,17 @@ def vendor_item_update(*, user: User, item_id: int, values: dict[str, Any]) -> V
     problems = terms_problems(values)
     if problems:
         raise TermsError(problems)
-    changes = []
+    old, new = {}, {}
     for name, value in values.items():
-        old = getattr(item, name)
-        if old != value:
-            changes.append(f"{name} {old} -> {value}")
+        if getattr(item, name) != value:
+            old[name], new[name] = getattr(item, name), value
             setattr(item, name, value)
-    if changes:
+    if new:
         item.save()
-        decision_record(user, "vendor_item", item.pk, "change", "; ".join(changes)[:500])
+        changes = "; ".join(f"{name} {old[name]} -> {value}" for name, value in new.items())
+        audit_record(
+            user, "vendor_item.change", item, old=old, new=new, comment=changes, department=department
+        )
     return item
 
 

@@ -23,12 +23,13 @@ from django.db import transaction
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Min, Q, QuerySet, Sum
 
 from core import scope
+from core.audit import audit_record
 from core.errors import Forbidden, InvalidInput
 from core.money import to_cents
 from core.versioning import check_version
 from otb.models import PurchaseOrder
 from otb.orders import LineRequest, purchase_order_create
-from otb.services import InsufficientOTBError, OTBError, decision_record
+from otb.services import InsufficientOTBError, OTBError
 from planning.models import Department
 from replenishment.models import ReplenishmentRun, Suggestion, VendorItem
 
@@ -274,7 +275,7 @@ def suggestion_update(*, user: User, suggestion_id: int, units: int, expected_ve
     suggestion.units = units
     suggestion.row_version += 1
     suggestion.save(update_fields=["units", "row_version"])
-    decision_record(user, "suggestion", suggestion.pk, "change", f"{old} -> {units}")
+    audit_record(user, "suggestion.change", suggestion, old={"units": old}, new={"units": units})
     return suggestion
 
 
@@ -298,10 +299,14 @@ def suggestion_restore(*, user: User, suggestion_id: int, expected_version: int)
 
 
 def _set_status(user: User, suggestion: Suggestion, status: str, action: str) -> Suggestion:
+    old = suggestion.status
     suggestion.status = status
     suggestion.row_version += 1
     suggestion.save(update_fields=["status", "row_version"])
-    decision_record(user, "suggestion", suggestion.pk, action, f"{suggestion.units} units")
+    audit_record(
+        user, f"suggestion.{action}", suggestion, old={"status": old}, new={"status": status},
+        comment=f"{suggestion.units} units",
+    )  # fmt: skip
     return suggestion
 
 
@@ -430,9 +435,11 @@ def _order_group(
             " (over OTB: awaiting approval)" if order.status == PurchaseOrder.Status.AWAITING_APPROVAL else ""
         )
         for row in locked:
-            decision_record(
-                user, "suggestion", row.pk, "order", f"{row.units} units on PO {order.number}{waiting}"
-            )
+            audit_record(
+                user, "suggestion.order", row, old={"status": row.status},
+                new={"status": Suggestion.Status.ORDERED, "purchase_order": order.number},
+                comment=f"{row.units} units on PO {order.number}{waiting}",
+            )  # fmt: skip
     return CreatedOrder(
         order_id=order.pk,
         number=order.number,

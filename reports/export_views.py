@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from core.audit import audit_record
 from planning import clock
 from planning.models import FiscalWeek
 from planning.roles import user_roles
@@ -100,6 +101,7 @@ def report_subscription(request: HttpRequest) -> HttpResponse:
     subscription, _ = ReportSubscription.objects.get_or_create(
         user_id=request.user.pk, defaults={"active": False}
     )
+    was_active = subscription.active
     action, wanted = request.POST.get("action"), request.POST.get("active")
     if action in ("subscribe", "unsubscribe"):
         subscription.active = action == "subscribe"
@@ -108,6 +110,14 @@ def report_subscription(request: HttpRequest) -> HttpResponse:
     else:
         subscription.active = not subscription.active
     subscription.save(update_fields=["active"])
+    if subscription.active != was_active:
+        audit_record(
+            request.user,
+            "report.subscription.change",
+            subscription,
+            old={"active": was_active},
+            new={"active": subscription.active},
+        )
     if subscription.active:
         messages.success(request, "You will get the weekly report by e-mail every Monday morning.")
         if not getattr(request.user, "email", ""):

@@ -56,19 +56,20 @@ def test_each_factory_makes_valid_rows(factory: Any) -> None:
 
 
 def test_a_hierarchy_chains_codes_and_a_store_sits_in_its_channel() -> None:
-    sku = f.SkuFactory(size="S")
-    store = f.StoreFactory()
+    sku = f.SkuFactory.create(size="S")
+    store = f.StoreFactory.create()
     department = sku.style_color.style.subclass.merch_class.department
 
     assert sku.style_color.style.subclass.merch_class.code.startswith(department.code)
     assert sku.code == f"{sku.style_color.code}-S"
     assert store.kind == Location.Kind.STORE
+    assert store.region is not None
     assert store.channel == store.region.channel
     assert store.grade == "A"
 
 
 def test_item_makes_a_class_with_a_style_color_per_size() -> None:
-    department = f.DepartmentFactory()
+    department = f.DepartmentFactory.create()
 
     merch_class, small, medium = f.item(department, "W-TOP-BLS", "Blouses", "30.00")
 
@@ -80,15 +81,15 @@ def test_item_makes_a_class_with_a_style_color_per_size() -> None:
 
 
 def test_sales_default_to_units_times_price_and_cost_forty_percent() -> None:
-    sale = f.SaleFactory(units=3)
+    sale = f.SaleFactory.create(units=3)
 
     assert sale.retail_value == Decimal("72.00")
     assert sale.cost_value == Decimal("28.80")
 
 
 def test_a_budget_takes_its_months_and_a_line_follows_its_receipts() -> None:
-    budget = f.OTBBudgetFactory(approved=True, months={202610: ("117000.00", "52650.00")})
-    partly = f.PurchaseOrderLineFactory(units=40, received_units=10)
+    budget = f.OTBBudgetFactory.create(approved=True, months={202610: ("117000.00", "52650.00")})
+    partly = f.PurchaseOrderLineFactory.create(units=40, received_units=10)
 
     assert budget.status == "approved"
     assert list(budget.months.values_list("month_key", "receipts_retail")) == [(202610, Decimal("117000.00"))]

@@ -60,6 +60,16 @@ def check_history(
             hint = "; leave the column out to pool every item together" if column == "parent" else ""
             raise ValueError(f"{name}: {column} is missing on {int(absent.sum()):,} row(s){hint}")
 
+    _check_ds(frame, name)
+    _check_y(frame, name, keys)
+    _check_unique_weekly(frame, name, keys)
+    if "is_stockout" in frame.columns:
+        frame["is_stockout"] = _stockout_flags(frame, name)
+    return frame
+
+
+def _check_ds(frame: pd.DataFrame, name: str) -> None:
+    """ds a datetime without NaT, stored in place as naive datetime64[ns]."""
     if not pd.api.types.is_datetime64_any_dtype(frame["ds"]):
         raise ValueError(
             f"{name}: ds must be datetime64, got {frame['ds'].dtype}; convert it with pd.to_datetime"
@@ -71,6 +81,9 @@ def check_history(
     if frame["ds"].isna().any():
         raise ValueError(f"{name}: ds is missing (NaT) on {int(frame['ds'].isna().sum()):,} row(s)")
 
+
+def _check_y(frame: pd.DataFrame, name: str, keys: Sequence[str]) -> None:
+    """y a finite number >= 0 on every row, stored in place as float64."""
     if not pd.api.types.is_numeric_dtype(frame["y"]) or pd.api.types.is_bool_dtype(frame["y"]):
         raise ValueError(f"{name}: y must be numeric (units sold), got {frame['y'].dtype}")
     y = frame["y"].to_numpy(dtype=np.float64, na_value=np.nan)
@@ -90,6 +103,9 @@ def check_history(
         )
     frame["y"] = y
 
+
+def _check_unique_weekly(frame: pd.DataFrame, name: str, keys: Sequence[str]) -> None:
+    """One row per (keys, ds), and every ds on the weekday of the first."""
     duplicated = frame.duplicated([*keys, "ds"], keep="first")
     if duplicated.any():
         where = _first(frame, duplicated, *keys, "ds")
@@ -107,16 +123,17 @@ def check_history(
             f" {_show(origin)} ({origin.day_name()}), but {_show(stray)} is a {stray.day_name()}"
         )
 
-    if "is_stockout" in frame.columns:
-        flags = frame["is_stockout"]
-        if not pd.api.types.is_bool_dtype(flags):
-            values = set(flags.dropna().unique().tolist())
-            if not values <= {True, False}:  # 0 and 1 count too: True == 1 in a set
-                example = sorted(map(repr, values))[0]
-                raise ValueError(f"{name}: is_stockout must be boolean, got values like {example}")
-            flags = flags.fillna(value=False)
-        frame["is_stockout"] = flags.astype(bool)
-    return frame
+
+def _stockout_flags(frame: pd.DataFrame, name: str) -> pd.Series:
+    """is_stockout as bool: booleans, or 0/1, with missing flags read as False."""
+    flags = frame["is_stockout"]
+    if not pd.api.types.is_bool_dtype(flags):
+        values = set(flags.dropna().unique().tolist())
+        if not values <= {True, False}:  # 0 and 1 count too: True == 1 in a set
+            example = sorted(map(repr, values))[0]
+            raise ValueError(f"{name}: is_stockout must be boolean, got values like {example}")
+        flags = flags.fillna(value=False)
+    return flags.astype(bool)
 
 
 def check_horizon(horizon: Any) -> int:

@@ -34,10 +34,12 @@ from typing import Any
 
 from django.db.models import Min, OuterRef, Subquery, Sum
 
+from core.audit import audit_for_ids
+from core.models import AuditEvent
 from core.money import percent_of, to_cents, to_places
 from core.weeks import month_key, month_label
 from forecasting.selectors import latest_closed_week, weeks_up_to
-from otb.models import ApprovalDecision, MarkdownProposal
+from otb.models import MarkdownProposal
 from planning.models import (
     FiscalWeek,
     Location,
@@ -272,12 +274,9 @@ def markdown_candidates(
     return found
 
 
-def proposal_history(proposal_id: int) -> list[ApprovalDecision]:
-    return list(
-        ApprovalDecision.objects.filter(kind="markdown", object_id=proposal_id)
-        .select_related("user")
-        .order_by("at", "id")
-    )
+def proposal_history(proposal_id: int) -> list[AuditEvent]:
+    """Submissions and decisions of a proposal, oldest first (the approval flow's audit records)."""
+    return list(audit_for_ids(MarkdownProposal, [proposal_id], actions="markdown.").order_by("at", "id"))
 
 
 def proposals_visible_to(user: object) -> list[MarkdownProposal]:

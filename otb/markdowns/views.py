@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.errors import AppError
 from otb.markdowns import selectors, services
 from otb.markdowns.forms import DecisionForm, ProposalForm, ProposeForm
 from otb.models import MarkdownItem, MarkdownProposal
@@ -176,7 +177,7 @@ def proposal_submit(request: HttpRequest, proposal_id: int) -> HttpResponse:
             proposal_id=proposal.pk,
             row_version=int(request.POST.get("row_version", "0") or 0),
         )
-    except services.MarkdownError as error:
+    except AppError as error:  # a refusal of the approval flow (stale version, status, rules)
         messages.error(request, str(error))
     else:
         messages.success(request, "Submitted: a manager will decide on it.")
@@ -201,12 +202,12 @@ def proposal_decide(request: HttpRequest, proposal_id: int) -> HttpResponse:
                 comment=form.cleaned_data["comment"],
                 row_version=form.cleaned_data["row_version"],
             )
-        except services.MarkdownError as problem:
-            error = str(problem)
-        except PermissionDenied as refused:  # not a manager of the department
+        except PermissionDenied as refused:  # not a manager of the department, or their own proposal
             if not request.htmx:  # type: ignore[attr-defined]
                 raise  # the 403 page says why
             error, status = str(refused), 403
+        except AppError as problem:
+            error = str(problem)
     if not request.htmx:  # type: ignore[attr-defined]
         if error:
             messages.error(request, error)

@@ -83,8 +83,6 @@ def _describe(
     names: list[str],
     opening_label: str | None,
 ) -> tuple[str, str, dict[str, float]]:
-    weeks = inputs.weeks_per_period
-    complement = float(plan.cost_complement[0, 0])
     if measure == "eop":
         return _describe_eop(plan, out, t, c, inputs, names)
     if measure == "bop":
@@ -114,6 +112,15 @@ def _describe(
             f"OTB = {_n(c['receipts'])} - {_n(c['received'])} - {_n(c['on_order'])} = {_n(c['otb'])}",
             {k: c[k] for k in ("receipts", "received", "on_order")},
         )
+    return _describe_ratio(measure, plan, t, c, inputs, names)
+
+
+def _describe_ratio(
+    measure: str, plan: CheckedPlan, t: int, c: dict[str, float], inputs: PlanInputs, names: list[str]
+) -> tuple[str, str, dict[str, float]]:
+    """Weeks of supply, turn, sell-through and the margin measures of one period."""
+    weeks = inputs.weeks_per_period
+    complement = float(plan.cost_complement[0, 0])
     if measure == "wos":
         weekly = c["sales"] / weeks
         return (

@@ -10,7 +10,7 @@ total covers and their names (W05, W06, ...).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -108,8 +108,20 @@ def explain_total(
         )
     if measure not in RATIOS:
         raise ValueError(f"measure: cannot explain a total of {measure!r}")
+    return _ratio_total(measure, series, names, span=span, name=name)
+
+
+def _ratio_total(
+    measure: str,
+    series: Callable[[str], npt.NDArray[np.float64]],
+    names: list[str],
+    *,
+    span: str,
+    name: str,
+) -> TotalExplanation:
+    """A ratio of a total, recomputed from the total's components (never averaged)."""
     sales = float(np.nan_to_num(series("sales")).sum())
-    count = len(weeks)
+    count = len(names)
     # The values come from the one definition of each KPI (`kpis.*_of`), as the grid's.
     if measure == "wos":
         eop = float(series("eop")[-1])

@@ -12,7 +12,8 @@ from planning.roles import ADMIN, MANAGER, user_roles
 def versions_to_decide(user: AbstractBaseUser | AnonymousUser) -> QuerySet[PlanVersion]:
     """Submitted versions `user` may approve or reject: of the departments a manager is
     assigned to (every department for an admin), never their own submissions. The same rules
-    as `services._check_approver`, so nothing is listed that the user cannot decide."""
+    as the plan kind's `check_decider` and `core.approvals`, so nothing is listed that the user
+    cannot decide."""
     if not user_roles(user) & {MANAGER, ADMIN}:
         return PlanVersion.objects.none()
     return (

@@ -194,7 +194,7 @@ def test_manager_saves_a_policy_cell_and_the_table_stays_whole(
     # A transactional test empties the tables its predecessors used: the migration's cells again.
     # The migration's seed asks for otb's historical model; today's model lives in replenishment.
     seed = importlib.import_module("otb.migrations.0003_replenishment").seed
-    today = SimpleNamespace(get_model=lambda app, name: django_apps.get_model(_APP_OF.get(name, app), name))
+    today = SimpleNamespace(get_model=lambda app, name: django_apps.get_model(_APP_OF.get(name) or app, name))
     seed(today, None)
     _login(page, live_server.url, manager.username)
     page.goto(f"{live_server.url}/replenishment/policies/")

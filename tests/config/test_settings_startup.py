@@ -80,6 +80,7 @@ def test_production_with_insecure_secret_key_is_refused(tmp_path: Path) -> None:
         secrets.token_urlsafe(30),  # 40 characters: too short
         "ab" * 30,  # 60 characters from two letters
     ],
+    ids=["development-key", "too-short", "two-letters"],  # stable ids: every xdist process collects the same
 )
 def test_production_refuses_weak_secret_keys(monkeypatch: pytest.MonkeyPatch, key: str) -> None:
     # In-process variant of the subprocess test above, for more weak keys at no start-up cost.

@@ -17,7 +17,7 @@ from django.core import mail
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 
-from otb.notifications import approval_requested
+from otb.notifications import approval_mail_send
 from planning.roles import MANAGER
 from reports import export_views
 from reports.models import ReportSubscription
@@ -115,9 +115,7 @@ def test_the_approval_mail_links_to_the_inbox_on_the_site_url(
     retailer["tops"].planners.add(approver)
 
     with django_capture_on_commit_callbacks(execute=True):
-        approval_requested(
-            department_id=retailer["tops"].pk, subject="Plan waits", body="A plan.", requested_by=planner
-        )
+        approval_mail_send(retailer["tops"].pk, "Plan waits", "A plan.", planner)
 
     [message] = mail.outbox
     assert f"Decide: {SERVED}/otb/approvals/\n" in message.body

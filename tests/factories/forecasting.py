@@ -23,4 +23,4 @@ class ForecastRunFactory(DjangoModelFactory[ForecastRun]):
     @factory.post_generation
     def departments(self, create: bool, departments: object, **_: object) -> None:
         if create and departments:
-            self.departments.add(*departments)  # type: ignore[misc]
+            self.departments.add(*departments)

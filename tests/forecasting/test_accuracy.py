@@ -23,7 +23,7 @@ def _weeks() -> dict[int, FiscalWeek]:
 
 
 def _run(as_of: FiscalWeek, forecasts: dict[tuple[StyleColor, FiscalWeek], str], model: str) -> ForecastRun:
-    run = ForecastRun.objects.create(as_of_week=as_of, horizon=13, status=ForecastRun.Status.SUCCEEDED)
+    run = ForecastRun.objects.create(as_of_week=as_of, horizon=13, status=ForecastRun.Status.DONE)
     for (item, week), units in forecasts.items():
         StyleColorForecast.objects.create(
             run=run,

@@ -470,6 +470,8 @@ def test_changed_rows_keep_their_old_values_in_the_audit(retailer: Retailer, pla
     assert not audit_for(first).exists()
     change = audit_for(second, actions=SALES_ROW_CHANGE).get()
     assert change.user == planner
+    assert change.old is not None
+    assert change.new is not None
     assert (change.old["units"], change.new["units"]) == (3, 5)
     assert (change.old["retail"], change.new["retail"]) == ("72.00", "120.00")
     assert (Decimal(change.old["retail"]), Decimal(change.new["retail"])) == (

@@ -57,7 +57,7 @@ def test_set_change_and_remove_an_override_with_its_audit_trail(
     assert not ForecastOverride.objects.exists()
 
     trail = [
-        (event.old["units"], event.new["units"], event.user.username)
+        ((event.old or {})["units"], (event.new or {})["units"], event.user and event.user.username)
         for event in audit_trail(actions=OVERRIDE_CHANGE).order_by("id")
     ]
     assert trail == [

@@ -38,7 +38,7 @@ def test_the_worker_computes_an_allocation(
         time.sleep(0.5)
 
     assert run.status == AllocationRun.Status.PREVIEW, run.message
-    assert run.progress == 100
+    assert run.progress_percent == 100
     # the world's hand-checked preview: S 3 to S001 and 2 to S002, M 2 to S001
     lines = sorted(
         AllocationLine.objects.filter(run=run).values_list("item__sku__code", "store__code", "allocated")

@@ -37,8 +37,8 @@ def test_a_run_fans_out_to_the_worker_and_the_chord_finishes_it(
             break
         time.sleep(0.5)
 
-    assert run.status == ForecastRun.Status.SUCCEEDED
-    assert run.partitions_done == run.partitions_total == 4
+    assert run.status == ForecastRun.Status.DONE
+    assert run.progress_done == run.progress_total == 4
     assert set(ForecastRunPartition.objects.filter(run=run).values_list("status", flat=True)) == {"succeeded"}
     assert StyleColorForecast.objects.filter(run=run).count() == run.series_count * 6 > 0
     assert run.log.filter(message__startswith="Finished: succeeded").exists()

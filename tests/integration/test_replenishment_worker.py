@@ -29,7 +29,7 @@ def test_the_worker_runs_a_replenishment_run(
     VendorItem.objects.create(
         vendor=vendor, style_color=color, lead_time_weeks=Decimal("2"), moq=24, order_multiple=12
     )
-    forecast = ForecastRun.objects.create(horizon=26, as_of_week=as_of, status=ForecastRun.Status.SUCCEEDED)
+    forecast = ForecastRun.objects.create(horizon=26, as_of_week=as_of, status=ForecastRun.Status.DONE)
     forecast.departments.add(retailer["tops"])
     StyleColorForecast.objects.bulk_create(
         StyleColorForecast(run=forecast, style_color=color, fiscal_week=week, units=200, lower=150, upper=250)

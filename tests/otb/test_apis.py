@@ -15,9 +15,7 @@ import pytest
 from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
-from forecasting import selectors as forecast_selectors
-from otb import services
-from otb.models import OTBBudget, OTBBudgetMonth, OTBException, PurchaseOrder, PurchaseOrderLine, Vendor
+from otb.models import OTBException, PurchaseOrder, PurchaseOrderLine
 from otb.orders import LineRequest, purchase_order_create
 
 pytestmark = pytest.mark.django_db
@@ -25,31 +23,9 @@ API = "/api/v1/otb"
 
 
 @pytest.fixture
-def budget(retailer: dict[str, Any], planner: User, manager: User) -> dict[str, Any]:
-    retailer["tops"].planners.add(planner, manager)
-    week = forecast_selectors.weeks_after(forecast_selectors.latest_closed_week(), 3)[2]
-    approved = OTBBudget.objects.create(
-        department=retailer["tops"],
-        fiscal_year=week.year,
-        status=OTBBudget.Status.APPROVED,
-        created_by=manager,
-    )
-    OTBBudgetMonth.objects.create(
-        budget=approved,
-        month_key=services.month_key(week),
-        receipts_retail=Decimal("117000.00"),
-        receipts_cost=Decimal("52650.00"),
-    )
-    Vendor.objects.create(code="V1", name="Mill & Co")
-    return {
-        "week": week,
-        "label": f"{week.year}-W{week.week:02d}",
-        "key": services.month_key(week),
-        "month": f"FY{week.year} M{week.month:02d}",
-        "tops": retailer["tops"],
-        "dresses": retailer["dresses"],
-        "budget": approved,
-    }
+def budget(approved_budget: dict[str, Any]) -> dict[str, Any]:
+    """The approved Tops budget of the module docstring (tests/fixtures/budgets.py)."""
+    return approved_budget
 
 
 def _client(user: User | None = None) -> APIClient:
@@ -314,7 +290,7 @@ def test_the_requester_cannot_decide_their_own_exception(manager: User, budget: 
         f"{API}/exceptions/{exception.pk}/decide/", {"approve": True, "reason": "demand"}, format="json"
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 403  # separation of duties: the same refusal for every kind
     assert response.json()["detail"] == "You requested this exception: another manager must decide on it."
     assert OTBException.objects.get().status == OTBException.Status.PENDING
 

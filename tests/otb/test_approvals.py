@@ -10,9 +10,10 @@ from django.contrib.auth.models import User
 from django.core import mail
 from django.test import Client
 
+from core.audit import audit_trail
 from forecasting import selectors as forecast_selectors
 from otb import services
-from otb.models import ApprovalDecision, OTBBudget, OTBBudgetMonth, OTBException, PurchaseOrder, Vendor
+from otb.models import OTBBudget, OTBBudgetMonth, OTBException, PurchaseOrder, Vendor
 from otb.orders import LineRequest, purchase_order_create
 from planning.models import PlanLine, PlanVersion, PlanWeek
 from planning.plans.month_summary import MonthFigures, month_summaries
@@ -48,7 +49,10 @@ def waiting(
         created_by=manager,
     )
     OTBBudgetMonth.objects.create(
-        budget=budget, month_key=services.month_key(week), receipts_retail=Decimal("117000"), receipts_cost=0
+        budget=budget,
+        month_key=services.month_key(week),
+        receipts_retail=Decimal("117000"),
+        receipts_cost=Decimal(0),
     )
     Vendor.objects.create(code="V1", name="Mill & Co")
     with django_capture_on_commit_callbacks(execute=True):
@@ -96,11 +100,13 @@ def test_one_click_approve_with_a_reason_releases_the_order(waiting: dict[str, A
     assert response["HX-Trigger"] == "approvalDecided"
     waiting["order"].refresh_from_db()
     assert waiting["order"].status == PurchaseOrder.Status.RELEASED
-    decision = ApprovalDecision.objects.get(kind="otb_exception")
-    assert (decision.action, decision.user, decision.comment) == (
-        "approve",
+    decision = audit_trail(actions="otb_exception.").get()
+    assert (decision.action, decision.user, decision.comment, decision.old, decision.new) == (
+        "otb_exception.approve",
         waiting["manager"],
-        "demand: Holiday demand",
+        "Holiday demand",
+        {"status": "pending"},
+        {"status": "approved", "reason": "demand"},
     )
 
 
@@ -112,7 +118,7 @@ def test_a_refused_decision_answers_in_the_row_and_changes_nothing(waiting: dict
     assert response.status_code == 422
     assert b"Say why the exception is rejected." in response.content
     assert OTBException.objects.get().status == OTBException.Status.PENDING
-    assert not ApprovalDecision.objects.filter(kind="otb_exception").exists()
+    assert not audit_trail(actions="otb_exception.").exists()
 
 
 def test_planners_and_executives_have_no_inbox(
@@ -156,7 +162,9 @@ def test_a_submitted_plan_waits_in_the_inbox_and_mails_its_approvers(
     assert response.status_code == 302
     working.refresh_from_db()
     assert working.status == PlanVersion.Status.DRAFT
-    assert ApprovalDecision.objects.filter(kind="plan", action="reject", comment="Too optimistic").exists()
+    [rejected] = audit_trail(actions="plan.reject")
+    assert (rejected.target, rejected.comment) == (working, "Too optimistic")
+    assert rejected.user == waiting["second"]
 
 
 # --- a plan's card: its months beside the current OP and LY ---------------------------------

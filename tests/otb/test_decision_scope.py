@@ -18,11 +18,11 @@ from django.contrib.auth.models import Group, User
 from django.test import Client
 from rest_framework.test import APIClient
 
+from core.models import AuditEvent
 from otb import services
 from otb.markdowns import services as markdown_services
 from otb.markdowns.services import ItemRequest
 from otb.models import (
-    ApprovalDecision,
     MarkdownProposal,
     OTBBudget,
     OTBBudgetMonth,
@@ -60,14 +60,17 @@ def items(
         budget=approved,
         month_key=services.month_key(week),
         receipts_retail=Decimal("117000"),
-        receipts_cost=0,
+        receipts_cost=Decimal(0),
     )
     budget = OTBBudget.objects.create(
         department=shop["tops"], fiscal_year=week.year, number=2, status=OTBBudget.Status.SUBMITTED,
         created_by=planner, submitted_by=planner,
     )  # fmt: skip
     OTBBudgetMonth.objects.create(
-        budget=budget, month_key=services.month_key(week), receipts_retail=Decimal("90000"), receipts_cost=0
+        budget=budget,
+        month_key=services.month_key(week),
+        receipts_retail=Decimal("90000"),
+        receipts_cost=Decimal(0),
     )
     Vendor.objects.create(code="V9", name="Mill & Co")
     with django_capture_on_commit_callbacks(execute=True):
@@ -102,7 +105,7 @@ def _state(items: dict[str, Any]) -> dict[str, Any]:
         "proposal": MarkdownProposal.objects.values_list("status", "decided_by", "row_version").get(
             pk=items["markdown"]
         ),
-        "decisions": list(ApprovalDecision.objects.order_by("id").values_list("kind", "action", "user_id")),
+        "decisions": list(AuditEvent.objects.order_by("id").values_list("action", "user_id")),
         "prices": PriceChange.objects.count(),
     }
 

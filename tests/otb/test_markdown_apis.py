@@ -147,7 +147,7 @@ def test_decide_refusals_change_nothing(shop: dict[str, Any], planner: User, man
 
     assert by_planner.status_code == 403
     assert (by_submitter.status_code, by_submitter.json()["detail"]) == (
-        400,
+        403,
         "You submitted this proposal: another manager must decide on it.",
     )
     proposal = MarkdownProposal.objects.get(pk=proposal_id)

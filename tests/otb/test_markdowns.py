@@ -10,10 +10,11 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 
+from core.errors import Conflict, Forbidden, InvalidInput
+from core.models import AuditEvent
 from otb.markdowns import selectors, services
 from otb.markdowns.services import ItemRequest, MarkdownError
 from otb.models import (
-    ApprovalDecision,
     MarkdownItem,
     MarkdownProposal,
     PriceChange,
@@ -132,7 +133,7 @@ def test_stale_row_version_is_a_conflict(shop: dict[str, Any], planner: User) ->
         effective_week_id=shop["open"][0].id,
         items=[ItemRequest(shop["a"].pk, Decimal("12.00"))],
     )
-    with pytest.raises(MarkdownError, match="changed this proposal"):
+    with pytest.raises(Conflict, match="changed this proposal"):
         services.markdown_proposal_submit(user=planner, proposal_id=proposal.pk, row_version=1)
     proposal.refresh_from_db()
     assert (proposal.name, proposal.row_version, proposal.status) == ("Deeper", 2, "draft")
@@ -142,13 +143,13 @@ def test_stale_row_version_is_a_conflict(shop: dict[str, Any], planner: User) ->
 def test_separation_of_duties(shop: dict[str, Any], planner: User, manager: User) -> None:
     proposal = _propose(manager, shop)
     services.markdown_proposal_submit(user=manager, proposal_id=proposal.pk)
-    with pytest.raises(MarkdownError, match="another manager"):
+    with pytest.raises(Forbidden, match="another manager"):
         services.markdown_proposal_decide(user=manager, proposal_id=proposal.pk, approve=True)
     with pytest.raises(PermissionDenied, match="Only managers"):
         services.markdown_proposal_decide(user=planner, proposal_id=proposal.pk, approve=True)
     proposal.refresh_from_db()
     assert proposal.status == MarkdownProposal.Status.SUBMITTED
-    assert list(ApprovalDecision.objects.values_list("action", flat=True)) == ["submit"]
+    assert list(AuditEvent.objects.values_list("action", flat=True)) == ["markdown.submit"]
 
 
 def test_reject_needs_a_comment_then_goes_back_to_draft_on_edit(
@@ -156,7 +157,7 @@ def test_reject_needs_a_comment_then_goes_back_to_draft_on_edit(
 ) -> None:
     proposal = _propose(planner, shop)
     services.markdown_proposal_submit(user=planner, proposal_id=proposal.pk)
-    with pytest.raises(MarkdownError, match="Say why"):
+    with pytest.raises(InvalidInput, match="Say why"):
         services.markdown_proposal_decide(user=manager, proposal_id=proposal.pk, approve=False, comment="  ")
     services.markdown_proposal_decide(
         user=manager, proposal_id=proposal.pk, approve=False, comment="Too deep"
@@ -219,9 +220,9 @@ def test_approval_writes_prices_and_adds_to_the_plans_markdowns(
     assert _cell(working, week).markdowns == Decimal("820.00")  # 100 there + 720 approved
     audit = PlanCellChange.objects.filter(measure="markdowns", source=services.PLAN_SOURCE).get()
     assert (audit.old_value, audit.new_value, audit.changed_by) == (Decimal("100"), Decimal("820"), manager)
-    assert list(ApprovalDecision.objects.order_by("id").values_list("action", "user__username")) == [
-        ("submit", "pat.planner"),
-        ("approve", "max.manager"),
+    assert list(AuditEvent.objects.order_by("id").values_list("action", "user__username")) == [
+        ("markdown.submit", "pat.planner"),
+        ("markdown.approve", "max.manager"),
     ]
 
 
@@ -240,7 +241,7 @@ def test_approval_that_cannot_reach_the_plan_writes_nothing(
     assert not PriceChange.objects.exists()
     assert StyleColor.objects.get(pk=shop["a"].pk).retail_price == Decimal("24.00")
     assert _cell(working, shop["open"][0]).markdowns == Decimal("0.00")
-    assert list(ApprovalDecision.objects.values_list("action", flat=True)) == ["submit"]
+    assert list(AuditEvent.objects.values_list("action", flat=True)) == ["markdown.submit"]
 
 
 def test_budget_vs_actual_by_month(
@@ -280,7 +281,6 @@ def test_a_submitted_markdown_waits_in_the_inbox_and_the_plan_audit_says_markdow
     from django.core import mail
     from django.test import Client
 
-    from otb.models import ApprovalDecision
     from planning.models import PlanCellChange
 
     manager.email = "max@example.com"
@@ -302,5 +302,5 @@ def test_a_submitted_markdown_waits_in_the_inbox_and_the_plan_audit_says_markdow
     assert response.status_code == 200
     proposal.refresh_from_db()
     assert proposal.status == MarkdownProposal.Status.APPROVED
-    assert ApprovalDecision.objects.filter(kind="markdown", action="approve", user=manager).exists()
+    assert AuditEvent.objects.filter(action="markdown.approve", user=manager).exists()
     assert PlanCellChange.objects.filter(source=PlanCellChange.Source.MARKDOWN, measure="markdowns").exists()

@@ -11,7 +11,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import connection
 
-from core.errors import Conflict
+from core.errors import Conflict, Forbidden, InvalidInput
 from forecasting import selectors as forecast_selectors
 from otb import ledger, selectors, services
 from otb.models import OTBBudget, OTBBudgetMonth, OTBException, PurchaseOrder, PurchaseOrderLine, Vendor
@@ -32,26 +32,10 @@ def _open_week() -> FiscalWeek:
 
 
 @pytest.fixture
-def budget(retailer: dict[str, Any], planner: User, manager: User) -> dict[str, Any]:
+def budget(approved_budget: dict[str, Any]) -> dict[str, Any]:
     """Tops has an approved budget of 117,000 retail (52,650 cost at IMU 55%) in the month of
-    a week three weeks out."""
-    retailer["tops"].planners.add(planner, manager)
-    week = _open_week()
-    key = services.month_key(week)
-    approved = OTBBudget.objects.create(
-        department=retailer["tops"],
-        fiscal_year=week.year,
-        status=OTBBudget.Status.APPROVED,
-        created_by=manager,
-    )
-    OTBBudgetMonth.objects.create(
-        budget=approved,
-        month_key=key,
-        receipts_retail=Decimal("117000.00"),
-        receipts_cost=Decimal("52650.00"),
-    )
-    Vendor.objects.create(code="V1", name="Mill & Co")
-    return {"week": week, "key": key, "department": retailer["tops"], "budget": approved}
+    a week three weeks out (tests/fixtures/budgets.py)."""
+    return approved_budget
 
 
 def _order(
@@ -136,7 +120,7 @@ def test_an_over_otb_exception_waits_for_another_manager(
 
     with pytest.raises(services.OTBError, match="Only managers"):
         services.otb_exception_decide(user=planner, exception_id=exception.pk, approve=True, reason="demand")
-    with pytest.raises(services.OTBError, match="reason code"):
+    with pytest.raises(InvalidInput, match="reason code"):
         services.otb_exception_decide(user=manager, exception_id=exception.pk, approve=True, reason="")
     services.otb_exception_decide(user=manager, exception_id=exception.pk, approve=True, reason="demand")
 
@@ -148,7 +132,7 @@ def test_an_over_otb_exception_waits_for_another_manager(
 
 def test_the_requester_cannot_decide_their_own_exception(manager: User, budget: dict[str, Any]) -> None:
     _order(manager, budget, "PO-BIG", 1500, request_exception=True)
-    with pytest.raises(services.OTBError, match="another manager"):
+    with pytest.raises(Forbidden, match="another manager"):
         services.otb_exception_decide(
             user=manager, exception_id=OTBException.objects.get().pk, approve=True, reason="demand"
         )
@@ -198,23 +182,23 @@ def test_budget_approval_needs_another_manager_and_a_reason_to_reject(
         department=budget["department"], fiscal_year=budget["week"].year, number=2, created_by=manager
     )
     services.otb_budget_submit(user=manager, budget_id=draft.pk)
-    with pytest.raises(services.OTBError, match="another manager"):
+    with pytest.raises(Forbidden, match="another manager"):
         services.otb_budget_decide(user=manager, budget_id=draft.pk, approve=True)
     with pytest.raises(services.OTBError, match="Only managers"):
         services.otb_budget_decide(user=planner, budget_id=draft.pk, approve=True)
-    with pytest.raises(services.OTBError, match="Say why"):
+    with pytest.raises(InvalidInput, match="Say why"):
         services.otb_budget_decide(user=admin_user, budget_id=draft.pk, approve=False)
     decided = services.otb_budget_decide(user=admin_user, budget_id=draft.pk, approve=True, comment="ok")
     assert decided.status == OTBBudget.Status.APPROVED
     assert decided.decided_by == admin_user
-    from otb.models import ApprovalDecision
+    from core.models import AuditEvent
 
     trail = list(
-        ApprovalDecision.objects.order_by("id").values_list("kind", "action", "user__username", "comment")
+        AuditEvent.objects.order_by("id").values_list("action", "user__username", "comment", "old", "new")
     )
     assert trail == [
-        ("otb_budget", "submit", "max.manager", ""),
-        ("otb_budget", "approve", "ada.admin", "ok"),
+        ("otb_budget.submit", "max.manager", "", {"status": "draft"}, {"status": "submitted"}),
+        ("otb_budget.approve", "ada.admin", "ok", {"status": "submitted"}, {"status": "approved"}),
     ]
 
 

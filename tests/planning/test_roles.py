@@ -42,10 +42,8 @@ FORECASTING_MODELS = [
     "stylecolorforecast",
     "sizeshare",
     "forecastoverride",
-    "forecastoverridechange",
     "likeitem",
     "salesimport",
-    "salesimportchange",
 ]
 OTB_MODELS = [
     "vendor",
@@ -57,23 +55,24 @@ OTB_MODELS = [
     "markdownproposal",
     "markdownitem",
     "pricechange",
-    "approvaldecision",
     "otbcommitment",
+    "purchaseorderreceipt",
+]
+REPLENISHMENT_MODELS = [
     "vendoritem",
     "receivingcapacity",
     "segmentpolicy",
-    "segmentpolicychange",
-    "purchaseorderreceipt",
     "replenishmentrun",
     "itempolicy",
     "suggestion",
-    "reportsubscription",
 ]
-ALLOCATION_MODELS = ["allocationrun", "allocationitem", "allocationline", "transfer", "allocationchange"]
+ALLOCATION_MODELS = ["allocationrun", "allocationitem", "allocationline", "transfer"]
 MODELS = (
-    [("planning", model) for model in PLANNING_MODELS]
+    [("core", "auditevent"), ("reports", "reportsubscription")]
+    + [("planning", model) for model in PLANNING_MODELS]
     + [("forecasting", model) for model in FORECASTING_MODELS]
     + [("otb", model) for model in OTB_MODELS]
+    + [("replenishment", model) for model in REPLENISHMENT_MODELS]
     + [("allocation", model) for model in ALLOCATION_MODELS]
 )
 VIEW_PLANNING = {f"{app}.view_{model}" for app, model in MODELS}
@@ -106,7 +105,7 @@ def test_executives_only_read() -> None:
     permissions = _group_permissions(EXECUTIVE)
 
     assert permissions == VIEW_PLANNING
-    assert len(permissions) == 21 + 11 + 20 + 5
+    assert len(permissions) == 2 + 21 + 9 + 11 + 6 + 4
     assert not any(".change_" in p or ".add_" in p or ".delete_" in p for p in permissions)
 
 
@@ -125,7 +124,7 @@ def test_admin_runs_master_data_and_users() -> None:
     permissions = _group_permissions(ADMIN)
 
     assert permissions == ALL_PLANNING | ADMIN_AUTH
-    assert len(permissions) == (21 + 11 + 20 + 5) * 4 + 4
+    assert len(permissions) == (2 + 21 + 9 + 11 + 6 + 4) * 4 + 4
     assert "planning.change_location" in permissions
     assert "auth.delete_user" not in permissions
     assert "auth.change_group" not in permissions

@@ -78,9 +78,9 @@ def test_manager_update_bumps_version_and_audits(manager: User) -> None:
     assert policy.row_version == before.row_version + 1
     assert policy.updated_by == manager
     changes = [
-        (field, event.old[field], value)
+        (field, (event.old or {})[field], value)
         for event in audit_for(policy, actions="replenishment.policy.change")
-        for field, value in event.new.items()
+        for field, value in (event.new or {}).items()
     ]
     assert {event.user for event in audit_for(policy)} == {manager}
     expected = [("service_level", str(old_service), "0.975")]

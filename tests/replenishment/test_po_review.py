@@ -26,9 +26,10 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from core.audit import audit_for
 from forecasting import selectors as forecast_selectors
 from otb import services
-from otb.models import ApprovalDecision, OTBBudget, OTBBudgetMonth, PurchaseOrder, PurchaseOrderLine, Vendor
+from otb.models import OTBBudget, OTBBudgetMonth, PurchaseOrder, PurchaseOrderLine, Vendor
 from otb.orders import LineRequest, purchase_order_create
 from replenishment import po_review
 from replenishment.models import ItemPolicy, ReplenishmentRun, VendorItem
@@ -154,7 +155,8 @@ def test_a_moved_line_is_no_longer_suggested_and_the_change_is_audited(
         user=planner, line_id=line.pk, receipt_week_id=weeks[2].pk, expected_version=1
     )
     assert (moved.receipt_week_id, moved.units, moved.row_version) == (weeks[2].pk, 40, 2)
-    assert ApprovalDecision.objects.filter(kind="po_line", object_id=line.pk, action="change").exists()
+    [change] = audit_for(line, actions="po_line.change")
+    assert ((change.old or {})["units"], (change.new or {})["units"]) == (line.units, 40)
     # 25 + 40 in week 2 lasts until week 6: no expedite left for the line.
     kinds = {(row.kind, row.line.pk) for row in po_review.open_order_review(planner).rows}
     assert ("expedite", line.pk) not in kinds

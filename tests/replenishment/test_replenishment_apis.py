@@ -9,7 +9,8 @@ import pytest
 from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
-from otb.models import ApprovalDecision, OTBException, PurchaseOrder
+from core.audit import audit_for
+from otb.models import OTBException, PurchaseOrder
 from replenishment.models import ReplenishmentRun, Suggestion
 from tests.replenishment.test_worksheet import build_sheet, sheet  # noqa: F401 (fixture)
 
@@ -186,7 +187,7 @@ def test_dismiss_and_restore_with_the_row_version(sheet: dict[str, Any], planner
     dismissed = client.post(f"{url}/dismiss/", {"row_version": 1}, format="json")
     assert dismissed.status_code == 200
     assert (dismissed.json()["status"], dismissed.json()["row_version"]) == ("dismissed", 2)
-    assert ApprovalDecision.objects.get(kind="suggestion", object_id=sheet["s"].pk).action == "dismiss"
+    assert audit_for(sheet["s"]).get().action == "suggestion.dismiss"
     again = client.post(f"{url}/dismiss/", {"row_version": 2}, format="json")
     assert (again.status_code, again.json()["detail"]) == (
         400,

@@ -36,7 +36,7 @@ def supplied(retailer: dict[str, Any], manager: User) -> dict[str, Any]:
     VendorItem.objects.create(
         vendor=vendor, style_color=color, lead_time_weeks=Decimal("2"), moq=24, order_multiple=12
     )
-    run = ForecastRun.objects.create(horizon=26, as_of_week=as_of, status=ForecastRun.Status.SUCCEEDED)
+    run = ForecastRun.objects.create(horizon=26, as_of_week=as_of, status=ForecastRun.Status.DONE)
     run.departments.add(retailer["tops"])
     StyleColorForecast.objects.bulk_create(
         StyleColorForecast(run=run, style_color=color, fiscal_week=week, units=200, lower=150, upper=250)

@@ -10,7 +10,9 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from otb.models import ApprovalDecision, Vendor
+from core.audit import audit_for
+from core.models import AuditEvent
+from otb.models import Vendor
 from otb.services import OTBError
 from replenishment import terms
 from replenishment.models import VendorItem
@@ -44,7 +46,7 @@ def test_bad_terms_are_refused_field_by_field(item: VendorItem, manager: User) -
     }
     item.refresh_from_db()
     assert (item.lead_time_weeks, item.moq, item.order_multiple) == (Decimal("4.00"), 24, 12)
-    assert not ApprovalDecision.objects.exists()
+    assert not AuditEvent.objects.exists()
 
 
 def test_a_manager_changes_terms_and_the_change_is_audited(item: VendorItem, manager: User) -> None:
@@ -53,8 +55,13 @@ def test_a_manager_changes_terms_and_the_change_is_audited(item: VendorItem, man
     )
 
     assert (changed.lead_time_weeks, changed.moq) == (Decimal("6"), 36)
-    decision = ApprovalDecision.objects.get(kind="vendor_item", object_id=item.pk)
+    decision = audit_for(item).get()
     assert decision.comment == "lead_time_weeks 4.00 -> 6; moq 24 -> 36"
+    assert (decision.action, decision.old, decision.new) == (
+        "vendor_item.change",
+        {"lead_time_weeks": "4.00", "moq": 24},
+        {"lead_time_weeks": "6", "moq": 36},
+    )
     assert decision.user == manager
 
 

@@ -12,10 +12,12 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
+from core.audit import audit_for
 from core.errors import Conflict
+from core.models import AuditEvent
 from forecasting import selectors as forecast_selectors
 from otb import services
-from otb.models import ApprovalDecision, OTBBudget, OTBBudgetMonth, PurchaseOrder, Vendor
+from otb.models import OTBBudget, OTBBudgetMonth, PurchaseOrder, Vendor
 from replenishment import worksheet
 from replenishment.models import ItemPolicy, ReplenishmentRun, Suggestion, VendorItem
 from tests.conftest import PASSWORD
@@ -103,8 +105,13 @@ def test_a_valid_change_bumps_the_version_and_is_audited(sheet: dict[str, Any], 
         user=planner, suggestion_id=sheet["s"].pk, units=72, expected_version=1
     )
     assert (changed.units, changed.row_version) == (72, 2)
-    decision = ApprovalDecision.objects.get(kind="suggestion", object_id=sheet["s"].pk)
-    assert (decision.action, decision.comment, decision.user) == ("change", "48 -> 72", planner)
+    decision = audit_for(sheet["s"]).get()
+    assert (decision.action, decision.old, decision.new, decision.user) == (
+        "suggestion.change",
+        {"units": 48},
+        {"units": 72},
+        planner,
+    )
     # 0 drops the line, whatever the MOQ.
     dropped = worksheet.suggestion_update(
         user=planner, suggestion_id=sheet["s"].pk, units=0, expected_version=2
@@ -505,11 +512,10 @@ def test_dismiss_and_restore_are_audited_and_versioned(sheet: dict[str, Any], pl
         worksheet.suggestion_restore(user=planner, suggestion_id=sheet["s"].pk, expected_version=1)
     restored = worksheet.suggestion_restore(user=planner, suggestion_id=sheet["s"].pk, expected_version=2)
     assert (restored.status, restored.row_version) == (Suggestion.Status.OPEN, 3)
-    assert list(
-        ApprovalDecision.objects.filter(kind="suggestion", object_id=sheet["s"].pk)
-        .order_by("id")
-        .values_list("action", "comment", "user__username")
-    ) == [("dismiss", "48 units", "pat.planner"), ("restore", "48 units", "pat.planner")]
+    assert list(audit_for(sheet["s"]).order_by("id").values_list("action", "comment", "user__username")) == [
+        ("suggestion.dismiss", "48 units", "pat.planner"),
+        ("suggestion.restore", "48 units", "pat.planner"),
+    ]
 
 
 def test_dismissed_rows_are_hidden_unless_asked_for(sheet: dict[str, Any], planner: User) -> None:
@@ -601,9 +607,8 @@ def test_a_refused_group_can_be_ordered_awaiting_a_manager(
     assert set(Suggestion.objects.values_list("status", "purchase_order_id", "row_version")) == {
         (Suggestion.Status.ORDERED, order.pk, 2)
     }
-    assert ApprovalDecision.objects.filter(
-        kind="suggestion",
-        action="order",
+    assert AuditEvent.objects.filter(
+        action="suggestion.order",
         comment=f"48 units on PO {order.number} (over OTB: awaiting approval)",
     ).exists()
 

@@ -33,11 +33,11 @@ from django.db import models, transaction
 from django.test import Client, TestCase
 from rest_framework.test import APIClient
 
-from allocation.models import AllocationChange, AllocationItem, AllocationLine, AllocationRun, Transfer
-from forecasting.models import ForecastOverride, ForecastOverrideChange, ForecastRun
+from allocation.models import AllocationItem, AllocationLine, AllocationRun, Transfer
+from core.models import AuditEvent
+from forecasting.models import ForecastOverride, ForecastRun
 from otb.markdowns import services as markdown_services
 from otb.models import (
-    ApprovalDecision,
     MarkdownItem,
     MarkdownProposal,
     OTBCommitment,
@@ -61,7 +61,6 @@ from replenishment import runs as replenishment_runs
 from replenishment.models import (
     ReplenishmentRun,
     SegmentPolicy,
-    SegmentPolicyChange,
     Suggestion,
     VendorItem,
 )
@@ -548,10 +547,10 @@ def _forecast_run_api(world: World, value: str) -> Answer:
 PLANS = (Plan, PlanVersion, PlanLine, PlanWeek, PlanCellChange, PlanTransition)
 ORDERS = (PurchaseOrder, PurchaseOrderLine, PurchaseOrderReceipt, OTBException, OTBCommitment)
 MARKDOWNS = (MarkdownProposal, MarkdownItem, PriceChange, StyleColor)
-ALLOCATION = (AllocationRun, AllocationItem, AllocationLine, AllocationChange, Transfer)
-REPLENISHMENT = (SegmentPolicy, SegmentPolicyChange, VendorItem, ReplenishmentRun, Suggestion)
-FORECASTS = (ForecastRun, ForecastOverride, ForecastOverrideChange)
-EVERY_TABLE = (*PLANS, *ORDERS, *MARKDOWNS, *ALLOCATION, *REPLENISHMENT, *FORECASTS, ApprovalDecision)
+ALLOCATION = (AllocationRun, AllocationItem, AllocationLine, AuditEvent, Transfer)
+REPLENISHMENT = (SegmentPolicy, AuditEvent, VendorItem, ReplenishmentRun, Suggestion)
+FORECASTS = (ForecastRun, ForecastOverride, AuditEvent)
+EVERY_TABLE = (*PLANS, *ORDERS, *MARKDOWNS, *ALLOCATION, *REPLENISHMENT, *FORECASTS, AuditEvent)
 
 NUMBER = r"is not a number|Enter a number|valid number|no more than \d+ digits|no more than \d+ decimal"
 WHOLE = r"Enter a whole number|valid integer"

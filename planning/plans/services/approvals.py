@@ -1,6 +1,8 @@
 """A version's way through approval: submit, approve (a new original-plan revision; a scenario
-promoted into the working plan), reject and withdraw, with the role, scope and four-eyes checks
-and the transitions recorded in the plan's trail."""
+promoted into the working plan), reject and withdraw. Submit, approve and reject go through the
+one approval flow (`core.approvals`: status, four-eyes rule, reason, mail after the commit; the
+plan kind is `planning.plans.approval_kind`); this module holds their transitions, recorded in
+the plan's trail, and the withdrawal, which is the plan's own."""
 
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from core.approvals import approval_decide, approval_submit, may_decide
+from core.errors import Forbidden
 from planning.models import Department, Plan, PlanTransition, PlanVersion
 from planning.plans.services.checks import PlanError, _check_editable
 from planning.plans.services.derived_values import _recompute_all
@@ -34,16 +38,30 @@ def _transition(version: PlanVersion, user: User, action: str, to_status: str, r
     version.lock_version += 1
 
 
-@transaction.atomic
 def version_submit(*, user: User, version_id: int) -> PlanVersion:
-    version = PlanVersion.objects.select_for_update().select_related("plan").get(pk=version_id)
+    """Send a working plan or a what-if for a manager's decision (`core.approvals`: checks,
+    the trail row, the approvers' mail after the commit)."""
+    version: PlanVersion = approval_submit("plan", version_id, user)
+    return version
+
+
+def check_submitter(user: User, version: PlanVersion) -> None:
+    """Only a working plan or a what-if goes for approval, by someone who edits its department."""
     if version.kind not in (Kind.WORKING, Kind.SCENARIO):
         raise PlanError("Only a working plan or a scenario goes for approval.")
+    if not Department.objects.editable_by(user).filter(pk=version.plan.department_id).exists():
+        raise Forbidden(f"You cannot change plans of {version.plan.department}.")
+
+
+def check_submittable(user: User, version: PlanVersion) -> None:
     _check_editable(user, version)
-    _transition(version, user, "submit", Status.SUBMITTED)
+
+
+def version_submitted(version: PlanVersion, user: User, comment: str) -> None:
+    """The submit transition of the plan kind (`planning.plans.approval_kind`)."""
+    _transition(version, user, "submit", Status.SUBMITTED, comment)
     version.submitted_by_id = user.pk
     version.save(update_fields=["status", "lock_version", "submitted_by"])
-    return version
 
 
 COMMENT_MAX = 2000  # characters of an approval comment, a rejection or a withdrawal reason
@@ -56,7 +74,7 @@ def _comment(text: str) -> str:
     return comment
 
 
-def _locked_version(version_id: int) -> PlanVersion:
+def locked_version(version_id: int) -> PlanVersion:
     """The version, its row locked: a decision and a withdrawal of the same submission queue
     here, and the second one reads the status the first one left."""
     return (
@@ -66,7 +84,7 @@ def _locked_version(version_id: int) -> PlanVersion:
     )
 
 
-def _not_waiting(version: PlanVersion, then: str) -> str:
+def not_waiting(version: PlanVersion, then: str) -> str:
     """Why a version is not waiting for a decision, naming the decision that closed the last
     submission (approve, reject and withdraw are the only ways out of "submitted")."""
     last = (
@@ -82,34 +100,11 @@ def _not_waiting(version: PlanVersion, then: str) -> str:
     return f"{version.name} was already {done} by {last.user.get_username()}{then}."
 
 
-def _check_approver(user: User, version: PlanVersion) -> None:
-    """Role, then the department's scope (as budgets, exceptions and markdowns check it), then
-    the state, then the four-eyes rule."""
-    from planning.roles import ADMIN, MANAGER, user_roles
-
-    if not user_roles(user) & {MANAGER, ADMIN}:
-        raise PermissionDenied("Only a manager approves or rejects plans.")
-    department = version.plan.department
-    if not Department.objects.editable_by(user).filter(pk=department.pk).exists():
-        raise PermissionDenied(
-            f"You do not manage {department}: only its managers approve or reject its plans."
-        )
-    if version.status != Status.SUBMITTED:
-        raise PlanError(_not_waiting(version, ""))
-    if version.submitted_by_id == user.pk:
-        raise PermissionDenied("You submitted this plan; another manager must approve or reject it.")
-
-
 def can_decide(user: User, version: PlanVersion) -> bool:
     """Whether `user` may approve or reject `version` now (for showing the buttons)."""
-    try:
-        _check_approver(user, version)
-    except (PermissionDenied, PlanError):
-        return False
-    return True
+    return may_decide("plan", version, user)
 
 
-@transaction.atomic
 def version_approve(
     *,
     user: User,
@@ -118,17 +113,36 @@ def version_approve(
     resolutions: Mapping[str, str] | None = None,
     resolve_all: str | None = None,
 ) -> PlanVersion:
-    """The submitted plan becomes the plan's next original-plan revision (OP r1, r2, ...,
-    frozen); earlier revisions stay as they were. The working plan goes on. The approver's
-    comment, if any, stays in the plan's trail with the approval.
+    """A manager (not the submitter) approves a submitted version (`core.approvals`: checks,
+    then `version_approved`)."""
+    version: PlanVersion = approval_decide(
+        "plan", version_id, user, "approve", comment=comment, resolutions=resolutions, resolve_all=resolve_all
+    )
+    return version
+
+
+def version_reject(*, user: User, version_id: int, reason: str) -> PlanVersion:
+    """A manager (not the submitter) sends a submitted version back to draft, saying why."""
+    version: PlanVersion = approval_decide("plan", version_id, user, "reject", comment=reason)
+    return version
+
+
+def version_approved(
+    version: PlanVersion,
+    user: User,
+    comment: str,
+    *,
+    resolutions: Mapping[str, str] | None = None,
+    resolve_all: str | None = None,
+) -> None:
+    """The approve transition: the submitted plan becomes the plan's next original-plan
+    revision (OP r1, r2, ..., frozen); earlier revisions stay as they were. The working plan
+    goes on. The approver's comment, if any, stays in the plan's trail with the approval.
 
     A scenario is promoted three-way (planning.plans.promotion): its own changes since the
     branch go into the working plan; cells both changed are refused (PromotionConflictError)
     unless `resolutions` ("<class_id>:<week_id>:<measure>" -> "scenario" or "working") or
     `resolve_all` pick the value that wins."""
-    version = _locked_version(version_id)
-    _check_approver(user, version)
-    comment = _comment(comment)
     plan = version.plan
     working = version if version.kind == Kind.WORKING else None
     if version.kind == Kind.SCENARIO:
@@ -149,7 +163,12 @@ def version_approve(
     _transition(version, user, "approve", to_status, comment)
     version.is_frozen = version.kind == Kind.SCENARIO
     version.save(update_fields=["status", "lock_version", "is_frozen"])
-    return version
+
+
+def version_rejected(version: PlanVersion, user: User, reason: str) -> None:
+    """The reject transition: back to draft, the reason in the trail."""
+    _transition(version, user, "reject", Status.DRAFT, reason)
+    version.save(update_fields=["status", "lock_version"])
 
 
 def _new_original(plan: Plan, source: PlanVersion, user: User) -> PlanVersion:
@@ -172,18 +191,6 @@ def _new_original(plan: Plan, source: PlanVersion, user: User) -> PlanVersion:
     return original
 
 
-@transaction.atomic
-def version_reject(*, user: User, version_id: int, reason: str) -> PlanVersion:
-    version = _locked_version(version_id)
-    _check_approver(user, version)
-    reason = _comment(reason)
-    if not reason:
-        raise PlanError("Say why the plan is rejected.")
-    _transition(version, user, "reject", Status.DRAFT, reason)
-    version.save(update_fields=["status", "lock_version"])
-    return version
-
-
 def _check_withdrawer(user: User, version: PlanVersion) -> None:
     """The submitter, or a planner of the department (a colleague who takes it back to fix
     it); managers who did not submit it decide on it instead."""
@@ -199,7 +206,7 @@ def _check_withdrawer(user: User, version: PlanVersion) -> None:
             "as a manager, approve or reject it."
         )
     if version.status != Status.SUBMITTED:
-        raise PlanError(_not_waiting(version, ": only a submission still waiting can be withdrawn"))
+        raise PlanError(not_waiting(version, ": only a submission still waiting can be withdrawn"))
 
 
 def can_withdraw(user: User, version: PlanVersion) -> bool:
@@ -217,7 +224,7 @@ def version_withdraw(*, user: User, version_id: int, reason: str = "") -> PlanVe
 
     The row lock orders it against a concurrent approve or reject: whichever locks first
     wins, the other then reads the new status and is refused."""
-    version = _locked_version(version_id)
+    version = locked_version(version_id)
     _check_withdrawer(user, version)
     _transition(version, user, "withdraw", Status.DRAFT, _comment(reason))
     version.save(update_fields=["status", "lock_version"])

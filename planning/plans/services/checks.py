@@ -8,9 +8,10 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
 
-from planning.models import Department, PlanVersion
+from core import scope
+from core.errors import InvalidInput
+from planning.models import PlanVersion
 from planning.plans.cell_input import CellInputError, parse_number
 from planning.plans.measures import stored_text
 
@@ -18,8 +19,8 @@ if TYPE_CHECKING:
     from planning.plans.services.cell_edits import CellEdit
 
 
-class PlanError(ValueError):
-    """Bad input for a plan write: shown next to the cell or the form field, nothing changed."""
+class PlanError(InvalidInput, ValueError):
+    """Bad input for a plan write (400): shown next to the cell or the form field, nothing changed."""
 
     edit: CellEdit | None = None  # the refused cell of a batch (a pasted block), when one is
 
@@ -52,5 +53,9 @@ def _parse(raw: str) -> Decimal:
 def _check_editable(user: User, version: PlanVersion) -> None:
     if not version.is_editable:
         raise PlanError(f"{version.name} is {version.get_status_display().lower()}: it cannot be changed.")
-    if not Department.objects.editable_by(user).filter(pk=version.plan.department_id).exists():
-        raise PermissionDenied(f"You cannot change plans of {version.plan.department}.")
+    scope.require_department(
+        user,
+        version.plan.department_id,
+        edit=True,
+        message=f"You cannot change plans of {version.plan.department}.",
+    )

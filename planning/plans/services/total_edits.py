@@ -10,6 +10,7 @@ import numpy as np
 from django.contrib.auth.models import User
 from django.db import transaction
 
+from core.audit import audit_record
 from planning.models import PlanCellChange, PlanLine, PlanVersion, PlanWeek
 from planning.plans.cell_input import CellInputError, parse_cell_input
 from planning.plans.cell_input import resolve as resolve_cell_input
@@ -173,7 +174,18 @@ def plan_cell_lock(
     if row is None:
         raise PlanError("That cell is not in this plan version.")
     measures = {name for name in row.locked.split(",") if name}
+    was_locked = measure in measures
     measures = measures | {measure} if locked else measures - {measure}
     row.locked = ",".join(sorted(measures))
     row.save(update_fields=["locked"])
+    if was_locked != locked:
+        cell = {"line": line_id, "week": week_id, "measure": measure}
+        audit_record(
+            user,
+            "plan.cell.lock" if locked else "plan.cell.unlock",
+            version,
+            old={**cell, "locked": was_locked},
+            new={**cell, "locked": locked},
+            department=version.plan.department_id,
+        )
     return row

@@ -13,15 +13,14 @@ from functools import partial
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.test import Client
 from rest_framework.test import APIClient
 
-from otb.models import ApprovalDecision
+from core.models import AuditEvent
 from planning.models import PlanTransition, PlanVersion
 from planning.plans.services import version_approve, version_reject, version_submit
-from planning.roles import MANAGER
 from tests.conftest import PASSWORD
 from tests.planning.plans.conftest import snapshot
 
@@ -29,20 +28,6 @@ Retailer = dict[str, Any]
 Kind = PlanVersion.Kind
 Status = PlanVersion.Status
 NOT_YOURS = "You do not manage W-TOP Tops: only its managers approve or reject its plans."
-
-
-@pytest.fixture
-def tops_manager(manager: User, retailer: Retailer) -> User:
-    retailer["tops"].planners.add(manager)
-    return manager
-
-
-@pytest.fixture
-def dresses_manager(retailer: Retailer) -> User:
-    user = User.objects.create_user(username="dana.dresses", password=PASSWORD)
-    user.groups.add(Group.objects.get(name=MANAGER))
-    retailer["dresses"].planners.add(user)
-    return user
 
 
 @pytest.fixture
@@ -60,7 +45,7 @@ def _state(version: PlanVersion) -> dict[str, Any]:
             .values_list("version_id", "action", "from_status", "to_status", "reason", "user_id")
         ),
         "originals": PlanVersion.objects.filter(plan=version.plan, kind=Kind.ORIGINAL).count(),
-        "decisions": ApprovalDecision.objects.count(),
+        "decisions": AuditEvent.objects.count(),
         "lock_version": version.lock_version,
     }
 

@@ -116,7 +116,9 @@ def _import_problems(client: Client, version: PlanVersion) -> list[str]:
     if start < 0:
         return []
     section = page[start : page.index("</section>", start)]
-    shown = [_cell_text(re.search(r'<p class="form-error" role="alert">(.*?)</p>', section, re.S)[1])]
+    error = re.search(r'<p class="form-error" role="alert">(.*?)</p>', section, re.S)
+    assert error is not None
+    shown = [_cell_text(error[1])]
     for row in re.findall(r"<tr>(.*?)</tr>", section.split("<tbody>", 1)[-1], re.S):
         number, column, message = (_cell_text(cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S))
         shown.append(message if number == "\u2013" else f"row {number}, column {column}: {message}")

@@ -21,7 +21,7 @@ from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 
-from otb.approvals import inbox
+from core.approvals import approval_inbox as inbox
 from planning.models import PlanVersion, PlanWeek
 from planning.plans.negative_receipts import negative_receipts, version_negative_receipts
 from planning.plans.services import CellEdit, plan_cells_update, version_submit

@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 
+from core.errors import InvalidInput
 from planning.models import PlanCellChange, PlanLine, PlanTransition, PlanVersion, PlanWeek
 from planning.plans.compute import ENTERED_FIELDS
 from planning.plans.measures import DERIVED
@@ -140,7 +141,7 @@ def test_a_planner_cannot_approve(working: PlanVersion, planner: User, other_pla
 
 
 def test_only_a_submitted_plan_is_decided(working: PlanVersion, manager: User) -> None:
-    with pytest.raises(PlanError, match="not waiting for approval"):
+    with pytest.raises(InvalidInput, match="not waiting for approval"):
         version_approve(user=manager, version_id=working.pk)
 
     assert len(_trail(working)) == 1
@@ -156,7 +157,7 @@ def test_actuals_are_not_submitted(working: PlanVersion, planner: User) -> None:
 def test_a_submitted_plan_is_not_submitted_again(working: PlanVersion, planner: User) -> None:
     version_submit(user=planner, version_id=working.pk)
 
-    with pytest.raises(PlanError):
+    with pytest.raises(InvalidInput):
         version_submit(user=planner, version_id=working.pk)
 
     assert [t[0] for t in _trail(working)] == ["create", "submit"]
@@ -168,7 +169,7 @@ def test_a_submitted_plan_is_not_submitted_again(working: PlanVersion, planner: 
 def test_reject_needs_a_reason(working: PlanVersion, planner: User, manager: User) -> None:
     version_submit(user=planner, version_id=working.pk)
 
-    with pytest.raises(PlanError, match="Say why"):
+    with pytest.raises(InvalidInput, match="Say why"):
         version_reject(user=manager, version_id=working.pk, reason="   ")
 
     working.refresh_from_db()

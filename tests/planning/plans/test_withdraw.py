@@ -18,7 +18,8 @@ from django.db import connection
 from django.test import Client
 from rest_framework.test import APIClient
 
-from otb.models import ApprovalDecision
+from core.errors import InvalidInput
+from core.models import AuditEvent
 from planning.models import PlanTransition, PlanVersion
 from planning.plans import selectors
 from planning.plans.services import (
@@ -36,12 +37,6 @@ Retailer = dict[str, Any]
 Kind = PlanVersion.Kind
 Status = PlanVersion.Status
 LONG = "x" * 2001
-
-
-@pytest.fixture
-def tops_manager(manager: User, retailer: Retailer) -> User:
-    retailer["tops"].planners.add(manager)
-    return manager
 
 
 @pytest.fixture
@@ -69,7 +64,7 @@ def _state(version: PlanVersion) -> dict[str, Any]:
         **snapshot(version),
         "trail": _trail(version),
         "originals": PlanVersion.objects.filter(plan=version.plan, kind=Kind.ORIGINAL).count(),
-        "decisions": ApprovalDecision.objects.count(),
+        "decisions": AuditEvent.objects.count(),
     }
 
 
@@ -204,7 +199,7 @@ def test_a_withdrawn_submission_is_not_approved_afterwards(
     version_withdraw(user=planner, version_id=submitted.pk)
     before = _state(submitted)
 
-    with pytest.raises(PlanError) as refused:
+    with pytest.raises(InvalidInput) as refused:
         version_approve(user=tops_manager, version_id=submitted.pk)
 
     assert str(refused.value) == "Working plan was already withdrawn by pat.planner."
