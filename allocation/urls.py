@@ -1,6 +1,6 @@
 from django.urls import path
 
-from allocation import views, views_moves
+from allocation import transfer_views, views
 
 app_name = "allocation"
 
@@ -11,6 +11,6 @@ urlpatterns = [
     path("runs/<int:run_id>/release/", views.run_release, name="run-release"),
     path("runs/<int:run_id>/cancel/", views.run_cancel, name="run-cancel"),
     path("lines/<int:line_id>/", views.line_edit, name="line-edit"),
-    path("transfers/", views_moves.transfers_page, name="transfers"),
-    path("rebalance/", views_moves.rebalance_page, name="rebalance"),
+    path("transfers/", transfer_views.transfers_page, name="transfers"),
+    path("rebalance/", transfer_views.rebalance_page, name="rebalance"),
 ]

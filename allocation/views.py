@@ -1,6 +1,6 @@
 """The allocation pages: the runs with the form to start one, a run's preview (SKU totals and a
 store x size grid per style-color, edited one cell at a time over HTMX), release and cancel.
-Transfers and rebalancing live in `allocation.views_moves`."""
+Transfers and rebalancing live in `allocation.transfer_views`."""
 
 from __future__ import annotations
 
