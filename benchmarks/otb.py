@@ -88,7 +88,7 @@ def _time_page() -> bool:
     from django.utils import timezone
 
     from otb.models import OTBBudget, OTBBudgetMonth, PurchaseOrder, PurchaseOrderLine, Vendor
-    from otb.page_support import fiscal_month_keys
+    from otb.page_rows import fiscal_month_keys
     from otb.views import _current_year
     from planning.models import Department, FiscalWeek, Location, Sku
 

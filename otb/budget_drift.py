@@ -4,7 +4,7 @@ budget should be revised (the OTB page and the manager's home say so, with a one
 `otb.services.otb_budget_revision`).
 
 For each department and fiscal month with an approved budget (the newest approved version of
-the month, as the OTB page has it) and working-plan weeks (`page_support.working_plan_receipts`):
+the month, as the OTB page has it) and working-plan weeks (`open_to_buy.working_plan_receipts`):
 
     difference = plan - budget;  drift % = difference / |budget| x 100, half up to 0.1
     drifts when |difference| > setting % x |budget|  (a zero budget drifts on any receipts)
@@ -28,7 +28,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Exists, OuterRef, Subquery
 
 from core.weeks import month_key, short_month_label, week_key, year_of
-from otb import page_support, services
+from otb import open_to_buy, page_rows, services
 from otb.models import OTBBudget, OTBBudgetMonth
 from planning import calendar
 from planning.engine.rounding import half_up
@@ -114,7 +114,7 @@ def budget_drift(
     working plans' receipts by (department, month) when the caller has read them already (the
     OTB page's table); `user` says who may draft. Two grouped queries (one given `working`):
     the approved budget months with their working plan and the user's right to budget, and
-    `page_support.working_plan_receipts`."""
+    `open_to_buy.working_plan_receipts`."""
     threshold = drift_percent_setting()
     ids = [department.pk for department in departments]
     if not ids or not month_keys:
@@ -144,7 +144,7 @@ def budget_drift(
     if not budget:
         return []
     if working is None:
-        working = page_support.working_plan_receipts(ids, month_keys)
+        working = open_to_buy.working_plan_receipts(ids, month_keys)
     last_week = _last_weeks(month_keys)
     found = []
     for department in departments:
@@ -180,5 +180,5 @@ def coming_month_keys(today: date) -> list[int]:
     budget revision can still change (closed months drop out in `budget_drift`)."""
     current = calendar.fiscal_week_of(today, settings.MERCHPLAN_CALENDAR_PATTERN)
     first = month_key(current.year, current.month)
-    keys = page_support.fiscal_month_keys(current.year) + page_support.fiscal_month_keys(current.year + 1)
+    keys = page_rows.fiscal_month_keys(current.year) + page_rows.fiscal_month_keys(current.year + 1)
     return [key for key in keys if key >= first]

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.errors import AppError, Conflict
 from core.weeks import month_key
-from otb import page_support, services
+from otb import page_rows, services
 from otb.forms import (
     ExceptionDecisionForm,
     LineCancelForm,
@@ -123,7 +123,7 @@ def _short_answer(requests: list[LineRequest], short: dict[int, tuple[Decimal, D
         ).values_list("pk", "year", "month")
     }
     lines = [(line.units, months[line.receipt_week_id], line.unit_retail) for line in requests]
-    fitted = page_support.scaled_to_fit(lines, short)
+    fitted = page_rows.scaled_to_fit(lines, short)
     return {
         "months": [
             {

@@ -1,6 +1,7 @@
-"""Reads for the OTB pages: the OTB table of many departments at once (two grouped queries,
-whatever the number of departments and months), and the "scale to fit" suggestion for an
-order refused for insufficient OTB."""
+"""The OTB page's rows: its measures in display order, a department's (or the company's) block of
+measure rows, the totals of a year or of a month across departments, the fiscal months of a year;
+and the "scale to fit" suggestion for an order refused for insufficient OTB. The figures are
+`otb.open_to_buy.otb_table`'s; the drill-down of a month is `otb.month_drill`."""
 
 from __future__ import annotations
 
@@ -10,16 +11,10 @@ from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, Sum
-
-from core.money import to_cents, to_places
-from core.weeks import month_key, split_month_key, year_of
-from otb.models import PurchaseOrder, PurchaseOrderLine
-from otb.open_to_buy import OTBRow, otb_table, working_plan_receipts
-from planning.models import Department, FiscalWeek, MerchClass, PlanVersion, PlanWeek
-from planning.plans.selectors import current_originals
-
-__all__ = ["OTBCell", "OTBRow", "otb_table", "working_plan_receipts"]
+from core.money import to_places
+from core.weeks import month_key
+from otb.open_to_buy import OTBRow
+from planning.models import Department, FiscalWeek
 
 _ZERO = Decimal("0.00")
 
@@ -51,10 +46,6 @@ def fiscal_month_keys(year: int) -> list[int]:
     """The fiscal months of a year that has weeks in the calendar, as year * 100 + month."""
     months = FiscalWeek.objects.filter(year=year).values_list("month", flat=True).distinct().order_by("month")
     return [month_key(year, month) for month in months]
-
-
-# The OTB page's rows are the one read path's (`otb.open_to_buy`).
-OTBCell = OTBRow
 
 
 @dataclass(frozen=True)
@@ -148,102 +139,3 @@ def otb_block(department: Department | None, cells: list[Any], total: Any) -> di
             }
         )
     return {"department": department, "rows": rows}
-
-
-def drill_breakdown(department_id: int, month_key: int) -> dict[str, list[dict[str, Any]]]:
-    """A month of a department by receipt week and by merch class: received and on order (retail,
-    units) of released orders' lines, and the planned receipts of its newest approved plan (OP), if any.
-    A fixed number of grouped queries."""
-    weeks = list(
-        FiscalWeek.objects.filter(year=year_of(month_key), month=split_month_key(month_key)[1])
-        .order_by("id")
-        .only("pk", "year", "week")
-    )
-    classes = list(
-        MerchClass.objects.filter(department_id=department_id).order_by("code").only("pk", "code", "name")
-    )
-    lines = (
-        PurchaseOrderLine.objects.filter(
-            order__department_id=department_id,
-            order__status=PurchaseOrder.Status.RELEASED,
-            month_key=month_key,
-        )
-        .exclude(status=PurchaseOrderLine.Status.CANCELLED)
-        .order_by()
-    )
-    open_retail = Sum((F("units") - F("received_units")) * F("unit_retail"))
-    open_units = Sum(F("units") - F("received_units"))
-    received = Sum(F("received_units") * F("unit_retail"))
-    by_week = {
-        row["receipt_week_id"]: row
-        for row in lines.values("receipt_week_id").annotate(
-            retail=open_retail, units_open=open_units, received=received
-        )
-    }
-    class_path = "sku__style_color__style__subclass__merch_class_id"
-    by_class = {
-        row[class_path]: row
-        for row in lines.values(class_path).annotate(
-            retail=open_retail, units_open=open_units, received=received
-        )
-    }
-    version_id = (
-        current_originals()
-        .filter(
-            plan__department_id=department_id,
-            status=PlanVersion.Status.APPROVED,
-        )
-        .order_by("-pk")
-        .values_list("pk", flat=True)
-        .first()
-    )
-    planned_week: dict[int, Decimal] = {}
-    planned_class: dict[int, Decimal] = {}
-    if version_id is not None:
-        plan_weeks = PlanWeek.objects.filter(
-            line__version_id=version_id, line__merch_class__isnull=False, fiscal_week__in=weeks
-        ).order_by()
-        for week_id, receipts in (
-            plan_weeks.values("fiscal_week_id")
-            .annotate(total=Sum("receipts"))
-            .values_list("fiscal_week_id", "total")
-        ):
-            planned_week[week_id] = to_cents(receipts or 0)
-        for class_id, receipts in (
-            plan_weeks.values("line__merch_class_id")
-            .annotate(total=Sum("receipts"))
-            .values_list("line__merch_class_id", "total")
-        ):
-            planned_class[class_id] = to_cents(receipts or 0)
-
-    def _row(label: str, order: dict[str, Any], planned: Decimal | None) -> dict[str, Any]:
-        on_order = to_cents(order.get("retail") or 0)
-        received = to_cents(order.get("received") or 0)
-        return {
-            "label": label,
-            "received_retail": received,
-            "on_order_retail": on_order,
-            "on_order_units": int(order.get("units_open") or 0),
-            "planned_retail": planned,
-            "otb_retail": None if planned is None else planned - received - on_order,
-        }
-
-    has_plan = version_id is not None
-    return {
-        "weeks": [
-            _row(
-                f"FY{week.year} W{week.week:02d}",
-                by_week.get(week.pk, {}),
-                planned_week.get(week.pk, _ZERO) if has_plan else None,
-            )
-            for week in weeks
-        ],
-        "classes": [
-            _row(
-                str(merch_class),
-                by_class.get(merch_class.pk, {}),
-                planned_class.get(merch_class.pk, _ZERO) if has_plan else None,
-            )
-            for merch_class in classes
-        ],
-    }

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.errors import AppError
 from core.weeks import short_month_label
-from otb import budget_drift, open_to_buy, page_support, services
+from otb import budget_drift, month_drill, open_to_buy, page_rows, services
 from otb.forms import BudgetCreateForm, DecisionForm, DepartmentFilterForm
 from otb.models import OTBBudget, OTBBudgetMonth
 from planning import clock
@@ -56,14 +56,14 @@ def otb_page(request: HttpRequest) -> HttpResponse:
         departments = [form.cleaned_data["department"]]
     year_text = request.GET.get("year", "")
     year = int(year_text) if year_text.isdigit() else _current_year()
-    month_keys = page_support.fiscal_month_keys(year)
-    table = page_support.otb_table([department.pk for department in departments], month_keys)
+    month_keys = page_rows.fiscal_month_keys(year)
+    table = open_to_buy.otb_table([department.pk for department in departments], month_keys)
     blocks = []
     for department in departments:
         cells = [table[department.pk, key] for key in month_keys]
-        blocks.append(page_support.otb_block(department, cells, page_support.otb_total(cells)))
-    month_totals = [page_support.otb_total(table[d.pk, key] for d in departments) for key in month_keys]
-    company = page_support.otb_block(None, month_totals, page_support.otb_total(month_totals))
+        blocks.append(page_rows.otb_block(department, cells, page_rows.otb_total(cells)))
+    month_totals = [page_rows.otb_total(table[d.pk, key] for d in departments) for key in month_keys]
+    company = page_rows.otb_block(None, month_totals, page_rows.otb_total(month_totals))
     context = {
         "form": form,  # an unknown department: its error beside the select, all departments below
         "year": year,
@@ -101,7 +101,7 @@ def otb_drill(request: HttpRequest) -> HttpResponse:
         "month_label": services.month_label(key),
         "rows": rows,
         "total": total,
-        **page_support.drill_breakdown(department.pk, key),
+        **month_drill.drill_breakdown(department.pk, key),
     }
     return render(request, _drill_template(request), context)
 

@@ -35,7 +35,7 @@ from core.weeks import month_key, week_label, year_of
 from forecasting import accuracy
 from forecasting.models import ForecastOverride, ForecastRun
 from forecasting.selectors import latest_closed_week, weeks_after, weeks_up_to
-from otb import budget_drift, page_support, services
+from otb import budget_drift, open_to_buy, page_rows, services
 from planning import calendar
 from planning.models import (
     Department,
@@ -368,18 +368,18 @@ def otb_overspend(departments: list[Department], today: date) -> OTBOverspend:
     """The current fiscal month and the coming ones (OTB_MONTHS) that bought more (received + on
     order, at retail) than their approved budget, or anything at all where the budget is below
     zero, most over-spent first: the OTB page's
-    figures (`page_support.otb_table`, two grouped queries and one for the month keys)."""
+    figures (`open_to_buy.otb_table`, two grouped queries and one for the month keys)."""
     current = calendar.fiscal_week_of(today, settings.MERCHPLAN_CALENDAR_PATTERN)
     first = month_key(current.year, current.month)
     keys = [
         key
-        for key in page_support.fiscal_month_keys(current.year)
-        + page_support.fiscal_month_keys(current.year + 1)
+        for key in page_rows.fiscal_month_keys(current.year)
+        + page_rows.fiscal_month_keys(current.year + 1)
         if key >= first
     ][:OTB_MONTHS]
     if not keys or not departments:
         return OTBOverspend([], "")
-    table = page_support.otb_table([department.pk for department in departments], keys)
+    table = open_to_buy.otb_table([department.pk for department in departments], keys)
     url = reverse("otb:otb")
     months = []
     for department in departments:

@@ -23,7 +23,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from otb import budget_drift, page_support, services
+from otb import budget_drift, open_to_buy, services
 from otb.budget_drift import DriftMonth, is_drifting
 from otb.models import ApprovalDecision, OTBBudget, OTBBudgetMonth
 from planning.models import FiscalWeek, PlanVersion, PlanWeek
@@ -233,7 +233,7 @@ def test_one_click_drafts_the_working_plans_receipts_to_the_cent(plan: dict[str,
     # The working plan's receipts by month, as the OTB page reads them, to the cent.
     assert {key: retail for key, (retail, _cost, _units) in months.items()} == {
         key: value
-        for (_dep, key), value in page_support.working_plan_receipts(
+        for (_dep, key), value in open_to_buy.working_plan_receipts(
             [plan["tops"].pk], [M10, M11, M12]
         ).items()
     }
