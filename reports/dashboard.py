@@ -264,7 +264,8 @@ def overstock(
     `health.inventory_health` costs about a second a department on the demo (most of it the
     rationalisation list and the available-to-promise table, which the home page does not show),
     so this reads only what the excess list needs from the same parts: the stock and sales of
-    the department (`health._stock`, `health._sales`, two queries) and the run's policies (one).
+    the department (`health.stock_on_hand`, `health.sales_by_location`, two queries) and the
+    run's policies (one).
     A department whose latest run has no policy is skipped without a query."""
     if not runs:
         return Overstock(
@@ -313,9 +314,9 @@ def _excess(
     limits: health.Thresholds,
 ) -> tuple[Decimal, int]:
     """(excess value at cost, SKU x locations in excess) of one department, with the
-    precedence of `health._classify`: obsolete > no-move > excess."""
-    stock = health._stock(department_id, closed.id)
-    sales = health._sales(department_id, window)
+    precedence of `health.classify`: obsolete > no-move > excess."""
+    stock = health.stock_on_hand(department_id, closed.id)
+    sales = health.sales_by_location(department_id, window)
     supplier = health.supplying_dc(locations)
     dc_ids = {location for location, kind, _ in locations if kind == Location.Kind.DC}
     served = health.served_sales(sales, supplier, dc_ids)

@@ -1,15 +1,22 @@
 """Stock health of one SKU at one location, pure: excess above order-up-to, weeks of supply,
-ageing (no-move, obsolete) and slow-moving. The health pages (`replenishment.health`) read the
-stock and sales and call these; the limits come from settings there."""
+ageing (no-move, obsolete), weeks on sale and slow-moving; which DC's stock a selling location's
+sales judge, and a rationalisation candidate's revenue share and margin. The health pages
+(`replenishment.health`) read the stock and sales and call these; the limits come from settings
+there."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Protocol
 
 from planning.engine import kpis
 
 SLOW_WINDOW_WEEKS = 13  # average weekly sales for slow-moving
+DC_KIND = "dc"  # planning's Location.Kind.DC: a distribution centre sells nothing itself
 
 
 @dataclass(frozen=True)
@@ -76,3 +83,77 @@ def is_slow_moving(
     60 on hand, 15 sold in its 5 weeks on sale (3 a week): 20 weeks, not slow (not 60 / (15/13))."""
     cover = weeks_of_supply(on_hand, units_in_window / sales_weeks(weeks_on_sale))
     return on_hand > 0 and cover is not None and cover > limits.slow_moving_wos
+
+
+class Week(Protocol):
+    """A fiscal week as the ageing reads it (planning's FiscalWeek)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def end_date(self) -> date: ...
+
+
+def weeks_on_sale(window: Sequence[Week], launch: date | None, first_stocked: int | None) -> int | None:
+    """Weeks of `window` (oldest first, ending with the as-of week) a SKU has been on sale at a
+    location: since the later of the week holding its launch date and the week it first had stock
+    there. None: since the window's first week or before (an old item), or nothing is known.
+    Window W-25..W, launched on a day of W-2, first stocked at W-5: 3."""
+    counts = []
+    if launch is not None:
+        counts.append(sum(1 for week in window if week.end_date >= launch))
+    if first_stocked is not None:
+        counts.append(sum(1 for week in window if week.id >= first_stocked))
+    if not counts or min(counts) >= len(window):
+        return None
+    return min(counts)
+
+
+def supplying_dc(locations: Iterable[tuple[int, str, int | None]]) -> dict[int, int]:
+    """Selling location -> the distribution centre that supplies it, from (id, kind, supplied_by)
+    rows. A lone DC also supplies the selling locations that name none: the replenishment run
+    gives it all their demand (`inputs._dc_shares`). With several, such a location is nobody's."""
+    rows = list(locations)
+    dcs = [location for location, kind, _ in rows if kind == DC_KIND]
+    lone = dcs[0] if len(dcs) == 1 else None
+    supplier: dict[int, int] = {}
+    for location, kind, supplied_by in rows:
+        dc = supplied_by if supplied_by is not None else lone
+        if kind != DC_KIND and dc is not None:
+            supplier[location] = dc
+    return supplier
+
+
+def served_sales(
+    sales: dict[tuple[int, int], tuple[int, int]], supplier: dict[int, int], dc_ids: Iterable[int]
+) -> dict[tuple[int, int], tuple[int, int]]:
+    """Per (SKU, DC): the sales a DC's stock is judged by, those of the selling locations it
+    supplies and its own (if it records any), shaped as the sales read gives them per location:
+    the most recent sale of any of them (fewest weeks since) and their last 13 weeks' units added.
+    S1 sold 4 units 3 weeks back and S2 6 units 9 weeks back, both supplied by D: (3, 10)."""
+    judged_at = {**supplier, **{dc: dc for dc in dc_ids}}
+    served: dict[tuple[int, int], tuple[int, int]] = {}
+    for (sku, location), (since, units) in sales.items():
+        dc = judged_at.get(location)
+        if dc is None:
+            continue
+        before = served.get((sku, dc))
+        served[sku, dc] = (since, units) if before is None else (min(since, before[0]), units + before[1])
+    return served
+
+
+def projected_cover(on_hand: int, on_order: float, weekly_demand: float) -> float:
+    """(on hand + on order) / weekly demand, in weeks (demand must be positive).
+    10 on hand and 5 on order selling 10 a week: 1.5."""
+    return (on_hand + on_order) / weekly_demand
+
+
+def revenue_share_percent(revenue: Decimal, total: Decimal) -> float:
+    """A SKU's share of its department's revenue, in percent to 2 decimals (0 without revenue)."""
+    return round(float(100 * revenue / total), 2) if total else 0.0
+
+
+def margin_percent(revenue: Decimal, cost: Decimal) -> float | None:
+    """(revenue - cost) / revenue in percent to 1 decimal; None without revenue."""
+    return round(float(100 * (revenue - cost) / revenue), 1) if revenue else None
