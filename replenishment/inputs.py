@@ -27,8 +27,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
+from django.conf import settings
 from django.db.models import F, Q, Sum
 from numpy.typing import NDArray
 
@@ -95,15 +97,76 @@ class Inputs:
         return int(self.sku_ids.shape[0])
 
 
+# One row of the arrays: ((sku, style-color, department, unit cost, retail), location, share).
+Row = tuple[tuple[Any, ...], int, float]
+
+
 def gather(department_ids: list[int], as_of: FiscalWeek, horizon: int) -> Inputs:
     weeks = weeks_after(as_of, horizon)
-    terms = {
+    terms = _vendor_terms(department_ids)
+    skus = _skus(terms)
+    dc_shares, store_shares = _dc_shares(as_of), _store_shares(as_of)
+    notes = []
+    if not dc_shares:
+        notes.append("No distribution centre: only direct-to-store items are replenished.")
+    rows: list[Row] = [
+        (sku, location, share)
+        for sku in skus
+        for location, share in (store_shares if terms[sku[1]].direct_to_store else dc_shares).items()
+    ]
+    sku_ids = np.array([row[0][0] for row in rows], dtype=np.int64)
+    style_colors = np.array([row[0][1] for row in rows], dtype=np.int64)
+    forecast, demand_sd, source = _demand(
+        rows, terms, department_ids, weeks, as_of, single_dc=len(dc_shares) == 1
+    )
+    notes.append(_demand_note(source))
+    lead_time, lead_time_sd = _lead_times(terms, style_colors)
+    cell = _cells(sku_ids, as_of)
+    service = {policy.cell: float(policy.service_level) for policy in SegmentPolicy.objects.all()}
+    location_ids = np.array([row[1] for row in rows], dtype=np.int64)
+    stock = stock_as_of(as_of.pk, location_ids=sorted(set(location_ids.tolist())))
+    return Inputs(
+        weeks=weeks,
+        sku_ids=sku_ids,
+        location_ids=location_ids,
+        style_color_ids=style_colors,
+        department_ids=np.array([row[0][2] for row in rows], dtype=np.int64),
+        vendor_ids=np.array([terms[style].vendor_id for style in style_colors], dtype=np.int64),
+        unit_cost=np.array([float(row[0][3]) for row in rows]),
+        unit_retail=np.array([float(row[0][4]) for row in rows]),
+        forecast=forecast,
+        demand_sd=demand_sd,
+        arrivals=_arrivals(sku_ids, location_ids, weeks),
+        on_hand=np.array(
+            [float(stock.get((int(s), int(d)), 0)) for s, d in zip(sku_ids, location_ids, strict=True)]
+        ),
+        lead_time=lead_time,
+        lead_time_sd=lead_time_sd,
+        moq=np.array([terms[style].moq for style in style_colors], dtype=np.int64),
+        multiple=np.array([terms[style].order_multiple for style in style_colors], dtype=np.int64),
+        order_cost=np.array([_or_nan(terms[style].order_cost) for style in style_colors]),
+        holding_rate=np.array([_or_nan(terms[style].holding_rate) for style in style_colors]),
+        segment=cell,
+        direct_to_store=np.array([terms[style].direct_to_store for style in style_colors], dtype=bool),
+        service_level=np.array([service.get(str(value), 0.9) for value in cell]),
+        demand_source=source,
+        notes=notes,
+    )
+
+
+def _vendor_terms(department_ids: list[int]) -> dict[int, VendorItem]:
+    """Style-color -> its vendor terms, for the departments' style-colors that have them."""
+    return {
         item.style_color_id: item
         for item in VendorItem.objects.filter(
             style_color__style__subclass__merch_class__department_id__in=department_ids
         )
     }
-    skus = list(
+
+
+def _skus(terms: dict[int, VendorItem]) -> list[tuple[Any, ...]]:
+    """(sku, style-color, department, unit cost, retail) of the style-colors with terms, by id."""
+    return list(
         Sku.objects.filter(style_color_id__in=list(terms))
         .order_by("pk")
         .values_list(
@@ -111,22 +174,23 @@ def gather(department_ids: list[int], as_of: FiscalWeek, horizon: int) -> Inputs
             "style_color__unit_cost", "style_color__retail_price",
         )
     )  # fmt: skip
-    dc_shares, store_shares = _dc_shares(as_of), _store_shares(as_of)
-    notes = []
-    if not dc_shares:
-        notes.append("No distribution centre: only direct-to-store items are replenished.")
-    rows = [
-        (sku, location, share)
-        for sku in skus
-        for location, share in (store_shares if terms[sku[1]].direct_to_store else dc_shares).items()
-    ]
-    count, horizon_weeks = len(rows), len(weeks)
-    sku_ids = np.array([row[0][0] for row in rows], dtype=np.int64)
-    style_colors = np.array([row[0][1] for row in rows], dtype=np.int64)
-    dc_share = np.array([row[2] for row in rows], dtype=np.float64)
 
+
+def _demand(
+    rows: list[Row],
+    terms: dict[int, VendorItem],
+    department_ids: list[int],
+    weeks: list[FiscalWeek],
+    as_of: FiscalWeek,
+    *,
+    single_dc: bool,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.str_]]:
+    """Each row's weekly demand over the weeks, its spread and where it came from (see the module
+    docstring): the forecast, else the recent sales rate; exited items none."""
+    count = len(rows)
+    dc_share = np.array([row[2] for row in rows], dtype=np.float64)
     forecast_sc, error_sd_sc, size_share = style_color_forecasts(department_ids, weeks, list(terms))
-    forecast = np.zeros((count, horizon_weeks))
+    forecast = np.zeros((count, len(weeks)))
     demand_sd = np.zeros(count)
     source = np.full(count, Source.FORECAST, dtype="<U8")
     exited = _exited(list(terms), weeks)
@@ -148,22 +212,33 @@ def gather(department_ids: list[int], as_of: FiscalWeek, horizon: int) -> Inputs
             [(rows[index][0][0], rows[index][1]) for index in fallback],
             as_of,
             is_dc_row=[not terms[rows[index][0][1]].direct_to_store for index in fallback],
-            single_dc=len(dc_shares) == 1,
+            single_dc=single_dc,
         )
         forecast[fallback] = rate[:, None]
         source[fallback[rate <= 0]] = Source.NONE
+    mean_demand = forecast.mean(axis=1) if len(weeks) else np.zeros(count)
+    unmeasured = np.isnan(demand_sd)
+    demand_sd[unmeasured] = np.sqrt(mean_demand[unmeasured])
+    return forecast, demand_sd, source
+
+
+def _demand_note(source: NDArray[np.str_]) -> str:
+    """How many rows took their demand from each source, for the run's message."""
     counts = {name: int((source == name).sum()) for name in SOURCE_NOTES}
-    notes.append(
+    return (
         "Demand: "
         + ", ".join(
             f"{counts[name]} SKU-locations {label}" for name, label in SOURCE_NOTES.items() if counts[name]
         )
         + "."
     )
-    mean_demand = forecast.mean(axis=1) if horizon_weeks else np.zeros(count)
-    unmeasured = np.isnan(demand_sd)
-    demand_sd[unmeasured] = np.sqrt(mean_demand[unmeasured])
 
+
+def _lead_times(
+    terms: dict[int, VendorItem], style_colors: NDArray[np.int64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Each row's lead time and its spread, in weeks: the vendor's measured ones where its
+    reliability is measured, else the quoted lead time with no spread."""
     reliability = vendor_reliability(sorted({item.vendor_id for item in terms.values()}))
     vendor = np.array([terms[style].vendor_id for style in style_colors], dtype=np.int64)
     quoted = np.array([float(terms[style].lead_time_weeks) for style in style_colors])
@@ -172,39 +247,13 @@ def gather(department_ids: list[int], as_of: FiscalWeek, horizon: int) -> Inputs
         [r.lead_time_mean if r and r.is_measured else q for r, q in zip(measured, quoted, strict=True)]
     )
     lead_time_sd = np.array([r.lead_time_sd if r and r.is_measured else 0.0 for r in measured], dtype=float)
+    return lead_time, lead_time_sd
 
+
+def _cells(sku_ids: NDArray[np.int64], as_of: FiscalWeek) -> NDArray[np.str_]:
+    """Each row's ABC x XYZ cell (CZ for a SKU without sales)."""
     cells = _segments(sku_ids, as_of)
-    service = {policy.cell: float(policy.service_level) for policy in SegmentPolicy.objects.all()}
-    cell = np.array([cells.get(int(sku), "CZ") for sku in sku_ids], dtype="<U2")
-    location_ids = np.array([row[1] for row in rows], dtype=np.int64)
-    stock = stock_as_of(as_of.pk, location_ids=sorted(set(location_ids.tolist())))
-    return Inputs(
-        weeks=weeks,
-        sku_ids=sku_ids,
-        location_ids=location_ids,
-        style_color_ids=style_colors,
-        department_ids=np.array([row[0][2] for row in rows], dtype=np.int64),
-        vendor_ids=vendor,
-        unit_cost=np.array([float(row[0][3]) for row in rows]),
-        unit_retail=np.array([float(row[0][4]) for row in rows]),
-        forecast=forecast,
-        demand_sd=demand_sd,
-        arrivals=_arrivals(sku_ids, location_ids, weeks),
-        on_hand=np.array(
-            [float(stock.get((int(s), int(d)), 0)) for s, d in zip(sku_ids, location_ids, strict=True)]
-        ),
-        lead_time=lead_time,
-        lead_time_sd=lead_time_sd,
-        moq=np.array([terms[style].moq for style in style_colors], dtype=np.int64),
-        multiple=np.array([terms[style].order_multiple for style in style_colors], dtype=np.int64),
-        order_cost=np.array([_or_nan(terms[style].order_cost) for style in style_colors]),
-        holding_rate=np.array([_or_nan(terms[style].holding_rate) for style in style_colors]),
-        segment=cell,
-        direct_to_store=np.array([terms[style].direct_to_store for style in style_colors], dtype=bool),
-        service_level=np.array([service.get(str(value), 0.9) for value in cell]),
-        demand_source=source,
-        notes=notes,
-    )
+    return np.array([cells.get(int(sku), "CZ") for sku in sku_ids], dtype="<U2")
 
 
 def _or_nan(value: Decimal | None) -> float:
@@ -305,7 +354,7 @@ def style_color_forecasts(
     runs = {}
     for department in department_ids:
         run = (
-            ForecastRun.objects.filter(departments=department, status=ForecastRun.Status.SUCCEEDED)
+            ForecastRun.objects.filter(departments=department, status=ForecastRun.Status.DONE)
             .order_by("-created_at", "-pk")
             .first()
         )
@@ -420,8 +469,6 @@ def _segments(sku_ids: NDArray[np.int64], as_of: FiscalWeek) -> dict[int, str]:
     ):
         units[index[sku], column[week]] = total
         revenue[index[sku]] += float(value)
-    from django.conf import settings
-
     found = segment(
         units, revenue, abc=settings.MERCHPLAN_ABC_THRESHOLDS, xyz=settings.MERCHPLAN_XYZ_THRESHOLDS
     )

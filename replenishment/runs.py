@@ -24,6 +24,7 @@ from forecasting.selectors import latest_closed_week
 from otb import ledger
 from otb.services import month_key, month_label
 from planning.models import Department
+from replenishment import tasks  # the task computing a run; tasks imports this module back
 from replenishment.engine.optimise import Constrained, constrain, service_premium
 from replenishment.engine.policy import Policies, PolicyInputs, UnmetDemand, policies
 from replenishment.engine.suggest import Suggestions, suggest_orders, units_short_without
@@ -44,8 +45,6 @@ MAX_MOQ_TO_ORDER_UP_TO = 4.0
 
 def start_run(*, user: User | None, department_ids: list[int], horizon: int = 26) -> ReplenishmentRun:
     """Queue a run; the worker starts it once the run row is committed."""
-    from replenishment.tasks import replenishment_run
-
     if not department_ids:
         raise ValueError("Choose at least one department.")
     if not 4 <= horizon <= 52:
@@ -55,7 +54,7 @@ def start_run(*, user: User | None, department_ids: list[int], horizon: int = 26
             as_of=latest_closed_week(), horizon=horizon, created_by=user, progress_total=STAGES
         )
         run.departments.set(department_ids)
-        transaction.on_commit(lambda: replenishment_run.delay(run.pk))
+        transaction.on_commit(lambda: tasks.replenishment_run.delay(run.pk))
     return run
 
 
