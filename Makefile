@@ -45,6 +45,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/djlint templates --lint
+	$(BIN)/djlint templates --check --quiet
 	$(BIN)/lint-imports
 	@mkdir -p var
 	$(BIN)/python manage.py makemigrations --check --dry-run
