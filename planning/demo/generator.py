@@ -8,7 +8,8 @@ How demand is built, per SKU x selling location x week:
     x department seasonality x holiday lift x department trend x lifecycle curve
     x promotion or clearance lift, drawn as a negative binomial (overdispersed Poisson).
 Sales are demand capped by stock, and stock follows a weekly order-up-to replenishment
-with occasional supply disruptions, so the history carries real stock-outs.
+with occasional supply disruptions, so the history carries real stock-outs. Those weekly
+pieces (lifecycle and clearance curves, the replenishment loop) are in planning.demo.simulation.
 """
 
 from __future__ import annotations
@@ -31,14 +32,17 @@ from planning.demo.catalog import (
     STYLE_WORDS,
     DepartmentSpec,
 )
-
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
+from planning.demo.simulation import (
+    FloatArray,
+    IntArray,
+    changed_positions,
+    clearance_discount,
+    lifecycle_curve,
+    replenish,
+)
 
 GRADE_FACTOR = {"A": 1.6, "B": 1.0, "C": 0.6}
 ECOMMERCE_FACTOR = 3.0
-COVER_WEEKS = 3  # stores are replenished up to about three weeks of expected demand
-PRESENTATION_MIN = 2  # units a store keeps on the floor per SKU
 PROMOTION_DISCOUNT = 0.25
 PROMOTION_LIFT = 1.7
 
@@ -318,21 +322,6 @@ def _department_curves(master: MasterData, weeks: HistoryWeeks, seed: int) -> _C
     return _Curves(demand=season * holiday[None, :] * trend, promotion=promotion)
 
 
-def _lifecycle_curve(colors: pd.DataFrame, weeks: int) -> FloatArray:
-    """Demand shape over an item's life: flat for basics, a rise-and-fall for a season's item."""
-    t = np.arange(weeks)[None, :]
-    launch = colors["launch_week"].to_numpy()[:, None]
-    season_end = colors["season_end_week"].to_numpy()[:, None]
-    lifecycle = colors["lifecycle"].to_numpy()[:, None]
-    since = t - launch
-    length = np.maximum(season_end - launch + 1, 1)
-    seasonal = np.where(
-        (since >= 0) & (t <= season_end), np.clip(np.sin(np.pi * (since + 0.5) / length), 0, 1) ** 0.5, 0.0
-    )
-    ramp = np.where(since >= 0, 1 - np.exp(-(since + 1) / 2), 0.0)
-    return np.where(lifecycle == "basic", 1.0, np.where(lifecycle == "new", ramp, seasonal))
-
-
 def _simulate(
     master: MasterData,
     weeks: HistoryWeeks,
@@ -359,12 +348,12 @@ def _simulate(
     pair_location = selling[pair_location_local]
     n_pairs, n_weeks = len(pair_sku), weeks.count
 
-    life = _lifecycle_curve(colors, n_weeks)  # colors x weeks
+    life = lifecycle_curve(colors, n_weeks)  # colors x weeks
     department = colors["department_index"].to_numpy()
     open_week = locations["open_week"].to_numpy()[pair_location]
     is_open = np.arange(n_weeks)[None, :] >= open_week[:, None]
     promotion = curves.promotion[department][pair_color]
-    clearance = _clearance_discount(colors, n_weeks)[pair_color]
+    clearance = clearance_discount(colors, n_weeks)[pair_color]
     discount = np.maximum(np.where(promotion, PROMOTION_DISCOUNT, 0.0), clearance)
     lift = np.where(promotion, PROMOTION_LIFT, 1.0) * (1 + 2 * clearance)
     rate = (
@@ -380,7 +369,7 @@ def _simulate(
     demand = rng.poisson(rate * rng.gamma(4.0, 0.25, size=rate.shape))
     live = rate > 0
     expected = rate / np.maximum(lift, 1.0)  # replenishment plans on regular-price demand
-    sales, on_hand, in_transit = _replenish(demand, expected, live, colors, pair_color, n_weeks)
+    sales, on_hand, in_transit = replenish(demand, expected, live, colors, pair_color, n_weeks)
 
     sale_rows = np.nonzero(sales)
     units = sales[sale_rows].astype(np.int64)
@@ -388,7 +377,7 @@ def _simulate(
     full_price = units * price
     row_discount = discount[sale_rows]
     retail = np.rint(full_price * (1 - row_discount)).astype(np.int64)
-    stock_rows = _changed_positions(on_hand, in_transit)
+    stock_rows = changed_positions(on_hand, in_transit)
     return (
         HistoryChunk(
             sales_sku=pair_sku[sale_rows[0]],
@@ -409,69 +398,6 @@ def _simulate(
         if n_pairs
         else _empty_chunk(len(colors))
     )
-
-
-def _clearance_discount(colors: pd.DataFrame, weeks: int) -> FloatArray:
-    """Seasonal items are marked down 30% then 50% over their last four weeks."""
-    t = np.arange(weeks)[None, :]
-    end = colors["season_end_week"].to_numpy()[:, None]
-    seasonal = (colors["lifecycle"].to_numpy() == "seasonal")[:, None]
-    weeks_left = end - t
-    discount = np.where(
-        (weeks_left >= 0) & (weeks_left < 2), 0.5, np.where((weeks_left >= 2) & (weeks_left < 4), 0.3, 0.0)
-    )
-    return np.where(seasonal, discount, 0.0)
-
-
-def _replenish(
-    demand: IntArray,
-    expected: FloatArray,
-    live: npt.NDArray[np.bool_],
-    colors: pd.DataFrame,
-    pair_color: IntArray,
-    n_weeks: int,
-) -> tuple[IntArray, IntArray, IntArray]:
-    """Weekly order-up-to replenishment; sales are demand capped by the stock available."""
-    n_pairs = demand.shape[0]
-    cover = np.zeros_like(expected)
-    for k in range(COVER_WEEKS):  # expected demand over the next COVER_WEEKS weeks
-        cover[:, : n_weeks - k] += expected[:, k:]
-    target = np.where(live, np.ceil(cover + PRESENTATION_MIN), 0).astype(np.int64)
-    start = colors["disruption_start"].to_numpy()[pair_color]
-    stop = start + colors["disruption_weeks"].to_numpy()[pair_color]
-    sales = np.zeros((n_pairs, n_weeks), dtype=np.int64)
-    on_hand = np.zeros((n_pairs, n_weeks), dtype=np.int64)
-    in_transit = np.zeros((n_pairs, n_weeks), dtype=np.int64)
-    stock = np.zeros(n_pairs, dtype=np.int64)
-    arriving = np.zeros(n_pairs, dtype=np.int64)
-    was_live = np.zeros(n_pairs, dtype=bool)
-    for t in range(n_weeks):
-        is_live = live[:, t]
-        first_week = is_live & ~was_live & (stock == 0)
-        stock = stock + arriving + np.where(first_week, target[:, t], 0)
-        sold = np.where(is_live, np.minimum(demand[:, t], stock), 0)
-        stock = stock - sold
-        # At the end of an item's life the remaining units go back to the DC.
-        ended = was_live & ~is_live
-        stock = np.where(ended, 0, stock)
-        next_target = target[:, t + 1] if t + 1 < n_weeks else target[:, t]
-        disrupted = (t >= start) & (t < stop)
-        needs = is_live & ~disrupted & (stock < 0.6 * next_target)
-        arriving = np.where(needs, np.maximum(next_target - stock, 0), 0)
-        sales[:, t], on_hand[:, t], in_transit[:, t] = sold, stock, arriving
-        was_live = is_live | (was_live & (stock > 0))
-    return sales, on_hand, in_transit
-
-
-def _changed_positions(on_hand: IntArray, in_transit: IntArray) -> tuple[IntArray, IntArray]:
-    """(pair, week) where the stock position differs from the week before: sparse storage."""
-    previous_on_hand = np.concatenate([np.zeros((on_hand.shape[0], 1), np.int64), on_hand[:, :-1]], axis=1)
-    previous_transit = np.concatenate(
-        [np.zeros((in_transit.shape[0], 1), np.int64), in_transit[:, :-1]], axis=1
-    )
-    changed = (on_hand != previous_on_hand) | (in_transit != previous_transit)
-    rows, columns = np.nonzero(changed)
-    return rows.astype(np.int64), columns.astype(np.int64)
 
 
 def _empty_chunk(style_colors: int) -> HistoryChunk:
