@@ -11,7 +11,8 @@ from django.db.models import Q
 
 from allocation.inputs import latest_stock
 from allocation.models import AllocationRun
-from allocation.runs import RunRequest, execute, start_run
+from allocation.run_compute import execute
+from allocation.runs import RunRequest, start_run
 from forecasting.selectors import latest_closed_week
 from planning.models import Department, Location, Sku, StyleColor
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from allocation.run_compute import execute
+
 
 @shared_task(queue="allocate")
 def allocation_run(run_id: int) -> str:
-    from allocation.runs import execute
-
     return str(execute(run_id).status)

@@ -66,10 +66,10 @@ def _stages() -> None:
     wanted = sorted({*cal.ty, *ly, *(w for w in (cal.opening_ty, cal.opening_ly) if w)})
     stock = timed("stock series", lambda: figures.stock_series(changes, wanted))
     plan = timed("plans", lambda: weekly.plans(cal, tree))
-    timed("rows", lambda: weekly._rows(cal, tree, sales, stock, plan, []))  # type: ignore[arg-type]
-    timed("lists", lambda: weekly._lists(cal))
-    timed("forecast accuracy", lambda: weekly._accuracy(week, list(tree.departments), []))
-    timed("OTB", lambda: weekly._otb(week, list(tree.departments)))
+    timed("rows", lambda: weekly.scope_rows(cal, tree, sales, stock, plan, []))  # type: ignore[arg-type]
+    timed("lists", lambda: weekly.item_lists(cal))
+    timed("forecast accuracy", lambda: weekly.forecast_accuracy(week, list(tree.departments), []))
+    timed("OTB", lambda: weekly.otb_months(week, list(tree.departments)))
     print(f"report data for FY{week.year} W{week.week:02d}, cold, by stage:")
     print("  " + ", ".join(f"{label} {seconds:.2f} s" for label, seconds in timings))
     print(f"  in all {sum(seconds for _, seconds in timings):.2f} s")

@@ -58,6 +58,23 @@ def lookback_frame(department_ids: list[int], weeks: list[FiscalWeek], *, lag: i
     if not weeks or not department_ids:
         return pd.DataFrame(columns=COLUMNS)
     week_ids = [week.id for week in weeks]
+    frame = _latest_forecasts(department_ids, week_ids, lag)
+    if frame is None:
+        return pd.DataFrame(columns=COLUMNS)
+    items = frame["style_color_id"].unique().tolist()
+    frame = _with_sales_overrides_and_models(frame, items, week_ids)
+    frame["actual"] = frame["actual"].fillna(0).astype(float)
+    frame = _without_stockouts(frame, items, weeks)
+    frame["override"] = frame["override"].astype(float)
+    frame["final"] = frame["override"].fillna(frame["stat"])
+    frame["model"] = frame["model"].fillna("unknown")
+    return frame[COLUMNS].reset_index(drop=True)
+
+
+def _latest_forecasts(department_ids: list[int], week_ids: list[int], lag: int) -> pd.DataFrame | None:
+    """Per (style-color, week) the statistical units of the latest run made at least `lag` weeks
+    before the week (columns style_color_id, week_id, stat, run_id, as_of, created); None if no
+    finished run forecast these weeks."""
     # The as-of week must be at least `lag` weeks before the target week.
     ordered = list(
         FiscalWeek.objects.filter(id__lte=week_ids[-1])
@@ -74,7 +91,7 @@ def lookback_frame(department_ids: list[int], weeks: list[FiscalWeek], *, lag: i
         )
     )
     if not rows:
-        return pd.DataFrame(columns=COLUMNS)
+        return None
     frame = pd.DataFrame(rows, columns=["style_color_id", "week_id", "stat", "run_id", "as_of", "created"])
     target = frame["week_id"].map(position)
     made = frame["as_of"].map(position)
@@ -83,7 +100,14 @@ def lookback_frame(department_ids: list[int], weeks: list[FiscalWeek], *, lag: i
         ["style_color_id", "week_id"], keep="last"
     )
     frame["stat"] = frame["stat"].astype(float)
-    items = frame["style_color_id"].unique().tolist()
+    return frame
+
+
+def _with_sales_overrides_and_models(
+    frame: pd.DataFrame, items: list[int], week_ids: list[int]
+) -> pd.DataFrame:
+    """The forecasts joined with the weeks' actual units, the overrides, the model each run chose
+    and the style-color's department."""
     actuals = pd.DataFrame(
         list(
             SalesHistory.objects.filter(sku__style_color_id__in=items, fiscal_week_id__in=week_ids)
@@ -117,26 +141,25 @@ def lookback_frame(department_ids: list[int], weeks: list[FiscalWeek], *, lag: i
         ),
         columns=["style_color_id", "department_id"],
     )
-    frame = (
+    return (
         frame.merge(actuals, on=["style_color_id", "week_id"], how="left")
         .merge(overrides, on=["style_color_id", "week_id"], how="left")
         .merge(models, on=["run_id", "style_color_id"], how="left")
         .merge(departments, on="style_color_id", how="left")
     )
-    frame["actual"] = frame["actual"].fillna(0).astype(float)
-    # A week with no sales and no stock anywhere is not zero demand: it is left out, as the
-    # engine leaves it out of its back-tests.
+
+
+def _without_stockouts(frame: pd.DataFrame, items: list[int], weeks: list[FiscalWeek]) -> pd.DataFrame:
+    """A week with no sales and no stock anywhere is not zero demand: it is left out, as the
+    engine leaves it out of its back-tests."""
     stock = selectors.history_frame(items, weeks[-1], weeks=len(weeks))
     stockouts = stock.loc[stock["is_stockout"], ["unique_id", "ds"]]
-    if not stockouts.empty:
-        week_of = {pd.Timestamp(week.start_date): week.id for week in weeks}
-        out = set(zip(stockouts["unique_id"], stockouts["ds"].map(week_of), strict=True))
-        keep = [pair not in out for pair in zip(frame["style_color_id"], frame["week_id"], strict=True)]
-        frame = frame[keep]
-    frame["override"] = frame["override"].astype(float)
-    frame["final"] = frame["override"].fillna(frame["stat"])
-    frame["model"] = frame["model"].fillna("unknown")
-    return frame[COLUMNS].reset_index(drop=True)
+    if stockouts.empty:
+        return frame
+    week_of = {pd.Timestamp(week.start_date): week.id for week in weeks}
+    out = set(zip(stockouts["unique_id"], stockouts["ds"].map(week_of), strict=True))
+    keep = [pair not in out for pair in zip(frame["style_color_id"], frame["week_id"], strict=True)]
+    return frame[keep]
 
 
 def summary(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:

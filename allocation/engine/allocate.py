@@ -30,7 +30,7 @@ Why a store got less than its need (``Shortfall``, one code per SKU and store): 
 its whole target is short only by pack rounding (PACK: "need 9 in packs of 4: rounded to 2
 packs, 1 short"; BELOW_HALF_PACK: "need 1 in packs of 4: rounded to none") or by its capacity;
 only a store below its target was short of supply (no stock, a higher tier first, or shared).
-``shortfall_reason`` puts a code and the store's numbers into words.
+``shortfall_reason`` puts a code and the store's numbers into words (both in `allocation.engine.shortfall`).
 
 Fairness and pack rounding: with whole units, "the same fill ratio for everyone" and "a store with
 more need never has a lower fill ratio" cannot both hold exactly (need 10 and 3, supply 4: 3 + 1
@@ -42,11 +42,12 @@ pack over its need of the common ratio), and a store with more need never gets f
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import IntEnum
 from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
+
+from allocation.engine.shortfall import EPSILON, SHORTFALL_TEXT, Shortfall, shortfall_codes
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -56,55 +57,6 @@ Mode = Literal["fill_ratio", "wos"]
 MODES: tuple[Mode, ...] = ("fill_ratio", "wos")
 
 _BISECTION_STEPS = 60  # the level to ~1e-18 of its range: far below a pack
-_EPSILON = 1e-9  # packs: float noise in an ideal allocation is not a remainder
-
-
-class Shortfall(IntEnum):
-    """Why a store got less than its need (one code per store and SKU)."""
-
-    NONE = 0
-    NO_SUPPLY = 1  # nothing could be allocated (no stock after holdback)
-    SHARED = 2  # short supply shared fairly with the other stores
-    LOWER_PRIORITY = 3  # higher-priority stores took the supply first
-    CAPPED = 4  # the store's capacity (store_max) stops it
-    PACK = 5  # got its need rounded to whole packs: short by less than a pack
-    BELOW_HALF_PACK = 6  # its need is under the round-up share of one pack: rounded to none
-
-
-SHORTFALL_TEXT: dict[Shortfall, str] = {
-    Shortfall.NONE: "",
-    Shortfall.NO_SUPPLY: "No stock to allocate after the holdback.",
-    Shortfall.SHARED: "Short supply: shared fairly with the other stores (by the run's rule).",
-    Shortfall.LOWER_PRIORITY: "Short supply: higher-priority stores were served first.",
-    Shortfall.CAPPED: "Capped by the store's capacity.",
-    Shortfall.PACK: "Short by less than a pack: allocations come in whole packs.",
-    Shortfall.BELOW_HALF_PACK: "Needs less than half a pack: rounded to none (whole packs only).",
-}
-
-
-def _share_of_a_pack(round_up_share: float) -> str:
-    return "half a pack" if abs(round_up_share - 0.5) < 1e-9 else f"{round_up_share:.0%} of a pack"
-
-
-def shortfall_reason(
-    code: int, need: float, allocated: int, pack_size: int, *, round_up_share: float = 0.5
-) -> str:
-    """The reason in words with the store's numbers where rounding decided: "Need 9 in packs
-    of 4: rounded to 2 packs (8 units), 1 short: less than a pack."; "Need 1 in packs of 4:
-    less than half a pack, rounded to none."; the plain SHORTFALL_TEXT otherwise."""
-    shortfall = Shortfall(int(code))
-    if shortfall == Shortfall.PACK:
-        packs = allocated // pack_size if pack_size else 0
-        return (
-            f"Need {need:g} in packs of {pack_size}: rounded to {packs} pack{'s' if packs != 1 else ''} "
-            f"({allocated} units), {need - allocated:g} short: less than a pack."
-        )
-    if shortfall == Shortfall.BELOW_HALF_PACK:
-        return (
-            f"Need {need:g} in packs of {pack_size}: less than {_share_of_a_pack(round_up_share)}, "
-            "rounded to none."
-        )
-    return SHORTFALL_TEXT[shortfall]
 
 
 class AllocationInputError(ValueError):
@@ -184,6 +136,69 @@ def allocate(
     if not 0 < round_up_share <= 1:
         raise AllocationInputError("The round-up share of a pack is above 0 and at most 1.")
     single = np.ndim(need) == 1
+    inputs = _checked_inputs(
+        need,
+        available,
+        pack_size=pack_size,
+        store_max=store_max,
+        presentation_min=presentation_min,
+        priority=priority,
+        holdback=holdback,
+        mode=mode,
+        weekly_demand=weekly_demand,
+        stock=stock,
+    )
+    targets = _pack_targets(inputs, mode, round_up_share)
+    given = _share_by_tier(inputs, targets)
+    result = _result(inputs, targets, given, round_up_share)
+    return _squeeze(result) if single else result
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """allocate's arguments, checked, per SKU x store (K, S) or per SKU (K,), in units."""
+
+    needs: FloatArray
+    supply: FloatArray
+    packs: FloatArray
+    reserve: FloatArray
+    caps: FloatArray
+    minimums: FloatArray | None
+    demand: FloatArray | None
+    position: FloatArray
+    tiers: IntArray
+
+
+@dataclass(frozen=True)
+class _Targets:
+    """What the sharing works with, in (fractional) packs: per SKU the units held back and the
+    whole packs left to allocate; per SKU x store the cap, the target, the presentation floor,
+    and the weight and offset of the water level."""
+
+    held: FloatArray
+    supply_packs: FloatArray
+    pack_column: FloatArray
+    cap_packs: FloatArray
+    target: FloatArray
+    floor_target: FloatArray
+    weight: FloatArray
+    offset: FloatArray
+
+
+def _checked_inputs(
+    need: ArrayLike,
+    available: ArrayLike,
+    *,
+    pack_size: ArrayLike,
+    store_max: ArrayLike | None,
+    presentation_min: ArrayLike | None,
+    priority: ArrayLike | None,
+    holdback: ArrayLike,
+    mode: Mode,
+    weekly_demand: ArrayLike | None,
+    stock: ArrayLike | None,
+) -> _Inputs:
+    """The arguments as float64 arrays of one shape; AllocationInputError names the first bad one."""
     needs = _matrix(need, "need", None)
     skus, stores = needs.shape
     shape = (skus, stores)
@@ -203,46 +218,77 @@ def allocate(
     if mode == "wos" and demand is None:
         raise AllocationInputError('mode="wos" needs the weekly demand of every store.')
     tiers = _priority(priority, shape)
+    return _Inputs(needs, supply, packs, reserve, caps, minimums, demand, position, tiers)
 
-    held = np.ceil(supply * reserve - _EPSILON)
-    supply_packs = np.floor((supply - held) / packs + _EPSILON)
-    pack_column = packs[:, None]
-    cap_packs = np.floor(caps / pack_column + _EPSILON)
-    target = np.minimum(np.floor(needs / pack_column + (1.0 - round_up_share) + _EPSILON), cap_packs)
+
+def _pack_targets(inputs: _Inputs, mode: Mode, round_up_share: float) -> _Targets:
+    """Steps 1 and 2 of the module docstring: the holdback, and every store's target in packs."""
+    needs, shape = inputs.needs, inputs.needs.shape
+    held = np.ceil(inputs.supply * inputs.reserve - EPSILON)
+    supply_packs = np.floor((inputs.supply - held) / inputs.packs + EPSILON)
+    pack_column = inputs.packs[:, None]
+    cap_packs = np.floor(inputs.caps / pack_column + EPSILON)
+    target = np.minimum(np.floor(needs / pack_column + (1.0 - round_up_share) + EPSILON), cap_packs)
     floor_target = (
-        np.minimum(np.ceil(np.minimum(minimums, needs) / pack_column - _EPSILON), target)
-        if minimums is not None
+        np.minimum(np.ceil(np.minimum(inputs.minimums, needs) / pack_column - EPSILON), target)
+        if inputs.minimums is not None
         else np.zeros(shape)
     )
-    if demand is not None and mode == "wos":
-        weight, offset = demand / pack_column, position / pack_column
+    if inputs.demand is not None and mode == "wos":
+        weight, offset = inputs.demand / pack_column, inputs.position / pack_column
     else:
         weight, offset = needs / pack_column, np.zeros(shape)
+    return _Targets(held, supply_packs, pack_column, cap_packs, target, floor_target, weight, offset)
 
+
+def _share_by_tier(inputs: _Inputs, targets: _Targets) -> FloatArray:
+    """Steps 3 and 4: the packs each store is given, presentation minimums first (every tier in
+    turn), then the rest of the need, tier by tier."""
+    shape = inputs.needs.shape
     given = np.zeros(shape)
-    left = supply_packs.copy()
-    tier_masks = [tiers == tier for tier in np.unique(tiers)]
-    if minimums is not None:
+    left = targets.supply_packs.copy()
+    tier_masks = [inputs.tiers == tier for tier in np.unique(inputs.tiers)]
+    if inputs.minimums is not None:
         for in_tier in tier_masks:
-            given, left = _share(given, left, in_tier, floor_target, floor_target, np.zeros(shape), needs)
+            given, left = _share(
+                given,
+                left,
+                in_tier,
+                targets.floor_target,
+                targets.floor_target,
+                np.zeros(shape),
+                inputs.needs,
+            )
     for in_tier in tier_masks:
-        given, left = _share(given, left, in_tier, target, weight, offset, needs)
+        given, left = _share(
+            given, left, in_tier, targets.target, targets.weight, targets.offset, inputs.needs
+        )
+    return given
 
-    allocated = (given * pack_column).astype(np.int64)
-    allocatable = (supply_packs * packs).astype(np.int64)
-    result = Allocation(
-        need=needs,
+
+def _result(inputs: _Inputs, targets: _Targets, given: FloatArray, round_up_share: float) -> Allocation:
+    """The packs given, in units, with their fill rates, weeks of supply and shortfall reasons."""
+    allocated = (given * targets.pack_column).astype(np.int64)
+    allocatable = (targets.supply_packs * inputs.packs).astype(np.int64)
+    return Allocation(
+        need=inputs.needs,
         allocated=allocated,
-        fill_rate=_fill_rate(allocated, needs),
-        projected_wos=_weeks_of_supply(position, allocated, demand),
-        shortfall=_shortfall(
-            given, target, cap_packs, needs, pack_column, tiers, supply_packs, round_up_share
+        fill_rate=_fill_rate(allocated, inputs.needs),
+        projected_wos=_weeks_of_supply(inputs.position, allocated, inputs.demand),
+        shortfall=shortfall_codes(
+            given,
+            targets.target,
+            targets.cap_packs,
+            inputs.needs,
+            targets.pack_column,
+            inputs.tiers,
+            targets.supply_packs,
+            round_up_share,
         ),
-        held_back=held.astype(np.int64),
-        left_at_dc=(supply - held).astype(np.int64) - allocated.sum(axis=1),
+        held_back=targets.held.astype(np.int64),
+        left_at_dc=(inputs.supply - targets.held).astype(np.int64) - allocated.sum(axis=1),
         allocatable=allocatable,
     )
-    return _squeeze(result) if single else result
 
 
 def _share(
@@ -259,9 +305,9 @@ def _share(
     lower = given
     upper = np.where(in_tier, np.maximum(upper, lower), lower)
     wanted = (upper - lower).sum(axis=1)
-    enough = wanted <= left + _EPSILON
+    enough = wanted <= left + EPSILON
     ideal = np.where(enough[:, None], upper, lower)
-    short = ~enough & (left > _EPSILON)
+    short = ~enough & (left > EPSILON)
     if np.any(short):
         rows = np.flatnonzero(short)
         ideal[rows] = _water_fill(
@@ -297,12 +343,12 @@ def _round_largest_remainder(
 ) -> FloatArray:
     """Whole packs: the floor of each ideal, then one more pack each to the largest remainders
     (ties: more need, then the first store) until the row adds up to ``total`` packs."""
-    whole = np.maximum(np.floor(ideal + _EPSILON), lower)
+    whole = np.maximum(np.floor(ideal + EPSILON), lower)
     has_room = whole < upper
     # Rounded so that float noise from the bisection does not decide ties: equal shares go to
     # the store with more need.
     remainder = np.where(has_room, np.round(np.maximum(ideal - whole, 0.0), 6), -1.0)
-    extra = np.floor(total - whole.sum(axis=1) + _EPSILON).astype(np.int64)
+    extra = np.floor(total - whole.sum(axis=1) + EPSILON).astype(np.int64)
     stores = ideal.shape[1]
     order = np.lexsort((np.broadcast_to(np.arange(stores), ideal.shape), -needs, -remainder), axis=1)
     rank = np.empty_like(order)
@@ -324,45 +370,6 @@ def _weeks_of_supply(position: FloatArray, allocated: IntArray, demand: FloatArr
     with np.errstate(divide="ignore", invalid="ignore"):
         weeks = np.where(demand > 0, stock_after / np.where(demand > 0, demand, 1.0), np.inf)
     return np.asarray(weeks, dtype=np.float64)
-
-
-def _shortfall(
-    given: FloatArray,
-    target: FloatArray,
-    cap_packs: FloatArray,
-    needs: FloatArray,
-    pack_column: FloatArray,
-    tiers: IntArray,
-    supply_packs: FloatArray,
-    round_up_share: float,
-) -> IntArray:
-    """One code per store: why it got less than its need.
-
-    A store that got its whole target (its need in whole packs, within its cap) is short only by
-    that rounding (PACK, or BELOW_HALF_PACK when the target is no pack at all) or by its cap
-    (CAPPED, when the cap is below the rounded need): supply and priority played no part, whatever
-    the other stores got. A store below its target was short of supply: NO_SUPPLY when there was
-    nothing to allocate, LOWER_PRIORITY when a higher tier reached a better fill ratio, else SHARED.
-    """
-    sent = given * pack_column
-    got_less = sent < needs - _EPSILON
-    reached = given >= target - _EPSILON
-    rounded = np.floor(needs / pack_column + (1.0 - round_up_share) + _EPSILON)  # before the cap
-    codes = np.where(got_less, Shortfall.SHARED, Shortfall.NONE).astype(np.int64)
-    fill = np.where(needs > 0, sent / np.where(needs > 0, needs, 1.0), 1.0)
-    for tier in np.unique(tiers)[1:]:
-        earlier = (tiers < tier) & (needs > 0)
-        best_earlier = np.where(earlier, fill, -1.0).max(axis=1, keepdims=True)
-        behind = (tiers == tier) & (fill < best_earlier - _EPSILON)
-        codes[got_less & ~reached & behind] = Shortfall.LOWER_PRIORITY
-    codes[got_less & ~reached & (supply_packs[:, None] <= 0)] = Shortfall.NO_SUPPLY
-    rounding = got_less & reached
-    capped = rounding & (cap_packs < rounded - _EPSILON)
-    by_rounding = rounding & ~capped
-    rounded_to_packs = rounded[by_rounding] > _EPSILON
-    codes[by_rounding] = np.where(rounded_to_packs, Shortfall.PACK, Shortfall.BELOW_HALF_PACK)
-    codes[capped] = Shortfall.CAPPED
-    return codes
 
 
 def _squeeze(result: Allocation) -> Allocation:

@@ -13,6 +13,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 
 from allocation import runs, services
+from allocation.engine import store_caps
 from allocation.models import AllocationItem, AllocationLine, AllocationRun, Transfer
 from allocation.runs import AllocationError, RunRequest
 from core.audit import audit_for
@@ -145,6 +146,8 @@ def test_hand_edit_keeps_totals(world: Any, planner: User, django_capture_on_com
     with pytest.raises(Conflict):
         services.allocation_line_set(user=planner, line_id=line.pk, units=1, seen_version=line.row_version)
     change = audit_for(run, actions="allocation.line.change").get()
+    assert change.old is not None
+    assert change.new is not None
     assert (change.old["units"], change.new["units"], change.comment) == (2, 7, "ST-1-BLK-S at S002")
     assert change.old["line"] == change.new["line"] == line.pk
     with pytest.raises(AllocationError, match="no allocation line 999999"):
@@ -271,7 +274,7 @@ def test_launch_from_the_plan(world: Any, planner: User, django_capture_on_commi
 
 
 def test_store_caps_split_the_room_by_need() -> None:
-    caps = runs.store_caps(np.array([[20.0, 5.0], [40.0, 5.0]]), np.array([30.0, np.inf]))
+    caps = store_caps(np.array([[20.0, 5.0], [40.0, 5.0]]), np.array([30.0, np.inf]))
     np.testing.assert_array_equal(caps, [[10.0, np.inf], [20.0, np.inf]])
 
 

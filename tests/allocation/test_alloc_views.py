@@ -14,9 +14,10 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from allocation import runs, views
-from allocation.models import AllocationChange, AllocationItem, AllocationLine, AllocationRun, Transfer
+from allocation import run_compute, runs, views
+from allocation.models import AllocationItem, AllocationLine, AllocationRun, Transfer
 from allocation.runs import RunRequest
+from core.audit import audit_for
 from tests.allocation.conftest import put_stock
 from tests.allocation.test_alloc_runs import _run
 
@@ -175,7 +176,7 @@ def test_editing_a_cell_answers_the_cell_and_the_new_totals(
         "10 0 10 8 2 5 1"
     )
     assert AllocationItem.objects.get(pk=line.item_id).allocated == 8
-    assert AllocationChange.objects.filter(run=run, action="edited").count() == 2
+    assert audit_for(run, actions="allocation.line.change").count() == 2
 
 
 def test_the_grid_takes_a_fixed_number_of_queries(
@@ -276,7 +277,7 @@ def test_a_queued_run_polls_its_progress_and_a_failed_one_says_why(
     poll = client.get(reverse("allocation:run-progress", args=[run.pk]), headers=HTMX)
     assert poll.status_code == 200
     assert "HX-Refresh" not in poll
-    runs.execute(run.pk)
+    run_compute.execute(run.pk)
     done = client.get(reverse("allocation:run-progress", args=[run.pk]), headers=HTMX)
     assert done["HX-Refresh"] == "true"
 

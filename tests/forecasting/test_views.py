@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils.html import escape
 
 from forecasting.models import ForecastOverride, ForecastRun, SeriesFit, StyleColorForecast
-from forecasting.views import planner_wording
+from forecasting.wording import planner_wording
 from planning.models import PlanCellChange, PlanVersion
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +54,7 @@ def test_runs_page_lists_runs_and_starts_one(demo: None, django_capture_on_commi
     assert response.status_code == 302
     assert response["Location"] == f"/forecasting/runs/{run.pk}/"
     run.refresh_from_db()
-    assert run.status == ForecastRun.Status.SUCCEEDED
+    assert run.status == ForecastRun.Status.DONE
     assert run.horizon == 8
     detail = client.get(response["Location"])
     assert b"Models chosen" in detail.content
@@ -79,14 +79,14 @@ def test_executives_read_runs_but_cannot_start_one(forecast: ForecastRun) -> Non
 
 def test_progress_partial_polls_until_the_run_finishes(forecast: ForecastRun) -> None:
     client = _client("planner")
-    ForecastRun.objects.filter(pk=forecast.pk).update(status=ForecastRun.Status.RUNNING, partitions_done=1)
+    ForecastRun.objects.filter(pk=forecast.pk).update(status=ForecastRun.Status.RUNNING, progress_done=1)
     running = client.get(f"/forecasting/runs/{forecast.pk}/", headers={"HX-Request": "true"})
     assert running.status_code == 200
     assert b'hx-trigger="every 1s"' in running.content
     assert b"1 of" in running.content
     assert "HX-Refresh" not in running
 
-    ForecastRun.objects.filter(pk=forecast.pk).update(status=ForecastRun.Status.SUCCEEDED)
+    ForecastRun.objects.filter(pk=forecast.pk).update(status=ForecastRun.Status.DONE)
     finished = client.get(f"/forecasting/runs/{forecast.pk}/", headers={"HX-Request": "true"})
     assert finished["HX-Refresh"] == "true"
     assert b"every 1s" not in finished.content
@@ -163,7 +163,7 @@ def test_accuracy_and_exception_pages_render_a_lookback(demo: None) -> None:
     from django.core.management import call_command
 
     call_command("forecast_backfill", weeks=3, horizon=4, stdout=open("/dev/null", "w"))  # noqa: SIM115, PTH123
-    assert ForecastRun.objects.filter(status=ForecastRun.Status.SUCCEEDED).count() == 4
+    assert ForecastRun.objects.filter(status=ForecastRun.Status.DONE).count() == 4
     client = _client("manager")
 
     accuracy = client.get("/forecasting/accuracy/?weeks=3&lag=1")
@@ -254,7 +254,7 @@ def test_item_names_with_dollars_and_markup_chart_safely(forecast: ForecastRun) 
 
 
 def test_sizes_split_each_week_in_cents_that_add_up(forecast: ForecastRun) -> None:
-    from forecasting.views import _size_table
+    from forecasting.item_views import _size_table
 
     row = _planner_item(forecast)
     rows = list(

@@ -23,9 +23,11 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from core.audit import audit_for
+from core.models import AuditEvent
 from otb import budget_drift, open_to_buy, services
 from otb.budget_drift import DriftMonth, is_drifting
-from otb.models import ApprovalDecision, OTBBudget, OTBBudgetMonth
+from otb.models import OTBBudget, OTBBudgetMonth
 from planning.models import FiscalWeek, PlanVersion, PlanWeek
 from planning.plans.services import PlanSpec, plan_create, version_approve, version_submit
 
@@ -237,8 +239,8 @@ def test_one_click_drafts_the_working_plans_receipts_to_the_cent(plan: dict[str,
             [plan["tops"].pk], [M10, M11, M12]
         ).items()
     }
-    audit = ApprovalDecision.objects.get(kind="otb_budget", object_id=draft.pk)
-    assert (audit.action, audit.user) == ("revise", manager)
+    audit = audit_for(draft).get()
+    assert (audit.action, audit.user) == ("otb_budget.revise", manager)
     assert audit.comment.startswith("Revision from the working plan of Tops autumn (values v")
     listing = client.get("/otb/budgets/").content.decode()
     assert "Draft budget FY2026 v2 created from the working plan&#x27;s receipts" in listing
@@ -298,7 +300,7 @@ def test_five_simultaneous_clicks_draft_one_revision(plan: dict[str, Any], manag
         (1, "approved"),
         (2, "draft"),
     ]
-    assert ApprovalDecision.objects.filter(kind="otb_budget", action="revise").count() == 1
+    assert AuditEvent.objects.filter(action="otb_budget.revise").count() == 1
 
 
 def test_the_revision_goes_through_submit_and_approve_and_the_notice_goes(
