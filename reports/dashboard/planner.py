@@ -1,19 +1,8 @@
-"""Reads for the home page of each role: pure reads returning dataclasses, a fixed number of
-grouped queries whatever the number of rows (never one query per row).
-
-- Planner (their departments): forecast exceptions (the forecasting look-back and its rules, as
-  the exceptions page lists them), stock-out risk (the latest finished replenishment run of each
-  department: policies whose first projected stock-out falls within the coming weeks), overstock
-  (inventory health's excess, read from its cheaper parts: see `overstock`) and OTB over-spend
-  (months whose OTB remaining at retail is negative, as the OTB page computes it).
-- Manager: what waits for approval (`core.approvals.approval_inbox`), sales this year against the
-  working plan by department, for the last closed week and the month to date, and the months
-  whose working-plan receipts drift from the approved budget (`otb.budget_drift`).
-- Executive: the weekly report's headline (the report is built by `reports.weekly`, which
-  the view imports lazily).
-
-A part without data says so (its `note`); no number is ever made up.
-"""
+"""The planner's home (their departments): forecast exceptions (the forecasting look-back and
+its rules, as the exceptions page lists them), stock-out risk (the latest finished replenishment
+run of each department: policies whose first projected stock-out falls within the coming
+weeks), overstock (inventory health's excess, read from its cheaper parts: see `overstock`) and
+OTB over-spend (months whose OTB remaining at retail is negative, as the OTB page computes it)."""
 
 from __future__ import annotations
 
@@ -25,42 +14,35 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Max, Q, Sum
-from django.template.defaultfilters import pluralize
+from django.db.models import Count, Max, Q
 from django.urls import reverse
 
-from core.approvals import InboxRow, approval_inbox, approval_kinds
-from core.money import to_cents
 from core.weeks import month_key, week_label, year_of
 from forecasting import accuracy
 from forecasting.models import ForecastOverride, ForecastRun
 from forecasting.selectors import latest_closed_week, weeks_after, weeks_up_to
-from otb import budget_drift, open_to_buy, page_rows, services
+from otb import open_to_buy, page_rows, services
 from planning import calendar
 from planning.models import (
     Department,
     FiscalWeek,
     Location,
-    PlanVersion,
-    PlanWeek,
     SalesHistory,
     StockPosition,
     StyleColor,
 )
 from replenishment import health
 from replenishment.models import ItemPolicy, ReplenishmentRun
+from reports.dashboard.common import DEPARTMENT
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
-
-    from reports.report_types import WeeklyReport
 
 TOP_ITEMS = 5  # items listed under each exception count
 STOCKOUT_WEEKS = 4  # stock-out risk: a projected stock-out within this many coming weeks
 OTB_MONTHS = 12  # OTB over-spend: the current fiscal month and the coming ones
 LOOKBACK_WEEKS = 13  # forecast exceptions: the exceptions page's default look-back
 FORECAST_CACHE_SECONDS = 15 * 60
-_DEPARTMENT = "sku__style_color__style__subclass__merch_class__department_id"
 
 
 @dataclass(frozen=True)
@@ -204,7 +186,7 @@ def _in_runs(runs: dict[int, ReplenishmentRun]) -> Q:
         by_run[run.pk].append(department_id)
     condition = Q(pk__in=[])
     for run_id, department_ids in by_run.items():
-        condition |= Q(run_id=run_id, **{f"{_DEPARTMENT}__in": department_ids})
+        condition |= Q(run_id=run_id, **{f"{DEPARTMENT}__in": department_ids})
     return condition
 
 
@@ -222,7 +204,7 @@ def stockout_risk(
             uncovered=uncovered,
         )  # fmt: skip
     policies = ItemPolicy.objects.filter(_in_runs(runs), first_stockout_week_id__lte=until.id)
-    counts = dict(policies.values_list(_DEPARTMENT).annotate(count=Count("id")).order_by())
+    counts = dict(policies.values_list(DEPARTMENT).annotate(count=Count("id")).order_by())
     worksheet = reverse("replenishment:worksheet")
     by_department = [
         DepartmentCount(d.code, d.name, counts.get(d.pk, 0), f"{worksheet}?department={d.pk}")
@@ -233,11 +215,11 @@ def stockout_risk(
     items = [
         StockoutItem(
             sku=row["sku__code"], style=row["sku__style_color__style__name"], location=row["location__code"],
-            department=codes.get(row[_DEPARTMENT], ""), week=_week_label(row["first_stockout_week_id"]),
-            on_hand=row["on_hand"], url=f"{worksheet}?department={row[_DEPARTMENT]}",
+            department=codes.get(row[DEPARTMENT], ""), week=_week_label(row["first_stockout_week_id"]),
+            on_hand=row["on_hand"], url=f"{worksheet}?department={row[DEPARTMENT]}",
         )
         for row in policies.values(
-            "sku__code", "sku__style_color__style__name", "location__code", _DEPARTMENT,
+            "sku__code", "sku__style_color__style__name", "location__code", DEPARTMENT,
             "first_stockout_week_id", "on_hand",
         ).order_by("first_stockout_week_id", "sku__code", "location__code")[:TOP_ITEMS]
     ]  # fmt: skip
@@ -274,10 +256,10 @@ def overstock(
     limits = health.thresholds()
     policies: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in ItemPolicy.objects.filter(_in_runs(runs)).values(
-        _DEPARTMENT, "sku_id", "location_id", "location__kind", "demand", "order_up_to",
+        DEPARTMENT, "sku_id", "location_id", "location__kind", "demand", "order_up_to",
         "sku__style_color__unit_cost", "sku__style_color__lifecycle",
     ):  # fmt: skip
-        policies[row[_DEPARTMENT]].append(row)
+        policies[row[DEPARTMENT]].append(row)
     window: list[int] = []
     locations: list[tuple[int, str, int | None]] = []
     url = reverse("replenishment:inventory-health")
@@ -374,8 +356,7 @@ def otb_overspend(departments: list[Department], today: date) -> OTBOverspend:
     first = month_key(current.year, current.month)
     keys = [
         key
-        for key in page_rows.fiscal_month_keys(current.year)
-        + page_rows.fiscal_month_keys(current.year + 1)
+        for key in page_rows.fiscal_month_keys(current.year) + page_rows.fiscal_month_keys(current.year + 1)
         if key >= first
     ][:OTB_MONTHS]
     if not keys or not departments:
@@ -429,186 +410,5 @@ def planner_home(user: User, today: date) -> PlannerHome | None:
     )
 
 
-# -- the manager's home -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Versus:
-    """Sales this year against the working plan over one period."""
-
-    actual: Decimal | None  # None: no sales recorded
-    plan: Decimal | None  # None: no working plan covers the period
-
-    @property
-    def difference(self) -> Decimal | None:
-        return None if self.actual is None or self.plan is None else self.actual - self.plan
-
-    @property
-    def percent(self) -> float | None:
-        """(actual - plan) / plan x 100; None without both or with a zero plan."""
-        if self.actual is None or not self.plan:
-            return None
-        return float((self.actual - self.plan) / self.plan * 100)
-
-    @property
-    def percent_text(self) -> str:
-        """ "+4.2%", "-0.5%"; "" without a percent."""
-        return "" if self.percent is None else f"{self.percent:+.1f}%"
-
-
-@dataclass(frozen=True)
-class DepartmentVersus:
-    code: str
-    name: str
-    week: Versus
-    month_to_date: Versus
-
-
-@dataclass(frozen=True)
-class PlanVsActual:
-    week: str  # "FY2026 W42"
-    month: str  # "FY2026 M10 to date (2 weeks)"
-    rows: list[DepartmentVersus]
-    total: DepartmentVersus
-
-
-def plan_vs_actual(departments: list[Department], closed: FiscalWeek) -> PlanVsActual:
-    """Sales at retail (SalesHistory) against the working plan's sales (the total line of the
-    working version of the department's total-company plan: no channel, no region), for the last
-    closed week and the fiscal month to date: one grouped query each."""
-    ids = [department.pk for department in departments]
-    in_month = Q(
-        fiscal_week__year=closed.year, fiscal_week__month=closed.month, fiscal_week_id__lte=closed.id
-    )
-    sales = {
-        row[_DEPARTMENT]: row
-        for row in SalesHistory.objects.filter(in_month, **{f"{_DEPARTMENT}__in": ids})
-        .values(_DEPARTMENT)
-        .annotate(week=Sum("retail_value", filter=Q(fiscal_week_id=closed.id)), mtd=Sum("retail_value"))
-        .order_by()
-    }
-    plan_department = "line__version__plan__department_id"
-    plans = {
-        row[plan_department]: row
-        for row in PlanWeek.objects.filter(
-            in_month,
-            line__merch_class__isnull=True,
-            line__version__kind=PlanVersion.Kind.WORKING,
-            line__version__plan__channel__isnull=True,
-            line__version__plan__region__isnull=True,
-            **{f"{plan_department}__in": ids},
-        )
-        .values(plan_department)
-        .annotate(week=Sum("sales", filter=Q(fiscal_week_id=closed.id)), mtd=Sum("sales"))
-        .order_by()
-    }
-    rows = []
-    for department in departments:
-        actual, plan = sales.get(department.pk, {}), plans.get(department.pk, {})
-        rows.append(
-            DepartmentVersus(
-                department.code,
-                department.name,
-                Versus(_money(actual.get("week")), _money(plan.get("week"))),
-                Versus(_money(actual.get("mtd")), _money(plan.get("mtd"))),
-            )
-        )
-    weeks_in = closed.week_of_month
-    month = (
-        f"{services.month_label(services.month_key(closed))} to date ({weeks_in} week{pluralize(weeks_in)})"
-    )
-    total = DepartmentVersus(
-        "",
-        "Total of the departments with a plan" if any(row.week.plan is not None for row in rows) else "Total",
-        _total([row.week for row in rows]),
-        _total([row.month_to_date for row in rows]),
-    )
-    return PlanVsActual(str(closed), month, rows, total)
-
-
-def _total(values: list[Versus]) -> Versus:
-    """The departments' sum; a side is None only when no department has it. The plan is summed
-    over the departments that have both, so the % compares like with like."""
-    both = [value for value in values if value.actual is not None and value.plan is not None]
-    if not both:
-        actuals = [value.actual for value in values if value.actual is not None]
-        return Versus(sum(actuals, Decimal("0.00")) if actuals else None, None)
-    return Versus(
-        sum((value.actual for value in both if value.actual is not None), Decimal("0.00")),
-        sum((value.plan for value in both if value.plan is not None), Decimal("0.00")),
-    )
-
-
-@dataclass(frozen=True)
-class ManagerHome:
-    waiting: list[InboxRow]
-    waiting_by_kind: list[tuple[str, int]]
-    plan_vs_actual: PlanVsActual | None  # None: no department assigned
-    # Departments whose working plan's receipts drift from the approved budget (otb.budget_drift).
-    drift: list[budget_drift.DepartmentDrift] = field(default_factory=list)
-
-
-def manager_home(user: User, today: date) -> ManagerHome:
-    waiting = approval_inbox(user)
-    kinds = Counter(item.kind for item in waiting)
-    departments = list(Department.objects.editable_by(user).order_by("code"))
-    return ManagerHome(
-        waiting=waiting,
-        waiting_by_kind=[(kind.label, kinds[kind.name]) for kind in approval_kinds() if kinds[kind.name]],
-        plan_vs_actual=plan_vs_actual(departments, latest_closed_week(today)) if departments else None,
-        drift=budget_drift.budget_drift(departments, budget_drift.coming_month_keys(today), user=user),
-    )
-
-
-# -- helpers ----------------------------------------------------------------------------------
-
-
-def _money(value: object) -> Decimal | None:
-    return None if value is None else to_cents(Decimal(str(value)))
-
-
 def _week_label(week_id: int) -> str:
     return week_label(week_id)
-
-
-# -- the executive's home ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Comparison:
-    label: str  # "working plan", "last year"
-    base: Decimal | None
-    change: Decimal | None
-    percent: float | None
-
-    @property
-    def percent_text(self) -> str:
-        return "" if self.percent is None else f"{self.percent * 100:+.1f}%"
-
-
-@dataclass(frozen=True)
-class ReportHeadline:
-    week_label: str
-    week_dates: str
-    sales: Decimal | None  # the company's sales of the week, None if the report has none
-    comparisons: list[Comparison]
-    notes: list[str]
-
-
-def report_headline(report: WeeklyReport) -> ReportHeadline:
-    """The weekly report's headline: the company's week sales against the working plan, the
-    original plan and last year, as the report computed them."""
-    period = report.company.periods.get("week") if report.rows else None
-    sales = period.sales if period else None
-    comparisons = (
-        [
-            Comparison("working plan", sales.wp, sales.vs_wp, sales.vs_wp_percent),
-            Comparison("original plan", sales.op, sales.vs_op, sales.vs_op_percent),
-            Comparison("last year", sales.ly, sales.vs_ly, sales.vs_ly_percent),
-        ]
-        if sales
-        else []
-    )
-    return ReportHeadline(
-        report.week_label, report.week_dates, sales.ty if sales else None, comparisons, list(report.notes)
-    )
