@@ -14,18 +14,15 @@ from django.shortcuts import render
 from planning import calendar, clock, selectors
 from planning.models import FiscalWeek
 from planning.roles import ADMIN, EXECUTIVE, MANAGER, PLANNER, user_roles
-from reports import dashboard
+from reports import dashboard, weekly
 
 if TYPE_CHECKING:
     from reports.report_types import WeeklyReport
 
 
 def _weekly() -> WeeklyReport:
-    """The executive weekly report, imported here so the home page works while it is built
-    (tests replace this function)."""
-    from reports.weekly import weekly_report
-
-    report: WeeklyReport = weekly_report()
+    """The executive weekly report (tests replace this function)."""
+    report: WeeklyReport = weekly.weekly_report()
     return report
 
 

@@ -21,9 +21,9 @@ from core.audit import audit_record
 from planning import clock
 from planning.models import FiscalWeek
 from planning.roles import user_roles
-from reports import exports
-from reports.report_types import PERIODS
+from reports import exports, weekly
 from reports.models import ReportSubscription
+from reports.report_types import PERIODS
 
 if TYPE_CHECKING:
     from reports.report_types import WeeklyReport
@@ -33,9 +33,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _report(week_id: int | None = None) -> WeeklyReport:
     """The report of a closed week (None: the last closed one). Tests replace this."""
-    from reports.weekly import weekly_report
-
-    return weekly_report(week_id)
+    return weekly.weekly_report(week_id)
 
 
 def _requested(request: HttpRequest) -> tuple[WeeklyReport, str]:

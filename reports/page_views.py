@@ -6,10 +6,9 @@ made up."""
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
@@ -22,8 +21,9 @@ from django.views.decorators.http import require_GET
 from planning.departments import DepartmentLookupError, department_from_filter
 from planning.engine import rounding
 from planning.models import Department, FiscalWeek
-from reports import formulas
+from reports import formulas, weekly
 from reports.charts import report_charts
+from reports.models import is_subscribed
 from reports.report_types import (
     PERIOD_LABELS,
     PERIODS,
@@ -34,7 +34,6 @@ from reports.report_types import (
     Versus,
     WeeklyReport,
 )
-from reports.models import is_subscribed
 
 MISSING = "\N{EN DASH}"
 MINUS = "\N{MINUS SIGN}"
@@ -42,10 +41,9 @@ TEMPLATE = "reports/report.html"
 
 
 def _report(week_id: int | None) -> WeeklyReport:
-    """The report of a closed week (the last one by default). Imported lazily: the engine is
-    built beside this page; tests replace this function with a sample report."""
-    weekly = importlib.import_module("reports.weekly")
-    return cast(WeeklyReport, weekly.weekly_report(week_id))
+    """The report of a closed week (the last one by default); tests replace this function with a
+    sample report."""
+    return weekly.weekly_report(week_id)
 
 
 # -- formatting ---------------------------------------------------------------------------
@@ -381,20 +379,19 @@ def _params(query: QueryDict) -> dict[str, str]:
     return {key: query.get(key, "") for key in ("week", "period", "department") if query.get(key)}
 
 
-@login_required
-@require_GET
-def report_page(request: HttpRequest) -> HttpResponse:
-    week_text = request.GET.get("week", "").strip()
-    week_id: int | None = None
-    if week_text:
-        if not week_text.isdigit() or not FiscalWeek.objects.filter(pk=int(week_text)).exists():
-            return _missing(request, f"There is no fiscal week {week_text!r}: weeks are like 202542.")
-        week_id = int(week_text)
-    period = request.GET.get("period") or "week"
-    if period not in PERIODS:
-        return _missing(request, f"There is no period {period!r}: choose one of {', '.join(PERIODS)}.")
+def _week(request: HttpRequest, week_text: str) -> int | HttpResponse | None:
+    """The fiscal week `?week=` names (None: the last closed one); a 404 for no such week."""
+    if not week_text:
+        return None
+    if not week_text.isdigit() or not FiscalWeek.objects.filter(pk=int(week_text)).exists():
+        return _missing(request, f"There is no fiscal week {week_text!r}: weeks are like 202542.")
+    return int(week_text)
+
+
+def _load(request: HttpRequest, week_id: int | None, week_text: str) -> WeeklyReport | HttpResponse:
+    """The week's report; a page that says why when there is none (a week not closed yet)."""
     try:
-        report = _report(week_id)
+        return _report(week_id)
     except ImportError:
         return _missing(request, "The weekly report's numbers are being built; come back soon.", status=503)
     except (ObjectDoesNotExist, LookupError, ValueError):
@@ -403,34 +400,53 @@ def report_page(request: HttpRequest) -> HttpResponse:
                 request, f"Week {week_text} is not closed yet: the report covers closed weeks only."
             )
         return _missing(request, "There is no closed week to report on yet.")
-    department = request.GET.get("department", "").strip()
-    if department:
-        found = _report_department(request, report, department)
-        if isinstance(found, HttpResponse):
-            return found
-        department = found
 
+
+def _department(request: HttpRequest, report: WeeklyReport) -> str | HttpResponse:
+    """The report's code of the `?department=` drilled into ("" for none)."""
+    department = request.GET.get("department", "").strip()
+    return _report_department(request, report, department) if department else ""
+
+
+def _periods(params: dict[str, str], period: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "key": key,
+            "label": "Week" if key == "week" else key.upper(),
+            "title": PERIOD_LABELS[key],
+            "url": _url(params, period="" if key == "week" else key),
+            "current": key == period,
+        }
+        for key in PERIODS
+    ]
+
+
+def _otb(report: WeeklyReport) -> list[dict[str, Any]]:
+    return [
+        {
+            "month": month,
+            "budget": money(month.budget, 2),
+            "received": money(month.received, 2),
+            "on_order": money(month.on_order, 2),
+            "remaining": money(month.remaining, 2),
+        }
+        for month in report.otb
+    ]
+
+
+def _context(request: HttpRequest, report: WeeklyReport, period: str, department: str) -> dict[str, Any]:
     params = _params(request.GET)
     if department:
         params["department"] = department  # the links carry the report's code, whatever was typed
     rows, footnotes = _table(report, period, department, params)
     export_query = request.GET.urlencode()
-    context = {
+    return {
         "report": report,
         "subscribed": is_subscribed(request.user),
         "period": period,
         "period_label": PERIOD_LABELS[period],
         "period_dates": report.period_dates.get(period, ""),
-        "periods": [
-            {
-                "key": key,
-                "label": "Week" if key == "week" else key.upper(),
-                "title": PERIOD_LABELS[key],
-                "url": _url(params, period="" if key == "week" else key),
-                "current": key == period,
-            }
-            for key in PERIODS
-        ],
+        "periods": _periods(params, period),
         "kpis": _kpis(report),
         "column_groups": _column_groups(),
         "columns": [(label, FORMULAS[group, label]) for group, label in COLUMNS],
@@ -441,16 +457,7 @@ def report_page(request: HttpRequest) -> HttpResponse:
             (row.name for row in report.rows_at("department") if row.code == department), ""
         ),
         "collapse_url": _url(params, department=""),
-        "otb": [
-            {
-                "month": month,
-                "budget": money(month.budget, 2),
-                "received": money(month.received, 2),
-                "on_order": money(month.on_order, 2),
-                "remaining": money(month.remaining, 2),
-            }
-            for month in report.otb
-        ],
+        "otb": _otb(report),
         "item_lists": [
             ("best-sellers", "Best sellers", [_item(item) for item in report.best_sellers]),
             ("understocked", "Understocked", [_item(item) for item in report.understocked]),
@@ -468,4 +475,22 @@ def report_page(request: HttpRequest) -> HttpResponse:
         "charts": report_charts(report),
         "export_query": f"?{export_query}" if export_query else "",
     }
-    return render(request, TEMPLATE, context)
+
+
+@login_required
+@require_GET
+def report_page(request: HttpRequest) -> HttpResponse:
+    week_text = request.GET.get("week", "").strip()
+    week_id = _week(request, week_text)
+    if isinstance(week_id, HttpResponse):
+        return week_id
+    period = request.GET.get("period") or "week"
+    if period not in PERIODS:
+        return _missing(request, f"There is no period {period!r}: choose one of {', '.join(PERIODS)}.")
+    report = _load(request, week_id, week_text)
+    if isinstance(report, HttpResponse):
+        return report
+    department = _department(request, report)
+    if isinstance(department, HttpResponse):
+        return department
+    return render(request, TEMPLATE, _context(request, report, period, department))

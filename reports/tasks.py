@@ -16,9 +16,9 @@ from django.urls import reverse
 from planning import clock
 from planning.models import FiscalWeek
 from planning.site import site_url
-from reports import export_views, exports
-from reports.report_types import WeeklyReport
+from reports import exports, weekly
 from reports.models import ReportSubscription
+from reports.report_types import WeeklyReport
 
 
 def _waiting(week_id: int | None) -> list[int]:
@@ -70,7 +70,7 @@ def weekly_report_mail() -> int:
     last_closed = FiscalWeek.objects.filter(end_date__lt=clock.today()).order_by("-id").first()
     if not _waiting(last_closed.pk if last_closed else None):
         return 0
-    report = export_views._report(None)
+    report = weekly.weekly_report(None)
     pending = _waiting(report.week_id)
     if not pending:
         return 0
@@ -100,6 +100,4 @@ def weekly_report_mail() -> int:
 def weekly_report_warm() -> int:
     """Build the last closed week's report into the cache after the Sunday night runs, so the
     first reader on Monday does not wait for the queries (the cache is shared through Redis)."""
-    from reports.weekly import weekly_report
-
-    return weekly_report().week_id
+    return weekly.weekly_report().week_id

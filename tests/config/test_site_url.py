@@ -19,7 +19,7 @@ from django.test import override_settings
 
 from otb.notifications import approval_mail_send
 from planning.roles import MANAGER
-from reports import export_views
+from reports import weekly
 from reports.models import ReportSubscription
 from reports.tasks import weekly_report_mail
 from tests.reports.sample import sample_report
@@ -125,7 +125,7 @@ def test_the_approval_mail_links_to_the_inbox_on_the_site_url(
 @pytest.mark.django_db
 @override_settings(SITE_URL=SERVED)
 def test_the_weekly_mail_links_to_the_report_on_the_site_url(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(export_views, "_report", lambda week_id=None: sample_report())
+    monkeypatch.setattr(weekly, "weekly_report", lambda week_id=None: sample_report())
     reader = User.objects.create_user(username="eve", email="eve@example.com", first_name="Eve")
     ReportSubscription.objects.create(user=reader, active=True)
 

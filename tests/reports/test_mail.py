@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 from django.core import mail
 from django.test import override_settings
 
-from reports import export_views
+from reports import weekly
 from reports.models import ReportSubscription
 from reports.tasks import weekly_report_mail
 from tests.reports.sample import sample_report
@@ -28,7 +28,7 @@ def built(monkeypatch: pytest.MonkeyPatch) -> list[int | None]:
         builds.append(week_id)
         return sample_report()
 
-    monkeypatch.setattr(export_views, "_report", fake)
+    monkeypatch.setattr(weekly, "weekly_report", fake)
     return builds
 
 
