@@ -14,7 +14,7 @@ from rest_framework import serializers
 from allocation import rebalancing
 from allocation.engine import SHORTFALL_TEXT, Shortfall
 from allocation.models import AllocationItem, AllocationLine, AllocationRun, Transfer
-from otb.apis.common import status_field
+from core.api_fields import status_field
 
 
 def _finite(value: float) -> float | None:

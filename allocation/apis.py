@@ -43,8 +43,8 @@ from allocation.api_serializers import (
 from allocation.models import AllocationLine, AllocationRun, Transfer
 from core.api import BAD_INPUT, REFUSALS, STALE_ROW, request_user, validated
 from core.errors import Conflict, InvalidInput
-from otb.apis.common import visible_departments
 from otb.models import PurchaseOrder
+from planning.api_fields import visible_departments
 from planning.departments import DepartmentLookupError, department_from_filter, unknown_department_message
 from planning.models import Department, Location, Region, Sku, StyleColor
 

@@ -35,7 +35,8 @@ from otb.orders import (
     purchase_order_line_receive,
     purchase_order_line_update,
 )
-from otb.views import _editable, _int, _is_manager, _visible
+from otb.views import _int, _is_manager
+from planning.departments import departments_editable, departments_visible
 from planning.models import FiscalWeek
 
 ORDERS_PER_PAGE = 50
@@ -44,7 +45,7 @@ ORDERS_PER_PAGE = 50
 @login_required
 @require_GET
 def order_list(request: HttpRequest) -> HttpResponse:
-    visible = _visible(request)
+    visible = departments_visible(request)
     form = OrderFilterForm(request.GET or None, departments=visible)
     orders = PurchaseOrder.objects.filter(department__in=visible).select_related(
         "department", "vendor", "created_by"
@@ -60,7 +61,12 @@ def order_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "otb/orders.html",
-        {"form": form, "page": page, "query": query.urlencode(), "can_buy": _editable(request).exists()},
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "can_buy": departments_editable(request).exists(),
+        },
         status=400 if form.errors else 200,
     )
 
@@ -68,7 +74,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def order_new(request: HttpRequest) -> HttpResponse:
-    editable = _editable(request)
+    editable = departments_editable(request)
     if not editable.exists():
         raise PermissionDenied("You have no departments to buy for.")
     weeks = open_week_choices()
@@ -143,7 +149,7 @@ def _short_answer(requests: list[LineRequest], short: dict[int, tuple[Decimal, D
 
 def _order_for(request: HttpRequest, order_id: int) -> PurchaseOrder:
     return get_object_or_404(
-        PurchaseOrder.objects.filter(department__in=_visible(request)).select_related(
+        PurchaseOrder.objects.filter(department__in=departments_visible(request)).select_related(
             "department", "vendor", "created_by"
         ),
         pk=order_id,
@@ -154,7 +160,7 @@ def _order_for(request: HttpRequest, order_id: int) -> PurchaseOrder:
 @require_GET
 def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
     order = _order_for(request, order_id)
-    can_buy = _editable(request).filter(pk=order.department_id).exists()
+    can_buy = departments_editable(request).filter(pk=order.department_id).exists()
     can_decide = can_buy and _is_manager(request)
     lines = order.lines.select_related("sku", "location", "receipt_week").order_by("id")
     exceptions = order.exceptions.select_related("requested_by", "decided_by").order_by("month_key", "id")
@@ -221,7 +227,7 @@ def _line_for_change(
 ) -> tuple[PurchaseOrder, PurchaseOrderLine]:
     order = _order_for(request, order_id)
     line = get_object_or_404(order.lines.select_related("sku", "location", "receipt_week"), pk=line_id)
-    if not _editable(request).filter(pk=order.department_id).exists():
+    if not departments_editable(request).filter(pk=order.department_id).exists():
         raise PermissionDenied("You cannot change orders of this department.")
     return order, line
 
@@ -316,7 +322,7 @@ def line_cancel(request: HttpRequest, order_id: int, line_id: int) -> HttpRespon
 def line_receive(request: HttpRequest, order_id: int, line_id: int) -> HttpResponse:
     order = _order_for(request, order_id)
     line = get_object_or_404(order.lines, pk=line_id)
-    if not _editable(request).filter(pk=order.department_id).exists():
+    if not departments_editable(request).filter(pk=order.department_id).exists():
         raise PermissionDenied("You cannot receive for this department.")
     form = ReceiveForm(request.POST)
     if not form.is_valid():
@@ -339,9 +345,13 @@ def line_receive(request: HttpRequest, order_id: int, line_id: int) -> HttpRespo
 @require_POST
 def exception_decide(request: HttpRequest, exception_id: int) -> HttpResponse:
     exception = get_object_or_404(
-        OTBException.objects.filter(department__in=_visible(request)).select_related("order"), pk=exception_id
+        OTBException.objects.filter(department__in=departments_visible(request)).select_related("order"),
+        pk=exception_id,
     )
-    if not _is_manager(request) or not _editable(request).filter(pk=exception.department_id).exists():
+    if (
+        not _is_manager(request)
+        or not departments_editable(request).filter(pk=exception.department_id).exists()
+    ):
         raise PermissionDenied("Only a manager of the department decides on its OTB exceptions.")
     form = ExceptionDecisionForm(request.POST)
     if not form.is_valid():

@@ -26,6 +26,7 @@ from core.weeks import year_of
 from otb.models import OTBBudget, OTBBudgetMonth, OTBException
 from planning.engine.rounding import half_up
 from planning.models import Department, FiscalWeek, PlanVersion, PlanWeek
+from planning.roles import ADMIN, MANAGER, user_roles
 
 
 class OTBError(InvalidInput):
@@ -198,8 +199,6 @@ def otb_budget_decide(*, user: User, budget_id: int, approve: bool, comment: str
 
 def check_manager(user: User, department_id: int) -> None:
     """Who may decide on OTB: a manager (or admin) of the department (403 otherwise)."""
-    from planning.roles import ADMIN, MANAGER, user_roles
-
     if not user_roles(user) & {MANAGER, ADMIN}:
         raise OTBForbiddenError("Only managers decide on OTB.")
     if not Department.objects.editable_by(user).filter(pk=department_id).exists():

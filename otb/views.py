@@ -4,7 +4,6 @@ lines, OTB budgets and their approval. The purchase order pages are in `otb.orde
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,21 +19,18 @@ from otb import budget_drift, month_drill, open_to_buy, page_rows, services
 from otb.forms import BudgetCreateForm, DecisionForm, DepartmentFilterForm
 from otb.models import OTBBudget, OTBBudgetMonth
 from planning import clock
-from planning.departments import DepartmentLookupError, department_from_filter
-from planning.models import Department, FiscalWeek, PlanLine, PlanVersion
+from planning.departments import (
+    DepartmentLookupError,
+    department_from_filter,
+    departments_editable,
+    departments_visible,
+)
+from planning.models import FiscalWeek, PlanLine, PlanVersion
 from planning.roles import ADMIN, MANAGER, user_roles
 
 
 def _is_manager(request: HttpRequest) -> bool:
     return bool(user_roles(request.user) & {MANAGER, ADMIN})
-
-
-def _visible(request: HttpRequest) -> Any:
-    return Department.objects.visible_to(request.user).order_by("code")
-
-
-def _editable(request: HttpRequest) -> Any:
-    return Department.objects.editable_by(request.user).order_by("code")
 
 
 def _current_year() -> int:
@@ -49,7 +45,7 @@ def _current_year() -> int:
 @login_required
 @require_GET
 def otb_page(request: HttpRequest) -> HttpResponse:
-    visible = _visible(request)
+    visible = departments_visible(request)
     form = DepartmentFilterForm(request.GET or None, departments=visible)
     departments = list(visible)
     if form.is_valid() and form.cleaned_data["department"]:
@@ -85,7 +81,7 @@ def otb_page(request: HttpRequest) -> HttpResponse:
 def otb_drill(request: HttpRequest) -> HttpResponse:
     """The open purchase order lines behind an on-order number (department x month)."""
     try:
-        department = department_from_filter(request.GET.get("department", ""), _visible(request))
+        department = department_from_filter(request.GET.get("department", ""), departments_visible(request))
     except DepartmentLookupError as error:
         if not error.is_unknown:
             raise Http404(str(error)) from error
@@ -114,7 +110,7 @@ def plan_on_order(request: HttpRequest, version_id: int) -> HttpResponse:
     version = get_object_or_404(
         PlanVersion.objects.select_related("plan", "plan__department"),
         pk=version_id,
-        plan__department__in=_visible(request),
+        plan__department__in=departments_visible(request),
     )
     line = None
     if request.GET.get("line"):
@@ -151,7 +147,7 @@ def _int(text: str | None) -> int:
 @login_required
 @require_http_methods(["GET", "POST"])
 def budget_list(request: HttpRequest) -> HttpResponse:
-    editable = _editable(request)
+    editable = departments_editable(request)
     create_form = BudgetCreateForm(request.POST or None, departments=editable)
     if request.method == "POST":
         if not editable.exists():
@@ -167,7 +163,7 @@ def budget_list(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, f"Draft budget FY{budget.fiscal_year} v{budget.number} created.")
                 return redirect("otb:budgets")
-    visible = _visible(request)
+    visible = departments_visible(request)
     filter_form = DepartmentFilterForm(request.GET or None, departments=visible)
     budgets = (
         OTBBudget.objects.filter(department__in=visible)
@@ -213,8 +209,10 @@ def budget_list(request: HttpRequest) -> HttpResponse:
 
 
 def _budget_for_change(request: HttpRequest, budget_id: int) -> OTBBudget:
-    budget = get_object_or_404(OTBBudget.objects.filter(department__in=_visible(request)), pk=budget_id)
-    if not _editable(request).filter(pk=budget.department_id).exists():
+    budget = get_object_or_404(
+        OTBBudget.objects.filter(department__in=departments_visible(request)), pk=budget_id
+    )
+    if not departments_editable(request).filter(pk=budget.department_id).exists():
         raise PermissionDenied("You cannot change budgets of this department.")
     return budget
 
@@ -266,10 +264,12 @@ def budget_revise(request: HttpRequest) -> HttpResponse:
     """One click on a budget-drift notice: a draft revision of the department's budget from its
     working plan's receipts (`services.otb_budget_revision`), then the budgets page."""
     version = get_object_or_404(
-        PlanVersion.objects.filter(plan__department__in=_visible(request), kind=PlanVersion.Kind.WORKING),
+        PlanVersion.objects.filter(
+            plan__department__in=departments_visible(request), kind=PlanVersion.Kind.WORKING
+        ),
         pk=_int(request.POST.get("version")),
     )
-    if not _editable(request).filter(pk=version.plan.department_id).exists():
+    if not departments_editable(request).filter(pk=version.plan.department_id).exists():
         raise PermissionDenied("You cannot budget this department.")
     try:
         budget = services.otb_budget_revision(user=request.user, version_id=version.pk)  # type: ignore[arg-type]

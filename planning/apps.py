@@ -19,6 +19,9 @@ class PlanningConfig(AppConfig):
 
         # After every migrate, so permissions of models added later reach the groups too.
         post_migrate.connect(sync_roles_after_migrate, dispatch_uid="planning.sync_roles")
+        from planning.services import fiscal_weeks_after_migrate
+
+        post_migrate.connect(fiscal_weeks_after_migrate, dispatch_uid="planning.fiscal_weeks")
         from core import scope
         from planning.models import Department
 

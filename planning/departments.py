@@ -116,3 +116,13 @@ class DepartmentParamField(serializers.Field):  # type: ignore[type-arg]
 
     def to_representation(self, value: Any) -> Any:
         return value.pk if isinstance(value, Department) else value
+
+
+def departments_visible(request: Any) -> QuerySet[Department]:
+    """The departments a page's user reads, by code (lists, filters, pickers)."""
+    return Department.objects.visible_to(request.user).order_by("code")
+
+
+def departments_editable(request: Any) -> QuerySet[Department]:
+    """The departments a page's user changes, by code."""
+    return Department.objects.editable_by(request.user).order_by("code")

@@ -54,17 +54,11 @@ def roles_sync() -> None:
 
 def sync_roles_after_migrate(sender: Any, **kwargs: Any) -> None:
     """After migrate (and after a test database flush, which empties every table): the
-    groups with their permissions, and the fiscal calendar the migration materialised."""
+    groups with their permissions (the fiscal calendar: services.fiscal_weeks_after_migrate)."""
     name = getattr(sender, "name", None)
     # Each app's permissions exist only after its own migrate signal: sync the roles again.
     if name in _PROJECT_APPS:
         roles_sync()
-    if name == "planning":
-        from planning.models import FiscalWeek
-        from planning.services import fiscal_weeks_sync
-
-        if not FiscalWeek.objects.exists():
-            fiscal_weeks_sync(2015, 2035)
 
 
 def user_roles(user: AbstractBaseUser | AnonymousUser) -> set[str]:

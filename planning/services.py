@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import transaction
 
@@ -35,3 +37,10 @@ def fiscal_weeks_sync(first_year: int, last_year: int, *, pattern: str | None = 
     ]
     FiscalWeek.objects.bulk_create(missing, batch_size=1000)
     return len(missing)
+
+
+def fiscal_weeks_after_migrate(sender: Any, **kwargs: Any) -> None:
+    """After planning's migrate (and a test database flush, which empties every table): the
+    fiscal calendar its migration materialised, 2015 to 2035, if the table is empty."""
+    if getattr(sender, "name", None) == "planning" and not FiscalWeek.objects.exists():
+        fiscal_weeks_sync(2015, 2035)

@@ -23,12 +23,12 @@ from rest_framework.views import APIView
 
 from core import scope
 from core.api import BAD_INPUT, REFUSALS, STALE_ROW, request_user, validated
+from core.api_fields import money, status_field
 from core.errors import Forbidden, InvalidInput
-from otb.apis.common import money, status_field, visible_departments
 from otb.models import Vendor
+from planning.api_fields import WeekField, visible_departments
 from planning.departments import DepartmentParamField
 from planning.models import Department
-from planning.plans.apis import WeekField
 from replenishment import po_review, po_review_decisions, runs, skipped, worksheet
 from replenishment.models import ReplenishmentRun, Suggestion
 

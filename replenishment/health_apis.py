@@ -13,8 +13,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import REFUSALS, STALE_ROW, request_user, validated
+from core.api_fields import money
 from core.errors import InvalidInput, NotFound
-from otb.apis.common import money, visible_departments
+from planning.api_fields import visible_departments
 from planning.departments import DepartmentParamField
 from replenishment import health, matrix, matrix_reads, reliability
 from replenishment.models import SegmentPolicy

@@ -18,8 +18,7 @@ from core.errors import Conflict
 from otb.models import PurchaseOrderLine
 from otb.orders import purchase_order_line_cancel
 from otb.services import OTBError
-from otb.views import _editable, _visible
-from planning.departments import DepartmentFilterField
+from planning.departments import DepartmentFilterField, departments_editable, departments_visible
 from planning.models import Department, FiscalWeek
 from replenishment import po_review, po_review_decisions, worksheet
 from replenishment.views import VersionForm, _can_edit
@@ -46,14 +45,14 @@ class LineCutForm(VersionForm):
 @login_required
 @require_GET
 def open_orders_page(request: HttpRequest) -> HttpResponse:
-    visible = _visible(request)
+    visible = departments_visible(request)
     form = ReviewFilterForm(request.GET or None, departments=visible)
     department = form.cleaned_data["department"] if form.is_valid() else None
     review = po_review.open_order_review(
         request.user,  # type: ignore[arg-type]
         department_id=department.pk if department else None,
     )
-    editable_ids = set(_editable(request).values_list("pk", flat=True))
+    editable_ids = set(departments_editable(request).values_list("pk", flat=True))
     rows = [{"review": row, "can_act": row.line.order.department_id in editable_ids} for row in review.rows]
     context = {
         "form": form,
@@ -74,7 +73,7 @@ def _line_action(request: HttpRequest, line_id: int) -> tuple[PurchaseOrderLine,
     line = get_object_or_404(
         PurchaseOrderLine.objects.select_related("order", "sku"),
         pk=line_id,
-        order__department__in=_visible(request),
+        order__department__in=departments_visible(request),
     )
     if not _can_edit(request, line.order.department_id):
         raise PermissionDenied("You cannot change orders of this department.")

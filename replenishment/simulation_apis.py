@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from core.api import REFUSALS
 from core.errors import InvalidInput, NotFound
-from otb.apis.common import visible_departments
+from planning.api_fields import visible_departments
 from planning.departments import DepartmentLookupError, department_from_filter, unknown_department_message
 from replenishment.models import ReplenishmentRun
 from replenishment.simulation import simulate_run

@@ -21,8 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import Conflict
 from otb.models import Vendor
-from otb.views import _editable, _visible
-from planning.departments import DepartmentFilterField
+from planning.departments import DepartmentFilterField, departments_editable, departments_visible
 from planning.models import Department
 from replenishment import runs, skipped, worksheet
 from replenishment.models import ReplenishmentRun, Suggestion
@@ -67,7 +66,7 @@ class VersionForm(forms.Form):
 
 
 def _can_edit(request: HttpRequest, department_id: int) -> bool:
-    return bool(_editable(request).filter(pk=department_id).exists())
+    return bool(departments_editable(request).filter(pk=department_id).exists())
 
 
 def _row(
@@ -151,7 +150,7 @@ def _sheet(request: HttpRequest, params: QueryDict, run: ReplenishmentRun | None
         else Suggestion.objects.none()
     )
     vendor_choices = Vendor.objects.filter(pk__in=in_run.values("vendor_id")).order_by("code")
-    form = FilterForm(params or None, departments=_visible(request), vendors=vendor_choices)
+    form = FilterForm(params or None, departments=departments_visible(request), vendors=vendor_choices)
     rows, show_dismissed = in_run, False
     if form.is_valid():
         if form.cleaned_data["department"]:
@@ -205,7 +204,7 @@ def worksheet_page(request: HttpRequest) -> HttpResponse:
     figures and the page its lines start on) and the totals of the filter."""
     run = _chosen_run(request.GET)
     sheet = _sheet(request, request.GET, run)
-    editable_ids = set(_editable(request).values_list("pk", flat=True))
+    editable_ids = set(departments_editable(request).values_list("pk", flat=True))
     paginator = Paginator(range(sheet["line_count"]), PAGE_SIZE)  # the count is known: no query
     page = paginator.get_page(request.GET.get("page"))
     start = (page.number - 1) * PAGE_SIZE
@@ -281,7 +280,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
     alone; the page reloads once the last active run ends."""
     context = _runs_context(request)
     if not request.htmx:  # type: ignore[attr-defined]
-        editable = _editable(request)
+        editable = departments_editable(request)
         context["start_form"] = RunStartForm(departments=editable) if editable.exists() else None
         return render(request, "replenishment/_ws_runs.html", context)
     response = render(request, "replenishment/worksheet.html#runs", context)
@@ -293,7 +292,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def run_start(request: HttpRequest) -> HttpResponse:
-    editable = _editable(request)
+    editable = departments_editable(request)
     if not editable.exists():
         raise PermissionDenied("You have no departments to replenish.")
     form = RunStartForm(request.POST, departments=editable)
@@ -418,7 +417,7 @@ def _back(request: HttpRequest) -> str:
 def suggestions_order(request: HttpRequest) -> HttpResponse:
     """Orders for the ticked lines; `request_exception` (the offer made after an over-OTB
     refusal) keeps an order over OTB awaiting a manager instead."""
-    if not _editable(request).exists():
+    if not departments_editable(request).exists():
         raise PermissionDenied("You have no departments to buy for.")
     ids = [int(value) for value in request.POST.getlist("suggestion") if value.isdigit()]
     back = _back(request)

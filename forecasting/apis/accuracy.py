@@ -14,9 +14,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from forecasting import accuracy
+from planning.api_fields import WeekField
 from planning.departments import DepartmentParamField
 from planning.models import Department, StyleColor
-from planning.plans.apis import WeekField
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -29,7 +29,7 @@ from forecasting.apis.common import (
 from forecasting.models import (
     ForecastOverride,
 )
-from planning.plans.apis import WeekField
+from planning.api_fields import WeekField
 
 
 # --- overrides ----------------------------------------------------------------------------------

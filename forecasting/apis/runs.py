@@ -39,10 +39,10 @@ from forecasting.models import (
     SizeShare,
     StyleColorForecast,
 )
+from planning.api_fields import WeekField
 from planning.departments import DepartmentParamField
 from planning.engine import spread
 from planning.models import Department, StyleColor
-from planning.plans.apis import WeekField
 
 
 # --- runs ---------------------------------------------------------------------------------------

@@ -15,10 +15,11 @@ from rest_framework.views import APIView
 
 from core import scope
 from core.api import BAD_INPUT, REFUSALS, ErrorBody, request_user, validated
+from core.api_fields import MonthLabelField, money, status_field
 from core.errors import InvalidInput
 from otb import open_to_buy, selectors, services
-from otb.apis.common import MonthLabelField, money, status_field, visible_departments
 from otb.models import OTBBudget, OTBBudgetMonth
+from planning.api_fields import visible_departments
 from planning.departments import DepartmentParamField
 from planning.models import PlanVersion
 

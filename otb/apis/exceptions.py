@@ -15,10 +15,11 @@ from rest_framework.views import APIView
 
 from core import scope
 from core.api import BAD_INPUT, REFUSALS, request_user, validated
+from core.api_fields import MonthLabelField, money, status_field
 from core.errors import Forbidden
 from otb import services
-from otb.apis.common import MonthLabelField, money, status_field, visible_departments
 from otb.models import OTBException
+from planning.api_fields import visible_departments
 from planning.roles import ADMIN, MANAGER, user_roles
 
 

@@ -16,14 +16,14 @@ from rest_framework.views import APIView
 
 from core import scope
 from core.api import BAD_INPUT, REFUSALS, request_user, validated
+from core.api_fields import status_field
 from core.errors import InvalidInput
 from otb import services
-from otb.apis.common import status_field, visible_departments
 from otb.models import PurchaseOrder, PurchaseOrderLine
 from otb.orders import MAX_LINE_UNITS, LineRequest, purchase_order_create, purchase_order_line_receive
+from planning.api_fields import WeekField, visible_departments
 from planning.departments import DepartmentParamField
 from planning.models import Department
-from planning.plans.apis import WeekField
 
 
 class PurchaseOrderLineSerializer(serializers.ModelSerializer[PurchaseOrderLine]):

@@ -23,13 +23,13 @@ from rest_framework.views import APIView
 
 from core import scope
 from core.api import BAD_INPUT, REFUSALS, STALE_ROW, request_user, validated
+from core.api_fields import money, status_field
 from core.errors import AppError, Conflict, Forbidden, InvalidInput
-from otb.apis.common import money, status_field, visible_departments
 from otb.markdowns import selectors, services
 from otb.models import MarkdownItem, MarkdownProposal, PriceChange
+from planning.api_fields import WeekField, visible_departments
 from planning.departments import DepartmentParamField
 from planning.models import Department
-from planning.plans.apis import WeekField
 from planning.roles import ADMIN, MANAGER, user_roles
 
 CONFLICT = {409: STALE_ROW}

@@ -26,6 +26,7 @@ from otb.markdowns.services import (
 from otb.models import MarkdownProposal
 from planning import clock
 from planning.models import Department
+from planning.roles import ADMIN, MANAGER, user_roles
 
 
 def _pending(user: User) -> list[InboxRow]:
@@ -52,8 +53,6 @@ def _pending(user: User) -> list[InboxRow]:
 
 
 def _check_decider(user: User, proposal: MarkdownProposal) -> None:
-    from planning.roles import ADMIN, MANAGER, user_roles
-
     if not user_roles(user) & {MANAGER, ADMIN}:
         raise Forbidden("Only managers decide on markdowns.")
     if not Department.objects.editable_by(user).filter(pk=proposal.department_id).exists():

@@ -39,8 +39,9 @@ from core.models import AuditEvent
 from core.money import percent_of, to_cents, to_places
 from core.weeks import month_key, month_label
 from forecasting.selectors import latest_closed_week, weeks_up_to
-from otb.models import MarkdownProposal
+from otb.models import MarkdownItem, MarkdownProposal
 from planning.models import (
+    Department,
     FiscalWeek,
     Location,
     PlanWeek,
@@ -280,8 +281,6 @@ def proposal_history(proposal_id: int) -> list[AuditEvent]:
 
 
 def proposals_visible_to(user: object) -> list[MarkdownProposal]:
-    from planning.models import Department
-
     return list(
         MarkdownProposal.objects.filter(department__in=Department.objects.visible_to(user))  # type: ignore[arg-type]
         .select_related("department", "effective_week", "created_by")
@@ -338,8 +337,6 @@ def markdown_budget_vs_actual(department_id: int, fiscal_year: int) -> list[Budg
         .annotate(total=Sum("markdown_value"))
         .values_list("fiscal_week__month", "total")
     )
-    from otb.models import MarkdownItem
-
     committed = dict(
         MarkdownItem.objects.filter(
             proposal__department_id=department_id,
@@ -376,8 +373,6 @@ class ProposalTotals:
 
 
 def proposal_items(proposal_id: int) -> list[Any]:
-    from otb.models import MarkdownItem
-
     return list(
         MarkdownItem.objects.filter(proposal_id=proposal_id)
         .select_related("style_color")

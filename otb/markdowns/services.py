@@ -47,6 +47,7 @@ from planning.models import (
     PlanLine,
     PlanVersion,
     PlanWeek,
+    Sku,
     StyleColor,
 )
 from planning.plans.compute import run_engine
@@ -141,8 +142,6 @@ def _base_units(department_id: int, season: dict[int, list[int]]) -> dict[int, D
                 forecast[item] += Decimal(units)
     missing = [item for item in season if item not in covered]
     if missing:
-        from planning.models import Sku
-
         item_of = dict(Sku.objects.filter(style_color_id__in=missing).values_list("id", "style_color_id"))
         window = weeks_up_to(latest_closed_week(), RATE_WEEKS)
         launches = dict(StyleColor.objects.filter(pk__in=missing).values_list("pk", "launch_date"))
@@ -188,8 +187,6 @@ def _build_items(department: Department, week: FiscalWeek, requests: list[ItemRe
     if problems:
         raise MarkdownError(" ".join(problems))
     item_ids = list(items)
-    from planning.models import Sku
-
     item_of = dict(Sku.objects.filter(style_color_id__in=item_ids).values_list("id", "style_color_id"))
     on_hand = selectors.on_hand_by_item(item_of, latest_closed_week().id)
     on_order = _on_order_by_item(item_ids, week.id)

@@ -48,6 +48,8 @@ from planning.models import (
     StyleColor,
     Subclass,
 )
+from planning.plans.in_season import roll_plans
+from planning.plans.services import PlanSpec, plan_create, version_approve, version_submit
 from planning.roles import ADMIN, EXECUTIVE, MANAGER, PLANNER
 from planning.services import fiscal_weeks_sync
 
@@ -447,9 +449,6 @@ def _demo_plan(through: calendar.FiscalWeek, pattern: str) -> None:
     demo manager approves it, so OP r1 is the pre-season plan. Only then does it roll: the
     working plan's closed weeks hold the actuals loaded, the OP keeps what was planned for them,
     and "vs OP" shows plan against actual."""
-    from planning.plans.in_season import roll_plans
-    from planning.plans.services import PlanSpec, plan_create, version_approve, version_submit
-
     planner = User.objects.get(username="planner")
     manager = User.objects.get(username="manager")
     department = Department.objects.editable_by(planner).order_by("code").first()

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
+from planning.roles import ADMIN, MANAGER, PLANNER, user_roles
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
@@ -13,8 +15,6 @@ if TYPE_CHECKING:
 class DepartmentQuerySet(models.QuerySet[Any]):
     def editable_by(self, user: AbstractBaseUser | AnonymousUser) -> DepartmentQuerySet:
         """Admins change every department; planners and managers only those assigned to them."""
-        from planning.roles import ADMIN, MANAGER, PLANNER, user_roles
-
         roles = user_roles(user)
         if ADMIN in roles:
             return self.all()
@@ -24,6 +24,4 @@ class DepartmentQuerySet(models.QuerySet[Any]):
 
     def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> DepartmentQuerySet:
         """Every signed-in role reads every department (executives read the whole company)."""
-        from planning.roles import user_roles
-
         return self.all() if user_roles(user) else self.none()

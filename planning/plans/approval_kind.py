@@ -23,6 +23,7 @@ from planning.plans.month_summary import month_summaries
 from planning.plans.negative_receipts import negative_receipts
 from planning.plans.promotion import Promotion, promotion_preview
 from planning.plans.services import approvals as transitions
+from planning.roles import ADMIN, MANAGER, user_roles
 
 KIND = "plan"
 
@@ -72,8 +73,6 @@ def promotion_to_decide(user: User, version_id: int) -> Promotion | None:
 
 def check_decider(user: User, version: PlanVersion) -> None:
     """A manager (or admin) of the plan's department."""
-    from planning.roles import ADMIN, MANAGER, user_roles
-
     if not user_roles(user) & {MANAGER, ADMIN}:
         raise Forbidden("Only a manager approves or rejects plans.")
     department = version.plan.department

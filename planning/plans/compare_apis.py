@@ -14,8 +14,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.errors import InvalidInput
+from planning.api_fields import week_label
 from planning.models import Department, Plan, PlanVersion
-from planning.plans.apis.serializers import week_label
 from planning.plans.apis.shared import _REFUSALS
 from planning.plans.compare import MEASURES, compare_versions
 

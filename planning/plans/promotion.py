@@ -37,8 +37,8 @@ from core.money import to_cents, to_places
 from core.weeks import week_label as fiscal_week_label
 from planning.models import MerchClass, PlanCellChange, PlanLine, PlanTransition, PlanVersion, PlanWeek
 from planning.models.scenario_base import ScenarioBaseLine, ScenarioBaseWeek
+from planning.plans.errors import PlanError
 from planning.plans.measures import ENTERED, TARGET_LABELS, TARGET_PLACES, stored_text, validate
-from planning.plans.services import PlanError
 from planning.plans.three_way import (
     CHOICES,
     LINE_WEEK,

@@ -28,8 +28,8 @@ from forecasting.models import (
     SizeShare,
     StyleColorForecast,
 )
+from planning.api_fields import week_label
 from planning.models import FiscalWeek, MerchClass, SalesHistory, Sku, Style, StyleColor, Subclass
-from planning.plans.apis import week_label
 
 Retailer = dict[str, Any]
 API = "/api/v1/forecasting"

@@ -218,7 +218,7 @@ def test_the_departments_manager_decides_each_in_the_inbox(
     assert _state(items)["budget"][0] == OTBBudget.Status.APPROVED
     assert _state(items)["exception"][0] == OTBException.Status.APPROVED
     assert _state(items)["proposal"][0] == MarkdownProposal.Status.APPROVED
-    assert [(kind, action) for kind, action, _ in _state(items)["decisions"]] == [
+    assert [tuple(action.split(".")) for action, _ in _state(items)["decisions"]] == [
         ("markdown", "submit"),
         ("otb_budget", "approve"),
         ("otb_exception", "approve"),

@@ -7,9 +7,6 @@ handler (bad input and PlanError 400, PermissionDenied 403, a stale cell 409).
 
 Split by what the endpoints serve: `versions` (plans, versions, lines), `cells`, `approvals`
 (submit, approve, reject, branch); their wire shapes in `serializers`, the scoping and refusal
-answers they share in `shared`. The fiscal-week field is re-exported: other apps' APIs use it.
+answers they share in `shared`. The fiscal-week field other apps' APIs use is
+planning.api_fields.WeekField.
 """
-
-from planning.plans.apis.serializers import WeekField, week_label
-
-__all__ = ["WeekField", "week_label"]

@@ -3,16 +3,13 @@ plans, versions, lines, cells and the approval flow (the views are beside it).""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api import ErrorBody, StaleRowBody
-from core.weeks import iso_week_label, week_key
-from planning import calendar
+from planning.api_fields import WeekField
 from planning.models import Plan, PlanLine, PlanVersion
 from planning.plans.measures import DERIVED, ENTERED, PURCHASED
 from planning.plans.negative_receipts import version_negative_receipts
@@ -20,39 +17,6 @@ from planning.plans.negative_receipts import version_negative_receipts
 # Entered first, then those kept from purchase orders, then derived, in a stable order.
 MEASURES = (*ENTERED, *PURCHASED, *DERIVED)
 MAX_CELLS_PER_PATCH = 10_000
-_WEEK_PATTERN = re.compile(r"^(\d{4})-W(\d{2})$")
-
-
-# --- shared fields and helpers --------------------------------------------------------------
-def week_label(week_id: int) -> str:
-    """FiscalWeek id 202503 as "2025-W03"."""
-    return iso_week_label(week_id)
-
-
-@extend_schema_field(
-    {"type": "string", "pattern": r"^\d{4}-W\d{2}$", "example": "2025-W03", "description": "Fiscal week."}
-)
-class WeekField(serializers.Field[int, str, str, Any]):
-    """A fiscal week as "YYYY-Www" on the wire, its FiscalWeek id (year * 100 + week) inside."""
-
-    default_error_messages = {
-        "invalid": "Give the week as YYYY-Www, e.g. 2025-W03.",
-        "missing": "{label} has no week {week}.",
-    }
-
-    def to_internal_value(self, data: Any) -> int:
-        match = _WEEK_PATTERN.match(data) if isinstance(data, str) else None
-        if match is None:
-            self.fail("invalid")
-        year, week = int(match[1]), int(match[2])
-        try:
-            calendar.fiscal_week(year, week, settings.MERCHPLAN_CALENDAR_PATTERN)
-        except ValueError:
-            self.fail("missing", label=f"FY{year}", week=week)
-        return week_key(year, week)
-
-    def to_representation(self, value: int) -> str:
-        return week_label(value)
 
 
 class StaleCellBody(StaleRowBody):

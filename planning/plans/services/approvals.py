@@ -17,9 +17,11 @@ from django.utils import timezone
 from core.approvals import approval_decide, approval_submit, may_decide
 from core.errors import Forbidden
 from planning.models import Department, Plan, PlanTransition, PlanVersion
+from planning.plans.promotion import scenario_promote
 from planning.plans.services.checks import PlanError, _check_editable
 from planning.plans.services.derived_values import _recompute_all
 from planning.plans.services.scenarios import _clone
+from planning.roles import ADMIN, PLANNER, user_roles
 
 Kind = PlanVersion.Kind
 Status = PlanVersion.Status
@@ -146,8 +148,6 @@ def version_approved(
     plan = version.plan
     working = version if version.kind == Kind.WORKING else None
     if version.kind == Kind.SCENARIO:
-        from planning.plans.promotion import scenario_promote
-
         # Promotion: the scenario's own changes become the working plan's, audited per cell.
         working = (
             PlanVersion.objects.select_for_update().select_related("plan").get(plan=plan, kind=Kind.WORKING)
@@ -194,8 +194,6 @@ def _new_original(plan: Plan, source: PlanVersion, user: User) -> PlanVersion:
 def _check_withdrawer(user: User, version: PlanVersion) -> None:
     """The submitter, or a planner of the department (a colleague who takes it back to fix
     it); managers who did not submit it decide on it instead."""
-    from planning.roles import ADMIN, PLANNER, user_roles
-
     department = version.plan.department
     if not Department.objects.editable_by(user).filter(pk=department.pk).exists():
         raise PermissionDenied(f"You cannot change plans of {department}.")

@@ -10,19 +10,13 @@ from typing import TYPE_CHECKING, Any
 from django.contrib.auth.models import User
 
 from core import scope
-from core.errors import InvalidInput
 from planning.models import PlanVersion
 from planning.plans.cell_input import CellInputError, parse_number
+from planning.plans.errors import PlanError as PlanError
 from planning.plans.measures import stored_text
 
 if TYPE_CHECKING:
-    from planning.plans.services.cell_edits import CellEdit
-
-
-class PlanError(InvalidInput, ValueError):
-    """Bad input for a plan write (400): shown next to the cell or the form field, nothing changed."""
-
-    edit: CellEdit | None = None  # the refused cell of a batch (a pasted block), when one is
+    pass
 
 
 @dataclass

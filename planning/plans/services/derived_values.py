@@ -9,10 +9,12 @@ from typing import Any
 
 import numpy as np
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, DecimalField, Sum
 
 from core.money import to_cents
+from planning import tasks
 from planning.models import PlanLine, PlanVersion, PlanWeek
 from planning.plans.bulk_write import read_columns, write_columns
 from planning.plans.compute import ENTERED_FIELDS, LineBlock, run_engine, total_block
@@ -216,10 +218,8 @@ def _store_total(version: PlanVersion, total: LineBlock) -> None:
 
 
 def _queue_totals(version: PlanVersion) -> None:
-    from planning.tasks import version_totals_recompute as version_totals_recompute_task
-
     version_id, values_version = version.pk, version.values_version
-    transaction.on_commit(lambda: version_totals_recompute_task.delay(version_id, values_version))
+    transaction.on_commit(lambda: tasks.version_totals_recompute.delay(version_id, values_version))
 
 
 RECOMPUTE_TASK_KEY = "plan-recompute:{version_id}"
@@ -228,14 +228,10 @@ RECOMPUTE_TASK_KEY = "plan-recompute:{version_id}"
 def queue_version_recompute(version: PlanVersion) -> None:
     """Queue the whole-version recompute after the commit; remember the task for the page's
     progress bar."""
-    from django.core.cache import cache
-
-    from planning.tasks import version_recompute as version_recompute_task
-
     version_id, values_version = version.pk, version.values_version
 
     def send() -> None:
-        result = version_recompute_task.delay(version_id, values_version)
+        result = tasks.version_recompute.delay(version_id, values_version)
         cache.set(RECOMPUTE_TASK_KEY.format(version_id=version_id), result.id, 3600)
 
     transaction.on_commit(send)

@@ -10,6 +10,7 @@ from django.db import transaction
 from planning.models import Department, PlanLine, PlanTransition, PlanVersion, PlanWeek
 from planning.plans.compute import ENTERED_FIELDS
 from planning.plans.measures import DERIVED
+from planning.plans.promotion import scenario_base_snapshot
 from planning.plans.services.checks import PlanError
 
 Kind = PlanVersion.Kind
@@ -32,8 +33,6 @@ def scenario_branch(*, user: User, version_id: int, name: str) -> PlanVersion:
     scenario = _clone(source, user, Kind.SCENARIO, name, frozen=False)
     scenario.branched_from = source
     scenario.save(update_fields=["branched_from"])
-    from planning.plans.promotion import scenario_base_snapshot
-
     scenario_base_snapshot(scenario)  # the base its promotion merges from
     PlanTransition.objects.create(version=scenario, action="branch", to_status=Status.DRAFT, user=user)
     return scenario

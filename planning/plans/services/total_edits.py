@@ -11,6 +11,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from core.audit import audit_record
+from planning.engine import spread
 from planning.models import PlanCellChange, PlanLine, PlanVersion, PlanWeek
 from planning.plans.cell_input import CellInputError, parse_cell_input
 from planning.plans.cell_input import resolve as resolve_cell_input
@@ -113,8 +114,6 @@ def plan_aggregate_update(
 def _spread_edits(
     version: PlanVersion, rows: list[PlanWeek], measure: str, new_value: Decimal, expected: str | None
 ) -> list[CellEdit]:
-    from planning.engine import spread
-
     current = np.array([float(getattr(row, measure)) for row in rows])
     if expected not in (None, ""):
         seen = _parse(str(expected))

@@ -1,25 +1,23 @@
-"""Shared pieces of the OTB API: scoping and month fields (error answers, validation and the
-signed-in user: core.api)."""
+"""Serializer fields every app's API shares: money, fiscal months and read-only statuses, so a
+figure has one wire shape everywhere (the fiscal week, which needs the calendar, is
+planning.api_fields.WeekField)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.request import Request
 
-from otb.services import month_label
-from planning.models import Department
-
-
-def visible_departments(request: Request) -> QuerySet[Department]:
-    return Department.objects.visible_to(request.user)
+from core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
+from core.weeks import month_label
 
 
 def money(**options: Any) -> serializers.DecimalField:
-    return serializers.DecimalField(max_digits=14, decimal_places=2, **options)
+    """An amount as a decimal string with 2 places (the precision of core.fields.money_field)."""
+    return serializers.DecimalField(
+        max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, **options
+    )
 
 
 def month_key_field(**options: Any) -> serializers.IntegerField:
