@@ -89,10 +89,10 @@ def _time_page() -> bool:
 
     from otb.models import OTBBudget, OTBBudgetMonth, PurchaseOrder, PurchaseOrderLine, Vendor
     from otb.page_rows import fiscal_month_keys
-    from otb.views import _current_year
     from planning.models import Department, FiscalWeek, Location, Sku
+    from planning.selectors import current_fiscal_year
 
-    year = _current_year()
+    year = current_fiscal_year()
     keys = fiscal_month_keys(year)
     user = User.objects.filter(is_superuser=True).first() or User.objects.get(username="executive")
     departments = list(Department.objects.order_by("pk"))

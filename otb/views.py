@@ -18,25 +18,19 @@ from core.weeks import short_month_label
 from otb import budget_drift, month_drill, open_to_buy, page_rows, services
 from otb.forms import BudgetCreateForm, DecisionForm, DepartmentFilterForm
 from otb.models import OTBBudget, OTBBudgetMonth
-from planning import clock
 from planning.departments import (
     DepartmentLookupError,
     department_from_filter,
     departments_editable,
     departments_visible,
 )
-from planning.models import FiscalWeek, PlanLine, PlanVersion
+from planning.models import PlanLine, PlanVersion
 from planning.roles import ADMIN, MANAGER, user_roles
+from planning.selectors import current_fiscal_year
 
 
 def _is_manager(request: HttpRequest) -> bool:
     return bool(user_roles(request.user) & {MANAGER, ADMIN})
-
-
-def _current_year() -> int:
-    today = clock.today()
-    week = FiscalWeek.objects.filter(start_date__lte=today, end_date__gte=today).only("year").first()
-    return week.year if week else today.year
 
 
 # -- the OTB table ------------------------------------------------------------------------
@@ -51,7 +45,7 @@ def otb_page(request: HttpRequest) -> HttpResponse:
     if form.is_valid() and form.cleaned_data["department"]:
         departments = [form.cleaned_data["department"]]
     year_text = request.GET.get("year", "")
-    year = int(year_text) if year_text.isdigit() else _current_year()
+    year = int(year_text) if year_text.isdigit() else current_fiscal_year()
     month_keys = page_rows.fiscal_month_keys(year)
     table = open_to_buy.otb_table([department.pk for department in departments], month_keys)
     blocks = []

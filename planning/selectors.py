@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Count, OuterRef, Q, Subquery
 
 from core.weeks import week_label
+from planning import clock
 from planning.models import Channel, Department, Division, FiscalWeek, Location, SalesHistory, StockPosition
 
 if TYPE_CHECKING:
@@ -139,3 +140,10 @@ def stock_as_of(week_id: int, *, location_ids: list[int] | None = None) -> dict[
 
 def fiscal_week_ids(year: int) -> list[int]:
     return list(FiscalWeek.objects.filter(year=year).values_list("id", flat=True))
+
+
+def current_fiscal_year() -> int:
+    """The fiscal year of today (the clock's), or the calendar year outside the fiscal weeks."""
+    today = clock.today()
+    week = FiscalWeek.objects.filter(start_date__lte=today, end_date__gte=today).only("year").first()
+    return week.year if week else today.year
