@@ -28,7 +28,7 @@ from forecasting.engine.intervals import (
     poisson_half_widths,
     root_mean_square,
 )
-from forecasting.engine.lifecycle import MAX_AGE, curve_matrix, item_ages
+from forecasting.engine.lifecycle import MAX_AGE, Ages, curve_matrix, item_ages
 from forecasting.engine.panel import (
     Array,
     Mask,
@@ -141,25 +141,10 @@ def run_forecast(
     n_windows = check_windows(n_windows)
     n_jobs = check_jobs(n_jobs)
     known_launches = check_launches(launches)
-    everything = build_panel(check_history(history))
-    learning = everything.ids.isin(list(history_only or ()))
-    if learning.all():
-        raise ValueError("history_only: every series is history only, so there is nothing to forecast")
-    panel = rows_of(everything, ~learning)
+    everything, panel = _split_history_only(build_panel(check_history(history)), history_only)
     watch.lap("validation")
 
-    profile = profile_matrix(panel, season_length)
-    # Life curves learn from every series, last seasons' items included.
-    all_deseasonalised = everything.sales / series_index(everything, profile, everything.dates, season_length)
-    curve = curve_matrix(everything, all_deseasonalised, item_ages(everything, known_launches), MAX_AGE)
-    index = series_index(panel, profile, panel.dates, season_length)
-    dates = future_dates(panel, horizon)
-    future_index = series_index(panel, profile, dates, season_length)
-    on_sale, stockout = panel.on_sale, panel.stockout
-    deseasonalised = panel.sales / index
-    fit_deseasonalised = interpolate(deseasonalised, on_sale, stockout)
-    fit_raw = np.where(on_sale & stockout, fit_deseasonalised * index, panel.sales)
-    ages = item_ages(panel, known_launches)
+    prepared = _prepare(everything, panel, known_launches, season_length, horizon)
     watch.lap("profile")
 
     patterns = pattern_stats(panel)
@@ -175,6 +160,96 @@ def run_forecast(
         season_length=season_length,
         test_weeks=test_weeks,
     )
+    tested = _backtest_candidates(
+        panel, prepared.profile, tries, test_weeks, season_length, horizon, n_windows, n_jobs
+    )
+    watch.lap("back-test")
+
+    fitted = _fit_chosen(panel, tested, prepared, like_items, season_length, horizon, n_jobs)
+    watch.lap("final fit")
+
+    half, error_sd = _intervals(tested, fitted, levels)
+    watch.lap("intervals")
+
+    forecasts = _forecast_frame(panel, prepared.dates, fitted.yhat, fitted.model, half, levels)
+    series = _series_frame(
+        panel,
+        tested,
+        patterns,
+        fitted.model,
+        error_sd,
+        fitted.fallback,
+        ReasonSettings(season_length, horizon, n_windows, min_weeks, "seasonal_naive" in names),
+    )
+    watch.lap("output")
+    return ForecastResult(forecasts=forecasts, series=series, timings=dict(watch.laps))
+
+
+def _split_history_only(everything: Panel, history_only: Iterable[Any] | None) -> tuple[Panel, Panel]:
+    """(every series, the series to forecast): `history_only` series are left out of the second."""
+    learning = everything.ids.isin(list(history_only or ()))
+    if learning.all():
+        raise ValueError("history_only: every series is history only, so there is nothing to forecast")
+    return everything, rows_of(everything, ~learning)
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """The forecast series' seasonal profile and the sales the models and fallbacks fit."""
+
+    profile: Array  # the parents' seasonal profiles from the full history
+    curve: Array  # launch-and-life curves, learnt from every series
+    ages: Ages  # the forecast series' ages
+    dates: pd.DatetimeIndex  # the forecast weeks
+    future_index: Array  # (series, horizon) seasonal index of the forecast weeks
+    deseasonalised: Array  # sales / seasonal index, stock-outs as they are
+    fit_deseasonalised: Array  # deseasonalised, stock-out weeks imputed
+    fit_raw: Array  # sales, stock-out weeks imputed
+
+
+def _prepare(
+    everything: Panel,
+    panel: Panel,
+    known_launches: Mapping[Any, pd.Timestamp],
+    season_length: int,
+    horizon: int,
+) -> _Prepared:
+    profile = profile_matrix(panel, season_length)
+    # Life curves learn from every series, last seasons' items included.
+    all_deseasonalised = everything.sales / series_index(everything, profile, everything.dates, season_length)
+    curve = curve_matrix(everything, all_deseasonalised, item_ages(everything, known_launches), MAX_AGE)
+    index = series_index(panel, profile, panel.dates, season_length)
+    dates = future_dates(panel, horizon)
+    future_index = series_index(panel, profile, dates, season_length)
+    on_sale, stockout = panel.on_sale, panel.stockout
+    deseasonalised = panel.sales / index
+    fit_deseasonalised = interpolate(deseasonalised, on_sale, stockout)
+    fit_raw = np.where(on_sale & stockout, fit_deseasonalised * index, panel.sales)
+    ages = item_ages(panel, known_launches)
+    return _Prepared(
+        profile=profile,
+        curve=curve,
+        ages=ages,
+        dates=dates,
+        future_index=future_index,
+        deseasonalised=deseasonalised,
+        fit_deseasonalised=fit_deseasonalised,
+        fit_raw=fit_raw,
+    )
+
+
+def _backtest_candidates(
+    panel: Panel,
+    profile: Array,
+    tries: dict[str, Mask],
+    test_weeks: int,
+    season_length: int,
+    horizon: int,
+    n_windows: int,
+    n_jobs: int,
+) -> Backtest:
+    """Back-test the candidates each series `tries` over its last `test_weeks` weeks."""
+    on_sale, stockout = panel.on_sale, panel.stockout
     # The back-test deseasonalises with the profile known before its first held-out week:
     # the full history's profile would let the held-out weeks flatter the seasonal models.
     cut = max(panel.weeks - test_weeks, 0)
@@ -182,7 +257,7 @@ def run_forecast(
     test_index = series_index(panel, known_profile, panel.dates, season_length)
     test_deseasonalised = interpolate(panel.sales / test_index, on_sale, stockout)
     test_raw = np.where(on_sale & stockout, test_deseasonalised * test_index, panel.sales)
-    tested = backtest(
+    return backtest(
         panel,
         test_raw,
         test_deseasonalised,
@@ -193,39 +268,65 @@ def run_forecast(
         n_windows=n_windows,
         n_jobs=n_jobs,
     )
-    watch.lap("back-test")
 
+
+@dataclass(frozen=True)
+class _Fitted:
+    yhat: Array  # (series, horizon) forecasts
+    model: Objects  # per series: the chosen model, or the fallback that replaced it
+    needed: Mask  # the series a fallback forecasts
+    fallback: Fallbacks
+
+
+def _fit_chosen(
+    panel: Panel,
+    tested: Backtest,
+    prepared: _Prepared,
+    like_items: Mapping[Any, Any] | None,
+    season_length: int,
+    horizon: int,
+    n_jobs: int,
+) -> _Fitted:
+    """Each series' chosen model refitted on all its weeks; fallbacks where there is none."""
     model_yhat = _final_fit(
-        panel, tested, fit_raw, fit_deseasonalised, future_index, season_length, horizon, n_jobs
+        panel,
+        tested,
+        prepared.fit_raw,
+        prepared.fit_deseasonalised,
+        prepared.future_index,
+        season_length,
+        horizon,
+        n_jobs,
     )
     needed = any_per_row(np.isnan(model_yhat))
     fallback = fallbacks(
-        panel, needed, model_yhat, fit_raw, deseasonalised, future_index, like_items, ages, curve
+        panel,
+        needed,
+        model_yhat,
+        prepared.fit_raw,
+        prepared.deseasonalised,
+        prepared.future_index,
+        like_items,
+        prepared.ages,
+        prepared.curve,
     )
     yhat = np.where(needed[:, None], fallback.yhat, model_yhat)
     chosen_names = np.asarray((*tested.names, ""), dtype=object)[tested.chosen]
     model = np.where(needed, fallback.model, chosen_names).astype(object)
-    watch.lap("final fit")
+    return _Fitted(yhat=yhat, model=model, needed=needed, fallback=fallback)
 
+
+def _intervals(tested: Backtest, fitted: _Fitted, levels: tuple[float, ...]) -> tuple[Array, Array]:
+    """(half widths (series, horizon, level), error sd per series): conformal from the
+    back-test errors where the chosen model has them, Poisson elsewhere."""
     conformal = conformal_half_widths(tested.errors, levels)
     error_sd = root_mean_square(tested.errors)
-    use_conformal = ~needed & ~np.isnan(error_sd)
-    half = np.where(use_conformal[:, None, None], conformal[:, None, :], poisson_half_widths(yhat, levels))
-    error_sd = np.where(use_conformal, error_sd, np.sqrt(yhat.mean(axis=1)))
-    watch.lap("intervals")
-
-    forecasts = _forecast_frame(panel, dates, yhat, model, half, levels)
-    series = _series_frame(
-        panel,
-        tested,
-        patterns,
-        model,
-        error_sd,
-        fallback,
-        ReasonSettings(season_length, horizon, n_windows, min_weeks, "seasonal_naive" in names),
+    use_conformal = ~fitted.needed & ~np.isnan(error_sd)
+    half = np.where(
+        use_conformal[:, None, None], conformal[:, None, :], poisson_half_widths(fitted.yhat, levels)
     )
-    watch.lap("output")
-    return ForecastResult(forecasts=forecasts, series=series, timings=dict(watch.laps))
+    error_sd = np.where(use_conformal, error_sd, np.sqrt(fitted.yhat.mean(axis=1)))
+    return half, error_sd
 
 
 def _final_fit(
