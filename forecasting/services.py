@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-import numpy as np
 import pandas as pd
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db import IntegrityError, transaction
@@ -26,7 +25,8 @@ from core.errors import Conflict, Forbidden, InvalidInput
 from core.money import is_cents, to_cents
 from core.runs import run_heartbeat
 from core.versioning import check_version
-from forecasting import engine, selectors
+from forecasting import engine, selectors, snapshots
+from forecasting import tasks as forecast_tasks
 from forecasting.models import (
     ForecastOverride,
     ForecastRun,
@@ -101,10 +101,8 @@ def forecast_run_start(
         )
         _log(run.pk, f"Queued: {len(departments)} departments, {horizon} weeks after {as_of}.")
         if dispatch:
-            from forecasting.tasks import forecast_run_dispatch
-
             run_id = run.pk
-            transaction.on_commit(lambda: forecast_run_dispatch(run_id))
+            transaction.on_commit(lambda: forecast_tasks.forecast_run_dispatch(run_id))
     return run
 
 
@@ -271,90 +269,13 @@ def _snapshot_replace(
         return
     wanted = set(ids)
     week_of = {pd.Timestamp(week.start_date): week.id for week in weeks}
-    level = run.interval_level
     forecasts = result.forecasts[result.forecasts["unique_id"].isin(wanted)]
     week_ids = forecasts["ds"].map(week_of)
     if week_ids.isna().any():
         raise ForecastError("The engine returned weeks outside the fiscal calendar.")
-    # An item that leaves the range sells nothing after its exit date.
-    exits = dict(
-        StyleColor.objects.filter(pk__in=ids, exit_date__isnull=False).values_list("id", "exit_date")
-    )
-    starts = forecasts["ds"].dt.date.to_numpy()
-    gone = np.array(
-        [
-            item in exits and start > exits[item]
-            for item, start in zip(forecasts["unique_id"], starts, strict=True)
-        ],
-        dtype=bool,
-    )
-    units = np.where(gone, 0.0, _cents(forecasts["yhat"].to_numpy()))
-    lower = np.where(gone, 0.0, np.minimum(_cents(forecasts[f"lo-{level}"].to_numpy()), units))
-    upper = np.where(gone, 0.0, np.maximum(_cents(forecasts[f"hi-{level}"].to_numpy()), units))
-    StyleColorForecast.objects.bulk_create(
-        (
-            StyleColorForecast(
-                run=run,
-                style_color_id=int(item),
-                fiscal_week_id=int(week),
-                units=_decimal(value),
-                lower=_decimal(low),
-                upper=_decimal(high),
-            )
-            for item, week, value, low, high in zip(
-                forecasts["unique_id"], week_ids, units, lower, upper, strict=True
-            )
-        ),
-        batch_size=5000,
-    )
-    series = result.series[result.series["unique_id"].isin(wanted)]
-    SeriesFit.objects.bulk_create(
-        (
-            SeriesFit(
-                run=run,
-                style_color_id=int(row.unique_id),
-                model=row.model,
-                pattern=row.pattern,
-                adi=_float(row.adi),
-                cv2=_float(row.cv2),
-                weeks_on_sale=int(row.weeks_on_sale),
-                stockout_weeks=int(row.stockout_weeks),
-                is_fallback=bool(row.is_fallback),
-                backtest_wmape=_float(row.backtest_wmape),
-                backtest_bias=_float(row.backtest_bias),
-                naive_wmape=_float(row.naive_wmape),
-                error_sd=_float(row.error_sd),
-                candidate_wmape={name: _float(value) for name, value in dict(row.candidate_wmape).items()},
-                reason=row.reason,
-            )
-            for row in series.itertuples(index=False)
-        ),
-        batch_size=2000,
-    )
-    SizeShare.objects.bulk_create(
-        (
-            SizeShare(run=run, sku_id=int(sku), share=Decimal(f"{share:.6f}"))
-            for item, sku, share in zip(shares["unique_id"], shares["size_id"], shares["share"], strict=True)
-            if item in wanted
-        ),
-        batch_size=5000,
-    )
-
-
-def _cents(values: np.ndarray) -> np.ndarray:
-    rounded: np.ndarray = np.round(np.maximum(values.astype(float), 0.0), 2)
-    return rounded
-
-
-def _decimal(value: float) -> Decimal:
-    return Decimal(f"{value:.2f}")
-
-
-def _float(value: object) -> float | None:
-    if value is None:
-        return None
-    number = float(value)  # type: ignore[arg-type]
-    return None if np.isnan(number) else number
+    snapshots.forecasts_create(run, ids, forecasts, week_ids)
+    snapshots.series_fits_create(run, result.series[result.series["unique_id"].isin(wanted)])
+    snapshots.size_shares_create(run, shares, wanted)
 
 
 def _log(run_id: int, message: str, level: str = ForecastRunLog.Level.INFO) -> None:
@@ -381,31 +302,10 @@ def forecast_override_set(
     a mismatch means someone else changed it since, and nothing is written.
     """
     value = _override_units(units)
-    if value is not None and reason not in ForecastOverride.Reason.values:
-        raise ForecastError("Choose a reason for the override.")
-    note = note.strip()
-    if len(note) > 300:
-        raise ForecastError("Keep the note under 300 characters.")
+    note = _override_note(value, reason, note)
     with transaction.atomic():
-        item = (
-            StyleColor.objects.select_related("style__subclass__merch_class")
-            .filter(pk=style_color_id)
-            .first()
-        )
-        if item is None:
-            raise ForecastError(f"Style-color {style_color_id} does not exist.")
-        department_id = item.style.subclass.merch_class.department_id
-        scope.require_department(
-            user,
-            department_id,
-            edit=True,
-            message=f"You cannot change forecasts of {item.code}'s department.",
-        )
-        week = FiscalWeek.objects.filter(pk=fiscal_week_id).first()
-        if week is None:
-            raise ForecastError(f"Fiscal week {fiscal_week_id} does not exist.")
-        if week.end_date < clock.today():
-            raise ForecastError(f"Week {week} has closed: its forecast is history and stays as it was.")
+        item, department_id = _editable_item(user, style_color_id)
+        week = _open_week(fiscal_week_id)
         current = (
             ForecastOverride.objects.select_for_update()
             .filter(style_color_id=style_color_id, fiscal_week_id=fiscal_week_id)
@@ -426,34 +326,83 @@ def forecast_override_set(
             _override_audit(user, item, department_id, week.pk, old_units, None, current.reason, note)
             return None
         if current is None:
-            try:
-                # Two planners setting the first override of a week at once: one insert wins,
-                # the other is told, as for any stale version.
-                # Versions continue across a removal (they count the cell's audited changes), so a
-                # planner who read version 1 before a remove-and-set cannot overwrite it unseen.
-                changes = selectors.override_changes([item.pk], week_from=week.pk, week_to=week.pk).count()
-                with transaction.atomic():
-                    current = ForecastOverride.objects.create(
-                        style_color=item,
-                        fiscal_week=week,
-                        units=value,
-                        reason=reason,
-                        note=note,
-                        updated_by=user,
-                        row_version=changes + 1,
-                    )
-            except IntegrityError:
-                raise Conflict(
-                    f"Someone set an override for {item.code} in week {week} at the same time: "
-                    "review their number and try again.",
-                    details={"current_version": changes + 1, "seen_version": expected_version},
-                ) from None
+            current = _override_create(user, item, week, value, reason, note, expected_version)
         else:
             current.units, current.reason, current.note, current.updated_by = value, reason, note, user
             current.row_version = current_version + 1
             current.save(update_fields=["units", "reason", "note", "updated_by", "row_version", "updated_at"])
         _override_audit(user, item, department_id, week.pk, old_units, value, reason, note)
     return current
+
+
+def _override_note(value: Decimal | None, reason: str, note: str) -> str:
+    """The note, stripped; refused without a reason for a set override, or when too long."""
+    if value is not None and reason not in ForecastOverride.Reason.values:
+        raise ForecastError("Choose a reason for the override.")
+    note = note.strip()
+    if len(note) > 300:
+        raise ForecastError("Keep the note under 300 characters.")
+    return note
+
+
+def _editable_item(user: User, style_color_id: int) -> tuple[StyleColor, int]:
+    """(the style-color, its department) if `user` may change that department's forecasts."""
+    item = StyleColor.objects.select_related("style__subclass__merch_class").filter(pk=style_color_id).first()
+    if item is None:
+        raise ForecastError(f"Style-color {style_color_id} does not exist.")
+    department_id = item.style.subclass.merch_class.department_id
+    scope.require_department(
+        user,
+        department_id,
+        edit=True,
+        message=f"You cannot change forecasts of {item.code}'s department.",
+    )
+    return item, department_id
+
+
+def _open_week(fiscal_week_id: int) -> FiscalWeek:
+    """The fiscal week, if it has not closed: a closed week's forecast is history."""
+    week = FiscalWeek.objects.filter(pk=fiscal_week_id).first()
+    if week is None:
+        raise ForecastError(f"Fiscal week {fiscal_week_id} does not exist.")
+    if week.end_date < clock.today():
+        raise ForecastError(f"Week {week} has closed: its forecast is history and stays as it was.")
+    return week
+
+
+def _override_create(
+    user: User,
+    item: StyleColor,
+    week: FiscalWeek,
+    value: Decimal,
+    reason: str,
+    note: str,
+    expected_version: int | None,
+) -> ForecastOverride:
+    """Create the override of a cell that has none (its first, or the first since a removal);
+    a planner who loses a race to create it at the same time gets a Conflict."""
+    try:
+        # Two planners setting the first override of a week at once: one insert wins,
+        # the other is told, as for any stale version.
+        # Versions continue across a removal (they count the cell's audited changes), so a
+        # planner who read version 1 before a remove-and-set cannot overwrite it unseen.
+        changes = selectors.override_changes([item.pk], week_from=week.pk, week_to=week.pk).count()
+        with transaction.atomic():
+            return ForecastOverride.objects.create(
+                style_color=item,
+                fiscal_week=week,
+                units=value,
+                reason=reason,
+                note=note,
+                updated_by=user,
+                row_version=changes + 1,
+            )
+    except IntegrityError:
+        raise Conflict(
+            f"Someone set an override for {item.code} in week {week} at the same time: "
+            "review their number and try again.",
+            details={"current_version": changes + 1, "seen_version": expected_version},
+        ) from None
 
 
 def _override_units(units: str | Decimal | None) -> Decimal | None:
