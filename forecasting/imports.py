@@ -59,6 +59,7 @@ from forecasting.models import SalesImport
 from planning import calendar, clock
 from planning.models import Department, FiscalWeek, Location, SalesHistory, Sku
 from planning.plans.bulk_write import write_columns
+from planning.tasks import plans_roll
 
 LIMITS = TABLE_IMPORT  # read at each import (a test narrows it)
 MAX_STORED_ERRORS = 200
@@ -158,8 +159,6 @@ def _write(record: SalesImport, rows: _Rows | None) -> None:
 
 def _queue_plans_roll() -> None:
     """Sales loaded: the weeks they close come into the plans (planning.plans.in_season)."""
-    from planning.tasks import plans_roll
-
     plans_roll.delay()
 
 
