@@ -176,5 +176,9 @@ def _conflict(row: PlanWeek, measure: str) -> CellConflictError:
     )
     who = last.changed_by.get_username() if last else "another planner"
     return CellConflictError(
-        measure, getattr(row, measure), who, last.changed_at if last else None, row.row_version
+        measure=measure,
+        current=getattr(row, measure),
+        changed_by=who,
+        changed_at=last.changed_at if last else None,
+        row_version=row.row_version,
     )

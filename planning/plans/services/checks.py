@@ -3,13 +3,13 @@ for a stale read), the editable-version check it starts with, and the plain-numb
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import User
 
 from core import scope
+from core.errors import Conflict
 from planning.models import PlanVersion
 from planning.plans.cell_input import CellInputError, parse_number
 from planning.plans.errors import PlanError as PlanError
@@ -19,20 +19,22 @@ if TYPE_CHECKING:
     pass
 
 
-@dataclass
-class CellConflictError(Exception):
-    """Someone changed the cell since it was read: their value stands."""
+class CellConflictError(Conflict):
+    """Someone changed the cell since it was read: their value stands (core's one Conflict,
+    409, carrying the cell's current state for the grid and the API)."""
 
-    measure: str
-    current: Decimal | None
-    changed_by: str
-    changed_at: Any
-    row_version: int
-
-    def __str__(self) -> str:
-        return (
-            f"{self.changed_by} changed this cell to {stored_text(self.measure, self.current)} since you "
-            "read it; their value stands. Check it and enter yours again if needed."
+    def __init__(
+        self, *, measure: str, current: Decimal | None, changed_by: str, changed_at: Any, row_version: int
+    ) -> None:
+        self.measure = measure
+        self.current = current
+        self.changed_by = changed_by
+        self.changed_at = changed_at
+        self.row_version = row_version
+        super().__init__(
+            f"{changed_by} changed this cell to {stored_text(measure, current)} since you "
+            "read it; their value stands. Check it and enter yours again if needed.",
+            details={"current_version": row_version, "measure": measure},
         )
 
 
