@@ -167,6 +167,19 @@ def _week_date(weeks: Sequence[calendar.FiscalWeek], index: int, *, end: bool = 
 
 
 def _load_master(master: MasterData, weeks: Sequence[calendar.FiscalWeek]) -> _Ids:
+    """Master data in dependency order: the hierarchy, the products, then the locations.
+    Returns the database ids of the SKUs and locations by their positions in the frames."""
+    subclasses = _load_hierarchy(master)
+    skus = _load_products(master, weeks, subclasses)
+    location_ids = _load_locations(master, weeks)
+    return _Ids(
+        skus=np.array([sku.pk for sku in skus], dtype=np.int64),
+        locations=np.array([location_ids[code] for code in master.locations["code"]], dtype=np.int64),
+    )
+
+
+def _load_hierarchy(master: MasterData) -> dict[str, Subclass]:
+    """Divisions down to subclasses; returns the subclasses by code (the styles' parents)."""
     divisions = {
         row.code: row
         for row in Division.objects.bulk_create(
@@ -191,7 +204,7 @@ def _load_master(master: MasterData, weeks: Sequence[calendar.FiscalWeek]) -> _I
             ]
         )
     }
-    subclasses = {
+    return {
         row.code: row
         for row in Subclass.objects.bulk_create(
             [
@@ -200,6 +213,12 @@ def _load_master(master: MasterData, weeks: Sequence[calendar.FiscalWeek]) -> _I
             ]
         )
     }
+
+
+def _load_products(
+    master: MasterData, weeks: Sequence[calendar.FiscalWeek], subclasses: dict[str, Subclass]
+) -> list[Sku]:
+    """Styles, their colours and their SKUs; returns the SKUs in the order of `master.skus`."""
     styles = Style.objects.bulk_create(
         [
             Style(code=r.code, name=r.name, subclass=subclasses[r.subclass])
@@ -232,13 +251,18 @@ def _load_master(master: MasterData, weeks: Sequence[calendar.FiscalWeek]) -> _I
         ],
         batch_size=2000,
     )
-    skus = Sku.objects.bulk_create(
+    return Sku.objects.bulk_create(
         [
             Sku(code=r.code, style_color=colors[r.style_color_index], size=r.size, size_order=r.size_order)
             for r in master.skus.itertuples(index=False)
         ],
         batch_size=5000,
     )
+
+
+def _load_locations(master: MasterData, weeks: Sequence[calendar.FiscalWeek]) -> dict[str, int]:
+    """Channels, regions, DCs, then the selling locations (each supplied by a DC created
+    first); returns every location's id by code."""
     channels = {
         row.code: row
         for row in Channel.objects.bulk_create(
@@ -282,11 +306,7 @@ def _load_master(master: MasterData, weeks: Sequence[calendar.FiscalWeek]) -> _I
         ],
         batch_size=2000,
     )
-    by_code = {**{code: dc.pk for code, dc in dcs.items()}, **{loc.code: loc.pk for loc in selling}}
-    return _Ids(
-        skus=np.array([sku.pk for sku in skus], dtype=np.int64),
-        locations=np.array([by_code[code] for code in locations_frame["code"]], dtype=np.int64),
-    )
+    return {**{code: dc.pk for code, dc in dcs.items()}, **{loc.code: loc.pk for loc in selling}}
 
 
 @contextmanager

@@ -77,6 +77,30 @@ def roll_version(version: PlanVersion, through: FiscalWeek, user: User) -> bool:
     through_id = min(through.id, plan.last_week_id)
     if version.actuals_through_id == through_id or through_id < plan.first_week_id:
         return False
+    lines, rows = _locked_lines_and_weeks(version)
+    week_ids = sorted({row.fiscal_week_id for row in rows})
+    closed_ids: list[int | None] = [week for week in week_ids if week <= through_id]
+    class_ids = [line.merch_class_id for line in lines if line.merch_class_id is not None]
+    actuals = history.actuals(plan, class_ids, closed_ids)
+    row_of = {line.pk: i for i, line in enumerate(lines)}
+    column_of = {week: j for j, week in enumerate(closed_ids) if week is not None}
+    changes, changed_rows = _write_actuals(version, rows, actuals, row_of, column_of, user)
+    fields = ["sales", "sales_units", "markdowns", "shrink", "actual_eop", "receipts_entered"]
+    PlanWeek.objects.bulk_update(changed_rows, fields=[*fields, "row_version", "updated_by"], batch_size=2000)
+    PlanCellChange.objects.bulk_create(changes, batch_size=2000)
+    for line in lines:
+        line.opening_stock = _money(actuals.opening[row_of[line.pk]])
+    PlanLine.objects.bulk_update(lines, fields=["opening_stock"])
+    _record_roll(version, through_id, user)
+    version_recompute(version.pk)
+    # The closed weeks received their actual receipts; overdue orders move to the first open week.
+    purchases.refresh(PlanVersion.objects.get(pk=version.pk))
+    return True
+
+
+def _locked_lines_and_weeks(version: PlanVersion) -> tuple[list[PlanLine], list[PlanWeek]]:
+    """The version's class lines and their weeks, locked (in the caller's transaction) until
+    the roll commits, so no edit lands between reading and writing them."""
     lines = list(
         PlanLine.objects.select_for_update()
         .filter(version=version, merch_class__isnull=False)
@@ -87,32 +111,27 @@ def roll_version(version: PlanVersion, through: FiscalWeek, user: User) -> bool:
         .filter(line__version=version, line__merch_class__isnull=False)
         .order_by("line_id", "period")
     )
-    week_ids = sorted({row.fiscal_week_id for row in rows})
-    closed_ids: list[int | None] = [week for week in week_ids if week <= through_id]
-    class_ids = [line.merch_class_id for line in lines if line.merch_class_id is not None]
-    actuals = history.actuals(plan, class_ids, closed_ids)
-    row_of = {line.pk: i for i, line in enumerate(lines)}
-    column_of = {week: j for j, week in enumerate(closed_ids) if week is not None}
+    return lines, rows
+
+
+def _write_actuals(
+    version: PlanVersion,
+    rows: list[PlanWeek],
+    actuals: history.Actuals,
+    row_of: dict[int, int],
+    column_of: dict[int, int],
+    user: User,
+) -> tuple[list[PlanCellChange], list[PlanWeek]]:
+    """Set each week row to its actuals (in memory); returns the audit records of the cells
+    that changed and the rows to save (their row version bumped)."""
     bop = np.concatenate([actuals.opening[:, None], actuals.eop[:, :-1]], axis=1)
     implied = actuals.eop - bop + actuals.sales + actuals.markdowns
     changes: list[PlanCellChange] = []
     changed_rows: list[PlanWeek] = []
     for row in rows:
-        j = column_of.get(row.fiscal_week_id)
-        i = row_of[row.line_id]
-        new: dict[str, Any]
-        if j is None:  # an open week (one no longer closed, if sales went away): no actual
-            new = {"actual_eop": None}
-        else:
-            new = {
-                "sales": _money(actuals.sales[i, j]),
-                "sales_units": max(round(float(actuals.units[i, j])), 0),
-                "markdowns": _money(actuals.markdowns[i, j]),
-                "shrink": Decimal("0.00"),
-                "actual_eop": _money(actuals.eop[i, j]),
-            }
-            if version.kind == Kind.ACTUAL:  # TY keeps receipts as the stock identity implies
-                new["receipts_entered"] = to_cents(float(implied[i, j]))
+        new = _actual_values(
+            version, actuals, implied, row_of[row.line_id], column_of.get(row.fiscal_week_id)
+        )
         changed = False
         for name, value in new.items():
             old = getattr(row, name)
@@ -134,12 +153,30 @@ def roll_version(version: PlanVersion, through: FiscalWeek, user: User) -> bool:
             row.row_version += 1
             row.updated_by_id = user.pk
             changed_rows.append(row)
-    fields = ["sales", "sales_units", "markdowns", "shrink", "actual_eop", "receipts_entered"]
-    PlanWeek.objects.bulk_update(changed_rows, fields=[*fields, "row_version", "updated_by"], batch_size=2000)
-    PlanCellChange.objects.bulk_create(changes, batch_size=2000)
-    for line in lines:
-        line.opening_stock = _money(actuals.opening[row_of[line.pk]])
-    PlanLine.objects.bulk_update(lines, fields=["opening_stock"])
+    return changes, changed_rows
+
+
+def _actual_values(
+    version: PlanVersion, actuals: history.Actuals, implied: np.ndarray, i: int, j: int | None
+) -> dict[str, Any]:
+    """What one week row of line `i` holds: the actuals of closed week `j`, or no actual EOP."""
+    if j is None:  # an open week (one no longer closed, if sales went away): no actual
+        return {"actual_eop": None}
+    new: dict[str, Any] = {
+        "sales": _money(actuals.sales[i, j]),
+        "sales_units": max(round(float(actuals.units[i, j])), 0),
+        "markdowns": _money(actuals.markdowns[i, j]),
+        "shrink": Decimal("0.00"),
+        "actual_eop": _money(actuals.eop[i, j]),
+    }
+    if version.kind == Kind.ACTUAL:  # TY keeps receipts as the stock identity implies
+        new["receipts_entered"] = to_cents(float(implied[i, j]))
+    return new
+
+
+def _record_roll(version: PlanVersion, through_id: int, user: User) -> None:
+    """Mark the version rolled through the week (bumping its values and lock versions, so open
+    grids reload) and record the roll in its transitions."""
     label = week_label(through_id)
     PlanVersion.objects.filter(pk=version.pk).update(
         actuals_through_id=through_id,
@@ -154,10 +191,6 @@ def roll_version(version: PlanVersion, through: FiscalWeek, user: User) -> bool:
         reason=f"Week {label} closed: actuals through {label}",
         user=user,
     )
-    version_recompute(version.pk)
-    # The closed weeks received their actual receipts; overdue orders move to the first open week.
-    purchases.refresh(PlanVersion.objects.get(pk=version.pk))
-    return True
 
 
 def roll_plans(today: date | None = None) -> int:

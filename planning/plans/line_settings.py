@@ -96,24 +96,11 @@ def plan_line_settings_update(
     totals. Every target rewritten is in the audit trail as a method change."""
     version = PlanVersion.objects.select_for_update().select_related("plan").get(pk=version_id)
     _check_editable(user, version)
-    line = (
-        PlanLine.objects.select_for_update()
-        .select_related("merch_class")
-        .filter(version=version, pk=line_id, merch_class__isnull=False)
-        .first()
-    )
-    if line is None:
-        raise PlanError("That line is not an editable line of this plan version.")
+    line = _locked_line(version, line_id)
     if method not in Method.values:
         raise PlanError(f"{method!r} is not a stock-planning method.")
     typed_turn = _turn(turn)
-    opening = _parse(opening_stock) if opening_stock and opening_stock.strip() else line.opening_stock
-    if opening < 0:
-        raise PlanError("Opening stock cannot be negative: type the stock at retail, e.g. 250,000.")
-    if opening > MAX_OPENING_STOCK:
-        raise PlanError(
-            f"Opening stock is at most {MAX_OPENING_STOCK:,}: type the stock at retail, e.g. 250,000."
-        )
+    opening = _opening(opening_stock, line)
     rows = sorted(
         PlanWeek.objects.select_for_update().filter(line=line).order_by("pk"), key=lambda r: r.period
     )
@@ -127,16 +114,76 @@ def plan_line_settings_update(
     found = _targets(method, block, before.eop[0], plan.exhaustion) if method != previous else None
     if found is not None:
         changes = _write_targets(method, rows, found, user)
-    if method in SPAN_METHODS:
-        # A turn typed wins; else one derived from the stock (a new span line) or the line's own.
-        derived = _clip_turn(float(found.turn[0])) if found is not None else line.turn
-        line.turn = typed_turn or derived
-        if line.turn is None:
-            raise PlanError("Turn and basic stock lines need a turn greater than zero.")
-    else:
-        line.turn = None  # only span lines plan by a turn
+    line.turn = _line_turn(line, method, typed_turn, found)
     line.method = method
     line.save(update_fields=["method", "turn", "opening_stock"])
+    _audit(version, line, previous, changes, user)
+    PlanVersion.objects.filter(pk=version.pk).update(values_version=F("values_version") + 1)
+    version.refresh_from_db(fields=["values_version", "totals_version"])
+    block, row_ids = load_block(version, [line.pk])
+    after = run_engine(block, exhaustion=plan.exhaustion, cost_complement=float(plan.cost_complement))
+    _write_derived(block, after, row_ids)
+    _queue_totals(version)
+    moved = np.abs(np.round(after.eop[0], 2) - np.round(before.eop[0], 2)) > 0.005
+    labels = [short_week_label(row.fiscal_week_id) for row in rows]
+    return LineSettingsResult(
+        line,
+        previous,
+        len(rows),
+        [label for label, is_moved in zip(labels, moved, strict=True) if is_moved],
+        float(before.eop[0].mean()) if rows else 0.0,
+        float(after.eop[0].mean()) if rows else 0.0,
+    )
+
+
+def _locked_line(version: PlanVersion, line_id: int) -> PlanLine:
+    """The class line of the version, locked in the caller's transaction (a total line, or one
+    of another version, is not editable here)."""
+    line = (
+        PlanLine.objects.select_for_update()
+        .select_related("merch_class")
+        .filter(version=version, pk=line_id, merch_class__isnull=False)
+        .first()
+    )
+    if line is None:
+        raise PlanError("That line is not an editable line of this plan version.")
+    return line
+
+
+def _opening(raw: str | None, line: PlanLine) -> Decimal:
+    """The opening stock typed (blank: the line's own), within what a $ cell holds."""
+    opening = _parse(raw) if raw and raw.strip() else line.opening_stock
+    if opening < 0:
+        raise PlanError("Opening stock cannot be negative: type the stock at retail, e.g. 250,000.")
+    if opening > MAX_OPENING_STOCK:
+        raise PlanError(
+            f"Opening stock is at most {MAX_OPENING_STOCK:,}: type the stock at retail, e.g. 250,000."
+        )
+    return opening
+
+
+def _line_turn(
+    line: PlanLine, method: str, typed_turn: Decimal | None, found: MethodTargets | None
+) -> Decimal | None:
+    """The span turn the line holds after the change; only span lines plan by a turn."""
+    if method not in SPAN_METHODS:
+        return None
+    # A turn typed wins; else one derived from the stock (a new span line) or the line's own.
+    derived = _clip_turn(float(found.turn[0])) if found is not None else line.turn
+    turn = typed_turn or derived
+    if turn is None:
+        raise PlanError("Turn and basic stock lines need a turn greater than zero.")
+    return turn
+
+
+def _audit(
+    version: PlanVersion,
+    line: PlanLine,
+    previous: str,
+    changes: list[tuple[PlanWeek, str, Decimal | None]],
+    user: User,
+) -> None:
+    """A method-change record per target rewritten and one transition for the line's settings."""
     PlanCellChange.objects.bulk_create(
         [
             PlanCellChange(
@@ -154,26 +201,10 @@ def plan_line_settings_update(
     PlanTransition.objects.create(
         version=version, action="method", from_status=version.status, to_status=version.status,
         reason=f"{line.merch_class} now plans by {line.get_method_display()}"
-        + (f" (was {Method(previous).label})" if previous != method else "")
+        + (f" (was {Method(previous).label})" if previous != line.method else "")
         + (f", turn {line.turn.normalize():f}" if line.turn is not None else ""),
         user=user,
     )  # fmt: skip
-    PlanVersion.objects.filter(pk=version.pk).update(values_version=F("values_version") + 1)
-    version.refresh_from_db(fields=["values_version", "totals_version"])
-    block, row_ids = load_block(version, [line.pk])
-    after = run_engine(block, exhaustion=plan.exhaustion, cost_complement=float(plan.cost_complement))
-    _write_derived(block, after, row_ids)
-    _queue_totals(version)
-    moved = np.abs(np.round(after.eop[0], 2) - np.round(before.eop[0], 2)) > 0.005
-    labels = [short_week_label(row.fiscal_week_id) for row in rows]
-    return LineSettingsResult(
-        line,
-        previous,
-        len(rows),
-        [label for label, is_moved in zip(labels, moved, strict=True) if is_moved],
-        float(before.eop[0].mean()) if rows else 0.0,
-        float(after.eop[0].mean()) if rows else 0.0,
-    )
 
 
 def _targets(method: str, block: LineBlock, eop: np.ndarray, exhaustion: str) -> MethodTargets:
