@@ -51,8 +51,10 @@ from planning.engine.targets import (
     turn_from_eop,
     wos_from_eop,
 )
+from planning.engine.tree import BASES, rollup_tree, spread_tree
 
 __all__ = [
+    "BASES",
     "EXHAUSTION_RULES",
     "KINDS",
     "METHODS",
@@ -85,10 +87,12 @@ __all__ = [
     "recompute",
     "rollup",
     "rollup_lines",
+    "rollup_tree",
     "sell_through",
     "sell_through_available",
     "sell_through_from_eop",
     "spread",
+    "spread_tree",
     "ssr_from_eop",
     "stock_to_sales",
     "targets_for_eop",
