@@ -478,7 +478,7 @@ def test_approve_and_withdraw_at_once_only_one_wins(
         try:
             act(second)
             outcomes[second] = "done"
-        except PlanError as error:
+        except InvalidInput as error:  # PlanError, or core.approvals' status refusal
             outcomes[second] = str(error)
         except Exception as error:  # noqa: BLE001
             outcomes[second] = f"error {type(error).__name__}: {error}"
