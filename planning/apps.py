@@ -31,3 +31,7 @@ class PlanningConfig(AppConfig):
 
         # Plans in the one approval flow (core.approvals), first in the inbox.
         approval_kind.register()
+        from planning.targets import approval_kind as target_approval_kind
+
+        # Targets after plans: a manager's own requests.
+        target_approval_kind.register()

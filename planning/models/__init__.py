@@ -6,8 +6,10 @@ from planning.models.inventory import SalesHistory, StockPosition
 from planning.models.locations import Channel, Location, Region
 from planning.models.plans import Plan, PlanCellChange, PlanLine, PlanTransition, PlanVersion, PlanWeek
 from planning.models.scenario_base import ScenarioBaseLine, ScenarioBaseWeek
+from planning.models.targets import TARGET_AMOUNTS, TargetCell, TargetVersion
 
 __all__ = [
+    "TARGET_AMOUNTS",
     "Channel",
     "Department",
     "Division",
@@ -29,4 +31,6 @@ __all__ = [
     "Style",
     "StyleColor",
     "Subclass",
+    "TargetCell",
+    "TargetVersion",
 ]

@@ -33,6 +33,8 @@ PLANNING_MODELS = [
     "plantransition",
     "scenariobaseline",
     "scenariobaseweek",
+    "targetversion",
+    "targetcell",
 ]
 FORECASTING_MODELS = [
     "forecastrun",
@@ -105,7 +107,7 @@ def test_executives_only_read() -> None:
     permissions = _group_permissions(EXECUTIVE)
 
     assert permissions == VIEW_PLANNING
-    assert len(permissions) == 2 + 21 + 9 + 11 + 6 + 4
+    assert len(permissions) == 2 + 23 + 9 + 11 + 6 + 4
     assert not any(".change_" in p or ".add_" in p or ".delete_" in p for p in permissions)
 
 
@@ -124,7 +126,7 @@ def test_admin_runs_master_data_and_users() -> None:
     permissions = _group_permissions(ADMIN)
 
     assert permissions == ALL_PLANNING | ADMIN_AUTH
-    assert len(permissions) == (2 + 21 + 9 + 11 + 6 + 4) * 4 + 4
+    assert len(permissions) == (2 + 23 + 9 + 11 + 6 + 4) * 4 + 4
     assert "planning.change_location" in permissions
     assert "auth.delete_user" not in permissions
     assert "auth.change_group" not in permissions

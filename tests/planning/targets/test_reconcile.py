@@ -1,0 +1,113 @@
+"""The reconciliation table in conftest.py's numbers, with published targets of last year
++ 10 % (Tops 44,000, Dresses 38,500, Knitwear 27,500: 110,000 for Womenswear in M01)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+
+from core.approvals import approval_decide, approval_submit
+from planning.models import TargetVersion
+from planning.targets.reconcile import Figure, reconciliation
+from planning.targets.services import TargetSpec, target_create, target_publish
+
+D = Decimal
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def published(division: dict[str, Any], target_manager: User, second_target_manager: User) -> TargetVersion:
+    version = target_create(
+        user=target_manager, spec=TargetSpec(division["division"].pk, 2027, growth_percent=D(10))
+    )
+    approval_submit("target", version.pk, target_manager)
+    approval_decide("target", version.pk, second_target_manager, "approve")
+    return target_publish(user=target_manager, version_id=version.pk)
+
+
+def _m01(table: Any) -> dict[str, Figure]:
+    return {row.label: row.figures[0] for row in table.rows}
+
+
+def test_sales_by_level_beside_the_plans_and_last_year(
+    division: dict[str, Any], plans: Any, published: Any
+) -> None:
+    table = reconciliation(division["division"], 2027, opened=division["tops"].pk)
+    assert [(row.level, row.label) for row in table.rows] == [
+        ("division", "W Womenswear"), ("department", "W-DRS Dresses"), ("department", "W-KNT Knitwear"),
+        ("department", "W-TOP Tops"), ("class", "W-TOP-BLS Blouses"), ("class", "W-TOP-TEE Tees"),
+    ]  # fmt: skip
+    m01 = _m01(table)
+    division_row = m01["W Womenswear"]
+    assert (division_row.target, division_row.plan, division_row.last_year) == (
+        D("110000.00"), D("72000.00"), D("100000.00"),
+    )  # fmt: skip
+    assert (division_row.variance, division_row.variance_percent, division_row.flagged) == (
+        D("-38000.00"), D("-34.5"), True,
+    )  # fmt: skip
+    tops = m01["W-TOP Tops"]
+    assert (tops.target, tops.plan, tops.variance, tops.variance_percent, tops.flagged) == (
+        D("44000.00"), D("42000.00"), D("-2000.00"), D("-4.5"), False,
+    )  # fmt: skip
+    # Tops' 44,000 by last year's classes 30,000 : 10,000 -> Tees 33,000, Blouses 11,000.
+    tees, blouses = m01["W-TOP-TEE Tees"], m01["W-TOP-BLS Blouses"]
+    assert (tees.target, tees.plan, tees.variance_percent, tees.flagged) == (
+        D("33000.00"),
+        D("31000.00"),
+        D("-6.1"),
+        True,
+    )
+    assert (blouses.target, blouses.plan, blouses.variance, blouses.flagged) == (
+        D("11000.00"),
+        D("11000.00"),
+        D("0.00"),
+        False,
+    )
+    knit = m01["W-KNT Knitwear"]
+    assert (knit.target, knit.plan, knit.variance, knit.flagged) == (D("27500.00"), None, None, False)
+    dresses = m01["W-DRS Dresses"]
+    assert (dresses.variance_percent, dresses.flagged) == (D("-22.1"), True)
+    # The year: every other month is empty, so FY2027 equals M01.
+    assert table.rows[0].figures[12].target == D("110000.00")
+    assert table.columns[0].startswith("M01")
+    assert table.columns[12] == "FY2027"
+
+
+def test_classes_show_only_under_the_opened_department(
+    division: dict[str, Any], plans: Any, published: Any
+) -> None:
+    closed = reconciliation(division["division"], 2027)
+    assert [row.level for row in closed.rows] == ["division", "department", "department", "department"]
+    opened = reconciliation(division["division"], 2027, opened=division["tops"].pk)
+    assert [row.label for row in opened.rows if row.level == "class"] == [
+        "W-TOP-BLS Blouses",
+        "W-TOP-TEE Tees",
+    ]
+    tops = next(
+        row for row in opened.rows if row.level == "department" and row.node_id == division["tops"].pk
+    )
+    assert (tops.planners, tops.plan_status) == ("pat.planner", "Draft")
+
+
+def test_gm_percent_is_recomputed_from_components_at_every_level(
+    division: dict[str, Any], plans: Any, published: Any
+) -> None:
+    table = reconciliation(division["division"], 2027, measure="gm_percent")
+    m01 = _m01(table)
+    # Targets keep last year's 60 %; the plans carry 55 %: 5.0 points under, within 5 points.
+    assert (m01["W-TOP Tops"].target, m01["W-TOP Tops"].plan, m01["W-TOP Tops"].variance) == (
+        D("60.0"), D("55.0"), D("-5.0"),
+    )  # fmt: skip
+    assert m01["W-TOP Tops"].flagged is False
+    tight = reconciliation(division["division"], 2027, measure="gm_percent", tolerance=D("2"))
+    assert _m01(tight)["W-TOP Tops"].flagged is True
+
+
+def test_without_published_targets_the_plans_still_show(division: dict[str, Any], plans: Any) -> None:
+    table = reconciliation(division["division"], 2027)
+    assert table.targets is None
+    division_row = table.rows[0].figures[0]
+    assert (division_row.target, division_row.plan, division_row.variance) == (None, D("72000.00"), None)
