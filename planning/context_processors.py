@@ -18,6 +18,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items = [
         ("Home", reverse("home")),
         ("Plans", reverse("planning:plans")),
+        ("Targets", reverse("planning:targets")),
         ("Forecasts", reverse("forecasting:runs")),
         ("Open to buy", reverse("otb:otb")),
         ("Report", reverse("reports:report")),

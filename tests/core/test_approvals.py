@@ -98,6 +98,7 @@ ANN, BOB = Person(1, "ann"), Person(2, "bob")
 def test_the_registry_lists_every_kind_in_inbox_order() -> None:
     assert [(kind.name, kind.label) for kind in approvals.approval_kinds()] == [
         ("plan", "Plans"),
+        ("target", "Targets"),
         ("otb_budget", "OTB budgets"),
         ("otb_exception", "Orders over OTB"),
         ("markdown", "Markdowns"),

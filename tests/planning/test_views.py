@@ -215,6 +215,7 @@ def test_nav_has_admin_only_for_admins(
     expected = [
         "Home",
         "Plans",
+        "Targets",
         "Forecasts",
         "Open to buy",
         "Report",
