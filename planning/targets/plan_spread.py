@@ -1,10 +1,11 @@
 """Spread a department's targets down into its working plan (the reconciliation's top-down
-action): each month's sales target goes to the plan's class lines and their weeks in one
-planning.engine.spread_tree pass per month (department-month > classes > weeks), by the plan's
-current values (evenly where the month is empty), cents exact. Closed weeks keep their
-actuals and weeks whose sales the planner locked keep their value; the open weeks absorb the
-rest. The plan is then written through the plan's own cell service: one transaction, the same
-checks, the cell history (source "Spread from a total") and the recompute.
+action): each month's sales target goes to the plan's class lines by last year's class sales
+(the class targets the reconciliation shows; the plan's own mix where last year is empty), then
+each line's share over its weeks by the plan's current weeks (planning.engine.spread_tree, cents
+exact). Closed weeks keep their actuals and weeks whose sales the planner locked keep their
+value; the open weeks absorb the rest. The plan is then written through the plan's own cell
+service: one transaction, the same checks, the cell history (source "Spread from a total")
+and the recompute.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.contrib.auth.models import User
 from planning.engine import spread_tree
 from planning.models import PlanCellChange, PlanVersion, PlanWeek, TargetCell, TargetVersion
 from planning.plans.services import CellEdit, EditResult, plan_cells_update
+from planning.targets import figures
 from planning.targets.services import TargetError
 
 SPREAD_MEASURE = "sales"
@@ -37,35 +39,40 @@ def _is_held(row: PlanWeek) -> bool:
     return row.actual_eop is not None or SPREAD_MEASURE in row.locked.split(",")
 
 
+def _class_totals(
+    target: Decimal, lines: dict[int, list[PlanWeek]], last_year: dict[int, float]
+) -> list[float]:
+    """The department-month's target over its class lines by last year's class sales (the
+    reconciliation's class targets), by the plan's own mix where last year is empty."""
+    classes = [rows[0].line.merch_class_id for rows in lines.values()]
+    shares = [0.0] + [last_year.get(merch_class or 0, 0.0) for merch_class in classes]
+    plan = [0.0] + [float(sum(row.sales for row in rows)) for rows in lines.values()]
+    spread = spread_tree(float(target), shares, [-1] + [0] * len(lines), reference=plan, by="current")
+    return [float(value) for value in spread[1:]]
+
+
 def _month_edits(
-    target: Decimal, rows_by_line: dict[int, list[PlanWeek]], month_label: str
+    target: Decimal, lines: dict[int, list[PlanWeek]], last_year: dict[int, float], month_label: str
 ) -> list[CellEdit]:
-    """One month: root (the department-month) > class lines > their weeks."""
-    parents, current, locked, cells = [-1], [0.0], [False], []
-    for rows in rows_by_line.values():
-        line_node = len(parents)
-        parents.append(0)
-        current.append(0.0)
-        locked.append(False)
-        for row in rows:
-            parents.append(line_node)
-            current.append(float(row.sales))
-            locked.append(_is_held(row))
-            cells.append(row)
-    try:
-        spread = spread_tree(float(target), current, parents, locked=locked, by="current")
-    except ValueError:
-        raise TargetError(
-            f"{month_label}: the target {target:,.2f} is below the closed and locked weeks' sales."
-        ) from None
-    nodes = [index for index, parent in enumerate(parents) if parent > 0]
+    """One month: its target over the class lines, then each line's over its weeks (by the
+    plan's current weeks; closed and locked weeks held)."""
     edits = []
-    for node, row in zip(nodes, cells, strict=True):
-        value = Decimal(str(round(float(spread[node]), 2))).quantize(Decimal("0.01"))
-        if not _is_held(row) and value != row.sales:
-            edits.append(
-                CellEdit(row.line_id, row.fiscal_week_id, SPREAD_MEASURE, str(value), row.row_version)
-            )
+    for total, rows in zip(_class_totals(target, lines, last_year), lines.values(), strict=True):
+        current = [0.0] + [float(row.sales) for row in rows]
+        held = [False] + [_is_held(row) for row in rows]
+        try:
+            spread = spread_tree(total, current, [-1] + [0] * len(rows), locked=held)
+        except ValueError:
+            name = rows[0].line.merch_class
+            raise TargetError(
+                f"{month_label}: {name}'s target {total:,.2f} is below its closed and locked weeks' sales."
+            ) from None
+        for row, value in zip(rows, spread[1:], strict=True):
+            amount = Decimal(str(round(float(value), 2))).quantize(Decimal("0.01"))
+            if not _is_held(row) and amount != row.sales:
+                edits.append(
+                    CellEdit(row.line_id, row.fiscal_week_id, SPREAD_MEASURE, str(amount), row.row_version)
+                )
     return edits
 
 
@@ -85,17 +92,24 @@ def targets_into_plan(*, user: User, target_version_id: int, department_id: int)
         PlanWeek.objects.filter(
             line__version=version, line__merch_class__isnull=False, fiscal_week__year=target.fiscal_year
         )
-        .select_related("fiscal_week")
+        .select_related("fiscal_week", "line__merch_class")
         .order_by("line__position", "line_id", "fiscal_week_id")
     )
     by_month: dict[int, dict[int, list[PlanWeek]]] = defaultdict(lambda: defaultdict(list))
     for row in rows:
         by_month[row.fiscal_week.month][row.line_id].append(row)
+    history = figures.last_year_figures([department_id], target.fiscal_year)
+    last_year = {
+        month: dict(zip(group["merch_class"].astype(int), group["sales"].astype(float), strict=True))
+        for month, group in history.groupby("month")
+    }
     edits = [
         edit
         for month, lines in sorted(by_month.items())
         if month in cells
-        for edit in _month_edits(cells[month], lines, f"FY{target.fiscal_year} M{month:02d}")
+        for edit in _month_edits(
+            cells[month], lines, last_year.get(month, {}), f"FY{target.fiscal_year} M{month:02d}"
+        )
     ]
     if not edits:
         raise TargetError("The working plan already matches these targets.")

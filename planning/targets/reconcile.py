@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -159,11 +160,10 @@ def _decimal(value: float, places: str) -> Decimal | None:
     return None if not np.isfinite(value) else Decimal(str(round(float(value), 4))).quantize(Decimal(places))
 
 
-def _figure(values: dict[str, float], is_ratio: bool, tolerance: Decimal, has_plan: bool) -> Figure:
+def _figure(values: dict[str, float], is_ratio: bool, tolerance: Decimal, missing: set[str]) -> Figure:
+    """One cell; `missing`: the sources the node has no version of (a dash, not a zero)."""
     places = "0.1" if is_ratio else "0.01"
-    shown = {source: _decimal(values[source], places) for source in SOURCES}
-    if not has_plan:
-        shown["plan"] = None
+    shown = {source: None if source in missing else _decimal(values[source], places) for source in SOURCES}
     target, plan = shown["target"], shown["plan"]
     variance = None if target is None or plan is None else plan - target
     percent = None
@@ -178,6 +178,20 @@ def _figure(values: dict[str, float], is_ratio: bool, tolerance: Decimal, has_pl
     return Figure(
         money["target"], money["plan"], money["original"], money["last_year"], variance, percent, flagged
     )
+
+
+def _missing(tree: _Tree, frames: dict[str, pd.DataFrame]) -> dict[int, set[str]]:
+    """Per division or department row: the plan sources it has no version of."""
+    having = {
+        source: set(frames[source]["department"].astype(int)) if not frames[source].empty else set()
+        for source in ("plan", "original")
+    }
+    out = {0: {source for source, departments in having.items() if not departments}}
+    for index, department in enumerate(tree.departments):
+        out[1 + index] = {
+            source for source, departments in having.items() if department.pk not in departments
+        }
+    return out
 
 
 def reconciliation(
@@ -205,46 +219,28 @@ def reconciliation(
     }
     blocks = {field: _blocks(tree, frames, field, targets is not None) for field in TARGET_AMOUNTS}
     values = _measure(blocks, measure)
-    planned = frames["plan"]
-    planned_departments = set(planned["department"].astype(int)) if not planned.empty else set()
-    has_plan = {0: bool(planned_departments)} | {
-        1 + i: department.pk in planned_departments for i, department in enumerate(departments)
-    }
+    missing = _missing(tree, frames)
     who = figures.who_plans(ids)
     is_ratio = measure in RATIO_COMPONENT
 
-    def row(node: int, level: str, node_id: int, label: str, **extra: object) -> Row:
-        department_row = node if level != "class" else tree.parents[node]
+    def row(node: int, level: str, node_id: int, label: str, **extra: Any) -> Row:
+        absent = missing[node if level != "class" else tree.parents[node]]
         cells = [
-            _figure(
-                {s: values[s][node, column] for s in SOURCES},
-                is_ratio,
-                tolerance,
-                has_plan.get(department_row, False),
-            )
+            _figure({s: values[s][node, column] for s in SOURCES}, is_ratio, tolerance, absent)
             for column in range(MONTHS + 1)
         ]
-        return Row(level, node_id, label, cells, **extra)  # type: ignore[arg-type]
+        return Row(level, node_id, label, cells, **extra)
 
     rows = [row(0, "division", division.pk, str(division), has_children=bool(departments))]
     for index, department in enumerate(departments):
-        node = 1 + index
         planners, status = who.get(department.pk, ("", ""))
         own = [item for item in classes if item.department_id == department.pk]
-        rows.append(
-            row(
-                node,
-                "department",
-                department.pk,
-                str(department),
-                planners=planners,
-                plan_status=status,
-                has_children=bool(own),
-            )
-        )
+        extra = {"planners": planners, "plan_status": status, "has_children": bool(own)}
+        rows.append(row(1 + index, "department", department.pk, str(department), **extra))
         if department.pk == opened:
-            for item in own:
-                rows.append(row(1 + len(departments) + classes.index(item), "class", item.pk, str(item)))
+            rows += [
+                row(1 + len(departments) + classes.index(item), "class", item.pk, str(item)) for item in own
+            ]
     return Reconciliation(
         division, year, measure, MEASURES[measure], tolerance,
         [*(f"M{m:02d} {MONTH_NAMES[m - 1]}" for m in range(1, MONTHS + 1)), f"FY{year}"],

@@ -206,13 +206,16 @@ def test_published_targets_spread_into_the_working_plan_by_its_classes(
     approval_submit("target", version.pk, target_manager)
     approval_decide("target", version.pk, second_target_manager, "approve")
     targets_into_plan(user=target_manager, target_version_id=version.pk, department_id=division["tops"].pk)
-    # 44,000 by the plan's 31,000 : 11,000 -> 32,476.19 and 11,523.81 (to the cent).
-    weeks = PlanWeek.objects.filter(line__version=plans["W-TOP"]).order_by("line__merch_class__code")
+    # 44,000 by last year's classes 30,000 : 10,000 -> Tees 33,000, Blouses 11,000 (the
+    # reconciliation's class targets), each over its weeks by the plan.
+    weeks = PlanWeek.objects.filter(line__version=plans["W-TOP"], line__merch_class__isnull=False).order_by(
+        "line__merch_class__code"
+    )
     assert [(str(week.line.merch_class), week.sales) for week in weeks] == [
-        ("W-TOP-BLS Blouses", D("11523.81")), ("W-TOP-TEE Tees", D("32476.19")),
+        ("W-TOP-BLS Blouses", D("11000.00")), ("W-TOP-TEE Tees", D("33000.00")),
     ]  # fmt: skip
     changes = PlanCellChange.objects.filter(line__version=plans["W-TOP"], source=PlanCellChange.Source.SPREAD)
-    assert changes.count() == 2
+    assert [change.new_value for change in changes] == [D("33000.0000")]  # Blouses was on target
     with pytest.raises(TargetError, match="no company-wide working plan"):
         targets_into_plan(
             user=target_manager, target_version_id=version.pk, department_id=division["knit"].pk
