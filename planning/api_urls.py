@@ -3,11 +3,24 @@ from django.urls import path
 from planning import apis
 from planning.plans import approval_apis, compare_apis
 from planning.plans.apis import approvals, cells, versions
+from planning.targets import apis as target_apis
 
 urlpatterns = [
     path("fiscal-weeks/", apis.FiscalWeekList.as_view(), name="api-fiscal-weeks"),
     path("departments/", apis.DepartmentList.as_view(), name="api-departments"),
     path("locations/", apis.LocationList.as_view(), name="api-locations"),
+    path("target-versions/", target_apis.TargetVersionList.as_view(), name="api-target-versions"),
+    path(
+        "target-versions/<int:version_id>/",
+        target_apis.TargetVersionDetail.as_view(),
+        name="api-target-version",
+    ),
+    path(
+        "target-versions/<int:version_id>/cells/",
+        target_apis.TargetVersionCells.as_view(),
+        name="api-target-cells",
+    ),
+    path("reconciliation/", target_apis.Reconciliation.as_view(), name="api-reconciliation"),
     path("plans/", versions.PlanList.as_view(), name="api-plans"),
     path("plans/<int:pk>/", versions.PlanDetail.as_view(), name="api-plan"),
     path("plans/<int:pk>/compare/", compare_apis.PlanCompare.as_view(), name="api-plan-compare"),

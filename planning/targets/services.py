@@ -75,7 +75,7 @@ def _check_editable(user: User, version: TargetVersion) -> list[Department]:
 
 
 def _grown(value: Decimal, growth_percent: Decimal) -> Decimal:
-    return to_cents(Decimal(value) * (1 + growth_percent / 100))
+    return to_cents(Decimal(value) * (1 + Decimal(str(growth_percent)) / 100))
 
 
 def _seed_cells(
