@@ -48,6 +48,7 @@ class Tree:
             node = int(np.argmax(bad)) + 1
             raise ValueError(f"parents: node {node} has parent {self.parents[node]}; expected 0..{node - 1}")
         self.size = int(self.parents.size)
+        self._groups: dict[int, tuple[Ints, Ints, Ints, Ints]] = {}
         depth = self._depths()
         self.is_leaf: Bools = np.ones(self.size, dtype=bool)
         self.is_leaf[self.parents[1:]] = False
@@ -55,6 +56,29 @@ class Tree:
         self.levels: list[Ints] = [
             np.flatnonzero(depth == level).astype(np.intp) for level in range(1, int(depth.max()) + 1)
         ]
+
+    def _grouping(self, level: Ints) -> tuple[Ints, Ints, Ints, Ints]:
+        """A level's rows sorted by parent (stable), each group's start, its parent, and each
+        row's group: what sums by parent need (np.add.at is many times slower)."""
+        key = int(level[0])
+        if key not in self._groups:
+            parents = self.parents[level]
+            order = np.argsort(parents, kind="stable").astype(np.intp)
+            owners, starts, inverse = np.unique(parents[order], return_index=True, return_inverse=True)
+            group = np.empty(level.size, dtype=np.intp)
+            group[order] = inverse
+            self._groups[key] = (order, starts.astype(np.intp), owners.astype(np.intp), group)
+        return self._groups[key]
+
+    def group_sums(self, level: Ints, values: Array) -> tuple[Ints, Array]:
+        """The parents of a level's rows and, per parent, the sum of its children's `values`."""
+        order, starts, owners, _ = self._grouping(level)
+        return owners, np.add.reduceat(values[order], starts, axis=0)
+
+    def sibling_sums(self, level: Ints, values: Array) -> Array:
+        """Per row of `level`: the sum of `values` over it and its siblings."""
+        _, sums = self.group_sums(level, values)
+        return sums[self._grouping(level)[3]]
 
     def _depths(self) -> Ints:
         depth = np.zeros(self.size, dtype=np.intp)
@@ -107,7 +131,8 @@ def _rollup(tree: Tree, array: Array, kind: Kind) -> Array:
     for level in reversed(tree.levels):
         parents = tree.parents[level]
         if kind == "flow":
-            np.add.at(out, parents, out[level])
+            owners, sums = tree.group_sums(level, out[level])
+            out[owners] += sums
             continue
         # Opening: each parent's first child in node order; closing: its last.
         ordered = level if kind == "opening" else level[::-1]
@@ -132,22 +157,15 @@ def rollup_tree(values: ArrayLike, parents: ArrayLike, kind: Kind = "flow") -> A
     return out[:, 0] if was_1d else out
 
 
-def _per_parent(tree: Tree, level: Ints, values: Array) -> Array:
-    """Sum of `values` (rows of `level`) into their parents' rows (nodes x periods)."""
-    out = np.zeros((tree.size, values.shape[1]))
-    np.add.at(out, tree.parents[level], values)
-    return out
-
-
 def _share(tree: Tree, level: Ints, budget: Array, weights: Array) -> Array:
     """Whole units per child of `level` summing exactly to its parent's budget: largest
     remainders first, earlier children first on ties; children with no weight get none."""
     parents = tree.parents[level]
-    total = _per_parent(tree, level, weights)[parents]
+    total = tree.sibling_sums(level, weights)
     with np.errstate(divide="ignore", invalid="ignore"):
         exact = np.nan_to_num(budget[parents] * weights / total)
     units = np.floor(exact)
-    leftover = (budget - _per_parent(tree, level, units))[parents]
+    leftover = budget[parents] - tree.sibling_sums(level, units)
     fraction = np.where(weights > 0, np.round(exact - units, 9), -1.0)
     # Sort within each parent, largest fraction first: parents apart by 2, fractions in [-1, 1).
     order = np.argsort(parents[:, None] * 2.0 - fraction, axis=0, kind="stable")
@@ -166,10 +184,9 @@ def _free_weights(tree: Tree, by: Basis, values: Array, reference: Array, free: 
     bases.append(_rollup(tree, leaves.astype(np.float64), "flow"))
     weight = bases[-1]
     for level in reversed(tree.levels):  # the first basis with weight among the siblings wins
-        parents = tree.parents[level]
         chosen = weight[level]
         for basis in reversed(bases[:-1]):
-            has = _per_parent(tree, level, basis[level])[parents] > 0
+            has = tree.sibling_sums(level, basis[level]) > 0
             chosen = np.where(has, basis[level], chosen)
         weight[level] = chosen
     return weight
@@ -194,7 +211,7 @@ def _check(tree: Tree, level: Ints, budget: Array, weights: Array) -> None:
     if over.any():
         node = int(parents[np.argwhere(over)[0][0]])
         raise ValueError(f"locked: node {node}: what is locked below it exceeds its value")
-    stuck = (_per_parent(tree, level, weights)[parents] == 0) & (budget[parents] != 0)
+    stuck = (tree.sibling_sums(level, weights) == 0) & (budget[parents] != 0)
     if stuck.any():
         node = int(parents[np.argwhere(stuck)[0][0]])
         raise ValueError(f"locked: node {node}: everything below it is locked but its value changes")
