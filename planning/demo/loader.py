@@ -32,6 +32,7 @@ from planning.demo.generator import (
     history_chunks,
 )
 from planning.demo.signals import demo_data_deleting
+from planning.demo.targets import demo_targets
 from planning.models import (
     Channel,
     Department,
@@ -47,6 +48,7 @@ from planning.models import (
     Style,
     StyleColor,
     Subclass,
+    TargetVersion,
 )
 from planning.plans.in_season import roll_plans
 from planning.plans.services import PlanSpec, plan_create, version_approve, version_submit
@@ -116,7 +118,8 @@ def demo_load(
             dc_rows = dc_stock(master, generator_weeks, DC_HISTORY_WEEKS, seed)
             stock_rows += writer.dc_stock(dc_rows, ids, week_ids)
         _demo_users(master)
-        _demo_plan(through, pattern)
+        year = _demo_plan(through, pattern)
+        demo_targets(year)
     return DemoSummary(
         size=size,
         seed=seed,
@@ -135,6 +138,7 @@ def demo_delete() -> None:
     """Remove master data and history (for `load_demo --replace`). Children first."""
     demo_data_deleting.send(sender=demo_delete)
     Plan.objects.all().delete()  # plans of the demo hold its classes and weeks
+    TargetVersion.objects.all().delete()  # and targets its departments (their cells go with them)
     SalesHistory.objects.all().delete()
     StockPosition.objects.all().delete()
     Sku.objects.all().delete()
@@ -460,7 +464,7 @@ def _demo_users(master: MasterData) -> None:
             user.planned_departments.set(womenswear + menswear)
 
 
-def _demo_plan(through: calendar.FiscalWeek, pattern: str) -> None:
+def _demo_plan(through: calendar.FiscalWeek, pattern: str) -> int:
     """A plan for the demo planner's first department over this fiscal year (the year of the
     week after the last loaded one, today's week: in its first week no week of it has closed
     yet), so the grid has something to show on the first visit.
@@ -471,10 +475,10 @@ def _demo_plan(through: calendar.FiscalWeek, pattern: str) -> None:
     and "vs OP" shows plan against actual."""
     planner = User.objects.get(username="planner")
     manager = User.objects.get(username="manager")
+    year = calendar.fiscal_year(calendar.add_weeks(through, 1, pattern).year, pattern)
     department = Department.objects.editable_by(planner).order_by("code").first()
     if department is None:
-        return
-    year = calendar.fiscal_year(calendar.add_weeks(through, 1, pattern).year, pattern)
+        return year.year
     spec = PlanSpec(
         name=f"{department.code} FY{year.year}",
         department_id=department.pk,
@@ -489,3 +493,4 @@ def _demo_plan(through: calendar.FiscalWeek, pattern: str) -> None:
     # In season: the weeks of this year that closed hold their actuals (DESIGN.md 11); the
     # OP is not rolled (planning.plans.in_season.rollable_versions).
     roll_plans()
+    return year.year

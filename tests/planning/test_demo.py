@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +27,8 @@ from planning.models import (
     SalesHistory,
     StockPosition,
     StyleColor,
+    TargetCell,
+    TargetVersion,
 )
 from planning.roles import ADMIN, MANAGER, PLANNER, user_roles
 from planning.selectors import stock_as_of
@@ -109,6 +111,17 @@ def test_small_demo_loads_master_data_history_and_users(small_demo: dict[str, ob
     assert sorted(Department.objects.editable_by(manager).values_list("code", flat=True)) == [
         "M01", "M02", "W01", "W02",
     ]  # fmt: skip
+    # Published targets for the manager's divisions, for the plan's year: last year + 5 %.
+    targets = TargetVersion.objects.filter(is_published=True).order_by("division__code")
+    assert [(t.division.code, t.fiscal_year, t.status) for t in targets] == [
+        ("M", 2026, "approved"), ("W", 2026, "approved"),
+    ]  # fmt: skip
+    last_year = SalesHistory.objects.filter(
+        fiscal_week__year=2025, fiscal_week__month=1,
+        sku__style_color__style__subclass__merch_class__department__code="W01",
+    ).aggregate(total=Sum("retail_value"))["total"]  # fmt: skip
+    w01 = TargetCell.objects.get(version=targets[1], department__code="W01", month=1)
+    assert w01.sales == (last_year * Decimal("1.05")).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
 def test_history_is_sparse_and_money_is_exact(small_demo: dict[str, object]) -> None:
