@@ -31,6 +31,7 @@ from planning.plans.measures import (
     grid_measures,
 )
 from planning.plans.negative_receipts import NegativeReceipts, version_negative_receipts
+from planning.targets.reference import target_reference
 
 SPAN_TURN_METHODS = ("turn", "basic_stock")
 
@@ -96,6 +97,7 @@ def plan_grid(version: PlanVersion, *, is_editable: bool, line_ids: list[int] | 
     if version.kind == PlanVersion.Kind.ACTUAL:
         groups = _actuals_only(columns, values, periods)
     comparisons = _comparisons(version, periods, today, class_ids=[line[1] for line in lines])
+    _with_targets(version, comparisons, week_rows, values, lines)
     through = version.actuals_through_id if version.kind != PlanVersion.Kind.ACTUAL else None
     # In season (DESIGN.md 11): closed weeks hold this year's actuals, read-only.
     closed = {row[1] for row in week_rows if through is not None and row[0] <= through}
@@ -132,6 +134,23 @@ def plan_grid(version: PlanVersion, *, is_editable: bool, line_ids: list[int] | 
     _mark_negative_receipts(blocks, negatives)
     label = short_week_label(through) if through is not None else ""
     return Grid(version, columns, blocks, is_editable, names, negatives, label)
+
+
+def _with_targets(
+    version: PlanVersion,
+    comparisons: dict[int | None, dict[str, dict[str, np.ndarray]]],
+    week_rows: list[tuple[Any, ...]],
+    values: dict[int, dict[str, np.ndarray]],
+    lines: list[tuple[Any, ...]],
+) -> None:
+    """The published targets beside the plan total (targets are set by department)."""
+    total = next((line[0] for line in lines if line[1] is None), None)
+    if total is None or version.kind == PlanVersion.Kind.ACTUAL:
+        return
+    weeks = [(row[0], row[1], row[2]) for row in week_rows]
+    reference = target_reference(version.plan, weeks, values[total]["sales"])
+    if reference is not None:
+        comparisons.setdefault(None, {})["TG"] = reference
 
 
 def _actuals_only(columns: list[Column], values: dict[int, dict[str, np.ndarray]], periods: int) -> Groups:

@@ -18,6 +18,7 @@ _COMPARE_FORMULAS = {
     "OP": "The original plan (the approved budget): its current revision",
     "TY": "This year's actuals (closed weeks only)",
     "RF": "Reforecast: this year's actuals for the closed weeks, the working plan ahead",
+    "TG": "The published targets: the department's month, over its weeks by the plan's weekly sales",
 }
 _COMPARE = (
     ("WP", PlanVersion.Kind.WORKING),

@@ -1,6 +1,7 @@
 """Targets in a real browser: a manager sets a department-month target in the grid (HTMX
 answers in place), submits; another manager approves and publishes; the planner reads the
-reconciliation, which flags the variance, and the manager spreads the targets into the plan.
+reconciliation, which flags the variance, and sees the targets as a row of the plan grid; the
+manager spreads the targets into the plan.
 
 The division, last year and plans are tests/planning/targets/conftest.py's, imported here."""
 
@@ -80,6 +81,11 @@ def test_set_a_target_approve_publish_reconcile_and_spread(
     assert "flagged" in (dresses.get_attribute("class") or "")
     assert reader.locator("[data-testid^=spread-]").count() == 0  # planners do not spread targets
     screenshot(reader, "reconcile-planner")
+    # The planner's grid shows the published targets beside LY and OP.
+    reader.goto(f"{base}/planning/plans/versions/{plans['W-TOP'].pk}/")
+    target_row = reader.locator("tr", has_text="TG sales $").first
+    assert "44,000" in target_row.inner_text()
+    screenshot(reader, "plan-grid-with-targets")
 
     manager.goto(f"{base}/planning/targets/reconcile/?division={division['division'].pk}&year=2027")
     manager.click(f"[data-testid=spread-{tops}]")

@@ -66,11 +66,13 @@ def plans(division: dict[str, Any], planner: User) -> dict[str, PlanVersion]:
     ):
         plan = PlanFactory(department=department, first_week=week, last_week=week, created_by=planner)
         version: PlanVersion = PlanVersionFactory.create(plan=plan)
-        total = PlanLineFactory(version=version, merch_class=None)  # rolled up by the worker
-        PlanWeekFactory(line=total, fiscal_week=week)
+        total = PlanLineFactory(version=version, merch_class=None)  # the classes rolled up
+        PlanWeekFactory(line=total, fiscal_week=week, period=0, sales=sum(D(sales) for _, sales in lines))
         for merch_class, sales in lines:
             line = PlanLineFactory(version=version, merch_class=merch_class)
-            PlanWeekFactory(line=line, fiscal_week=week, sales=D(sales), gross_margin=D(sales) * D("0.55"))
+            PlanWeekFactory(
+                line=line, fiscal_week=week, period=0, sales=D(sales), gross_margin=D(sales) * D("0.55")
+            )
         versions[department.code] = version
     division["tops"].planners.add(planner)
     return versions

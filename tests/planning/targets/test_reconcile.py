@@ -11,6 +11,8 @@ from django.contrib.auth.models import User
 
 from core.approvals import approval_decide, approval_submit
 from planning.models import TargetVersion
+from planning.plans.grid import plan_grid
+from planning.plans.grid_cells import format_value
 from planning.targets.reconcile import Figure, reconciliation
 from planning.targets.services import TargetSpec, target_create, target_publish
 
@@ -111,3 +113,16 @@ def test_without_published_targets_the_plans_still_show(division: dict[str, Any]
     assert table.targets is None
     division_row = table.rows[0].figures[0]
     assert (division_row.target, division_row.plan, division_row.variance) == (None, D("72000.00"), None)
+
+
+def test_published_targets_are_a_reference_row_in_the_plan_grid(
+    division: dict[str, Any], plans: Any, published: Any
+) -> None:
+    grid = plan_grid(plans["W-TOP"], is_editable=False)
+    total = next(block for block in grid.lines if block.is_total)
+    rows = {row.label: [cell.text for cell in row.cells] for row in total.rows}
+    # Tops' M01 target 44,000 (one week in this plan); the plan's 42,000 is 2,000 under it.
+    assert rows["TG sales $"][0] == format_value("sales", 44_000.0)[0]
+    assert rows["vs TG $"][0] == format_value("sales", -2_000.0)[0]
+    class_block = next(block for block in grid.lines if not block.is_total)
+    assert not any(row.label.startswith("TG") for row in class_block.rows)  # set by department
