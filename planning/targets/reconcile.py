@@ -47,7 +47,7 @@ class Row:
     level: str  # division, department, class
     node_id: int
     label: str
-    figures: list[Figure]  # 12 months, then the year
+    figures: list[Figure]  # 12 months, then the quarters, halves and the year (SPANS)
     planners: str = ""
     plan_status: str = ""
     has_children: bool = False
@@ -140,20 +140,32 @@ def _blocks(tree: _Tree, frames: dict[str, pd.DataFrame], field: str, has_target
     }
 
 
-def _with_year(block: np.ndarray, field: str) -> np.ndarray:
-    """Twelve months and the year: flows sum, EOP is the last month's."""
-    year = block[:, -1:] if field == "eop" else block.sum(axis=1, keepdims=True)
-    return np.hstack([block, year])
+# The columns after the twelve months: quarters, halves and the year (fiscal months 1-3 are Q1).
+SPANS: tuple[tuple[str, range], ...] = (
+    *((f"Q{q}", range(3 * q - 3, 3 * q)) for q in range(1, 5)),
+    ("H1", range(6)),
+    ("H2", range(6, 12)),
+    ("FY", range(12)),
+)
+
+
+def _with_spans(block: np.ndarray, field: str) -> np.ndarray:
+    """Twelve months, then each span of SPANS: flows sum, EOP is the span's last month's."""
+    if field == "eop":
+        spans = [block[:, span[-1] : span[-1] + 1] for _, span in SPANS]
+    else:
+        spans = [block[:, span.start : span.stop].sum(axis=1, keepdims=True) for _, span in SPANS]
+    return np.hstack([block, *spans])
 
 
 def _measure(blocks: dict[str, Block], measure: str) -> dict[str, np.ndarray]:
     if measure in RATIO_COMPONENT:
         part, sales = blocks[RATIO_COMPONENT[measure]], blocks["sales"]
         return {
-            source: ratio(_with_year(part[source], "flow"), _with_year(sales[source], "flow")) * 100
+            source: ratio(_with_spans(part[source], "flow"), _with_spans(sales[source], "flow")) * 100
             for source in SOURCES
         }
-    return {source: _with_year(blocks[measure][source], measure) for source in SOURCES}
+    return {source: _with_spans(blocks[measure][source], measure) for source in SOURCES}
 
 
 def _decimal(value: float, places: str) -> Decimal | None:
@@ -227,7 +239,7 @@ def reconciliation(
         absent = missing[node if level != "class" else tree.parents[node]]
         cells = [
             _figure({s: values[s][node, column] for s in SOURCES}, is_ratio, tolerance, absent)
-            for column in range(MONTHS + 1)
+            for column in range(MONTHS + len(SPANS))
         ]
         return Row(level, node_id, label, cells, **extra)
 
@@ -243,6 +255,9 @@ def reconciliation(
             ]
     return Reconciliation(
         division, year, measure, MEASURES[measure], tolerance,
-        [*(f"M{m:02d} {MONTH_NAMES[m - 1]}" for m in range(1, MONTHS + 1)), f"FY{year}"],
+        [
+            *(f"M{m:02d} {MONTH_NAMES[m - 1]}" for m in range(1, MONTHS + 1)),
+            *(f"FY{year}" if name == "FY" else name for name, _ in SPANS),
+        ],
         rows, targets, opened,
     )  # fmt: skip
