@@ -1,5 +1,5 @@
-"""The reconciliation a manager reads (DESIGN.md section 12): for a division and fiscal year,
-every level (division > department > class) by month and for the year, the published targets
+"""The reconciliation a manager reads (DESIGN.md section 12): for a fiscal year, every level
+(company > division > department > class) by month, quarter, half and year, the published targets
 beside the working plan, the current original plan and last year; variance = plan - target,
 % = variance / target, flagged beyond a tolerance.
 
@@ -24,7 +24,7 @@ from planning.calendar import MONTH_NAMES
 from planning.engine import ratio, rollup_tree, spread_tree
 from planning.models import TARGET_AMOUNTS, Department, Division, MerchClass, TargetVersion
 from planning.targets import figures
-from planning.targets.services import MEASURES, RATIO_COMPONENT, division_departments
+from planning.targets.services import MEASURES, RATIO_COMPONENT
 
 SOURCES = ("target", "plan", "original", "last_year")
 MONTHS = 12
@@ -70,70 +70,74 @@ class Reconciliation:
         return sum(figure.flagged for row in self.rows for figure in row.figures)
 
 
-@dataclass(frozen=True)
 class _Tree:
-    """Division (0) > departments > classes, with each class's department row."""
+    """Company (0) > divisions > departments > classes: rows in that order, parents first."""
 
-    departments: list[Department]
-    classes: list[MerchClass]
-
-    @property
-    def parents(self) -> list[int]:
-        position = {department.pk: 1 + index for index, department in enumerate(self.departments)}
-        return [-1] + [0] * len(self.departments) + [position[item.department_id] for item in self.classes]
-
-    @property
-    def size(self) -> int:
-        return 1 + len(self.departments) + len(self.classes)
+    def __init__(self, divisions: list[Division], departments: list[Department], classes: list[MerchClass]):
+        self.divisions, self.departments, self.classes = divisions, departments, classes
+        self.division_row = {division.pk: 1 + i for i, division in enumerate(divisions)}
+        first = 1 + len(divisions)
+        self.department_row = {department.pk: first + i for i, department in enumerate(departments)}
+        first += len(departments)
+        self.class_row = {item.pk: first + i for i, item in enumerate(classes)}
+        self.parents = (
+            [-1]
+            + [0] * len(divisions)
+            + [self.division_row[department.division_id] for department in departments]
+            + [self.department_row[item.department_id] for item in classes]
+        )
+        self.size = len(self.parents)
 
 
 def _class_block(tree: _Tree, frame: pd.DataFrame, field: str) -> np.ndarray:
     """(nodes x months) with the class rows filled from a frame of classes by month."""
     out = np.zeros((tree.size, MONTHS))
-    if frame.empty:
-        return out
-    row_of = {item.pk: 1 + len(tree.departments) + index for index, item in enumerate(tree.classes)}
     for record in frame[["merch_class", "month", field]].itertuples(index=False):
-        row = row_of.get(int(record.merch_class))
+        row = tree.class_row.get(int(record.merch_class))
         if row is not None:
             out[row, int(record.month) - 1] += float(record[2] or 0)
     return out
 
 
 def _roll(tree: _Tree, block: np.ndarray) -> np.ndarray:
-    """Departments and the division from their classes (flows and stock alike add up)."""
+    """Every level from the classes (flows and stock alike add up across merchandise)."""
     return rollup_tree(block, tree.parents)
 
 
 def _targets_block(
     tree: _Tree, frame: pd.DataFrame, field: str, shares: np.ndarray, fallback: np.ndarray
 ) -> np.ndarray:
-    """Department targets as given, classes by `shares` (last year) spread to the cent."""
-    out = np.zeros((tree.size, MONTHS))
-    index = {department.pk: 1 + i for i, department in enumerate(tree.departments)}
+    """Department targets as given (NaN where the division has none published), classes by
+    `shares` (last year) spread to the cent, divisions and the company rolled up: a level
+    with a department without targets has none (a dash, not a partial sum)."""
+    out = np.full((tree.size, MONTHS), np.nan)
+    targeted = set(frame["department"].astype(int)) if not frame.empty else set()
+    for department in tree.departments:
+        if department.pk in targeted:
+            out[tree.department_row[department.pk]] = 0.0
     for record in frame[["department", "month", field]].itertuples(index=False):
-        out[index[int(record.department)], int(record.month) - 1] = float(record[2] or 0)
-    parents = tree.parents
-    for position in index.values():
-        children = [node for node in range(tree.size) if parents[node] == position]
-        if not children:
-            continue
-        nodes = [position, *children]
-        local = [-1] + [0] * len(children)
-        spread = spread_tree(out[position], shares[nodes], local, reference=fallback[nodes], by="current")
-        out[children] = spread[1:]
-    out[0] = out[1 : 1 + len(tree.departments)].sum(axis=0)
+        out[tree.department_row[int(record.department)], int(record.month) - 1] = float(record[2] or 0)
+    parents = np.asarray(tree.parents)
+    for department in tree.departments:
+        row = tree.department_row[department.pk]
+        children = np.flatnonzero(parents == row)
+        if children.size and department.pk in targeted:
+            nodes = [row, *children]
+            local = [-1] + [0] * children.size
+            out[children] = spread_tree(out[row], shares[nodes], local, reference=fallback[nodes])[1:]
+    # Divisions sum their departments, the company its divisions: NaN (no target) stays NaN.
+    for rows in (list(tree.division_row.values()), [0]):
+        for row in rows:
+            children = np.flatnonzero(parents == row)
+            out[row] = out[children].sum(axis=0) if children.size else np.nan
     return out
 
 
-def _blocks(tree: _Tree, frames: dict[str, pd.DataFrame], field: str, has_targets: bool) -> Block:
+def _blocks(tree: _Tree, frames: dict[str, pd.DataFrame], field: str) -> Block:
     plan = _roll(tree, _class_block(tree, frames["plan"], field))
     last_year = _roll(tree, _class_block(tree, frames["last_year"], field))
-    no_targets = np.full((tree.size, MONTHS), np.nan)
     return {
-        "target": _targets_block(tree, frames["target"], field, last_year, plan)
-        if has_targets
-        else no_targets,
+        "target": _targets_block(tree, frames["target"], field, last_year, plan),
         "plan": plan,
         "original": _roll(tree, _class_block(tree, frames["original"], field)),
         "last_year": last_year,
@@ -193,17 +197,34 @@ def _figure(values: dict[str, float], is_ratio: bool, tolerance: Decimal, missin
 
 
 def _missing(tree: _Tree, frames: dict[str, pd.DataFrame]) -> dict[int, set[str]]:
-    """Per division or department row: the plan sources it has no version of."""
+    """Per company, division or department row: the plan sources it has no version of."""
     having = {
         source: set(frames[source]["department"].astype(int)) if not frames[source].empty else set()
         for source in ("plan", "original")
     }
-    out = {0: {source for source, departments in having.items() if not departments}}
-    for index, department in enumerate(tree.departments):
-        out[1 + index] = {
-            source for source, departments in having.items() if department.pk not in departments
-        }
+
+    def absent(department_ids: list[int]) -> set[str]:
+        return {source for source, found in having.items() if not found & set(department_ids)}
+
+    out = {0: absent([department.pk for department in tree.departments])}
+    for division in tree.divisions:
+        out[tree.division_row[division.pk]] = absent(
+            [department.pk for department in tree.departments if department.division_id == division.pk]
+        )
+    for department in tree.departments:
+        out[tree.department_row[department.pk]] = absent([department.pk])
     return out
+
+
+def _frames(tree: _Tree, year: int, published: list[TargetVersion]) -> dict[str, pd.DataFrame]:
+    ids = [department.pk for department in tree.departments]
+    targets = [figures.target_figures(version) for version in published]
+    return {
+        "target": pd.concat(targets, ignore_index=True) if targets else figures.target_figures(None),
+        "plan": figures.plan_figures(ids, year),
+        "original": figures.plan_figures(ids, year, original=True),
+        "last_year": figures.last_year_figures(ids, year),
+    }
 
 
 def reconciliation(
@@ -213,26 +234,22 @@ def reconciliation(
     measure: str = "sales",
     tolerance: Decimal = Decimal(5),
     opened: int | None = None,
-    targets: TargetVersion | None = None,
 ) -> Reconciliation:
-    """The table for one division and year; classes of the `opened` department only."""
+    """The company and its divisions for a year, `division` opened to its departments and the
+    `opened` department to its classes; each division against its published targets."""
     if measure not in MEASURES:
         raise ValueError(f"measure: one of {', '.join(MEASURES)}")
-    departments = division_departments(division)
-    ids = [department.pk for department in departments]
-    classes = list(MerchClass.objects.filter(department_id__in=ids).order_by("department__code", "code"))
-    tree = _Tree(departments, classes)
-    targets = targets or figures.published_targets(division.pk, year)
-    frames = {
-        "target": figures.target_figures(targets),
-        "plan": figures.plan_figures(ids, year),
-        "original": figures.plan_figures(ids, year, original=True),
-        "last_year": figures.last_year_figures(ids, year),
-    }
-    blocks = {field: _blocks(tree, frames, field, targets is not None) for field in TARGET_AMOUNTS}
-    values = _measure(blocks, measure)
+    divisions = list(Division.objects.order_by("code"))
+    departments = list(Department.objects.order_by("division__code", "code"))
+    classes = list(MerchClass.objects.order_by("department__division__code", "department__code", "code"))
+    tree = _Tree(divisions, departments, classes)
+    published = list(TargetVersion.objects.filter(fiscal_year=year, is_published=True))
+    frames = _frames(tree, year, published)
+    values = _measure({field: _blocks(tree, frames, field) for field in TARGET_AMOUNTS}, measure)
     missing = _missing(tree, frames)
-    who = figures.who_plans(ids)
+    who = figures.who_plans(
+        [department.pk for department in departments if department.division_id == division.pk]
+    )
     is_ratio = measure in RATIO_COMPONENT
 
     def row(node: int, level: str, node_id: int, label: str, **extra: Any) -> Row:
@@ -243,16 +260,22 @@ def reconciliation(
         ]
         return Row(level, node_id, label, cells, **extra)
 
-    rows = [row(0, "division", division.pk, str(division), has_children=bool(departments))]
-    for index, department in enumerate(departments):
-        planners, status = who.get(department.pk, ("", ""))
-        own = [item for item in classes if item.department_id == department.pk]
-        extra = {"planners": planners, "plan_status": status, "has_children": bool(own)}
-        rows.append(row(1 + index, "department", department.pk, str(department), **extra))
-        if department.pk == opened:
-            rows += [
-                row(1 + len(departments) + classes.index(item), "class", item.pk, str(item)) for item in own
-            ]
+    rows = [row(0, "company", 0, "Company", has_children=bool(divisions))]
+    for item in divisions:
+        own = [department for department in departments if department.division_id == item.pk]
+        rows.append(row(tree.division_row[item.pk], "division", item.pk, str(item), has_children=bool(own)))
+        if item.pk != division.pk:
+            continue
+        for department in own:
+            planners, status = who.get(department.pk, ("", ""))
+            its = [merch_class for merch_class in classes if merch_class.department_id == department.pk]
+            extra = {"planners": planners, "plan_status": status, "has_children": bool(its)}
+            rows.append(
+                row(tree.department_row[department.pk], "department", department.pk, str(department), **extra)
+            )
+            if department.pk == opened:
+                rows += [row(tree.class_row[c.pk], "class", c.pk, str(c)) for c in its]
+    targets = next((version for version in published if version.division_id == division.pk), None)
     return Reconciliation(
         division, year, measure, MEASURES[measure], tolerance,
         [

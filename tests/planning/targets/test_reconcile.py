@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from core.approvals import approval_decide, approval_submit
-from planning.models import TargetVersion
+from planning.models import Department, Division, TargetVersion
 from planning.plans.grid import plan_grid
 from planning.plans.grid_cells import format_value
 from planning.targets.reconcile import Figure, reconciliation
@@ -39,8 +39,9 @@ def test_sales_by_level_beside_the_plans_and_last_year(
 ) -> None:
     table = reconciliation(division["division"], 2027, opened=division["tops"].pk)
     assert [(row.level, row.label) for row in table.rows] == [
-        ("division", "W Womenswear"), ("department", "W-DRS Dresses"), ("department", "W-KNT Knitwear"),
-        ("department", "W-TOP Tops"), ("class", "W-TOP-BLS Blouses"), ("class", "W-TOP-TEE Tees"),
+        ("company", "Company"), ("division", "W Womenswear"), ("department", "W-DRS Dresses"),
+        ("department", "W-KNT Knitwear"), ("department", "W-TOP Tops"),
+        ("class", "W-TOP-BLS Blouses"), ("class", "W-TOP-TEE Tees"),
     ]  # fmt: skip
     m01 = _m01(table)
     division_row = m01["W Womenswear"]
@@ -74,16 +75,39 @@ def test_sales_by_level_beside_the_plans_and_last_year(
     assert (dresses.variance_percent, dresses.flagged) == (D("-22.1"), True)
     # The year: every other month is empty, so FY2027 equals M01.
     assert table.columns[12:] == ["Q1", "Q2", "Q3", "Q4", "H1", "H2", "FY2027"]
-    quarter, half, fiscal_year = (table.rows[0].figures[i].target for i in (12, 16, 18))
+    quarter, half, fiscal_year = (table.rows[1].figures[i].target for i in (12, 16, 18))
     assert quarter == half == fiscal_year == D("110000.00")
     assert table.columns[0].startswith("M01")
+
+
+def test_the_company_sums_its_divisions_and_has_no_target_while_one_division_has_none(
+    division: dict[str, Any], plans: Any, published: Any
+) -> None:
+    men = Division.objects.create(code="M", name="Menswear")
+    Department.objects.create(code="M-SHT", name="Shirts", division=men)
+    table = reconciliation(division["division"], 2027)
+    by_label = {row.label: row.figures[0] for row in table.rows}
+    company, women = by_label["Company"], by_label["W Womenswear"]
+    assert (company.plan, company.last_year, company.target) == (D("72000.00"), D("100000.00"), None)
+    assert women.target == D("110000.00")
+    menswear = next(row for row in table.rows if row.label == "M Menswear")
+    assert (menswear.figures[0].target, menswear.figures[0].plan) == (None, None)  # no plan: a dash
+    assert not any(row.level == "department" and row.label.startswith("M-") for row in table.rows)
+    alone = reconciliation(men, 2027)
+    assert [row.label for row in alone.rows] == ["Company", "M Menswear", "M-SHT Shirts", "W Womenswear"]
 
 
 def test_classes_show_only_under_the_opened_department(
     division: dict[str, Any], plans: Any, published: Any
 ) -> None:
     closed = reconciliation(division["division"], 2027)
-    assert [row.level for row in closed.rows] == ["division", "department", "department", "department"]
+    assert [row.level for row in closed.rows] == [
+        "company",
+        "division",
+        "department",
+        "department",
+        "department",
+    ]
     opened = reconciliation(division["division"], 2027, opened=division["tops"].pk)
     assert [row.label for row in opened.rows if row.level == "class"] == [
         "W-TOP-BLS Blouses",
@@ -112,7 +136,7 @@ def test_gm_percent_is_recomputed_from_components_at_every_level(
 def test_without_published_targets_the_plans_still_show(division: dict[str, Any], plans: Any) -> None:
     table = reconciliation(division["division"], 2027)
     assert table.targets is None
-    division_row = table.rows[0].figures[0]
+    division_row = table.rows[1].figures[0]
     assert (division_row.target, division_row.plan, division_row.variance) == (None, D("72000.00"), None)
 
 
