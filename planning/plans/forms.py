@@ -29,6 +29,14 @@ class PlanCreateForm(forms.Form):
         max_value=Decimal("500"),
         help_text="Working plan sales = last year x (1 + growth).",
     )
+    seed = forms.ChoiceField(
+        choices=[
+            ("last_year", "Last year x (1 + growth)"),
+            ("targets", "Last year, then the published targets spread over the classes and weeks"),
+        ],
+        initial="last_year",
+        label="Seed sales from",
+    )
     imu_percent = forms.DecimalField(
         max_digits=5,
         decimal_places=2,
@@ -57,6 +65,10 @@ class PlanCreateForm(forms.Form):
         if first and last and last.pk - first.pk > 200:
             self.add_error("last_week", "A plan covers at most a fiscal year (53 weeks).")
         region, channel = data.get("region"), data.get("channel")
+        if data.get("seed") == "targets" and (region or channel):
+            self.add_error(
+                "seed", "Targets are set for the whole company: seed a company-wide plan from them."
+            )
         if region and channel and region.channel_id != channel.pk:
             self.add_error("region", f"{region} is not in the {channel} channel.")
         return data

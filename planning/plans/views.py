@@ -14,10 +14,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from core.errors import AppError
 from planning.models import Department, Plan, PlanLine, PlanVersion
 from planning.plans import excel_views, selectors, services
 from planning.plans.forms import PlanCreateForm, RejectForm, ScenarioForm
 from planning.plans.grid import plan_grid
+from planning.targets.plan_spread import plan_create_from_targets
+from planning.targets.services import TargetError
 
 LINES_PER_PAGE = 25  # a 200-class plan renders in pages: the whole grid stays under a second
 
@@ -61,12 +64,15 @@ def plan_list(request: HttpRequest) -> HttpResponse:
 def plan_create(request: HttpRequest) -> HttpResponse:
     form = PlanCreateForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
+        from_targets = form.cleaned_data["seed"] == "targets"
+        create = plan_create_from_targets if from_targets else services.plan_create
         try:
-            plan = services.plan_create(user=request.user, spec=form.spec())  # type: ignore[arg-type]
-        except services.PlanError as error:
-            form.add_error(None, str(error))
+            plan = create(user=request.user, spec=form.spec())  # type: ignore[arg-type]
+        except AppError as error:
+            form.add_error("seed" if isinstance(error, TargetError) else None, error.message)
         else:
-            messages.success(request, f"Plan {plan.name} created and seeded from last year.")
+            seeded = "last year, then the published targets" if from_targets else "last year"
+            messages.success(request, f"Plan {plan.name} created and seeded from {seeded}.")
             return redirect(
                 "planning:plan-version", version_id=plan.versions.get(kind=PlanVersion.Kind.WORKING).pk
             )

@@ -14,21 +14,25 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.contrib.auth.models import User
+from django.db import transaction
 
 from planning.engine import spread_tree
-from planning.models import PlanCellChange, PlanVersion, PlanWeek, TargetCell, TargetVersion
-from planning.plans.services import CellEdit, EditResult, plan_cells_update
+from planning.models import Plan, PlanCellChange, PlanVersion, PlanWeek, TargetCell, TargetVersion
+from planning.plans.services import CellEdit, EditResult, PlanSpec, plan_cells_update, plan_create
 from planning.targets import figures
 from planning.targets.services import TargetError
 
 SPREAD_MEASURE = "sales"
 
 
-def _working_version(department_id: int, year: int) -> PlanVersion:
+def _working_version(department_id: int, year: int, version_id: int | None) -> PlanVersion:
+    """The named working version, else the department's newest company-wide one for the year."""
     versions = PlanVersion.objects.filter(
         kind=PlanVersion.Kind.WORKING, plan__department_id=department_id, plan__channel__isnull=True,
         plan__region__isnull=True, plan__first_week__year__lte=year, plan__last_week__year__gte=year,
     ).select_related("plan")  # fmt: skip
+    if version_id is not None:
+        versions = versions.filter(pk=version_id)
     version = versions.order_by("-plan__first_week_id").first()
     if version is None:
         raise TargetError("This department has no company-wide working plan for that year.")
@@ -76,12 +80,22 @@ def _month_edits(
     return edits
 
 
-def targets_into_plan(*, user: User, target_version_id: int, department_id: int) -> EditResult:
-    """Every month of the published (or approved) targets into the department's working plan."""
+def published_for(department_id: int, fiscal_year: int) -> TargetVersion | None:
+    """The published targets of the department's division for a fiscal year."""
+    return TargetVersion.objects.filter(
+        division__departments=department_id, fiscal_year=fiscal_year, is_published=True
+    ).first()
+
+
+def targets_into_plan(
+    *, user: User, target_version_id: int, department_id: int, version_id: int | None = None
+) -> EditResult:
+    """Every month of the published (or approved) targets into the department's working plan
+    (`version_id`: that one; it must be company-wide and cover the targets' year)."""
     target = TargetVersion.objects.filter(pk=target_version_id).first()
     if target is None or target.status != TargetVersion.Status.APPROVED:
         raise TargetError("Only approved targets are spread into plans.")
-    version = _working_version(department_id, target.fiscal_year)
+    version = _working_version(department_id, target.fiscal_year, version_id)
     cells = {
         cell.month: cell.sales
         for cell in TargetCell.objects.filter(version=target, department_id=department_id)
@@ -116,3 +130,19 @@ def targets_into_plan(*, user: User, target_version_id: int, department_id: int)
     return plan_cells_update(
         user=user, version_id=version.pk, edits=edits, source=PlanCellChange.Source.SPREAD
     )
+
+
+def plan_create_from_targets(*, user: User, spec: PlanSpec) -> Plan:
+    """A plan seeded from last year (plan_create), then the published targets of its fiscal
+    year spread into its working plan; all or nothing."""
+    year = spec.first_week_id // 100
+    with transaction.atomic():
+        target = published_for(spec.department_id, year)
+        if target is None:
+            raise TargetError(f"No published targets for this department's division in FY{year}.")
+        plan = plan_create(user=user, spec=spec)
+        working = plan.versions.get(kind=PlanVersion.Kind.WORKING)
+        targets_into_plan(
+            user=user, target_version_id=target.pk, department_id=spec.department_id, version_id=working.pk
+        )
+    return plan

@@ -13,7 +13,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from planning.models import PlanWeek, TargetCell, TargetVersion
+from planning.models import Channel, Plan, PlanVersion, PlanWeek, TargetCell, TargetVersion
 
 D = Decimal
 pytestmark = pytest.mark.django_db
@@ -150,3 +150,41 @@ def test_propose_targets_from_the_plans(division: dict[str, Any], plans: Any, ta
     assert TargetCell.objects.get(version=version, month=1, department=division["tops"]).sales == D(
         "42000.00"
     )
+
+
+def _create_form(division: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    week = PlanWeek.objects.filter(line__version__plan__department=division["tops"]).first()
+    assert week is not None
+    return {
+        "name": "Tops from targets", "department": division["tops"].pk, "first_week": week.fiscal_week_id,
+        "last_week": week.fiscal_week_id, "method": "fwos", "exhaustion": "wrap", "growth_percent": "0",
+        "imu_percent": "55", "seed": "targets", **extra,
+    }  # fmt: skip
+
+
+def test_a_plan_created_from_the_published_targets(
+    division: dict[str, Any], plans: Any, target_manager: User, second_target_manager: User, planner: User
+) -> None:
+    client = _client(planner)
+    refused = client.post(reverse("planning:plan-create"), _create_form(division))
+    assert refused.status_code == 400
+    assert "No published targets for this department&#x27;s division in FY2027." in refused.content.decode()
+    assert not Plan.objects.filter(name="Tops from targets").exists()  # nothing half-made
+
+    version = _create(_client(target_manager), division)
+    step = reverse("planning:target-step", args=[version.pk])
+    _client(target_manager).post(step, {"action": "submit", "seen_version": 1})
+    _client(second_target_manager).post(step, {"action": "approve", "seen_version": 2})
+    _client(second_target_manager).post(step, {"action": "publish"})
+    created = client.post(reverse("planning:plan-create"), _create_form(division))
+    assert created.status_code == 302
+    working = PlanVersion.objects.get(plan__name="Tops from targets", kind=PlanVersion.Kind.WORKING)
+    # The target's M01 (44,000) over the classes by last year's mix 30,000 : 10,000.
+    weeks = PlanWeek.objects.filter(line__version=working, line__merch_class__isnull=False).order_by(
+        "line__merch_class__code"
+    )
+    assert [week.sales for week in weeks] == [D("11000.00"), D("33000.00")]
+    scoped = client.post(
+        reverse("planning:plan-create"), _create_form(division, channel=Channel.objects.first().pk)
+    )
+    assert "Targets are set for the whole company" in scoped.content.decode()
