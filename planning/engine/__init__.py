@@ -51,7 +51,7 @@ from planning.engine.targets import (
     turn_from_eop,
     wos_from_eop,
 )
-from planning.engine.tree import BASES, rollup_tree, spread_tree
+from planning.engine.tree import BASES, rollup_tree, split, spread_tree
 
 __all__ = [
     "BASES",
@@ -91,6 +91,7 @@ __all__ = [
     "sell_through",
     "sell_through_available",
     "sell_through_from_eop",
+    "split",
     "spread",
     "spread_tree",
     "ssr_from_eop",

@@ -272,3 +272,30 @@ def spread_tree(
     leaves = np.where(free, new / scale, values)
     out = _rollup(tree, leaves, "flow")
     return out[:, 0] if was_1d else out
+
+
+def split(
+    total: ArrayLike, weights: ArrayLike, *, reference: ArrayLike | None = None, decimals: int = 2
+) -> Array:
+    """One parent's value, of either sign (a gross margin can be negative), over its children:
+    (children x periods) in proportion to `weights` (negative weights count as zero; where all
+    are zero, `reference`; then evenly), cents exact, the sign of each period's total.
+    >>> split(-100, [30, 10, -5]).tolist()
+    [-75.0, -25.0, 0.0]
+    """
+    shares = np.clip(np.nan_to_num(np.asarray(weights, dtype=np.float64)), 0.0, None)
+    was_1d = shares.ndim == 1
+    shares = shares.reshape(-1, 1) if was_1d else shares
+    basis = np.zeros_like(shares) if reference is None else np.asarray(reference, dtype=np.float64)
+    basis = np.clip(np.nan_to_num(basis.reshape(shares.shape)), 0.0, None)
+    totals = np.broadcast_to(np.asarray(total, dtype=np.float64).reshape(-1), (shares.shape[1],))
+    parents = [-1] + [0] * shares.shape[0]
+    top = np.zeros((1, shares.shape[1]))
+    spread = spread_tree(
+        np.abs(totals),
+        np.vstack([top, shares]),
+        parents,
+        reference=np.vstack([top, basis]),
+        decimals=decimals,
+    )[1:] * np.where(totals < 0, -1.0, 1.0) + 0.0  # + 0.0: no -0.0 for an empty child
+    return spread[:, 0] if was_1d else spread

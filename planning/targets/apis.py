@@ -62,7 +62,7 @@ class TargetCellEditSerializer(serializers.Serializer[Any]):
     month = serializers.IntegerField(min_value=1, max_value=12)
     department = serializers.IntegerField(required=False, allow_null=True, help_text="Omit for the division.")
     measure = serializers.ChoiceField(choices=list(MEASURES))
-    value = serializers.DecimalField(max_digits=16, decimal_places=2, min_value=Decimal(0))
+    value = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal(0))
     by = serializers.ChoiceField(choices=list(SPREAD_BASES), default="current")
     row_version = serializers.IntegerField(min_value=1, help_text="The version's row_version you read.")
 

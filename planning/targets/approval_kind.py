@@ -16,6 +16,7 @@ from django.utils import timezone
 from core.approvals import ApprovalKind, Decision, InboxRow, Mail, approval_kind_register
 from core.money import format_money
 from planning.models import Department, TargetVersion
+from planning.roles import ADMIN, MANAGER, user_roles
 from planning.targets.services import check_manager
 
 KIND = "target"
@@ -31,10 +32,22 @@ def _first_department(version: TargetVersion) -> int:
     return department.pk if department else 0
 
 
+def _decided_divisions(user: User) -> list[int]:
+    """The divisions the user may decide targets of: a manager (or admin) of all its departments."""
+    if not user_roles(user) & {MANAGER, ADMIN}:
+        return []
+    managed = set(Department.objects.editable_by(user).values_list("pk", flat=True))
+    by_division: dict[int, set[int]] = {}
+    for department_id, division_id in Department.objects.values_list("pk", "division_id"):
+        by_division.setdefault(division_id, set()).add(department_id)
+    return [division for division, departments in by_division.items() if departments <= managed]
+
+
 def _pending(user: User) -> list[InboxRow]:
-    managed = Department.objects.editable_by(user).values_list("division_id", flat=True)
     versions = (
-        TargetVersion.objects.filter(status=TargetVersion.Status.SUBMITTED, division_id__in=managed)
+        TargetVersion.objects.filter(
+            status=TargetVersion.Status.SUBMITTED, division_id__in=_decided_divisions(user)
+        )
         .exclude(submitted_by=user)
         .select_related("division", "submitted_by")
         .annotate(

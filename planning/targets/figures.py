@@ -3,13 +3,11 @@ reconciliation compares: targets, working plans, current original plans, last ye
 
 Flows (sales, gross margin, markdowns, receipts) are sums of the weeks of a month; EOP is
 the last week's of the month. Plans are read from their class lines (the total line is a
-roll-up of those); a department's plans at a location scope add up to its total only when it
-has no company-wide plan, so a department's company-wide plans are used where it has any.
+roll-up of those), one version per department (`chosen_versions`: its newest company-wide
+plan covering the year), the same one the reconciliation's spread writes into.
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterable
 
 import pandas as pd
 from django.db.models import F, Sum
@@ -34,25 +32,26 @@ def _empty() -> pd.DataFrame:
     return pd.DataFrame(columns=COLUMNS).astype({"department": int, "merch_class": int, "month": int})
 
 
-def _company_wide(versions: Iterable[PlanVersion]) -> list[int]:
-    """Version ids to read: per department its company-wide plans' versions if it has any."""
-    chosen: dict[int, list[PlanVersion]] = {}
-    for version in versions:
-        chosen.setdefault(version.plan.department_id, []).append(version)
-    ids = []
-    for group in chosen.values():
-        wide = [v for v in group if v.plan.channel_id is None and v.plan.region_id is None]
-        ids += [v.pk for v in (wide or group)]
-    return ids
+def chosen_versions(
+    department_ids: list[int], year: int, *, original: bool = False
+) -> dict[int, PlanVersion]:
+    """Per department, the one plan version the reconciliation reads for a year: of the plans
+    covering the year, the newest company-wide one's working version (or current original);
+    plans at a location scope are not summed (two plans of one department never double)."""
+    versions = current_originals() if original else PlanVersion.objects.filter(kind=PlanVersion.Kind.WORKING)
+    candidates = versions.filter(
+        plan__department_id__in=department_ids, plan__channel__isnull=True, plan__region__isnull=True,
+        plan__first_week__year__lte=year, plan__last_week__year__gte=year,
+    ).select_related("plan").order_by("plan__first_week_id", "plan_id")  # fmt: skip
+    return {version.plan.department_id: version for version in candidates}  # the newest wins
 
 
 def plan_figures(department_ids: list[int], year: int, *, original: bool = False) -> pd.DataFrame:
     """Working (or current original) plans' months by department and class."""
-    versions = current_originals() if original else PlanVersion.objects.filter(kind=PlanVersion.Kind.WORKING)
-    versions = versions.filter(plan__department_id__in=department_ids).select_related("plan")
+    chosen = chosen_versions(department_ids, year, original=original)
     rows = (
         PlanWeek.objects.filter(
-            line__version_id__in=_company_wide(versions),
+            line__version_id__in=[version.pk for version in chosen.values()],
             line__merch_class__isnull=False,
             fiscal_week__year=year,
         )
@@ -120,13 +119,11 @@ def published_targets(division_id: int, year: int) -> TargetVersion | None:
     return TargetVersion.objects.filter(division_id=division_id, fiscal_year=year, is_published=True).first()
 
 
-def who_plans(department_ids: list[int]) -> dict[int, tuple[str, str]]:
+def who_plans(department_ids: list[int], year: int) -> dict[int, tuple[str, str]]:
     """Per department: its planners' names (managers assigned to it are not its planners) and
     its working plan's status ("" without one)."""
-    working = PlanVersion.objects.filter(
-        kind=PlanVersion.Kind.WORKING, plan__department_id__in=department_ids
-    ).select_related("plan")
-    status = {v.plan.department_id: v.get_status_display() for v in working}
+    chosen = chosen_versions(department_ids, year)
+    status = {department: version.get_status_display() for department, version in chosen.items()}
     names: dict[int, list[str]] = {}
     links = Department.planners.through.objects.filter(
         department_id__in=department_ids, user__groups__name=PLANNER

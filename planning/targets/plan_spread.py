@@ -3,9 +3,10 @@ action): each month's sales target goes to the plan's class lines by last year's
 (the class targets the reconciliation shows; the plan's own mix where last year is empty), then
 each line's share over its weeks by the plan's current weeks (planning.engine.spread_tree, cents
 exact). Closed weeks keep their actuals and weeks whose sales the planner locked keep their
-value; the open weeks absorb the rest. The plan is then written through the plan's own cell
-service: one transaction, the same checks, the cell history (source "Spread from a total")
-and the recompute.
+value: the rest of the month's target goes to the lines with open weeks, and a month whose
+held weeks already exceed its target plans nothing more (a closed month keeps its actuals).
+The plan is then written through the plan's own cell service: one transaction, the same
+checks, the cell history (source "Spread from a total") and the recompute.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from decimal import Decimal
 from django.contrib.auth.models import User
 from django.db import transaction
 
-from planning.engine import spread_tree
+from planning.engine import split, spread_tree
 from planning.models import Plan, PlanCellChange, PlanVersion, PlanWeek, TargetCell, TargetVersion
 from planning.plans.services import CellEdit, EditResult, PlanSpec, plan_cells_update, plan_create
 from planning.targets import figures
@@ -26,14 +27,17 @@ SPREAD_MEASURE = "sales"
 
 
 def _working_version(department_id: int, year: int, version_id: int | None) -> PlanVersion:
-    """The named working version, else the department's newest company-wide one for the year."""
-    versions = PlanVersion.objects.filter(
-        kind=PlanVersion.Kind.WORKING, plan__department_id=department_id, plan__channel__isnull=True,
-        plan__region__isnull=True, plan__first_week__year__lte=year, plan__last_week__year__gte=year,
-    ).select_related("plan")  # fmt: skip
-    if version_id is not None:
-        versions = versions.filter(pk=version_id)
-    version = versions.order_by("-plan__first_week_id").first()
+    """The named working version, else the one the reconciliation reads (figures.chosen_versions)."""
+    if version_id is None:
+        version = figures.chosen_versions([department_id], year).get(department_id)
+    else:
+        version = (
+            PlanVersion.objects.filter(
+                pk=version_id, kind=PlanVersion.Kind.WORKING, plan__department_id=department_id,
+                plan__channel__isnull=True, plan__region__isnull=True,
+                plan__first_week__year__lte=year, plan__last_week__year__gte=year,
+            ).select_related("plan").first()
+        )  # fmt: skip
     if version is None:
         raise TargetError("This department has no company-wide working plan for that year.")
     return version
@@ -46,31 +50,33 @@ def _is_held(row: PlanWeek) -> bool:
 def _class_totals(
     target: Decimal, lines: dict[int, list[PlanWeek]], last_year: dict[int, float]
 ) -> list[float]:
-    """The department-month's target over its class lines by last year's class sales (the
-    reconciliation's class targets), by the plan's own mix where last year is empty."""
-    classes = [rows[0].line.merch_class_id for rows in lines.values()]
-    shares = [0.0] + [last_year.get(merch_class or 0, 0.0) for merch_class in classes]
-    plan = [0.0] + [float(sum(row.sales for row in rows)) for rows in lines.values()]
-    spread = spread_tree(float(target), shares, [-1] + [0] * len(lines), reference=plan, by="current")
-    return [float(value) for value in spread[1:]]
+    """Each class line's total for the month: what its closed and locked weeks hold, plus its
+    share of the rest of the target, shared among the lines with open weeks by last year's
+    class sales (the reconciliation's class targets; the plan's own mix where last year is
+    empty). A month whose held weeks already exceed the target plans nothing more."""
+    rows_of = list(lines.values())
+    held = [sum(float(row.sales) for row in rows if _is_held(row)) for rows in rows_of]
+    open_lines = [index for index, rows in enumerate(rows_of) if any(not _is_held(row) for row in rows)]
+    totals = list(held)
+    free = max(float(target) - sum(held), 0.0)
+    if open_lines:
+        weights = [last_year.get(rows_of[i][0].line.merch_class_id or 0, 0.0) for i in open_lines]
+        plan = [sum(float(row.sales) for row in rows_of[i] if not _is_held(row)) for i in open_lines]
+        for index, share in zip(open_lines, split(free, weights, reference=plan), strict=True):
+            totals[index] += float(share)
+    return totals
 
 
 def _month_edits(
-    target: Decimal, lines: dict[int, list[PlanWeek]], last_year: dict[int, float], month_label: str
+    target: Decimal, lines: dict[int, list[PlanWeek]], last_year: dict[int, float]
 ) -> list[CellEdit]:
-    """One month: its target over the class lines, then each line's over its weeks (by the
-    plan's current weeks; closed and locked weeks held)."""
+    """One month: its target over the class lines, then each line's over its open weeks by
+    the plan's current weeks (closed and locked weeks keep their value)."""
     edits = []
     for total, rows in zip(_class_totals(target, lines, last_year), lines.values(), strict=True):
         current = [0.0] + [float(row.sales) for row in rows]
         held = [False] + [_is_held(row) for row in rows]
-        try:
-            spread = spread_tree(total, current, [-1] + [0] * len(rows), locked=held)
-        except ValueError:
-            name = rows[0].line.merch_class
-            raise TargetError(
-                f"{month_label}: {name}'s target {total:,.2f} is below its closed and locked weeks' sales."
-            ) from None
+        spread = spread_tree(round(total, 2), current, [-1] + [0] * len(rows), locked=held)
         for row, value in zip(rows, spread[1:], strict=True):
             amount = Decimal(str(round(float(value), 2))).quantize(Decimal("0.01"))
             if not _is_held(row) and amount != row.sales:
@@ -95,7 +101,15 @@ def targets_into_plan(
     target = TargetVersion.objects.filter(pk=target_version_id).first()
     if target is None or target.status != TargetVersion.Status.APPROVED:
         raise TargetError("Only approved targets are spread into plans.")
-    version = _working_version(department_id, target.fiscal_year, version_id)
+    with transaction.atomic():
+        # The version's row lock first (as every plan write takes it), so that the weeks read
+        # (their locks, closed weeks) are the ones written against.
+        version = _working_version(department_id, target.fiscal_year, version_id)
+        PlanVersion.objects.select_for_update().get(pk=version.pk)
+        return _spread(user, target, version, department_id)
+
+
+def _spread(user: User, target: TargetVersion, version: PlanVersion, department_id: int) -> EditResult:
     cells = {
         cell.month: cell.sales
         for cell in TargetCell.objects.filter(version=target, department_id=department_id)
@@ -107,6 +121,7 @@ def targets_into_plan(
             line__version=version, line__merch_class__isnull=False, fiscal_week__year=target.fiscal_year
         )
         .select_related("fiscal_week", "line__merch_class")
+        .select_for_update(of=("self",))
         .order_by("line__position", "line_id", "fiscal_week_id")
     )
     by_month: dict[int, dict[int, list[PlanWeek]]] = defaultdict(lambda: defaultdict(list))
@@ -121,9 +136,7 @@ def targets_into_plan(
         edit
         for month, lines in sorted(by_month.items())
         if month in cells
-        for edit in _month_edits(
-            cells[month], lines, last_year.get(month, {}), f"FY{target.fiscal_year} M{month:02d}"
-        )
+        for edit in _month_edits(cells[month], lines, last_year.get(month, {}))
     ]
     if not edits:
         raise TargetError("The working plan already matches these targets.")

@@ -21,7 +21,7 @@ import pandas as pd
 
 from core.money import to_cents
 from planning.calendar import MONTH_NAMES
-from planning.engine import ratio, rollup_tree, spread_tree
+from planning.engine import ratio, rollup_tree, split
 from planning.models import TARGET_AMOUNTS, Department, Division, MerchClass, TargetVersion
 from planning.targets import figures
 from planning.targets.services import MEASURES, RATIO_COMPONENT
@@ -67,7 +67,8 @@ class Reconciliation:
 
     @property
     def flagged_count(self) -> int:
-        return sum(figure.flagged for row in self.rows for figure in row.figures)
+        """Flagged months (quarters, halves and the year repeat them)."""
+        return sum(figure.flagged for row in self.rows for figure in row.figures[:MONTHS])
 
 
 class _Tree:
@@ -122,9 +123,8 @@ def _targets_block(
         row = tree.department_row[department.pk]
         children = np.flatnonzero(parents == row)
         if children.size and department.pk in targeted:
-            nodes = [row, *children]
-            local = [-1] + [0] * children.size
-            out[children] = spread_tree(out[row], shares[nodes], local, reference=fallback[nodes])[1:]
+            # Either sign (a margin target can be negative); negative shares weigh nothing.
+            out[children] = split(out[row], shares[children], reference=fallback[children])
     # Divisions sum their departments, the company its divisions: NaN (no target) stays NaN.
     for rows in (list(tree.division_row.values()), [0]):
         for row in rows:
@@ -186,7 +186,8 @@ def _figure(values: dict[str, float], is_ratio: bool, tolerance: Decimal, missin
     if variance is not None and not is_ratio and target:
         percent = (variance / target * 100).quantize(Decimal("0.1"))
     off = percent if not is_ratio else variance
-    flagged = off is not None and abs(off) > tolerance
+    # A zero target with a plan is off by any tolerance (its % is undefined).
+    flagged = (off is not None and abs(off) > tolerance) or (not is_ratio and target == 0 and bool(plan))
     money = {
         source: to_cents(value) if value is not None and not is_ratio else value
         for source, value in shown.items()
@@ -247,9 +248,7 @@ def reconciliation(
     frames = _frames(tree, year, published)
     values = _measure({field: _blocks(tree, frames, field) for field in TARGET_AMOUNTS}, measure)
     missing = _missing(tree, frames)
-    who = figures.who_plans(
-        [department.pk for department in departments if department.division_id == division.pk]
-    )
+    who = figures.who_plans([d.pk for d in departments if d.division_id == division.pk], year)
     is_ratio = measure in RATIO_COMPONENT
 
     def row(node: int, level: str, node_id: int, label: str, **extra: Any) -> Row:

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from core.audit import audit_record
 from core.errors import Forbidden, InvalidInput
-from core.money import to_cents
+from core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, to_cents
 from core.versioning import bump, check_version
 from planning.engine import spread_tree
 from planning.models import TARGET_AMOUNTS, Department, Division, TargetCell, TargetVersion
@@ -26,6 +26,7 @@ from planning.roles import ADMIN, MANAGER, user_roles
 from planning.targets import figures
 
 MONTHS = range(1, 13)
+MONEY_MAX = Decimal(10) ** (MONEY_MAX_DIGITS - MONEY_DECIMAL_PLACES) - Decimal("0.01")  # money_field's
 # What a manager types, and the stored amount it sets (ratios: their component).
 MEASURES = {
     "sales": "Sales $",
@@ -145,7 +146,10 @@ def _number(text: str, measure: str) -> Decimal:
         raise TargetError(f"{MEASURES[measure]} cannot be negative.", field="value")
     if measure in RATIO_COMPONENT and value >= 100:
         raise TargetError(f"{MEASURES[measure]} is a percentage below 100.", field="value")
-    return value
+    if value > MONEY_MAX:
+        raise TargetError(f"{MEASURES[measure]} is at most {MONEY_MAX:,}.", field="value")
+    # Amounts in cents and percentages to 0.01, half up: what is stored is what was typed.
+    return to_cents(value)
 
 
 @dataclass(frozen=True)
@@ -262,6 +266,8 @@ def target_publish(*, user: User, version_id: int) -> TargetVersion:
     """Make an approved version the division's reference for its year (the one published)."""
     with transaction.atomic():
         version = _locked(version_id)
+        # The division's row: two publishes of its year wait for each other (one published).
+        Division.objects.select_for_update().get(pk=version.division_id)
         departments = check_manager(user, version.division)
         if version.status != TargetVersion.Status.APPROVED:
             raise TargetError("Only approved targets are published.")

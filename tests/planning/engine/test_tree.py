@@ -10,7 +10,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from planning.engine.aggregate import ratio
-from planning.engine.tree import rollup_tree, spread_tree
+from planning.engine.tree import rollup_tree, split, spread_tree
 
 # Women's (0) > Tees (1), Blouses (2), Knitwear (3): one month of sales $ (DESIGN.md 12).
 DEPARTMENT = [-1, 0, 0, 0]
@@ -169,3 +169,21 @@ def test_a_spread_keeps_the_free_leaves_proportions(
     factor = (total - values[kept].sum()) / values[leaves & ~kept].sum()
     # Each level rounds to the cent once: a leaf is off its exact share by under a cent a level.
     assert np.abs(spread[free] - values[free] * factor).max() <= 0.01 * len(parents)
+
+
+def test_split_keeps_the_sign_and_ignores_negative_weights() -> None:
+    # A clearance month's margin target of -100 over classes whose last-year margins were
+    # 30, 10 and -5: the loss-making class weighs nothing.
+    assert split(-100, [30, 10, -5]).tolist() == [-75.0, -25.0, 0.0]
+    assert split(100, [0, 0], reference=[1, 3]).tolist() == [25.0, 75.0]
+    assert split([10, -10], [[1, 1], [1, 3]]).tolist() == [[5.0, -2.5], [5.0, -7.5]]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(-(10**9), 10**9),
+    st.lists(st.integers(-(10**6), 10**6), min_size=1, max_size=12),
+)
+def test_split_sums_to_the_total_to_the_cent(cents: int, weights: list[int]) -> None:
+    parts = split(cents / 100, [w / 100 for w in weights])
+    assert int(np.rint(parts * 100).sum()) == cents

@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from core.approvals import approval_decide, approval_submit
-from planning.models import Department, Division, TargetVersion
+from planning.models import Department, Division, SalesHistory, TargetVersion
 from planning.plans.grid import plan_grid
 from planning.plans.grid_cells import format_value
 from planning.targets.reconcile import Figure, reconciliation
@@ -151,3 +151,36 @@ def test_published_targets_are_a_reference_row_in_the_plan_grid(
     assert rows["vs TG $"][0] == format_value("sales", -2_000.0)[0]
     class_block = next(block for block in grid.lines if not block.is_total)
     assert not any(row.label.startswith("TG") for row in class_block.rows)  # set by department
+
+
+def test_a_class_sold_below_cost_last_year_does_not_break_the_page(
+    division: dict[str, Any], plans: Any, published: Any
+) -> None:
+    # Knitwear's sweaters sold at a loss last year: 25,000 at retail, 30,000 at cost.
+    SalesHistory.objects.filter(sku__style_color__style__subclass__merch_class=division["sweaters"]).update(
+        cost_value=D("30000.00")
+    )
+    table = reconciliation(division["division"], 2027, measure="gm_percent", opened=division["knit"].pk)
+    sweaters = next(row for row in table.rows if row.label == "W-KNT-SWT Sweaters")
+    assert sweaters.figures[0].last_year == D("-20.0")  # -5,000 on 25,000
+
+
+def test_a_zero_target_against_a_plan_is_flagged(
+    division: dict[str, Any], plans: Any, target_manager: User, second_target_manager: User
+) -> None:
+    version = target_create(user=target_manager, spec=TargetSpec(division["division"].pk, 2027, seed="empty"))
+    approval_submit("target", version.pk, target_manager)
+    approval_decide("target", version.pk, second_target_manager, "approve")
+    target_publish(user=target_manager, version_id=version.pk)
+    table = reconciliation(division["division"], 2027)
+    tops = _m01(table)["W-TOP Tops"]
+    assert (tops.target, tops.plan, tops.variance_percent, tops.flagged) == (
+        D("0.00"),
+        D("42000.00"),
+        None,
+        True,
+    )
+    knit = _m01(table)["W-KNT Knitwear"]  # no plan, nothing to flag
+    assert knit.flagged is False
+    # Flagged months: Tops, Dresses, the division and the company in M01 (no plan elsewhere).
+    assert table.flagged_count == 4

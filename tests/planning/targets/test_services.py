@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 
-from core.approvals import approval_decide, approval_submit
+from core.approvals import approval_decide, approval_inbox, approval_submit
 from core.audit import audit_trail
 from core.errors import Conflict, Forbidden
 from planning.models import PlanCellChange, PlanWeek, TargetCell, TargetVersion
@@ -23,6 +23,7 @@ from planning.targets.services import (
     target_publish,
     targets_from_plans,
 )
+from tests.fixtures.people import role_user
 
 D = Decimal
 pytestmark = pytest.mark.django_db
@@ -224,3 +225,58 @@ def test_published_targets_spread_into_the_working_plan_by_its_classes(
         targets_into_plan(
             user=target_manager, target_version_id=version.pk, department_id=division["tops"].pk
         )
+
+
+def test_locked_and_closed_weeks_keep_their_sales_and_the_open_lines_absorb_the_rest(
+    division: dict[str, Any], plans: Any, target_manager: User, second_target_manager: User
+) -> None:
+    version = _create(division, target_manager, growth_percent=D(10))  # Tops M01: 44,000.00
+    approval_submit("target", version.pk, target_manager)
+    approval_decide("target", version.pk, second_target_manager, "approve")
+    weeks = PlanWeek.objects.filter(line__version=plans["W-TOP"], line__merch_class__isnull=False)
+    tees = weeks.get(line__merch_class=division["tees"])
+    tees.locked = "sales"  # the planner holds Tees' 31,000
+    tees.save(update_fields=["locked"])
+    targets_into_plan(user=target_manager, target_version_id=version.pk, department_id=division["tops"].pk)
+    # 44,000 - 31,000 held = 13,000, all to Blouses, the one line with an open week.
+    assert [(str(w.line.merch_class), w.sales) for w in weeks.order_by("line__merch_class__code")] == [
+        ("W-TOP-BLS Blouses", D("13000.00")), ("W-TOP-TEE Tees", D("31000.00")),
+    ]  # fmt: skip
+    weeks.update(actual_eop=D("0"))  # the whole month closed: its actuals stay
+    with pytest.raises(TargetError, match="already matches"):
+        targets_into_plan(
+            user=target_manager, target_version_id=version.pk, department_id=division["tops"].pk
+        )
+
+
+def test_only_managers_of_the_whole_division_see_submitted_targets_in_their_inbox(
+    division: dict[str, Any], target_manager: User, second_target_manager: User, planner: User, manager: User
+) -> None:
+    version = _create(division, target_manager)
+    approval_submit("target", version.pk, target_manager)
+    division["tops"].planners.add(planner)
+    partial = role_user("pia.manager", "Manager")
+    division["tops"].planners.add(partial)  # manages one department of three
+    assert [row.object_id for row in approval_inbox(second_target_manager) if row.kind == "target"] == [
+        version.pk
+    ]
+    for user in (planner, partial, target_manager):  # the submitter decides nothing either
+        assert not [row for row in approval_inbox(user) if row.kind == "target"]
+
+
+def test_typed_amounts_are_stored_in_cents_half_up_and_bounded(
+    division: dict[str, Any], target_manager: User
+) -> None:
+    version = _create(division, target_manager, seed="empty")
+    tops = division["tops"].pk
+    target_cell_set(
+        user=target_manager, edit=TargetEdit(version.pk, 1, "sales", "100.005", department_id=tops)
+    )
+    assert TargetCell.objects.get(version=version, department_id=tops, month=1).sales == D("100.01")
+    with pytest.raises(TargetError, match=r"at most 999,999,999,999\.99"):
+        target_cell_set(
+            user=target_manager, edit=TargetEdit(version.pk, 1, "sales", "1e20", department_id=tops)
+        )
+    event = audit_trail(actions="target.change").first()
+    assert event is not None
+    assert (event.new or {})["value"] == "100.01"

@@ -184,7 +184,6 @@ def test_a_plan_created_from_the_published_targets(
         "line__merch_class__code"
     )
     assert [week.sales for week in weeks] == [D("11000.00"), D("33000.00")]
-    scoped = client.post(
-        reverse("planning:plan-create"), _create_form(division, channel=Channel.objects.first().pk)
-    )
+    channel = Channel.objects.get()  # the store's (tests.factories.planning.StoreFactory)
+    scoped = client.post(reverse("planning:plan-create"), _create_form(division, channel=channel.pk))
     assert "Targets are set for the whole company" in scoped.content.decode()
