@@ -44,13 +44,14 @@ class Figure:
 
 @dataclass(frozen=True)
 class Row:
-    level: str  # division, department, class
+    level: str  # company, division, department, class
     node_id: int
     label: str
     figures: list[Figure]  # 12 months, then the quarters, halves and the year (SPANS)
     planners: str = ""
     plan_status: str = ""
     has_children: bool = False
+    coverage: str = ""  # company and divisions: "2 of 3 departments planned" when not all are
 
 
 @dataclass(frozen=True)
@@ -248,6 +249,8 @@ def reconciliation(
     frames = _frames(tree, year, published)
     values = _measure({field: _blocks(tree, frames, field) for field in TARGET_AMOUNTS}, measure)
     missing = _missing(tree, frames)
+    if measure in ("receipts", "eop"):  # the sales history holds no receipts or stock
+        missing = {node: {*sources, "last_year"} for node, sources in missing.items()}
     who = figures.who_plans([d.pk for d in departments if d.division_id == division.pk], year)
     is_ratio = measure in RATIO_COMPONENT
 
@@ -259,10 +262,17 @@ def reconciliation(
         ]
         return Row(level, node_id, label, cells, **extra)
 
-    rows = [row(0, "company", 0, "Company", has_children=bool(divisions))]
+    planned = set(frames["plan"]["department"].astype(int)) if not frames["plan"].empty else set()
+
+    def coverage(members: list[Department]) -> str:
+        done = sum(member.pk in planned for member in members)
+        return "" if done == len(members) or not done else f"{done} of {len(members)} departments planned"
+
+    rows = [row(0, "company", 0, "Company", has_children=bool(divisions), coverage=coverage(departments))]
     for item in divisions:
         own = [department for department in departments if department.division_id == item.pk]
-        rows.append(row(tree.division_row[item.pk], "division", item.pk, str(item), has_children=bool(own)))
+        extra = {"has_children": bool(own), "coverage": coverage(own)}
+        rows.append(row(tree.division_row[item.pk], "division", item.pk, str(item), **extra))
         if item.pk != division.pk:
             continue
         for department in own:

@@ -184,3 +184,13 @@ def test_a_zero_target_against_a_plan_is_flagged(
     assert knit.flagged is False
     # Flagged months: Tops, Dresses, the division and the company in M01 (no plan elsewhere).
     assert table.flagged_count == 4
+
+
+def test_last_year_has_no_receipts_or_stock_to_show(
+    division: dict[str, Any], plans: Any, published: Any
+) -> None:
+    for measure in ("receipts", "eop"):
+        assert (
+            _m01(reconciliation(division["division"], 2027, measure=measure))["W-TOP Tops"].last_year is None
+        )
+    assert _m01(reconciliation(division["division"], 2027))["W-TOP Tops"].last_year == D("40000.00")
