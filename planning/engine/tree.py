@@ -291,11 +291,13 @@ def split(
     totals = np.broadcast_to(np.asarray(total, dtype=np.float64).reshape(-1), (shares.shape[1],))
     parents = [-1] + [0] * shares.shape[0]
     top = np.zeros((1, shares.shape[1]))
-    spread = spread_tree(
+    stacked = spread_tree(
         np.abs(totals),
         np.vstack([top, shares]),
         parents,
         reference=np.vstack([top, basis]),
         decimals=decimals,
-    )[1:] * np.where(totals < 0, -1.0, 1.0) + 0.0  # + 0.0: no -0.0 for an empty child
+    )
+    sign = np.where(totals < 0, -1.0, 1.0)
+    spread = stacked[1:] * sign + 0.0  # + 0.0: no -0.0 for an empty child
     return spread[:, 0] if was_1d else spread
