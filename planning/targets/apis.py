@@ -26,7 +26,7 @@ from core.errors import NotFound
 from planning.models import Division, TargetVersion
 from planning.targets.grid import target_grid
 from planning.targets.reconcile import reconciliation
-from planning.targets.services import MEASURES, SPREAD_BASES, TargetEdit, target_cell_set
+from planning.targets.services import MEASURES, SPANS, SPREAD_BASES, TargetEdit, target_cell_set
 
 _REFUSALS = {400: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: StaleRowBody}
 
@@ -47,7 +47,7 @@ class GridRowSerializer(serializers.Serializer[Any]):
     name = serializers.CharField(source="label")
     values = serializers.ListField(
         child=serializers.DecimalField(max_digits=16, decimal_places=2, allow_null=True),
-        help_text="Twelve fiscal months, then the year (flows sum, EOP is the last month's).",
+        help_text="Twelve fiscal months, then Q1-Q4, H1, H2 and the year (flows sum, EOP the last month's).",
     )
 
 
@@ -59,12 +59,28 @@ class TargetGridSerializer(serializers.Serializer[Any]):
 
 
 class TargetCellEditSerializer(serializers.Serializer[Any]):
-    month = serializers.IntegerField(min_value=1, max_value=12)
+    month = serializers.IntegerField(
+        min_value=1,
+        max_value=12,
+        required=False,
+        allow_null=True,
+        help_text="A fiscal month; or give a span.",
+    )
+    span = serializers.ChoiceField(
+        choices=list(SPANS), required=False, help_text="A quarter, half or the year: spreads over its months."
+    )
     department = serializers.IntegerField(required=False, allow_null=True, help_text="Omit for the division.")
     measure = serializers.ChoiceField(choices=list(MEASURES))
     value = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal(0))
     by = serializers.ChoiceField(choices=list(SPREAD_BASES), default="current")
     row_version = serializers.IntegerField(min_value=1, help_text="The version's row_version you read.")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs.get("month") and not attrs.get("span"):
+            raise serializers.ValidationError(
+                {"month": "Give a month (1 to 12) or a span (Q1..Q4, H1, H2, FY)."}
+            )
+        return attrs
 
 
 class FigureSerializer(serializers.Serializer[Any]):
@@ -160,9 +176,9 @@ class TargetVersionCells(APIView):
         a stale one answers 409 with the current version."""
         data = validated(TargetCellEditSerializer(data=request.data))
         edit = TargetEdit(
-            version_id=_version(version_id).pk, month=data["month"], measure=data["measure"],
+            version_id=_version(version_id).pk, month=data.get("month") or 0, measure=data["measure"],
             value=str(data["value"]), department_id=data.get("department"), by=data["by"],
-            seen_version=data["row_version"],
+            seen_version=data["row_version"], span=data.get("span", ""),
         )  # fmt: skip
         version = target_cell_set(user=request_user(request), edit=edit)
         return Response(TargetGridSerializer(target_grid(version, data["measure"])).data)

@@ -1,6 +1,6 @@
-"""A target version as the page shows it: the division and its departments by fiscal month and
-for the year, in one measure (ratios recomputed from their components at the division and year
-levels, never averaged)."""
+"""A target version as the page shows it: the division and its departments by fiscal month,
+quarter, half and year (each editable: a span spreads over its months), in one measure
+(ratios recomputed from their components at every level, never averaged)."""
 
 from __future__ import annotations
 
@@ -9,14 +9,28 @@ from decimal import Decimal
 
 from planning.calendar import MONTH_NAMES
 from planning.models import TARGET_AMOUNTS, TargetCell, TargetVersion
-from planning.targets.services import MEASURES, MONTHS, RATIO_COMPONENT
+from planning.targets.services import MEASURES, MONTHS, RATIO_COMPONENT, SPANS
+
+
+@dataclass(frozen=True)
+class GridCell:
+    key: str  # what an edit of it names: a month "1".."12" or a span "Q1".."FY"
+    value: Decimal | None
+
+    @property
+    def is_month(self) -> bool:
+        return self.key.isdigit()
 
 
 @dataclass(frozen=True)
 class GridRow:
     department_id: int | None  # None: the division (a value typed there spreads)
     label: str
-    values: list[Decimal | None]  # twelve months, then the year
+    cells: list[GridCell]  # twelve months, then the quarters, halves and the year
+
+    @property
+    def values(self) -> list[Decimal | None]:
+        return [cell.value for cell in self.cells]
 
 
 @dataclass(frozen=True)
@@ -43,15 +57,17 @@ def _value(amounts: Amounts, measure: str) -> Decimal | None:
     return amounts[measure]
 
 
-def _year(months: list[Amounts]) -> Amounts:
-    """Flows sum over the year; EOP is the last month's."""
-    year = {name: sum((month[name] for month in months), Decimal(0)) for name in TARGET_AMOUNTS}
-    year["eop"] = months[-1]["eop"]
-    return year
+def _span(months: list[Amounts], members: tuple[int, ...]) -> Amounts:
+    """Flows sum over the span's months; EOP is its last month's."""
+    total = {name: sum((months[m - 1][name] for m in members), Decimal(0)) for name in TARGET_AMOUNTS}
+    total["eop"] = months[members[-1] - 1]["eop"]
+    return total
 
 
 def _row(department_id: int | None, label: str, months: list[Amounts], measure: str) -> GridRow:
-    return GridRow(department_id, label, [_value(amounts, measure) for amounts in (*months, _year(months))])
+    cells = [GridCell(str(m), _value(months[m - 1], measure)) for m in MONTHS]
+    cells += [GridCell(key, _value(_span(months, members), measure)) for key, members in SPANS.items()]
+    return GridRow(department_id, label, cells)
 
 
 def target_grid(version: TargetVersion, measure: str = "sales") -> TargetGrid:
@@ -77,5 +93,8 @@ def target_grid(version: TargetVersion, measure: str = "sales") -> TargetGrid:
     ]
     rows = [_row(None, str(version.division), division, measure)]
     rows += [_row(pk, label, months, measure) for pk, (label, months) in by_department.items()]
-    columns = [*(f"M{m:02d} {MONTH_NAMES[m - 1]}" for m in MONTHS), f"FY{version.fiscal_year}"]
+    columns = [
+        *(f"M{m:02d} {MONTH_NAMES[m - 1]}" for m in MONTHS),
+        *(f"FY{version.fiscal_year}" if key == "FY" else key for key in SPANS),
+    ]
     return TargetGrid(version, measure, MEASURES[measure], columns, rows)

@@ -26,6 +26,14 @@ from planning.roles import ADMIN, MANAGER, user_roles
 from planning.targets import figures
 
 MONTHS = range(1, 13)
+# Editable spans above the month (fiscal months 1-3 are Q1): a value typed there spreads over
+# its months (EOP, a closing figure, sets the span's last month).
+SPANS: dict[str, tuple[int, ...]] = {
+    **{f"Q{q}": tuple(range(3 * q - 2, 3 * q + 1)) for q in range(1, 5)},
+    "H1": tuple(range(1, 7)),
+    "H2": tuple(range(7, 13)),
+    "FY": tuple(MONTHS),
+}
 MONEY_MAX = Decimal(10) ** (MONEY_MAX_DIGITS - MONEY_DECIMAL_PLACES) - Decimal("0.01")  # money_field's
 # What a manager types, and the stored amount it sets (ratios: their component).
 MEASURES = {
@@ -155,12 +163,19 @@ def _number(text: str, measure: str) -> Decimal:
 @dataclass(frozen=True)
 class TargetEdit:
     version_id: int
-    month: int
+    month: int  # a fiscal month 1..12 (0 with a span)
     measure: str
     value: str
-    department_id: int | None = None  # None: the division's month, spread to its departments
-    by: str = "current"  # how a division value spreads: current, reference (last year), even
+    department_id: int | None = None  # None: the division's, spread to its departments
+    by: str = "current"  # how a value spreads: current, reference (last year), even
     seen_version: int | None = None
+    span: str = ""  # Q1..Q4, H1, H2, FY: the span's months instead of one month
+
+    @property
+    def months(self) -> tuple[int, ...]:
+        """The months the edit sets: one, a span's, or a span's last for EOP (closing stock)."""
+        months = SPANS[self.span] if self.span else (self.month,)
+        return months[-1:] if self.measure == "eop" else months
 
 
 def _spread_amounts(
@@ -188,12 +203,15 @@ def _set_sales(cell: TargetCell, sales: Decimal) -> None:
 
 
 def _apply(edit: TargetEdit, cells: list[TargetCell], value: Decimal, last_year: list[float]) -> None:
+    """The typed value into `cells` (department-months): a ratio on every one; an amount as is
+    into one cell, else spread over them by `edit.by` (flat over the leaves: proportional and
+    even spreads give the same leaves whatever the levels between, planning.engine.tree)."""
     if edit.measure in RATIO_COMPONENT:
         for cell in cells:
             setattr(cell, RATIO_COMPONENT[edit.measure], to_cents(cell.sales * value / 100))
-    elif edit.department_id is not None and edit.measure == "sales":
+    elif len(cells) == 1 and edit.measure == "sales":
         _set_sales(cells[0], value)
-    elif edit.department_id is not None:
+    elif len(cells) == 1:
         setattr(cells[0], edit.measure, value)
     elif edit.measure == "sales":
         before = [cell.sales for cell in cells]
@@ -206,33 +224,43 @@ def _apply(edit: TargetEdit, cells: list[TargetCell], value: Decimal, last_year:
 
 
 def _edit_cells(edit: TargetEdit, departments: list[Department]) -> list[TargetCell]:
-    cells = TargetCell.objects.select_for_update().filter(version_id=edit.version_id, month=edit.month)
+    cells = TargetCell.objects.select_for_update().filter(version_id=edit.version_id, month__in=edit.months)
     if edit.department_id is not None:
         if edit.department_id not in {department.pk for department in departments}:
             raise TargetError("That department is not in this division.", field="department")
         cells = cells.filter(department_id=edit.department_id)
-    found = list(cells.order_by("department__code"))
+    found = list(cells.select_related("department").order_by("department__code", "month"))
     if not found:
         raise TargetError("No targets for that month.", field="month")
     return found
 
 
-def _last_year_by_department(version: TargetVersion, cells: list[TargetCell], measure: str) -> list[float]:
+def _last_year_of(version: TargetVersion, cells: list[TargetCell], measure: str) -> list[float]:
+    """Last year's amount of each department-month cell (the "reference" spread)."""
     field = RATIO_COMPONENT.get(measure, measure)
-    frame = figures.last_year_figures([cell.department_id for cell in cells], version.fiscal_year)
-    month = frame[frame["month"] == cells[0].month].groupby("department")[field].sum()
-    return [float(month.get(cell.department_id, 0.0)) for cell in cells]
+    frame = figures.last_year_figures(sorted({cell.department_id for cell in cells}), version.fiscal_year)
+    by_cell = frame.groupby(["department", "month"])[field].sum() if not frame.empty else {}
+    return [float(by_cell.get((cell.department_id, cell.month), 0.0)) for cell in cells]
 
 
-def _amounts_of(cells: list[TargetCell]) -> dict[int, dict[str, str]]:
-    return {cell.department_id: {name: str(getattr(cell, name)) for name in TARGET_AMOUNTS} for cell in cells}
+def _amounts_of(cells: list[TargetCell]) -> dict[str, dict[str, str]]:
+    """The cells' amounts by "<department code> M<month>" (the audit's old and new)."""
+    return {
+        f"{cell.department.code} M{cell.month:02d}": {
+            name: str(getattr(cell, name)) for name in TARGET_AMOUNTS
+        }
+        for cell in cells
+    }
 
 
 def target_cell_set(*, user: User, edit: TargetEdit) -> TargetVersion:
-    """Set a department's month, or spread a division's month to its departments."""
+    """Set a department's month, or spread a division's month to its departments, or a span
+    (quarter, half, year) of either over its months."""
     if edit.measure not in MEASURES:
         raise TargetError(f"Set one of: {', '.join(MEASURES.values())}.", field="measure")
-    if edit.month not in MONTHS:
+    if edit.span and edit.span not in SPANS:
+        raise TargetError(f"A span is one of: {', '.join(SPANS)}.", field="span")
+    if not edit.span and edit.month not in MONTHS:
         raise TargetError("A fiscal month is 1 to 12.", field="month")
     if edit.by not in SPREAD_BASES:
         raise TargetError(f"Spread by one of: {', '.join(SPREAD_BASES)}.", field="by")
@@ -242,16 +270,14 @@ def target_cell_set(*, user: User, edit: TargetEdit) -> TargetVersion:
         departments = _check_editable(user, version)
         check_version(version, edit.seen_version)
         cells = _edit_cells(edit, departments)
-        old = {
-            cell.department_id: {name: str(getattr(cell, name)) for name in TARGET_AMOUNTS} for cell in cells
-        }
-        last_year = _last_year_by_department(version, cells, edit.measure) if edit.by == "reference" else []
+        old = _amounts_of(cells)
+        last_year = _last_year_of(version, cells, edit.measure) if edit.by == "reference" else []
         _apply(edit, cells, value, last_year or [0.0] * len(cells))
         TargetCell.objects.bulk_update(cells, list(TARGET_AMOUNTS))
         bump(version)
         where = "division" if edit.department_id is None else cells[0].department.code
         typed = {
-            "month": edit.month,
+            "month": edit.span or edit.month,
             "measure": edit.measure,
             "value": str(value),
             "at": where,

@@ -132,6 +132,7 @@ def target_cell(request: HttpRequest, pk: int) -> HttpResponse:
         department_id=_int(request.POST.get("department")),
         by=request.POST.get("by", "current"),
         seen_version=_int(request.POST.get("seen_version")),
+        span=request.POST.get("span", ""),
     )
     try:
         version = target_cell_set(user=_user(request), edit=edit)

@@ -32,11 +32,11 @@ def test_read_a_version_in_a_measure(version: Any, planner: User, division: dict
     body = _api(planner).get(f"/api/v1/target-versions/{version.pk}/", {"measure": "gm_percent"}).json()
     assert body["version"]["status"] == "draft"
     assert body["columns"][0].startswith("M01")
-    assert body["columns"][12] == "FY2027"
+    assert body["columns"][12:] == ["Q1", "Q2", "Q3", "Q4", "H1", "H2", "FY2027"]
     assert body["rows"][0] == {
         "department": None,
         "name": "W Womenswear",
-        "values": ["60.00"] + [None] * 11 + ["60.00"],
+        "values": ["60.00"] + [None] * 11 + ["60.00", None, None, None, "60.00", None, "60.00"],
     }
     listed = _api(planner).get("/api/v1/target-versions/").json()
     assert [row["id"] for row in listed["results"]] == [version.pk]
@@ -59,7 +59,12 @@ def test_patch_a_division_month_then_a_stale_one(
     assert stale.status_code == 409
     assert stale.json()["code"] == "conflict"
     assert stale.json()["current_version"] == 2
-    bad = api.patch(url, {**edit, "month": 13, "row_version": 2}, format="json")
+    quarter = api.patch(
+        url, {**edit, "month": None, "span": "Q1", "value": "150000", "row_version": 2}, format="json"
+    )
+    assert quarter.status_code == 200, quarter.json()
+    assert quarter.json()["rows"][0]["values"][12] == "150000.00"
+    bad = api.patch(url, {**edit, "month": 13, "row_version": 3}, format="json")
     assert bad.status_code == 400
     assert bad.json()["detail"].startswith("month:")
 

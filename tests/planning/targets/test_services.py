@@ -100,7 +100,7 @@ def test_gm_and_markdown_percent_set_their_components(division: dict[str, Any], 
     assert event.user == target_manager
     new, old = event.new or {}, event.old or {}
     assert new["measure"] == "markdown_percent"
-    assert old["cells"][str(division["tops"].pk)]["markdowns"] == "0.00"
+    assert old["cells"]["W-TOP M01"]["markdowns"] == "0.00"
 
 
 def test_a_department_edit_moves_only_that_department(division: dict[str, Any], target_manager: User) -> None:
@@ -280,3 +280,35 @@ def test_typed_amounts_are_stored_in_cents_half_up_and_bounded(
     event = audit_trail(actions="target.change").first()
     assert event is not None
     assert (event.new or {})["value"] == "100.01"
+
+
+def test_a_quarter_spreads_over_its_months_and_a_division_quarter_over_departments_and_months(
+    division: dict[str, Any], target_manager: User
+) -> None:
+    version = _create(division, target_manager, seed="empty")
+    tops = division["tops"].pk
+    # Empty months: Tops' Q1 of 90,000 evenly over M01..M03.
+    target_cell_set(
+        user=target_manager, edit=TargetEdit(version.pk, 0, "sales", "90000", department_id=tops, span="Q1")
+    )
+    months = TargetCell.objects.filter(version=version, department_id=tops, month__in=(1, 2, 3)).order_by(
+        "month"
+    )
+    assert [cell.sales for cell in months] == [D("30000.00")] * 3
+    # The division's Q1 doubled to 180,000 by current targets: only Tops had any, so Tops' months double.
+    target_cell_set(user=target_manager, edit=TargetEdit(version.pk, 0, "sales", "180000", span="Q1"))
+    assert [cell.sales for cell in months.all()] == [D("60000.00")] * 3
+    # By last year: only M01 had sales last year (40 : 35 : 25 across the departments).
+    target_cell_set(
+        user=target_manager, edit=TargetEdit(version.pk, 0, "sales", "100000", span="Q1", by="reference")
+    )
+    assert _cells(version)["W-TOP"][0] == D("40000.00")
+    assert TargetCell.objects.get(version=version, department_id=tops, month=2).sales == D("0.00")
+    # EOP on a span is its closing month's.
+    target_cell_set(
+        user=target_manager, edit=TargetEdit(version.pk, 0, "eop", "5000", department_id=tops, span="H1")
+    )
+    assert TargetCell.objects.get(version=version, department_id=tops, month=6).eop == D("5000.00")
+    assert TargetCell.objects.get(version=version, department_id=tops, month=5).eop == D("0.00")
+    with pytest.raises(TargetError, match="A span is one of"):
+        target_cell_set(user=target_manager, edit=TargetEdit(version.pk, 0, "sales", "1", span="Q9"))
