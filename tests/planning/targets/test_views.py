@@ -187,3 +187,26 @@ def test_a_plan_created_from_the_published_targets(
     channel = Channel.objects.get()  # the store's (tests.factories.planning.StoreFactory)
     scoped = client.post(reverse("planning:plan-create"), _create_form(division, channel=channel.pk))
     assert "Targets are set for the whole company" in scoped.content.decode()
+
+
+def test_a_manager_approves_targets_from_the_inbox(
+    division: dict[str, Any], target_manager: User, second_target_manager: User
+) -> None:
+    version = _create(_client(target_manager), division)
+    _client(target_manager).post(reverse("planning:target-step", args=[version.pk]), {"action": "submit"})
+    approver = _client(second_target_manager)
+    inbox = approver.get("/otb/approvals/").content.decode()
+    assert "Targets FY2027 v1" in inbox
+    assert "110,000" in inbox  # the version's sales, to decide by
+    decided = approver.post(
+        f"/otb/approvals/target/{version.pk}/",
+        {"action": "approve", "comment": "Agreed"},
+        headers={"HX-Request": "true"},
+    )
+    assert decided.status_code == 200, decided.content
+    version.refresh_from_db()
+    assert (version.status, version.decided_by, version.comment) == (
+        "approved",
+        second_target_manager,
+        "Agreed",
+    )
