@@ -187,7 +187,7 @@ def _reconcile_inputs(request: Any) -> tuple[Division | None, int, str, Decimal,
 
 @login_required
 @require_GET
-def reconcile_page(request: HttpRequest, status: int = 200, error: str = "") -> HttpResponse:
+def reconcile_page(request: HttpRequest) -> HttpResponse:
     division, year, measure, tolerance, opened = _reconcile_inputs(request)
     table = (
         reconcile.reconciliation(division, year, measure=measure, tolerance=tolerance, opened=opened)
@@ -197,9 +197,9 @@ def reconcile_page(request: HttpRequest, status: int = 200, error: str = "") -> 
     context = {
         "table": table, "divisions": Division.objects.order_by("code"), "division": division, "year": year,
         "measures": MEASURES, "measure": measure, "tolerance": tolerance, "opened": opened,
-        "can_act": _is_manager(request), "error": error,
+        "can_act": _is_manager(request),
     }  # fmt: skip
-    return render(request, "planning/targets/reconcile.html", context, status=status)
+    return render(request, "planning/targets/reconcile.html", context)
 
 
 def _back_to_reconcile(division: Division | None, year: int, measure: str, opened: int | None) -> str:
