@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from celery.result import allow_join_result
 from django.contrib.auth.models import Group, User
 
 from planning.models import (
@@ -56,6 +57,16 @@ def pinned_clock(request: pytest.FixtureRequest) -> Iterator[date]:
     moment = PINNED_NOW if day is None else datetime(day.year, day.month, day.day, 12, 0, tzinfo=UTC)
     with time_machine.travel(moment, tick=True):
         yield moment.date()
+
+
+@pytest.fixture(autouse=True)
+def celery_joins_allowed() -> Iterator[None]:
+    """Each test starts outside any task. Celery marks an eager task's run with a process-wide
+    flag (`denied_join_result`) that is not thread-safe: two eager tasks at once in a live
+    server's threads can leave it set, and `.get()` in a later test of the process then fails
+    ("Never call result.get() within a task!")."""
+    with allow_join_result():
+        yield
 
 
 @pytest.fixture(autouse=True)
