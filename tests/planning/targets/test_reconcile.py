@@ -10,11 +10,18 @@ import pytest
 from django.contrib.auth.models import User
 
 from core.approvals import approval_decide, approval_submit
-from planning.models import Department, Division, SalesHistory, TargetVersion
+from planning.models import Department, Division, PlanWeek, SalesHistory, TargetVersion
 from planning.plans.grid import plan_grid
 from planning.plans.grid_cells import format_value
 from planning.targets.reconcile import Figure, reconciliation
 from planning.targets.services import TargetSpec, target_create, target_publish
+from tests.factories.planning import (
+    ChannelFactory,
+    PlanFactory,
+    PlanLineFactory,
+    PlanVersionFactory,
+    PlanWeekFactory,
+)
 
 D = Decimal
 pytestmark = pytest.mark.django_db
@@ -41,7 +48,7 @@ def test_sales_by_level_beside_the_plans_and_last_year(
     assert [(row.level, row.label) for row in table.rows] == [
         ("company", "Company"), ("division", "W Womenswear"), ("department", "W-DRS Dresses"),
         ("department", "W-KNT Knitwear"), ("department", "W-TOP Tops"),
-        ("class", "W-TOP-BLS Blouses"), ("class", "W-TOP-TEE Tees"),
+        ("class", "W-TOP-BLS Blouses"), ("class", "W-TOP-TEE Tees"), ("channel", "Stores channel"),
     ]  # fmt: skip
     m01 = _m01(table)
     division_row = m01["W Womenswear"]
@@ -194,3 +201,27 @@ def test_last_year_has_no_receipts_or_stock_to_show(
             _m01(reconciliation(division["division"], 2027, measure=measure))["W-TOP Tops"].last_year is None
         )
     assert _m01(reconciliation(division["division"], 2027))["W-TOP Tops"].last_year == D("40000.00")
+
+
+def test_an_opened_department_by_channel(
+    division: dict[str, Any], plans: Any, published: Any, planner: Any
+) -> None:
+    """Tops sold only in stores last year (40,000); a web plan of 5,000 exists for M01."""
+    web = ChannelFactory(code="ECOM", name="E-commerce", kind="ecommerce")
+    week = PlanWeek.objects.filter(line__version=plans["W-TOP"]).first().fiscal_week  # type: ignore[union-attr]
+    plan = PlanFactory(
+        department=division["tops"], channel=web, first_week=week, last_week=week, created_by=planner
+    )
+    line = PlanLineFactory(version=PlanVersionFactory(plan=plan), merch_class=division["tees"])
+    PlanWeekFactory(line=line, fiscal_week=week, period=0, sales=D("5000.00"))
+    table = reconciliation(division["division"], 2027, opened=division["tops"].pk)
+    channels = {row.label: row.figures[0] for row in table.rows if row.level == "channel"}
+    stores, online = channels["Stores channel"], channels["E-commerce channel"]
+    # Tops' 44,000 by last year's channel sales 40,000 : 0; the channels add up to Tops.
+    assert (stores.target, stores.plan, stores.last_year) == (D("44000.00"), None, D("40000.00"))
+    assert (online.target, online.plan, online.last_year, online.flagged) == (
+        D("0.00"),
+        D("5000.00"),
+        D("0.00"),
+        True,
+    )
