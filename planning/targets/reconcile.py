@@ -24,7 +24,7 @@ from planning.calendar import MONTH_NAMES
 from planning.engine import ratio, rollup_tree, split
 from planning.models import TARGET_AMOUNTS, Department, Division, MerchClass, TargetVersion
 from planning.targets import figures
-from planning.targets.channels import channel_blocks
+from planning.targets.channels import location_blocks
 from planning.targets.services import MEASURES, RATIO_COMPONENT
 
 SOURCES = ("target", "plan", "original", "last_year")
@@ -219,25 +219,25 @@ def _missing(tree: _Tree, frames: dict[str, pd.DataFrame]) -> dict[int, set[str]
     return out
 
 
-def _channel_rows(
+def _location_rows(
     department: Department, year: int, blocks: dict[str, Block], tree: _Tree, measure: str, tolerance: Decimal
 ) -> list[Row]:
-    """The opened department by channel (the location dimension, planning.targets.channels)."""
+    """The opened department by channel and region (planning.targets.channels)."""
     own = tree.department_row[department.pk]
     targets = {field: blocks[field]["target"][own] for field in TARGET_AMOUNTS}
-    found, by_source, missing = channel_blocks(department.pk, year, targets)
-    if not found:
+    nodes, by_source = location_blocks(department.pk, year, targets)
+    if not nodes:
         return []
     per_field = {field: {source: by_source[source][field] for source in SOURCES} for field in TARGET_AMOUNTS}
     values = _measure(per_field, measure)
     is_ratio = measure in RATIO_COMPONENT
     return [
         Row(
-            "channel", channel.pk, f"{channel.name} channel",
-            [_figure({s: values[s][i, column] for s in SOURCES}, is_ratio, tolerance, missing[channel.pk])
+            node.level, node.pk, node.label,
+            [_figure({s: values[s][i, column] for s in SOURCES}, is_ratio, tolerance, set(node.missing))
              for column in range(MONTHS + len(SPANS))],
         )
-        for i, channel in enumerate(found)
+        for i, node in enumerate(nodes)
     ]  # fmt: skip
 
 
@@ -308,7 +308,7 @@ def reconciliation(
             )
             if department.pk == opened:
                 rows += [row(tree.class_row[c.pk], "class", c.pk, str(c)) for c in its]
-                rows += _channel_rows(department, year, blocks, tree, measure, tolerance)
+                rows += _location_rows(department, year, blocks, tree, measure, tolerance)
     targets = next((version for version in published if version.division_id == division.pk), None)
     return Reconciliation(
         division, year, measure, MEASURES[measure], tolerance,

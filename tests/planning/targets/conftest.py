@@ -52,7 +52,7 @@ def division(db: None) -> dict[str, Any]:
         SaleFactory(sku=sku, location=store, fiscal_week=ly_week, units=units)
     return {
         "division": women, "tops": tops, "dresses": dresses, "knit": knit,
-        "tees": tees, "blouses": blouses, "day": day, "sweaters": sweaters,
+        "tees": tees, "blouses": blouses, "day": day, "sweaters": sweaters, "store": store,
     }  # fmt: skip
 
 

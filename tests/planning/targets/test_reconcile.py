@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from core.approvals import approval_decide, approval_submit
-from planning.models import Department, Division, PlanWeek, SalesHistory, TargetVersion
+from planning.models import Department, Division, Location, PlanWeek, SalesHistory, TargetVersion
 from planning.plans.grid import plan_grid
 from planning.plans.grid_cells import format_value
 from planning.targets.reconcile import Figure, reconciliation
@@ -21,6 +21,8 @@ from tests.factories.planning import (
     PlanLineFactory,
     PlanVersionFactory,
     PlanWeekFactory,
+    RegionFactory,
+    StoreFactory,
 )
 
 D = Decimal
@@ -45,10 +47,12 @@ def test_sales_by_level_beside_the_plans_and_last_year(
     division: dict[str, Any], plans: Any, published: Any
 ) -> None:
     table = reconciliation(division["division"], 2027, opened=division["tops"].pk)
+    region = division["store"].region.name  # the store's region (a factory's name)
     assert [(row.level, row.label) for row in table.rows] == [
         ("company", "Company"), ("division", "W Womenswear"), ("department", "W-DRS Dresses"),
         ("department", "W-KNT Knitwear"), ("department", "W-TOP Tops"),
         ("class", "W-TOP-BLS Blouses"), ("class", "W-TOP-TEE Tees"), ("channel", "Stores channel"),
+        ("region", region),
     ]  # fmt: skip
     m01 = _m01(table)
     division_row = m01["W Womenswear"]
@@ -225,3 +229,31 @@ def test_an_opened_department_by_channel(
         D("0.00"),
         True,
     )
+
+
+def test_a_channel_by_region_splits_its_target_by_last_years_regions(
+    division: dict[str, Any], plans: Any, published: Any, planner: Any
+) -> None:
+    """Blouses (10,000 last year) sold in a second store of another region of the same channel."""
+    store = division["store"]
+    south = RegionFactory(channel=store.channel, name="South")
+    StoreFactory(code="S-SOUTH", channel=store.channel, region=south)
+    SalesHistory.objects.filter(sku__style_color__style__subclass__merch_class=division["blouses"]).update(
+        location=Location.objects.get(code="S-SOUTH")
+    )
+    week = PlanWeek.objects.filter(line__version=plans["W-TOP"]).first().fiscal_week  # type: ignore[union-attr]
+    plan = PlanFactory(
+        department=division["tops"], channel=store.channel, region=south, first_week=week, last_week=week,
+        created_by=planner,
+    )  # fmt: skip
+    line = PlanLineFactory(version=PlanVersionFactory(plan=plan), merch_class=division["blouses"])
+    PlanWeekFactory(line=line, fiscal_week=week, period=0, sales=D("12000.00"))
+    table = reconciliation(division["division"], 2027, opened=division["tops"].pk)
+    rows = {row.label: row.figures[0] for row in table.rows if row.level in ("channel", "region")}
+    # Stores' 44,000 by last year's regions 30,000 : 10,000 -> 33,000 and 11,000.
+    assert rows["Stores channel"].target == D("44000.00")
+    assert (rows[store.region.name].target, rows[store.region.name].plan) == (D("33000.00"), None)
+    assert (rows["South"].target, rows["South"].plan, rows["South"].last_year) == (
+        D("11000.00"), D("12000.00"), D("10000.00"),
+    )  # fmt: skip
+    assert rows["South"].variance_percent == D("9.1")
