@@ -36,7 +36,14 @@ def otb_demo_create(*, seed: int = 42) -> str:
     planner = User.objects.filter(username="planner").first()
     manager = User.objects.filter(username="manager").first()
     admin = User.objects.filter(username="admin").first()
-    working = PlanVersion.objects.filter(kind=PlanVersion.Kind.WORKING).select_related("plan").first()
+    # The demo plan: the first the loader made (the planner's first department); it plans
+    # every department, and the budget and orders are the planner's.
+    working = (
+        PlanVersion.objects.filter(kind=PlanVersion.Kind.WORKING)
+        .select_related("plan")
+        .order_by("plan_id")
+        .first()
+    )
     if not (planner and manager and admin and working):
         return "No demo plan: load the demo retailer first."
     rng = random.Random(seed)  # noqa: S311 (demo data, not security)

@@ -31,6 +31,7 @@ from planning.demo.generator import (
     generate_master,
     history_chunks,
 )
+from planning.demo.plans import demo_plans
 from planning.demo.signals import demo_data_deleting
 from planning.demo.targets import demo_targets
 from planning.models import (
@@ -40,7 +41,6 @@ from planning.models import (
     Location,
     MerchClass,
     Plan,
-    PlanVersion,
     Region,
     SalesHistory,
     Sku,
@@ -50,8 +50,6 @@ from planning.models import (
     Subclass,
     TargetVersion,
 )
-from planning.plans.in_season import roll_plans
-from planning.plans.services import PlanSpec, plan_create, version_approve, version_submit
 from planning.roles import ADMIN, EXECUTIVE, MANAGER, PLANNER
 from planning.services import fiscal_weeks_sync
 
@@ -118,7 +116,7 @@ def demo_load(
             dc_rows = dc_stock(master, generator_weeks, DC_HISTORY_WEEKS, seed)
             stock_rows += writer.dc_stock(dc_rows, ids, week_ids)
         _demo_users(master)
-        year = _demo_plan(through, pattern)
+        year = demo_plans(through, pattern)
         demo_targets(year)
     return DemoSummary(
         size=size,
@@ -445,9 +443,8 @@ def _insert_many(table: str, columns: Sequence[str], frame: pd.DataFrame) -> Non
 
 
 def _demo_users(master: MasterData) -> None:
-    """The four demo logins; the planner plans Womenswear, the manager Womenswear and Menswear."""
+    """The four demo logins; the planner plans Womenswear, the manager manages every department."""
     womenswear = list(Department.objects.filter(division__code="W"))
-    menswear = list(Department.objects.filter(division__code="M"))
     for username, role, first, last in DEMO_USERS:
         user, created = User.objects.get_or_create(
             username=username,
@@ -461,36 +458,4 @@ def _demo_users(master: MasterData) -> None:
         if role == PLANNER:
             user.planned_departments.set(womenswear)
         elif role == MANAGER:
-            user.planned_departments.set(womenswear + menswear)
-
-
-def _demo_plan(through: calendar.FiscalWeek, pattern: str) -> int:
-    """A plan for the demo planner's first department over this fiscal year (the year of the
-    week after the last loaded one, today's week: in its first week no week of it has closed
-    yet), so the grid has something to show on the first visit.
-
-    As in real use, the plan is approved before the season: the demo planner submits it and the
-    demo manager approves it, so OP r1 is the pre-season plan. Only then does it roll: the
-    working plan's closed weeks hold the actuals loaded, the OP keeps what was planned for them,
-    and "vs OP" shows plan against actual."""
-    planner = User.objects.get(username="planner")
-    manager = User.objects.get(username="manager")
-    year = calendar.fiscal_year(calendar.add_weeks(through, 1, pattern).year, pattern)
-    department = Department.objects.editable_by(planner).order_by("code").first()
-    if department is None:
-        return year.year
-    spec = PlanSpec(
-        name=f"{department.code} FY{year.year}",
-        department_id=department.pk,
-        first_week_id=year.weeks[0].key,
-        last_week_id=year.weeks[-1].key,
-        growth_percent=Decimal("5"),
-    )
-    plan = plan_create(user=planner, spec=spec)
-    working = plan.versions.get(kind=PlanVersion.Kind.WORKING)
-    version_submit(user=planner, version_id=working.pk)
-    version_approve(user=manager, version_id=working.pk, comment="Demo: the pre-season plan")
-    # In season: the weeks of this year that closed hold their actuals (DESIGN.md 11); the
-    # OP is not rolled (planning.plans.in_season.rollable_versions).
-    roll_plans()
-    return year.year
+            user.planned_departments.set(Department.objects.all())

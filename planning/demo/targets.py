@@ -1,4 +1,4 @@
-"""The demo's targets: for each division the demo manager manages (Womenswear, Menswear), the
+"""The demo's targets: for each division the demo manager manages (every division), the
 plan year's targets seeded from last year + 5 %, submitted by the manager, approved and
 published by the admin (another approver, as separation of duties wants), so the
 reconciliation has published targets to show against the demo plan on the first visit."""

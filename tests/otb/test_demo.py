@@ -42,7 +42,7 @@ def test_the_demo_has_a_budget_orders_within_it_and_one_exception(
     # The plan is this fiscal year's: the year of today's week, even when no week of it closed.
     assert budget.fiscal_year == calendar.fiscal_week_of(pinned_clock).year
     # The budget is the pre-season OP the loader approved (r1): the OTB demo approves nothing more.
-    original = PlanVersion.objects.get(kind=PlanVersion.Kind.ORIGINAL)
+    original = PlanVersion.objects.get(kind=PlanVersion.Kind.ORIGINAL, plan_id=budget.source_version.plan_id)
     assert (original.revision, budget.source_version_id) == (1, original.pk)
     # The budget's months are the approved plan's receipts by month, signed, to the cent.
     planned = PlanWeek.objects.filter(line__version=original, line__merch_class__isnull=False).aggregate(
@@ -186,7 +186,7 @@ def test_on_the_pinned_day_the_demo_compares_the_pre_season_plan_with_the_actual
     from reports.weekly import weekly_report
 
     _load_demo()
-    plan = Plan.objects.get()
+    plan = Plan.objects.earliest("pk")  # the demo plan: the planner's first department
     working = plan.versions.get(kind=PlanVersion.Kind.WORKING)
     original = plan.versions.get(kind=PlanVersion.Kind.ORIGINAL)
     assert (original.revision, original.approved_by_id, original.actuals_through_id) == (
@@ -239,7 +239,7 @@ def test_the_demo_plan_holds_the_actuals_through_the_last_closed_week() -> None:
     from planning.models import PlanTransition, PlanVersion
 
     _load_demo()
-    working = PlanVersion.objects.get(kind=PlanVersion.Kind.WORKING)
+    working = PlanVersion.objects.filter(kind=PlanVersion.Kind.WORKING).earliest("plan_id")  # the demo plan
     assert working.actuals_through_id == 202644
     assert PlanTransition.objects.get(version=working, action="roll").reason == (
         "Week W44 closed: actuals through W44"

@@ -92,7 +92,7 @@ def test_small_demo_loads_master_data_history_and_users(small_demo: dict[str, ob
     planner = User.objects.get(username="planner")
     assert planner.check_password("demo")
     assert sorted(Department.objects.editable_by(planner).values_list("code", flat=True)) == ["W01", "W02"]
-    plan = Plan.objects.get()
+    plan = Plan.objects.earliest("pk")  # the demo plan: the planner's first department
     assert plan.name == "W01 FY2026"
     assert sorted(plan.versions.values_list("kind", flat=True)) == ["ly", "op", "ty", "wp"]
     # Approved before the season (OP r1: the planner submitted, the manager approved), rolled
@@ -111,6 +111,15 @@ def test_small_demo_loads_master_data_history_and_users(small_demo: dict[str, ob
     assert sorted(Department.objects.editable_by(manager).values_list("code", flat=True)) == [
         "M01", "M02", "W01", "W02",
     ]  # fmt: skip
+    # Every department has a plan for the year: approved before the season (OP r1), so the
+    # company and its divisions have plans to roll up (the weekly report's plan columns).
+    plans = Plan.objects.order_by("pk").select_related("department")
+    assert [p.department.code for p in plans] == ["W01", "W02", "M01", "M02"]  # the planner's first
+    assert {p.name.split()[1] for p in plans} == {"FY2026"}
+    for other in plans[2:]:  # outside the planner's departments: the manager plans, the admin approves
+        op = other.versions.get(kind="op")
+        submit = PlanTransition.objects.get(version__plan=other, version__kind="wp", action="submit")
+        assert (submit.user.username, op.approved_by.username, op.revision) == ("manager", "admin", 1)
     # Published targets for the manager's divisions, for the plan's year: last year + 5 %.
     targets = TargetVersion.objects.filter(is_published=True).order_by("division__code")
     assert [(t.division.code, t.fiscal_year, t.status) for t in targets] == [
@@ -216,3 +225,4 @@ def test_bad_arguments_give_one_line_and_exit_code_2(
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [f"CommandError: {message}"]
     assert not (tmp_path / "merchplan.sqlite3").exists() or result.stdout == ""
+

@@ -180,9 +180,15 @@ def test_the_demo_working_plan_has_gmroi_for_its_classes() -> None:
 
     call_command("load_demo", "--size", "small", "--seed", "7", stdout=StringIO())
     report = weekly_report()
-    plan = Plan.objects.get()
+    plan = Plan.objects.earliest("pk")  # the demo plan: the planner's first department
     version = plan.versions.get(kind=PlanVersion.Kind.WORKING)
     department = _row(report, "department", plan.department.code)
+    # Issue 19: every demo department is planned, so the company has plan columns: its
+    # departments' plans rolled up (with one department planned they were blank).
+    company = report.company.periods["week"].sales
+    departments = [row.periods["week"].sales for row in report.rows if row.level == "department"]
+    assert len(departments) == 4 and company.op is not None and company.wp is not None
+    assert (company.op, company.wp) == (sum(d.op for d in departments), sum(d.wp for d in departments))
     classes = [row for row in report.rows if row.level == "class" and row.parent == department.code]
     assert len(classes) >= 2
     weeks = list(FiscalWeek.objects.filter(year=report.week_id // 100, id__lte=report.week_id).order_by("id"))
