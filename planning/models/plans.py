@@ -272,6 +272,7 @@ class PlanCellChange(models.Model):
         POLICY = "policy", "Replenishment policy"
         METHOD = "method", "Method changed"
         ACTUAL = "actual", "Week closed"
+        UNDO = "undo", "Undo"
 
     line = models.ForeignKey(PlanLine, on_delete=models.CASCADE, related_name="+")
     fiscal_week = models.ForeignKey(FiscalWeek, on_delete=models.PROTECT, related_name="+")
@@ -281,6 +282,9 @@ class PlanCellChange(models.Model):
     source = models.CharField(max_length=12, choices=Source.choices, default=Source.EDIT)
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     changed_at = models.DateTimeField(auto_now_add=True)
+    # The changes one save made together (a cell, a spread total, a pasted block): what Undo
+    # takes back as one. Null on changes older than undo.
+    batch = models.UUIDField(null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-changed_at", "-id"]

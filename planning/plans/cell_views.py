@@ -1,5 +1,6 @@
 """The grid's HTMX partials: a cell edit or a pasted block, a total typed in (spread down), a
-cell lock, the total line's refresh, and the side panel's explanation and history of a cell."""
+cell lock, undo of the last edit, a line of the tree opened or collapsed, the total line's
+refresh, and the side panel's explanation and history of a cell."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from core.errors import AppError
 from core.weeks import short_week_label
 from planning.models import PlanCellChange, PlanLine, PlanVersion
-from planning.plans import explain_cells, services
+from planning.plans import explain_cells, grid_tree, services
 from planning.plans.grid import LineBlock, plan_grid
 from planning.plans.measures import ENTERED
 from planning.plans.views import _can_edit, _visible_versions
@@ -37,9 +40,15 @@ def _line_response(
         PlanLine.objects.filter(version=version, merch_class__isnull=True).values_list("id", flat=True)
     )
     full_total = full_total or not version.totals_are_stale
+    # The tree grid (grid_tree): a line the planner has not opened comes back collapsed, so a
+    # total spread over 200 lines answers with 200 rows, not 200 open lines.
+    tree = grid_tree.tree_of(request)
+    shut = [i for i in line_ids if i not in total_ids and i not in tree.open] if tree else []
+    line_ids = [i for i in line_ids if i not in shut]
     shown = [*line_ids, *total_ids] if full_total else [i for i in line_ids if i not in total_ids]
     grid = plan_grid(version, is_editable=_can_edit(request, version), line_ids=shown)
     edited = [block for block in grid.lines if block.line_id in line_ids]
+    collapsed = grid_tree.collapsed_blocks(version, shut, tree.summary) if tree else []
     total = [block for block in grid.lines if block.is_total] or [
         LineBlock(total_id, "Plan total", PlanLine.Method.RECEIPTS, True) for total_id in total_ids
     ]
@@ -50,6 +59,7 @@ def _line_response(
             "grid": grid,
             "version": version,
             "edited": edited,
+            "collapsed": collapsed,
             "total": total,
             "full_total": full_total,
             "error": error or {},
@@ -254,3 +264,36 @@ def cell_history(request: HttpRequest, version_id: int) -> HttpResponse:
             "by_line": cell.line.is_total,
         },
     )
+
+
+@never_cache
+@login_required
+@require_GET
+def line(request: HttpRequest, version_id: int, line_id: int) -> HttpResponse:
+    """One class line of the tree: open (every row, editable where the version is), or with
+    `collapsed=1` its one row of the picked measure."""
+    version = get_object_or_404(_visible_versions(request), pk=version_id)
+    get_object_or_404(PlanLine, version=version, pk=line_id, merch_class__isnull=False)
+    if request.GET.get("collapsed") == "1":
+        summary = grid_tree.summary_measure(request.GET.get("summary"))
+        blocks = grid_tree.collapsed_blocks(version, [line_id], summary)
+        return render(
+            request, "planning/plans/grid.html#line-summary", {"version": version, "block": blocks[0]}
+        )
+    grid = plan_grid(version, is_editable=_can_edit(request, version), line_ids=[line_id])
+    context = {"version": version, "grid": grid, "block": grid.lines[0], "error": {}}
+    return render(request, "planning/plans/grid.html#line", context | {"methods": PlanLine.Method.choices})
+
+
+@login_required
+@require_POST
+def undo(request: HttpRequest, version_id: int) -> HttpResponse:
+    """Undo the planner's last save in this version; the lines it touched come back re-rendered."""
+    version = get_object_or_404(_visible_versions(request), pk=version_id)
+    try:
+        result = services.plan_undo_last(user=request.user, version_id=version.pk)  # type: ignore[arg-type]
+    except AppError as error:
+        return _message_response(request, error.message, status=error.status)
+    except PermissionDenied as error:
+        return _message_response(request, str(error), status=403)
+    return _line_response(request, result.version, result.line_ids)

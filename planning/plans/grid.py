@@ -29,6 +29,7 @@ from planning.plans.measures import (
     TARGET_LABELS,
     Measure,
     grid_measures,
+    summary_name,
 )
 from planning.plans.negative_receipts import NegativeReceipts, version_negative_receipts
 from planning.targets.reference import target_reference
@@ -72,8 +73,12 @@ class Grid:
     actuals_through: str = ""  # "W44": the weeks up to it are closed and hold the actuals
 
 
-def plan_grid(version: PlanVersion, *, is_editable: bool, line_ids: list[int] | None = None) -> Grid:
-    """The grid of a version, with LY/OP/TY comparison and variance rows for sales and EOP."""
+def plan_grid(
+    version: PlanVersion, *, is_editable: bool, line_ids: list[int] | None = None, summary: str | None = None
+) -> Grid:
+    """The grid of a version, with LY/OP/TY comparison and variance rows for sales and EOP.
+    With `summary` (a measure name), each line has that one row only, read-only: the tree's
+    collapsed lines (`planning.plans.grid_tree`)."""
     today = clock.today()
     week_rows = list(
         PlanWeek.objects.filter(line__version=version, line__merch_class__isnull=True)
@@ -96,8 +101,11 @@ def plan_grid(version: PlanVersion, *, is_editable: bool, line_ids: list[int] | 
     groups = Groups.of(columns, periods)
     if version.kind == PlanVersion.Kind.ACTUAL:
         groups = _actuals_only(columns, values, periods)
-    comparisons = _comparisons(version, periods, today, class_ids=[line[1] for line in lines])
-    _with_targets(version, comparisons, week_rows, values, lines)
+    comparisons = (
+        {} if summary else _comparisons(version, periods, today, class_ids=[line[1] for line in lines])
+    )
+    if not summary:
+        _with_targets(version, comparisons, week_rows, values, lines)
     through = version.actuals_through_id if version.kind != PlanVersion.Kind.ACTUAL else None
     # In season (DESIGN.md 11): closed weeks hold this year's actuals, read-only.
     closed = {row[1] for row in week_rows if through is not None and row[0] <= through}
@@ -111,19 +119,21 @@ def plan_grid(version: PlanVersion, *, is_editable: bool, line_ids: list[int] | 
         for measure in grid_measures(method if not is_total else "receipts"):
             if is_total and measure.name == "receipts_entered":
                 measure = Measure("receipts", "Receipts $", "flow", False)
+            if summary and summary_name(measure.name) != summary:
+                continue
             block.rows.append(
                 _row(
                     measure,
                     line_values,
                     columns,
-                    is_editable,
+                    is_editable and not summary,
                     method,
                     groups=groups,
                     is_total=is_total,
                     closed=closed,
                 )
             )
-            if measure.name in ("sales", "eop"):
+            if measure.name in ("sales", "eop") and not summary:
                 others = _with_reforecast(version, line_values, comparisons.get(class_id, {}))
                 block.rows.extend(_compare_rows(measure.name, line_values, others, columns, groups))
         blocks.append(block)

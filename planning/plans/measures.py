@@ -173,3 +173,16 @@ def validate(measure: str, value: Decimal, method: str) -> str | None:
     if measure == "sales_units" and value != value.to_integral_value():
         return "Sales units must be a whole number."
     return None
+
+
+# The measures a collapsed line of the grid's tree can show (the measure picker), by name.
+# Receipts are one choice whether a line enters them (receipts method) or derives them.
+SUMMARY_MEASURES = [
+    (m.name, m.label)
+    for m in (SALES, SALES_UNITS, MARKDOWNS, RECEIPTS, BOP, EOP, ON_ORDER, OTB, FWOS, WOS, TURN)
+] + [("sell_through", LABELS["sell_through"]), ("gm_percent", GM_PERCENT.label)]
+
+
+def summary_name(measure: str) -> str:
+    """The picker's name of a grid row's measure."""
+    return "receipts" if measure == "receipts_entered" else measure

@@ -8,7 +8,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
@@ -16,13 +15,11 @@ from django.views.decorators.http import require_GET
 
 from core.errors import AppError
 from planning.models import Department, Plan, PlanLine, PlanVersion
-from planning.plans import excel_views, selectors, services
+from planning.plans import excel_views, grid_tree, selectors, services
 from planning.plans.forms import PlanCreateForm, RejectForm, ScenarioForm
-from planning.plans.grid import plan_grid
+from planning.plans.measures import SUMMARY_MEASURES
 from planning.targets.plan_spread import plan_create_from_targets
 from planning.targets.services import TargetError
-
-LINES_PER_PAGE = 25  # a 200-class plan renders in pages: the whole grid stays under a second
 
 
 def _visible_versions(request: HttpRequest) -> Any:
@@ -86,17 +83,12 @@ def plan_create(request: HttpRequest) -> HttpResponse:
 @require_GET
 def plan_version(request: HttpRequest, version_id: int) -> HttpResponse:
     version = get_object_or_404(_visible_versions(request), pk=version_id)
-    lines = Paginator(
-        PlanLine.objects.filter(version=version, merch_class__isnull=False)
-        .order_by("position", "id")
-        .values_list("id", flat=True),
-        LINES_PER_PAGE,
-    ).get_page(request.GET.get("page"))
-    total_line = PlanLine.objects.filter(version=version, merch_class__isnull=True).values_list(
-        "id", flat=True
-    )
-    grid = plan_grid(
-        version, is_editable=_can_edit(request, version), line_ids=[*total_line, *lines.object_list]
+    # A tree (grid_tree): the plan total open, every class line one collapsed row of the
+    # picked measure, opened on demand; a 200-line plan is one view, not pages.
+    summary = grid_tree.summary_measure(request.GET.get("measure"))
+    open_ids = grid_tree.opened(request.GET.get("open"), grid_tree.class_line_ids(version))
+    grid, lines = grid_tree.tree_lines(
+        version, is_editable=_can_edit(request, version), open_ids=open_ids, summary=summary
     )
     siblings = PlanVersion.objects.filter(plan=version.plan).order_by("kind", "name")
     transitions = selectors.plan_trail(version)
@@ -120,7 +112,10 @@ def plan_version(request: HttpRequest, version_id: int) -> HttpResponse:
             and Department.objects.editable_by(request.user).filter(pk=version.plan.department_id).exists(),
             "reject_form": RejectForm(),
             "methods": PlanLine.Method.choices,
-            "lines_page": lines,
+            "tree_lines": lines,
+            "summary": summary,
+            "summary_measures": SUMMARY_MEASURES,
+            "current_week": grid_tree.current_week_key(grid.columns),
             "scenario_form": ScenarioForm(),
             # The last Excel import's refusal or problems, shown once next to its form.
             "excel_import": excel_views.import_outcome_pop(request, version.pk),

@@ -57,3 +57,16 @@ def grid_cells(row: Any, block: Any, error: dict[str, str] | None = None) -> Saf
             parts.append(f'<td class="{css}">{text}</td>' if css else f"<td>{text}</td>")
     # Every value above went through escape(); S308 (mark_safe) is off in this project.
     return mark_safe("".join(parts))
+
+
+@register.simple_tag
+def summary_cells(block: Any) -> SafeString:
+    """A collapsed line's cells: text only (no ids, no data), so 200 lines stay small; the
+    month, quarter and season totals keep their column class for the shading."""
+    if not block.rows:
+        return mark_safe("")
+    parts = []
+    for cell in block.rows[0].cells:
+        css = escape(cell.css)
+        parts.append(f'<td class="{css}">{escape(cell.text)}</td>' if css else f"<td>{escape(cell.text)}</td>")
+    return mark_safe("".join(parts))

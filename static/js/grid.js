@@ -128,7 +128,9 @@
   // the server refused (so the planner can type it again), is shown fresh in the side panel.
   function post(url, values) {
     table.querySelectorAll("td.error").forEach((cell) => cell.classList.remove("error"));
-    return htmx.ajax("POST", url, { values: values, swap: "none", source: table }).then(() => {
+    // The tree's state (grid_tree.js): which lines are open, what the collapsed ones show.
+    const tree = window.merchplanTree ? window.merchplanTree.state() : {};
+    return htmx.ajax("POST", url, { values: Object.assign({}, values, tree), swap: "none", source: table }).then(() => {
       const refused = table.querySelector("td.error");
       if (refused) active = refused.id;
       const td = byId(active);

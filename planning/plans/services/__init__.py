@@ -11,7 +11,8 @@ The modules, by what they hold:
 - `cell_edits`: `plan_cells_update` (one cell, a pasted block, an import);
 - `total_edits`: a month/quarter/season total spread to the cells below; cell locks;
 - `approvals`: submit, approve (OP revisions, scenario promotion), reject, withdraw;
-- `scenarios`: `scenario_branch` and the version clone.
+- `scenarios`: `scenario_branch` and the version clone;
+- `undo`: `plan_undo_last`, a planner's last save taken back.
 
 The public names are re-exported here: `from planning.plans.services import ...` is the API
 (with the four shared steps `planning.plans.line_settings` builds its write from).
@@ -44,6 +45,7 @@ from planning.plans.services.derived_values import _queue_totals as _queue_total
 from planning.plans.services.derived_values import _write_derived as _write_derived
 from planning.plans.services.scenarios import scenario_branch
 from planning.plans.services.total_edits import FLOW_ENTERED, plan_aggregate_update, plan_cell_lock
+from planning.plans.services.undo import plan_undo_last
 
 __all__ = [
     "COMMENT_MAX",
@@ -64,6 +66,7 @@ __all__ = [
     "plan_cells_update",
     "plan_create",
     "plan_recompute_request",
+    "plan_undo_last",
     "queue_version_recompute",
     "scenario_branch",
     "version_approve",

@@ -6,6 +6,7 @@ the totals queued after the commit; every change recorded in the cell history.""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -93,6 +94,7 @@ def plan_cells_update(
         PlanWeek.objects.bulk_update(
             list(touched.values()), fields=[*ENTERED_FIELDS, "row_version", "updated_by"]
         )
+        batch = uuid.uuid4()
         PlanCellChange.objects.bulk_create(
             [
                 PlanCellChange(
@@ -103,6 +105,7 @@ def plan_cells_update(
                     new_value=getattr(row, measure),
                     source=source,
                     changed_by_id=user.pk,
+                    batch=batch,
                 )
                 for row, (measure, old) in ((change, detail) for change, detail in changes)
             ]
