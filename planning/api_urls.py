@@ -2,7 +2,7 @@ from django.urls import path
 
 from planning import apis
 from planning.plans import approval_apis, compare_apis
-from planning.plans.apis import approvals, cells, versions
+from planning.plans.apis import approvals, cells, cube, versions
 from planning.targets import apis as target_apis
 
 urlpatterns = [
@@ -27,6 +27,7 @@ urlpatterns = [
     path("plan-versions/<int:version_id>/", versions.PlanVersionDetail.as_view(), name="api-plan-version"),
     path("plan-versions/<int:version_id>/lines/", versions.PlanVersionLines.as_view(), name="api-plan-lines"),
     path("plan-versions/<int:version_id>/cells/", cells.PlanVersionCells.as_view(), name="api-plan-cells"),
+    path("plan-versions/<int:version_id>/cube/", cube.PlanVersionCube.as_view(), name="api-plan-cube"),
     path(
         "plan-versions/<int:version_id>/submit/",
         approvals.PlanVersionSubmit.as_view(),

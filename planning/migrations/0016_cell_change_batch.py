@@ -4,20 +4,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('planning', '0015_target_versions'),
+        ("planning", "0015_target_versions"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='plancellchange',
-            name='batch',
+            model_name="plancellchange",
+            name="batch",
             field=models.UUIDField(blank=True, db_index=True, null=True),
         ),
         migrations.AlterField(
-            model_name='plancellchange',
-            name='source',
-            field=models.CharField(choices=[('edit', 'Cell edit'), ('paste', 'Paste'), ('spread', 'Spread from a total'), ('import', 'Excel import'), ('seed', 'Seeded'), ('promote', 'Scenario promoted'), ('markdown', 'Approved markdown'), ('policy', 'Replenishment policy'), ('method', 'Method changed'), ('actual', 'Week closed'), ('undo', 'Undo')], default='edit', max_length=12),
+            model_name="plancellchange",
+            name="source",
+            field=models.CharField(
+                choices=[
+                    ("edit", "Cell edit"),
+                    ("paste", "Paste"),
+                    ("spread", "Spread from a total"),
+                    ("import", "Excel import"),
+                    ("seed", "Seeded"),
+                    ("promote", "Scenario promoted"),
+                    ("markdown", "Approved markdown"),
+                    ("policy", "Replenishment policy"),
+                    ("method", "Method changed"),
+                    ("actual", "Week closed"),
+                    ("undo", "Undo"),
+                ],
+                default="edit",
+                max_length=12,
+            ),
         ),
     ]

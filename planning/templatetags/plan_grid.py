@@ -68,5 +68,7 @@ def summary_cells(block: Any) -> SafeString:
     parts = []
     for cell in block.rows[0].cells:
         css = escape(cell.css)
-        parts.append(f'<td class="{css}">{escape(cell.text)}</td>' if css else f"<td>{escape(cell.text)}</td>")
+        parts.append(
+            f'<td class="{css}">{escape(cell.text)}</td>' if css else f"<td>{escape(cell.text)}</td>"
+        )
     return mark_safe("".join(parts))

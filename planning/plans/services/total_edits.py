@@ -23,13 +23,17 @@ Kind = PlanVersion.Kind
 
 
 FLOW_ENTERED = ("sales", "sales_units", "markdowns", "shrink", "receipts_entered")
+SPREAD_BY = ("current", "last_year", "even")
 
 
 def _group_filter(column_key: str) -> dict[str, Any]:
-    """Which weeks a grid column covers: "M3" a fiscal month, "Q1" a quarter, "season" all,
+    """Which weeks a grid column covers: "M3" a fiscal month, "Q1" a quarter, "H1" a half,
+    "season" (or "year") all,
     "2026-W05" one week (a week of the total line spreads over the lines)."""
-    if column_key == "season":
+    if column_key in ("season", "year"):
         return {}
+    if column_key in ("H1", "H2"):
+        return {"fiscal_week__quarter__in": (1, 2) if column_key == "H1" else (3, 4)}
     if column_key.startswith("M") and column_key[1:].isdigit():
         return {"fiscal_week__month": int(column_key[1:])}
     if column_key.startswith("Q") and column_key[1:].isdigit():
@@ -49,11 +53,15 @@ def plan_aggregate_update(
     measure: str,
     value: str,
     expected: str | None,
+    by: str = "current",
 ) -> EditResult:
     """Edit a month, quarter or season total (or a plan-total cell): flows spread over the
     weeks (and lines) below in proportion to their current values, to last year's where those
     are all zero, evenly where last year is empty too; locked cells keep their values; whole
-    units and cents, summing exactly. A weekly target typed on a total fills its weeks."""
+    units and cents, summing exactly. A weekly target typed on a total fills its weeks.
+    `by` chooses the shape per edit: "current" (as above), "last_year" or "even"."""
+    if by not in SPREAD_BY:
+        raise PlanError(f"Spread by {by!r}? Use one of: {', '.join(SPREAD_BY)}.")
     if measure not in (*FLOW_ENTERED, "target"):
         if measure in PURCHASED:
             raise PlanError(validate(measure, Decimal(0), "") or "")
@@ -103,7 +111,7 @@ def plan_aggregate_update(
             problem = validate(measure, new_value, method)
             if problem:
                 raise PlanError(problem)
-            edits = _spread_edits(version, rows, measure, new_value, expected)
+            edits = _spread_edits(version, rows, measure, new_value, expected, by)
         if not edits:
             return EditResult(version=version, line_ids=[li.pk for li in lines])
         return plan_cells_update(
@@ -112,7 +120,12 @@ def plan_aggregate_update(
 
 
 def _spread_edits(
-    version: PlanVersion, rows: list[PlanWeek], measure: str, new_value: Decimal, expected: str | None
+    version: PlanVersion,
+    rows: list[PlanWeek],
+    measure: str,
+    new_value: Decimal,
+    expected: str | None,
+    by: str = "current",
 ) -> list[CellEdit]:
     current = np.array([float(getattr(row, measure)) for row in rows])
     if expected not in (None, ""):
@@ -124,10 +137,18 @@ def _spread_edits(
             )
     # Closed weeks are locked: they keep their actuals and the open weeks take the difference.
     locked = np.array([measure in row.locked.split(",") or row.actual_eop is not None for row in rows])
-    reference = _last_year_reference(version, rows, measure)
+    last_year = _last_year_reference(version, rows, measure)
+    reference: np.ndarray | None = last_year
+    # The free cells share by their current values (then last year, then evenly), by last
+    # year's (then evenly) or evenly; locked and closed cells keep theirs whatever the rule.
+    basis = current
+    if by == "last_year":
+        basis, reference = np.where(locked, current, last_year), None
+    elif by == "even":
+        basis, reference = np.where(locked, current, 0.0), None
     decimals = 0 if measure == "sales_units" else 2
     try:
-        values = spread(float(new_value), current, locked=locked, reference=reference, decimals=decimals)
+        values = spread(float(new_value), basis, locked=locked, reference=reference, decimals=decimals)
     except ValueError as error:
         raise PlanError(f"Cannot spread {new_value:,} here: {error}") from None
     return [
