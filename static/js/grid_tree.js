@@ -77,8 +77,8 @@
   // Undo: the server takes back the planner's last save (one level) and answers with the lines.
   const undo = document.getElementById("undo-last");
   function undoLast() {
-    const bar = document.getElementById("grid-message");
     return htmx.ajax("POST", undo.dataset.url, { values: state(), swap: "none", source: table }).then(() => {
+      const bar = document.getElementById("grid-message"); // the answer replaced it (out of band)
       if (bar && !bar.classList.contains("error")) {
         bar.textContent = "Your last edit was undone.";
       }

@@ -1,7 +1,8 @@
 """Targets in a real browser: a manager sets a department-month target in the grid (HTMX
 answers in place), submits; another manager approves and publishes; the planner reads the
-reconciliation, which flags the variance, and sees the targets as a row of the plan grid; the
-manager spreads the targets into the plan.
+reconciliation, which flags the variance, sees the targets as a row of the plan grid, edits a
+class-season to meet them and the reconciliation shows the variance gone; the manager spreads
+the targets into the other department's plan.
 
 The division, last year and plans are tests/planning/targets/conftest.py's, imported here."""
 
@@ -86,16 +87,47 @@ def test_set_a_target_approve_publish_reconcile_and_spread(
     target_row = reader.locator("tr", has_text="TG sales $").first
     assert "44,000" in target_row.inner_text()
     screenshot(reader, "plan-grid-with-targets")
+    # The planner edits a class-season: Tees' season sales 31,000 -> 33,000 (spread over its
+    # weeks); the reconciliation then shows Tops on target (44,000) and Tees at its 33,000.
+    tees_line = plans["W-TOP"].lines.get(merch_class=division["tees"]).pk
+    season = f'td.in[data-line="{tees_line}"][data-period="season"][data-measure="sales"]'
+    reader.locator(season).click()
+    with reader.expect_response(lambda response: "/cells/" in response.url) as answer:
+        reader.keyboard.type("33000")
+        reader.keyboard.press("Enter")
+    assert answer.value.status == 200
+    reader.wait_for_function(
+        f"document.querySelector('#cell-{tees_line}-season-sales').textContent.trim() === '33,000'"
+    )
+    reader.goto(
+        f"{base}/planning/targets/reconcile/?division={division['division'].pk}&year=2027&open={tops}"
+    )
+    assert reader.locator(f"[data-testid=variance-department-{tops}-1]").inner_text().split() == [
+        "0.00",
+        "(0.0%)",
+    ]
+    tees_variance = reader.locator(f"[data-testid=variance-class-{division['tees'].pk}-1]")
+    assert tees_variance.inner_text().split() == ["0.00", "(0.0%)"]
+    screenshot(reader, "reconcile-after-class-season-edit")
 
     manager.goto(f"{base}/planning/targets/reconcile/?division={division['division'].pk}&year=2027")
-    manager.click(f"[data-testid=spread-{tops}]")
+    # Dresses is still 30,000 against its 38,500: the manager spreads its targets into its plan.
+    dresses_id = division["dresses"].pk
+    manager.click(f"[data-testid=spread-{dresses_id}]")
     manager.wait_for_selector("text=Targets spread into")
+    assert manager.locator(f"[data-testid=variance-department-{dresses_id}-1]").inner_text().split() == [
+        "0.00",
+        "(0.0%)",
+    ]
     assert manager.locator(f"[data-testid=variance-department-{tops}-1]").inner_text().split() == [
         "0.00",
         "(0.0%)",
     ]
+    manager.goto(
+        f"{base}/planning/targets/reconcile/?division={division['division'].pk}&year=2027&open={tops}"
+    )
     classes = manager.locator("tbody.level-class")
-    assert classes.count() == 2  # the spread opened Tops: its classes show, on target
+    assert classes.count() == 2  # Tops opened: its classes show, on target after the planner's edit
     for merch_class in (division["tees"], division["blouses"]):
         cell = manager.locator(f"[data-testid=variance-class-{merch_class.pk}-1]")
         assert cell.inner_text().split() == ["0.00", "(0.0%)"]
