@@ -38,7 +38,8 @@
     let shown = 0;
     const lines = classLines();
     lines.forEach((tbody) => {
-      const hit = !words || tbody.dataset.name.includes(words);
+      const name = tbody.querySelector(".tree-toggle");
+      const hit = !words || (name && name.textContent.toLowerCase().includes(words));
       tbody.hidden = !hit;
       if (hit) shown += 1;
     });

@@ -42,7 +42,9 @@ def test_the_demo_has_a_budget_orders_within_it_and_one_exception(
     # The plan is this fiscal year's: the year of today's week, even when no week of it closed.
     assert budget.fiscal_year == calendar.fiscal_week_of(pinned_clock).year
     # The budget is the pre-season OP the loader approved (r1): the OTB demo approves nothing more.
-    original = PlanVersion.objects.get(kind=PlanVersion.Kind.ORIGINAL, plan_id=budget.source_version.plan_id)
+    original = budget.source_version
+    assert original is not None
+    assert original.kind == PlanVersion.Kind.ORIGINAL
     assert (original.revision, budget.source_version_id) == (1, original.pk)
     # The budget's months are the approved plan's receipts by month, signed, to the cent.
     planned = PlanWeek.objects.filter(line__version=original, line__merch_class__isnull=False).aggregate(

@@ -116,10 +116,11 @@ def test_small_demo_loads_master_data_history_and_users(small_demo: dict[str, ob
     plans = Plan.objects.order_by("pk").select_related("department")
     assert [p.department.code for p in plans] == ["W01", "W02", "M01", "M02"]  # the planner's first
     assert {p.name.split()[1] for p in plans} == {"FY2026"}
+    admin = User.objects.get(username="admin")
     for other in plans[2:]:  # outside the planner's departments: the manager plans, the admin approves
         op = other.versions.get(kind="op")
         submit = PlanTransition.objects.get(version__plan=other, version__kind="wp", action="submit")
-        assert (submit.user.username, op.approved_by.username, op.revision) == ("manager", "admin", 1)
+        assert (submit.user.username, op.approved_by_id, op.revision) == ("manager", admin.pk, 1)
     # Published targets for the manager's divisions, for the plan's year: last year + 5 %.
     targets = TargetVersion.objects.filter(is_published=True).order_by("division__code")
     assert [(t.division.code, t.fiscal_year, t.status) for t in targets] == [
@@ -225,4 +226,3 @@ def test_bad_arguments_give_one_line_and_exit_code_2(
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [f"CommandError: {message}"]
     assert not (tmp_path / "merchplan.sqlite3").exists() or result.stdout == ""
-

@@ -187,8 +187,13 @@ def test_the_demo_working_plan_has_gmroi_for_its_classes() -> None:
     # departments' plans rolled up (with one department planned they were blank).
     company = report.company.periods["week"].sales
     departments = [row.periods["week"].sales for row in report.rows if row.level == "department"]
-    assert len(departments) == 4 and company.op is not None and company.wp is not None
-    assert (company.op, company.wp) == (sum(d.op for d in departments), sum(d.wp for d in departments))
+    assert len(departments) == 4
+    assert company.op is not None
+    assert company.wp is not None
+    assert (company.op, company.wp) == (
+        sum(d.op or 0 for d in departments),
+        sum(d.wp or 0 for d in departments),
+    )
     classes = [row for row in report.rows if row.level == "class" and row.parent == department.code]
     assert len(classes) >= 2
     weeks = list(FiscalWeek.objects.filter(year=report.week_id // 100, id__lte=report.week_id).order_by("id"))
