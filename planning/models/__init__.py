@@ -1,6 +1,7 @@
 """Planning tables: calendar, merchandise hierarchy, locations, stock and sales history."""
 
 from planning.models.calendar import FiscalWeek
+from planning.models.detail import PlanLeaf
 from planning.models.hierarchy import Department, Division, MerchClass, Sku, Style, StyleColor, Subclass
 from planning.models.inventory import SalesHistory, StockPosition
 from planning.models.locations import Channel, Location, Region
@@ -18,6 +19,7 @@ __all__ = [
     "MerchClass",
     "Plan",
     "PlanCellChange",
+    "PlanLeaf",
     "PlanLine",
     "PlanTransition",
     "PlanVersion",

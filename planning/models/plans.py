@@ -273,6 +273,7 @@ class PlanCellChange(models.Model):
         METHOD = "method", "Method changed"
         ACTUAL = "actual", "Week closed"
         UNDO = "undo", "Undo"
+        DETAIL = "detail", "Leaf detail"
 
     line = models.ForeignKey(PlanLine, on_delete=models.CASCADE, related_name="+")
     fiscal_week = models.ForeignKey(FiscalWeek, on_delete=models.PROTECT, related_name="+")

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import F
 
 from core.money import to_cents, to_places
+from planning.detail.sync import class_weeks_into_leaves
 from planning.models import PlanCellChange, PlanLine, PlanVersion, PlanWeek
 from planning.plans.cell_input import CellInputError, cell_value
 from planning.plans.compute import ENTERED_FIELDS, run_engine
@@ -110,6 +111,11 @@ def plan_cells_update(
                 for row, (measure, old) in ((change, detail) for change, detail in changes)
             ]
         )
+        if source != PlanCellChange.Source.DETAIL:  # the leaves under the class lines follow them
+            weeks = PlanWeek.objects.filter(line_id=line_ids[0]).count()
+            class_weeks_into_leaves(
+                version.pk, [(row.line_id, row.period, m, getattr(row, m)) for row, (m, _) in changes], weeks
+            )
         PlanVersion.objects.filter(pk=version.pk).update(values_version=F("values_version") + 1)
         version.refresh_from_db(fields=["values_version", "totals_version"])
         block, row_ids = load_block(version, line_ids)

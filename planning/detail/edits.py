@@ -1,0 +1,246 @@
+"""Any level of the detail written: the value typed for a node (the plan, a class, a subclass)
+at a location (the total, a channel, a region) over a period (a week, month, quarter, half or
+year) spreads to its leaf-weeks by their current values, by last year or evenly, in whole cents
+(units) that add up to the value exactly. Locked leaves and closed weeks keep their values and
+the rest absorb the difference. The class lines then take their leaves' sums through the
+plan's cell service (recomputed, audited as "Leaf detail"), so the grid shows the same figures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import numpy as np
+from django.contrib.auth.models import User
+from django.db import transaction
+
+from core.audit import audit_record
+from core.errors import Conflict
+from planning.detail.reads import week_rows
+from planning.detail.store import Leaves, load, save
+from planning.engine import spread
+from planning.models import PlanCellChange, PlanLeaf, PlanLine, PlanVersion, PlanWeek, Subclass
+from planning.plans.cell_input import CellInputError, parse_cell_input, resolve
+from planning.plans.cube import time_columns
+from planning.plans.services import CellEdit, PlanError, plan_cells_update
+from planning.plans.services.checks import _check_editable
+
+SPREAD_BY = ("current", "last_year", "even")
+EDITABLE = ("sales", "markdowns", "sales_units")
+
+
+@dataclass(frozen=True)
+class DetailEdit:
+    version_id: int
+    node: str  # "plan", a class code or a subclass code
+    location: str  # "total", a channel code or a region code
+    period: str  # "2026-W05", "M3", "Q1", "H1" or "year"
+    measure: str
+    value: str  # a number, or a change: "+5%", "*1.1"
+    values_version: int
+    by: str = "current"
+
+
+@dataclass
+class DetailResult:
+    version: PlanVersion
+    leaves_changed: int
+    total: Decimal
+
+
+def _filters(node: str, location: str) -> dict[str, str]:
+    filters: dict[str, str] = {}
+    if node != "plan":
+        level = "subclass" if Subclass.objects.filter(code__iexact=node).exists() else "class"
+        filters[f"subclass__{'code' if level == 'subclass' else 'merch_class__code'}__iexact"] = node
+    if location != "total":
+        from_channel = not PlanLeaf.objects.filter(region__code__iexact=location).exists()
+        filters["region__channel__code__iexact" if from_channel else "region__code__iexact"] = location
+    return filters
+
+
+def _periods(version: PlanVersion, period: str) -> tuple[list[int], list[int]]:
+    """The period's week indexes, and each week's fiscal week id."""
+    weeks = week_rows(version)
+    level = {"M": "month", "Q": "quarter", "H": "half", "y": "year"}.get(period[0], "week")
+    column = next((c for c in time_columns(weeks, level) if c.key == period), None)
+    if column is None:
+        raise PlanError(f"{period} is not a period of this plan.")
+    return column.periods, [weeks[p][0] for p in column.periods]
+
+
+@transaction.atomic
+def detail_set(*, user: User, edit: DetailEdit) -> DetailResult:
+    version = PlanVersion.objects.select_for_update().select_related("plan").get(pk=edit.version_id)
+    _check_editable(user, version)
+    if edit.values_version != version.values_version:
+        raise Conflict(
+            f"This version changed since you read it (version {version.values_version}, you read "
+            f"{edit.values_version}): read it again and retry.",
+            details={"current_version": version.values_version, "seen_version": edit.values_version},
+        )
+    if edit.measure not in EDITABLE:
+        raise PlanError(f"{edit.measure!r} is not planned in the detail: sales, markdowns or sales_units.")
+    if edit.by not in SPREAD_BY:
+        raise PlanError(f"Spread by {edit.by!r}? Use one of: {', '.join(SPREAD_BY)}.")
+    periods, week_ids = _periods(version, edit.period)
+    count = len(week_rows(version))
+    filters = _filters(edit.node, edit.location)
+    leaves = load(
+        PlanLeaf.objects.select_for_update().filter(version=version, measure=edit.measure, **filters), count
+    )
+    if not len(leaves):
+        raise PlanError(f"No leaves under {edit.node} at {edit.location}: create the plan's detail first.")
+    closed = np.array(
+        [version.actuals_through_id is not None and w <= version.actuals_through_id for w in week_ids]
+    )
+    current = leaves.values[:, periods]
+    locked = leaves.locked[:, None] | closed[None, :]
+    if locked.all():
+        raise PlanError("Every cell under that total is locked or closed.")
+    total = _entered(edit, current)
+    reference = _reference(version, edit, leaves, filters, periods, count)
+    new = _spread(total, current, locked, reference, edit.by, is_units=edit.measure == "sales_units")
+    changed_rows = np.flatnonzero((new != current).any(axis=1))
+    values = leaves.values.copy()
+    values[:, periods] = new
+    save(leaves.ids[changed_rows], values[changed_rows])
+    _class_lines_follow(user, version, edit.measure, leaves.subclass[changed_rows], periods, week_ids, count)
+    scale = Decimal(1) if edit.measure == "sales_units" else Decimal("0.01")
+    old_total, new_total = Decimal(int(current.sum())) * scale, Decimal(int(new.sum())) * scale
+    where = {"node": edit.node, "location": edit.location, "period": edit.period, "measure": edit.measure}
+    audit_record(
+        user, "plan.detail.change", version,
+        old={**where, "total": str(old_total)},
+        new={**where, "total": str(new_total), "by": edit.by, "leaves": len(changed_rows)},
+        department=version.plan.department_id,
+    )  # fmt: skip
+    version.refresh_from_db()
+    return DetailResult(version, len(changed_rows), new_total)
+
+
+def _entered(edit: DetailEdit, current: np.ndarray) -> int:
+    """The typed value (or change of the current total), in cents (units)."""
+    scale = 1 if edit.measure == "sales_units" else 100
+    seen = Decimal(int(current.sum())) / scale
+    try:
+        entry = parse_cell_input(edit.value, measure=edit.measure, method="fwos")
+        value = resolve(entry, seen, measure=edit.measure)
+    except CellInputError as error:
+        raise PlanError(str(error)) from None
+    if value < 0:
+        raise PlanError(f"{value:,} is negative: a plan's {edit.measure.replace('_', ' ')} is 0 or more.")
+    return int((value * scale).to_integral_value())
+
+
+def _reference(
+    version: PlanVersion,
+    edit: DetailEdit,
+    leaves: Leaves,
+    filters: dict[str, str],
+    periods: list[int],
+    count: int,
+) -> np.ndarray | None:
+    if edit.by != "last_year":
+        return None
+    rows = load(
+        PlanLeaf.objects.filter(version=version, measure=PlanLeaf.Measure.LAST_YEAR_SALES, **filters), count
+    )
+    by_leaf = {
+        (s, r): row
+        for s, r, row in zip(rows.subclass.tolist(), rows.region.tolist(), rows.values, strict=True)
+    }
+    empty = np.zeros(count, dtype=np.int64)
+    shape = np.array(
+        [
+            by_leaf.get((s, r), empty)
+            for s, r in zip(leaves.subclass.tolist(), leaves.region.tolist(), strict=True)
+        ]
+    )
+    return shape[:, periods].astype(np.float64)
+
+
+def _spread(
+    total: int,
+    current: np.ndarray,
+    locked: np.ndarray,
+    reference: np.ndarray | None,
+    by: str,
+    *,
+    is_units: bool,
+) -> np.ndarray:
+    """Spread in whole cents (units) over the leaf-weeks, flattened: exact to the cent."""
+    flat = current.astype(np.float64).ravel()
+    is_locked = locked.ravel()
+    basis, shape = flat, None
+    if by == "last_year" and reference is not None:
+        basis, shape = np.where(is_locked, flat, reference.ravel()), None
+    elif by == "even":
+        basis = np.where(is_locked, flat, 0.0)
+    try:
+        spread_out = spread(float(total), basis, locked=is_locked, reference=shape, decimals=0)
+    except ValueError as error:
+        unit = "units" if is_units else "cents"
+        raise PlanError(f"Cannot spread {total:,} {unit} here: {error}") from None
+    return np.rint(spread_out).astype(np.int64).reshape(current.shape)
+
+
+def _class_lines_follow(
+    user: User,
+    version: PlanVersion,
+    measure: str,
+    subclasses: np.ndarray,
+    periods: list[int],
+    week_ids: list[int],
+    count: int,
+) -> None:
+    """The class lines under the changed leaves take their leaves' sums for those weeks."""
+    classes = set(
+        Subclass.objects.filter(pk__in=set(subclasses.tolist())).values_list("merch_class_id", flat=True)
+    )
+    if not classes:
+        return
+    lines = dict(
+        PlanLine.objects.filter(version=version, merch_class__in=classes).values_list("merch_class_id", "id")
+    )
+    leaves = load(
+        PlanLeaf.objects.filter(version=version, measure=measure, subclass__merch_class__in=classes), count
+    )
+    class_of = dict(
+        Subclass.objects.filter(pk__in=set(leaves.subclass.tolist())).values_list("id", "merch_class_id")
+    )
+    scale = 1 if measure == "sales_units" else 100
+    owner = np.array([class_of[s] for s in leaves.subclass.tolist()], dtype=np.int64)
+    stored = {
+        (line_id, week_id): value
+        for line_id, week_id, value in PlanWeek.objects.filter(
+            line_id__in=lines.values(), fiscal_week_id__in=week_ids
+        ).values_list("line_id", "fiscal_week_id", measure)
+    }
+    through = version.actuals_through_id or 0
+    edits = []
+    for class_id, line_id in lines.items():
+        sums = leaves.values[owner == class_id][:, periods].sum(axis=0)
+        for week_id, cents in zip(week_ids, sums, strict=True):
+            value = Decimal(int(cents)) / scale
+            if (
+                week_id > through and stored.get((line_id, week_id)) != value
+            ):  # closed weeks keep their actuals
+                edits.append(CellEdit(line_id, week_id, measure, str(value)))
+    if edits:
+        plan_cells_update(user=user, version_id=version.pk, edits=edits, source=PlanCellChange.Source.DETAIL)
+
+
+@transaction.atomic
+def detail_lock(*, user: User, version_id: int, node: str, location: str, locked: bool) -> int:
+    """Lock (or unlock) every leaf under a node at a location, all measures; how many leaves."""
+    version = PlanVersion.objects.select_for_update().select_related("plan").get(pk=version_id)
+    _check_editable(user, version)
+    leaves = PlanLeaf.objects.filter(version=version, **_filters(node, location))
+    leaves.update(is_locked=locked)
+    changed = leaves.filter(measure=PlanLeaf.Measure.SALES).count()
+    audit_record(
+        user, "plan.detail.lock" if locked else "plan.detail.unlock", version,
+        new={"node": node, "location": location, "leaves": changed}, department=version.plan.department_id,
+    )  # fmt: skip
+    return changed

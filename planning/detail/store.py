@@ -1,0 +1,80 @@
+"""The leaf store: each leaf's weeks as one array of cents (int64, little-endian) per measure,
+read for many leaves at once into a matrix and written back in bulk (COPY and one UPDATE on
+PostgreSQL, executemany elsewhere)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+from django.db import connection
+from django.db.models import QuerySet
+
+from planning.models import PlanLeaf
+
+DTYPE = np.dtype("<i8")
+
+
+def encode(values: np.ndarray) -> bytes:
+    return np.ascontiguousarray(values, dtype=DTYPE).tobytes()
+
+
+def decode(blob: bytes | memoryview) -> np.ndarray:
+    return np.frombuffer(bytes(blob), dtype=DTYPE)
+
+
+@dataclass
+class Leaves:
+    """Leaves of one measure: ids, subclass and region of each, locks, and their weeks."""
+
+    ids: np.ndarray
+    subclass: np.ndarray
+    region: np.ndarray
+    locked: np.ndarray
+    values: np.ndarray  # leaves x weeks, int64 (cents; units for sales_units)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def load(rows: QuerySet[PlanLeaf], weeks: int) -> Leaves:
+    """The leaves of a queryset (one measure), in id order."""
+    fetched = list(rows.order_by("id").values_list("id", "subclass_id", "region_id", "is_locked", "cents"))
+    values = np.zeros((len(fetched), weeks), dtype=np.int64)
+    for index, row in enumerate(fetched):
+        values[index] = decode(row[4])
+    column = np.array(fetched, dtype=object).T if fetched else np.zeros((5, 0), dtype=object)
+    return Leaves(
+        column[0].astype(np.int64),
+        column[1].astype(np.int64),
+        column[2].astype(np.int64),
+        column[3].astype(bool),
+        values,
+    )
+
+
+def save(ids: Iterable[int], values: np.ndarray) -> int:
+    """Write each leaf's weeks (rows of `values`, in the order of `ids`); how many."""
+    rows = [(int(leaf_id), encode(row)) for leaf_id, row in zip(ids, values, strict=True)]
+    if not rows:
+        return 0
+    table = PlanLeaf._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS leaf_cents (id bigint, cents bytea) ON COMMIT DROP"
+            )
+            cursor.execute("TRUNCATE leaf_cents")
+            raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+            with raw.copy("COPY leaf_cents (id, cents) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            update = (
+                f"UPDATE {table} AS leaf SET cents = new.cents FROM leaf_cents AS new WHERE leaf.id = new.id"  # noqa: S608 - our table's name
+            )
+            cursor.execute(update)
+        else:
+            update = f"UPDATE {table} SET cents = %s WHERE id = %s"  # noqa: S608 - our table's name
+            cursor.executemany(update, [(blob, i) for i, blob in rows])
+    return len(rows)
