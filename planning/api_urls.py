@@ -1,6 +1,7 @@
 from django.urls import path
 
 from planning import apis
+from planning.detail import apis as detail_apis
 from planning.plans import approval_apis, compare_apis
 from planning.plans.apis import approvals, cells, cube, versions
 from planning.targets import apis as target_apis
@@ -28,6 +29,16 @@ urlpatterns = [
     path("plan-versions/<int:version_id>/lines/", versions.PlanVersionLines.as_view(), name="api-plan-lines"),
     path("plan-versions/<int:version_id>/cells/", cells.PlanVersionCells.as_view(), name="api-plan-cells"),
     path("plan-versions/<int:version_id>/cube/", cube.PlanVersionCube.as_view(), name="api-plan-cube"),
+    path(
+        "plan-versions/<int:version_id>/detail/",
+        detail_apis.PlanVersionDetail.as_view(),
+        name="api-plan-detail",
+    ),
+    path(
+        "plan-versions/<int:version_id>/detail/lock/",
+        detail_apis.PlanVersionDetailLock.as_view(),
+        name="api-plan-detail-lock",
+    ),
     path(
         "plan-versions/<int:version_id>/submit/",
         approvals.PlanVersionSubmit.as_view(),

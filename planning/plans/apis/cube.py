@@ -30,8 +30,8 @@ class CubeQuerySerializer(serializers.Serializer[Any]):
     location = serializers.ChoiceField(
         choices=LOCATION_LEVELS,
         default="total",
-        help_text="A plan version holds one location scope (its plan's channel or region, or all): "
-        "total. Channels and regions side by side: /api/v1/reconciliation/.",
+        help_text="The class lines hold the plan's location scope (its channel or region, or all): "
+        "total. By channel and region: the version's detail, /api/v1/plan-versions/{id}/detail/.",
     )
     time = serializers.ChoiceField(choices=TIME_LEVELS, default="month")
     measure = serializers.MultipleChoiceField(

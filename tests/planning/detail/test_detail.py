@@ -211,3 +211,45 @@ def test_after_any_edits_every_level_adds_up_to_the_cent(
         assert by_channel == sum(_read(detailed, "department", "total", "year")[("", "")])
 
     edit()
+
+
+def test_the_detail_through_the_api(
+    working: PlanVersion, planner: User, executive: User, regions: Any, history: Any
+) -> None:
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_login(planner)
+    url = f"/api/v1/plan-versions/{working.pk}/detail/"
+    created = client.post(url)
+    assert created.status_code == 201, created.json()
+    rows = {(r["merch"], r["location"]): r["values"]["sales"] for r in created.json()["rows"]}
+    assert rows[("W-TOP-TEE", "STORES")] == ["1254.00"]
+    body = client.get(
+        url, {"merch": "subclass", "location": "region", "time": "week", "within_class": "W-TOP-TEE"}
+    ).json()
+    crew = next(r for r in body["rows"] if (r["merch"], r["location"]) == ("W-TOP-TEE-CRW", "ONLINE"))
+    assert crew["values"]["sales"] == ["237.60", "0.00", "264.00", "0.00"]
+    edit = {"node": "W-TOP-TEE", "location": "ECOM", "period": "M1", "measure": "sales", "value": "1000",
+            "values_version": body["values_version"]}  # fmt: skip
+    answer = client.patch(url, edit, format="json")
+    assert answer.status_code == 200, answer.json()
+    rows = {(r["merch"], r["location"]): r["values"]["sales"] for r in answer.json()["rows"]}
+    assert rows[("W-TOP-TEE", "ECOM")] == ["1000.00"]
+    stale = client.patch(url, edit, format="json")
+    assert stale.status_code == 409
+    assert stale.json()["current_version"] == answer.json()["values_version"]
+    lock = client.post(
+        f"{url}lock/", {"node": "W-TOP-TEE-CRW", "location": "NORTH", "locked": True}, format="json"
+    )
+    assert lock.status_code == 200
+    assert PlanLeaf.objects.filter(version=working, is_locked=True).count() == 4  # one leaf, four measures
+    reader = APIClient()
+    reader.force_login(executive)
+    assert (
+        reader.patch(
+            url, {**edit, "values_version": answer.json()["values_version"]}, format="json"
+        ).status_code
+        == 403
+    )
+    assert reader.get(url).status_code == 200  # executives read every plan
