@@ -17,7 +17,7 @@ from django.db import transaction
 from core.audit import audit_record
 from core.errors import Conflict
 from planning.detail.reads import week_rows
-from planning.detail.store import Leaves, load, save
+from planning.detail.store import Leaves, group_sums, load, save
 from planning.engine import spread
 from planning.models import PlanCellChange, PlanLeaf, PlanLine, PlanVersion, PlanWeek, Subclass
 from planning.plans.cell_input import CellInputError, parse_cell_input, resolve
@@ -105,7 +105,8 @@ def detail_set(*, user: User, edit: DetailEdit) -> DetailResult:
     values = leaves.values.copy()
     values[:, periods] = new
     save(leaves.ids[changed_rows], values[changed_rows])
-    _class_lines_follow(user, version, edit.measure, leaves.subclass[changed_rows], periods, week_ids, count)
+    delta = (new - current)[changed_rows]
+    _class_lines_follow(user, version, edit.measure, leaves.subclass[changed_rows], delta, week_ids)
     scale = Decimal(1) if edit.measure == "sales_units" else Decimal("0.01")
     old_total, new_total = Decimal(int(current.sum())) * scale, Decimal(int(new.sum())) * scale
     where = {"node": edit.node, "location": edit.location, "period": edit.period, "measure": edit.measure}
@@ -190,42 +191,37 @@ def _class_lines_follow(
     version: PlanVersion,
     measure: str,
     subclasses: np.ndarray,
-    periods: list[int],
+    delta: np.ndarray,
     week_ids: list[int],
-    count: int,
 ) -> None:
-    """The class lines under the changed leaves take their leaves' sums for those weeks."""
-    classes = set(
-        Subclass.objects.filter(pk__in=set(subclasses.tolist())).values_list("merch_class_id", flat=True)
-    )
-    if not classes:
+    """The class lines above the changed leaves move by the leaves' change, week by week: the
+    leaves always sum to their class line, so the line's new value is its value plus the change
+    (no leaf read again). Closed weeks do not move (their leaves are held)."""
+    if not len(subclasses):
         return
-    lines = dict(
-        PlanLine.objects.filter(version=version, merch_class__in=classes).values_list("merch_class_id", "id")
-    )
-    leaves = load(
-        PlanLeaf.objects.filter(version=version, measure=measure, subclass__merch_class__in=classes), count
-    )
     class_of = dict(
-        Subclass.objects.filter(pk__in=set(leaves.subclass.tolist())).values_list("id", "merch_class_id")
+        Subclass.objects.filter(pk__in=np.unique(subclasses).tolist()).values_list("id", "merch_class_id")
     )
-    scale = 1 if measure == "sales_units" else 100
-    owner = np.array([class_of[s] for s in leaves.subclass.tolist()], dtype=np.int64)
+    owner = np.array([class_of[int(s)] for s in subclasses], dtype=np.int64)
+    classes, change = group_sums(owner, delta)
+    lines = dict(
+        PlanLine.objects.filter(version=version, merch_class__in=classes.tolist()).values_list(
+            "merch_class_id", "id"
+        )
+    )
     stored = {
         (line_id, week_id): value
         for line_id, week_id, value in PlanWeek.objects.filter(
             line_id__in=lines.values(), fiscal_week_id__in=week_ids
         ).values_list("line_id", "fiscal_week_id", measure)
     }
-    through = version.actuals_through_id or 0
+    scale = 1 if measure == "sales_units" else 100
     edits = []
-    for class_id, line_id in lines.items():
-        sums = leaves.values[owner == class_id][:, periods].sum(axis=0)
-        for week_id, cents in zip(week_ids, sums, strict=True):
-            value = Decimal(int(cents)) / scale
-            if (
-                week_id > through and stored.get((line_id, week_id)) != value
-            ):  # closed weeks keep their actuals
+    for class_id, moves in zip(classes.tolist(), change, strict=True):
+        line_id = lines[class_id]
+        for week_id, cents in zip(week_ids, moves.tolist(), strict=True):
+            if cents:
+                value = Decimal(stored[(line_id, week_id)]) + Decimal(cents) / scale
                 edits.append(CellEdit(line_id, week_id, measure, str(value)))
     if edits:
         plan_cells_update(user=user, version_id=version.pk, edits=edits, source=PlanCellChange.Source.DETAIL)

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from planning.detail.store import Leaves, load
+from planning.detail.store import Leaves, codes_of, group_sums, load
 from planning.models import PlanLeaf, PlanVersion, PlanWeek, Region, Subclass
 from planning.plans.cube import time_columns
 from planning.plans.grid_columns import Groups
@@ -45,25 +45,27 @@ def week_rows(version: PlanVersion) -> list[tuple[int, int, int, int]]:
     )
 
 
-def node_codes(leaves: Leaves, merch: str, location: str) -> tuple[np.ndarray, np.ndarray]:
-    """Each leaf's merchandise and location code at the levels asked."""
-    subclasses = dict(
-        Subclass.objects.filter(pk__in=set(leaves.subclass.tolist())).values_list(
-            "id", "code" if merch == "subclass" else "merch_class__code"
+def node_codes(
+    leaves: Leaves, merch: str, location: str
+) -> tuple[np.ndarray, list[str], np.ndarray, list[str]]:
+    """Each leaf's merchandise and location node at the levels asked, as indexes into their codes."""
+    if merch == "department":
+        merch_index, merch_codes = np.zeros(len(leaves), dtype=np.int64), [""]
+    else:
+        field = "code" if merch == "subclass" else "merch_class__code"
+        subclasses = dict(
+            Subclass.objects.filter(pk__in=np.unique(leaves.subclass).tolist()).values_list("id", field)
         )
-    )
-    regions = dict(
-        Region.objects.filter(pk__in=set(leaves.region.tolist())).values_list(
-            "id", "code" if location == "region" else "channel__code"
+        merch_index, merch_codes = codes_of(leaves.subclass, subclasses)
+    if location == "total":
+        location_index, location_codes = np.zeros(len(leaves), dtype=np.int64), [""]
+    else:
+        field = "code" if location == "region" else "channel__code"
+        regions = dict(
+            Region.objects.filter(pk__in=np.unique(leaves.region).tolist()).values_list("id", field)
         )
-    )
-    merch_codes = np.array(
-        [subclasses[s] if merch != "department" else "" for s in leaves.subclass.tolist()], dtype=object
-    )
-    location_codes = np.array(
-        [regions[r] if location != "total" else "" for r in leaves.region.tolist()], dtype=object
-    )
-    return merch_codes, location_codes
+        location_index, location_codes = codes_of(leaves.region, regions)
+    return merch_index, merch_codes, location_index, location_codes
 
 
 def leaves_of(
@@ -93,19 +95,17 @@ def detail_read(
 ) -> DetailView:
     weeks = week_rows(version)
     columns = time_columns(weeks, time)
-    membership = Groups.of(columns, len(weeks)).membership.astype(np.int64).T  # weeks x columns
+    membership = Groups.of(columns, len(weeks)).membership.T  # weeks x columns
     rows: dict[tuple[str, str], DetailRow] = {}
     for measure in measures:
         leaves = leaves_of(version, measure, len(weeks), within=within)
-        merch_codes, location_codes = node_codes(leaves, merch, location)
-        by_column = leaves.values @ membership  # leaves x columns, exact integers
-        keys = list(zip(merch_codes.tolist(), location_codes.tolist(), strict=True))
-        unique = sorted(set(keys))
-        index = {key: position for position, key in enumerate(unique)}
-        sums = np.zeros((len(unique), len(columns)), dtype=np.int64)
-        np.add.at(sums, np.array([index[key] for key in keys], dtype=np.int64), by_column)
+        merch_index, merch_codes, location_index, location_codes = node_codes(leaves, merch, location)
+        # Sums of whole cents in float64 are exact below 2**53 cents (90 trillion dollars).
+        by_column = np.rint(leaves.values.astype(np.float64) @ membership).astype(np.int64)
+        groups, sums = group_sums(merch_index * len(location_codes) + location_index, by_column)
         scale = Decimal(1) if measure == "sales_units" else Decimal("0.01")
-        for key, values in zip(unique, sums, strict=True):
+        for group, values in zip(groups.tolist(), sums, strict=True):
+            key = (merch_codes[group // len(location_codes)], location_codes[group % len(location_codes)])
             row = rows.setdefault(key, DetailRow(key[0], key[1], {}))
             row.values[measure] = [Decimal(int(v)) * scale for v in values]
     ordered = [rows[key] for key in sorted(rows)]

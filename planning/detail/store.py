@@ -39,19 +39,40 @@ class Leaves:
 
 
 def load(rows: QuerySet[PlanLeaf], weeks: int) -> Leaves:
-    """The leaves of a queryset (one measure), in id order."""
+    """The leaves of a queryset (one measure), in id order: their arrays joined and read as one
+    matrix (no Python object per cell)."""
     fetched = list(rows.order_by("id").values_list("id", "subclass_id", "region_id", "is_locked", "cents"))
-    values = np.zeros((len(fetched), weeks), dtype=np.int64)
-    for index, row in enumerate(fetched):
-        values[index] = decode(row[4])
-    column = np.array(fetched, dtype=object).T if fetched else np.zeros((5, 0), dtype=object)
-    return Leaves(
-        column[0].astype(np.int64),
-        column[1].astype(np.int64),
-        column[2].astype(np.int64),
-        column[3].astype(bool),
-        values,
+    count = len(fetched)
+
+    def column(index: int, dtype: type) -> np.ndarray:
+        return np.fromiter((row[index] for row in fetched), dtype=dtype, count=count)
+
+    blob = b"".join(bytes(row[4]) for row in fetched)
+    values = (
+        np.frombuffer(blob, dtype=DTYPE).reshape(count, weeks) if count else np.zeros((0, weeks), np.int64)
     )
+    return Leaves(column(0, np.int64), column(1, np.int64), column(2, np.int64), column(3, bool), values)
+
+
+def group_sums(groups: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of `values` summed by their group number: (the groups, in order; their sums)."""
+    if not len(groups):
+        return groups, np.zeros((0, values.shape[1]), dtype=values.dtype)
+    order = np.argsort(groups, kind="stable")
+    ordered = groups[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    return ordered[starts], np.add.reduceat(values[order], starts, axis=0)
+
+
+def codes_of(ids: np.ndarray, mapping: dict[int, str]) -> tuple[np.ndarray, list[str]]:
+    """Each id's code as an index into the sorted distinct codes, and those codes."""
+    codes = sorted(set(mapping.values()))
+    if not len(ids):
+        return np.zeros(0, dtype=np.int64), codes
+    position = {code: index for index, code in enumerate(codes)}
+    keys = np.array(sorted(mapping), dtype=np.int64)
+    index_of_key = np.array([position[mapping[int(key)]] for key in keys], dtype=np.int64)
+    return index_of_key[np.searchsorted(keys, ids)], codes
 
 
 def save(ids: Iterable[int], values: np.ndarray) -> int:

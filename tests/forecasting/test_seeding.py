@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def seeded_setup(demo: None, start_run: Callable[..., ForecastRun]) -> dict[str, Any]:
     planner = User.objects.get(username="planner")
-    version = PlanVersion.objects.get(kind=PlanVersion.Kind.WORKING)
+    version = PlanVersion.objects.filter(kind=PlanVersion.Kind.WORKING).earliest("plan_id")  # the demo plan
     run = start_run(user=planner, department_ids=[version.plan.department_id], horizon=13)
     return {"planner": planner, "version": version, "run": run}
 
@@ -155,7 +155,7 @@ def test_overrides_count_and_locked_cells_keep_their_values(seeded_setup: dict[s
 
 def test_seeding_needs_a_finished_run_of_the_department(demo: None) -> None:
     planner = User.objects.get(username="planner")
-    version = PlanVersion.objects.get(kind=PlanVersion.Kind.WORKING)
+    version = PlanVersion.objects.filter(kind=PlanVersion.Kind.WORKING).earliest("plan_id")  # the demo plan
     before = list(PlanWeek.objects.filter(line__version=version).values_list("sales_units", flat=True))
 
     with pytest.raises(services.ForecastError, match="run a forecast first"):

@@ -118,7 +118,9 @@ def _build() -> World:
     call_command("otb_demo", "--seed", "7", stdout=out)
     call_command("allocation_demo", stdout=out)
     planner, manager = User.objects.get(username="planner"), User.objects.get(username="manager")
-    version = PlanVersion.objects.select_related("plan").get(kind=PlanVersion.Kind.WORKING)
+    version = (
+        PlanVersion.objects.select_related("plan").filter(kind=PlanVersion.Kind.WORKING).earliest("plan_id")
+    )  # the demo plan
     department = version.plan.department
     line = PlanLine.objects.filter(version=version, merch_class__isnull=False).earliest("position", "id")
     released = PurchaseOrder.objects.filter(
