@@ -37,8 +37,9 @@ class DetailEdit:
     period: str  # "2026-W05", "M3", "Q1", "H1" or "year"
     measure: str
     value: str  # a number, or a change: "+5%", "*1.1"
-    values_version: int
+    values_version: int | None  # the version read (the API); None: `expected` is checked instead
     by: str = "current"
+    expected: str | None = None  # the total the grid showed: refused if it changed since
 
 
 @dataclass
@@ -73,7 +74,7 @@ def _periods(version: PlanVersion, period: str) -> tuple[list[int], list[int]]:
 def detail_set(*, user: User, edit: DetailEdit) -> DetailResult:
     version = PlanVersion.objects.select_for_update().select_related("plan").get(pk=edit.version_id)
     _check_editable(user, version)
-    if edit.values_version != version.values_version:
+    if edit.values_version is not None and edit.values_version != version.values_version:
         raise Conflict(
             f"This version changed since you read it (version {version.values_version}, you read "
             f"{edit.values_version}): read it again and retry.",
@@ -98,6 +99,7 @@ def detail_set(*, user: User, edit: DetailEdit) -> DetailResult:
     locked = leaves.locked[:, None] | closed[None, :]
     if locked.all():
         raise PlanError("Every cell under that total is locked or closed.")
+    _check_expected(edit, current)
     total = _entered(edit, current)
     reference = _reference(version, edit, leaves, filters, periods, count)
     new = _spread(total, current, locked, reference, edit.by, is_units=edit.measure == "sales_units")
@@ -118,6 +120,23 @@ def detail_set(*, user: User, edit: DetailEdit) -> DetailResult:
     )  # fmt: skip
     version.refresh_from_db()
     return DetailResult(version, len(changed_rows), new_total)
+
+
+def _check_expected(edit: DetailEdit, current: np.ndarray) -> None:
+    if edit.expected in (None, ""):
+        return
+    scale = 1 if edit.measure == "sales_units" else 100
+    now = Decimal(int(current.sum())) / scale
+    try:
+        seen = Decimal(str(edit.expected).replace(",", ""))
+    except ArithmeticError:
+        raise PlanError(f"{edit.expected!r} is not the number shown.") from None
+    if abs(now - seen) >= Decimal("0.005"):
+        raise Conflict(
+            f"This cell changed to {now:,.{0 if scale == 1 else 2}f} since you read it (you saw {seen:,}): "
+            "check it and enter yours again.",
+            details={"current": str(now)},
+        )
 
 
 def _entered(edit: DetailEdit, current: np.ndarray) -> int:

@@ -16,8 +16,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import AppError
 from core.weeks import short_week_label
+from planning.detail.edits import DetailEdit, detail_set
 from planning.models import PlanCellChange, PlanLine, PlanVersion
-from planning.plans import explain_cells, grid_tree, services
+from planning.plans import explain_cells, grid_detail, grid_tree, services
 from planning.plans.grid import LineBlock, plan_grid
 from planning.plans.measures import ENTERED
 from planning.plans.views import _can_edit, _visible_versions
@@ -47,6 +48,8 @@ def _line_response(
     line_ids = [i for i in line_ids if i not in shut]
     shown = [*line_ids, *total_ids] if full_total else [i for i in line_ids if i not in total_ids]
     grid = plan_grid(version, is_editable=_can_edit(request, version), line_ids=shown)
+    if tree:
+        grid_tree.with_detail(version, grid, tree.details, tree.detail_measure)
     edited = [block for block in grid.lines if block.line_id in line_ids]
     collapsed = grid_tree.collapsed_blocks(version, shut, tree.summary) if tree else []
     total = [block for block in grid.lines if block.is_total] or [
@@ -281,6 +284,10 @@ def line(request: HttpRequest, version_id: int, line_id: int) -> HttpResponse:
             request, "planning/plans/grid.html#line-summary", {"version": version, "block": blocks[0]}
         )
     grid = plan_grid(version, is_editable=_can_edit(request, version), line_ids=[line_id])
+    opened = {line_id} if request.GET.get("detail") == "1" else set()
+    grid_tree.with_detail(
+        version, grid, opened, grid_detail.detail_measure(request.GET.get("detail_measure"))
+    )
     context = {"version": version, "grid": grid, "block": grid.lines[0], "error": {}}
     return render(request, "planning/plans/grid.html#line", context | {"methods": PlanLine.Method.choices})
 
@@ -297,3 +304,26 @@ def undo(request: HttpRequest, version_id: int) -> HttpResponse:
     except PermissionDenied as error:
         return _message_response(request, str(error), status=403)
     return _line_response(request, result.version, result.line_ids)
+
+
+@login_required
+@require_POST
+def detail_cell(request: HttpRequest, version_id: int) -> HttpResponse:
+    """A cell of an open class line's detail (a subclass, or a subclass in a channel, by week,
+    month, quarter or season): spread to its leaf-weeks; the class line comes back."""
+    version = get_object_or_404(_visible_versions(request), pk=version_id)
+    data = request.POST
+    period = str(data.get("period", ""))
+    edit = DetailEdit(
+        version_id=version.pk, node=str(data.get("node", "")), location=str(data.get("location", "total")),
+        period="year" if period == "season" else period, measure=str(data.get("measure", "")),
+        value=str(data.get("value", "")), values_version=None, expected=data.get("expected"),
+    )  # fmt: skip
+    try:
+        detail_set(user=request.user, edit=edit)  # type: ignore[arg-type]
+    except AppError as error:
+        return _message_response(request, error.message, status=error.status)
+    except PermissionDenied as error:
+        return _message_response(request, str(error), status=403)
+    line_id = int(data.get("line") or 0)
+    return _line_response(request, version, [line_id] if line_id else [])

@@ -50,6 +50,9 @@ class LineBlock:
     is_total: bool
     rows: list[Row] = field(default_factory=list)
     turn: str = ""  # the span turn of a turn or basic-stock line, as the planner typed it
+    # The version's leaf detail under a class line (grid_detail): "" none, "closed" or "open".
+    detail: str = ""
+    detail_rows: list[Any] = field(default_factory=list)
 
 
 def _line_values(rows: list[tuple[Any, ...]], periods: int) -> dict[str, np.ndarray]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.http import HttpRequest
 
 from planning.models import PlanLine, PlanVersion
+from planning.plans import grid_detail
 from planning.plans.grid import Grid, LineBlock, plan_grid
 from planning.plans.grid_columns import Column
 from planning.plans.measures import SUMMARY_MEASURES
@@ -29,6 +30,8 @@ class Tree:
 
     summary: str = DEFAULT_SUMMARY
     open: set[int] = field(default_factory=set)
+    details: set[int] = field(default_factory=set)  # open lines whose detail rows are open
+    detail_measure: str = "sales"
 
 
 def summary_measure(raw: str | None) -> str:
@@ -41,8 +44,28 @@ def tree_of(request: HttpRequest) -> Tree | None:
     data = request.POST if request.method == "POST" else request.GET
     if data.get("tree") != "1":
         return None
-    ids = {int(part) for part in str(data.get("open", "")).split(",") if part.strip().isdigit()}
-    return Tree(summary_measure(data.get("summary")), ids)
+    return Tree(
+        summary_measure(data.get("summary")),
+        _ids(data.get("open")),
+        _ids(data.get("details")),
+        grid_detail.detail_measure(data.get("detail_measure")),
+    )
+
+
+def _ids(raw: object) -> set[int]:
+    return {int(part) for part in str(raw or "").split(",") if part.strip().isdigit()}
+
+
+def with_detail(version: PlanVersion, grid: Grid, opened: set[int], measure: str) -> None:
+    """Mark the open class lines of a version with leaf detail: its rows where `opened`."""
+    if not grid_detail.has_detail(version):
+        return
+    for block in grid.lines:
+        if block.is_total:
+            continue
+        block.detail = "open" if block.line_id in opened else "closed"
+        if block.detail == "open":
+            block.detail_rows = grid_detail.detail_rows(version, block.line_id, grid.columns, measure)
 
 
 def current_week_key(columns: list[Column]) -> str | None:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("plans/versions/<int:version_id>/totals/", cell_views.totals, name="plan-totals"),
     path("plans/versions/<int:version_id>/lock/", cell_views.cell_lock, name="plan-lock"),
     path("plans/versions/<int:version_id>/undo/", cell_views.undo, name="plan-undo"),
+    path("plans/versions/<int:version_id>/detail/", cell_views.detail_cell, name="plan-detail-cell"),
     path("plans/versions/<int:version_id>/lines/<int:line_id>/", cell_views.line, name="plan-line"),
     path(
         "plans/versions/<int:version_id>/line-settings/",

@@ -90,6 +90,7 @@ def plan_version(request: HttpRequest, version_id: int) -> HttpResponse:
     grid, lines = grid_tree.tree_lines(
         version, is_editable=_can_edit(request, version), open_ids=open_ids, summary=summary
     )
+    grid_tree.with_detail(version, grid, set(), "sales")
     siblings = PlanVersion.objects.filter(plan=version.plan).order_by("kind", "name")
     transitions = selectors.plan_trail(version)
     is_submitted = version.status == PlanVersion.Status.SUBMITTED

@@ -72,3 +72,21 @@ def summary_cells(block: Any) -> SafeString:
             f'<td class="{css}">{escape(cell.text)}</td>' if css else f"<td>{escape(cell.text)}</td>"
         )
     return mark_safe("".join(parts))
+
+
+@register.simple_tag
+def detail_cells(row: Any, is_editable: bool) -> SafeString:
+    """A detail row's cells: entered (typed into, spread to the leaf-weeks) where the version
+    can be edited, addressed by subclass, channel, column and measure."""
+    parts = []
+    for cell in row.cells:
+        text, css = escape(cell.text), escape(cell.css)
+        if is_editable:
+            parts.append(
+                f'<td class="in {css}" tabindex="0" data-node="{escape(row.node)}" '
+                f'data-location="{escape(row.location)}" data-period="{escape(cell.key)}" '
+                f'data-measure="{escape(row.measure)}" data-raw="{escape(cell.raw)}">{text}</td>'
+            )
+        else:
+            parts.append(f'<td class="{css}">{text}</td>' if css else f"<td>{text}</td>")
+    return mark_safe("".join(parts))

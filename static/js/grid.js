@@ -60,6 +60,11 @@
   }
 
   function showPanel(td) {
+    if (td.dataset.node) {
+      // A detail cell has no cell history of its own: its changes are the class line's.
+      panel.innerHTML = "<p class=\"muted\">A subclass (or a subclass in a channel) over this column: a value typed here spreads to its region leaves by their current values, to the cent, and the class line follows. Its changes show in the class line's history.</p>";
+      return;
+    }
     const params = new URLSearchParams({ line: td.dataset.line, week: td.dataset.period, measure: td.dataset.measure });
     const url = (td.classList.contains("in") ? table.dataset.historyUrl : table.dataset.explainUrl) + "?" + params;
     // The panel is its own source, so its hx-sync="this:replace" aborts the request of a cell
@@ -121,6 +126,12 @@
     td.innerHTML = td.dataset.shown;
     td.classList.add("saving");
     active = next.id;
+    if (td.dataset.node) {
+      // A cell of a class's detail (a subclass, or a subclass in a channel): spread to its leaves.
+      const line = td.closest("tbody").id.replace("line-", "");
+      post(table.dataset.detailUrl, { line: line, node: td.dataset.node, location: td.dataset.location, period: td.dataset.period, measure: td.dataset.measure, value: value, expected: original });
+      return;
+    }
     post(table.dataset.cellsUrl, { line: td.dataset.line, week: td.dataset.period, measure: td.dataset.measure, value: value, row_version: td.dataset.version || "", expected: original });
   }
 

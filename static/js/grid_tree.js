@@ -16,7 +16,8 @@
 
   function state() {
     const open = classLines().filter((tbody) => !tbody.classList.contains("collapsed")).map(lineId);
-    return { tree: "1", open: open.join(","), summary: picker ? picker.value : "sales" };
+    const details = classLines().filter((tbody) => tbody.querySelector("tr.detail")).map(lineId);
+    return { tree: "1", open: open.join(","), summary: picker ? picker.value : "sales", details: details.join(",") };
   }
   window.merchplanTree = { state: state };
 
@@ -24,6 +25,16 @@
     const query = open ? "" : `?collapsed=1&summary=${encodeURIComponent(state().summary)}`;
     return htmx.ajax("GET", lineUrl(lineId(tbody)) + query, { target: `#${tbody.id}`, swap: "outerHTML" }).then(filter);
   }
+
+  // A class's detail rows (by subclass and channel) open and close with the line re-read.
+  table.addEventListener("click", (event) => {
+    const button = event.target.closest(".detail-open");
+    if (!button) return;
+    event.preventDefault();
+    const tbody = button.closest("tbody");
+    const query = button.getAttribute("aria-expanded") === "true" ? "" : "?detail=1";
+    htmx.ajax("GET", lineUrl(lineId(tbody)) + query, { target: `#${tbody.id}`, swap: "outerHTML" });
+  });
 
   table.addEventListener("click", (event) => {
     const button = event.target.closest(".tree-toggle");

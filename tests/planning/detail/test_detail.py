@@ -253,3 +253,48 @@ def test_the_detail_through_the_api(
         == 403
     )
     assert reader.get(url).status_code == 200  # executives read every plan
+
+
+def test_the_grid_shows_and_edits_a_class_by_subclass_and_channel(
+    detailed: PlanVersion, planner: User, history: Any
+) -> None:
+    import re
+
+    from django.test import Client
+    from django.urls import reverse
+
+    from tests.conftest import PASSWORD
+
+    client = Client()
+    assert client.login(username=planner.get_username(), password=PASSWORD)
+    tees = line_of(detailed, history["tees"])
+    page = client.get(reverse("planning:plan-version", args=[detailed.pk])).content.decode()
+    assert "By subclass and channel" in page  # closed: the toggle only
+    assert 'class="detail' not in page.split("By subclass and channel")[1][:200]
+    line = client.get(
+        reverse("planning:plan-line", args=[detailed.pk, tees.pk]), {"detail": "1"}
+    ).content.decode()
+
+    def cells(html: str, node: str, location: str) -> list[str]:
+        pattern = rf'data-node="{node}" data-location="{location}" data-period="[^"]+" data-measure="sales" data-raw="[^"]*">([^<]*)<'
+        return re.findall(pattern, html)
+
+    assert cells(line, "W-TOP-TEE-CRW", "total") == ["502", "264", "792", "198", "1,756", "1,756", "1,756"]
+    assert cells(line, "W-TOP-TEE-CRW", "ECOM") == ["238", "0", "264", "0", "502", "502", "502"]
+    # Typing the crew neck's e-commerce season: 1,000 spread over its leaf-weeks, the line follows.
+    answer = client.post(
+        reverse("planning:plan-detail-cell", args=[detailed.pk]),
+        {"line": tees.pk, "node": "W-TOP-TEE-CRW", "location": "ECOM", "period": "season", "measure": "sales",
+         "value": "1000", "expected": "501.60", "tree": "1", "open": str(tees.pk), "details": str(tees.pk)},
+    )  # fmt: skip
+    assert answer.status_code == 200, answer.content
+    html = answer.content.decode()
+    assert cells(html, "W-TOP-TEE-CRW", "ECOM") == ["474", "0", "526", "0", "1,000", "1,000", "1,000"]
+    assert _class_sales(detailed, history["tees"]) == [D("737.68"), D("264.00"), D("1054.32"), D("198.00")]
+    stale = client.post(
+        reverse("planning:plan-detail-cell", args=[detailed.pk]),
+        {"line": tees.pk, "node": "W-TOP-TEE-CRW", "location": "ECOM", "period": "season", "measure": "sales",
+         "value": "900", "expected": "501.60"},
+    )  # fmt: skip
+    assert stale.status_code == 409
+    assert "changed to 1,000.00 since you read it" in stale.content.decode()
