@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.contrib.auth.models import User
 
 from planning import calendar
+from planning.detail.seed import detail_create
 from planning.models import Department, PlanVersion
 from planning.plans.in_season import roll_plans
 from planning.plans.services import PlanSpec, plan_create, version_approve, version_submit
@@ -50,4 +51,9 @@ def demo_plans(through: calendar.FiscalWeek, pattern: str) -> int:
     # In season: the weeks of this year that closed hold their actuals (DESIGN.md 11); the
     # OPs are not rolled (planning.plans.in_season.rollable_versions).
     roll_plans()
+    # The demo plan's working version by subclass x region (the grid's "By subclass and
+    # channel"), split from its class lines by last year's leaves.
+    first = PlanVersion.objects.filter(kind=PlanVersion.Kind.WORKING).order_by("plan_id").first()
+    if first is not None:
+        detail_create(user=planner, version_id=first.pk)
     return year.year

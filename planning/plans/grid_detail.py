@@ -6,6 +6,7 @@ cells: typing into one spreads it to its leaf-weeks through `planning.detail.edi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from planning.detail.reads import detail_read
 from planning.models import PlanLeaf, PlanLine, PlanVersion
@@ -96,14 +97,14 @@ def _row(
     node: str,
     location: str,
     measure: str,
-    weekly: list,
+    weekly: list[Decimal],
     columns: list[Column],
     *,
     channel: bool = False,
 ) -> DetailGridRow:
     row = DetailGridRow(label, node, location, measure, channel)
     for column in columns:
-        value = sum((weekly[p] for p in column.periods), start=type(weekly[0])(0)) if weekly else 0
+        value = sum((weekly[p] for p in column.periods), start=Decimal(0))
         text, css = format_value(measure, float(value))
         row.cells.append(DetailCell(text, f"{value}", column.key, f"{css} {column.css}".strip()))
     return row

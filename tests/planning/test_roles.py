@@ -35,6 +35,7 @@ PLANNING_MODELS = [
     "scenariobaseweek",
     "targetversion",
     "targetcell",
+    "planleaf",
 ]
 FORECASTING_MODELS = [
     "forecastrun",
@@ -107,7 +108,7 @@ def test_executives_only_read() -> None:
     permissions = _group_permissions(EXECUTIVE)
 
     assert permissions == VIEW_PLANNING
-    assert len(permissions) == 2 + 23 + 9 + 11 + 6 + 4
+    assert len(permissions) == 2 + 24 + 9 + 11 + 6 + 4
     assert not any(".change_" in p or ".add_" in p or ".delete_" in p for p in permissions)
 
 
@@ -126,7 +127,7 @@ def test_admin_runs_master_data_and_users() -> None:
     permissions = _group_permissions(ADMIN)
 
     assert permissions == ALL_PLANNING | ADMIN_AUTH
-    assert len(permissions) == (2 + 23 + 9 + 11 + 6 + 4) * 4 + 4
+    assert len(permissions) == (2 + 24 + 9 + 11 + 6 + 4) * 4 + 4
     assert "planning.change_location" in permissions
     assert "auth.delete_user" not in permissions
     assert "auth.change_group" not in permissions

@@ -93,7 +93,8 @@ def test_a_class_channel_month_spreads_to_its_leaves_and_the_class_line_follows(
     assert _class_sales(detailed, history["tees"]) == [D("737.68"), D("264.00"), D("1054.32"), D("198.00")]
     assert set(PlanCellChange.objects.values_list("source", flat=True)) == {"detail"}
     event = AuditEvent.objects.get(action="plan.detail.change")
-    assert (event.old["total"], event.new["total"], event.new["by"]) == ("501.60", "1000.00", "current")
+    old, new = event.old or {}, event.new or {}
+    assert (old["total"], new["total"], new["by"]) == ("501.60", "1000.00", "current")
     _leaves_add_up(detailed, history)
 
 
@@ -276,7 +277,10 @@ def test_the_grid_shows_and_edits_a_class_by_subclass_and_channel(
     ).content.decode()
 
     def cells(html: str, node: str, location: str) -> list[str]:
-        pattern = rf'data-node="{node}" data-location="{location}" data-period="[^"]+" data-measure="sales" data-raw="[^"]*">([^<]*)<'
+        pattern = (
+            rf'data-node="{node}" data-location="{location}" data-period="[^"]+" '
+            r'data-measure="sales" data-raw="[^"]*">([^<]*)<'
+        )
         return re.findall(pattern, html)
 
     assert cells(line, "W-TOP-TEE-CRW", "total") == ["502", "264", "792", "198", "1,756", "1,756", "1,756"]
