@@ -4,9 +4,9 @@ each (20,000 leaves) x 52 weeks.
 
 Prints the median of `rollup_tree` (every node from the leaves), of `spread_tree` of a new
 department total down to every leaf with 5 % of the leaves locked (closed weeks and locked
-cells), and peak memory. The database-side goals of issue 19 (aggregate views and committed
-edits on PostgreSQL) need the cube's storage, which is not built yet: this measures the engine
-part only. Usage: python benchmarks/cube.py [regions] [repeats]
+cells), and peak memory: the engine part. The database side (aggregate views and committed
+edits on PostgreSQL and SQLite, and the storage layout compared) is benchmarks/cube_db.py.
+Usage: python benchmarks/cube.py [regions] [repeats]
 """
 
 from __future__ import annotations

@@ -40,7 +40,7 @@ def _postgres_env() -> tuple[dict[str, str], str]:
 def main() -> None:
     if "--measure" in sys.argv:  # in the child, on the database the parent prepared
         sys.path.insert(0, str(ROOT))
-        sys.path.insert(0, str(ROOT / "benchmarks"))
+        sys.path.insert(0, str(ROOT / "benchmarks" / "support"))
         from cube_db_measure import measure
 
         measure()

@@ -161,7 +161,7 @@ def _reference(
     periods: list[int],
     count: int,
 ) -> np.ndarray | None:
-    if edit.by != "last_year":
+    if edit.by == "even":
         return None
     rows = load(
         PlanLeaf.objects.filter(version=version, measure=PlanLeaf.Measure.LAST_YEAR_SALES, **filters), count
@@ -192,7 +192,8 @@ def _spread(
     """Spread in whole cents (units) over the leaf-weeks, flattened: exact to the cent."""
     flat = current.astype(np.float64).ravel()
     is_locked = locked.ravel()
-    basis, shape = flat, None
+    # By the current values; where the free ones are all zero, by last year (DESIGN.md 6).
+    basis, shape = flat, None if reference is None else reference.ravel()
     if by == "last_year" and reference is not None:
         basis, shape = np.where(is_locked, flat, reference.ravel()), None
     elif by == "even":

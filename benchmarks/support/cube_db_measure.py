@@ -1,5 +1,6 @@
 """The measuring half of benchmarks/cube_db.py, run in a child process on the database the
-parent prepared (see its docstring for what is measured and the goals)."""
+parent prepared (see its docstring for what is measured and the goals). In a folder of its
+own, out of `make bench`'s glob."""
 
 from __future__ import annotations
 
