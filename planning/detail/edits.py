@@ -8,11 +8,12 @@ plan's cell service (recomputed, audited as "Leaf detail"), so the grid shows th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import F
 
 from core.audit import audit_record
 from core.errors import Conflict
@@ -63,6 +64,8 @@ def _filters(node: str, location: str) -> dict[str, str]:
 def _periods(version: PlanVersion, period: str) -> tuple[list[int], list[int]]:
     """The period's week indexes, and each week's fiscal week id."""
     weeks = week_rows(version)
+    if not period:
+        raise PlanError("Name the period: a week (2026-W05), M3, Q1, H1 or year.")
     level = {"M": "month", "Q": "quarter", "H": "half", "y": "year"}.get(period[0], "week")
     column = next((c for c in time_columns(weeks, level) if c.key == period), None)
     if column is None:
@@ -87,16 +90,17 @@ def detail_set(*, user: User, edit: DetailEdit) -> DetailResult:
     periods, week_ids = _periods(version, edit.period)
     count = len(week_rows(version))
     filters = _filters(edit.node, edit.location)
-    leaves = load(
-        PlanLeaf.objects.select_for_update().filter(version=version, measure=edit.measure, **filters), count
+    rows = PlanLeaf.objects.select_for_update(of=("self",)).filter(
+        version=version, measure=edit.measure, **filters
     )
+    leaves = load(rows, count)
     if not len(leaves):
         raise PlanError(f"No leaves under {edit.node} at {edit.location}: create the plan's detail first.")
     closed = np.array(
         [version.actuals_through_id is not None and w <= version.actuals_through_id for w in week_ids]
     )
     current = leaves.values[:, periods]
-    locked = leaves.locked[:, None] | closed[None, :]
+    locked = leaves.locked[:, None] | closed[None, :] | _grid_locks(version, edit.measure, leaves, week_ids)
     if locked.all():
         raise PlanError("Every cell under that total is locked or closed.")
     _check_expected(edit, current)
@@ -109,6 +113,9 @@ def detail_set(*, user: User, edit: DetailEdit) -> DetailResult:
     save(leaves.ids[changed_rows], values[changed_rows])
     delta = (new - current)[changed_rows]
     _class_lines_follow(user, version, edit.measure, leaves.subclass[changed_rows], delta, week_ids)
+    # The leaves moved even where no class line did (a shift between subclasses): readers of
+    # the version must see it changed.
+    PlanVersion.objects.filter(pk=version.pk).update(values_version=F("values_version") + 1)
     scale = Decimal(1) if edit.measure == "sales_units" else Decimal("0.01")
     old_total, new_total = Decimal(int(current.sum())) * scale, Decimal(int(new.sum())) * scale
     where = {"node": edit.node, "location": edit.location, "period": edit.period, "measure": edit.measure}
@@ -120,6 +127,32 @@ def detail_set(*, user: User, edit: DetailEdit) -> DetailResult:
     )  # fmt: skip
     version.refresh_from_db()
     return DetailResult(version, len(changed_rows), new_total)
+
+
+def _grid_locks(version: PlanVersion, measure: str, leaves: Leaves, week_ids: list[int]) -> np.ndarray:
+    """Leaf-weeks under a class-week the planner locked in the grid (Alt+L): held, as the
+    grid's own spreads hold them."""
+    locked = np.zeros((len(leaves), len(week_ids)), dtype=bool)
+    held = {
+        (class_id, week_id)
+        for class_id, week_id, names in PlanWeek.objects.filter(
+            line__version=version, fiscal_week_id__in=week_ids, line__merch_class__isnull=False
+        )
+        .exclude(locked="")
+        .values_list("line__merch_class_id", "fiscal_week_id", "locked")
+        if measure in names.split(",")
+    }
+    if not held:
+        return locked
+    class_of = dict(
+        Subclass.objects.filter(pk__in=np.unique(leaves.subclass).tolist()).values_list(
+            "id", "merch_class_id"
+        )
+    )
+    owner = [class_of[int(s)] for s in leaves.subclass]
+    for column, week_id in enumerate(week_ids):
+        locked[:, column] = [(class_id, week_id) in held for class_id in owner]
+    return locked
 
 
 def _check_expected(edit: DetailEdit, current: np.ndarray) -> None:
@@ -150,7 +183,9 @@ def _entered(edit: DetailEdit, current: np.ndarray) -> int:
         raise PlanError(str(error)) from None
     if value < 0:
         raise PlanError(f"{value:,} is negative: a plan's {edit.measure.replace('_', ' ')} is 0 or more.")
-    return int((value * scale).to_integral_value())
+    if edit.measure == "sales_units" and value != value.to_integral_value():
+        raise PlanError(f"{value:,} is not a whole number of units.")
+    return int((value * scale).quantize(Decimal(1), ROUND_HALF_UP))  # half up, as the grid rounds
 
 
 def _reference(
@@ -255,6 +290,7 @@ def detail_lock(*, user: User, version_id: int, node: str, location: str, locked
     leaves = PlanLeaf.objects.filter(version=version, **_filters(node, location))
     leaves.update(is_locked=locked)
     changed = leaves.filter(measure=PlanLeaf.Measure.SALES).count()
+    PlanVersion.objects.filter(pk=version.pk).update(values_version=F("values_version") + 1)
     audit_record(
         user, "plan.detail.lock" if locked else "plan.detail.unlock", version,
         new={"node": node, "location": location, "leaves": changed}, department=version.plan.department_id,

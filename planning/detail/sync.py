@@ -1,21 +1,27 @@
-"""A class-week typed in the grid (an edit, a paste, a spread total, an import, an undo) brought
-down to the class's leaves of that week: split by the leaves' current values (locked leaves
-keep theirs while an unlocked one is left; then evenly), in whole cents, so the leaves still
-add up to their class line. Called inside the plan's cell service, in its transaction; the
-detail's own edits (source "detail") come the other way and are not sent back."""
+"""Class-weeks written outside the detail brought down to their leaves: a cell typed in the grid
+(an edit, a paste, a spread total, an import, an undo), a week closed with its actuals, a
+scenario promoted. Each class-week's new value is split over the class's leaves of that week by
+their current values (locked leaves keep theirs while an unlocked one is left; where the
+current values are all zero, evenly), in whole cents, so the leaves still add up to their class
+line. Runs in the writer's transaction; the detail's own edits (source "detail") come the
+other way and are not sent back."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 
-from planning.detail.store import load, save
+from planning.detail.store import group_sums, load, save
 from planning.engine import spread
-from planning.models import PlanLeaf, PlanLine
+from planning.models import PlanLeaf, PlanLine, PlanWeek, Subclass
 
 EDITABLE = ("sales", "markdowns", "sales_units")
+
+
+def _cents(value: Decimal | int | float | None, scale: int) -> int:
+    return int((Decimal(str(value or 0)) * scale).quantize(Decimal(1), ROUND_HALF_UP))
 
 
 def class_weeks_into_leaves(version_id: int, changes: list[tuple[int, int, str, Decimal]], weeks: int) -> int:
@@ -26,27 +32,73 @@ def class_weeks_into_leaves(version_id: int, changes: list[tuple[int, int, str, 
     class_of = dict(
         PlanLine.objects.filter(pk__in={c[0] for c in wanted}).values_list("id", "merch_class_id")
     )
-    grouped: dict[tuple[int, str], list[tuple[int, Decimal]]] = defaultdict(list)
+    by_measure: dict[str, dict[int, list[tuple[int, Decimal]]]] = defaultdict(lambda: defaultdict(list))
     for line_id, period, measure, value in wanted:
-        grouped[(class_of[line_id], measure)].append((period, value))
-    changed = 0
-    for (class_id, measure), cells in grouped.items():
-        rows = PlanLeaf.objects.select_for_update().filter(
-            version_id=version_id, measure=measure, subclass__merch_class_id=class_id
+        by_measure[measure][class_of[line_id]].append((period, value))
+    return sum(_split(version_id, measure, cells, weeks) for measure, cells in by_measure.items())
+
+
+def _split(version_id: int, measure: str, cells: dict[int, list[tuple[int, Decimal]]], weeks: int) -> int:
+    """One measure: every class's leaves loaded at once, each class-week split over its own."""
+    rows = PlanLeaf.objects.select_for_update(of=("self",)).filter(
+        version_id=version_id, measure=measure, subclass__merch_class_id__in=list(cells)
+    )
+    leaves = load(rows, weeks)
+    if not len(leaves):
+        return 0
+    class_of = dict(
+        Subclass.objects.filter(pk__in=np.unique(leaves.subclass).tolist()).values_list(
+            "id", "merch_class_id"
         )
-        leaves = load(rows, weeks)
+    )
+    owner = np.array([class_of[int(s)] for s in leaves.subclass], dtype=np.int64)
+    scale = 1 if measure == "sales_units" else 100
+    values = leaves.values.copy()
+    for class_id, weeks_of_class in cells.items():
+        mine = np.flatnonzero(owner == class_id)
+        if not len(mine):
+            continue
+        for period, value in weeks_of_class:
+            locked = leaves.locked[mine]
+            total = _cents(value, scale)
+            if locked.all() or total < int(values[mine[locked], period].sum()):
+                locked = np.zeros(len(mine), dtype=bool)  # the class's own value wins over the locks
+            column = spread(float(total), values[mine, period].astype(np.float64), locked=locked, decimals=0)
+            values[mine, period] = np.rint(column).astype(np.int64)
+    moved = np.flatnonzero((values != leaves.values).any(axis=1))
+    return save(leaves.ids[moved], values[moved])
+
+
+def leaves_follow_lines(version_id: int) -> int:
+    """Every class-week whose leaves no longer add up to it (written in bulk: a closed week, a
+    promotion) split down again; how many leaves changed. Nothing for a version without detail."""
+    if not PlanLeaf.objects.filter(version_id=version_id).exists():
+        return 0
+    rows = list(
+        PlanWeek.objects.filter(line__version_id=version_id, line__merch_class__isnull=False).values_list(
+            "line_id", "line__merch_class_id", "period", *EDITABLE
+        )
+    )
+    weeks = 1 + max((row[2] for row in rows), default=-1)
+    changed = 0
+    for offset, measure in enumerate(EDITABLE, start=3):
+        scale = 1 if measure == "sales_units" else 100
+        leaves = load(PlanLeaf.objects.filter(version_id=version_id, measure=measure), weeks)
         if not len(leaves):
             continue
-        scale = 1 if measure == "sales_units" else 100
-        values = leaves.values.copy()
-        for period, value in cells:
-            locked = leaves.locked if not leaves.locked.all() else np.zeros(len(leaves), dtype=bool)
-            total = int((Decimal(value) * scale).to_integral_value())
-            kept = int(values[locked, period].sum())
-            if total < kept:  # the locked leaves alone exceed it: the class's typed value wins
-                locked = np.zeros(len(leaves), dtype=bool)
-            column = spread(float(total), values[:, period].astype(np.float64), locked=locked, decimals=0)
-            values[:, period] = np.rint(column).astype(np.int64)
-        moved = np.flatnonzero((values != leaves.values).any(axis=1))
-        changed += save(leaves.ids[moved], values[moved])
+        class_of = dict(
+            Subclass.objects.filter(pk__in=np.unique(leaves.subclass).tolist()).values_list(
+                "id", "merch_class_id"
+            )
+        )
+        owner = np.array([class_of[int(s)] for s in leaves.subclass], dtype=np.int64)
+        classes, by_class = group_sums(owner, leaves.values)
+        row_of = {class_id: index for index, class_id in enumerate(classes.tolist())}
+        stale: dict[int, list[tuple[int, Decimal]]] = defaultdict(list)
+        for row in rows:
+            class_id, period = row[1], row[2]
+            if class_id in row_of and _cents(row[offset], scale) != int(by_class[row_of[class_id], period]):
+                stale[class_id].append((period, Decimal(str(row[offset] or 0))))
+        if stale:
+            changed += _split(version_id, measure, stale, weeks)
     return changed

@@ -314,6 +314,12 @@ def detail_cell(request: HttpRequest, version_id: int) -> HttpResponse:
     version = get_object_or_404(_visible_versions(request), pk=version_id)
     data = request.POST
     period = str(data.get("period", ""))
+    line = str(data.get("line", ""))
+    if not line.isdigit() or not data.get("expected"):
+        # The grid sends the line and the value it showed: without them no lost update is caught.
+        return _message_response(
+            request, "Send the cell's line and the value you saw (expected).", status=400
+        )
     edit = DetailEdit(
         version_id=version.pk, node=str(data.get("node", "")), location=str(data.get("location", "total")),
         period="year" if period == "season" else period, measure=str(data.get("measure", "")),
@@ -325,5 +331,4 @@ def detail_cell(request: HttpRequest, version_id: int) -> HttpResponse:
         return _message_response(request, error.message, status=error.status)
     except PermissionDenied as error:
         return _message_response(request, str(error), status=403)
-    line_id = int(data.get("line") or 0)
-    return _line_response(request, version, [line_id] if line_id else [])
+    return _line_response(request, version, [int(line)])

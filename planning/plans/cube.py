@@ -17,7 +17,7 @@ import numpy as np
 from core.money import to_cents, to_places
 from planning import calendar
 from planning.models import PlanLine, PlanVersion, PlanWeek
-from planning.plans.grid import _values_by_line
+from planning.plans.grid import _actuals_only, _values_by_line
 from planning.plans.grid_columns import Column, Groups, aggregate_columns
 
 MERCH_LEVELS = ("plan", "class")
@@ -103,6 +103,8 @@ def cube_read(
     )
     values = _values_by_line(version, [line_id for line_id, _, _ in chosen], len(week_rows))
     groups = Groups.of(columns, len(week_rows))
+    if version.kind == PlanVersion.Kind.ACTUAL:  # as the grid: totals of the weeks with actuals only
+        groups = _actuals_only(columns, values, len(week_rows))
     rows = []
     for line_id, code, name in chosen:
         row = CubeRow(

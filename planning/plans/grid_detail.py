@@ -60,23 +60,14 @@ def detail_rows(
             "subclass__code", "subclass__name"
         )
     )
-    channels = {row.location for row in read["channel"].rows}
+    by_channel = {(row.merch, row.location): row for row in read["channel"].rows}
+    channels = sorted({row.location for row in read["channel"].rows})
     rows = []
     for subclass in read["total"].rows:
-        rows.append(
-            _row(
-                f"{subclass.merch} {names.get(subclass.merch, '')}",
-                subclass.merch,
-                "total",
-                measure,
-                subclass.values[measure],
-                columns,
-            )
-        )
-        for channel in sorted(channels):
-            match = next(
-                (r for r in read["channel"].rows if (r.merch, r.location) == (subclass.merch, channel)), None
-            )
+        label = f"{subclass.merch} {names.get(subclass.merch, '')}"
+        rows.append(_row(label, subclass.merch, "total", measure, subclass.values[measure], columns))
+        for channel in channels:
+            match = by_channel.get((subclass.merch, channel))
             if match is not None:
                 rows.append(
                     _row(

@@ -22,6 +22,7 @@ from django.db.models import F, Max
 from core.money import to_cents
 from core.weeks import short_week_label
 from planning import clock
+from planning.detail.sync import leaves_follow_lines
 from planning.models import (
     FiscalWeek,
     Plan,
@@ -92,6 +93,7 @@ def roll_version(version: PlanVersion, through: FiscalWeek, user: User) -> bool:
         line.opening_stock = _money(actuals.opening[row_of[line.pk]])
     PlanLine.objects.bulk_update(lines, fields=["opening_stock"])
     _record_roll(version, through_id, user)
+    leaves_follow_lines(version.pk)  # the detail's closed weeks take the actuals too
     version_recompute(version.pk)
     # The closed weeks received their actual receipts; overdue orders move to the first open week.
     purchases.refresh(PlanVersion.objects.get(pk=version.pk))

@@ -35,6 +35,7 @@ from django.db.models import F
 from core.errors import Conflict
 from core.money import to_cents, to_places
 from core.weeks import week_label as fiscal_week_label
+from planning.detail.sync import leaves_follow_lines
 from planning.models import MerchClass, PlanCellChange, PlanLine, PlanTransition, PlanVersion, PlanWeek
 from planning.models.scenario_base import ScenarioBaseLine, ScenarioBaseWeek
 from planning.plans.errors import PlanError
@@ -450,6 +451,7 @@ def _apply(
     )
     PlanLine.objects.bulk_update(list(changed_lines.values()), fields=list(LINE_SETTINGS))
     PlanCellChange.objects.bulk_create(audit, batch_size=2000)
+    leaves_follow_lines(working.pk)  # the working plan's detail takes the promoted class-weeks
     PlanTransition.objects.create(
         version=working,
         action="promote",

@@ -89,9 +89,12 @@
   // Undo: the server takes back the planner's last save (one level) and answers with the lines.
   const undo = document.getElementById("undo-last");
   function undoLast() {
+    let succeeded = false;
+    const seen = (event) => { succeeded = event.detail.successful; };
+    document.body.addEventListener("htmx:afterRequest", seen, { once: true });
     return htmx.ajax("POST", undo.dataset.url, { values: state(), swap: "none", source: table }).then(() => {
       const bar = document.getElementById("grid-message"); // the answer replaced it (out of band)
-      if (bar && !bar.classList.contains("error")) {
+      if (succeeded && bar && !bar.classList.contains("error")) {
         bar.textContent = "Your last edit was undone.";
       }
     });

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.parsers import JSONParser
@@ -147,13 +148,16 @@ class PlanVersionCube(APIView):
         version = _version(request, version_id)
         data = validated(CubeEditSerializer(data=request.data))
         line = _line(version, data["node"])
-        with _answers_refusals():
-            if version.values_version != data["values_version"]:
+        with _answers_refusals(), transaction.atomic():
+            # Checked under the version's row lock, which every write of it takes first: two
+            # clients that read the same version cannot both write.
+            locked = PlanVersion.objects.select_for_update().get(pk=version.pk)
+            if locked.values_version != data["values_version"]:
                 raise Conflict(
-                    f"This version changed since you read it (version {version.values_version}, you read "
+                    f"This version changed since you read it (version {locked.values_version}, you read "
                     f"{data['values_version']}): read it again and retry.",
                     details={
-                        "current_version": version.values_version,
+                        "current_version": locked.values_version,
                         "seen_version": data["values_version"],
                     },
                 )

@@ -21,13 +21,15 @@ from planning.plans.services.checks import PlanError, _check_editable
 
 Source = PlanCellChange.Source
 UNDOABLE = (Source.EDIT, Source.PASTE, Source.SPREAD, Source.IMPORT, Source.UNDO)
+# A save in the detail (by subclass and channel) is the user's last save too, but not undone here.
+LAST_SAVES = (*UNDOABLE, Source.DETAIL)
 
 
 def last_batch(user: User, version_id: int) -> list[PlanCellChange]:
     """The changes of the user's last save in this version ([] when there is none)."""
     latest = (
         PlanCellChange.objects.filter(
-            line__version_id=version_id, changed_by=user, source__in=UNDOABLE, batch__isnull=False
+            line__version_id=version_id, changed_by=user, source__in=LAST_SAVES, batch__isnull=False
         )
         .order_by("-changed_at", "-id")
         .values_list("batch", flat=True)
@@ -48,6 +50,11 @@ def plan_undo_last(*, user: User, version_id: int) -> EditResult:
             raise PlanError("Nothing to undo: you have not changed a cell of this version.")
         if changes[0].source == Source.UNDO:
             raise PlanError("Your last edit is undone already: there is one level of undo.")
+        if changes[0].source == Source.DETAIL:
+            raise PlanError(
+                "Your last edit was by subclass and channel: type the value you had there again "
+                "(undo takes back edits of the class lines)."
+            )
         _check_unchanged_since(changes)
         edits = [
             CellEdit(change.line_id, change.fiscal_week_id, change.measure, _text(change.old_value))

@@ -302,3 +302,62 @@ def test_the_grid_shows_and_edits_a_class_by_subclass_and_channel(
     )  # fmt: skip
     assert stale.status_code == 409
     assert "changed to 1,000.00 since you read it" in stale.content.decode()
+
+
+def test_a_class_week_written_in_bulk_comes_down_to_its_leaves(detailed: PlanVersion, history: Any) -> None:
+    """A closed week's actuals or a promoted scenario write the class lines in bulk; the leaves
+    follow (split by their current shape)."""
+    from planning.detail.sync import leaves_follow_lines
+
+    tees = line_of(detailed, history["tees"])
+    PlanWeek.objects.filter(line=tees, fiscal_week_id=202501).update(sales=D("1003.20"))
+    assert leaves_follow_lines(detailed.pk) == 2  # crew neck in NORTH and in ONLINE: W01 doubled
+    weeks = _read(detailed, "subclass", "region", "week", **{"class": "W-TOP-TEE"})
+    assert (weeks[("W-TOP-TEE-CRW", "NORTH")][0], weeks[("W-TOP-TEE-CRW", "ONLINE")][0]) == (
+        D("528.00"),
+        D("475.20"),
+    )
+    _leaves_add_up(detailed, history)
+    assert leaves_follow_lines(detailed.pk) == 0  # in step: nothing to do
+
+
+def test_grid_locks_whole_units_and_undo_after_a_detail_edit(
+    detailed: PlanVersion, planner: User, history: Any
+) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    from planning.plans.services import plan_cell_lock
+    from tests.conftest import PASSWORD
+
+    tees = line_of(detailed, history["tees"])
+    plan_cell_lock(
+        user=planner, version_id=detailed.pk, line_id=tees.pk, week_id=202502, measure="sales", locked=True
+    )
+    _edit(
+        planner, detailed, node="W-TOP-TEE", location="total", period="M1", measure="sales", value="3511.20"
+    )
+    assert _class_sales(detailed, history["tees"])[1] == D("264.00")  # W02 locked in the grid: held
+    assert sum(_class_sales(detailed, history["tees"])) == D("3511.20")
+    with pytest.raises(PlanError, match="whole number of units"):
+        _edit(
+            planner,
+            detailed,
+            node="W-TOP-TEE",
+            location="total",
+            period="M1",
+            measure="sales_units",
+            value="10.5",
+        )
+    client = Client()
+    assert client.login(username=planner.get_username(), password=PASSWORD)
+    undo = client.post(reverse("planning:plan-undo", args=[detailed.pk]))
+    assert undo.status_code == 400
+    assert "by subclass and channel" in undo.content.decode()
+    cell = reverse("planning:plan-detail-cell", args=[detailed.pk])
+    base = {"node": "W-TOP-TEE-CRW", "location": "ECOM", "period": "season", "measure": "sales", "value": "1"}
+    assert (
+        client.post(cell, {**base, "line": tees.pk}).status_code == 400
+    )  # no value seen: no lost-update check
+    assert client.post(cell, {**base, "line": "x", "expected": "1"}).status_code == 400
+    assert client.post(cell, {**base, "line": tees.pk, "expected": "1", "period": ""}).status_code == 400
