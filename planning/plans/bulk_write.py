@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from django.core.exceptions import EmptyResultSet
-from django.db import connections, router
+from django.db import connections, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import DecimalField, Field, Model, QuerySet
 from django.db.transaction import TransactionManagementError
@@ -76,6 +76,14 @@ def write_columns(
     if connection.vendor == "postgresql":
         return _write_postgresql(connection, model, fields, row_ids, scaled)
     return _write_executemany(connection, model, fields, row_ids, scaled)
+
+
+def write_rows(model: type[Model], rows: Sequence[Model], fields: Sequence[str]) -> int:
+    """`bulk_update`'s job for numeric fields of model instances, through `write_columns` (one
+    COPY + UPDATE on PostgreSQL): for the few thousand week rows a roll or a refresh changes."""
+    ids = [row.pk for row in rows]
+    with transaction.atomic(using=router.db_for_write(model)):  # the caller's, or its own
+        return write_columns(model, ids, {name: [getattr(row, name) for row in rows] for name in fields})
 
 
 def read_columns(queryset: QuerySet[Any], fields: Sequence[str]) -> dict[str, npt.NDArray[Any]]:

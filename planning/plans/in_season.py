@@ -34,6 +34,7 @@ from planning.models import (
     SalesHistory,
 )
 from planning.plans import history, purchases
+from planning.plans.bulk_write import write_rows
 from planning.plans.services import version_recompute
 
 logger = logging.getLogger(__name__)
@@ -87,7 +88,8 @@ def roll_version(version: PlanVersion, through: FiscalWeek, user: User) -> bool:
     column_of = {week: j for j, week in enumerate(closed_ids) if week is not None}
     changes, changed_rows = _write_actuals(version, rows, actuals, row_of, column_of, user)
     fields = ["sales", "sales_units", "markdowns", "shrink", "actual_eop", "receipts_entered"]
-    PlanWeek.objects.bulk_update(changed_rows, fields=[*fields, "row_version", "updated_by"], batch_size=2000)
+    write_rows(PlanWeek, changed_rows, [*fields, "row_version"])
+    PlanWeek.objects.filter(pk__in=[row.pk for row in changed_rows]).update(updated_by_id=user.pk)
     PlanCellChange.objects.bulk_create(changes, batch_size=2000)
     for line in lines:
         line.opening_stock = _money(actuals.opening[row_of[line.pk]])

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import Sum
 
 from planning.models import PlanLine, PlanVersion, PlanWeek
+from planning.plans.bulk_write import write_rows
 
 ZERO = Decimal("0.00")
 
@@ -89,7 +90,7 @@ def refresh(version: PlanVersion) -> int:
         if (row.on_order, row.received, row.otb) != (bought.on_order, bought.received, otb):
             row.on_order, row.received, row.otb = bought.on_order, bought.received, otb
             changed.append(row)
-    PlanWeek.objects.bulk_update(changed, fields=["on_order", "received", "otb"], batch_size=2000)
+    write_rows(PlanWeek, changed, ["on_order", "received", "otb"])
     if changed:
         _refresh_total(version)
     return len(changed)
@@ -113,7 +114,7 @@ def _refresh_total(version: PlanVersion) -> None:
         week.on_order = row.get("on_order") or ZERO
         week.received = row.get("received") or ZERO
         week.otb = row.get("otb") or ZERO
-    PlanWeek.objects.bulk_update(weeks, fields=["on_order", "received", "otb"])
+    write_rows(PlanWeek, weeks, ["on_order", "received", "otb"])
 
 
 def refresh_plans(plan_ids: list[int]) -> int:
