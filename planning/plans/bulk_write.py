@@ -78,9 +78,16 @@ def write_columns(
     return _write_executemany(connection, model, fields, row_ids, scaled)
 
 
+SMALL_WRITE = 100
+
+
 def write_rows(model: type[Model], rows: Sequence[Model], fields: Sequence[str]) -> int:
-    """`bulk_update`'s job for numeric fields of model instances, through `write_columns` (one
-    COPY + UPDATE on PostgreSQL): for the few thousand week rows a roll or a refresh changes."""
+    """`bulk_update`'s job for numeric fields of model instances: a few rows (a cell edit) by
+    `bulk_update` itself, more (a roll, a refresh, a spread total) through `write_columns`, whose
+    temporary table costs more than it saves on a handful of rows."""
+    if len(rows) <= SMALL_WRITE:
+        model._default_manager.bulk_update(rows, fields)
+        return len(rows)
     ids = [row.pk for row in rows]
     with transaction.atomic(using=router.db_for_write(model)):  # the caller's, or its own
         return write_columns(model, ids, {name: [getattr(row, name) for row in rows] for name in fields})

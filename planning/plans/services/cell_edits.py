@@ -17,7 +17,7 @@ from django.db.models import F
 from core.money import to_cents, to_places
 from planning.detail.sync import class_weeks_into_leaves
 from planning.models import PlanCellChange, PlanLine, PlanVersion, PlanWeek
-from planning.plans.bulk_write import write_columns
+from planning.plans.bulk_write import write_rows
 from planning.plans.cell_input import CellInputError, cell_value
 from planning.plans.compute import ENTERED_FIELDS, run_engine
 from planning.plans.measures import ENTERED, TARGET_PLACES, validate
@@ -94,12 +94,10 @@ def plan_cells_update(
         for row in touched:
             row.row_version += 1
             row.updated_by_id = user.pk
-        # One COPY + UPDATE (bulk_write), not bulk_update's CASE per column: a spread total or
-        # the detail's class lines write a thousand week rows at once.
-        ids = [row.pk for row in touched]
-        columns = {name: [getattr(row, name) for row in touched] for name in (*ENTERED_FIELDS, "row_version")}
-        write_columns(PlanWeek, ids, columns)
-        PlanWeek.objects.filter(pk__in=ids).update(updated_by_id=user.pk)
+        # Many rows (a spread total, the detail's class lines) go by COPY + UPDATE (bulk_write),
+        # not bulk_update's CASE per column; a few by bulk_update.
+        write_rows(PlanWeek, touched, [*ENTERED_FIELDS, "row_version"])
+        PlanWeek.objects.filter(pk__in=[row.pk for row in touched]).update(updated_by_id=user.pk)
         batch = uuid.uuid4()
         PlanCellChange.objects.bulk_create(
             [
